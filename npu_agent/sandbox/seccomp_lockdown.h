@@ -1,0 +1,120 @@
+// hawk_seccomp_lockdown(): the last step before a sandboxed kernel process runs candidate code.
+//
+// The twin runtime maps its input and output tensors and opens its result pipe first, then calls this.
+// From then on the process is killed (SIGSYS, reported as SANDBOX_VIOLATION) when it tries to create a
+// process, open a socket, exec, open any file for writing, or change the file system. Threads stay
+// allowed (clone with CLONE_THREAD). A kernel on a real NPU has none of these facilities either.
+#pragma once
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#define HAWK_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define HAWK_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "hawk sandbox: unsupported architecture for seccomp"
+#endif
+
+namespace hawk_sandbox {
+
+#define HAWK_LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+#define HAWK_LD_ARG(n) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[n]))
+#define HAWK_KILL_IF(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+#define HAWK_ERRNO_IF(nr, e) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (e))
+
+// Returns 0 on success, -1 (errno set) when the filter could not be installed.
+inline int lockdown() {
+    constexpr unsigned kWriteFlags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, HAWK_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        HAWK_LD_NR,
+        // openat(dirfd, path, flags): arg 2 holds the flags.
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 0, 4),
+        HAWK_LD_ARG(2),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kWriteFlags, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#ifdef __NR_open
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_open, 0, 4),
+        HAWK_LD_ARG(1),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kWriteFlags, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#endif
+        // clone(flags, ...): threads only.
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4),
+        HAWK_LD_ARG(0),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        // clone3 hides its flags behind a pointer: answer ENOSYS so libc falls back to clone.
+#ifdef __NR_clone3
+        HAWK_ERRNO_IF(__NR_clone3, ENOSYS),
+#endif
+        HAWK_ERRNO_IF(__NR_openat2, ENOSYS),
+#ifdef __NR_fork
+        HAWK_KILL_IF(__NR_fork),
+#endif
+#ifdef __NR_vfork
+        HAWK_KILL_IF(__NR_vfork),
+#endif
+        HAWK_KILL_IF(__NR_execve),
+        HAWK_KILL_IF(__NR_execveat),
+        HAWK_KILL_IF(__NR_socket),
+        HAWK_KILL_IF(__NR_socketpair),
+        HAWK_KILL_IF(__NR_connect),
+        HAWK_KILL_IF(__NR_bind),
+        HAWK_KILL_IF(__NR_ptrace),
+        HAWK_KILL_IF(__NR_kill),
+#ifdef __NR_creat
+        HAWK_KILL_IF(__NR_creat),
+#endif
+#ifdef __NR_unlink
+        HAWK_KILL_IF(__NR_unlink),
+#endif
+        HAWK_KILL_IF(__NR_unlinkat),
+#ifdef __NR_rename
+        HAWK_KILL_IF(__NR_rename),
+#endif
+        HAWK_KILL_IF(__NR_renameat),
+#ifdef __NR_renameat2
+        HAWK_KILL_IF(__NR_renameat2),
+#endif
+#ifdef __NR_mkdir
+        HAWK_KILL_IF(__NR_mkdir),
+#endif
+        HAWK_KILL_IF(__NR_mkdirat),
+#ifdef __NR_symlink
+        HAWK_KILL_IF(__NR_symlink),
+#endif
+        HAWK_KILL_IF(__NR_symlinkat),
+#ifdef __NR_link
+        HAWK_KILL_IF(__NR_link),
+#endif
+        HAWK_KILL_IF(__NR_linkat),
+        HAWK_KILL_IF(__NR_truncate),
+        HAWK_KILL_IF(__NR_mount),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+#undef HAWK_LD_NR
+#undef HAWK_LD_ARG
+#undef HAWK_KILL_IF
+#undef HAWK_ERRNO_IF
+
+}  // namespace hawk_sandbox

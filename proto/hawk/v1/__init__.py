@@ -1,0 +1,1 @@
+"""hawk.v1 messages and gRPC stubs generated from the .proto files in this directory."""
