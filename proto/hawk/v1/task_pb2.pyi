@@ -79,7 +79,7 @@ class Tolerance(_message.Message):
     def __init__(self, dtype: _Optional[_Union[DType, str]] = ..., atol: _Optional[float] = ..., rtol: _Optional[float] = ...) -> None: ...
 
 class TaskSpec(_message.Message):
-    __slots__ = ("name", "category", "description", "inputs", "outputs", "reference_source", "reference_entry", "tolerances", "kernel_entry", "default_block_dim", "attributes", "verify_sets", "version")
+    __slots__ = ("name", "category", "description", "inputs", "outputs", "reference_source", "reference_entry", "tolerances", "kernel_entry", "default_block_dim", "attributes", "verify_sets", "version", "work")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +100,7 @@ class TaskSpec(_message.Message):
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     VERIFY_SETS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    WORK_FIELD_NUMBER: _ClassVar[int]
     name: str
     category: str
     description: str
@@ -113,7 +114,22 @@ class TaskSpec(_message.Message):
     attributes: _containers.ScalarMap[str, str]
     verify_sets: int
     version: int
-    def __init__(self, name: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[TensorSpec, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[TensorSpec, _Mapping]]] = ..., reference_source: _Optional[str] = ..., reference_entry: _Optional[str] = ..., tolerances: _Optional[_Iterable[_Union[Tolerance, _Mapping]]] = ..., kernel_entry: _Optional[str] = ..., default_block_dim: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ..., verify_sets: _Optional[int] = ..., version: _Optional[int] = ...) -> None: ...
+    work: Work
+    def __init__(self, name: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[TensorSpec, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[TensorSpec, _Mapping]]] = ..., reference_source: _Optional[str] = ..., reference_entry: _Optional[str] = ..., tolerances: _Optional[_Iterable[_Union[Tolerance, _Mapping]]] = ..., kernel_entry: _Optional[str] = ..., default_block_dim: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ..., verify_sets: _Optional[int] = ..., version: _Optional[int] = ..., work: _Optional[_Union[Work, _Mapping]] = ...) -> None: ...
+
+class Work(_message.Message):
+    __slots__ = ("gm_bytes", "vector_element_ops", "vector_dtype", "cube_macs", "cube_dtype")
+    GM_BYTES_FIELD_NUMBER: _ClassVar[int]
+    VECTOR_ELEMENT_OPS_FIELD_NUMBER: _ClassVar[int]
+    VECTOR_DTYPE_FIELD_NUMBER: _ClassVar[int]
+    CUBE_MACS_FIELD_NUMBER: _ClassVar[int]
+    CUBE_DTYPE_FIELD_NUMBER: _ClassVar[int]
+    gm_bytes: int
+    vector_element_ops: int
+    vector_dtype: DType
+    cube_macs: int
+    cube_dtype: DType
+    def __init__(self, gm_bytes: _Optional[int] = ..., vector_element_ops: _Optional[int] = ..., vector_dtype: _Optional[_Union[DType, str]] = ..., cube_macs: _Optional[int] = ..., cube_dtype: _Optional[_Union[DType, str]] = ...) -> None: ...
 
 class FixedTensor(_message.Message):
     __slots__ = ("sha256", "dtype", "shape", "data")
