@@ -52,8 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     handler = getattr(args, "handler", None)
-    if handler is None:  # a group given without its verb, e.g. `hawk campaign`
-        parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
+    if handler is None:  # a group given without its verb, e.g. `hawk campaign`: show its verbs, fail
+        try:
+            parser.parse_args([args.command, "--help"])
+        except SystemExit:
+            pass
+        print(f"hawk {args.command}: a verb is required", file=sys.stderr)
         return 2
     try:
         return int(handler(args) or 0)
