@@ -7,6 +7,7 @@ stays fast and `hawk agent serve` on an NPU host never imports Ray or the OpenAI
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -53,10 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     handler = getattr(args, "handler", None)
     if handler is None:  # a group given without its verb, e.g. `hawk campaign`: show its verbs, fail
-        try:
+        with contextlib.suppress(SystemExit):
             parser.parse_args([args.command, "--help"])
-        except SystemExit:
-            pass
         print(f"hawk {args.command}: a verb is required", file=sys.stderr)
         return 2
     try:

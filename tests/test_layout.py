@@ -26,7 +26,7 @@ def test_agent_imports_no_controller_knowledge_ray_or_openai() -> None:
 
     names = ["npu_agent." + m.name for m in pkgutil.walk_packages(npu_agent.__path__, prefix="")
              if not m.name.startswith("_")]
-    code = "import importlib\nfor n in %r:\n    importlib.import_module(n)" % (names,)
+    code = f"import importlib\nfor n in {names!r}:\n    importlib.import_module(n)"
     loaded = _top_levels(_modules_after(code))
     assert not (loaded & set(FORBIDDEN_FOR_AGENT)), f"npu_agent pulled in {sorted(loaded & set(FORBIDDEN_FOR_AGENT))}"
 
@@ -37,7 +37,7 @@ def test_knowledge_does_not_import_controller() -> None:
     import knowledge
 
     names = ["knowledge." + m.name for m in pkgutil.walk_packages(knowledge.__path__, prefix="")]
-    code = "import importlib\nfor n in %r:\n    importlib.import_module(n)" % (names,)
+    code = f"import importlib\nfor n in {names!r}:\n    importlib.import_module(n)"
     assert "controller" not in _top_levels(_modules_after(code))
 
 

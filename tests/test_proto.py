@@ -38,7 +38,7 @@ def test_contract_has_required_statuses_and_services() -> None:
 
     for status in ("OK", "COMPILE_ERROR", "HARDWARE_EXCEPTION", "WRONG_ANSWER", "TIMEOUT",
                    "SANDBOX_VIOLATION", "REJECTED", "INTERNAL"):
-        assert status in result_pb2.Status.keys()
+        assert status in result_pb2.Status.keys()  # noqa: SIM118 (an enum wrapper, not a dict)
     methods = {m.name for m in agent_pb2.DESCRIPTOR.services_by_name["NpuAgent"].methods}
     assert methods == {"GetInfo", "PutTask", "Evaluate", "Cancel"}
     evaluate = agent_pb2.DESCRIPTOR.services_by_name["NpuAgent"].methods_by_name["Evaluate"]

@@ -1,0 +1,179 @@
+"""Campaign specs: a TOML file naming what to search, on which hardware, with which budget and proposers.
+
+The commented example is docs/campaign-example.toml; every key is validated here and errors name the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class SpecError(ValueError):
+    """The campaign spec is invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    rounds: int = 4
+    candidates_per_round: int = 4
+    max_evaluations: int = 0      # 0 = rounds x candidates_per_round x tasks
+    wall_time_s: float = 0.0      # 0 = unlimited
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = 0.7
+    max_concurrency: int = 4
+    max_tokens: int = 4096
+    request_timeout_s: float = 120.0
+    max_retries: int = 3
+    price_per_1k_prompt_usd: float = 0.0
+    price_per_1k_completion_usd: float = 0.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.model)
+
+    def api_key(self) -> str:
+        """The key from the environment variable the spec names (keys never live in spec files)."""
+        return os.environ.get(self.api_key_env, "") or "unused"
+
+
+@dataclass(frozen=True)
+class KnowledgeSettings:
+    enabled: bool = True
+    k: int = 5
+    db: str = ""                  # "" = the default store ($HAWK_HOME/knowledge.sqlite)
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    addresses: tuple[str, ...] = ()
+    registry: str = ""            # host:port to serve hawk.v1.Registry on ("" = no registry)
+    token_file: str = ""
+    tls_ca: str = ""
+    local: int = 0                # agents to start on this machine (the twin), for demos and laptops
+    local_devices: int = 1
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    name: str
+    tasks: tuple[str, ...]        # built-in names, "category:NAME", or task file paths
+    hardware: str = "ascend910b2"
+    team: str = "default"
+    priority: int = 0
+    output_dir: str = "runs"
+    seed: int = 0
+    budget: Budget = field(default_factory=Budget)
+    proposers: dict[str, float] = field(default_factory=lambda: {"offline": 1.0})
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
+    agents: AgentSettings = field(default_factory=AgentSettings)
+    text: str = ""                # the TOML as given, stored with the campaign
+    base_dir: Path = Path(".")
+
+
+_PROPOSERS = {"offline", "llm"}
+
+
+def _section(data: dict[str, Any], key: str, cls: type, where: str) -> Any:
+    raw = data.get(key, {})
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}[{key}] must be a table")
+    known = {f for f in cls.__dataclass_fields__}
+    unknown = set(raw) - known
+    if unknown:
+        raise SpecError(f"{where}[{key}]: unknown keys {sorted(unknown)}; known: {sorted(known)}")
+    defaults = cls()
+    kwargs = {}
+    for name, value in raw.items():
+        expected = type(getattr(defaults, name))
+        if expected is tuple:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SpecError(f"{where}[{key}].{name} must be a list of strings")
+            value = tuple(value)
+        elif expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise SpecError(f"{where}[{key}].{name} must be {expected.__name__}, got {type(value).__name__}")
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign spec") -> CampaignSpec:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError(f"{where}: {e}") from None
+    top = {"name", "tasks", "hardware", "team", "priority", "output_dir", "seed", "budget", "proposers", "llm",
+           "knowledge", "agents"}
+    unknown = set(data) - top
+    if unknown:
+        raise SpecError(f"{where}: unknown keys {sorted(unknown)}; known: {sorted(top)}")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip() or not all(c.isalnum() or c in "-_." for c in name):
+        raise SpecError(f"{where}: name must be a non-empty string of letters, digits, '-', '_' or '.'")
+    tasks = data.get("tasks")
+    if not isinstance(tasks, list) or not tasks or not all(isinstance(t, str) and t for t in tasks):
+        raise SpecError(f"{where}: tasks must be a non-empty list of task names, 'category:NAME' or task files")
+    budget = _section(data, "budget", Budget, where)
+    for key in ("rounds", "candidates_per_round"):
+        if getattr(budget, key) < 1:
+            raise SpecError(f"{where}[budget].{key} must be at least 1")
+    if budget.max_evaluations < 0 or budget.wall_time_s < 0:
+        raise SpecError(f"{where}[budget]: max_evaluations and wall_time_s must not be negative")
+    proposers = data.get("proposers", {"offline": 1.0})
+    if not isinstance(proposers, dict) or not proposers:
+        raise SpecError(f"{where}[proposers] must be a table of proposer = weight")
+    bad = set(proposers) - _PROPOSERS
+    if bad:
+        raise SpecError(f"{where}[proposers]: unknown proposers {sorted(bad)}; known: {sorted(_PROPOSERS)}")
+    weights = {}
+    for k, v in proposers.items():
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+            raise SpecError(f"{where}[proposers].{k} must be a non-negative number")
+        weights[k] = float(v)
+    if sum(weights.values()) <= 0:
+        raise SpecError(f"{where}[proposers]: at least one weight must be positive")
+    llm = _section(data, "llm", LLMSettings, where)
+    if weights.get("llm", 0) > 0 and not llm.configured:
+        raise SpecError(f"{where}: proposers.llm > 0 needs [llm].base_url and [llm].model")
+    if llm.max_concurrency < 1:
+        raise SpecError(f"{where}[llm].max_concurrency must be at least 1")
+    knowledge = _section(data, "knowledge", KnowledgeSettings, where)
+    if knowledge.k < 1:
+        raise SpecError(f"{where}[knowledge].k must be at least 1")
+    agents = _section(data, "agents", AgentSettings, where)
+    if not agents.addresses and not agents.registry and agents.local < 1:
+        raise SpecError(f"{where}[agents]: give addresses, a registry address, or local = N agents")
+    for addr in agents.addresses:
+        host, _, port = addr.rpartition(":")
+        if not host or not port.isdigit():
+            raise SpecError(f"{where}[agents].addresses: {addr!r} is not host:port")
+    for key, typ in (("hardware", str), ("team", str), ("output_dir", str), ("priority", int), ("seed", int)):
+        if key in data and (not isinstance(data[key], typ) or isinstance(data[key], bool)):
+            raise SpecError(f"{where}: {key} must be {typ.__name__}")
+    return CampaignSpec(
+        name=name, tasks=tuple(tasks), hardware=data.get("hardware", "ascend910b2"),
+        team=data.get("team", "default"), priority=data.get("priority", 0),
+        output_dir=data.get("output_dir", "runs"), seed=data.get("seed", 0), budget=budget,
+        proposers=weights, llm=llm, knowledge=knowledge, agents=agents, text=text,
+        base_dir=base_dir or Path("."),
+    )
+
+
+def load_spec(path: str | Path) -> CampaignSpec:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"campaign spec {p} does not exist") from None
+    return parse_spec(text, base_dir=p.resolve().parent, where=str(p))

@@ -1,0 +1,336 @@
+"""The results store: campaigns, candidates, evaluations and the best kernel per task, in SQLite (WAL).
+
+Every result is committed before the caller acknowledges it, and a candidate is unique per
+(campaign, task, source hash), so a resumed campaign redoes nothing already recorded and a candidate is never
+counted twice even when an agent dies mid-evaluation and the scheduler retries it elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hawk.v1 import result_pb2
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS campaigns (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    team TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL DEFAULT 0,
+    hardware_profile TEXT NOT NULL,
+    spec TEXT NOT NULL,               -- the campaign spec as given (TOML text)
+    state TEXT NOT NULL,              -- running | finished | failed | stopped
+    reason TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS candidates (
+    id TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+    task TEXT NOT NULL,
+    task_hash TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    source_hash TEXT NOT NULL,
+    parent_id TEXT,
+    proposer TEXT NOT NULL,
+    knowledge_used TEXT NOT NULL DEFAULT '[]',   -- JSON list of entry ids
+    params TEXT NOT NULL DEFAULT '{}',           -- JSON: proposer parameters (offline) or model info (LLM)
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'pending',       -- pending | done
+    created_at REAL NOT NULL,
+    UNIQUE (campaign_id, task, source_hash)
+);
+CREATE INDEX IF NOT EXISTS candidates_by_task ON candidates (campaign_id, task, round);
+CREATE TABLE IF NOT EXISTS evaluations (
+    candidate_id TEXT PRIMARY KEY REFERENCES candidates(id),
+    campaign_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    time_us REAL,
+    speedup REAL,
+    floor_fraction REAL,
+    bottleneck TEXT NOT NULL DEFAULT '',
+    agent_id TEXT NOT NULL DEFAULT '',
+    device_id INTEGER NOT NULL DEFAULT 0,
+    cached INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    result BLOB NOT NULL,                        -- serialized hawk.v1.Result
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evaluations_by_task ON evaluations (campaign_id, task);
+CREATE TABLE IF NOT EXISTS best (
+    campaign_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    candidate_id TEXT NOT NULL,
+    time_us REAL NOT NULL,
+    speedup REAL,
+    PRIMARY KEY (campaign_id, task)
+);
+CREATE TABLE IF NOT EXISTS baselines (
+    campaign_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    time_us REAL NOT NULL,
+    PRIMARY KEY (campaign_id, task)
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """A request the store cannot satisfy (unknown campaign, duplicate, schema mismatch)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    campaign_id: str
+    task: str
+    task_hash: str
+    round: int
+    source: str
+    source_hash: str
+    parent_id: str | None
+    proposer: str
+    knowledge_used: list[str]
+    params: dict[str, Any]
+    state: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    candidate_id: str
+    task: str
+    status: str
+    message: str
+    time_us: float | None
+    speedup: float | None
+    floor_fraction: float | None
+    bottleneck: str
+    agent_id: str
+    device_id: int
+    cached: bool
+    result: result_pb2.Result
+
+
+def _now() -> float:
+    return time.time()
+
+
+class ResultsStore:
+    """Thread-safe access to one SQLite results database; one connection per thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conn().executescript(_SCHEMA)  # executescript commits on its own; the DDL is idempotent
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: schema version {row[0]}, this hawk-farm reads {SCHEMA_VERSION}")
+
+    # ----------------------------------------------------------------------------------- connections
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._conn()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -------------------------------------------------------------------------------------- campaigns
+    def create_campaign(self, name: str, spec_text: str, hardware_profile: str, team: str = "",
+                        priority: int = 0, campaign_id: str | None = None) -> str:
+        cid = campaign_id or f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        now = _now()
+        with self._tx() as db:
+            try:
+                db.execute("INSERT INTO campaigns (id, name, team, priority, hardware_profile, spec, state, "
+                           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                           (cid, name, team, priority, hardware_profile, spec_text, "running", now, now))
+            except sqlite3.IntegrityError:
+                raise StoreError(f"campaign {cid!r} already exists") from None
+        return cid
+
+    def campaign(self, campaign_id: str) -> dict[str, Any]:
+        row = self._conn().execute("SELECT * FROM campaigns WHERE id=?", (campaign_id,)).fetchone()
+        if row is None:
+            known = [r[0] for r in self._conn().execute("SELECT id FROM campaigns ORDER BY created_at DESC LIMIT 5")]
+            raise StoreError(f"no campaign {campaign_id!r} in {self.path}; recent: {', '.join(known) or 'none'}")
+        return dict(row)
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._conn().execute("SELECT * FROM campaigns ORDER BY created_at DESC")]
+
+    def set_campaign_state(self, campaign_id: str, state: str, reason: str = "") -> None:
+        with self._tx() as db:
+            db.execute("UPDATE campaigns SET state=?, reason=?, updated_at=? WHERE id=?",
+                       (state, reason, _now(), campaign_id))
+
+    # ------------------------------------------------------------------------------------- candidates
+    def add_candidate(self, campaign_id: str, task: str, task_hash: str, round_: int, source: str,
+                      source_hash: str, proposer: str, parent_id: str | None = None,
+                      knowledge_used: list[str] | None = None, params: dict[str, Any] | None = None,
+                      prompt_tokens: int = 0, completion_tokens: int = 0, cost_usd: float = 0.0) -> str | None:
+        """Record a proposed candidate; returns its id, or None when this source was already proposed."""
+        cid = uuid.uuid4().hex
+        with self._tx() as db:
+            try:
+                db.execute(
+                    "INSERT INTO candidates (id, campaign_id, task, task_hash, round, source, source_hash, "
+                    "parent_id, proposer, knowledge_used, params, prompt_tokens, completion_tokens, cost_usd, "
+                    "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (cid, campaign_id, task, task_hash, round_, source, source_hash, parent_id, proposer,
+                     json.dumps(knowledge_used or []), json.dumps(params or {}), prompt_tokens,
+                     completion_tokens, cost_usd, _now()))
+            except sqlite3.IntegrityError:
+                return None
+        return cid
+
+    def has_source(self, campaign_id: str, task: str, source_hash: str) -> bool:
+        return self._conn().execute(
+            "SELECT 1 FROM candidates WHERE campaign_id=? AND task=? AND source_hash=?",
+            (campaign_id, task, source_hash)).fetchone() is not None
+
+    @staticmethod
+    def _candidate(row: sqlite3.Row) -> Candidate:
+        return Candidate(id=row["id"], campaign_id=row["campaign_id"], task=row["task"], task_hash=row["task_hash"],
+                         round=row["round"], source=row["source"], source_hash=row["source_hash"],
+                         parent_id=row["parent_id"], proposer=row["proposer"],
+                         knowledge_used=json.loads(row["knowledge_used"]), params=json.loads(row["params"]),
+                         state=row["state"])
+
+    def candidate(self, candidate_id: str) -> Candidate:
+        row = self._conn().execute("SELECT * FROM candidates WHERE id=?", (candidate_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no candidate {candidate_id!r}")
+        return self._candidate(row)
+
+    def pending_candidates(self, campaign_id: str) -> list[Candidate]:
+        """Candidates proposed but without a recorded evaluation: what a resume must still run."""
+        rows = self._conn().execute("SELECT * FROM candidates WHERE campaign_id=? AND state='pending' "
+                                    "ORDER BY created_at", (campaign_id,))
+        return [self._candidate(r) for r in rows]
+
+    def candidates(self, campaign_id: str, task: str | None = None) -> list[Candidate]:
+        q = "SELECT * FROM candidates WHERE campaign_id=?" + (" AND task=?" if task else "") + " ORDER BY created_at"
+        return [self._candidate(r) for r in self._conn().execute(q, (campaign_id, task) if task else (campaign_id,))]
+
+    def rounds_done(self, campaign_id: str, task: str) -> int:
+        row = self._conn().execute("SELECT COALESCE(MAX(round), -1) FROM candidates WHERE campaign_id=? AND task=? "
+                                   "AND state='done'", (campaign_id, task)).fetchone()
+        return int(row[0]) + 1
+
+    # ------------------------------------------------------------------------------------ evaluations
+    def record_baseline(self, campaign_id: str, task: str, time_us: float) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO baselines VALUES (?,?,?)", (campaign_id, task, time_us))
+
+    def baseline(self, campaign_id: str, task: str) -> float | None:
+        row = self._conn().execute("SELECT time_us FROM baselines WHERE campaign_id=? AND task=?",
+                                   (campaign_id, task)).fetchone()
+        return float(row[0]) if row else None
+
+    def record_evaluation(self, candidate_id: str, result: result_pb2.Result, attempts: int = 1) -> bool:
+        """Store a candidate's final result and update the best; False when it was already recorded."""
+        with self._tx() as db:
+            cand = db.execute("SELECT campaign_id, task FROM candidates WHERE id=?", (candidate_id,)).fetchone()
+            if cand is None:
+                raise StoreError(f"no candidate {candidate_id!r}")
+            campaign_id, task = cand
+            ok = result.status == result_pb2.OK and result.HasField("profile") and result.profile.time_us > 0
+            time_us = result.profile.time_us if ok else None
+            base = db.execute("SELECT time_us FROM baselines WHERE campaign_id=? AND task=?",
+                              (campaign_id, task)).fetchone()
+            speedup = (base[0] / time_us) if (ok and base) else None
+            floor = result.profile.floor.achieved_fraction if ok and result.profile.HasField("floor") else None
+            bottleneck = ""
+            if result.HasField("profile") and result.profile.HasField("bottleneck"):
+                b = result.profile.bottleneck
+                bottleneck = (result_pb2.Pipe.Name(b.pipe) if b.kind == result_pb2.Bottleneck.PIPE_BOUND
+                              else result_pb2.Bottleneck.Kind.Name(b.kind))
+            try:
+                db.execute(
+                    "INSERT INTO evaluations (candidate_id, campaign_id, task, status, message, time_us, speedup, "
+                    "floor_fraction, bottleneck, agent_id, device_id, cached, attempts, result, created_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (candidate_id, campaign_id, task, result_pb2.Status.Name(result.status), result.message,
+                     time_us, speedup, floor, bottleneck, result.agent_id, result.device_id, int(result.cached),
+                     attempts, result.SerializeToString(), _now()))
+            except sqlite3.IntegrityError:
+                return False
+            db.execute("UPDATE candidates SET state='done' WHERE id=?", (candidate_id,))
+            if ok:
+                best = db.execute("SELECT time_us FROM best WHERE campaign_id=? AND task=?",
+                                  (campaign_id, task)).fetchone()
+                if best is None or time_us < best[0]:
+                    db.execute("INSERT OR REPLACE INTO best VALUES (?,?,?,?,?)",
+                               (campaign_id, task, candidate_id, time_us, speedup))
+        return True
+
+    def evaluation(self, candidate_id: str) -> Evaluation | None:
+        row = self._conn().execute("SELECT * FROM evaluations WHERE candidate_id=?", (candidate_id,)).fetchone()
+        return self._evaluation(row) if row else None
+
+    @staticmethod
+    def _evaluation(row: sqlite3.Row) -> Evaluation:
+        result = result_pb2.Result()
+        result.ParseFromString(row["result"])
+        return Evaluation(candidate_id=row["candidate_id"], task=row["task"], status=row["status"],
+                          message=row["message"], time_us=row["time_us"], speedup=row["speedup"],
+                          floor_fraction=row["floor_fraction"], bottleneck=row["bottleneck"],
+                          agent_id=row["agent_id"], device_id=row["device_id"], cached=bool(row["cached"]),
+                          result=result)
+
+    def evaluations(self, campaign_id: str, task: str | None = None) -> list[Evaluation]:
+        q = "SELECT * FROM evaluations WHERE campaign_id=?" + (" AND task=?" if task else "") + " ORDER BY created_at"
+        return [self._evaluation(r) for r in self._conn().execute(q, (campaign_id, task) if task else (campaign_id,))]
+
+    def best(self, campaign_id: str) -> dict[str, dict[str, Any]]:
+        rows = self._conn().execute("SELECT * FROM best WHERE campaign_id=?", (campaign_id,))
+        return {r["task"]: dict(r) for r in rows}
+
+    def counts(self, campaign_id: str) -> dict[str, int]:
+        """Evaluations per status, plus 'pending' for candidates still without a result."""
+        out = {r[0]: r[1] for r in self._conn().execute(
+            "SELECT status, COUNT(*) FROM evaluations WHERE campaign_id=? GROUP BY status", (campaign_id,))}
+        out["pending"] = self._conn().execute(
+            "SELECT COUNT(*) FROM candidates WHERE campaign_id=? AND state='pending'", (campaign_id,)).fetchone()[0]
+        return out
