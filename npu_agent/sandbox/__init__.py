@@ -10,6 +10,7 @@ seccomp (``seccomp_lockdown.h``) before running candidate code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,8 +102,10 @@ class Capabilities:
 class Sandbox:
     """Runs programs under isolation. One per agent; thread-safe."""
 
-    def __init__(self, root: Path, *, isolate_network: bool = True, compiler: str | None = None) -> None:
+    def __init__(self, root: Path, *, isolate_network: bool = True, compiler: str | None = None,
+                 observer: Callable[[SandboxResult], None] | None = None) -> None:
         self.root = Path(root)
+        self.observer = observer  # sees every SandboxResult (the agent counts kills in its metrics)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "work").mkdir(exist_ok=True)
         if os.geteuid() == 0:
@@ -258,7 +262,7 @@ class Sandbox:
             else:
                 self._kill_group(proc)  # stray children of the group, if any survived their parent
         rc = proc.returncode
-        return SandboxResult(
+        outcome = SandboxResult(
             returncode=rc if rc is not None and rc >= 0 else None,
             signal=-rc if rc is not None and rc < 0 else None,
             timed_out=timed_out,
@@ -269,10 +273,14 @@ class Sandbox:
             result=bytes(streams[r_fd]),
             limits=limits,
         )
+        if self.observer is not None:
+            try:
+                self.observer(outcome)
+            except Exception:  # an observer bug must not turn into a candidate's failure
+                log.exception("sandbox observer failed")
+        return outcome
 
     @staticmethod
     def _kill_group(proc: subprocess.Popen) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass

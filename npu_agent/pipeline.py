@@ -1,0 +1,336 @@
+"""The Evaluate pipeline: compile, verify on fresh secret-seeded input sets, profile; stop at the first failure.
+
+Builder/runner split (AutoTVM, MetaSchedule): compiles run on their own worker pool sized to the host's
+CPUs, so the next candidates compile while others occupy devices; a device runs one candidate at a time.
+Each stage has its own deadline that starts when the stage starts -- time waiting for a compile worker or
+a device never counts against a candidate (the lesson of apache/tvm#13963).
+
+Verification inputs are drawn from seeds derived from a per-agent secret, the evaluation id and a fresh
+nonce, so a candidate can neither see nor predict them and cannot hard-code outputs. The kernel gets its
+own copies of the inputs (no buffer is shared with the reference) and poisoned output buffers; the
+profiled run is verified too, so a kernel cannot behave differently when it is being timed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+from hawk.v1 import agent_pb2, result_pb2, task_pb2
+
+from npu_agent import taskspec
+from npu_agent.backends.base import Backend, CompileOutcome, RunOutcome
+from npu_agent.cache import CacheKey, ResultCache
+from npu_agent.devices import DevicePool
+from npu_agent.metrics import AgentMetrics
+
+log = logging.getLogger("npu_agent.evaluation")
+
+STAGE_NAMES = {result_pb2.QUEUED: "queued", result_pb2.COMPILING: "compiling", result_pb2.VERIFYING: "verifying",
+               result_pb2.PROFILING: "profiling", result_pb2.DONE: "done"}
+STATUS_NAMES = {v: k.lower() for k, v in result_pb2.Status.items()}
+
+
+@dataclass(frozen=True)
+class StageTimeouts:
+    """Default per-stage deadlines in seconds; a request's EvaluateOptions may override each."""
+
+    compile_s: float = 120.0
+    verify_s: float = 120.0
+    profile_s: float = 300.0
+
+
+@dataclass
+class Evaluation:
+    """One admitted Evaluate call: its request, its task, and the handle Cancel uses."""
+
+    id: str
+    task: task_pb2.TaskSpec
+    task_hash: str
+    source: str
+    source_hash: str
+    options: agent_pb2.EvaluateOptions
+    campaign: str = ""
+    cancel: threading.Event = field(default_factory=threading.Event)
+    nonce: bytes = field(default_factory=lambda: os.urandom(16))
+    received: float = field(default_factory=time.monotonic)
+    stage: int = result_pb2.QUEUED
+    device_id: int | None = None
+    events: queue.Queue = field(default_factory=queue.Queue)  # progress pushed by pool threads
+    compile_future: Future | None = None
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def progress(stage: int, message: str) -> agent_pb2.EvaluateEvent:
+    return agent_pb2.EvaluateEvent(progress=agent_pb2.Progress(stage=stage, message=message, at_unix=time.time()))
+
+
+class _Stop(Exception):
+    """Ends the pipeline early with a final status (raised inside Pipeline.run)."""
+
+    def __init__(self, status: int, message: str, **fields) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = fields
+
+
+class Pipeline:
+    """Runs evaluations; one instance per agent, shared by all gRPC handler threads."""
+
+    def __init__(self, *, backend: Backend, devices: DevicePool, compile_workers: int, metrics: AgentMetrics,
+                 cache: ResultCache, timeouts: StageTimeouts, agent_id: str,
+                 fixed_tensors: Callable[[], Mapping[str, np.ndarray]], secret: bytes) -> None:
+        self.backend = backend
+        self.devices = devices
+        self.compile_workers = compile_workers
+        self.compile_pool = ThreadPoolExecutor(max_workers=compile_workers, thread_name_prefix="hawk-compile")
+        self.metrics = metrics
+        self.cache = cache
+        self.timeouts = timeouts
+        self.agent_id = agent_id
+        self._fixed_tensors = fixed_tensors
+        self._secret = secret  # never leaves this process: not in any env, file or message
+        self._compile_queued = 0
+        self._lock = threading.Lock()
+        self.produces_outputs = bool(getattr(backend, "produces_outputs", True))
+
+    # ---------------------------------------------------------------------------------------- helpers
+    @property
+    def compile_queued(self) -> int:
+        with self._lock:
+            return self._compile_queued
+
+    def _compile_queue(self, delta: int) -> None:
+        with self._lock:
+            self._compile_queued += delta
+            self.metrics.queue_depth.labels(queue="compile").set(self._compile_queued)
+
+    def seed(self, ev: Evaluation, set_index: int) -> int:
+        """Seed of one verification set: secret-keyed, so the candidate cannot reproduce it."""
+        msg = b"\0".join([ev.id.encode(), ev.nonce, str(set_index).encode()])
+        return int.from_bytes(hmac.new(self._secret, msg, hashlib.sha256).digest()[:8], "little")
+
+    def cache_key(self, ev: Evaluation) -> CacheKey:
+        return CacheKey(ev.source_hash, ev.task_hash, self.backend.hardware.name, self.backend.version,
+                        self.verify_sets(ev), bool(ev.options.skip_profile))
+
+    def verify_sets(self, ev: Evaluation) -> int:
+        return int(ev.options.verify_sets or ev.task.verify_sets or taskspec.DEFAULT_VERIFY_SETS)
+
+    def lookup_cache(self, ev: Evaluation) -> result_pb2.Result | None:
+        """A cached Result for this candidate (marked cached), already logged and counted; None on a miss."""
+        if ev.options.bypass_cache:
+            return None
+        hit = self.cache.get(self.cache_key(ev), ev.id)
+        if hit is None:
+            return None
+        result, stage = hit
+        self.metrics.cache_hits.inc()
+        self.metrics.evaluations.labels(stage=stage, status=STATUS_NAMES[result.status]).inc()
+        log.info("evaluation %s task=%s/%s status=%s cached=true", ev.id, ev.task.name, ev.task_hash[:12],
+                 result_pb2.Status.Name(result.status))
+        return result
+
+    def close(self) -> None:
+        self.compile_pool.shutdown(wait=False, cancel_futures=True)
+
+    # --------------------------------------------------------------------------------------- pipeline
+    def run(self, ev: Evaluation) -> Iterator[agent_pb2.EvaluateEvent]:
+        """Progress events, then exactly one event carrying the final Result."""
+        timings: dict[int, float] = {}
+        extra: dict = {}
+        log_tail = ""
+        try:
+            yield progress(result_pb2.QUEUED, "waiting for a compile worker")
+            outcome = yield from self._compile(ev, timings)
+            log_tail = outcome.log_tail
+            if ev.cancel.is_set():
+                raise _Stop(result_pb2.CANCELLED, f"cancelled while {STAGE_NAMES[ev.stage]}")
+            if not outcome.ok:
+                raise _Stop(outcome.status or result_pb2.INTERNAL,
+                            outcome.message or "compile failed", diagnostics=outcome.diagnostics)
+            extra["diagnostics"] = outcome.diagnostics  # warnings of a successful compile still help
+            yield progress(result_pb2.QUEUED, "compiled; waiting for a device")
+            wait_start = time.monotonic()
+            with self.devices.lease(ev.cancel) as dev:
+                timings[result_pb2.QUEUED] = timings.get(result_pb2.QUEUED, 0.0) + time.monotonic() - wait_start
+                if dev is None:
+                    raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a device")
+                ev.device_id = dev
+                yield from self._verify_and_profile(ev, outcome, timings, extra)
+            status, message = result_pb2.OK, extra.pop("message", "ok")
+            ev.stage = result_pb2.DONE
+        except _Stop as stop:
+            status, message = stop.status, stop.message
+            extra.update(stop.fields)
+        except Exception as e:  # an agent bug: the candidate is not to blame
+            log.exception("evaluation %s: internal error", ev.id)
+            status, message = result_pb2.INTERNAL, f"agent error: {type(e).__name__}: {e}"
+        if ev.cancel.is_set() and status not in (result_pb2.OK, result_pb2.CANCELLED):
+            # A killed process looks like a crash or a timeout to the backend; the client asked for this.
+            status, message = result_pb2.CANCELLED, f"cancelled while {STAGE_NAMES[ev.stage]}"
+        log_tail = extra.pop("log_tail", "") or log_tail
+        yield agent_pb2.EvaluateEvent(result=self._finish(ev, status, message, timings, extra, log_tail))
+
+    def _compile(self, ev: Evaluation, timings: dict[int, float]):
+        timeout = ev.options.compile_timeout_s or self.timeouts.compile_s
+
+        def job() -> CompileOutcome | None:
+            self._compile_queue(-1)
+            if ev.cancel.is_set():
+                return None
+            start = time.monotonic()
+            timings[result_pb2.QUEUED] = start - ev.received
+            ev.stage = result_pb2.COMPILING
+            ev.events.put(progress(result_pb2.COMPILING, f"compiling ({len(ev.source)} bytes)"))
+            try:
+                return self.backend.compile(ev.source, ev.task, timeout_s=timeout, cancel=ev.cancel)
+            finally:
+                timings[result_pb2.COMPILING] = time.monotonic() - start
+
+        self._compile_queue(+1)
+        fut = self.compile_pool.submit(job)
+        ev.compile_future = fut
+        while True:
+            try:
+                yield ev.events.get(timeout=0.05)
+                continue
+            except queue.Empty:
+                pass
+            if fut.done():
+                break
+            if ev.cancel.is_set() and fut.cancel():  # still waiting for a worker: it never starts
+                self._compile_queue(-1)
+                timings[result_pb2.QUEUED] = time.monotonic() - ev.received
+                raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
+        while not ev.events.empty():
+            yield ev.events.get_nowait()
+        outcome = fut.result()  # re-raises a backend exception: INTERNAL
+        if outcome is None:
+            raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
+        return outcome
+
+    def _run_once(self, ev: Evaluation, artifact, set_index: int, *, profile: bool, deadline: float,
+                  timeout_s: float) -> tuple[RunOutcome, dict, dict]:
+        """Generate one fresh input set, run the reference and the kernel on separate copies."""
+        inputs: dict[str, np.ndarray] = {}
+        expected: dict[str, np.ndarray] = {}
+        if self.produces_outputs:
+            try:
+                inputs = taskspec.generate_inputs(ev.task, self.seed(ev, set_index), self._fixed_tensors())
+                expected = taskspec.run_reference(ev.task, inputs)
+            except taskspec.TaskError as e:
+                raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Stop(result_pb2.TIMEOUT, f"{STAGE_NAMES[ev.stage]} exceeded its {timeout_s:g} s deadline")
+        kernel_inputs = {k: np.array(v, copy=True) for k, v in inputs.items()}
+        out = self.backend.run(artifact, ev.task, kernel_inputs, device_id=ev.device_id or 0, profile=profile,
+                               timeout_s=remaining, cancel=ev.cancel)
+        return out, inputs, expected
+
+    def _check(self, ev: Evaluation, out: RunOutcome, expected: dict, set_index: int, extra: dict
+               ) -> result_pb2.NumericReport | None:
+        if ev.cancel.is_set():
+            raise _Stop(result_pb2.CANCELLED, f"cancelled while {STAGE_NAMES[ev.stage]}")
+        if not out.ok:
+            fields = {"log_tail": out.log_tail}
+            if out.exception is not None:
+                fields["hardware_exception"] = out.exception
+            raise _Stop(out.status or result_pb2.INTERNAL, out.message or "run failed", **fields)
+        extra["log_tail"] = out.log_tail
+        if not self.produces_outputs:
+            return None
+        missing = [t.name for t in ev.task.outputs if t.name not in out.outputs]
+        if missing:
+            raise _Stop(result_pb2.INTERNAL, f"backend returned no output {missing[0]!r}")
+        try:
+            report = taskspec.compare(ev.task, expected, out.outputs, set_index)
+        except taskspec.TaskError as e:
+            raise _Stop(result_pb2.WRONG_ANSWER, str(e)) from None
+        report.sets_checked = set_index + 1
+        if report.mismatch_count:
+            what = "non-finite values" if report.non_finite else f"{report.mismatch_count} mismatches"
+            raise _Stop(result_pb2.WRONG_ANSWER,
+                        f"output {report.output_name}: {what} of {report.element_count} on input set {set_index} "
+                        f"(max abs error {report.max_abs_error:.3g})", numeric=report)
+        best = extra.get("numeric")
+        if best is None or report.max_abs_error >= best.max_abs_error:
+            extra["numeric"] = report
+        else:
+            best.sets_checked = report.sets_checked
+        return report
+
+    def _verify_and_profile(self, ev: Evaluation, compiled: CompileOutcome, timings: dict[int, float],
+                            extra: dict):
+        n = self.verify_sets(ev)
+        timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
+        ev.stage = result_pb2.VERIFYING
+        yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets")
+        start = time.monotonic()
+        try:
+            for i in range(n):
+                out, _, expected = self._run_once(ev, compiled.artifact, i, profile=False,
+                                                  deadline=start + timeout, timeout_s=timeout)
+                self._check(ev, out, expected, i, extra)
+        finally:
+            timings[result_pb2.VERIFYING] = time.monotonic() - start
+        if ev.options.skip_profile:
+            extra["message"] = f"correct on {n} input sets; profiling skipped"
+            return
+        timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
+        ev.stage = result_pb2.PROFILING
+        yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling")
+        start = time.monotonic()
+        try:
+            out, _, expected = self._run_once(ev, compiled.artifact, n, profile=True,
+                                              deadline=start + timeout, timeout_s=timeout)
+            self._check(ev, out, expected, n, extra)  # the timed run must be correct too
+        finally:
+            timings[result_pb2.PROFILING] = time.monotonic() - start
+        if out.profile is None:
+            raise _Stop(result_pb2.INTERNAL, "backend returned no profile")
+        extra["profile"] = out.profile
+        extra["message"] = f"correct on {n} input sets; {out.profile.time_us:.3f} us"
+
+    def _finish(self, ev: Evaluation, status: int, message: str, timings: dict[int, float], extra: dict,
+                log_tail: str) -> result_pb2.Result:
+        result = result_pb2.Result(
+            evaluation_id=ev.id, status=status, message=message, agent_id=self.agent_id,
+            device_id=ev.device_id or 0, source_hash=ev.source_hash, task_hash=ev.task_hash,
+            hardware_profile=self.backend.hardware.name, backend=self.backend.name,
+            backend_version=self.backend.version, log_tail=log_tail[-4096:],
+            stage_timings=[result_pb2.StageTiming(stage=s, seconds=v) for s, v in sorted(timings.items())],
+        )
+        result.diagnostics.extend(extra.get("diagnostics") or [])
+        if extra.get("hardware_exception") is not None:
+            result.hardware_exception.CopyFrom(extra["hardware_exception"])
+        if extra.get("numeric") is not None:
+            result.numeric.CopyFrom(extra["numeric"])
+        if extra.get("profile") is not None and status == result_pb2.OK:
+            result.profile.CopyFrom(extra["profile"])
+        stage = STAGE_NAMES[ev.stage]
+        for s, v in timings.items():
+            self.metrics.stage_seconds.labels(stage=STAGE_NAMES[s]).observe(v)
+        self.metrics.evaluations.labels(stage=stage, status=STATUS_NAMES[status]).inc()
+        if self.cache.put(self.cache_key(ev), result, stage):
+            self.metrics.cache_entries.set(len(self.cache))
+        parts = " ".join(f"{STAGE_NAMES[s]}={v:.3f}s" for s, v in sorted(timings.items()))
+        log.info("evaluation %s task=%s/%s status=%s stage=%s device=%s %s%s", ev.id, ev.task.name,
+                 ev.task_hash[:12], result_pb2.Status.Name(status), stage,
+                 "-" if ev.device_id is None else ev.device_id, parts,
+                 f" campaign={ev.campaign}" if ev.campaign else "")
+        return result

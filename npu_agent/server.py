@@ -1,0 +1,255 @@
+"""One NPU agent process: the gRPC server (NpuAgent + grpc.health.v1 + reflection), metrics, registration, drain.
+
+The server is grpc's thread-pool server, not grpc.aio: every backend call blocks (a sandboxed compiler or
+kernel process, a wait on a device), so each admitted evaluation simply owns one handler thread for its
+lifetime and the pool is sized to the admission limit plus spare threads for GetInfo, Cancel and health
+checks. Nothing is gained from an event loop when the work itself is blocking subprocesses, and cancellation
+stays a plain threading.Event that the sandbox polls.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from hawk.v1 import agent_pb2, agent_pb2_grpc
+
+from npu_agent import __version__
+from npu_agent.auth import TlsFiles, TokenInterceptor, random_secret
+from npu_agent.backends.base import Backend
+from npu_agent.cache import ResultCache
+from npu_agent.client import SERVICE_NAME, TlsConfig
+from npu_agent.devices import DevicePool
+from npu_agent.hardware import DEFAULT_PROFILE, load_profile
+from npu_agent.metrics import AgentMetrics
+from npu_agent.pipeline import Pipeline, StageTimeouts
+from npu_agent.registration import Registration
+from npu_agent.sandbox import Sandbox
+from npu_agent.service import NpuAgentServicer, TaskStore
+
+log = logging.getLogger("npu_agent")
+BACKENDS = ("simnpu", "null")
+_SPARE_THREADS = 16  # handler threads beyond the admission limit, for GetInfo/Cancel/health/rejections
+
+
+@dataclass
+class AgentConfig:
+    port: int = 0
+    host: str | None = None          # None: 0.0.0.0 when secured, else 127.0.0.1
+    devices: int = 1
+    backend: str = "simnpu"
+    hardware: str = DEFAULT_PROFILE
+    metrics_port: int | None = None  # None: no metrics endpoint; 0: any free port
+    token: str | None = None
+    tls: TlsFiles | None = None
+    register: str | None = None      # Registry HOST:PORT
+    advertise: str | None = None     # address given to the registry (default: hostname:port)
+    labels: dict[str, str] = field(default_factory=dict)
+    work_dir: Path | None = None
+    compile_workers: int = 0         # 0: the host's CPU count
+    max_concurrent: int = 64
+    max_source_bytes: int = 256 << 10
+    max_message_bytes: int = 64 << 20
+    cache_entries: int = 4096
+    timeouts: StageTimeouts = field(default_factory=StageTimeouts)
+    drain_timeout_s: float = 60.0
+    null_compile_s: float = 0.0      # null backend waits
+    null_run_s: float = 0.0
+
+
+def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Backend:
+    hardware = load_profile(cfg.hardware)
+    if cfg.backend == "null":
+        from npu_agent.backends.null import NullBackend
+
+        return NullBackend(hardware, compile_s=cfg.null_compile_s, run_s=cfg.null_run_s)
+    if cfg.backend == "simnpu":
+        try:
+            from npu_agent.backends.simnpu import SimNpuBackend
+        except ImportError as e:
+            raise RuntimeError(f"the simnpu backend is not available in this build: {e}") from e
+        sandbox = Sandbox(work_dir / "sandbox", observer=metrics.observe_sandbox)
+        return SimNpuBackend(hardware, work_root=work_dir / "simnpu", sandbox=sandbox)
+    raise ValueError(f"unknown backend {cfg.backend!r}; expected one of {', '.join(BACKENDS)}")
+
+
+class Agent:
+    """Build with a config, `start()`, then `drain()` or `stop()`; `wait()` blocks until the server ends."""
+
+    def __init__(self, cfg: AgentConfig, backend: Backend | None = None) -> None:
+        self.cfg = cfg
+        secured = cfg.token is not None or cfg.tls is not None
+        host = cfg.host or ("0.0.0.0" if secured else "127.0.0.1")
+        if not secured and host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("no --token-file and no TLS: ignoring --host %s and binding to 127.0.0.1 only", host)
+            host = "127.0.0.1"
+        self.host = host
+        self._own_work_dir = cfg.work_dir is None  # a temporary one is removed on stop
+        self.work_dir = Path(cfg.work_dir or tempfile.mkdtemp(prefix="hawk-agent-"))
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.metrics = AgentMetrics()
+        self.backend = backend or make_backend(cfg, self.work_dir, self.metrics)
+        self.devices = DevicePool(cfg.devices, on_change=self._devices_changed)
+        self.metrics.devices.set(cfg.devices)
+        self.cache = ResultCache(cfg.cache_entries)
+        self.tasks = TaskStore()
+        self.compile_workers = cfg.compile_workers or os.cpu_count() or 1
+        self.port = 0
+        self.agent_id = ""
+        self.pipeline = Pipeline(backend=self.backend, devices=self.devices, compile_workers=self.compile_workers,
+                                 metrics=self.metrics, cache=self.cache, timeouts=cfg.timeouts,
+                                 agent_id="", fixed_tensors=self.tasks.tensors, secret=random_secret())
+        self.servicer = NpuAgentServicer(pipeline=self.pipeline, tasks=self.tasks, info=self.info,
+                                         max_concurrent=cfg.max_concurrent, max_source_bytes=cfg.max_source_bytes)
+        self.health = health.HealthServicer()
+        self.metrics_port: int | None = None
+        self.registration: Registration | None = None
+        self._server: grpc.Server | None = None
+        self._stopped = threading.Event()
+        self._drain_lock = threading.Lock()
+        self._draining = False
+
+    def _devices_changed(self, busy: int, waiting: int) -> None:
+        self.metrics.busy_devices.set(busy)
+        self.metrics.queue_depth.labels(queue="device").set(waiting)
+
+    # -------------------------------------------------------------------------------------- identity
+    def info(self) -> agent_pb2.AgentInfo:
+        c = self.cfg
+        return agent_pb2.AgentInfo(
+            agent_id=self.agent_id, backend=self.backend.name, backend_version=self.backend.version,
+            hardware_profile=self.backend.hardware.name, device_count=self.devices.count,
+            compile_workers=self.compile_workers, max_concurrent_evaluations=c.max_concurrent,
+            max_source_bytes=c.max_source_bytes, max_message_bytes=c.max_message_bytes,
+            agent_version=__version__, protocol_version="hawk.v1", busy_devices=self.devices.busy,
+            queued=self.devices.waiting + self.pipeline.compile_queued, draining=self.servicer.draining,
+            hardware=self.backend.hardware.summary())
+
+    @property
+    def address(self) -> str:
+        """Where clients on this host reach the agent."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "[::]") else self.host
+        return f"{host}:{self.port}"
+
+    # ------------------------------------------------------------------------------------- lifecycle
+    def start(self) -> Agent:
+        c = self.cfg
+        interceptors = []
+        if c.token is not None:
+            interceptors.append(TokenInterceptor(c.token, on_reject=lambda: self.metrics.rejected.labels(
+                code="unauthenticated").inc()))
+        opts = [("grpc.max_receive_message_length", c.max_message_bytes),
+                ("grpc.max_send_message_length", c.max_message_bytes),
+                ("grpc.so_reuseport", 0)]
+        self._server = grpc.server(ThreadPoolExecutor(max_workers=c.max_concurrent + _SPARE_THREADS,
+                                                      thread_name_prefix="hawk-rpc"),
+                                   interceptors=interceptors, options=opts)
+        agent_pb2_grpc.add_NpuAgentServicer_to_server(self.servicer, self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        reflection.enable_server_reflection(
+            (agent_pb2.DESCRIPTOR.services_by_name["NpuAgent"].full_name,
+             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), self._server)
+        bind = f"[{self.host}]:{c.port}" if ":" in self.host else f"{self.host}:{c.port}"
+        if c.tls is not None:
+            self.port = self._server.add_secure_port(bind, c.tls.server_credentials())
+        else:
+            self.port = self._server.add_insecure_port(bind)
+        if not self.port:
+            raise RuntimeError(f"cannot bind {bind}")
+        self.agent_id = f"{socket.gethostname()}:{self.port}"
+        self.pipeline.agent_id = self.agent_id
+        self.metrics.build.info({"version": __version__, "backend": self.backend.name,
+                                 "backend_version": self.backend.version,
+                                 "hardware_profile": self.backend.hardware.name})
+        self._server.start()
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        if c.metrics_port is not None:
+            self.metrics_port = self.metrics.serve(c.metrics_port, self.host)
+        security = ("mutual TLS" if c.tls and c.tls.ca else "TLS" if c.tls else "plaintext") + (
+            " + token" if c.token else "")
+        log.info("hawk agent serving on %s:%d (%s; backend %s %s, hardware %s, %d devices, %d compile workers%s)",
+                 self.host, self.port, security, self.backend.name, self.backend.version,
+                 self.backend.hardware.name, self.devices.count, self.compile_workers,
+                 f", metrics on :{self.metrics_port}" if self.metrics_port else "")
+        if c.token is None and c.tls is None:
+            log.warning("no token and no TLS: listening on 127.0.0.1 only (use --token-file and/or --tls-cert/"
+                        "--tls-key to serve other hosts)")
+        if c.register:
+            advertise = c.advertise or f"{socket.getfqdn() if self.host != '127.0.0.1' else '127.0.0.1'}:{self.port}"
+            tls = TlsConfig(ca=c.tls.ca, cert=c.tls.cert, key=c.tls.key) if c.tls and c.tls.ca else None
+            self.registration = Registration(c.register, advertise, self.info, labels=c.labels, token=c.token,
+                                             tls=tls)
+            self.registration.start()
+        return self
+
+    def drain(self, timeout_s: float | None = None) -> None:
+        """Graceful drain: stop accepting, let running evaluations finish until the deadline, then cancel
+        the rest; health NOT_SERVING; deregister; stop the server. Safe to call more than once."""
+        with self._drain_lock:
+            if self._draining:
+                return
+            self._draining = True
+        timeout_s = self.cfg.drain_timeout_s if timeout_s is None else timeout_s
+        n = self.servicer.inflight
+        log.info("draining: %d evaluations in flight, deadline %.3g s", n, timeout_s)
+        self.servicer.draining = True
+        self.metrics.draining.set(1)
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        if not self.servicer.wait_idle(timeout_s):
+            cancelled = self.servicer.cancel_all()
+            log.warning("drain deadline passed: cancelled %d evaluations", cancelled)
+            self.servicer.wait_idle(10.0)
+        if self.registration is not None:
+            self.registration.stop("drain")
+        self.stop(grace_s=2.0)
+
+    def stop(self, grace_s: float = 0.0) -> None:
+        """Stop at once: cancel everything in flight and shut the server down."""
+        if self._stopped.is_set():
+            return
+        self.servicer.draining = True
+        self.servicer.cancel_all()
+        if self.registration is not None and self.registration.lease_id is not None:
+            self.registration.stop("stop")
+        if self._server is not None:
+            self._server.stop(grace_s).wait()
+        self.servicer.wait_idle(5.0)
+        self.pipeline.close()
+        self.backend.close()
+        self.metrics.close()
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+        self._stopped.set()
+        log.info("hawk agent on port %d stopped", self.port)
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        return self._stopped.wait(timeout_s)
+
+    def __enter__(self) -> Agent:
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def wait_for(predicate, timeout_s: float, poll_s: float = 0.02) -> bool:
+    """Poll `predicate` until true or `timeout_s` passed (for callers and tests waiting on agent state)."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(poll_s)
+    return bool(predicate())

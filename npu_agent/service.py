@@ -1,0 +1,229 @@
+"""The hawk.v1.NpuAgent servicer: request validation, admission limits, the task store, Cancel.
+
+Request-level problems are gRPC errors that name the field (INVALID_ARGUMENT), the limit
+(RESOURCE_EXHAUSTED), the missing task (NOT_FOUND) or the drain (UNAVAILABLE); once admitted, every
+evaluation ends with exactly one Result, whatever happens to the candidate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import threading
+from collections.abc import Callable, Iterator
+
+import grpc
+import numpy as np
+from hawk.v1 import agent_pb2, agent_pb2_grpc, task_pb2
+
+from npu_agent import taskspec
+from npu_agent.pipeline import Evaluation, Pipeline, source_hash
+
+MAX_STAGE_TIMEOUT_S = 3600.0
+MAX_VERIFY_SETS = 64
+_ID = re.compile(r"^[\w.:/@+\-]{1,128}$")
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+class _Abort(Exception):
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class TaskStore:
+    """Tasks and fixed tensors this agent holds, content-addressed. Bounded; thread-safe."""
+
+    def __init__(self, max_tasks: int = 4096, max_tensor_bytes: int = 1 << 30) -> None:
+        self.max_tasks = max_tasks
+        self.max_tensor_bytes = max_tensor_bytes
+        self._tasks: dict[str, task_pb2.TaskSpec] = {}
+        self._tensors: dict[str, np.ndarray] = {}
+        self._tensor_bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, task_hash: str) -> task_pb2.TaskSpec | None:
+        with self._lock:
+            return self._tasks.get(task_hash)
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        with self._lock:
+            return dict(self._tensors)
+
+    def put(self, request: agent_pb2.PutTaskRequest) -> agent_pb2.PutTaskResponse:
+        """Validate everything first, then store: a bad request stores nothing."""
+        if not request.tasks and not request.tensors:
+            raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, "tasks: the request holds no task and no tensor")
+        new_tensors: dict[str, np.ndarray] = {}
+        for i, t in enumerate(request.tensors):
+            where = f"tensors[{i}]"
+            digest = hashlib.sha256(t.data).hexdigest()
+            if t.sha256 != digest:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"{where}.sha256 does not match its data ({digest})")
+            try:
+                dt = taskspec.storage_dtype(t.dtype)
+            except taskspec.TaskError as e:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"{where}.dtype: {e}") from None
+            n = math.prod(t.shape) if t.shape else 1
+            if any(d <= 0 for d in t.shape) or len(t.data) != n * dt.itemsize:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                             f"{where}.data has {len(t.data)} bytes; shape {list(t.shape)} needs {n * dt.itemsize}")
+            new_tensors[digest] = np.frombuffer(t.data, dtype=dt.newbyteorder("<")).astype(dt).reshape(tuple(t.shape))
+        with self._lock:
+            known = set(self._tensors) | set(new_tensors)
+        hashes: list[str] = []
+        for i, spec in enumerate(request.tasks):
+            try:
+                taskspec.validate(spec)
+                taskspec.reference_function(spec)  # a reference that does not even compile is refused now
+            except taskspec.TaskError as e:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"tasks[{i}]: {e}") from None
+            for j, t in enumerate(spec.inputs):
+                if t.distribution.kind == task_pb2.Distribution.FIXED and t.distribution.fixed_tensor_hash not in known:
+                    raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                 f"tasks[{i}].inputs[{j}].distribution.fixed_tensor_hash names no uploaded tensor")
+            hashes.append(taskspec.task_hash(spec))
+        with self._lock:
+            added = sum(a.nbytes for h, a in new_tensors.items() if h not in self._tensors)
+            fresh = {h for h in hashes if h not in self._tasks}
+            if len(self._tasks) + len(fresh) > self.max_tasks:
+                raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             f"this agent holds at most {self.max_tasks} tasks (--max-tasks)")
+            if self._tensor_bytes + added > self.max_tensor_bytes:
+                raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             f"fixed tensors would take {self._tensor_bytes + added} bytes; this agent holds at most "
+                             f"{self.max_tensor_bytes}")
+            present = [h for h in hashes if h in self._tasks]
+            for h, a in new_tensors.items():
+                if h not in self._tensors:
+                    self._tensors[h] = a
+            self._tensor_bytes += added
+            for h, spec in zip(hashes, request.tasks, strict=True):
+                self._tasks.setdefault(h, spec)
+        return agent_pb2.PutTaskResponse(tasks=[task_pb2.TaskRef(task_hash=h) for h in hashes],
+                                         already_present=sorted(set(present)))
+
+
+class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
+    """GetInfo, PutTask, Evaluate, Cancel over one Pipeline."""
+
+    def __init__(self, *, pipeline: Pipeline, tasks: TaskStore, info: Callable[[], agent_pb2.AgentInfo],
+                 max_concurrent: int, max_source_bytes: int) -> None:
+        self.pipeline = pipeline
+        self.tasks = tasks
+        self._info = info
+        self.max_concurrent = max_concurrent
+        self.max_source_bytes = max_source_bytes
+        self.draining = False
+        self._inflight: dict[str, Evaluation] = {}
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+
+    # ------------------------------------------------------------------------------------- inspection
+    @property
+    def inflight(self) -> int:
+        with self._lock:
+            return len(self._inflight)
+
+    def cancel_all(self) -> int:
+        with self._lock:
+            evs = list(self._inflight.values())
+        for ev in evs:
+            ev.cancel.set()
+        return len(evs)
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until no evaluation is in flight; False when `timeout_s` passed first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._inflight, timeout=timeout_s)
+
+    def _reject(self, context: grpc.ServicerContext, e: _Abort):
+        self.pipeline.metrics.rejected.labels(code=e.code.name.lower()).inc()
+        context.abort(e.code, e.message)
+
+    # -------------------------------------------------------------------------------------------- RPCs
+    def GetInfo(self, request, context):
+        return self._info()
+
+    def PutTask(self, request, context):
+        try:
+            return self.tasks.put(request)
+        except _Abort as e:
+            self._reject(context, e)
+
+    def Cancel(self, request, context):
+        with self._lock:
+            ev = self._inflight.get(request.evaluation_id)
+        if ev is not None:
+            ev.cancel.set()
+            if ev.compile_future is not None:
+                ev.compile_future.cancel()  # never starts when still waiting for a worker
+        return agent_pb2.CancelResponse(found=ev is not None)
+
+    def Evaluate(self, request: agent_pb2.EvaluateRequest, context) -> Iterator[agent_pb2.EvaluateEvent]:
+        try:
+            ev = self._validate(request)
+            cached = self.pipeline.lookup_cache(ev)
+            if cached is not None:
+                yield agent_pb2.EvaluateEvent(result=cached)
+                return
+            self._admit(ev)
+        except _Abort as e:
+            self._reject(context, e)
+            return
+        try:
+            context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
+            yield from self.pipeline.run(ev)
+        finally:
+            with self._lock:
+                self._inflight.pop(ev.id, None)
+                self.pipeline.metrics.inflight.set(len(self._inflight))
+                self._idle.notify_all()
+
+    # ------------------------------------------------------------------------------------- admission
+    def _validate(self, r: agent_pb2.EvaluateRequest) -> Evaluation:
+        bad = grpc.StatusCode.INVALID_ARGUMENT
+        if self.draining:
+            raise _Abort(grpc.StatusCode.UNAVAILABLE, "agent is draining and accepts no new evaluations")
+        if not _ID.match(r.evaluation_id):
+            raise _Abort(bad, "evaluation_id must be 1-128 characters of letters, digits and ._:/@+-")
+        if not _HASH.match(r.task_hash):
+            raise _Abort(bad, "task_hash must be 64 lower-case hex digits (TaskRef.task_hash from PutTask)")
+        if not r.source.strip():
+            raise _Abort(bad, "source is empty")
+        size = len(r.source.encode("utf-8"))
+        if size > self.max_source_bytes:
+            raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                         f"source is {size} bytes; this agent accepts at most {self.max_source_bytes} (--max-source-bytes)")
+        if "\0" in r.source:
+            raise _Abort(bad, "source contains a NUL character")
+        o = r.options
+        for name in ("compile_timeout_s", "verify_timeout_s", "profile_timeout_s"):
+            v = getattr(o, name)
+            if not math.isfinite(v) or v < 0 or v > MAX_STAGE_TIMEOUT_S:
+                raise _Abort(bad, f"options.{name} must be between 0 and {MAX_STAGE_TIMEOUT_S:g} seconds, got {v}")
+        if o.verify_sets > MAX_VERIFY_SETS:
+            raise _Abort(bad, f"options.verify_sets must be at most {MAX_VERIFY_SETS}, got {o.verify_sets}")
+        if len(r.campaign) > 128:
+            raise _Abort(bad, "campaign is longer than 128 characters")
+        task = self.tasks.get(r.task_hash)
+        if task is None:
+            raise _Abort(grpc.StatusCode.NOT_FOUND,
+                         f"task_hash {r.task_hash[:12]}... is not held by this agent; upload the task with PutTask")
+        return Evaluation(id=r.evaluation_id, task=task, task_hash=r.task_hash, source=r.source,
+                          source_hash=source_hash(r.source), options=o, campaign=r.campaign)
+
+    def _admit(self, ev: Evaluation) -> None:
+        with self._lock:
+            if self.draining:
+                raise _Abort(grpc.StatusCode.UNAVAILABLE, "agent is draining and accepts no new evaluations")
+            if ev.id in self._inflight:
+                raise _Abort(grpc.StatusCode.ALREADY_EXISTS, f"evaluation_id {ev.id!r} is already in flight")
+            if len(self._inflight) >= self.max_concurrent:
+                raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             f"agent is at its limit of {self.max_concurrent} concurrent evaluations "
+                             f"(queued + running); retry later or use another agent")
+            self._inflight[ev.id] = ev
+            self.pipeline.metrics.inflight.set(len(self._inflight))
