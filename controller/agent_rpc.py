@@ -1,0 +1,122 @@
+"""Asynchronous calls from the scheduler to agents (grpc.aio), one channel per agent address.
+
+The scheduler keeps hundreds of evaluations in flight from one event loop, so it talks to agents with
+grpc.aio rather than a thread per call. Failures are classified here: a transport failure or an agent-side
+INTERNAL result means "try another agent", a busy agent means "try later", a rejected request is final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from hawk.v1 import agent_pb2, agent_pb2_grpc, result_pb2, task_pb2
+
+from npu_agent.taskspec import task_hash
+
+_RETRY_ELSEWHERE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNKNOWN,
+                    grpc.StatusCode.INTERNAL, grpc.StatusCode.CANCELLED, grpc.StatusCode.ABORTED}
+
+
+class AgentUnavailable(RuntimeError):
+    """The agent could not be reached or failed on its own side; the evaluation may run elsewhere."""
+
+
+class AgentBusy(RuntimeError):
+    """The agent refused more work (RESOURCE_EXHAUSTED, draining); retry later, not its fault."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str = ""
+    tls_ca: bytes | None = None
+
+    @classmethod
+    def from_files(cls, token_file: str = "", tls_ca: str = "") -> Credentials:
+        token = Path(token_file).read_text().strip() if token_file else ""
+        return cls(token=token, tls_ca=Path(tls_ca).read_bytes() if tls_ca else None)
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return (("authorization", f"Bearer {self.token}"),) if self.token else ()
+
+
+class AgentConnections:
+    """Channels and stubs per address, plus which tasks each agent already holds."""
+
+    def __init__(self, credentials: Credentials | None = None, max_message_bytes: int = 64 << 20) -> None:
+        self.credentials = credentials or Credentials()
+        self._options = [("grpc.max_send_message_length", max_message_bytes),
+                         ("grpc.max_receive_message_length", max_message_bytes)]
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._tasks_held: dict[str, set[str]] = {}
+
+    def _stub(self, address: str) -> agent_pb2_grpc.NpuAgentStub:
+        ch = self._channels.get(address)
+        if ch is None:
+            if self.credentials.tls_ca is not None:
+                creds = grpc.ssl_channel_credentials(root_certificates=self.credentials.tls_ca)
+                ch = grpc.aio.secure_channel(address, creds, options=self._options)
+            else:
+                ch = grpc.aio.insecure_channel(address, options=self._options)
+            self._channels[address] = ch
+        return agent_pb2_grpc.NpuAgentStub(ch)
+
+    def forget(self, address: str) -> None:
+        """Drop what we believe about an agent (it may have restarted and lost its tasks)."""
+        self._tasks_held.pop(address, None)
+
+    async def close(self) -> None:
+        for ch in self._channels.values():
+            await ch.close()
+        self._channels.clear()
+
+    async def get_info(self, address: str, timeout_s: float = 10.0) -> agent_pb2.AgentInfo:
+        try:
+            return await self._stub(address).GetInfo(agent_pb2.GetInfoRequest(), timeout=timeout_s,
+                                                     metadata=self.credentials.metadata())
+        except grpc.aio.AioRpcError as e:
+            raise AgentUnavailable(f"{address}: GetInfo failed: {e.code().name}: {e.details()}") from None
+
+    async def evaluate(self, address: str, task: task_pb2.TaskSpec, source: str, evaluation_id: str, *,
+                       options: agent_pb2.EvaluateOptions | None = None, campaign: str = "",
+                       timeout_s: float = 900.0,
+                       on_progress: Callable[[agent_pb2.Progress], None] | None = None) -> result_pb2.Result:
+        """Upload the task if this agent lacks it, evaluate, and return the final Result."""
+        stub = self._stub(address)
+        md = self.credentials.metadata()
+        th = task_hash(task)
+        try:
+            if th not in self._tasks_held.get(address, set()):
+                await stub.PutTask(agent_pb2.PutTaskRequest(tasks=[task]), timeout=30, metadata=md)
+                self._tasks_held.setdefault(address, set()).add(th)
+            call = stub.Evaluate(agent_pb2.EvaluateRequest(
+                evaluation_id=evaluation_id, task_hash=th, source=source, options=options, campaign=campaign),
+                timeout=timeout_s, metadata=md)
+            result: result_pb2.Result | None = None
+            async for event in call:
+                if event.HasField("progress") and on_progress is not None:
+                    on_progress(event.progress)
+                elif event.HasField("result"):
+                    result = event.result
+        except asyncio.CancelledError:
+            raise
+        except grpc.aio.AioRpcError as e:
+            code = e.code()
+            if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                raise AgentBusy(f"{address}: {e.details()}") from None
+            if code == grpc.StatusCode.FAILED_PRECONDITION and "task" in (e.details() or "").lower():
+                self.forget(address)  # the agent lost our task (restart): upload again on the retry
+                raise AgentUnavailable(f"{address}: {e.details()}") from None
+            if code in _RETRY_ELSEWHERE:
+                self.forget(address)
+                raise AgentUnavailable(f"{address}: {code.name}: {e.details()}") from None
+            return result_pb2.Result(evaluation_id=evaluation_id, status=result_pb2.REJECTED,
+                                     message=f"{address} rejected the evaluation: {code.name}: {e.details()}")
+        if result is None:
+            raise AgentUnavailable(f"{address}: the Evaluate stream ended without a result")
+        if result.status == result_pb2.INTERNAL:
+            raise AgentUnavailable(f"{address}: agent-side failure: {result.message}")
+        return result
