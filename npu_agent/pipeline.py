@@ -210,12 +210,12 @@ class Pipeline:
                 continue
             except queue.Empty:
                 pass
-            if fut.done():
-                break
-            if ev.cancel.is_set() and fut.cancel():  # still waiting for a worker: it never starts
+            if fut.cancelled() or (ev.cancel.is_set() and fut.cancel()):  # never started: never will
                 self._compile_queue(-1)
                 timings[result_pb2.QUEUED] = time.monotonic() - ev.received
                 raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
+            if fut.done():
+                break
         while not ev.events.empty():
             yield ev.events.get_nowait()
         outcome = fut.result()  # re-raises a backend exception: INTERNAL

@@ -7,7 +7,7 @@ comparison for it (`produces_outputs = False`) and the profile it returns says `
 A candidate may override the waits and ask for a failure with one directive line, so a load test can mix
 outcomes (see docs/agent.md)::
 
-    // hawk-null: compile_s=0.2 run_s=0.05 fail=compile|run
+    // hawk-null: compile_s=0.2 run_s=0.05 profile_s=0.1 fail=compile|run
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class NullBackend(Backend):
         super().__init__(hardware)
         self.compile_s = compile_s
         self.run_s = run_s
-        self._artifacts: dict[str, tuple[float, str]] = {}
+        self._artifacts: dict[str, tuple[float, float, str]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -69,10 +69,11 @@ class NullBackend(Backend):
         try:
             compile_s = float(opts.get("compile_s", self.compile_s))
             run_s = float(opts.get("run_s", self.run_s))
+            profile_s = float(opts.get("profile_s", run_s))
         except ValueError:
             return CompileOutcome(status=result_pb2.COMPILE_ERROR, message="bad hawk-null directive",
                                   diagnostics=[result_pb2.CompilerDiagnostic(
-                                      severity="error", line=line, message="compile_s/run_s must be numbers")])
+                                      severity="error", line=line, message="compile_s/run_s/profile_s must be numbers")])
         fail = opts.get("fail", "")
         timed_out, waited = self._wait(compile_s, timeout_s, cancel)
         if timed_out:
@@ -88,7 +89,7 @@ class NullBackend(Backend):
         # The "artifact" is a name the run step looks up; nothing is written to disk.
         key = f"null-{id(source)}-{time.monotonic_ns()}"
         with self._lock:
-            self._artifacts[key] = (run_s, fail)
+            self._artifacts[key] = (run_s, profile_s, fail)
             if len(self._artifacts) > 10000:  # bounded like a real backend's artifact cache
                 self._artifacts.pop(next(iter(self._artifacts)))
         return CompileOutcome(status=result_pb2.OK, artifact=Path(key), seconds=waited)
@@ -97,7 +98,9 @@ class NullBackend(Backend):
             device_id: int, profile: bool, timeout_s: float,
             cancel: threading.Event | None = None) -> RunOutcome:
         with self._lock:
-            run_s, fail = self._artifacts.get(str(artifact), (self.run_s, ""))
+            run_s, profile_s, fail = self._artifacts.get(str(artifact), (self.run_s, self.run_s, ""))
+        if profile:
+            run_s = profile_s
         timed_out, waited = self._wait(run_s, timeout_s, cancel)
         if timed_out:
             return RunOutcome(status=result_pb2.TIMEOUT, seconds=waited,
