@@ -98,6 +98,8 @@ class Agent:
         self._own_work_dir = cfg.work_dir is None  # a temporary one is removed on stop
         self.work_dir = Path(cfg.work_dir or tempfile.mkdtemp(prefix="hawk-agent-"))
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        if self._own_work_dir:
+            self.work_dir.chmod(0o711)  # the sandbox uid must traverse it (it cannot list it)
         self.metrics = AgentMetrics()
         self.backend = backend or make_backend(cfg, self.work_dir, self.metrics)
         self.devices = DevicePool(cfg.devices, on_change=self._devices_changed)

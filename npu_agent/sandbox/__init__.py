@@ -18,6 +18,7 @@ import os
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -99,6 +100,17 @@ class Capabilities:
     drops_privileges: bool
 
 
+def _check_traversable(root: Path) -> None:
+    """The unprivileged sandbox uid must be able to walk down to its work dirs; fail early and clearly if
+    an ancestor (e.g. a 0700 temp dir) blocks it, instead of every candidate failing at chdir."""
+    for d in [*reversed(root.parents), root]:
+        st = d.stat()
+        if not (st.st_mode & stat.S_IXOTH) and st.st_uid != NOBODY:
+            raise SandboxError(f"sandbox root {root} is unreachable for the sandbox user (uid {NOBODY}): {d} is "
+                               f"not world-traversable (mode {stat.filemode(st.st_mode)}); put the work dir "
+                               f"elsewhere or chmod o+x {d}")
+
+
 class Sandbox:
     """Runs programs under isolation. One per agent; thread-safe."""
 
@@ -112,6 +124,7 @@ class Sandbox:
             # The unprivileged sandbox uid must be able to traverse into its work dirs (not list them).
             for d in (self.root, self.root / "work"):
                 d.chmod(d.stat().st_mode | 0o711)
+            _check_traversable(self.root.resolve())
         self._counter = 0
         self._lock = threading.Lock()
         self.launcher = self._build_launcher(compiler or os.environ.get("CC", "gcc"))
