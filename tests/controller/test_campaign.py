@@ -1,0 +1,141 @@
+"""Campaigns end to end on real null-backend agents: search, budget, agent loss, stop and resume."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from controller.agent_rpc import AgentConnections
+from controller.campaign import CampaignRunner
+from controller.proposers import OfflineProposer
+from controller.scheduler import Scheduler
+from controller.spec import parse_spec
+from controller.store import ResultsStore
+from npu_agent.server import Agent, AgentConfig
+from npu_agent.taskspec import load_task_file
+
+TASKS = """
+[[task]]
+name = "nullsearch"
+category = "test"
+kernel_entry = "k"
+baseline = "baseline.cpp"
+reference = '''
+def reference(x):
+    return x
+'''
+inputs = [{name = "x", shape = [4], dtype = "float32"}]
+outputs = [{name = "y", shape = [4], dtype = "float32"}]
+[task.extra]
+template = "template.cpp"
+[task.extra.params]
+RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]
+VARIANT = [1, 2, 3, 4, 5]
+"""
+
+
+def _spec(rounds: int = 3, per_round: int = 3) -> str:
+    return f"""
+name = "t"
+tasks = ["nullsearch"]
+seed = 7
+[budget]
+rounds = {rounds}
+candidates_per_round = {per_round}
+[agents]
+addresses = ["127.0.0.1:1"]
+"""
+
+
+@pytest.fixture()
+def task_file(tmp_path: Path) -> Path:
+    (tmp_path / "baseline.cpp").write_text("// baseline\n// hawk-null: run_s=0.05\n")
+    (tmp_path / "template.cpp").write_text("// variant {{VARIANT}}\n// hawk-null: run_s={{RUN_S}}\n")
+    p = tmp_path / "tasks.toml"
+    p.write_text(TASKS)
+    return p
+
+
+async def _run(store: ResultsStore, spec_text: str, task_file: Path, addresses: list[str],
+               campaign_id: str | None = None, during=None):
+    conns = AgentConnections()
+    sched = Scheduler(conns.evaluate, conns.get_info, quarantine_after=1)
+    for a in addresses:
+        await sched.add_static_agent(a)
+    spec = parse_spec(spec_text)
+    runner = CampaignRunner(spec, store, sched, load_task_file(task_file), {"offline": OfflineProposer()})
+    cid = campaign_id or runner.create()
+    main = asyncio.create_task(runner.run(cid))
+    if during is not None:
+        await during(main)
+    try:
+        state = await main
+    except asyncio.CancelledError:
+        state = None
+    await conns.close()
+    return cid, state
+
+
+def _accounted_once(store: ResultsStore, cid: str) -> None:
+    cands = store.candidates(cid)
+    hashes = [c.source_hash for c in cands]
+    assert len(hashes) == len(set(hashes)), "a source was proposed twice"
+    assert store.pending_candidates(cid) == []
+    assert {e.candidate_id for e in store.evaluations(cid)} == {c.id for c in cands}
+
+
+def test_offline_search_finds_faster_kernels(tmp_path: Path, task_file: Path) -> None:
+    store = ResultsStore(tmp_path / "r.sqlite")
+    with Agent(AgentConfig(backend="null", devices=3)) as agent:
+        cid, state = asyncio.run(_run(store, _spec(), task_file, [agent.address]))
+    _accounted_once(store, cid)
+    progress = state.tasks["nullsearch"]
+    assert progress.evaluated == 9 and progress.passed == 9
+    assert store.baseline(cid, "nullsearch") == pytest.approx(50_000, rel=0.01)
+    best = store.best(cid)["nullsearch"]
+    assert best["speedup"] > 1.5, best
+    assert store.campaign(cid)["state"] == "finished"
+
+
+def test_losing_an_agent_loses_no_candidate(tmp_path: Path, task_file: Path) -> None:
+    store = ResultsStore(tmp_path / "r.sqlite")
+    a1 = Agent(AgentConfig(backend="null", devices=2)).start()
+    a2 = Agent(AgentConfig(backend="null", devices=2)).start()
+
+    async def kill_one(main: asyncio.Task) -> None:
+        await asyncio.sleep(0.15)
+        await asyncio.to_thread(a2.stop)
+
+    try:
+        cid, state = asyncio.run(_run(store, _spec(rounds=4, per_round=4), task_file, [a1.address, a2.address],
+                                      during=kill_one))
+    finally:
+        a1.stop()
+        a2.stop()
+    _accounted_once(store, cid)
+    assert state.tasks["nullsearch"].evaluated == 16
+    assert store.counts(cid) == {"OK": 17, "pending": 0}  # 16 candidates + the baseline
+
+
+def test_stop_and_resume_finishes_with_every_candidate_once(tmp_path: Path, task_file: Path) -> None:
+    store = ResultsStore(tmp_path / "r.sqlite")
+    with Agent(AgentConfig(backend="null", devices=2)) as agent:
+        async def stop_midway(main: asyncio.Task) -> None:
+            while len(store.evaluations(cid_holder[0])) < 4:
+                await asyncio.sleep(0.01)
+            main.cancel()
+
+        cid_holder: list[str] = []
+        cid = ResultsStore.create_campaign(store, "t", _spec(rounds=4), "ascend910b2")
+        cid_holder.append(cid)
+        _, state = asyncio.run(_run(store, _spec(rounds=4), task_file, [agent.address], campaign_id=cid,
+                                    during=stop_midway))
+        assert state is None and store.campaign(cid)["state"] == "stopped"
+        done_before = len(store.evaluations(cid))
+        assert done_before < 13
+        _, state = asyncio.run(_run(store, _spec(rounds=4), task_file, [agent.address], campaign_id=cid))
+    _accounted_once(store, cid)
+    assert state.tasks["nullsearch"].evaluated == 12
+    assert store.campaign(cid)["state"] == "finished"
