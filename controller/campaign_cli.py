@@ -1,39 +1,148 @@
-"""`hawk campaign ...` and `hawk demo`."""
+"""`hawk campaign run|resume|status|report` and `hawk demo`."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+from pathlib import Path
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    raise SystemExit(f"hawk campaign {args.verb}: campaigns are not available in this build yet "
-                     "(controller issue); use `hawk sim run` or `hawk demo`")
+def _store(args: argparse.Namespace):
+    from controller.farm import default_store_path
+    from controller.store import ResultsStore
+
+    return ResultsStore(Path(args.store) if args.store else default_store_path())
+
+
+def _finish(store, cid: str, spec) -> int:
+    from controller.report import summary_text, write_html
+
+    print(summary_text(store, cid))
+    out = Path(spec.output_dir)
+    out = out if out.is_absolute() else spec.base_dir / out
+    html = write_html(store, cid, out / f"{cid}.html")
+    print(f"report: {html}")
+    return 0 if store.campaign(cid)["state"] == "finished" else 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from controller.farm import run_campaign
+    from controller.report import LiveView
+    from controller.spec import SpecError, load_spec
+    from npu_agent.taskspec import TaskError
+
+    try:
+        spec = load_spec(args.spec)
+    except SpecError as e:
+        raise SystemExit(f"hawk campaign run: {e}") from None
+    store = _store(args)
+    try:
+        cid = asyncio.run(run_campaign(spec, store, ray_address=args.ray_address,
+                                       on_update=None if args.quiet else LiveView()))
+    except TaskError as e:
+        raise SystemExit(f"hawk campaign run: {e}") from None
+    return _finish(store, cid, spec)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from controller.farm import run_campaign
+    from controller.report import LiveView
+    from controller.spec import parse_spec
+    from controller.store import StoreError
+
+    store = _store(args)
+    try:
+        row = store.campaign(args.id)
+    except StoreError as e:
+        raise SystemExit(f"hawk campaign resume: {e}") from None
+    if row["state"] == "finished":
+        print(f"campaign {args.id} is already finished")
+        return _finish(store, args.id, parse_spec(row["spec"]))
+    spec = parse_spec(row["spec"], base_dir=Path(args.spec_dir) if args.spec_dir else Path.cwd())
+    asyncio.run(run_campaign(spec, store, ray_address=args.ray_address, campaign_id=args.id,
+                             on_update=None if args.quiet else LiveView()))
+    return _finish(store, args.id, spec)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from controller.report import summary_text
+    from controller.store import StoreError
+
+    store = _store(args)
+    if args.id is None:
+        rows = store.campaigns()
+        if args.json:
+            print(json.dumps([{k: r[k] for k in ("id", "name", "team", "state", "reason")} for r in rows], indent=2))
+        else:
+            for r in rows:
+                counts = store.counts(r["id"])
+                done = sum(v for k, v in counts.items() if k != "pending")
+                print(f"{r['id']:48s} {r['state']:9s} {r['team']:10s} evaluated {done:5d} pending {counts['pending']}")
+            if not rows:
+                print("no campaigns yet")
+        return 0
+    try:
+        print(summary_text(store, args.id))
+    except StoreError as e:
+        raise SystemExit(f"hawk campaign status: {e}") from None
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from controller.report import summary_text, write_html
+    from controller.store import StoreError
+
+    store = _store(args)
+    try:
+        print(summary_text(store, args.id))
+    except StoreError as e:
+        raise SystemExit(f"hawk campaign report: {e}") from None
+    if args.html:
+        print(f"report: {write_html(store, args.id, args.html)}")
+    return 0
 
 
 def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("campaign", help="run and inspect search campaigns")
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
-    run = verbs.add_parser("run", help="run a campaign from a TOML spec")
+
+    def common(v: argparse.ArgumentParser) -> None:
+        v.add_argument("--store", default=None, help="results database (default: $HAWK_HOME/results.sqlite)")
+
+    run = verbs.add_parser("run", help="run a campaign from a TOML spec (docs/campaign-example.toml)")
     run.add_argument("spec")
     run.add_argument("--ray-address", default=None, help="an existing Ray cluster (default: start a local one)")
+    run.add_argument("--quiet", action="store_true", help="no live progress view")
+    common(run)
+    run.set_defaults(handler=_run)
     resume = verbs.add_parser("resume", help="resume an interrupted campaign")
     resume.add_argument("id")
-    status = verbs.add_parser("status", help="show campaign progress")
+    resume.add_argument("--ray-address", default=None)
+    resume.add_argument("--spec-dir", default=None, help="folder the spec's relative paths refer to (default: .)")
+    resume.add_argument("--quiet", action="store_true")
+    common(resume)
+    resume.set_defaults(handler=_resume)
+    status = verbs.add_parser("status", help="list campaigns, or show one")
     status.add_argument("id", nargs="?")
-    report = verbs.add_parser("report", help="print or render a campaign report")
+    status.add_argument("--json", action="store_true")
+    common(status)
+    status.set_defaults(handler=_status)
+    report = verbs.add_parser("report", help="print a campaign's summary; --html writes the full report")
     report.add_argument("id")
     report.add_argument("--html", metavar="FILE")
-    for v in (run, resume, status, report):
-        v.set_defaults(handler=_not_yet)
+    common(report)
+    report.set_defaults(handler=_report)
 
 
 def add_demo_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the end-to-end demo on this machine")
-    p.add_argument("--work-dir", default=None, help="where agents keep their caches (default: a temp dir)")
+    p.add_argument("--work-dir", default=None, help="where the demo keeps agents' caches and reports")
 
-    def _run(args: argparse.Namespace) -> int:
+    def _demo(args: argparse.Namespace) -> int:
         from controller.demo import run_demo
 
         return run_demo(args)
 
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_demo)
+

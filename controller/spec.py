@@ -61,6 +61,7 @@ class AgentSettings:
     tls_ca: str = ""
     local: int = 0                # agents to start on this machine (the twin), for demos and laptops
     local_devices: int = 1
+    local_backend: str = "simnpu"  # "null" for load tests of the farm
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
     agents = _section(data, "agents", AgentSettings, where)
     if not agents.addresses and not agents.registry and agents.local < 1:
         raise SpecError(f"{where}[agents]: give addresses, a registry address, or local = N agents")
+    if agents.local_backend not in ("simnpu", "null"):
+        raise SpecError(f"{where}[agents].local_backend must be 'simnpu' or 'null'")
     for addr in agents.addresses:
         host, _, port = addr.rpartition(":")
         if not host or not port.isdigit():

@@ -1,0 +1,141 @@
+"""Bringing a farm up for a campaign: Ray, the scheduler actor, agents (remote, registered or local).
+
+`run_campaign` is what `hawk campaign run|resume` and `hawk demo` call. Local agents are real
+`hawk agent serve` processes that register with the scheduler's Registry service, exactly like remote ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from controller.spec import CampaignSpec
+from controller.store import ResultsStore
+
+log = logging.getLogger(__name__)
+
+
+def hawk_home() -> Path:
+    return Path(os.environ.get("HAWK_HOME", Path.home() / ".hawk"))
+
+
+def default_store_path() -> Path:
+    return hawk_home() / "results.sqlite"
+
+
+class LocalAgents:
+    """`hawk agent serve` subprocesses on 127.0.0.1 that register at `registry`; drained on close."""
+
+    def __init__(self, count: int, devices: int, registry: str, hardware: str, work_dir: Path,
+                 backend: str = "simnpu", token_file: str = "") -> None:
+        self.procs: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
+        work_dir.mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            log_path = work_dir / f"agent-{i}.log"
+            cmd = [sys.executable, "-m", "controller.cli", "agent", "serve", "--port", "0", "--devices",
+                   str(devices), "--backend", backend, "--hardware", hardware, "--register", registry,
+                   "--work-dir", str(work_dir / f"agent-{i}")]
+            if token_file:
+                cmd += ["--token-file", token_file]
+            with open(log_path, "wb") as out:
+                self.procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT))
+            self.logs.append(log_path)
+
+    def check(self) -> None:
+        for p, path in zip(self.procs, self.logs, strict=True):
+            if p.poll() is not None:
+                tail = path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"local agent exited with status {p.returncode}; its log ({path}):\n{tail}")
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        end = time.monotonic() + timeout_s
+        for p in self.procs:
+            try:
+                p.wait(max(0.1, end - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def init_ray(address: str | None) -> None:
+    import ray
+
+    if ray.is_initialized():
+        return
+    if address:
+        ray.init(address=address, namespace="hawk", log_to_driver=False)
+    else:
+        ray.init(namespace="hawk", include_dashboard=False, log_to_driver=False,
+                 num_cpus=max(2, os.cpu_count() or 2))
+
+
+async def _wait_for_slots(actor: Any, agents: LocalAgents | None, timeout_s: float) -> dict[str, Any]:
+    end = time.monotonic() + timeout_s
+    while True:
+        snap = await actor.snapshot.remote()
+        if snap["free_slots"] > 0 or any(a["devices"] for a in snap["agents"]):
+            return snap
+        if agents is not None:
+            agents.check()
+        if time.monotonic() > end:
+            raise RuntimeError(f"no agent joined the farm within {timeout_s:g} s")
+        await asyncio.sleep(0.2)
+
+
+async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: str | None = None,
+                       campaign_id: str | None = None, on_update: Callable | None = None,
+                       work_dir: Path | None = None) -> str:
+    """Run or resume a campaign to the end of its budget; returns its id."""
+    from controller.campaign import ActorEvaluator, CampaignRunner
+    from controller.llm import LLMClient
+    from controller.metrics import CampaignMetrics
+    from controller.proposers import LLMProposer, OfflineProposer
+    from controller.scheduler_actor import get_scheduler
+    from tasks.catalogue import resolve
+
+    tasks = resolve(spec.tasks, base_dir=spec.base_dir)
+    init_ray(ray_address)
+    token = Path(spec.agents.token_file).read_text().strip() if spec.agents.token_file else ""
+    tls_ca = Path(spec.agents.tls_ca).read_bytes() if spec.agents.tls_ca else None
+    actor = get_scheduler(token=token, tls_ca=tls_ca, detached=bool(ray_address))
+    registry = spec.agents.registry or ("127.0.0.1:0" if spec.agents.local else "")
+    local: LocalAgents | None = None
+    work = work_dir or Path(tempfile.mkdtemp(prefix="hawk-farm-"))
+    try:
+        if registry:
+            port = await actor.start_registry.remote(registry)
+            registry = f"{registry.rpartition(':')[0]}:{port}"
+        if spec.agents.addresses:
+            errors = await actor.add_agents.remote(list(spec.agents.addresses))
+            for addr, err in zip(spec.agents.addresses, errors, strict=True):
+                if err:
+                    log.warning("agent %s is not reachable: %s", addr, err)
+        if spec.agents.local:
+            local = LocalAgents(spec.agents.local, spec.agents.local_devices, registry, spec.hardware, work,
+                                backend=spec.agents.local_backend, token_file=spec.agents.token_file)
+        await _wait_for_slots(actor, local, timeout_s=120.0)
+        metrics = CampaignMetrics()
+        proposers: dict[str, Any] = {"offline": OfflineProposer()}
+        if spec.llm.configured:
+            proposers["llm"] = LLMProposer(LLMClient(spec.llm, metrics=metrics), spec.hardware)
+        runner = CampaignRunner(spec, store, ActorEvaluator(actor), tasks, proposers, metrics=metrics,
+                                on_update=on_update)
+        cid = campaign_id or runner.create()
+        await runner.run(cid)
+        return cid
+    finally:
+        if local is not None:
+            local.close()

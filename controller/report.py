@@ -1,0 +1,250 @@
+"""Campaign reports: a live terminal view while running, a text summary, and a self-contained HTML report.
+
+The HTML report draws its plots as inline SVG, so it needs no plotting library and opens anywhere:
+best speedup and floor fraction per round, pass rate per round, status breakdown, bottleneck mix, and the
+knowledge entries the proposals used.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from controller.campaign import CampaignState
+from controller.store import ResultsStore
+
+_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf"]
+
+
+# ------------------------------------------------------------------------------------------- live view
+class LiveView:
+    """Progress bars per task with the best so far; redraws in place on a terminal, logs lines otherwise."""
+
+    def __init__(self, stream: IO[str] | None = None, min_interval_s: float = 0.25) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.min_interval_s = min_interval_s
+        self._last = 0.0
+        self._lines = 0
+
+    def __call__(self, state: CampaignState) -> None:
+        now = time.monotonic()
+        if now - self._last < self.min_interval_s:
+            return
+        self._last = now
+        rows = [f"campaign {state.campaign_id}  evaluations {state.evaluations}  "
+                f"{now - state.started:6.1f}s"]
+        for p in state.tasks.values():
+            total = max(1, p.rounds)
+            done = min(total, p.round + (1 if p.evaluated and p.evaluated == p.proposed else 0))
+            bar = "#" * int(20 * done / total) + "." * (20 - int(20 * done / total))
+            best = f"{p.best_speedup:5.2f}x" if p.best_speedup else "  -  "
+            floor = f"{p.best_floor:4.0%}" if p.best_floor else "  - "
+            rows.append(f"  {p.name[:28]:28s} [{bar}] round {p.round + 1}/{p.rounds} "
+                        f"pass {p.passed}/{p.evaluated}  best {best}  floor {floor}"
+                        + (f"  ! {p.error[:40]}" if p.error else ""))
+        if self.tty:
+            if self._lines:
+                self.stream.write(f"\x1b[{self._lines}F")
+            self.stream.write("\n".join(r + "\x1b[K" for r in rows) + "\n")
+            self._lines = len(rows)
+        else:
+            self.stream.write(rows[0] + "\n")
+        self.stream.flush()
+
+
+# --------------------------------------------------------------------------------------------- data
+@dataclass
+class TaskReport:
+    task: str
+    baseline_us: float | None
+    best_us: float | None
+    best_speedup: float | None
+    best_floor: float | None
+    evaluations: int
+    passed: int
+    statuses: Counter
+    bottlenecks: Counter
+    per_round: dict[int, dict[str, Any]]
+
+
+def collect(store: ResultsStore, campaign_id: str) -> dict[str, TaskReport]:
+    best = store.best(campaign_id)
+    cands = {c.id: c for c in store.candidates(campaign_id)}
+    by_task: dict[str, list] = defaultdict(list)
+    for e in store.evaluations(campaign_id):
+        c = cands[e.candidate_id]
+        if c.proposer != "baseline":
+            by_task[e.task].append((c, e))
+    tasks = sorted({c.task for c in cands.values()})
+    out = {}
+    for task in tasks:
+        pairs = by_task.get(task, [])
+        rounds: dict[int, dict[str, Any]] = {}
+        running_best: float | None = None
+        running_floor: float | None = None
+        base = store.baseline(campaign_id, task)
+        for r in sorted({c.round for c, _ in pairs}):
+            in_round = [(c, e) for c, e in pairs if c.round == r]
+            for _, e in in_round:
+                if e.time_us and (running_best is None or e.time_us < running_best):
+                    running_best = e.time_us
+                    running_floor = e.floor_fraction
+            rounds[r] = {"evaluated": len(in_round), "passed": sum(1 for _, e in in_round if e.status == "OK"),
+                         "best_speedup": (base / running_best) if base and running_best else None,
+                         "best_floor": running_floor}
+        b = best.get(task)
+        out[task] = TaskReport(
+            task=task, baseline_us=base, best_us=b["time_us"] if b else None,
+            best_speedup=b["speedup"] if b else None,
+            best_floor=(store.evaluation(b["candidate_id"]).floor_fraction if b else None),
+            evaluations=len(pairs), passed=sum(1 for _, e in pairs if e.status == "OK"),
+            statuses=Counter(e.status for _, e in pairs),
+            bottlenecks=Counter(e.bottleneck for _, e in pairs if e.bottleneck),
+            per_round=rounds)
+    return out
+
+
+def knowledge_usage(store: ResultsStore, campaign_id: str) -> list[tuple[str, int, int]]:
+    """(entry id, proposals that used it, of which passed), most used first."""
+    evals = {e.candidate_id: e for e in store.evaluations(campaign_id)}
+    uses: Counter = Counter()
+    passed: Counter = Counter()
+    for c in store.candidates(campaign_id):
+        for entry in c.knowledge_used:
+            uses[entry] += 1
+            e = evals.get(c.id)
+            passed[entry] += int(e is not None and e.status == "OK")
+    return [(k, n, passed[k]) for k, n in uses.most_common()]
+
+
+# --------------------------------------------------------------------------------------------- text
+def _fmt(v: float | None, spec: str, none: str = "-") -> str:
+    return none if v is None else format(v, spec)
+
+
+def summary_text(store: ResultsStore, campaign_id: str) -> str:
+    c = store.campaign(campaign_id)
+    reports = collect(store, campaign_id)
+    lines = [f"campaign {campaign_id} ({c['state']}{': ' + c['reason'] if c['reason'] else ''})",
+             f"{'task':32s} {'evals':>5s} {'pass':>5s} {'baseline us':>12s} {'best us':>10s} {'speedup':>8s} "
+             f"{'floor':>6s}  bottleneck"]
+    for r in reports.values():
+        top = r.bottlenecks.most_common(1)[0][0] if r.bottlenecks else "-"
+        lines.append(f"{r.task[:32]:32s} {r.evaluations:5d} {r.passed:5d} {_fmt(r.baseline_us, '12.2f'):>12s} "
+                     f"{_fmt(r.best_us, '10.2f'):>10s} {_fmt(r.best_speedup, '7.2f') + 'x':>8s} "
+                     f"{_fmt(r.best_floor, '6.0%'):>6s}  {top}")
+    counts = store.counts(campaign_id)
+    lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------- html
+def _line_chart(title: str, series: dict[str, list[tuple[float, float]]], y_label: str, pct: bool = False) -> str:
+    w, h, pad = 560, 260, 44
+    pts = [p for s in series.values() for p in s]
+    if not pts:
+        return f"<h3>{html.escape(title)}</h3><p>No data yet.</p>"
+    xmax = max(1.0, max(x for x, _ in pts))
+    ymax = max(y for _, y in pts) * 1.1 or 1.0
+
+    def sx(x: float) -> float:
+        return pad + (w - 2 * pad) * x / xmax
+
+    def sy(y: float) -> float:
+        return h - pad - (h - 2 * pad) * y / ymax
+
+    parts = [f'<svg width="{w}" height="{h}" role="img" aria-label="{html.escape(title)}">',
+             f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#333"/>',
+             f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{h - pad}" stroke="#333"/>',
+             f'<text x="{w / 2}" y="{h - 8}" text-anchor="middle" font-size="12">round</text>',
+             f'<text x="12" y="{h / 2}" font-size="12" transform="rotate(-90 12 {h / 2})" '
+             f'text-anchor="middle">{html.escape(y_label)}</text>']
+    for i in range(5):
+        y = ymax * i / 4
+        label = f"{y:.0%}" if pct else f"{y:.2f}"
+        parts.append(f'<text x="{pad - 4}" y="{sy(y) + 4}" font-size="10" text-anchor="end">{label}</text>')
+    for i, (name, s) in enumerate(sorted(series.items())):
+        color = _COLORS[i % len(_COLORS)]
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s)
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
+        parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color}"/>' for x, y in s]
+        parts.append(f'<text x="{w - pad + 4}" y="{pad + 14 * i}" font-size="11" fill="{color}">'
+                     f'{html.escape(name[:18])}</text>')
+    parts.append("</svg>")
+    return f"<h3>{html.escape(title)}</h3>" + "".join(parts)
+
+
+def _bar_chart(title: str, counts: dict[str, float], pct: bool = False) -> str:
+    if not counts:
+        return f"<h3>{html.escape(title)}</h3><p>No data yet.</p>"
+    w, bar_h = 560, 22
+    top = max(counts.values()) or 1
+    parts = [f'<svg width="{w}" height="{bar_h * len(counts) + 10}" role="img" aria-label="{html.escape(title)}">']
+    for i, (k, v) in enumerate(sorted(counts.items(), key=lambda kv: -kv[1])):
+        length = (w - 230) * v / top
+        label = f"{v:.0%}" if pct else f"{v:g}"
+        parts += [f'<text x="0" y="{i * bar_h + 15}" font-size="12">{html.escape(k[:24])}</text>',
+                  f'<rect x="170" y="{i * bar_h + 3}" width="{length:.1f}" height="{bar_h - 6}" '
+                  f'fill="{_COLORS[i % len(_COLORS)]}"/>',
+                  f'<text x="{175 + length:.1f}" y="{i * bar_h + 15}" font-size="11">{label}</text>']
+    parts.append("</svg>")
+    return f"<h3>{html.escape(title)}</h3>" + "".join(parts)
+
+
+def write_html(store: ResultsStore, campaign_id: str, path: str | Path) -> Path:
+    reports = collect(store, campaign_id)
+    c = store.campaign(campaign_id)
+    speed = {t: [(r + 1, d["best_speedup"]) for r, d in rep.per_round.items() if d["best_speedup"]]
+             for t, rep in reports.items()}
+    floor = {t: [(r + 1, d["best_floor"]) for r, d in rep.per_round.items() if d["best_floor"]]
+             for t, rep in reports.items()}
+    rounds: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for rep in reports.values():
+        for r, d in rep.per_round.items():
+            rounds[r][0] += d["passed"]
+            rounds[r][1] += d["evaluated"]
+    pass_rate = {"all tasks": [(r + 1, p / n) for r, (p, n) in sorted(rounds.items()) if n]}
+    statuses: Counter = Counter()
+    bottlenecks: Counter = Counter()
+    for rep in reports.values():
+        statuses.update(rep.statuses)
+        bottlenecks.update(rep.bottlenecks)
+    rows = "".join(
+        f"<tr><td>{html.escape(r.task)}</td><td>{r.evaluations}</td><td>{r.passed}</td>"
+        f"<td>{_fmt(r.baseline_us, '.2f')}</td><td>{_fmt(r.best_us, '.2f')}</td>"
+        f"<td>{_fmt(r.best_speedup, '.2f')}x</td><td>{_fmt(r.best_floor, '.0%')}</td></tr>"
+        for r in reports.values())
+    usage = knowledge_usage(store, campaign_id)
+    kb_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{n}</td><td>{p}</td></tr>" for k, n, p in usage)
+    doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>Hawk campaign {html.escape(campaign_id)}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}
+.grid{{display:grid;grid-template-columns:repeat(auto-fit,minmax(580px,1fr));gap:1em}}</style></head><body>
+<h1>Campaign {html.escape(campaign_id)}</h1>
+<p>State: {html.escape(c['state'])} {html.escape(c['reason'])}. Hardware: {html.escape(c['hardware_profile'])}.
+Team: {html.escape(c['team'])}, priority {c['priority']}.</p>
+<table><tr><th>task</th><th>evaluations</th><th>passed</th><th>baseline µs</th><th>best µs</th>
+<th>speedup</th><th>floor fraction</th></tr>{rows}</table>
+<div class="grid">
+{_line_chart("Best speedup per round", speed, "speedup over baseline")}
+{_line_chart("Floor fraction of the best kernel per round", floor, "of hardware floor", pct=True)}
+{_line_chart("Pass rate per round", pass_rate, "pass rate", pct=True)}
+{_bar_chart("Status breakdown", dict(statuses))}
+{_bar_chart("Bottleneck mix", dict(bottlenecks))}
+</div>
+<h3>Knowledge entries used</h3>
+{"<table><tr><th>entry</th><th>proposals</th><th>passed</th></tr>" + kb_rows + "</table>" if usage else "<p>None.</p>"}
+<script type="application/json" id="data">{html.escape(json.dumps({t: r.per_round for t, r in reports.items()}))}</script>
+</body></html>"""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(doc, encoding="utf-8")
+    return out

@@ -1,0 +1,72 @@
+"""`hawk campaign` end to end: a local Ray cluster, two real agents started by the controller, reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+TASKS = """
+[[task]]
+name = "nullsearch"
+category = "test"
+kernel_entry = "k"
+baseline = "baseline.cpp"
+reference = '''
+def reference(x):
+    return x
+'''
+inputs = [{name = "x", shape = [4], dtype = "float32"}]
+outputs = [{name = "y", shape = [4], dtype = "float32"}]
+[task.extra]
+template = "template.cpp"
+[task.extra.params]
+RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]
+VARIANT = [1, 2, 3, 4, 5]
+"""
+
+SPEC = """
+name = "cli-null"
+tasks = ["tasks.toml"]
+output_dir = "out"
+[budget]
+rounds = 3
+candidates_per_round = 4
+[agents]
+local = 2
+local_devices = 2
+local_backend = "null"
+"""
+
+
+def _hawk(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "controller.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, env={**__import__("os").environ, "HAWK_HOME": str(cwd / "home")})
+
+
+def test_campaign_run_status_report_resume(tmp_path: Path) -> None:
+    (tmp_path / "tasks.toml").write_text(TASKS)
+    (tmp_path / "baseline.cpp").write_text("// baseline\n// hawk-null: run_s=0.05\n")
+    (tmp_path / "template.cpp").write_text("// variant {{VARIANT}}\n// hawk-null: run_s={{RUN_S}}\n")
+    (tmp_path / "spec.toml").write_text(SPEC)
+    run = _hawk(tmp_path, "campaign", "run", "spec.toml", "--quiet")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "nullsearch" in run.stdout and "statuses: OK 13" in run.stdout
+    cid = next(line.split()[1] for line in run.stdout.splitlines() if line.startswith("campaign "))
+    page = (tmp_path / "out" / f"{cid}.html").read_text()
+    assert page.count("<svg") >= 3 and "Best speedup per round" in page and "10.00x" in run.stdout
+
+    status = _hawk(tmp_path, "campaign", "status")
+    assert status.returncode == 0 and cid in status.stdout and "finished" in status.stdout
+    report = _hawk(tmp_path, "campaign", "report", cid, "--html", str(tmp_path / "r.html"))
+    assert report.returncode == 0 and (tmp_path / "r.html").exists()
+    again = _hawk(tmp_path, "campaign", "resume", cid)
+    assert again.returncode == 0 and "already finished" in again.stdout
+    missing = _hawk(tmp_path, "campaign", "status", "no-such-campaign")
+    assert missing.returncode != 0 and "no campaign 'no-such-campaign'" in missing.stderr
+
+
+def test_bad_spec_is_named(tmp_path: Path) -> None:
+    (tmp_path / "spec.toml").write_text(SPEC.replace("rounds = 3", "rounds = -1"))
+    out = _hawk(tmp_path, "campaign", "run", "spec.toml")
+    assert out.returncode != 0 and "[budget].rounds must be at least 1" in out.stderr
