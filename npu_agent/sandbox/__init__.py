@@ -35,6 +35,7 @@ RESULT_FD_ENV = "HAWK_RESULT_FD"
 NOBODY = 65534
 _OUTPUT_CAP = 256 * 1024  # bytes of stdout/stderr kept per stream (the tail)
 _RESULT_CAP = 64 * 1024 * 1024
+_EXIT_GRACE_S = 0.5  # how long output is still read after the program exited while its children hold pipes
 _PASS_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
@@ -98,6 +99,7 @@ class SandboxResult:
 class Capabilities:
     network_namespace: bool
     drops_privileges: bool
+    pid_namespace: bool = False  # every process of a run dies with it, even one that called setsid()
 
 
 def _check_traversable(root: Path) -> None:
@@ -133,7 +135,12 @@ class Sandbox:
         is_root = os.geteuid() == 0
         # userns+netns works for unprivileged agents; as root we drop to nobody instead, which needs plain netns.
         net = bool(probe["netns"]) if is_root else bool(probe["netns"] or probe["userns_netns"])
-        self.capabilities = Capabilities(network_namespace=net and isolate_network, drops_privileges=is_root)
+        pid = bool(probe.get("pidns")) if is_root else bool(probe.get("pidns") or probe.get("userns_pidns"))
+        self.capabilities = Capabilities(network_namespace=net and isolate_network, drops_privileges=is_root,
+                                         pid_namespace=pid)
+        if not pid:
+            log.warning("sandbox: this host allows no new PID namespace; a candidate process that leaves its "
+                        "process group could outlive its run")
         if isolate_network and not net:
             log.warning("sandbox: this host allows no new network namespace; candidates keep the host network "
                         "(seccomp still forbids sockets in kernel runs)")
@@ -203,6 +210,8 @@ class Sandbox:
                 cmd += [flag, str(value)]
         if self.capabilities.network_namespace:
             cmd.append("--netns")
+        if self.capabilities.pid_namespace:
+            cmd.append("--pidns")
         if self.capabilities.drops_privileges:
             cmd += ["--uid", str(NOBODY), "--gid", str(NOBODY)]
         cmd += ["--", *argv]
@@ -233,9 +242,16 @@ class Sandbox:
         sel = selectors.DefaultSelector()
         for fd in streams:
             sel.register(fd, selectors.EVENT_READ)
+        exited_at: float | None = None
         try:
             while sel.get_map():
                 now = time.monotonic()
+                # The program ended but something it started still holds its pipes: read on briefly, then
+                # stop waiting (the group is killed below) instead of waiting for the deadline.
+                if exited_at is None and proc.poll() is not None:
+                    exited_at = now
+                if exited_at is not None and now - exited_at > _EXIT_GRACE_S:
+                    break
                 if now >= deadline:
                     timed_out = True
                     break

@@ -1,0 +1,179 @@
+"""The sandbox on its own: real hostile programs under the real launcher (and seccomp lockdown)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from npu_agent.sandbox import SECCOMP_HEADER, Limits, Sandbox, SandboxError
+from npu_agent.server import wait_for
+
+PROGRAMS = Path(__file__).parent / "programs"
+FAST = Limits(cpu_seconds=10, address_space_bytes=512 << 20, file_size_bytes=8 << 20, processes=32)
+
+
+@pytest.fixture(scope="module")
+def built() -> Iterator[dict[str, Path]]:
+    """hostile.c and locked.cpp compiled once into a directory the sandbox uid can read and execute."""
+    import tempfile
+
+    d = Path(tempfile.mkdtemp(prefix="hawk-sbx-bin-"))
+    d.chmod(0o755)
+    hostile, locked = d / "hostile", d / "locked"
+    subprocess.run(["gcc", "-O1", "-o", str(hostile), str(PROGRAMS / "hostile.c")], check=True)
+    subprocess.run(["g++", "-O1", "-std=c++17", "-pthread", "-I", str(SECCOMP_HEADER.parent), "-o", str(locked),
+                    str(PROGRAMS / "locked.cpp")], check=True)
+    yield {"hostile": hostile, "locked": locked}
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def sandbox(sandbox_root: Path) -> Sandbox:
+    return Sandbox(sandbox_root)
+
+
+def run(sandbox: Sandbox, argv: list, limits: Limits = FAST, timeout_s: float = 20, **kw):
+    work = sandbox.make_workdir("t")
+    return sandbox.run([str(a) for a in argv], cwd=work, limits=limits, timeout_s=timeout_s, **kw), work
+
+
+def _alive_with(marker: str) -> list[int]:
+    """PIDs whose command line contains `marker` (the sandboxed tree of one test)."""
+    pids = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if marker.encode() in (p / "cmdline").read_bytes():
+                    pids.append(int(p.name))
+            except OSError:
+                pass
+    return pids
+
+
+def test_result_comes_from_the_pipe_not_stdout(sandbox: Sandbox, built) -> None:
+    r, _ = run(sandbox, [built["hostile"], "ok"])
+    assert r.ok and r.result_json() == {"ok": True}
+    r, _ = run(sandbox, [built["hostile"], "fake"])
+    assert r.ok and b'"status": "OK"' in r.stdout
+    assert r.result == b"" and r.result_json() is None  # printing a result forges nothing
+
+
+def test_environment_is_scrubbed(sandbox: Sandbox, built, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-do-not-leak")
+    monkeypatch.setenv("HAWK_TOKEN", "do-not-leak")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
+    r, work = run(sandbox, [built["hostile"], "env"])
+    names = set(r.result_json()["env"])
+    assert not names & {"OPENAI_API_KEY", "HAWK_TOKEN", "AWS_SECRET_ACCESS_KEY"}
+    assert names <= {"PATH", "LANG", "LC_ALL", "TZ", "HOME", "TMPDIR", "HAWK_RESULT_FD", "PWD"}
+
+
+def test_infinite_loop_is_killed_at_the_deadline(sandbox: Sandbox, built) -> None:
+    marker = uuid.uuid4().hex
+    r, _ = run(sandbox, [built["hostile"], "loop", marker], timeout_s=0.5)
+    assert r.timed_out and not r.ok and r.signal == signal.SIGKILL
+    assert _alive_with(marker) == []
+
+
+def test_cpu_limit_stops_a_spinning_process(sandbox: Sandbox, built) -> None:
+    r, _ = run(sandbox, [built["hostile"], "loop"], limits=Limits(cpu_seconds=1), timeout_s=30)
+    assert r.signal == signal.SIGXCPU and "CPU time limit" in (r.violation() or "")
+
+
+def test_fork_bomb_is_bounded_and_killed(sandbox: Sandbox, built) -> None:
+    r, _ = run(sandbox, [built["hostile"], "nproc"], limits=FAST)
+    assert r.ok and 0 <= r.result_json()["children"] < FAST.processes
+    marker = uuid.uuid4().hex
+    r, _ = run(sandbox, [built["hostile"], "forkbomb", marker], timeout_s=1.0)
+    assert r.timed_out
+    assert wait_for(lambda: _alive_with(marker) == [], 5)
+
+
+def test_processes_that_leave_the_group_die_with_the_sandbox(sandbox: Sandbox, built) -> None:
+    marker = uuid.uuid4().hex
+    r, _ = run(sandbox, [built["hostile"], "escape", marker], timeout_s=1.0)
+    assert r.timed_out and r.result_json() == {"escaped": True}
+    assert wait_for(lambda: _alive_with(marker) == [], 5), "a setsid() grandchild outlived its sandbox"
+
+
+def test_unbounded_allocation_is_refused(sandbox: Sandbox, built) -> None:
+    r, _ = run(sandbox, [built["hostile"], "memory"], limits=Limits(address_space_bytes=256 << 20))
+    assert r.ok and r.result_json()["mib"] < 256
+
+
+def test_file_size_limit(sandbox: Sandbox, built) -> None:
+    r, work = run(sandbox, [built["hostile"], "bigfile"], limits=Limits(file_size_bytes=4 << 20))
+    assert r.signal == signal.SIGXFSZ and "file size limit" in (r.violation() or "")
+    assert (work / "big.bin").stat().st_size <= 4 << 20
+
+
+def test_writes_outside_the_work_dir_fail(sandbox: Sandbox, built, sandbox_root: Path) -> None:
+    if not sandbox.capabilities.drops_privileges:
+        pytest.skip("agent not running as root: the sandbox keeps the agent's uid (seccomp guards kernel runs)")
+    target = sandbox_root / "outside.txt"  # owned by the agent, next to the work dirs
+    r, work = run(sandbox, [built["hostile"], "write", target])
+    assert r.ok and r.result_json()["inside_ok"] is True
+    assert r.result_json()["outside_errno"] == 13  # EACCES
+    assert not target.exists() and (work / "inside.txt").exists()
+
+
+def test_no_network(sandbox: Sandbox, built) -> None:
+    if not sandbox.capabilities.network_namespace:
+        pytest.skip("this host allows no new network namespace")
+    accepted = []
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen()
+        srv.settimeout(0.5)
+        port = srv.getsockname()[1]
+        r, _ = run(sandbox, [built["hostile"], "connect", port])
+
+        def accept() -> None:
+            try:
+                accepted.append(srv.accept())
+            except OSError:
+                pass
+
+        accept()
+    assert r.ok and r.result_json()["connected"] is False
+    assert accepted == []
+
+
+@pytest.mark.parametrize("mode", ["fork", "socket", "write", "exec"])
+def test_seccomp_lockdown_kills_forbidden_calls(sandbox: Sandbox, built, mode: str) -> None:
+    r, _ = run(sandbox, [built["locked"], mode])
+    assert r.signal == signal.SIGSYS and r.result == b""
+    assert "forbidden system call" in (r.violation() or "")
+
+
+@pytest.mark.parametrize("mode", ["read", "thread"])
+def test_seccomp_lockdown_allows_threads_and_reads(sandbox: Sandbox, built, mode: str) -> None:
+    r, _ = run(sandbox, [built["locked"], mode])
+    assert r.ok and r.result_json() == {"survived": True}, r.stderr
+
+
+def test_cancel_kills_the_whole_group(sandbox: Sandbox, built) -> None:
+    cancel = threading.Event()
+    marker = uuid.uuid4().hex
+    threading.Timer(0.3, cancel.set).start()
+    r, _ = run(sandbox, [built["hostile"], "escape", marker], timeout_s=60, cancel=cancel)
+    assert r.cancelled and not r.timed_out
+    assert wait_for(lambda: _alive_with(marker) == [], 5)
+
+
+def test_unreachable_root_is_a_clear_error(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root drops to the sandbox uid")
+    locked = tmp_path / "private"
+    locked.mkdir(mode=0o700)
+    with pytest.raises(SandboxError, match="not world-traversable"):
+        Sandbox(locked / "sandbox")
