@@ -38,6 +38,7 @@ log = logging.getLogger("npu_agent.evaluation")
 STAGE_NAMES = {result_pb2.QUEUED: "queued", result_pb2.COMPILING: "compiling", result_pb2.VERIFYING: "verifying",
                result_pb2.PROFILING: "profiling", result_pb2.DONE: "done"}
 STATUS_NAMES = {v: k.lower() for k, v in result_pb2.Status.items()}
+_DONE = object()  # end-of-compile marker on an evaluation's event queue
 
 
 @dataclass(frozen=True)
@@ -204,20 +205,21 @@ class Pipeline:
         self._compile_queue(+1)
         fut = self.compile_pool.submit(job)
         ev.compile_future = fut
+        fut.add_done_callback(lambda _: ev.events.put(_DONE))  # wakes the loop below at once
         while True:
             try:
-                yield ev.events.get(timeout=0.05)
-                continue
+                item = ev.events.get(timeout=0.05)
             except queue.Empty:
-                pass
-            if fut.cancelled() or (ev.cancel.is_set() and fut.cancel()):  # never started: never will
-                self._compile_queue(-1)
-                timings[result_pb2.QUEUED] = time.monotonic() - ev.received
-                raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
-            if fut.done():
+                if ev.cancel.is_set():
+                    fut.cancel()  # never started: never will (a running compile sees the cancel event)
+                continue
+            if item is _DONE:
                 break
-        while not ev.events.empty():
-            yield ev.events.get_nowait()
+            yield item
+        if fut.cancelled():
+            self._compile_queue(-1)
+            timings[result_pb2.QUEUED] = time.monotonic() - ev.received
+            raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
         outcome = fut.result()  # re-raises a backend exception: INTERNAL
         if outcome is None:
             raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")

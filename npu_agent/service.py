@@ -173,14 +173,25 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
         except _Abort as e:
             self._reject(context, e)
             return
+        released = False
         try:
             context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
-            yield from self.pipeline.run(ev)
+            for event in self.pipeline.run(ev):
+                if event.HasField("result"):
+                    # Free the slot before the client can see the result, so a client that keeps exactly
+                    # max_concurrent evaluations in flight is never refused.
+                    self._release(ev)
+                    released = True
+                yield event
         finally:
-            with self._lock:
-                self._inflight.pop(ev.id, None)
-                self.pipeline.metrics.inflight.set(len(self._inflight))
-                self._idle.notify_all()
+            if not released:
+                self._release(ev)
+
+    def _release(self, ev: Evaluation) -> None:
+        with self._lock:
+            self._inflight.pop(ev.id, None)
+            self.pipeline.metrics.inflight.set(len(self._inflight))
+            self._idle.notify_all()
 
     # ------------------------------------------------------------------------------------- admission
     def _validate(self, r: agent_pb2.EvaluateRequest) -> Evaluation:

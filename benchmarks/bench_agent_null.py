@@ -1,0 +1,110 @@
+"""Throughput of one agent: a real `hawk agent serve --backend null` process with many devices, driven over
+gRPC by many concurrent clients. Prints achieved evaluations per second over the ideal.
+
+The null backend waits instead of working, so the ideal is exact: each evaluation holds a device for
+(verify_sets + 1) runs of --run-s and a compile worker for --compile-s, hence
+    ideal = min(devices / ((verify_sets + 1) * run_s), compile_workers / compile_s).
+The ratio is the agent's own overhead (gRPC, queueing, pipeline bookkeeping, Python); 1.0 is perfect.
+
+    .venv/bin/python benchmarks/bench_agent_null.py [--devices 32] [--evaluations 1500] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hawk.v1 import result_pb2, task_pb2  # noqa: E402
+
+from npu_agent.client import AgentClient  # noqa: E402
+
+
+def start_agent(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    exe = shutil.which("hawk") or os.path.join(os.path.dirname(sys.executable), "hawk")
+    cmd = [exe, "agent", "serve", "--port", "0", "--backend", "null", "--devices", str(args.devices),
+           "--compile-workers", str(args.compile_workers), "--null-compile-s", str(args.compile_s),
+           "--null-run-s", str(args.run_s), "--max-concurrent", str(args.concurrency), "--cache-entries", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        m = re.search(r"serving on [\d.]+:(\d+)", line)
+        if m:
+            # Keep draining the agent's log (one line per evaluation) so it never blocks on a full pipe.
+            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            return proc, f"127.0.0.1:{m.group(1)}"
+    raise SystemExit("agent did not start")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--devices", type=int, default=32)
+    ap.add_argument("--compile-workers", type=int, default=32)
+    ap.add_argument("--run-s", type=float, default=0.05)
+    ap.add_argument("--compile-s", type=float, default=0.02)
+    ap.add_argument("--verify-sets", type=int, default=1)
+    ap.add_argument("--evaluations", type=int, default=1500)
+    ap.add_argument("--concurrency", type=int, default=0, help="client-side in-flight evaluations (default 2x devices)")
+    args = ap.parse_args()
+    args.concurrency = args.concurrency or 2 * args.devices
+
+    proc, address = start_agent(args)
+    try:
+        spec = task_pb2.TaskSpec(
+            name="bench_add", kernel_entry="add_custom", verify_sets=args.verify_sets,
+            inputs=[task_pb2.TensorSpec(name="x", shape=[1024], dtype=task_pb2.FLOAT16)],
+            outputs=[task_pb2.TensorSpec(name="z", shape=[1024], dtype=task_pb2.FLOAT16)],
+            reference_source="def reference(x):\n    return x\n", reference_entry="reference")
+        with AgentClient(address) as client:
+            client.wait_ready()
+            [task_hash] = client.put_task(spec)
+            latencies: list[float] = []
+            statuses: dict[int, int] = {}
+            lock = threading.Lock()
+
+            def one(i: int) -> None:
+                t0 = time.perf_counter()
+                r = client.evaluate(task_hash, f"// candidate {i}\n", evaluation_id=f"bench-{i}")
+                with lock:
+                    latencies.append(time.perf_counter() - t0)
+                    statuses[r.status] = statuses.get(r.status, 0) + 1
+
+            warm = min(args.concurrency, 64)
+            with ThreadPoolExecutor(args.concurrency) as pool:
+                list(pool.map(one, range(-warm, 0)))  # connections and threads warmed up
+                latencies.clear()
+                statuses.clear()
+                start = time.perf_counter()
+                list(pool.map(one, range(args.evaluations)))
+                elapsed = time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+    device_s = (args.verify_sets + 1) * args.run_s
+    ideal = min(args.devices / device_s, args.compile_workers / args.compile_s if args.compile_s else float("inf"))
+    achieved = args.evaluations / elapsed
+    ok = statuses.get(result_pb2.OK, 0)
+    print(f"agent null backend: {args.devices} devices, {args.compile_workers} compile workers, "
+          f"compile {args.compile_s * 1e3:.0f} ms, {args.verify_sets}+1 runs of {args.run_s * 1e3:.0f} ms, "
+          f"{args.concurrency} clients in flight, {os.cpu_count()} CPUs")
+    print(f"evaluations: {args.evaluations} ({ok} OK) in {elapsed:.2f} s")
+    print(f"latency: p50 {statistics.median(latencies) * 1e3:.1f} ms, "
+          f"p95 {statistics.quantiles(latencies, n=20)[-1] * 1e3:.1f} ms "
+          f"(floor {(args.compile_s + device_s) * 1e3:.0f} ms)")
+    print(f"throughput: {achieved:.1f} eval/s achieved / {ideal:.1f} eval/s ideal = {achieved / ideal:.3f}")
+    return 0 if ok == args.evaluations else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
