@@ -36,6 +36,7 @@ NOBODY = 65534
 _OUTPUT_CAP = 256 * 1024  # bytes of stdout/stderr kept per stream (the tail)
 _RESULT_CAP = 64 * 1024 * 1024
 _EXIT_GRACE_S = 0.5  # how long output is still read after the program exited while its children hold pipes
+_OUT_OF_MEMORY = (b"std::bad_alloc", b"out of memory", b"Cannot allocate memory")
 _PASS_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
@@ -88,6 +89,11 @@ class SandboxResult:
             return f"CPU time limit of {self.limits.cpu_seconds} s exceeded"
         if self.signal == signal.SIGXFSZ:
             return f"file size limit of {self.limits.file_size_bytes} bytes exceeded"
+        if self.signal == signal.SIGABRT and self.limits.address_space_bytes and any(
+                m in self.stderr for m in _OUT_OF_MEMORY):
+            # RLIMIT_AS makes allocation fail; C++ then aborts with std::bad_alloc. (A process that prints
+            # this itself and aborts only earns itself a violation.)
+            return f"memory limit of {self.limits.address_space_bytes} bytes (address space) exhausted"
         return None
 
     def log_tail(self, limit: int = 4096) -> str:

@@ -111,6 +111,11 @@ def test_unbounded_allocation_is_refused(sandbox: Sandbox, built) -> None:
     assert r.ok and r.result_json()["mib"] < 256
 
 
+def test_unbounded_cpp_allocation_is_a_memory_violation(sandbox: Sandbox, built) -> None:
+    r, _ = run(sandbox, [built["locked"], "alloc"], limits=Limits(address_space_bytes=256 << 20))
+    assert r.signal == signal.SIGABRT and "memory limit" in (r.violation() or "")
+
+
 def test_file_size_limit(sandbox: Sandbox, built) -> None:
     r, work = run(sandbox, [built["hostile"], "bigfile"], limits=Limits(file_size_bytes=4 << 20))
     assert r.signal == signal.SIGXFSZ and "file size limit" in (r.violation() or "")

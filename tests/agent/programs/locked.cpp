@@ -18,6 +18,12 @@ int main(int argc, char **argv) {
     if (!std::strcmp(mode, "socket")) socket(AF_INET, SOCK_STREAM, 0);
     if (!std::strcmp(mode, "write")) open("/tmp/hawk-locked-write", O_CREAT | O_WRONLY, 0644);
     if (!std::strcmp(mode, "exec")) execl("/bin/true", "true", (char *)nullptr);
+    if (!std::strcmp(mode, "alloc")) {  // allocate without bound: RLIMIT_AS makes `new` throw
+        for (;;) {
+            char *p = new char[64 << 20];
+            std::memset(p, 1, 64 << 20);
+        }
+    }
     if (!std::strcmp(mode, "read")) {
         int fd = open("/etc/hostname", O_RDONLY);
         if (fd < 0) return 4;
