@@ -108,6 +108,24 @@ class Capabilities:
     pid_namespace: bool = False  # every process of a run dies with it, even one that called setsid()
 
 
+def _tasks_of_uid(uid: int) -> int:
+    """Threads currently owned by `uid` (real uid), what RLIMIT_NPROC compares against."""
+    total = 0
+    for d in os.scandir("/proc"):
+        if not d.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d.name}/status", "rb") as f:
+                status = f.read()
+        except OSError:
+            continue
+        uid_line = status.partition(b"\nUid:")[2].split(None, 1)
+        if uid_line and uid_line[0] == str(uid).encode():
+            threads = status.partition(b"\nThreads:")[2].split(None, 1)
+            total += int(threads[0]) if threads and threads[0].isdigit() else 1
+    return total
+
+
 def _check_traversable(root: Path) -> None:
     """The unprivileged sandbox uid must be able to walk down to its work dirs; fail early and clearly if
     an ancestor (e.g. a 0700 temp dir) blocks it, instead of every candidate failing at chdir."""
@@ -209,8 +227,13 @@ class Sandbox:
         clean_env["TMPDIR"] = str(cwd)
         clean_env.update(env or {})
         cmd = [str(self.launcher), "--cwd", str(cwd)]
+        nproc = limits.processes
+        if nproc and not self.capabilities.drops_privileges:
+            # RLIMIT_NPROC counts every task of the uid, and without root the sandbox shares the agent's uid
+            # (with all its threads): the limit must sit that far above what already runs.
+            nproc += _tasks_of_uid(os.getuid())
         for flag, value in (("--cpu", limits.cpu_seconds), ("--as", limits.address_space_bytes),
-                            ("--fsize", limits.file_size_bytes), ("--nproc", limits.processes),
+                            ("--fsize", limits.file_size_bytes), ("--nproc", nproc),
                             ("--nofile", limits.open_files)):
             if value:
                 cmd += [flag, str(value)]

@@ -177,3 +177,20 @@ def test_unreachable_root_is_a_clear_error(tmp_path: Path) -> None:
     locked.mkdir(mode=0o700)
     with pytest.raises(SandboxError, match="not world-traversable"):
         Sandbox(locked / "sandbox")
+
+
+def test_task_count_of_a_uid_includes_our_threads() -> None:
+    """Without root the nproc limit is raised by this count (RLIMIT_NPROC counts every task of the uid)."""
+    from npu_agent.sandbox import _tasks_of_uid
+
+    stop = threading.Event()
+    threads = [threading.Thread(target=stop.wait) for _ in range(5)]
+    for t in threads:
+        t.start()
+    try:
+        assert _tasks_of_uid(os.getuid()) >= threading.active_count()
+        assert _tasks_of_uid(4_000_000_000) == 0
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
