@@ -31,9 +31,13 @@ def _serve(args: argparse.Namespace) -> int:
         raise SystemExit("hawk agent serve: --tls-ca (mutual TLS) needs --tls-cert and --tls-key")
     if logging.getLogger().level > logging.INFO:
         logging.getLogger("npu_agent").setLevel(logging.INFO)  # the agent's log is its serving record
+    try:
+        token = read_token_file(args.token_file) if args.token_file else None
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"hawk agent serve: --token-file: {e}") from None
     cfg = AgentConfig(
         port=args.port, host=args.host, devices=args.devices, backend=args.backend, hardware=args.hardware,
-        metrics_port=args.metrics_port, token=read_token_file(args.token_file) if args.token_file else None,
+        metrics_port=args.metrics_port, token=token,
         tls=TlsFiles(Path(args.tls_cert), Path(args.tls_key), Path(args.tls_ca) if args.tls_ca else None)
         if args.tls_cert else None,
         register=args.register, advertise=args.advertise, labels=dict(args.label or []),
@@ -43,7 +47,10 @@ def _serve(args: argparse.Namespace) -> int:
         timeouts=StageTimeouts(args.compile_timeout, args.verify_timeout, args.profile_timeout),
         drain_timeout_s=args.drain_timeout, null_compile_s=args.null_compile_s, null_run_s=args.null_run_s,
     )
-    agent = Agent(cfg).start()
+    try:
+        agent = Agent(cfg).start()
+    except (ValueError, RuntimeError, OSError) as e:  # bad profile, missing backend, port taken, bad PEM
+        raise SystemExit(f"hawk agent serve: {e}") from None
 
     def on_term(signum, frame) -> None:
         if agent.servicer.draining:  # a second signal: stop now
