@@ -143,3 +143,26 @@ def test_drain_deadline_cancels_what_still_runs() -> None:
         assert "cancelled 1 evaluations" in agent.log()
     finally:
         agent.kill()
+
+
+def test_cli_flags_reach_the_agent(tmp_path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("cli-token\n")
+    token_file.chmod(0o600)
+    agent = AgentProcess("--backend", "null", "--devices", "4", "--token-file", str(token_file),
+                         "--host", "127.0.0.1", "--metrics-port", "0", "--max-concurrent", "5",
+                         "--max-source-bytes", "4096")
+    try:
+        with AgentClient(agent.address) as c, pytest.raises(AgentError) as e:
+            c.get_info()
+        assert e.value.code == grpc.StatusCode.UNAUTHENTICATED
+        with AgentClient(agent.address, token="cli-token") as c:
+            info = c.get_info()
+        assert (info.device_count, info.max_concurrent_evaluations, info.max_source_bytes) == (4, 5, 4096)
+        metrics_port = int(re.search(r"metrics on :(\d+)", agent.log()).group(1))
+        from tests.agent.test_metrics import scrape, value
+        assert value(scrape(metrics_port), "hawk_agent_devices") == 4
+        agent.proc.send_signal(signal.SIGTERM)
+        assert agent.proc.wait(30) == 0
+    finally:
+        agent.kill()
