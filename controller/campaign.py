@@ -286,7 +286,8 @@ class CampaignRunner:
             hardware=self.spec.hardware, team=self.spec.team, priority=self.spec.priority, options=None)
         self.store.record_evaluation(cand.id, result)
         if self.metrics is not None:
-            self.metrics.evaluations.labels(campaign=self.spec.name, status=result_pb2.Status.Name(result.status)).inc()
+            self.metrics.evaluations.labels(campaign=self.spec.name,
+                                           status=result_pb2.Status.Name(result.status).lower()).inc()
         if self.knowledge_sink is not None and cand.proposer != "baseline":
             parent = None
             if cand.parent_id:

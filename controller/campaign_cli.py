@@ -39,7 +39,9 @@ def _run(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
         cid = asyncio.run(run_campaign(spec, store, ray_address=args.ray_address,
-                                       on_update=None if args.quiet else LiveView()))
+                                       on_update=None if args.quiet else LiveView(),
+                                       metrics_port=args.metrics_port,
+                                       scheduler_metrics_port=args.scheduler_metrics_port))
     except TaskError as e:
         raise SystemExit(f"hawk campaign run: {e}") from None
     return _finish(store, cid, spec)
@@ -61,7 +63,8 @@ def _resume(args: argparse.Namespace) -> int:
         return _finish(store, args.id, parse_spec(row["spec"]))
     spec = parse_spec(row["spec"], base_dir=Path(args.spec_dir) if args.spec_dir else Path.cwd())
     asyncio.run(run_campaign(spec, store, ray_address=args.ray_address, campaign_id=args.id,
-                             on_update=None if args.quiet else LiveView()))
+                             on_update=None if args.quiet else LiveView(), metrics_port=args.metrics_port,
+                             scheduler_metrics_port=args.scheduler_metrics_port))
     return _finish(store, args.id, spec)
 
 
@@ -110,11 +113,18 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     def common(v: argparse.ArgumentParser) -> None:
         v.add_argument("--store", default=None, help="results database (default: $HAWK_HOME/results.sqlite)")
 
+    def serving(v: argparse.ArgumentParser) -> None:
+        v.add_argument("--metrics-port", type=int, default=None,
+                       help="serve hawk_campaign_*/hawk_llm_*/hawk_knowledge_* metrics on this port")
+        v.add_argument("--scheduler-metrics-port", type=int, default=None,
+                       help="serve the scheduler actor's hawk_scheduler_* metrics on this port")
+
     run = verbs.add_parser("run", help="run a campaign from a TOML spec (docs/campaign-example.toml)")
     run.add_argument("spec")
     run.add_argument("--ray-address", default=None, help="an existing Ray cluster (default: start a local one)")
     run.add_argument("--quiet", action="store_true", help="no live progress view")
     common(run)
+    serving(run)
     run.set_defaults(handler=_run)
     resume = verbs.add_parser("resume", help="resume an interrupted campaign")
     resume.add_argument("id")
@@ -122,6 +132,7 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     resume.add_argument("--spec-dir", default=None, help="folder the spec's relative paths refer to (default: .)")
     resume.add_argument("--quiet", action="store_true")
     common(resume)
+    serving(resume)
     resume.set_defaults(handler=_resume)
     status = verbs.add_parser("status", help="list campaigns, or show one")
     status.add_argument("id", nargs="?")

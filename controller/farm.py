@@ -97,11 +97,12 @@ async def _wait_for_slots(actor: Any, agents: LocalAgents | None, timeout_s: flo
 
 async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: str | None = None,
                        campaign_id: str | None = None, on_update: Callable | None = None,
-                       work_dir: Path | None = None) -> str:
+                       work_dir: Path | None = None, metrics_port: int | None = None,
+                       scheduler_metrics_port: int | None = None) -> str:
     """Run or resume a campaign to the end of its budget; returns its id."""
     from controller.campaign import ActorEvaluator, CampaignRunner
     from controller.llm import LLMClient
-    from controller.metrics import CampaignMetrics
+    from controller.metrics import CampaignMetrics, serve
     from controller.proposers import LLMProposer, OfflineProposer
     from controller.scheduler_actor import get_scheduler
     from tasks.catalogue import resolve
@@ -128,6 +129,11 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
                                 backend=spec.agents.local_backend, token_file=spec.agents.token_file)
         await _wait_for_slots(actor, local, timeout_s=120.0)
         metrics = CampaignMetrics()
+        if scheduler_metrics_port is not None:
+            port = await actor.serve_metrics.remote(scheduler_metrics_port, "0.0.0.0")
+            log.info("scheduler metrics on :%d", port)
+        if metrics_port is not None:
+            log.info("campaign metrics on :%d", serve(metrics.registry, metrics_port, "0.0.0.0"))
         proposers: dict[str, Any] = {"offline": OfflineProposer()}
         if spec.llm.configured:
             proposers["llm"] = LLMProposer(LLMClient(spec.llm, metrics=metrics), spec.hardware)

@@ -30,7 +30,7 @@ class SchedulerMetrics:
         self.wait.observe(waited_s)
 
     def completed(self, campaign: str, status: int) -> None:
-        self.done.labels(status=result_pb2.Status.Name(status)).inc()
+        self.done.labels(status=result_pb2.Status.Name(status).lower()).inc()
 
     def quarantined(self, address: str) -> None:
         self.quarantines.inc()
