@@ -11,16 +11,18 @@ no bfloat16), everything else in the matching numpy dtype.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import math
+import operator
+import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from hawk.v1 import result_pb2, task_pb2
 
 # DType <-> names used in task files and numpy storage dtypes.
@@ -291,6 +293,43 @@ def compare(
     return worst
 
 
+def fresh_seeds(n: int) -> list[int]:
+    """``n`` unpredictable seeds: a candidate cannot precompute outputs for inputs it cannot foresee."""
+    return [secrets.randbits(63) for _ in range(n)]
+
+
+CandidateRun = Callable[[dict[str, np.ndarray], dict[str, np.ndarray]], Mapping[str, np.ndarray]]
+
+
+def verify(
+    spec: task_pb2.TaskSpec,
+    run: CandidateRun,
+    seeds: Sequence[int],
+    fixed: Mapping[str, np.ndarray] | None = None,
+) -> list[result_pb2.NumericReport]:
+    """The verification protocol in one place (the agent's pipeline does the same steps with its own seeds).
+
+    For each seed: draw fresh inputs; run the reference on its own copies; call ``run(inputs, outputs)``
+    with *other* copies of the inputs and poisoned output buffers (``poison``), so no in-place trick and
+    no unwritten element can pass; compare. Stops at the first failing set; returns one report per set run.
+    """
+    reports: list[result_pb2.NumericReport] = []
+    for i, seed in enumerate(seeds):
+        inputs = generate_inputs(spec, seed, fixed)
+        expected = run_reference(spec, inputs)
+        candidate_inputs = {k: np.array(v, copy=True) for k, v in inputs.items()}
+        outputs = {t.name: poison(t) for t in spec.outputs}
+        actual = run(candidate_inputs, outputs)
+        missing = [t.name for t in spec.outputs if t.name not in actual]
+        if missing:
+            raise TaskError(f"task {spec.name}: the run returned no output {missing[0]!r}")
+        report = compare(spec, expected, actual, set_index=i)
+        reports.append(report)
+        if report.mismatch_count:
+            break
+    return reports
+
+
 # -------------------------------------------------------------------------------------------- files
 @dataclass
 class TaskDef:
@@ -301,6 +340,10 @@ class TaskDef:
     baseline: Path | None = None  # naive correct kernel: the 1.0x of speedups
     expert: Path | None = None    # hand-optimised kernel, where the team wrote one
     extra: dict[str, Any] = field(default_factory=dict)
+    dims: dict[str, int] = field(default_factory=dict)       # the sizes the shapes were built with
+    test_dims: dict[str, int] = field(default_factory=dict)  # reduced sizes for quick functional checks
+    table: dict[str, Any] | None = None                      # the parsed [[task]] table, to rebuild at new dims
+    base_dir: Path | None = None
 
     @property
     def name(self) -> str:
@@ -310,37 +353,166 @@ class TaskDef:
     def hash(self) -> str:
         return task_hash(self.spec)
 
+    def with_dims(self, **dims: int) -> TaskDef:
+        """The same task at other sizes (same name, reference, kernels); shapes and work follow the dims."""
+        if self.table is None:
+            raise TaskError(f"task {self.name} was not built from a task table; it cannot be resized")
+        out = task_from_mapping(self.table, self.base_dir, where=f"task {self.name}", dims=self.dims | dims)
+        out.source_path = self.source_path
+        return out
+
+    def reduced(self) -> TaskDef:
+        """The task at its ``test_dims`` (itself when it has none): for fast functional tests."""
+        return self.with_dims(**self.test_dims) if self.test_dims != self.dims else self
+
 
 _DIST_KINDS = {"uniform": task_pb2.Distribution.UNIFORM, "normal": task_pb2.Distribution.NORMAL,
                "integers": task_pb2.Distribution.INTEGERS, "fixed": task_pb2.Distribution.FIXED}
 _TASK_KEYS = {"name", "category", "description", "inputs", "outputs", "reference", "reference_entry",
               "tolerance", "kernel_entry", "block_dim", "attributes", "verify_sets", "version",
-              "baseline", "expert", "extra"}
+              "baseline", "expert", "extra", "dims", "test_dims", "work"}
+_WORK_KEYS = {"gm_bytes", "vector_element_ops", "vector_dtype", "cube_macs", "cube_dtype"}
 
 
-def _tensor(d: Mapping[str, Any], where: str, with_dist: bool) -> task_pb2.TensorSpec:
+# ------------------------------------------------------------------------------------- size expressions
+_BINOPS: dict[type, Callable[[int, int], int]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+}
+
+
+def eval_size(expr: int | str, dims: Mapping[str, int], where: str) -> int:
+    """Evaluate an integer size expression such as ``"M*N*2"`` over the task's dims.
+
+    Only integer literals, dim names, + - * // % ** and parentheses are allowed, so task files from users
+    can be parsed without executing anything.
+    """
+    if isinstance(expr, bool):
+        raise TaskError(f"{where} must be an integer or a size expression, got {expr!r}")
+    if isinstance(expr, int):
+        return expr
+    if not isinstance(expr, str):
+        raise TaskError(f"{where} must be an integer or a size expression, got {expr!r}")
+
+    def ev(node: ast.AST) -> int:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id not in dims:
+                raise TaskError(f"{where}: unknown dim {node.id!r} in {expr!r}; dims are {sorted(dims)}")
+            return int(dims[node.id])
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        raise TaskError(f"{where}: {expr!r} is not a size expression (integers, dim names, + - * // % **)")
+
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        raise TaskError(f"{where}: {expr!r} is not a size expression") from None
+    return ev(tree)
+
+
+def _dims(value: Any, where: str) -> dict[str, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TaskError(f"{where} must be a table of name = positive integer")
+    out: dict[str, int] = {}
+    for k, v in value.items():
+        if not str(k).isidentifier():
+            raise TaskError(f"{where}.{k}: a dim name must be an identifier")
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise TaskError(f"{where}.{k} must be a positive integer, got {v!r}")
+        out[str(k)] = v
+    return out
+
+
+def _float(table: Mapping[str, Any], key: str, where: str) -> float:
+    value = table.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TaskError(f"{where}.{key} must be a number, got {value!r}")
+    return float(value)
+
+
+def _tensor(d: Mapping[str, Any], where: str, with_dist: bool, dims: Mapping[str, int] | None = None
+            ) -> task_pb2.TensorSpec:
+    if not isinstance(d, Mapping):
+        raise TaskError(f"{where} must be a table {{name, shape, dtype[, distribution]}}")
     unknown = set(d) - {"name", "shape", "dtype", "distribution"}
     if unknown:
         raise TaskError(f"{where}: unknown keys {sorted(unknown)}")
     for key in ("name", "shape", "dtype"):
         if key not in d:
             raise TaskError(f"{where}: missing {key!r}")
-    if not isinstance(d["shape"], list) or not all(isinstance(x, int) for x in d["shape"]):
-        raise TaskError(f"{where}.shape must be a list of integers")
-    t = task_pb2.TensorSpec(name=str(d["name"]), shape=d["shape"], dtype=dtype_from_name(str(d["dtype"])))
+    if not isinstance(d["shape"], list):
+        raise TaskError(f"{where}.shape must be a list of integers or size expressions")
+    shape = [eval_size(x, dims or {}, f"{where}.shape[{i}]") for i, x in enumerate(d["shape"])]
+    t = task_pb2.TensorSpec(name=str(d["name"]), shape=shape, dtype=dtype_from_name(str(d["dtype"])))
     dist = d.get("distribution")
     if dist is not None and with_dist:
+        if not isinstance(dist, Mapping):
+            raise TaskError(f"{where}.distribution must be a table {{kind, low, high, mean, std}}")
+        bad = set(dist) - {"kind", "low", "high", "mean", "std"}
+        if bad:
+            raise TaskError(f"{where}.distribution: unknown keys {sorted(bad)}")
         kind = str(dist.get("kind", "uniform")).lower()
         if kind not in _DIST_KINDS:
             raise TaskError(f"{where}.distribution.kind {kind!r}: expected one of {sorted(_DIST_KINDS)}")
+        if kind == "fixed":
+            raise TaskError(f"{where}.distribution.kind 'fixed' needs a tensor upload; task files cannot name one")
+        dw = f"{where}.distribution"
         t.distribution.CopyFrom(task_pb2.Distribution(
-            kind=_DIST_KINDS[kind], low=float(dist.get("low", 0.0)), high=float(dist.get("high", 0.0)),
-            mean=float(dist.get("mean", 0.0)), std=float(dist.get("std", 0.0))))
+            kind=_DIST_KINDS[kind], low=_float(dist, "low", dw), high=_float(dist, "high", dw),
+            mean=_float(dist, "mean", dw), std=_float(dist, "std", dw)))
+        if kind in ("uniform", "integers") and (t.distribution.low or t.distribution.high) \
+                and t.distribution.high <= t.distribution.low:
+            raise TaskError(f"{dw}: high must be greater than low")
+        if kind == "normal" and t.distribution.std < 0:
+            raise TaskError(f"{dw}.std must not be negative")
     return t
 
 
-def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where: str = "task") -> TaskDef:
-    """Build a TaskDef from one parsed ``[[task]]`` table (see docs/tasks.md for the format)."""
+def _work(value: Any, dims: Mapping[str, int], where: str) -> task_pb2.Work:
+    if value is None:
+        return task_pb2.Work()
+    if not isinstance(value, Mapping):
+        raise TaskError(f"{where} must be a table {{gm_bytes, vector_element_ops, vector_dtype, cube_macs, cube_dtype}}")
+    unknown = set(value) - _WORK_KEYS
+    if unknown:
+        raise TaskError(f"{where}: unknown keys {sorted(unknown)}")
+    w = task_pb2.Work()
+    for key in ("gm_bytes", "vector_element_ops", "cube_macs"):
+        if key in value:
+            n = eval_size(value[key], dims, f"{where}.{key}")
+            if n < 0:
+                raise TaskError(f"{where}.{key} is negative ({n})")
+            setattr(w, key, n)
+    for key in ("vector_dtype", "cube_dtype"):
+        if key in value:
+            try:
+                setattr(w, key, dtype_from_name(str(value[key])))
+            except TaskError as e:
+                raise TaskError(f"{where}.{key}: {e}") from None
+    if w.vector_element_ops and not w.vector_dtype:
+        raise TaskError(f"{where}.vector_dtype is required with vector_element_ops")
+    if w.cube_macs and not w.cube_dtype:
+        raise TaskError(f"{where}.cube_dtype is required with cube_macs")
+    return w
+
+
+def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where: str = "task",
+                      dims: Mapping[str, int] | None = None) -> TaskDef:
+    """Build a TaskDef from one parsed ``[[task]]`` table (see docs/tasks.md for the format).
+
+    ``dims`` overrides some of the table's own ``dims`` (e.g. its ``test_dims``); shapes and work are
+    size expressions over them, which is how one task definition serves both full-size and quick runs.
+    """
+    if not isinstance(d, Mapping):
+        raise TaskError(f"{where} must be a table")
     unknown = set(d) - _TASK_KEYS
     if unknown:
         raise TaskError(f"{where}: unknown keys {sorted(unknown)}")
@@ -349,12 +521,31 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
             raise TaskError(f"{where}: missing {key!r}")
     name = str(d["name"])
     where = f"task {name}"
+    own_dims = _dims(d.get("dims"), f"{where}.dims")
+    test_dims = _dims(d.get("test_dims"), f"{where}.test_dims")
+    for k in test_dims:
+        if k not in own_dims:
+            raise TaskError(f"{where}.test_dims.{k} is not one of dims {sorted(own_dims)}")
+    override = _dims(dict(dims or {}), f"{where}: dims override")
+    for k in override:
+        if k not in own_dims:
+            raise TaskError(f"{where}: dims override {k!r} is not one of dims {sorted(own_dims)}")
+    eff_dims = own_dims | override
+    for key in ("inputs", "outputs"):
+        if not isinstance(d[key], list):
+            raise TaskError(f"{where}.{key} must be an array of tables")
+    for key in ("attributes", "tolerance", "extra"):
+        if key in d and not isinstance(d[key], Mapping):
+            raise TaskError(f"{where}.{key} must be a table")
+    for key in ("block_dim", "verify_sets", "version"):
+        if key in d and (isinstance(d[key], bool) or not isinstance(d[key], int) or d[key] < 0):
+            raise TaskError(f"{where}.{key} must be a non-negative integer, got {d[key]!r}")
     spec = task_pb2.TaskSpec(
         name=name,
         category=str(d.get("category", "")),
         description=str(d.get("description", "")).strip(),
-        inputs=[_tensor(x, f"{where}.inputs[{i}]", True) for i, x in enumerate(d["inputs"])],
-        outputs=[_tensor(x, f"{where}.outputs[{i}]", False) for i, x in enumerate(d["outputs"])],
+        inputs=[_tensor(x, f"{where}.inputs[{i}]", True, eff_dims) for i, x in enumerate(d["inputs"])],
+        outputs=[_tensor(x, f"{where}.outputs[{i}]", False, eff_dims) for i, x in enumerate(d["outputs"])],
         reference_source=str(d["reference"]),
         reference_entry=str(d.get("reference_entry", "reference")),
         kernel_entry=str(d["kernel_entry"]),
@@ -362,22 +553,30 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
         attributes={str(k): str(v) for k, v in dict(d.get("attributes", {})).items()},
         verify_sets=int(d.get("verify_sets", 0)),
         version=int(d.get("version", 1)),
+        work=_work(d.get("work"), eff_dims, f"{where}.work"),
     )
     for dname, tol in dict(d.get("tolerance", {})).items():
-        spec.tolerances.append(task_pb2.Tolerance(dtype=dtype_from_name(dname), atol=float(tol.get("atol", 0.0)),
-                                                  rtol=float(tol.get("rtol", 0.0))))
+        tw = f"{where}.tolerance.{dname}"
+        if not isinstance(tol, Mapping) or set(tol) - {"atol", "rtol"}:
+            raise TaskError(f"{tw} must be a table {{atol, rtol}}")
+        try:
+            dt = dtype_from_name(str(dname))
+        except TaskError as e:
+            raise TaskError(f"{tw}: {e}") from None
+        spec.tolerances.append(task_pb2.Tolerance(dtype=dt, atol=_float(tol, "atol", tw), rtol=_float(tol, "rtol", tw)))
     validate(spec)
 
     def _path(key: str) -> Path | None:
         if key not in d:
             return None
         p = Path(str(d[key]))
-        p = p if p.is_absolute() or base_dir is None else base_dir / p
+        p = p if p.is_absolute() or base_dir is None else (base_dir / p).resolve()
         if not p.is_file():
             raise TaskError(f"{where}: {key} file {p} does not exist")
         return p
 
-    return TaskDef(spec=spec, baseline=_path("baseline"), expert=_path("expert"), extra=dict(d.get("extra", {})))
+    return TaskDef(spec=spec, baseline=_path("baseline"), expert=_path("expert"), extra=dict(d.get("extra", {})),
+                   dims=eff_dims, test_dims=own_dims | test_dims, table=dict(d), base_dir=base_dir)
 
 
 def load_task_file(path: str | Path) -> list[TaskDef]:

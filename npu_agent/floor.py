@@ -1,0 +1,95 @@
+"""The hardware floor of a task: the least time any correct kernel can take on a SoC.
+
+A task's ``Work`` says what any correct kernel must do (bytes across global memory, element operations on
+the vector units, multiply-accumulates on the cube units); each resource can do its share no faster than
+its chip-wide peak, and a launch costs at least the launch head. The floor is the largest of those times,
+so ``floor / measured`` (the floor fraction) is at most 1 and says how much room is left, which a speedup
+over a naive baseline cannot. Every number comes from the hardware profile (npu_agent/hardware/*.toml).
+
+The agent (to annotate profiles) and the controller (reports, ``hawk tasks show``) both use this module;
+it needs nothing but the wire spec and a profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from hawk.v1 import task_pb2
+from npu_agent.hardware import HardwareProfile, load_profile
+from npu_agent.taskspec import TaskError, dtype_name, itemsize, tensor_bytes
+
+
+@dataclass(frozen=True)
+class Floor:
+    """Per-resource lower bounds in microseconds; ``floor_us`` is the largest, ``bound`` names it."""
+
+    gm_us: float
+    vector_us: float
+    cube_us: float
+    launch_us: float
+    floor_us: float
+    bound: str               # "gm", "vector", "cube" or "launch"
+    gm_bytes: int
+    vector_element_ops: int
+    cube_macs: int
+    hardware: str
+
+    def fraction(self, measured_us: float) -> float:
+        """Floor fraction of a measured duration (1.0 = at the floor)."""
+        if measured_us <= 0:
+            raise ValueError(f"measured duration must be positive, got {measured_us}")
+        return self.floor_us / measured_us
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        return asdict(self)
+
+
+def gm_bytes(spec: task_pb2.TaskSpec) -> int:
+    """Bytes that must cross GM: ``work.gm_bytes``, else every input read once and every output written once."""
+    if spec.work.gm_bytes:
+        return int(spec.work.gm_bytes)
+    return sum(tensor_bytes(t) for t in (*spec.inputs, *spec.outputs))
+
+
+def vector_elements_per_second(hw: HardwareProfile, dtype: int) -> float:
+    """Chip-wide vector peak in elements/s at ``dtype``: AIV cores x bytes/cycle / element size x clock."""
+    per_cycle = float(hw["compute"]["vector_bytes_per_cycle"]) / itemsize(dtype)
+    return hw.aiv_cores * per_cycle * hw.clock_mhz * 1e6
+
+
+def cube_macs_per_second(hw: HardwareProfile, dtype: int) -> float:
+    """Chip-wide cube peak in MAC/s at the operand ``dtype`` (fp16/bf16, int8, fp32 at its fraction)."""
+    c = hw["compute"]
+    if dtype in (task_pb2.FLOAT16, task_pb2.BFLOAT16):
+        per_cycle = float(c["cube_fp16_macs_per_cycle"])
+    elif dtype == task_pb2.INT8:
+        per_cycle = float(c["cube_int8_macs_per_cycle"])
+    elif dtype == task_pb2.FLOAT32:
+        per_cycle = float(c["cube_fp16_macs_per_cycle"]) * float(c["cube_fp32_rate_fraction"])
+    else:
+        raise TaskError(f"the cube unit takes no {dtype_name(dtype)} operands")
+    return hw.aic_cores * per_cycle * hw.clock_mhz * 1e6
+
+
+def gm_bytes_per_second(hw: HardwareProfile) -> float:
+    """The best chip-wide GM bandwidth measured on the SoC (the floor must not be beaten by a real kernel)."""
+    b = hw["bandwidth"]
+    tb = float(b.get("chip_gm_bypass_tb_per_s") or b["chip_gm_tb_per_s"])
+    return tb * 1e12
+
+
+def floor(spec: task_pb2.TaskSpec, hardware: HardwareProfile | str | None = None) -> Floor:
+    """The hardware floor of ``spec`` on ``hardware`` (a profile or its name; default ascend910b2)."""
+    hw = hardware if isinstance(hardware, HardwareProfile) else load_profile(hardware or "ascend910b2")
+    w = spec.work
+    nbytes = gm_bytes(spec)
+    gm_us = nbytes / gm_bytes_per_second(hw) * 1e6
+    vec_us = (w.vector_element_ops / vector_elements_per_second(hw, w.vector_dtype) * 1e6
+              if w.vector_element_ops else 0.0)
+    cube_us = w.cube_macs / cube_macs_per_second(hw, w.cube_dtype) * 1e6 if w.cube_macs else 0.0
+    launch_us = float(hw["launch"]["head_overhead_us"])
+    parts = {"gm": gm_us, "vector": vec_us, "cube": cube_us, "launch": launch_us}
+    bound = max(parts, key=lambda k: parts[k])
+    return Floor(gm_us=gm_us, vector_us=vec_us, cube_us=cube_us, launch_us=launch_us, floor_us=parts[bound],
+                 bound=bound, gm_bytes=nbytes, vector_element_ops=int(w.vector_element_ops),
+                 cube_macs=int(w.cube_macs), hardware=hw.name)

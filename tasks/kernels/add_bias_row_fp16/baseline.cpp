@@ -1,0 +1,118 @@
+// Baseline for task add_bias_row_fp16: z[i, :] = x[i, :] + b, float16.
+// Naive on purpose (the 1.0x of speedups): rows are split evenly over the cores and each core handles one
+// whole row at a time with single-buffered queues, so nothing overlaps. A row must fit in UB (the task's
+// sizes do); any row length works, unaligned rows go through DataCopyPad.
+// The bias row is loaded once per core and stays in UB.
+#include "kernel_operator.h"
+#include "register/tilingdata_base.h"
+#include "tiling/platform/platform_ascendc.h"
+
+using namespace AscendC;
+
+using T = half;
+
+namespace optiling {
+BEGIN_TILING_DATA_DEF(TilingData)
+TILING_DATA_FIELD_DEF(uint32_t, rows);         // M: every dim but the last
+TILING_DATA_FIELD_DEF(uint32_t, cols);         // N: the last dim
+TILING_DATA_FIELD_DEF(uint32_t, rowsPerCore);
+END_TILING_DATA_DEF;
+REGISTER_TILING_DATA_CLASS(AddBiasCustom, TilingData)
+
+static ge::graphStatus TilingFunc(gert::TilingContext* context)
+{
+    const gert::Shape& shape = context->GetInputShape(0)->GetOriginShape();
+    uint32_t cols = static_cast<uint32_t>(shape.GetDim(shape.GetDimNum() - 1));
+    uint32_t rows = static_cast<uint32_t>(shape.GetShapeSize() / cols);
+    uint32_t cores = platform_ascendc::PlatformAscendC(context->GetPlatformInfo()).GetCoreNumAiv();
+    uint32_t per = (rows + cores - 1) / cores;
+    TilingData tiling;
+    tiling.set_rows(rows);
+    tiling.set_cols(cols);
+    tiling.set_rowsPerCore(per);
+    context->SetBlockDim((rows + per - 1) / per);
+    tiling.SaveToBuffer(context->GetRawTilingData()->GetData(), context->GetRawTilingData()->GetCapacity());
+    context->GetRawTilingData()->SetDataSize(tiling.GetDataSize());
+    context->GetWorkspaceSizes(1)[0] = 0;
+    return ge::GRAPH_SUCCESS;
+}
+}  // namespace optiling
+IMPL_OP_OPTILING(AddBiasCustom).Tiling(optiling::TilingFunc);
+
+// GM <-> UB copies of n elements: DataCopy when the length is whole 32 B blocks, DataCopyPad otherwise
+// (DataCopy would silently drop the tail).
+template <typename T>
+__aicore__ inline void CopyGmToUb(const LocalTensor<T>& dst, const GlobalTensor<T>& src, uint32_t n)
+{
+    if ((n * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(1, n * sizeof(T), 0, 0, 0), DataCopyPadExtParams<T>(false, 0, 0, T(0)));
+    }
+}
+template <typename T>
+__aicore__ inline void CopyUbToGm(const GlobalTensor<T>& dst, const LocalTensor<T>& src, uint32_t n)
+{
+    if ((n * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(1, n * sizeof(T), 0, 0, 0));
+    }
+}
+
+class KernelAddBias {
+public:
+    __aicore__ inline void Init(GM_ADDR x, GM_ADDR b, GM_ADDR z, uint32_t rows, uint32_t cols, uint32_t perCore)
+    {
+        this->cols = cols;
+        uint32_t start = perCore * GetBlockIdx();
+        myRows = start < rows ? (rows - start < perCore ? rows - start : perCore) : 0;
+        xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
+        zGm.SetGlobalBuffer((__gm__ T*)z + uint64_t(start) * cols, uint64_t(myRows) * cols);
+        bGm.SetGlobalBuffer((__gm__ T*)b, cols);
+        uint32_t padded = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
+        pipe.InitBuffer(inX, 1, padded * sizeof(T));
+        pipe.InitBuffer(inB, 1, padded * sizeof(T));
+        pipe.InitBuffer(outZ, 1, padded * sizeof(T));
+    }
+    __aicore__ inline void Process()
+    {
+        if (myRows == 0) {
+            return;
+        }
+        LocalTensor<T> bias = inB.AllocTensor<T>();
+        CopyGmToUb(bias, bGm, cols);
+        inB.EnQue(bias);
+        bias = inB.DeQue<T>();
+        for (uint32_t r = 0; r < myRows; ++r) {
+            LocalTensor<T> a = inX.AllocTensor<T>();
+            CopyGmToUb(a, xGm[uint64_t(r) * cols], cols);
+            inX.EnQue(a);
+            a = inX.DeQue<T>();
+            LocalTensor<T> c = outZ.AllocTensor<T>();
+            Add(c, a, bias, cols);
+            outZ.EnQue(c);
+            inX.FreeTensor(a);
+            c = outZ.DeQue<T>();
+            CopyUbToGm(zGm[uint64_t(r) * cols], c, cols);
+            outZ.FreeTensor(c);
+        }
+        inB.FreeTensor(bias);
+    }
+
+private:
+    TPipe pipe;
+    TQue<QuePosition::VECIN, 1> inX, inB;
+    TQue<QuePosition::VECOUT, 1> outZ;
+    GlobalTensor<T> xGm, bGm, zGm;
+    uint32_t cols = 0, myRows = 0;
+};
+
+extern "C" __global__ __aicore__ void add_bias_custom(GM_ADDR x, GM_ADDR b, GM_ADDR z, GM_ADDR workspace,
+                                                      GM_ADDR tiling)
+{
+    GET_TILING_DATA(tilingData, tiling);
+    KernelAddBias op;
+    op.Init(x, b, z, tilingData.rows, tilingData.cols, tilingData.rowsPerCore);
+    op.Process();
+}

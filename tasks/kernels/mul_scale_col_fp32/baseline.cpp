@@ -1,0 +1,110 @@
+// Baseline for task mul_scale_col_fp32: z[i, :] = x[i, :] * s[i], float32.
+// Naive on purpose (the 1.0x of speedups): rows are split evenly over the cores and each core handles one
+// whole row at a time with single-buffered queues, so nothing overlaps. A row must fit in UB (the task's
+// sizes do); any row length works, unaligned rows go through DataCopyPad.
+// The row's scale is read by the scalar unit straight from GM.
+#include "kernel_operator.h"
+#include "register/tilingdata_base.h"
+#include "tiling/platform/platform_ascendc.h"
+
+using namespace AscendC;
+
+using T = float;
+
+namespace optiling {
+BEGIN_TILING_DATA_DEF(TilingData)
+TILING_DATA_FIELD_DEF(uint32_t, rows);         // M: every dim but the last
+TILING_DATA_FIELD_DEF(uint32_t, cols);         // N: the last dim
+TILING_DATA_FIELD_DEF(uint32_t, rowsPerCore);
+END_TILING_DATA_DEF;
+REGISTER_TILING_DATA_CLASS(MulScaleCustom, TilingData)
+
+static ge::graphStatus TilingFunc(gert::TilingContext* context)
+{
+    const gert::Shape& shape = context->GetInputShape(0)->GetOriginShape();
+    uint32_t cols = static_cast<uint32_t>(shape.GetDim(shape.GetDimNum() - 1));
+    uint32_t rows = static_cast<uint32_t>(shape.GetShapeSize() / cols);
+    uint32_t cores = platform_ascendc::PlatformAscendC(context->GetPlatformInfo()).GetCoreNumAiv();
+    uint32_t per = (rows + cores - 1) / cores;
+    TilingData tiling;
+    tiling.set_rows(rows);
+    tiling.set_cols(cols);
+    tiling.set_rowsPerCore(per);
+    context->SetBlockDim((rows + per - 1) / per);
+    tiling.SaveToBuffer(context->GetRawTilingData()->GetData(), context->GetRawTilingData()->GetCapacity());
+    context->GetRawTilingData()->SetDataSize(tiling.GetDataSize());
+    context->GetWorkspaceSizes(1)[0] = 0;
+    return ge::GRAPH_SUCCESS;
+}
+}  // namespace optiling
+IMPL_OP_OPTILING(MulScaleCustom).Tiling(optiling::TilingFunc);
+
+// GM <-> UB copies of n elements: DataCopy when the length is whole 32 B blocks, DataCopyPad otherwise
+// (DataCopy would silently drop the tail).
+template <typename T>
+__aicore__ inline void CopyGmToUb(const LocalTensor<T>& dst, const GlobalTensor<T>& src, uint32_t n)
+{
+    if ((n * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(1, n * sizeof(T), 0, 0, 0), DataCopyPadExtParams<T>(false, 0, 0, T(0)));
+    }
+}
+template <typename T>
+__aicore__ inline void CopyUbToGm(const GlobalTensor<T>& dst, const LocalTensor<T>& src, uint32_t n)
+{
+    if ((n * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(1, n * sizeof(T), 0, 0, 0));
+    }
+}
+
+class KernelMulScale {
+public:
+    __aicore__ inline void Init(GM_ADDR x, GM_ADDR s, GM_ADDR z, uint32_t rows, uint32_t cols, uint32_t perCore)
+    {
+        this->cols = cols;
+        uint32_t start = perCore * GetBlockIdx();
+        myRows = start < rows ? (rows - start < perCore ? rows - start : perCore) : 0;
+        xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
+        zGm.SetGlobalBuffer((__gm__ T*)z + uint64_t(start) * cols, uint64_t(myRows) * cols);
+        sGm.SetGlobalBuffer((__gm__ T*)s + start, myRows);
+        uint32_t padded = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
+        pipe.InitBuffer(inX, 1, padded * sizeof(T));
+        pipe.InitBuffer(outZ, 1, padded * sizeof(T));
+    }
+    __aicore__ inline void Process()
+    {
+        for (uint32_t r = 0; r < myRows; ++r) {
+            T scale = sGm.GetValue(r);
+            LocalTensor<T> a = inX.AllocTensor<T>();
+            CopyGmToUb(a, xGm[uint64_t(r) * cols], cols);
+            inX.EnQue(a);
+            a = inX.DeQue<T>();
+            LocalTensor<T> c = outZ.AllocTensor<T>();
+            Muls(c, a, scale, cols);
+            outZ.EnQue(c);
+            inX.FreeTensor(a);
+            c = outZ.DeQue<T>();
+            CopyUbToGm(zGm[uint64_t(r) * cols], c, cols);
+            outZ.FreeTensor(c);
+        }
+    }
+
+private:
+    TPipe pipe;
+    TQue<QuePosition::VECIN, 1> inX;
+    TQue<QuePosition::VECOUT, 1> outZ;
+    GlobalTensor<T> xGm, sGm, zGm;
+    uint32_t cols = 0, myRows = 0;
+};
+
+extern "C" __global__ __aicore__ void mul_scale_custom(GM_ADDR x, GM_ADDR s, GM_ADDR z, GM_ADDR workspace,
+                                                       GM_ADDR tiling)
+{
+    GET_TILING_DATA(tilingData, tiling);
+    KernelMulScale op;
+    op.Init(x, s, z, tilingData.rows, tilingData.cols, tilingData.rowsPerCore);
+    op.Process();
+}

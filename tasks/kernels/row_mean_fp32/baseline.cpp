@@ -1,0 +1,129 @@
+// Baseline for task row_mean_fp32: out[i] = mean_j x[i, j], float32.
+// Naive on purpose (the 1.0x of speedups): rows are split evenly over the cores and each core handles one
+// whole row at a time with single-buffered queues, so nothing overlaps. A row must fit in UB (the task's
+// sizes do); any row length works, unaligned rows go through DataCopyPad.
+// Each row is reduced by the vector unit; the scalar unit collects the results in UB, which go out to GM
+// in chunks of RES rows.
+#include "kernel_operator.h"
+#include "register/tilingdata_base.h"
+#include "tiling/platform/platform_ascendc.h"
+
+using namespace AscendC;
+
+using T = float;
+constexpr uint32_t RES = 1024;
+
+namespace optiling {
+BEGIN_TILING_DATA_DEF(TilingData)
+TILING_DATA_FIELD_DEF(uint32_t, rows);         // M: every dim but the last
+TILING_DATA_FIELD_DEF(uint32_t, cols);         // N: the last dim
+TILING_DATA_FIELD_DEF(uint32_t, rowsPerCore);
+END_TILING_DATA_DEF;
+REGISTER_TILING_DATA_CLASS(RowMeanCustom, TilingData)
+
+static ge::graphStatus TilingFunc(gert::TilingContext* context)
+{
+    const gert::Shape& shape = context->GetInputShape(0)->GetOriginShape();
+    uint32_t cols = static_cast<uint32_t>(shape.GetDim(shape.GetDimNum() - 1));
+    uint32_t rows = static_cast<uint32_t>(shape.GetShapeSize() / cols);
+    uint32_t cores = platform_ascendc::PlatformAscendC(context->GetPlatformInfo()).GetCoreNumAiv();
+    uint32_t per = (rows + cores - 1) / cores;
+    TilingData tiling;
+    tiling.set_rows(rows);
+    tiling.set_cols(cols);
+    tiling.set_rowsPerCore(per);
+    context->SetBlockDim((rows + per - 1) / per);
+    tiling.SaveToBuffer(context->GetRawTilingData()->GetData(), context->GetRawTilingData()->GetCapacity());
+    context->GetRawTilingData()->SetDataSize(tiling.GetDataSize());
+    context->GetWorkspaceSizes(1)[0] = 0;
+    return ge::GRAPH_SUCCESS;
+}
+}  // namespace optiling
+IMPL_OP_OPTILING(RowMeanCustom).Tiling(optiling::TilingFunc);
+
+// GM <-> UB copies of n elements: DataCopy when the length is whole 32 B blocks, DataCopyPad otherwise
+// (DataCopy would silently drop the tail).
+template <typename T>
+__aicore__ inline void CopyGmToUb(const LocalTensor<T>& dst, const GlobalTensor<T>& src, uint32_t n)
+{
+    if ((n * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(1, n * sizeof(T), 0, 0, 0), DataCopyPadExtParams<T>(false, 0, 0, T(0)));
+    }
+}
+template <typename T>
+__aicore__ inline void CopyUbToGm(const GlobalTensor<T>& dst, const LocalTensor<T>& src, uint32_t n)
+{
+    if ((n * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(1, n * sizeof(T), 0, 0, 0));
+    }
+}
+
+// Wait until every earlier instruction of the source pipe is done (e.g. V_S before a scalar reads a
+// vector result).
+template <HardEvent E>
+__aicore__ inline void Sync()
+{
+    int32_t id = GetTPipePtr()->FetchEventID(E);
+    SetFlag<E>(id);
+    WaitFlag<E>(id);
+}
+
+class KernelRowReduce {
+public:
+    __aicore__ inline void Init(GM_ADDR x, GM_ADDR out, uint32_t rows, uint32_t cols, uint32_t perCore)
+    {
+        this->cols = cols;
+        uint32_t start = perCore * GetBlockIdx();
+        myRows = start < rows ? (rows - start < perCore ? rows - start : perCore) : 0;
+        xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
+        outGm.SetGlobalBuffer((__gm__ T*)out + start, myRows);
+        uint32_t padded = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
+        pipe.InitBuffer(inX, 1, padded * sizeof(T));
+        pipe.InitBuffer(workBuf, padded * sizeof(T));
+        pipe.InitBuffer(redBuf, 32);
+        pipe.InitBuffer(resBuf, RES * sizeof(T));
+    }
+    __aicore__ inline void Process()
+    {
+        LocalTensor<T> work = workBuf.Get<T>();
+        LocalTensor<T> red = redBuf.Get<T>();
+        LocalTensor<T> res = resBuf.Get<T>();
+        uint32_t base = 0;
+        for (uint32_t r = 0; r < myRows; ++r) {
+            LocalTensor<T> a = inX.AllocTensor<T>();
+            CopyGmToUb(a, xGm[uint64_t(r) * cols], cols);
+            inX.EnQue(a);
+            a = inX.DeQue<T>();
+            ReduceSum(red, a, work, cols);
+            inX.FreeTensor(a);
+            Sync<HardEvent::V_S>();
+            T v = red.GetValue(0);
+            res.SetValue(r - base, v / static_cast<float>(cols));
+            if (r - base + 1 == RES || r + 1 == myRows) {
+                Sync<HardEvent::S_MTE3>();
+                CopyUbToGm(outGm[base], res, r - base + 1);
+                Sync<HardEvent::MTE3_S>();
+                base = r + 1;
+            }
+        }
+    }
+
+private:
+    TPipe pipe;
+    TQue<QuePosition::VECIN, 1> inX;
+    TBuf<TPosition::VECCALC> workBuf, redBuf, resBuf;
+    GlobalTensor<T> xGm, outGm;
+    uint32_t cols = 0, myRows = 0;
+};
+
+extern "C" __global__ __aicore__ void row_mean_custom(GM_ADDR x, GM_ADDR out, GM_ADDR workspace, GM_ADDR tiling)
+{
+    GET_TILING_DATA(tilingData, tiling);
+    KernelRowReduce op;
+    op.Init(x, out, tilingData.rows, tilingData.cols, tilingData.rowsPerCore);
+    op.Process();
+}
