@@ -26,7 +26,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hawk.v1 import result_pb2, task_pb2  # noqa: E402
-
 from npu_agent.client import AgentClient  # noqa: E402
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
-from hawk.v1 import agent_pb2, agent_pb2_grpc, result_pb2, task_pb2
 
+from hawk.v1 import agent_pb2, agent_pb2_grpc, result_pb2, task_pb2
 from npu_agent.taskspec import task_hash
 
 _RETRY_ELSEWHERE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNKNOWN,

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hawk.v1 import agent_pb2, result_pb2
-
 from controller.proposers import (
     KnowledgeAccess,
     Proposal,
@@ -28,6 +26,7 @@ from controller.proposers import (
 )
 from controller.spec import CampaignSpec
 from controller.store import Candidate, Evaluation, ResultsStore
+from hawk.v1 import agent_pb2, result_pb2
 from npu_agent.taskspec import TaskDef
 
 log = logging.getLogger(__name__)

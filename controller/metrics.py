@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hawk.v1 import result_pb2
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from hawk.v1 import result_pb2
 
 
 class SchedulerMetrics:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from importlib import resources
 
 from hawk.v1 import result_pb2, task_pb2
-
 from npu_agent.taskspec import dtype_name
 
 SYSTEM = (

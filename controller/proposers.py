@@ -20,12 +20,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hawk.v1 import result_pb2
-
 from controller.llm import LLMClient, LLMError
 from controller.prompt import SYSTEM, KnowledgeSnippet, ParseError, build_prompt, parse_source
 from controller.store import Candidate, Evaluation
 from controller.templates import KernelTemplate, template_for
+from hawk.v1 import result_pb2
 from npu_agent.taskspec import TaskDef
 
 log = logging.getLogger(__name__)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import grpc
-from hawk.v1 import registry_pb2, registry_pb2_grpc
 
 from controller.scheduler import Scheduler
+from hawk.v1 import registry_pb2, registry_pb2_grpc
 
 
 class RegistryServicer(registry_pb2_grpc.RegistryServicer):

@@ -28,9 +28,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hawk.v1 import agent_pb2, result_pb2, task_pb2
-
 from controller.agent_rpc import AgentBusy, AgentUnavailable
+from hawk.v1 import agent_pb2, result_pb2, task_pb2
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ import logging
 from typing import Any
 
 import ray
-from hawk.v1 import agent_pb2, result_pb2, task_pb2
 
 from controller.agent_rpc import AgentConnections, Credentials
 from controller.metrics import SchedulerMetrics, serve
 from controller.registry_service import start_registry_server
 from controller.scheduler import Scheduler
+from hawk.v1 import agent_pb2, result_pb2, task_pb2
 
 NAME = "hawk-scheduler"
 NAMESPACE = "hawk"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from hawk.v1 import agent_pb2, agent_pb2_grpc, result_pb2, task_pb2
 
+from hawk.v1 import agent_pb2, agent_pb2_grpc, result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.auth import METADATA_KEY
 

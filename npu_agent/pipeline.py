@@ -25,8 +25,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-from hawk.v1 import agent_pb2, result_pb2, task_pb2
 
+from hawk.v1 import agent_pb2, result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.backends.base import Backend, CompileOutcome, RunOutcome
 from npu_agent.cache import CacheKey, ResultCache

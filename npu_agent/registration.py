@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 
 import grpc
-from hawk.v1 import agent_pb2, registry_pb2, registry_pb2_grpc
 
+from hawk.v1 import agent_pb2, registry_pb2, registry_pb2_grpc
 from npu_agent.client import TlsConfig, make_channel, token_metadata
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from hawk.v1 import agent_pb2, agent_pb2_grpc
 
+from hawk.v1 import agent_pb2, agent_pb2_grpc
 from npu_agent import __version__
 from npu_agent.auth import TlsFiles, TokenInterceptor, random_secret
 from npu_agent.backends.base import Backend

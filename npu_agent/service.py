@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 
 import grpc
 import numpy as np
-from hawk.v1 import agent_pb2, agent_pb2_grpc, task_pb2
 
+from hawk.v1 import agent_pb2, agent_pb2_grpc, task_pb2
 from npu_agent import taskspec
 from npu_agent.pipeline import Evaluation, Pipeline, source_hash
 

@@ -73,5 +73,5 @@ class Backend(ABC):
         profile=True the outcome carries a Profile of this run.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: most backends hold nothing to release
         """Release caches and helper processes."""

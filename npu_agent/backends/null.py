@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from hawk.v1 import result_pb2, task_pb2
 
+from hawk.v1 import result_pb2, task_pb2
 from npu_agent.backends.base import Backend, CompileOutcome, RunOutcome
 from npu_agent.hardware import HardwareProfile
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 from hawk.v1 import agent_pb2, result_pb2, task_pb2
-
 from npu_agent.client import AgentClient
 
 

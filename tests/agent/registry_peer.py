@@ -11,6 +11,7 @@ import uuid
 from concurrent import futures
 
 import grpc
+
 from hawk.v1 import registry_pb2, registry_pb2_grpc
 
 

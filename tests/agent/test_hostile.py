@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from hawk.v1 import agent_pb2, result_pb2, task_pb2
 
+from hawk.v1 import agent_pb2, result_pb2, task_pb2
 from npu_agent.client import AgentClient
 from tests.agent.test_metrics import scrape, value
 

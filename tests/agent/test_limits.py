@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from hawk.v1 import agent_pb2, result_pb2
 
+from hawk.v1 import agent_pb2, result_pb2
 from npu_agent.client import AgentClient, AgentError
 from npu_agent.server import wait_for
 from tests.agent.helpers import Background, add_task

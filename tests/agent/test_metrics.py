@@ -6,9 +6,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hawk.v1 import agent_pb2, result_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
+from hawk.v1 import agent_pb2, result_pb2
 from npu_agent.client import AgentClient, AgentError
 from npu_agent.metrics import AgentMetrics
 from npu_agent.pipeline import STAGE_NAMES, STATUS_NAMES

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from hawk.v1 import result_pb2
 
+from hawk.v1 import result_pb2
 from npu_agent.client import AgentClient, AgentError
 from npu_agent.server import wait_for
 from tests.agent.helpers import Background, add_task

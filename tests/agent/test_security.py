@@ -10,8 +10,8 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from hawk.v1 import agent_pb2, result_pb2
 
+from hawk.v1 import agent_pb2, result_pb2
 from npu_agent.auth import TlsFiles, read_token_file
 from npu_agent.client import AgentClient, AgentError, TlsConfig
 from tests.agent.helpers import add_task

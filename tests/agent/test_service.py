@@ -9,8 +9,8 @@ import grpc
 import numpy as np
 import pytest
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from hawk.v1 import agent_pb2, result_pb2, task_pb2
 
+from hawk.v1 import agent_pb2, result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.client import AgentClient, AgentError
 from npu_agent.server import wait_for

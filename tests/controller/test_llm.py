@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hawk.v1 import result_pb2, task_pb2
 
 from controller.llm import LLMClient, LLMError
 from controller.prompt import KnowledgeSnippet, ParseError, build_prompt, parse_source
 from controller.spec import LLMSettings
+from hawk.v1 import result_pb2, task_pb2
 from tests.support.openai_server import FakeOpenAIServer
 
 KERNEL = '#include "kernel_operator.h"\nextern "C" __global__ __aicore__ void add_custom(GM_ADDR x) {}\n'

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from hawk.v1 import result_pb2, task_pb2
 
 from controller.agent_rpc import AgentConnections
 from controller.registry_service import start_registry_server
 from controller.scheduler import Scheduler
+from hawk.v1 import result_pb2, task_pb2
 from npu_agent.server import Agent, AgentConfig, wait_for
 
 

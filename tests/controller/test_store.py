@@ -6,9 +6,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from hawk.v1 import result_pb2
 
 from controller.store import ResultsStore, StoreError
+from hawk.v1 import result_pb2
 
 
 def _ok(time_us: float) -> result_pb2.Result:
