@@ -109,6 +109,9 @@ class Candidate:
     knowledge_used: list[str]
     params: dict[str, Any]
     state: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,8 @@ class ResultsStore:
                          round=row["round"], source=row["source"], source_hash=row["source_hash"],
                          parent_id=row["parent_id"], proposer=row["proposer"],
                          knowledge_used=json.loads(row["knowledge_used"]), params=json.loads(row["params"]),
-                         state=row["state"])
+                         state=row["state"], prompt_tokens=row["prompt_tokens"],
+                         completion_tokens=row["completion_tokens"], cost_usd=row["cost_usd"])
 
     def candidate(self, candidate_id: str) -> Candidate:
         row = self._conn().execute("SELECT * FROM candidates WHERE id=?", (candidate_id,)).fetchone()

@@ -139,3 +139,45 @@ def test_stop_and_resume_finishes_with_every_candidate_once(tmp_path: Path, task
     _accounted_once(store, cid)
     assert state.tasks["nullsearch"].evaluated == 12
     assert store.campaign(cid)["state"] == "finished"
+
+
+def test_llm_proposer_campaign_through_a_loopback_openai_server(tmp_path: Path, task_file: Path) -> None:
+    """The real openai client, our prompt and parser, against an OpenAI-compatible server on loopback."""
+    from controller.llm import LLMClient
+    from controller.proposers import LLMProposer
+    from controller.spec import LLMSettings
+    from tests.support.openai_server import FakeOpenAIServer
+
+    answers = iter([0.03, 0.02, 0.01, 0.008, 0.006, 0.004, 0.003, 0.002, 0.001])
+
+    def reply(request: dict) -> str:
+        prompt = request["messages"][1]["content"]
+        assert "def reference(x)" in prompt and "Kernel entry" in prompt
+        return f"Faster:\n```cpp\n// k(\n// hawk-null: run_s={next(answers)}\n```\n"
+
+    store = ResultsStore(tmp_path / "r.sqlite")
+    spec_text = _spec(rounds=3, per_round=2).replace("[agents]", '[proposers]\nllm = 1\n[llm]\nbase_url = "x"\nmodel = "m"\n[agents]')
+    with FakeOpenAIServer(reply) as srv, Agent(AgentConfig(backend="null", devices=2)) as agent:
+        spec = parse_spec(spec_text.replace('base_url = "x"', f'base_url = "{srv.base_url}"'))
+
+        async def main() -> str:
+            conns = AgentConnections()
+            sched = Scheduler(conns.evaluate, conns.get_info)
+            await sched.add_static_agent(agent.address)
+            client = LLMClient(spec.llm)
+            runner = CampaignRunner(spec, store, sched, load_task_file(task_file),
+                                    {"llm": LLMProposer(client, spec.hardware)})
+            cid = runner.create()
+            await runner.run(cid)
+            await conns.close()
+            return cid
+
+        cid = asyncio.run(main())
+        prompts = [r["messages"][1]["content"] for r in srv.requests]
+    _accounted_once(store, cid)
+    llm_cands = [c for c in store.candidates(cid) if c.proposer == "llm"]
+    assert len(llm_cands) == 6
+    assert all(c.params["model"] == "m" and c.prompt_tokens > 100 and c.completion_tokens > 0 for c in llm_cands)
+    # Rounds after the first show the model its parent with line numbers and its evaluation.
+    assert any("## Current kernel" in p and "Status: OK" in p for p in prompts[2:])
+    assert store.best(cid)["nullsearch"]["speedup"] > 5
