@@ -145,7 +145,6 @@ def test_llm_proposer_campaign_through_a_loopback_openai_server(tmp_path: Path, 
     """The real openai client, our prompt and parser, against an OpenAI-compatible server on loopback."""
     from controller.llm import LLMClient
     from controller.proposers import LLMProposer
-    from controller.spec import LLMSettings
     from tests.support.openai_server import FakeOpenAIServer
 
     answers = iter([0.03, 0.02, 0.01, 0.008, 0.006, 0.004, 0.003, 0.002, 0.001])
