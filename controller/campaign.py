@@ -157,22 +157,25 @@ class CampaignRunner:
         evals = {e.candidate_id: e for e in self.store.evaluations(self.state.campaign_id, task)}
         return [(c, evals.get(c.id)) for c in self.store.candidates(self.state.campaign_id, task)]
 
-    def _refresh(self, task: TaskDef, history: list[tuple[Candidate, Evaluation | None]]) -> None:
+    def _refresh(self, task: TaskDef, history: list[tuple[Candidate, Evaluation | None]] | None = None) -> None:
+        """Update a task's progress: counts from the full history when given (start, resume, round end),
+        otherwise only the best, which is one indexed query per evaluation."""
         assert self.state is not None
         p = self.state.tasks[task.name]
         cid = self.state.campaign_id
-        p.baseline_us = self.store.baseline(cid, task.name)
+        if history is not None:
+            real = [(c, e) for c, e in history if c.proposer != "baseline"]
+            p.proposed = len(real)
+            p.evaluated = sum(1 for _, e in real if e is not None)
+            p.passed = sum(1 for _, e in real if e is not None and e.status == "OK")
+            p.baseline_us = self.store.baseline(cid, task.name)
         best = self.store.best(cid).get(task.name)
-        p.best_us = best["time_us"] if best else None
-        real = [(c, e) for c, e in history if c.proposer != "baseline"]
-        p.proposed = len(real)
-        p.evaluated = sum(1 for _, e in real if e is not None)
-        p.passed = sum(1 for _, e in real if e is not None and e.status == "OK")
-        if best:
+        if best and best["time_us"] != p.best_us:
+            p.best_us = best["time_us"]
             ev = self.store.evaluation(best["candidate_id"])
             p.best_floor = ev.floor_fraction if ev else None
-        if self.metrics is not None and p.best_speedup:
-            self.metrics.best_speedup.labels(campaign=self.spec.name, task=task.name).set(p.best_speedup)
+            if self.metrics is not None and p.best_speedup:
+                self.metrics.best_speedup.labels(campaign=self.spec.name, task=task.name).set(p.best_speedup)
         self.on_update(self.state)
 
     async def _baseline(self, task: TaskDef) -> tuple[Candidate, Evaluation | None] | None:
@@ -268,6 +271,7 @@ class CampaignRunner:
                         self.metrics.duplicates.labels(campaign=self.spec.name).inc()
                     continue
                 self.state.evaluations += 1
+                progress.proposed += 1
                 if self.metrics is not None:
                     self.metrics.candidates.labels(campaign=self.spec.name, proposer=prop.proposer).inc()
                     if prop.knowledge_used:
@@ -297,5 +301,8 @@ class CampaignRunner:
                     self.metrics.kb_synthesized.inc(made)
             except Exception:  # knowledge must never lose a campaign's results
                 log.exception("knowledge update failed for candidate %s", cand.id)
-        if self.state is not None:
-            self._refresh(task, self._history(task.name))
+        if self.state is not None and cand.proposer != "baseline":
+            progress = self.state.tasks[task.name]
+            progress.evaluated += 1
+            progress.passed += int(result.status == result_pb2.OK)
+            self._refresh(task)

@@ -7,6 +7,7 @@ carry them to agents. It also serves the hawk.v1.Registry service and its Promet
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import ray
@@ -75,6 +76,11 @@ class SchedulerService:
 
     async def cancel(self, evaluation_id: str) -> bool:
         return (await self._ensure()).cancel(evaluation_id)
+
+    async def cpu_seconds(self) -> float:
+        """CPU time of the actor's process (user + system), for the controller's cost per candidate."""
+        t = os.times()
+        return t.user + t.system
 
     async def snapshot(self) -> dict[str, Any]:
         return (await self._ensure()).snapshot()
