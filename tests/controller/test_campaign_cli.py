@@ -70,3 +70,46 @@ def test_bad_spec_is_named(tmp_path: Path) -> None:
     (tmp_path / "spec.toml").write_text(SPEC.replace("rounds = 3", "rounds = -1"))
     out = _hawk(tmp_path, "campaign", "run", "spec.toml")
     assert out.returncode != 0 and "[budget].rounds must be at least 1" in out.stderr
+
+
+def test_killed_controller_resumes_with_every_candidate_once(tmp_path: Path) -> None:
+    """SIGKILL the whole `hawk campaign run` process group mid-campaign, then `hawk campaign resume`."""
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    (tmp_path / "tasks.toml").write_text(TASKS.replace("RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]",
+                                                      "RUN_S = [0.3, 0.25, 0.2, 0.15, 0.1]"))
+    (tmp_path / "baseline.cpp").write_text("// baseline\n// hawk-null: run_s=0.3\n")
+    (tmp_path / "template.cpp").write_text("// variant {{VARIANT}}\n// hawk-null: run_s={{RUN_S}}\n")
+    (tmp_path / "spec.toml").write_text(SPEC.replace("rounds = 3", "rounds = 4"))
+    env = {**os.environ, "HAWK_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-m", "controller.cli", "campaign", "run", "spec.toml", "--quiet"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    db = tmp_path / "home" / "results.sqlite"
+    deadline = time.monotonic() + 120
+    done = 0
+    while time.monotonic() < deadline and done < 5:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as conn:
+                    done = conn.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+            except sqlite3.OperationalError:
+                continue
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    assert 5 <= done < 17, f"the kill came at {done} evaluations"
+    with sqlite3.connect(db) as conn:
+        (cid,) = conn.execute("SELECT id FROM campaigns").fetchone()
+    resumed = _hawk(tmp_path, "campaign", "resume", cid, "--quiet")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    with sqlite3.connect(db) as conn:
+        cands = conn.execute("SELECT id, source_hash FROM candidates WHERE campaign_id=?", (cid,)).fetchall()
+        evals = conn.execute("SELECT candidate_id FROM evaluations WHERE campaign_id=?", (cid,)).fetchall()
+        state = conn.execute("SELECT state FROM campaigns WHERE id=?", (cid,)).fetchone()[0]
+    assert state == "finished"
+    assert len(cands) == 17 and len({h for _, h in cands}) == 17   # 16 candidates + baseline, no repeats
+    assert sorted(e for (e,) in evals) == sorted(c for c, _ in cands)  # every candidate evaluated exactly once
