@@ -44,3 +44,12 @@ def test_bad_spec_names_the_key(patch: tuple[str, str], needle: str) -> None:
     with pytest.raises(SpecError) as err:
         parse_spec(GOOD.replace(*patch))
     assert needle in str(err.value)
+
+
+def test_documented_example_spec_is_valid() -> None:
+    from pathlib import Path
+
+    from controller.spec import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[2] / "docs" / "campaign-example.toml")
+    assert spec.name == "softmax-sweep" and spec.agents.local == 2 and spec.knowledge.k == 5
