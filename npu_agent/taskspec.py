@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from hawk.v1 import result_pb2, task_pb2
 
 # DType <-> names used in task files and numpy storage dtypes.

@@ -1,0 +1,43 @@
+"""The hardware floor: each resource at its chip-wide peak from the profile, the largest wins."""
+
+from __future__ import annotations
+
+import pytest
+
+from hawk.v1 import task_pb2
+from npu_agent.floor import floor
+from npu_agent.hardware import load_profile
+from npu_agent.taskspec import TaskError
+
+
+def _spec(shape: list[int], dtype: int, **work: int) -> task_pb2.TaskSpec:
+    t = task_pb2.TensorSpec(name="x", shape=shape, dtype=dtype)
+    return task_pb2.TaskSpec(name="t", inputs=[t], outputs=[task_pb2.TensorSpec(name="y", shape=shape, dtype=dtype)],
+                             work=task_pb2.Work(**work))
+
+
+def test_add_calibration_case_is_gm_bound_and_below_the_measured_best() -> None:
+    hw = load_profile("ascend910b2")
+    spec = _spec([8192, 8192], task_pb2.FLOAT16, gm_bytes=3 * 8192 * 8192 * 2,
+                 vector_element_ops=8192 * 8192, vector_dtype=task_pb2.FLOAT16)
+    f = floor(spec, hw)
+    assert f.bound == "gm"
+    assert f.gm_us == pytest.approx(3 * 8192 * 8192 * 2 / (hw["bandwidth"]["chip_gm_bypass_tb_per_s"] * 1e12) * 1e6)
+    # Huawei's best measured Add (case 6 of the ladder) took 184.52 us: the floor must not be above it.
+    assert f.floor_us < 184.52
+    # 64 Mi fp16 adds at 48 cores x 128 per cycle x 1.8 GHz
+    assert f.vector_us == pytest.approx(8192 * 8192 / (48 * 128 * 1.8e9) * 1e6)
+    assert f.fraction(2 * f.floor_us) == pytest.approx(0.5)
+
+
+def test_default_gm_bytes_launch_bound_and_cube_rates() -> None:
+    tiny = floor(_spec([16], task_pb2.FLOAT32))
+    assert tiny.gm_bytes == 2 * 16 * 4 and tiny.bound == "launch" and tiny.floor_us == 20.0
+    mm = floor(_spec([4], task_pb2.FLOAT16, cube_macs=2048**3, cube_dtype=task_pb2.FLOAT16))
+    assert mm.bound == "cube" and mm.cube_us == pytest.approx(2048**3 / (24 * 4096 * 1.8e9) * 1e6)
+    fp32 = floor(_spec([4], task_pb2.FLOAT16, cube_macs=2048**3, cube_dtype=task_pb2.FLOAT32))
+    assert fp32.cube_us == pytest.approx(4 * mm.cube_us)
+    with pytest.raises(TaskError, match="cube unit takes no int32"):
+        floor(_spec([4], task_pb2.FLOAT16, cube_macs=1, cube_dtype=task_pb2.INT32))
+    with pytest.raises(ValueError, match="must be positive"):
+        mm.fraction(0)
