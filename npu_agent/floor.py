@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from hawk.v1 import task_pb2
+from hawk.v1 import result_pb2, task_pb2
 from npu_agent.hardware import HardwareProfile, load_profile
 from npu_agent.taskspec import TaskError, dtype_name, itemsize, tensor_bytes
 
@@ -42,6 +42,19 @@ class Floor:
 
     def as_dict(self) -> dict[str, float | int | str]:
         return asdict(self)
+
+    def to_proto(self, measured_us: float | None = None, clock_mhz: float | None = None) -> result_pb2.Floor:
+        """The wire ``hawk.v1.Floor`` for a profile: the floor, its limiter and the fraction achieved."""
+        limiter = {"gm": "gm_bandwidth"}.get(self.bound, self.bound)
+        parts = f"gm {self.gm_us:.2f} us, vector {self.vector_us:.2f} us, cube {self.cube_us:.2f} us, " \
+                f"launch {self.launch_us:.2f} us"
+        msg = result_pb2.Floor(time_us=self.floor_us, limiter=limiter,
+                               explanation=f"{limiter} bound on {self.hardware} ({parts})")
+        if clock_mhz:
+            msg.cycles = round(self.floor_us * clock_mhz)
+        if measured_us:
+            msg.achieved_fraction = min(1.0, self.fraction(measured_us))
+        return msg
 
 
 def gm_bytes(spec: task_pb2.TaskSpec) -> int:
