@@ -1,0 +1,134 @@
+"""`KnowledgeBase`: the three Hawk modules over one store — the API the controller and the actor use.
+
+    kb = KnowledgeBase("~/.hawk/knowledge.sqlite")             # seeds the documented hardware packs
+    hits = kb.retrieve(Query.from_observation(obs), k=5)       # 2-D retrieval
+    violations = kb.check(source, {"TILE_LENGTH": 4096}, "ascend910b2")
+    kb.observe(obs, parent_obs)                                # synthesis (pending entries, verified fixes)
+    kb.record_effect(entry_ids, obs.outcome_vs(parent_obs))    # effect accounting
+    kb.distill()                                               # prune and merge (also runs by itself)
+
+Plain Python, thread-safe; the Ray actor (actor.py) is a thin shell around one of these.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from knowledge.checks import run_checks
+from knowledge.distill import Distiller, DistillPolicy, DistillReport
+from knowledge.llm import KnowledgeLLM, LLMConfig
+from knowledge.model import Decision, Entry, Hit, KnowledgeError, Outcome, Violation
+from knowledge.observation import Observation
+from knowledge.retrieval import Query, Retriever
+from knowledge.seed import available_packs, seed_store
+from knowledge.store import KnowledgeStore
+from knowledge.synthesis import Synthesizer
+
+log = logging.getLogger(__name__)
+
+
+class KnowledgeBase:
+    def __init__(self, path: str | Path | None = None, *, llm: KnowledgeLLM | LLMConfig | None = None,
+                 policy: DistillPolicy | None = None, seed: bool | Iterable[str] = True,
+                 w_syntactic: float = 1.0, w_semantic: float = 1.0) -> None:
+        self.store = KnowledgeStore(path)
+        self.llm = KnowledgeLLM(llm) if isinstance(llm, LLMConfig) else llm
+        self.policy = policy or DistillPolicy()
+        self.retriever = Retriever(self.store, w_syntactic=w_syntactic, w_semantic=w_semantic)
+        self.synthesizer = Synthesizer(self.store, self.llm)
+        self._distill_lock = threading.Lock()
+        packs = available_packs() if seed is True else ([] if seed is False else list(seed))
+        for hw in packs:
+            added = seed_store(self.store, hw)
+            if added:
+                log.info("seeded %d %s entries into %s", len(added), hw, self.store.path)
+
+    @property
+    def path(self) -> str:
+        return str(self.store.path)
+
+    # ------------------------------------------------------------------------------------ retrieval
+    def retrieve(self, query: Query | Observation | str, k: int = 5, *, include_pending: bool = False) -> list[Hit]:
+        return self.retriever.retrieve(query, k, include_pending=include_pending)
+
+    def check(self, source: str, tiling_values: dict[str, Any] | None = None,
+              hardware: str = "ascend910b2") -> list[Violation]:
+        """Violations of the active entries' executable checks (for `hardware`) by a candidate."""
+        from npu_agent.hardware import UnknownHardwareProfile, load_profile
+
+        try:
+            hw = load_profile(hardware)
+        except UnknownHardwareProfile as e:
+            raise KnowledgeError(str(e)) from None
+        entries = [e for e in self.store.entries(states=("active",), hardware=hw.name, with_stats=False) if e.check]
+        return run_checks(entries, source, tiling_values or {}, hw)
+
+    # ------------------------------------------------------------------------------------ synthesis
+    def observe(self, obs: Observation, parent: Observation | None = None) -> list[str]:
+        return self.synthesizer.observe(obs, parent)
+
+    def synthesize(self, failed: Observation, fixed: Observation) -> Entry | None:
+        return self.synthesizer.synthesize(failed, fixed)
+
+    # --------------------------------------------------------------------------------------- effects
+    def record_effect(self, entry_ids: Iterable[str], outcome: Outcome) -> int:
+        """Credit the entries a proposal used; distils by itself every `policy.every_effects` new effects."""
+        added = self.store.record_effect(entry_ids, outcome)
+        every = self.policy.every_effects
+        if added and every and self.store.effect_count() - int(self.store.meta("last_distill_effects", "0")) >= every:
+            try:
+                self.distill(blocking=False)
+            except Exception:  # the effect is recorded; a failed automatic pass is retried next time
+                log.exception("automatic distillation failed")
+        return added
+
+    def distill(self, *, blocking: bool = True) -> DistillReport:
+        """One distillation pass; concurrent requests share one pass (a non-blocking one skips)."""
+        if not self._distill_lock.acquire(blocking=blocking):
+            return DistillReport()
+        try:
+            return Distiller(self.store, self.llm, self.policy).run()
+        finally:
+            self._distill_lock.release()
+
+    # ----------------------------------------------------------------------------------- the store
+    def add(self, entry: Entry | dict[str, Any], *, reason: str = "created") -> Entry:
+        return self.store.add(entry, reason=reason)
+
+    def get(self, entry_id: str) -> Entry:
+        return self.store.get(entry_id)
+
+    def entries(self, states: Iterable[str] | None = ("active",), hardware: str | None = None) -> list[Entry]:
+        return self.store.entries(states=states, hardware=hardware)
+
+    def update(self, entry_id: str, changes: dict[str, Any], *, reason: str,
+               expect_version: int | None = None) -> Entry:
+        return self.store.update(entry_id, changes, reason=reason, expect_version=expect_version)
+
+    def delete(self, entry_id: str, reason: str) -> Entry:
+        return self.store.delete(entry_id, reason)
+
+    def restore(self, entry_id: str, reason: str) -> Entry:
+        return self.store.restore(entry_id, reason)
+
+    def history(self, entry_id: str) -> list[dict[str, Any]]:
+        return self.store.history(entry_id)
+
+    def effects(self, entry_id: str) -> list[dict[str, Any]]:
+        return self.store.effects(entry_id)
+
+    def decisions(self, limit: int | None = None) -> list[Decision]:
+        return self.store.decisions(limit)
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.summary()
+
+    def export_jsonl(self, out: str | Path | IO[str]) -> int:
+        return self.store.export_jsonl(out)
+
+    def import_jsonl(self, src: str | Path | IO[str]) -> dict[str, int]:
+        return self.store.import_jsonl(src)

@@ -1,0 +1,408 @@
+"""Executable checks: a small declarative predicate language run over a candidate before it is dispatched.
+
+A check is data, never code::
+
+    {"when": "ub_bytes_requested > hw.memory.ub_bytes - hw.memory.ub_reserved_bytes",
+     "message": "InitBuffer total {ub_bytes_requested} B exceeds the usable UB"}
+
+`when` is an expression in a tiny language parsed with Python's `ast` in "eval" mode and walked by the
+evaluator below, which accepts only: numbers, strings (as function arguments), names, `hw.SECTION.KEY`,
+arithmetic (+ - * / // % << >>), comparisons, and/or/not, and the functions in `FUNCTIONS`
+(`matches(regex)`, `count(regex)`, `defined(name)`, `min`, `max`, `ceil`, `floor`, `align_up`). Anything
+else (attribute access outside `hw`, subscripts, lambdas, `**`, other calls) is rejected when the entry is
+stored, so a check from an LLM or an imported file cannot run arbitrary Python.
+
+Names resolve, in order, from the tiling values the proposer passes, then from constants parsed out of the
+source (`constexpr int32_t BUFFER_NUM = 2;`, `const uint32_t X = ...;`, `#define X ...`), then from values
+derived from the source: `elem_bytes` (sizeof of the first GlobalTensor<T>), `ub_bytes_requested` and
+`l1_bytes_requested` (the InitBuffer totals, each buffer rounded up to 32 B, by TPosition of the queue).
+A name that cannot be resolved makes the check *undetermined*: it is skipped, never reported as a
+violation, because a check must only stop candidates it can prove wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from knowledge.model import Entry, KnowledgeError, Violation
+
+MAX_EXPR_CHARS = 1000
+MAX_REGEX_CHARS = 300
+MAX_SOURCE_CHARS = 2_000_000
+
+TYPE_SIZES: dict[str, int] = {
+    "half": 2, "float16_t": 2, "bfloat16_t": 2, "bfloat16": 2, "float": 4, "float32_t": 4, "double": 8,
+    "int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4, "int64_t": 8,
+    "uint64_t": 8, "int": 4, "unsigned": 4, "char": 1, "bool": 1, "size_t": 8,
+}
+UB_POSITIONS = {"VECIN", "VECOUT", "VECCALC", "CO2"}
+L1_POSITIONS = {"A1", "B1", "C1"}
+
+
+class Undetermined(Exception):
+    """The check needs a value this candidate does not provide; it is skipped."""
+
+
+_ALLOWED_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
+    ast.LShift: lambda a, b: a << b, ast.RShift: lambda a, b: a >> b,
+}
+_ALLOWED_CMPS: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+}
+FUNCTIONS = ("matches", "count", "defined", "min", "max", "ceil", "floor", "align_up")
+
+
+@lru_cache(maxsize=512)
+def _parse(expr: str) -> ast.Expression:
+    if not isinstance(expr, str) or not expr.strip():
+        raise KnowledgeError("check 'when' must be a non-empty expression string")
+    if len(expr) > MAX_EXPR_CHARS:
+        raise KnowledgeError(f"check expression is longer than {MAX_EXPR_CHARS} characters")
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError as e:
+        raise KnowledgeError(f"check expression {expr!r} does not parse: {e.msg}") from None
+    _validate_tree(tree, expr)
+    return tree
+
+
+def _validate_tree(node: ast.AST, expr: str) -> None:
+    _validate_node(node, expr)
+    if isinstance(node, ast.Attribute):
+        return  # hw.SECTION.KEY, checked whole by _validate_node
+    for child in ast.iter_child_nodes(node):
+        _validate_tree(child, expr)
+
+
+def _validate_node(node: ast.AST, expr: str) -> None:
+    ok = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp,
+          ast.Compare, ast.Name, ast.Load, ast.Constant, ast.Call, ast.Attribute, *_ALLOWED_BINOPS, *_ALLOWED_CMPS)
+    if not isinstance(node, ok):
+        raise KnowledgeError(f"check expression {expr!r} uses {type(node).__name__}, which checks do not allow")
+    if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str, bool)):
+        raise KnowledgeError(f"check expression {expr!r} has a constant of type {type(node.value).__name__}")
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > MAX_REGEX_CHARS:
+        raise KnowledgeError(f"check expression {expr!r} has a string longer than {MAX_REGEX_CHARS} characters")
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            raise KnowledgeError(f"check expression {expr!r} calls something other than {', '.join(FUNCTIONS)}")
+        if node.keywords:
+            raise KnowledgeError(f"check expression {expr!r}: functions take no keyword arguments")
+        if node.func.id in ("matches", "count", "defined"):
+            if len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+                raise KnowledgeError(f"check expression {expr!r}: {node.func.id}() takes one string literal")
+            if node.func.id != "defined":
+                _regex(node.args[0].value)
+    if isinstance(node, ast.Attribute) and _hw_path(node) is None:
+        raise KnowledgeError(f"check expression {expr!r}: only hw.SECTION.KEY attributes are allowed")
+
+
+def _hw_path(node: ast.Attribute) -> tuple[str, str] | None:
+    if (isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "hw" and not node.value.attr.startswith("_") and not node.attr.startswith("_")):
+        return node.value.attr, node.attr
+    return None
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: str) -> re.Pattern[str]:
+    if len(pattern) > MAX_REGEX_CHARS:
+        raise KnowledgeError(f"check regex longer than {MAX_REGEX_CHARS} characters")
+    try:
+        return re.compile(pattern, re.M)
+    except re.error as e:
+        raise KnowledgeError(f"check regex {pattern!r} is invalid: {e}") from None
+
+
+def validate_check(spec: Any) -> None:
+    """Raise KnowledgeError naming the problem when `spec` is not a well-formed check."""
+    if not isinstance(spec, dict):
+        raise KnowledgeError("a check must be an object with 'when' and 'message'")
+    unknown = set(spec) - {"when", "message", "scope"}
+    if unknown:
+        raise KnowledgeError(f"check has unknown field(s) {sorted(unknown)}")
+    if not isinstance(spec.get("message"), str) or not spec["message"].strip():
+        raise KnowledgeError("check 'message' must be a non-empty string")
+    _parse(spec.get("when"))
+
+
+# ------------------------------------------------------------------------------------------ the source
+_CONST = re.compile(r"^\s*(?:static\s+)?(?:constexpr|const)\s+(?:static\s+)?(?:unsigned\s+)?[A-Za-z_][\w:]*\s+"
+                    r"([A-Za-z_]\w*)\s*=\s*([^;{}]+);", re.M)
+_DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\s+([^\n]+)$", re.M)
+_SIZEOF = re.compile(r"sizeof\s*\(\s*([A-Za-z_][\w:]*)\s*\)")
+_CAST = re.compile(r"static_cast\s*<[^<>]*>|reinterpret_cast\s*<[^<>]*>|\(\s*(?:const\s+)?(?:unsigned\s+)?"
+                   r"(?:u?int(?:8|16|32|64)_t|int|float|half|size_t|unsigned)\s*\)")
+_INT_SUFFIX = re.compile(r"\b(\d+)(?:[uU][lL]{0,2}|[lL]{1,2}[uU]?)\b")
+_GLOBAL_T = re.compile(r"GlobalTensor\s*<\s*([A-Za-z_][\w:]*)\s*>")
+_QUE_DECL = re.compile(r"\bT(?:Que|Buf)\s*<\s*(?:AscendC::)?(?:QuePosition|TPosition)::(\w+)[^>]*>\s*([\w\s,]+);")
+_INIT_BUFFER = re.compile(r"\bInitBuffer\s*\(")
+
+
+def _split_args(text: str, start: int) -> list[str] | None:
+    """The top-level comma-separated arguments of the call whose '(' ends just before text[start]."""
+    depth, args, cur = 0, [], []
+    for ch in text[start:start + 2000]:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                args.append("".join(cur).strip())
+                return args
+            depth -= 1
+        elif ch == "," and depth == 0:
+            args.append("".join(cur).strip())
+            cur = []
+            continue
+        cur.append(ch)
+    return None
+
+
+def _c_to_expr(text: str) -> str:
+    """A C arithmetic expression as our expression language: sizeof folded, casts and suffixes dropped."""
+    def size(m: re.Match[str]) -> str:
+        t = m.group(1).split("::")[-1]
+        return str(TYPE_SIZES[t]) if t in TYPE_SIZES else f"__sizeof_{t}"
+
+    text = _SIZEOF.sub(size, text)
+    text = _CAST.sub("", text)
+    text = _INT_SUFFIX.sub(r"\1", text)
+    return text.replace("this->", "").strip()
+
+
+@dataclass
+class SourceFacts:
+    """What the checks can read out of one candidate source (computed once per check() call)."""
+
+    source: str
+    constants: dict[str, str] = field(default_factory=dict)   # name -> expression text
+    queue_positions: dict[str, str] = field(default_factory=dict)
+    init_buffers: list[tuple[str, list[str]]] = field(default_factory=list)  # (queue name, [num, len] or [len])
+    elem_type: str = ""
+
+    @classmethod
+    def parse(cls, source: str) -> SourceFacts:
+        if len(source) > MAX_SOURCE_CHARS:
+            raise KnowledgeError(f"candidate source is longer than {MAX_SOURCE_CHARS} characters")
+        facts = cls(source=source)
+        for m in _DEFINE.finditer(source):
+            facts.constants.setdefault(m.group(1), _c_to_expr(m.group(2).split("//")[0]))
+        for m in _CONST.finditer(source):
+            facts.constants[m.group(1)] = _c_to_expr(m.group(2))
+        for m in _QUE_DECL.finditer(source):
+            for name in m.group(2).split(","):
+                if name.strip():
+                    facts.queue_positions[name.strip()] = m.group(1)
+        for m in _INIT_BUFFER.finditer(source):
+            args = _split_args(source, m.end())
+            if args and len(args) in (2, 3):
+                facts.init_buffers.append((args[0].strip(), [_c_to_expr(a) for a in args[1:]]))
+        g = _GLOBAL_T.search(source)
+        facts.elem_type = g.group(1).split("::")[-1] if g else ""
+        return facts
+
+
+class _Env:
+    """Resolves names for one evaluation: tiling values, source constants, derived values, hardware."""
+
+    def __init__(self, facts: SourceFacts, values: Mapping[str, Any], hw: Any) -> None:
+        self.facts, self.values, self.hw = facts, dict(values), hw
+        self._cache: dict[str, Any] = {}
+        self._resolving: set[str] = set()
+
+    def name(self, name: str) -> Any:
+        if name in self.values:
+            v = self.values[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+                raise Undetermined(f"{name} is not a number")
+            return v
+        if name in self._cache:
+            return self._cache[name]
+        if name in self._resolving:
+            raise Undetermined(f"{name} is defined in terms of itself")
+        self._resolving.add(name)
+        try:
+            if name in self.facts.constants:
+                value = _eval_c(self.facts.constants[name], self)
+            elif name in _DERIVED:
+                value = _DERIVED[name](self)
+            else:
+                raise Undetermined(f"{name} is not known for this candidate")
+        finally:
+            self._resolving.discard(name)
+        self._cache[name] = value
+        return value
+
+    def hardware(self, section: str, key: str) -> Any:
+        if self.hw is None:
+            raise Undetermined("no hardware profile given")
+        value = self.hw.get(section, key)
+        if value is None:
+            raise Undetermined(f"hardware profile has no {section}.{key}")
+        return value
+
+
+def _buffer_total(env: _Env, positions: set[str]) -> int:
+    total, counted = 0, 0
+    known = bool(env.facts.queue_positions)
+    for que, args in env.facts.init_buffers:
+        pos = env.facts.queue_positions.get(que.split(".")[-1].split("->")[-1])
+        if known and pos not in positions:
+            continue
+        if not known and positions is not UB_POSITIONS:
+            continue
+        num = _eval_c(args[0], env) if len(args) == 2 else 1
+        length = _eval_c(args[-1], env)
+        total += int(num) * (-(-int(length) // 32) * 32)
+        counted += 1
+    if not counted:
+        raise Undetermined("no InitBuffer on these positions")
+    return total
+
+
+def _elem_bytes(env: _Env) -> int:
+    t = env.facts.elem_type
+    if t not in TYPE_SIZES:
+        raise Undetermined("element type of GlobalTensor not found")
+    return TYPE_SIZES[t]
+
+
+_DERIVED: dict[str, Callable[[_Env], Any]] = {
+    "ub_bytes_requested": lambda env: _buffer_total(env, UB_POSITIONS),
+    "l1_bytes_requested": lambda env: _buffer_total(env, L1_POSITIONS),
+    "elem_bytes": _elem_bytes,
+}
+
+
+def _eval_c(text: str, env: _Env) -> Any:
+    try:
+        tree = _parse(text)
+    except KnowledgeError as e:
+        raise Undetermined(f"cannot read {text!r} from the source") from e
+    return _eval(tree.body, env, c_ints=True)
+
+
+def _num(v: Any) -> int | float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise Undetermined(f"{v!r} is not a number")
+    return v
+
+
+def _eval(node: ast.AST, env: _Env, c_ints: bool = False) -> Any:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in ("true", "True"):
+            return True
+        if node.id in ("false", "False"):
+            return False
+        return env.name(node.id)
+    if isinstance(node, ast.Attribute):
+        section, key = _hw_path(node) or ("", "")
+        return env.hardware(section, key)
+    if isinstance(node, ast.UnaryOp):
+        v = _eval(node.operand, env, c_ints)
+        if isinstance(node.op, ast.Not):
+            return not v
+        return -_num(v) if isinstance(node.op, ast.USub) else _num(v)
+    if isinstance(node, ast.BoolOp):
+        if isinstance(node.op, ast.And):
+            return all(_eval(v, env, c_ints) for v in node.values)
+        return any(_eval(v, env, c_ints) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        a, b = _num(_eval(node.left, env, c_ints)), _num(_eval(node.right, env, c_ints))
+        if isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)) and b == 0:
+            raise Undetermined("division by zero")
+        if isinstance(node.op, (ast.LShift, ast.RShift)) and (not isinstance(a, int) or not isinstance(b, int)
+                                                               or not 0 <= b <= 64):
+            raise Undetermined("bad shift")
+        if c_ints and isinstance(node.op, ast.Div) and isinstance(a, int) and isinstance(b, int):
+            return int(a / b)  # C truncates
+        return _ALLOWED_BINOPS[type(node.op)](a, b)
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, env, c_ints)
+        for op, comp in zip(node.ops, node.comparators, strict=True):
+            right = _eval(comp, env, c_ints)
+            if not _ALLOWED_CMPS[type(op)](_num(left), _num(right)):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        fn = node.func.id
+        if fn == "matches":
+            return _regex(node.args[0].value).search(env.facts.source) is not None  # type: ignore[attr-defined]
+        if fn == "count":
+            return len(_regex(node.args[0].value).findall(env.facts.source))  # type: ignore[attr-defined]
+        if fn == "defined":
+            try:
+                env.name(node.args[0].value)  # type: ignore[attr-defined]
+                return True
+            except Undetermined:
+                return False
+        args = [_num(_eval(a, env, c_ints)) for a in node.args]
+        if fn in ("min", "max"):
+            if not args:
+                raise Undetermined(f"{fn}() of nothing")
+            return min(args) if fn == "min" else max(args)
+        if fn in ("ceil", "floor") and len(args) == 1:
+            return math.ceil(args[0]) if fn == "ceil" else math.floor(args[0])
+        if fn == "align_up" and len(args) == 2 and args[1] > 0:
+            return -(-args[0] // args[1]) * args[1]
+        raise Undetermined(f"bad arguments to {fn}()")
+    raise Undetermined(f"cannot evaluate {type(node).__name__}")
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*\.[A-Za-z_]\w*)?)\}")
+
+
+def _format(message: str, env: _Env) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        try:
+            if name.startswith("hw."):
+                _, section, key = name.split(".")
+                return str(env.hardware(section, key))
+            return str(env.name(name))
+        except Undetermined:
+            return m.group(0)
+
+    return _PLACEHOLDER.sub(sub, message)
+
+
+def evaluate(spec: dict[str, Any], source: str | SourceFacts, values: Mapping[str, Any] | None = None,
+             hardware: Any = None) -> tuple[bool | None, str]:
+    """(True, message) when the check fires, (False, "") when it holds, (None, why) when undetermined."""
+    validate_check(spec)
+    facts = source if isinstance(source, SourceFacts) else SourceFacts.parse(source)
+    env = _Env(facts, values or {}, hardware)
+    try:
+        fired = bool(_eval(_parse(spec["when"]).body, env))
+    except Undetermined as e:
+        return None, str(e)
+    except (OverflowError, RecursionError, TypeError) as e:
+        return None, f"cannot evaluate: {e}"
+    return (True, _format(spec["message"], env)) if fired else (False, "")
+
+
+def run_checks(entries: Iterable[Entry], source: str, values: Mapping[str, Any] | None = None,
+               hardware: Any = None) -> list[Violation]:
+    """Every violation the entries' checks find in a candidate; undetermined checks are skipped."""
+    facts = SourceFacts.parse(source)
+    out: list[Violation] = []
+    for e in entries:
+        if e.check is None or e.state == "deleted":
+            continue
+        fired, message = evaluate(e.check, facts, values, hardware)
+        if fired:
+            out.append(Violation(entry_id=e.id, message=message))
+    return out
