@@ -1,23 +1,218 @@
-"""`hawk kb ...`: inspect and maintain the knowledge store."""
+"""`hawk kb ...`: inspect and maintain the knowledge store, directly on its SQLite file (no Ray needed).
+
+The database is `--db PATH`, else $HAWK_HOME/knowledge.sqlite (HAWK_HOME defaults to ~/.hawk). It is safe to
+run these while campaigns and the knowledge actor use the same file: SQLite WAL gives readers a consistent
+snapshot and serialises writers. `distill` uses the LLM named by HAWK_KB_LLM_BASE_URL / HAWK_KB_LLM_MODEL
+when set, and the deterministic rules otherwise.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+from typing import Any
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    raise SystemExit(f"hawk kb {args.verb}: the knowledge store is not available in this build yet")
+def _open(args: argparse.Namespace, *, llm: bool = False) -> Any:
+    from knowledge.base import KnowledgeBase
+    from knowledge.llm import LLMConfig
+
+    return KnowledgeBase(args.db or None, llm=LLMConfig.from_env() if llm else None)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+def _fail(message: str) -> int:
+    print(f"hawk kb: {message}", file=sys.stderr)
+    return 1
+
+
+def _list(args: argparse.Namespace) -> int:
+    kb = _open(args)
+    states = None if args.state == "all" else [args.state]
+    entries = kb.entries(states=states, hardware=args.hardware)
+    if args.json:
+        _print_json([e.to_dict() for e in entries])
+        return 0
+    print(f"{'ID':34} {'STATE':8} {'KIND':12} {'ORIGIN':9} {'USES':>4} {'EFFECT':>6}  TITLE")
+    for e in entries:
+        print(f"{e.id:34} {e.state:8} {e.kind:12} {e.origin:9} {e.stats.uses:>4} {e.stats.mean_effect:>6.2f}  "
+              f"{e.title[:70]}")
+    print(f"{len(entries)} entries in {kb.path}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from knowledge.model import EntryNotFound
+
+    kb = _open(args)
+    try:
+        e = kb.get(args.id)
+        history = kb.history(args.id)
+    except EntryNotFound as err:
+        return _fail(str(err))
+    if args.json:
+        _print_json({"entry": e.to_dict(), "history": history, "effects": kb.effects(args.id)})
+        return 0
+    t, s = e.trigger, e.stats
+    print(f"{e.id}  [{e.state}] {e.kind}, {e.origin}, hardware {e.hardware}, version {e.version}")
+    print(f"title:     {e.title}")
+    if e.state == "deleted":
+        print(f"deleted:   {e.deleted_reason}" + (f" (merged into {e.merged_into})" if e.merged_into else ""))
+    print(f"trigger:   class={t.error_class or '-'} status={t.status or '-'} bottleneck={t.bottleneck or '-'}")
+    print(f"           apis={', '.join(t.apis) or '-'} signature={t.error_signature or '-'}")
+    if t.code_pattern:
+        print(f"           pattern={t.code_pattern}")
+    print(f"rationale: {e.rationale}  ({e.rationale_by or 'manual'})")
+    if e.check:
+        print(f"check:     when {e.check['when']}\n           -> {e.check['message']}")
+    if e.features:
+        print(f"features:  {json.dumps(e.features, sort_keys=True)}")
+    print(f"effects:   uses={s.uses} passes={s.passes} fails={s.fails} fixes={s.fixes} breaks={s.breaks} "
+          f"mean={s.mean_effect:.3f}" + (f" geomean_speedup={s.geomean_speedup:.3f}" if s.geomean_speedup else ""))
+    print("provenance:")
+    for p in e.provenance:
+        print("  - " + ", ".join(f"{k}={v}" for k, v in sorted(p.items())))
+    if e.template:
+        print("template:\n" + "\n".join("    " + ln for ln in e.template.splitlines()))
+    print("history:")
+    for h in history:
+        print(f"  v{h['version']} {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(h['at']))}  {h['reason']}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from knowledge.retrieval import Query
+
+    kb = _open(args)
+    coords: dict[str, Any] = {}
+    if args.error_class:
+        coords["error_class"] = args.error_class
+    if args.bottleneck:
+        coords["bottleneck"] = args.bottleneck
+    if args.dtype:
+        coords["dtypes"] = [args.dtype]
+    query = Query.from_text(args.query, hardware=args.hardware or "", **coords)
+    hits = kb.retrieve(query, args.k, include_pending=args.pending)
+    if args.json:
+        _print_json([{"id": h.entry.id, "title": h.entry.title, "score": h.score,
+                      "syntactic_score": h.syntactic_score, "semantic_score": h.semantic_score,
+                      "reasons": list(h.reasons)} for h in hits])
+        return 0
+    if not hits:
+        print("no matching entries")
+    for i, h in enumerate(hits, 1):
+        print(f"{i}. {h.entry.id}  score {h.score:.3f} (syntactic {h.syntactic_score:.2f}, "
+              f"semantic {h.semantic_score:.2f})  {h.entry.title}")
+        for r in h.reasons:
+            print(f"     {r}")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    _print_json(_open(args).stats())
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    kb = _open(args)
+    n = kb.export_jsonl(args.file)
+    print(f"exported {n} records from {kb.path} to {args.file}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from knowledge.model import KnowledgeError
+
+    kb = _open(args)
+    try:
+        counts = kb.import_jsonl(args.file)
+    except FileNotFoundError:
+        return _fail(f"no such file: {args.file}")
+    except KnowledgeError as e:
+        return _fail(f"{args.file}: {e} (nothing was imported)")
+    print(f"imported {args.file} into {kb.path}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _distill(args: argparse.Namespace) -> int:
+    report = _open(args, llm=True).distill()
+    if args.json:
+        _print_json(report.to_dict())
+        return 0
+    for d in report.decisions:
+        print(f"{d.action:6} {', '.join(d.entry_ids):40} by {d.by}: {d.reason}")
+    print(f"pruned {len(report.pruned)}, merged {len(report.merged)}, kept {len(report.kept)}")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from knowledge.base import KnowledgeBase
+    from knowledge.model import KnowledgeError
+    from knowledge.seed import seed_store
+
+    kb = KnowledgeBase(args.db or None, seed=False)
+    try:
+        added = seed_store(kb.store, args.hardware)
+    except KnowledgeError as e:
+        return _fail(str(e))
+    print(f"seeded {len(added)} {args.hardware} entries into {kb.path}")
+    return 0
+
+
+def _guard(handler: Any) -> Any:
+    """Turn store errors (a file that is not a knowledge database, bad input) into one clear line."""
+    def run(args: argparse.Namespace) -> int:
+        from knowledge.model import KnowledgeError
+
+        try:
+            return handler(args)
+        except KnowledgeError as e:
+            return _fail(str(e))
+
+    return run
 
 
 def add_kb_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("kb", help="inspect and maintain the knowledge store")
+    p = sub.add_parser("kb", help="inspect and maintain the knowledge store",
+                       description="Inspect and maintain the knowledge store (default $HAWK_HOME/knowledge.sqlite, "
+                                   "HAWK_HOME defaulting to ~/.hawk).")
+    db_help = "knowledge database (default $HAWK_HOME/knowledge.sqlite)"
+    p.add_argument("--db", metavar="PATH", default=None, help=db_help)
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
-    for name, helptext, params in (
-        ("list", "list entries", []), ("show", "show one entry", ["id"]), ("search", "2-D retrieval", ["query"]),
-        ("stats", "store statistics", []), ("export", "export as JSONL", ["file"]),
-        ("import", "import JSONL", ["file"]), ("distill", "prune and merge now", []),
-    ):
-        v = verbs.add_parser(name, help=helptext)
-        for param in params:
-            v.add_argument(param)
-        v.set_defaults(handler=_not_yet)
+
+    def verb(name: str, helptext: str, handler: Any) -> argparse.ArgumentParser:
+        v = verbs.add_parser(name, help=helptext, description=helptext)
+        v.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+        v.set_defaults(handler=_guard(handler))
+        return v
+
+    v = verb("list", "list entries", _list)
+    v.add_argument("--state", choices=("active", "pending", "deleted", "all"), default="active")
+    v.add_argument("--hardware", default=None, help="only entries scoped to this hardware profile (and '*')")
+    v.add_argument("--json", action="store_true")
+    v = verb("show", "show one entry with its provenance, effects and history", _show)
+    v.add_argument("id")
+    v.add_argument("--json", action="store_true")
+    v = verb("search", "2-D retrieval: syntactic and hardware-aligned semantic rankings, fused", _search)
+    v.add_argument("query", help="free text: error text, API names, an error class such as UB_OUT_OF_BOUNDS")
+    v.add_argument("-k", type=int, default=5)
+    v.add_argument("--hardware", default=None)
+    v.add_argument("--error-class", default=None, help="e.g. UB_OUT_OF_BOUNDS, TAIL_MISMATCH")
+    v.add_argument("--bottleneck", default=None, help="e.g. PIPE_BOUND:MTE2, LATENCY_BOUND:VECTOR")
+    v.add_argument("--dtype", default=None, help="e.g. float16")
+    v.add_argument("--pending", action="store_true", help="include pending entries (no verified template yet)")
+    v.add_argument("--json", action="store_true")
+    verb("stats", "store statistics", _stats)
+    v = verb("export", "export everything as JSONL", _export)
+    v.add_argument("file")
+    v = verb("import", "import a JSONL export (all or nothing)", _import)
+    v.add_argument("file")
+    v = verb("distill", "prune and merge now", _distill)
+    v.add_argument("--json", action="store_true")
+    v = verb("seed", "add the documented hardware seed pack (missing entries only)", _seed)
+    v.add_argument("--hardware", default="ascend910b2")

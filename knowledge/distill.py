@@ -57,7 +57,12 @@ def _token_set(text: str) -> set[str]:
 
 
 def similarity(a: Entry, b: Entry) -> float:
-    """Token similarity of two entries (0..1): mean Jaccard over trigger, template and rationale."""
+    """Token similarity of two entries (0..1), from Jaccard similarities of their parts.
+
+    When both have a template, the template (the exact code) weighs half and trigger and rationale a quarter
+    each: two different fixes of the same error are different knowledge even when their rule-written
+    rationales are identical. Otherwise trigger and rationale weigh half each.
+    """
     def trig(e: Entry) -> set[str]:
         t = e.trigger
         return _token_set(" ".join([t.error_class, t.error_signature, " ".join(t.apis), t.bottleneck])) | {
@@ -67,11 +72,13 @@ def similarity(a: Entry, b: Entry) -> float:
         lines = [ln[1:] for ln in e.template.splitlines() if ln[:1] in "+-"] or e.template.splitlines()
         return _token_set("\n".join(lines))
 
-    parts = []
-    for fa, fb in ((trig(a), trig(b)), (changed(a), changed(b)), (_token_set(a.rationale), _token_set(b.rationale))):
-        if fa and fb:
-            parts.append(len(fa & fb) / len(fa | fb))
-    return sum(parts) / len(parts) if parts else 0.0
+    def jaccard(x: set[str], y: set[str]) -> float:
+        return len(x & y) / len(x | y) if x | y else 1.0
+
+    t, r = jaccard(trig(a), trig(b)), jaccard(_token_set(a.rationale), _token_set(b.rationale))
+    if a.template.strip() and b.template.strip():
+        return 0.25 * t + 0.5 * jaccard(changed(a), changed(b)) + 0.25 * r
+    return 0.5 * t + 0.5 * r
 
 
 def survivor(a: Entry, b: Entry) -> tuple[Entry, Entry]:

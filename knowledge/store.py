@@ -428,17 +428,20 @@ class KnowledgeStore:
 
     # ------------------------------------------------------------------------------- export / import
     def export_jsonl(self, out: str | Path | IO[str]) -> int:
-        """Write everything (entries with history, effects, decisions) as JSONL; returns lines written."""
+        """Write everything as JSONL (header, version history, entries, effects, decisions); returns lines.
+
+        History comes before the entries so that an import keeps each version's own reason.
+        """
         conn = self._conn()
         lines = [{"type": EXPORT_FORMAT, "format": 1, "schema": SCHEMA_VERSION, "exported_at": time.time()}]
         conn.execute("BEGIN")  # one consistent snapshot
         try:
-            for (body,) in conn.execute("SELECT body FROM entries ORDER BY created, id"):
-                lines.append({"type": "entry", "entry": json.loads(body)})
             for eid, v, at, reason, body in conn.execute("SELECT entry_id, version, at, reason, body FROM versions "
                                                          "ORDER BY entry_id, version"):
                 lines.append({"type": "version", "entry_id": eid, "version": v, "at": at, "reason": reason,
                               "entry": json.loads(body)})
+            for (body,) in conn.execute("SELECT body FROM entries ORDER BY created, id"):
+                lines.append({"type": "entry", "entry": json.loads(body)})
             for r in conn.execute("SELECT * FROM effects ORDER BY entry_id, evaluation_id"):
                 lines.append({"type": "effect", "entry_id": r[0], "evaluation_id": r[1], "parent_evaluation_id": r[2],
                               "passed": bool(r[3]), "parent_passed": None if r[4] is None else bool(r[4]),
@@ -521,6 +524,8 @@ class KnowledgeStore:
                     raise KnowledgeError(f"line {n}: {e}") from None
                 except (KeyError, TypeError, ValueError) as e:
                     raise KnowledgeError(f"line {n}: malformed {kind} record ({type(e).__name__}: {e})") from None
+                except sqlite3.IntegrityError as e:
+                    raise KnowledgeError(f"line {n}: {kind} record conflicts with this store ({e})") from None
         return counts
 
     def _import_entry(self, conn: sqlite3.Connection, e: Entry, counts: dict[str, int]) -> None:
@@ -538,7 +543,12 @@ class KnowledgeStore:
                                                                                body))
             counts["entries_added"] += 1
         elif e.version > row[0]:
-            self._replace(conn, e, "imported")
+            body = _body(e)
+            conn.execute("UPDATE entries SET key=?, state=?, kind=?, hardware=?, origin=?, title=?, version=?, "
+                         "updated=?, body=? WHERE id=?",
+                         (e.key, e.state, e.kind, e.hardware, e.origin, e.title, e.version, e.updated, body, e.id))
+            conn.execute("INSERT OR IGNORE INTO versions VALUES (?,?,?,?,?)", (e.id, e.version, e.updated, "imported",
+                                                                               body))
             counts["entries_updated"] += 1
         else:
             counts["entries_skipped"] += 1
