@@ -1,0 +1,128 @@
+"""The shared knowledge actor on a real local Ray cluster: concurrent writers, kill and restart by name."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from knowledge.actor import NAMESPACE, KnowledgeClient, get_or_create  # noqa: E402
+from knowledge.distill import DistillPolicy  # noqa: E402
+from knowledge.model import Entry, KnowledgeError, Outcome  # noqa: E402
+from knowledge.seed import load_pack  # noqa: E402
+from knowledge.store import KnowledgeStore  # noqa: E402
+from tests.knowledge.helpers import kernel, observe, ok, ub_overflow  # noqa: E402
+
+SEEDS = len(load_pack("ascend910b2"))
+QUIET = {"distill_interval_s": None, "policy": DistillPolicy(every_effects=0)}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def _writer(name: str, w: int, shared: str, n: int) -> int:
+    """One campaign's writes through the named actor (runs as a Ray task in its own worker)."""
+    import ray as _ray
+
+    from knowledge.actor import NAMESPACE as _NS
+    from knowledge.model import Entry as _Entry
+    from knowledge.model import Outcome as _Outcome
+
+    actor = _ray.get_actor(name, namespace=_NS)
+    acks = 0
+    for i in range(n):
+        acks += _ray.get(actor.record_effect.remote([shared], _Outcome(f"task{w}-ev{i}", passed=i % 3 != 0,
+                                                                        parent_passed=True)))
+        if i % 5 == 0:
+            _ray.get(actor.add.remote(_Entry(id=f"kb-task{w}-{i}", title=f"task {w} #{i}", rationale="r")))
+    return acks
+
+
+def test_concurrent_writers_lose_nothing_and_a_restart_loses_nothing(cluster: None, tmp_path: Path) -> None:
+    db = tmp_path / "knowledge.sqlite"
+    name = "kb-test-concurrent"
+    handle = get_or_create(db, name=name, **QUIET)
+    kb = KnowledgeClient(handle)
+    shared = kb.add({"title": "shared entry", "rationale": "every writer credits it"}).id
+
+    tasks = [ray.remote(num_cpus=0.25)(_writer).remote(name, w, shared, 20) for w in range(4)]
+    errors: list[BaseException] = []
+
+    def via_client(t: int) -> None:  # a driver-side campaign
+        try:
+            for i in range(20):
+                kb.record_effect([shared], Outcome(f"thread{t}-ev{i}", passed=True, parent_passed=False))
+                kb.update(shared, {"features": {"last": f"thread{t}-{i}"}}, reason=f"thread {t}")
+        except BaseException as e:
+            errors.append(e)
+
+    def direct(t: int) -> None:  # `hawk kb` or another process on the same file, beside the actor
+        try:
+            s = KnowledgeStore(db)
+            for i in range(20):
+                s.record_effect([shared], Outcome(f"direct{t}-ev{i}", passed=False, parent_passed=True))
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=via_client, args=(t,)) for t in range(2)]
+    threads.append(threading.Thread(target=direct, args=(0,)))
+    for t in threads:
+        t.start()
+    acks = sum(ray.get(tasks))
+    for t in threads:
+        t.join()
+    assert not errors and acks == 80
+    # A retried call (same evaluation) is acknowledged as nothing new.
+    assert kb.record_effect([shared], Outcome("task0-ev0", passed=True, parent_passed=True)) == 0
+
+    def check(client: KnowledgeClient) -> None:
+        s = client.get(shared).stats
+        assert s.uses == 80 + 40 + 20
+        assert s.fixes == 40 and s.breaks == 20 + 4 * 7
+        assert client.get(shared).version == 1 + 40 and len(client.history(shared)) == 41
+        assert len(client.entries()) == SEEDS + 1 + 4 * 4
+
+    check(kb)
+    ray.kill(handle, no_restart=True)
+    handle2 = get_or_create(db, name=name, **QUIET)
+    assert handle2._actor_id != handle._actor_id
+    check(KnowledgeClient(handle2))
+    # The file itself holds it all, without Ray.
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM effects WHERE entry_id=?", (shared,)).fetchone()[0] == 140
+    ray.kill(handle2, no_restart=True)
+
+
+def test_one_named_actor_serves_everyone_and_refuses_another_file(cluster: None, tmp_path: Path) -> None:
+    name = "kb-test-shared"
+    a = get_or_create(tmp_path / "a.sqlite", name=name, **QUIET)
+    b = get_or_create(tmp_path / "a.sqlite", name=name, **QUIET)
+    assert a._actor_id == b._actor_id and ray.get_actor(name, namespace=NAMESPACE)._actor_id == a._actor_id
+    with pytest.raises(KnowledgeError, match="already runs on .*a.sqlite, not .*b.sqlite"):
+        get_or_create(tmp_path / "b.sqlite", name=name, **QUIET)
+    kb = KnowledgeClient(a)
+    # The whole API through the actor: synthesis, retrieval, checks, effects, distillation.
+    failed = observe(ub_overflow("ev1"), kernel(tile=40000))
+    [pending] = kb.observe(failed)
+    assert kb.get(pending).state == "pending"
+    assert kb.observe(observe(ok("ev2", 100.0), kernel(tile=8192)), failed) == [pending]
+    hits = kb.retrieve(failed, k=2)
+    assert {h.entry.id for h in hits} == {pending, "seed-ascend910b2-ub-capacity"} and hits[0].reasons
+    assert [v.entry_id for v in kb.check(kernel(tile=40000), {}, "ascend910b2")] == ["seed-ascend910b2-ub-capacity"]
+    with pytest.raises(KnowledgeError, match="unknown knowledge entries"):
+        kb.record_effect(["kb-ghost"], Outcome("ev9", passed=True))
+    for i in range(5):
+        kb.record_effect([pending], Outcome(f"use{i}", passed=False, parent_passed=True))
+    assert kb.distill().pruned == [pending] and kb.get(pending).state == "deleted"
+    assert isinstance(kb.get(pending), Entry) and kb.stats()["by_state"]["deleted"] == 1
+    ray.kill(a, no_restart=True)
