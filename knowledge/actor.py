@@ -54,6 +54,10 @@ class KnowledgeActor:
             except Exception:
                 log.exception("periodic distillation failed")
 
+    def close(self) -> None:
+        """Stop the periodic distillation thread (the actor process ending does it too)."""
+        self._stop.set()
+
     def ping(self) -> dict[str, Any]:
         return {"path": self.kb.path, "revision": self.kb.store.revision()}
 

@@ -136,3 +136,23 @@ def test_candidates_respect_the_policy(empty_kb: KnowledgeBase) -> None:
     kb.add(_fix("different", template="+AscendC::DataCopyPad(xLocal, xGm, params, pad);"))  # same error, other fix
     assert [(a.id, b.id) for a, b, _ in Distiller(kb.store).merge_candidates()] == [("bad", "dup")]
     assert Distiller(kb.store, policy=DistillPolicy(merge_similarity=1.01)).merge_candidates() == []
+
+
+def test_the_actor_body_distils_on_its_timer(tmp_path: Path) -> None:
+    """The periodic pass of the actor (its plain class, no Ray): a harmful entry is pruned without a request."""
+    import time
+
+    from knowledge.actor import KnowledgeActor
+
+    body = KnowledgeActor(str(tmp_path / "k.sqlite"), distill_interval_s=0.05, seed=False,
+                          policy=DistillPolicy(every_effects=0))
+    try:
+        body.add(_fix("harmful", template="+pipe.InitBuffer(inQueueX, 1, 65536);"))
+        for i in range(6):
+            body.record_effect(["harmful"], Outcome(f"ev{i}", passed=False, parent_passed=True))
+        deadline = time.monotonic() + 60
+        while body.get("harmful").state != "deleted" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert body.get("harmful").state == "deleted" and body.decisions()[0].action == "prune"
+    finally:
+        body.close()
