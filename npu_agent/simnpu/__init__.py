@@ -1,1 +1,57 @@
-"""The Ascend C twin ("simnpu"): real Ascend C kernels compiled by the host C++ compiler and run on the CPU."""
+"""simnpu, the Ascend C twin: candidate kernels are real Ascend C compiled by the host C++ compiler against our
+own kernel_operator.h and run on the CPU with per-core memories, hardware semantics and hardware checks.
+
+Python API (docs/kernel-contract.md)::
+
+    twin = Twin("ascend910b2", work_root=Path("/tmp/twin"))
+    built = twin.compile(source, entry="add_custom")      # CompileResult; .binary is cached by content hash
+    res = twin.run(built.binary, task, inputs)            # RunResult: .outputs, or .status/.exception
+    res = twin.run(built.binary, task, inputs, record_to=Path("rec.bin"))  # with the instruction record
+
+Every compile and every kernel run goes through the agent's sandbox.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from hawk.v1 import task_pb2
+from npu_agent.hardware import DEFAULT_PROFILE, HardwareProfile, load_profile
+from npu_agent.sandbox import Sandbox
+from npu_agent.simnpu.build import TwinBuild, ensure_twin, twin_version
+from npu_agent.simnpu.compiler import CandidateCompiler, CompileResult
+from npu_agent.simnpu.runner import RunResult, run_binary
+
+__all__ = ["CompileResult", "RunResult", "Twin", "TwinBuild", "twin_version"]
+
+
+class Twin:
+    """One hardware profile's twin: a build (runtime + PCH), a compile cache and a sandbox under work_root."""
+
+    def __init__(self, hardware: str | HardwareProfile = DEFAULT_PROFILE, *, work_root: Path | None = None,
+                 sandbox: Sandbox | None = None, cache_dir: Path | None = None) -> None:
+        self.hardware = hardware if isinstance(hardware, HardwareProfile) else load_profile(hardware)
+        if work_root is None:
+            work_root = Path(tempfile.gettempdir()) / "hawk-simnpu"
+        self.work_root = Path(work_root)
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        self.work_root.chmod(self.work_root.stat().st_mode | 0o711)  # the sandbox uid traverses into it
+        self.sandbox = sandbox or Sandbox(self.work_root / "sandbox")
+        self.build = ensure_twin(self.work_root)
+        self.compiler = CandidateCompiler(self.build, Path(cache_dir) if cache_dir else self.work_root / "cache",
+                                          self.sandbox)
+
+    def compile(self, source: str, entry: str, *, timeout_s: float = 120.0,
+                cancel: threading.Event | None = None) -> CompileResult:
+        """Compile one candidate whose kernel entry is `entry` (cached by source, entry and twin version)."""
+        return self.compiler.compile(source, entry, timeout_s=timeout_s, cancel=cancel)
+
+    def run(self, binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, timeout_s: float = 60.0,
+            record_to: Path | None = None, cancel: threading.Event | None = None) -> RunResult:
+        """Run a compiled candidate once on `inputs` (storage dtypes, as taskspec.generate_inputs draws them)."""
+        return run_binary(binary, task, inputs, hardware=self.hardware, sandbox=self.sandbox, timeout_s=timeout_s,
+                          record_to=record_to, cancel=cancel)

@@ -1,21 +1,172 @@
-"""`hawk sim run`: compile, run and verify one kernel on the twin."""
+"""`hawk sim run`: compile, run and verify one kernel on the Ascend C twin.
+
+    hawk sim run KERNEL.cpp --task NAME [--task-file FILE] [--hardware SOC] [--json] [--sets N] [--seed S]
+
+Exit status 0 only when the kernel compiled, ran and matched the reference on every input set; 1 for a
+candidate failure (the summary or the JSON Result says which); 2 for bad arguments.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    raise SystemExit("hawk sim run: the Ascend C twin is not available in this build yet")
+def _default_work_root() -> Path:
+    return Path(os.environ.get("HAWK_SIM_WORK_ROOT") or Path(tempfile.gettempdir()) / f"hawk-simnpu-{os.getuid()}")
+
+
+def _load_task(args: argparse.Namespace):
+    from npu_agent.taskspec import TaskError, load_task_file
+
+    try:
+        if args.task:
+            from tasks.catalogue import find  # the built-in catalogue: CLI only, never the agent's imports
+
+            task = find(args.task, [args.task_file] if args.task_file else [])
+        elif args.task_file:
+            defs = load_task_file(args.task_file)
+            if len(defs) != 1:
+                names = ", ".join(d.name for d in defs)
+                raise SystemExit(f"hawk sim run: {args.task_file} defines {len(defs)} tasks ({names}); pick one "
+                                 "with --task")
+            task = defs[0]
+        else:
+            raise SystemExit("hawk sim run: name a task with --task (and/or --task-file)")
+        if args.test_dims:
+            task = task.reduced()
+    except (TaskError, KeyError, OSError) as e:
+        raise SystemExit(f"hawk sim run: {e}") from None
+    return task
+
+
+def run_kernel(args: argparse.Namespace):
+    """The whole `sim run` flow; returns a hawk.v1.Result."""
+    from hawk.v1 import result_pb2
+    from npu_agent import taskspec
+    from npu_agent.hardware import UnknownHardwareProfile
+    from npu_agent.simnpu import Twin
+    from npu_agent.simnpu.runner import profile_from_stats
+
+    try:
+        source = Path(args.kernel).read_text()
+    except OSError as e:
+        raise SystemExit(f"hawk sim run: cannot read the kernel {args.kernel}: {e.strerror}") from None
+    taskdef = _load_task(args)
+    spec = taskdef.spec
+    try:
+        twin = Twin(args.hardware, work_root=Path(args.work_root) if args.work_root else _default_work_root())
+    except UnknownHardwareProfile as e:
+        raise SystemExit(f"hawk sim run: {e}") from None
+    res = result_pb2.Result(source_hash=hashlib.sha256(source.encode()).hexdigest(), task_hash=taskdef.hash,
+                            hardware_profile=twin.hardware.name, backend="simnpu",
+                            backend_version=f"simnpu-{twin.build.version}")
+    built = twin.compile(source, spec.kernel_entry, timeout_s=args.timeout)
+    res.diagnostics.extend(built.diagnostics)
+    res.stage_timings.add(stage=result_pb2.COMPILING, seconds=built.seconds)
+    if not built.ok:
+        res.status, res.message, res.log_tail = built.status, built.message, built.log_tail
+        return res
+    sets = args.sets or spec.verify_sets or taskspec.DEFAULT_VERIFY_SETS
+    seeds = [args.seed + i for i in range(sets)] if args.seed is not None else taskspec.fresh_seeds(sets)
+    last = {}
+
+    def run_once(inputs, outputs):
+        record = Path(args.record) if args.record and not last else None
+        r = twin.run(built.binary, spec, inputs, timeout_s=args.timeout, record_to=record)
+        last["run"] = r
+        if not r.ok:
+            raise _Stop(r)
+        return r.outputs
+
+    try:
+        reports = taskspec.verify(spec, run_once, seeds)
+    except _Stop as stop:
+        r = stop.run
+        res.status, res.message, res.log_tail = r.status, r.message, r.log_tail
+        if r.exception is not None:
+            res.hardware_exception.CopyFrom(r.exception)
+        res.stage_timings.add(stage=result_pb2.VERIFYING, seconds=r.seconds)
+        return res
+    r = last["run"]
+    res.numeric.CopyFrom(reports[-1])
+    res.numeric.sets_checked = len(reports)
+    res.log_tail = "\n".join(f"twin warning: {w}" for w in r.warnings)
+    res.stage_timings.add(stage=result_pb2.VERIFYING, seconds=r.seconds)
+    if reports[-1].mismatch_count:
+        n = reports[-1]
+        res.status = result_pb2.WRONG_ANSWER
+        res.message = (f"output {n.output_name} differs from the reference on set {n.set_index}: {n.mismatch_count} of "
+                       f"{n.element_count} elements out of tolerance (first at {n.first_mismatch_index}: expected "
+                       f"{n.first_expected:g}, got {n.first_actual:g})")
+        return res
+    res.status = result_pb2.OK
+    res.message = f"correct on {len(reports)} input sets ({r.message})"
+    res.profile.CopyFrom(profile_from_stats(r.stats, twin.hardware, r.seconds))
+    return res
+
+
+class _Stop(Exception):
+    def __init__(self, run) -> None:
+        super().__init__(run.message)
+        self.run = run
+
+
+def _human(res, kernel: str) -> str:
+    from hawk.v1 import result_pb2
+
+    lines = [f"{kernel}: {result_pb2.Status.Name(res.status)} - {res.message}"]
+    for d in res.diagnostics:
+        if d.severity in ("error", "warning"):
+            lines.append(f"  {kernel}:{d.line}:{d.column}: {d.severity}: {d.message}")
+    if res.status == result_pb2.HARDWARE_EXCEPTION:
+        e = res.hardware_exception
+        lines.append(f"  {e.kind} (code {e.code}, error code {e.error_code}) in {e.api} at line {e.source_line}, "
+                     f"block {e.block_id}, {result_pb2.CoreType.Name(e.core_type)} core")
+        lines.append(f"  {e.message}")
+    if res.HasField("numeric"):
+        n = res.numeric
+        lines.append(f"  numeric: {n.sets_checked} set(s), max abs error {n.max_abs_error:.3g}, max rel error "
+                     f"{n.max_rel_error:.3g}, {n.mismatch_count}/{n.element_count} mismatches")
+    if res.HasField("profile"):
+        p = res.profile
+        moved = ", ".join(f"{b.path} {b.bytes} B" for b in p.bytes_moved)
+        lines.append(f"  block dim {p.block_dim}; moved: {moved or 'nothing'}")
+    if res.log_tail:
+        lines.extend("  " + x for x in res.log_tail.splitlines()[-20:])
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from google.protobuf import json_format
+
+    from hawk.v1 import result_pb2
+
+    res = run_kernel(args)
+    if args.json:
+        sys.stdout.write(json_format.MessageToJson(res, indent=2) + "\n")
+    else:
+        print(_human(res, args.kernel))
+    return 0 if res.status == result_pb2.OK else 1
 
 
 def add_sim_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sim", help="run kernels on the Ascend C twin")
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
-    run = verbs.add_parser("run", help="compile, run and verify one kernel")
-    run.add_argument("kernel")
-    run.add_argument("--task")
-    run.add_argument("--task-file")
-    run.add_argument("--hardware", default="ascend910b2")
-    run.add_argument("--json", action="store_true")
-    run.set_defaults(handler=_not_yet)
+    run = verbs.add_parser("run", help="compile, run and verify one kernel on the twin")
+    run.add_argument("kernel", help="the candidate's Ascend C source (docs/kernel-contract.md)")
+    run.add_argument("--task", help="task name (from --task-file, else the built-in catalogue)")
+    run.add_argument("--task-file", help="a task file (docs/tasks.md)")
+    run.add_argument("--hardware", default="ascend910b2", help="hardware profile (default ascend910b2)")
+    run.add_argument("--json", action="store_true", help="print the hawk.v1.Result as JSON")
+    run.add_argument("--sets", type=int, default=0, help="verification input sets (default: the task's)")
+    run.add_argument("--seed", type=int, help="seed of the first input set (default: fresh random seeds)")
+    run.add_argument("--test-dims", action="store_true", help="run the task at its reduced test_dims")
+    run.add_argument("--timeout", type=float, default=60.0, help="seconds per compile and per run (default 60)")
+    run.add_argument("--record", help="write the instruction record of the first run to this file")
+    run.add_argument("--work-root", help="twin build and compile cache (default $HAWK_SIM_WORK_ROOT or a temp dir)")
+    run.set_defaults(handler=_run)

@@ -1,0 +1,57 @@
+"""The `simnpu` backend: candidates compile and run on the Ascend C twin (npu_agent.simnpu), in the sandbox.
+
+compile() may be called concurrently (the twin's compile cache is content-addressed and locked per key);
+run() is called once at a time per device id. With profile=True the run also writes the instruction record
+(docs/simnpu-record.md) to `<work_root>/records/device-<id>.bin`, and the profile carries the functional
+layer's real counts (block dim, bytes per data path, buffer peaks); its time is host wall time until the
+cycle model lands (Profile.model says which).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from hawk.v1 import result_pb2, task_pb2
+from npu_agent.backends.base import Backend, CompileOutcome, RunOutcome
+from npu_agent.hardware import HardwareProfile
+from npu_agent.sandbox import Sandbox
+from npu_agent.simnpu import Twin
+from npu_agent.simnpu.runner import profile_from_stats
+
+
+class SimNpuBackend(Backend):
+    """Ascend C twin on the host CPU."""
+
+    name = "simnpu"
+    produces_outputs = True
+
+    def __init__(self, hardware: HardwareProfile, *, work_root: Path, sandbox: Sandbox) -> None:
+        super().__init__(hardware)
+        self.work_root = Path(work_root)
+        self.twin = Twin(hardware, work_root=self.work_root, sandbox=sandbox)
+        self.version = f"simnpu-{self.twin.build.version}"
+
+    def compile(self, source: str, task: task_pb2.TaskSpec, *, timeout_s: float,
+                cancel: threading.Event | None = None) -> CompileOutcome:
+        r = self.twin.compile(source, task.kernel_entry, timeout_s=timeout_s, cancel=cancel)
+        return CompileOutcome(status=r.status, message=r.message, artifact=r.binary, diagnostics=list(r.diagnostics),
+                              cached=r.cached, seconds=r.seconds, log_tail=r.log_tail)
+
+    def run(self, artifact: Path | None, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *,
+            device_id: int, profile: bool, timeout_s: float,
+            cancel: threading.Event | None = None) -> RunOutcome:
+        if artifact is None:
+            return RunOutcome(status=result_pb2.INTERNAL, message="run() without a compiled artifact")
+        record_to = self.work_root / "records" / f"device-{device_id}.bin" if profile else None
+        r = self.twin.run(artifact, task, inputs, timeout_s=timeout_s, record_to=record_to, cancel=cancel)
+        log = r.log_tail
+        if r.warnings:
+            log = "\n".join(f"twin warning: {w}" for w in r.warnings) + ("\n" + log if log else "")
+        out = RunOutcome(status=r.status, message=r.message, outputs=r.outputs, exception=r.exception,
+                         seconds=r.seconds, log_tail=log[-8000:])
+        if profile and r.ok:
+            out.profile = profile_from_stats(r.stats, self.hardware, r.seconds)
+        return out

@@ -1,0 +1,227 @@
+// The ABI between the kernel-side headers (compiled with every candidate) and the twin runtime
+// (runtime/hawk_runtime.cpp, compiled once per twin version). Keeping the API bodies in the runtime makes a
+// candidate compile cheap: headers only describe a call and hand it over.
+//
+// Nothing here holds a hardware number: buffer sizes, alignments and limits are read by the runtime from
+// the config file the runner writes from the hardware profile (npu_agent/hardware/<soc>.toml).
+#ifndef HAWK_RUNTIME_H
+#define HAWK_RUNTIME_H
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace hawk {
+
+// Physical memories. GM is the harness's global memory; the others are per-core byte arrays.
+enum class Mem : uint8_t { NONE = 0, GM = 1, UB = 2, L1 = 3, L0A = 4, L0B = 5, L0C = 6, BT = 7, FB = 8, COUNT = 9 };
+
+// Element types as the record and the checker name them.
+enum class DT : uint8_t {
+    NONE = 0, F16 = 1, BF16 = 2, F32 = 3, I8 = 4, I16 = 5, I32 = 6, U8 = 7, I64 = 8, U16 = 9, U32 = 10, U64 = 11,
+};
+
+// Pipes; the numbers match hawk.v1.Pipe (SCALAR=1 ... FIXPIPE=7).
+enum class Pipe : uint8_t { NONE = 0, S = 1, MTE1 = 2, MTE2 = 3, MTE3 = 4, V = 5, M = 6, FIX = 7, ALL = 8 };
+
+// Core types; the numbers match hawk.v1.CoreType.
+enum class Core : uint8_t { NONE = 0, AIV = 1, AIC = 2 };
+
+// Record operation classes (docs/simnpu-record.md).
+enum class Op : uint8_t {
+    INSTR = 0,      // a data-moving or computing instruction on `pipe`
+    SCALAR = 1,     // GetValue/SetValue on the scalar pipe
+    SET_FLAG = 2,   // SetFlag / EnQue / FreeTensor: ev_src pipe signals ev_dst pipe
+    WAIT_FLAG = 3,  // WaitFlag / DeQue / AllocTensor: ev_dst pipe waits for ev_src pipe
+    BARRIER = 4,    // PipeBarrier<pipe>
+    ALLOC = 5,      // AllocTensor (also carries the WAIT_FLAG semantics, see doc)
+    FREE = 6,       // FreeTensor
+    ENQUE = 7,
+    DEQUE = 8,
+    INIT_BUFFER = 9,
+};
+
+#define HAWK_API_LIST(X)                                                                                    \
+    X(None) X(DataCopy) X(DataCopyPad) X(LoadData) X(Mmad) X(Fixpipe) X(Add) X(Sub) X(Mul) X(Div) X(Max)     \
+    X(Min) X(Adds) X(Muls) X(Maxs) X(Mins) X(Exp) X(Ln) X(Abs) X(Sqrt) X(Rsqrt) X(Reciprocal) X(Relu)         \
+    X(Duplicate) X(Cast) X(ReduceSum) X(ReduceMax) X(ReduceMin) X(WholeReduceSum) X(WholeReduceMax)          \
+    X(WholeReduceMin) X(Compare) X(Compares) X(Select) X(PipeBarrier) X(SetFlag) X(WaitFlag) X(InitBuffer)   \
+    X(AllocTensor) X(FreeTensor) X(EnQue) X(DeQue) X(GetValue) X(SetValue) X(TBufGet) X(GetTilingData)       \
+    X(SetVectorMask) X(KernelStart) X(Brcb) X(BlockReduceSum) X(BlockReduceMax) X(And) X(Or) X(Not)          \
+    X(LeakyRelu) X(Axpy)
+
+enum class Api : uint16_t {
+#define HAWK_API_ENUM(name) name,
+    HAWK_API_LIST(HAWK_API_ENUM)
+#undef HAWK_API_ENUM
+        COUNT
+};
+
+// Stable exception classes (docs/kernel-contract.md lists code, error word and message per kind).
+enum class Kind : uint8_t {
+    OUT_OF_BOUNDS = 0,     // a local memory access or InitBuffer total past the buffer (kind "<MEM>_OUT_OF_BOUNDS")
+    MISALIGNED_ADDRESS,
+    GM_OUT_OF_BOUNDS,
+    INVALID_PARAMETER,
+    UNSUPPORTED_DTYPE,
+    TOO_MANY_BUFFERS,
+    DEQUE_EMPTY,
+    QUEUE_MISUSE,
+    WRONG_CORE_TYPE,
+    DEADLOCK,
+    UNSUPPORTED_API,
+};
+
+// What every API call site passes down: its name and the candidate's source line.
+struct Site {
+    Api api;
+    uint32_t line;
+};
+
+// One operand: a region of one memory with its element type.
+struct Ref {
+    Mem mem = Mem::NONE;
+    DT dt = DT::NONE;
+    uint64_t addr = 0;    // byte offset in a local memory, or the host address of GM
+    uint64_t bytes = 0;   // the tensor's own length in bytes (for the past-the-tensor warning)
+};
+
+// Binary/unary repeat parameters, held wide so out-of-range values are reported instead of wrapped.
+struct Strides {
+    uint32_t dst_blk = 1, src0_blk = 1, src1_blk = 1;
+    uint32_t dst_rep = 8, src0_rep = 8, src1_rep = 8;
+};
+
+enum class VOp : uint8_t {
+    ADD, SUB, MUL, DIV, MAX, MIN, AND, OR,                     // binary
+    ADDS, MULS, MAXS, MINS, LEAKY_RELU,                        // tensor-scalar
+    EXP, LN, ABS, SQRT, RSQRT, RECIP, RELU, NOT,               // unary
+    DUP,                                                       // Duplicate
+    CAST,
+    CMP, CMPS, SEL,
+    AXPY,
+};
+
+// A vector instruction in either call form.
+struct VecCall {
+    VOp op;
+    Ref dst, src0, src1;
+    Ref sel;                  // Select's bit mask tensor
+    double scalar = 0;        // tensor-scalar operand, or Select's scalar
+    uint64_t scalar_bits = 0; // the scalar's bit pattern in the operand dtype (Duplicate of integers)
+    bool count_form = true;   // "first n elements" form
+    bool use_set_mask = false; // isSetMask=false: the mask (or counter) set by SetVectorMask applies
+    int64_t count = 0;
+    uint64_t mask[2] = {0, 0};
+    bool bit_mask = false;    // mask given as uint64_t[2]
+    uint64_t repeat = 1;
+    Strides st;
+    int mode = 0;             // RoundMode for Cast, CMPMODE for Compare, SELMODE for Select
+};
+
+struct CopyParams {           // DataCopyParams / DataCopyExtParams (wide)
+    uint64_t block_count = 1, block_len = 0, src_stride = 0, dst_stride = 0;
+};
+
+struct PadParams {
+    bool is_pad = false;
+    uint64_t left = 0, right = 0;
+    uint64_t value_bits = 0;
+};
+
+struct Nd2Nz {
+    uint64_t nd_num = 1, n = 0, d = 0, src_nd_matrix_stride = 0, src_d = 0, dst_c0_stride = 0, dst_n_stride = 0,
+             dst_nz_matrix_stride = 0;
+};
+
+struct Load2D {
+    uint64_t start_index = 0, repeat = 0, src_stride = 0, sid = 0, dst_gap = 0;
+    bool transpose = false;
+};
+
+struct MmadArgs {
+    uint64_t m = 0, n = 0, k = 0;
+    bool init_zero = true;
+    bool k_direction_align = false;
+};
+
+struct FixpipeArgs {
+    uint64_t n_size = 0, m_size = 0, src_stride = 0, dst_stride = 0, nd_num = 1, src_nd_stride = 0,
+             dst_nd_stride = 0;
+    int quant = 0;             // QuantMode_t
+    bool relu = false;
+    bool nz_out = false;       // CFG_NZ: keep the NZ layout
+    float deq_scale = 1.0f;
+};
+
+// Per-process state the inline header code reads directly (set by the runtime before each block).
+struct State {
+    int64_t block_idx = 0;
+    int64_t block_num = 1;
+    Core core = Core::NONE;
+    uint8_t* mem_base[static_cast<int>(Mem::COUNT)] = {};
+    uint64_t mem_size[static_cast<int>(Mem::COUNT)] = {};
+    uint32_t last_line = 0;
+    Api last_api = Api::None;
+    uint64_t tiling_key = 0;
+};
+extern State g;
+
+// ---- runtime entry points (implemented in hawk_runtime.cpp) ----
+[[noreturn]] void fault(Kind kind, Mem mem, Site site, const char* fmt, ...) __attribute__((format(printf, 4, 5)));
+void warn(Site site, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void vec(const VecCall& c, Site site);
+void copy(const Ref& dst, const Ref& src, uint64_t count, Site site);
+void copy_params(const Ref& dst, const Ref& src, const CopyParams& p, Site site);
+void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadParams& pad, bool ext, Site site);
+void copy_nd2nz(const Ref& dst, const Ref& src, const Nd2Nz& p, Site site);
+void load2d(const Ref& dst, const Ref& src, const Load2D& p, Site site);
+void mmad(const Ref& dst, const Ref& a, const Ref& b, const MmadArgs& p, Site site);
+void fixpipe(const Ref& dst, const Ref& src, const FixpipeArgs& p, Site site);
+void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t count, bool cal_index, Site site);
+void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const uint64_t mask[2], bool bit_mask,
+                 uint64_t repeat, uint64_t src_rep, bool cal_index, Site site);
+void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
+                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, int order, Site site);
+void block_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
+                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site);
+void brcb(const Ref& dst, const Ref& src, uint64_t repeat, uint64_t dst_blk, uint64_t dst_rep, Site site);
+
+// Scalar access to a local memory or GM: checks and records, returns the host address.
+uint8_t* scalar_local(const Ref& t, uint64_t byte_off, uint64_t nbytes, bool write, Site site);
+uint8_t* scalar_gm(const Ref& t, uint64_t byte_off, uint64_t nbytes, bool write, Site site);
+void check_gm_buffer(const void* ptr, uint64_t bytes, Site site);
+
+// Sync.
+void set_flag(Pipe src, Pipe dst, int64_t id, Site site);
+void wait_flag(Pipe src, Pipe dst, int64_t id, Site site);
+void barrier(Pipe p, Site site);
+void set_mask(bool counter, const uint64_t mask[2], Site site);
+void set_mask_mode(bool counter);
+bool mask_counter_mode();
+void mask_get(uint64_t out[2]);
+
+// TPipe / TQue / TBuf bookkeeping. Positions are AscendC::TPosition values.
+int pipe_create();
+void pipe_destroy(int pipe);
+void pipe_reset(int pipe);
+int pipe_init_queue(int pipe, int position, int depth, uint64_t num, uint64_t len, Site site);
+int pipe_init_tbuf(int pipe, int position, uint64_t len, Site site);
+Ref que_alloc(int que, DT dt, Site site);
+void que_enque(int que, const Ref& t, Site site);
+Ref que_deque(int que, DT dt, Site site);
+void que_free(int que, const Ref& t, Site site);
+int que_count(int que);
+int que_free_slots(int que);
+Ref tbuf_get(int buf, DT dt, uint64_t offset_bytes, uint64_t len_bytes, Site site);
+Mem position_mem(int position);
+int64_t alloc_event_id(int pipe, int evt);
+
+// Kernel-level.
+void kernel_type(int type, Site site);
+void* tiling_ptr(const void* gm_tiling, uint64_t struct_bytes, Site site);
+
+}  // namespace hawk
+
+#endif  // HAWK_RUNTIME_H

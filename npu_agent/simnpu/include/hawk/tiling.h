@@ -1,0 +1,299 @@
+// Host side of a candidate: the documented subset of the CANN tiling API (gert::TilingContext,
+// platform_ascendc::PlatformAscendC, tiling-data structs) and the kernel-side GET_TILING_DATA.
+// The runtime fills a TilingContext from the task's tensors and the hardware profile, runs the
+// registered tiling function (after the sandbox lockdown), then launches the kernel with its block dim.
+#ifndef HAWK_TILING_H
+#define HAWK_TILING_H
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "hawk/runtime.h"
+
+namespace ge {
+enum DataType : int32_t {
+    DT_FLOAT = 0, DT_FLOAT16 = 1, DT_INT8 = 2, DT_INT32 = 3, DT_UINT8 = 4, DT_INT16 = 6, DT_UINT16 = 7,
+    DT_UINT32 = 8, DT_INT64 = 9, DT_UINT64 = 10, DT_DOUBLE = 11, DT_BOOL = 12, DT_BF16 = 27, DT_UNDEFINED = 28,
+};
+enum Format : int32_t { FORMAT_NCHW = 0, FORMAT_NHWC = 1, FORMAT_ND = 2, FORMAT_FRACTAL_NZ = 29 };
+using graphStatus = uint32_t;
+constexpr graphStatus GRAPH_SUCCESS = 0;
+constexpr graphStatus GRAPH_FAILED = 0xFFFFFFFFu;
+}  // namespace ge
+
+namespace fe {
+class PlatFormInfos {};
+}  // namespace fe
+
+namespace gert {
+
+class Shape {
+   public:
+    static constexpr size_t kMaxDims = 8;
+    Shape() = default;
+    size_t GetDimNum() const { return num_; }
+    int64_t GetDim(size_t i) const { return i < num_ ? dims_[i] : 0; }
+    int64_t GetShapeSize() const {
+        int64_t n = 1;
+        for (size_t i = 0; i < num_; ++i) n *= dims_[i];
+        return n;
+    }
+    void SetDimNum(size_t n) { num_ = n < kMaxDims ? n : kMaxDims; }
+    void SetDim(size_t i, int64_t v) { if (i < kMaxDims) dims_[i] = v; }
+    Shape& AppendDim(int64_t v) {
+        if (num_ < kMaxDims) dims_[num_++] = v;
+        return *this;
+    }
+    int64_t operator[](size_t i) const { return GetDim(i); }
+    bool IsScalar() const { return num_ == 0; }
+
+   private:
+    int64_t dims_[kMaxDims] = {};
+    size_t num_ = 0;
+};
+
+class StorageShape {
+   public:
+    const Shape& GetOriginShape() const { return shape_; }
+    const Shape& GetStorageShape() const { return shape_; }
+    Shape& MutableOriginShape() { return shape_; }
+    Shape& MutableStorageShape() { return shape_; }
+    Shape shape_;
+};
+
+class CompileTimeTensorDesc {
+   public:
+    ge::DataType GetDataType() const { return dtype_; }
+    ge::Format GetOriginFormat() const { return ge::FORMAT_ND; }
+    ge::Format GetStorageFormat() const { return ge::FORMAT_ND; }
+    ge::DataType dtype_ = ge::DT_UNDEFINED;
+};
+
+class Tensor {
+   public:
+    int64_t GetShapeSize() const { return shape_->GetStorageShape().GetShapeSize(); }
+    ge::DataType GetDataType() const { return desc_->GetDataType(); }
+    const Shape& GetStorageShape() const { return shape_->GetStorageShape(); }
+    const Shape& GetOriginShape() const { return shape_->GetOriginShape(); }
+    const StorageShape* shape_ = nullptr;
+    const CompileTimeTensorDesc* desc_ = nullptr;
+};
+
+class TilingData {
+   public:
+    void* GetData() { return data_; }
+    size_t GetCapacity() const { return capacity_; }
+    size_t GetDataSize() const { return size_; }
+    void SetDataSize(size_t size) { size_ = size; }
+    uint8_t* data_ = nullptr;
+    size_t capacity_ = 0;
+    size_t size_ = 0;
+};
+
+// Attributes by index: the task's attributes sorted by name (docs/kernel-contract.md).
+class RuntimeAttrs {
+   public:
+    static constexpr size_t kMax = 32;
+    template <typename T> const T* GetAttrPointer(size_t idx) const;
+    const int64_t* GetInt(size_t idx) const { return idx < num_ ? &ints_[idx] : nullptr; }
+    const float* GetFloat(size_t idx) const { return idx < num_ ? &floats_[idx] : nullptr; }
+    const bool* GetBool(size_t idx) const { return idx < num_ ? &bools_[idx] : nullptr; }
+    const char* GetStr(size_t idx) const { return idx < num_ ? strs_[idx] : nullptr; }
+    size_t GetAttrNum() const { return num_; }
+    size_t num_ = 0;
+    int64_t ints_[kMax] = {};
+    float floats_[kMax] = {};
+    bool bools_[kMax] = {};
+    const char* strs_[kMax] = {};
+};
+template <> inline const int64_t* RuntimeAttrs::GetAttrPointer<int64_t>(size_t idx) const { return GetInt(idx); }
+template <> inline const float* RuntimeAttrs::GetAttrPointer<float>(size_t idx) const { return GetFloat(idx); }
+template <> inline const bool* RuntimeAttrs::GetAttrPointer<bool>(size_t idx) const { return GetBool(idx); }
+template <> inline const char* RuntimeAttrs::GetAttrPointer<char>(size_t idx) const { return GetStr(idx); }
+
+class TilingContext {
+   public:
+    static constexpr size_t kMaxTensors = 32;
+    static constexpr size_t kMaxWorkspaces = 16;
+    const StorageShape* GetInputShape(size_t i) const { return i < num_inputs_ ? &shapes_[i] : nullptr; }
+    const StorageShape* GetOptionalInputShape(size_t i) const { return GetInputShape(i); }
+    const StorageShape* GetOutputShape(size_t i) const {
+        return i < num_outputs_ ? &shapes_[num_inputs_ + i] : nullptr;
+    }
+    const CompileTimeTensorDesc* GetInputDesc(size_t i) const { return i < num_inputs_ ? &descs_[i] : nullptr; }
+    const CompileTimeTensorDesc* GetOutputDesc(size_t i) const {
+        return i < num_outputs_ ? &descs_[num_inputs_ + i] : nullptr;
+    }
+    const Tensor* GetInputTensor(size_t i) const { return i < num_inputs_ ? &tensors_[i] : nullptr; }
+    const Tensor* GetOptionalInputTensor(size_t i) const { return GetInputTensor(i); }
+    size_t GetComputeNodeInputNum() const { return num_inputs_; }
+    size_t GetComputeNodeOutputNum() const { return num_outputs_; }
+    const RuntimeAttrs* GetAttrs() const { return &attrs_; }
+    ge::graphStatus SetBlockDim(uint32_t dim) {
+        block_dim_ = dim;
+        return ge::GRAPH_SUCCESS;
+    }
+    uint32_t GetBlockDim() const { return block_dim_; }
+    ge::graphStatus SetTilingKey(uint64_t key) {
+        tiling_key_ = key;
+        return ge::GRAPH_SUCCESS;
+    }
+    uint64_t GetTilingKey() const { return tiling_key_; }
+    TilingData* GetRawTilingData() { return &raw_; }
+    size_t* GetWorkspaceSizes(size_t num) {
+        if (num > kMaxWorkspaces) return nullptr;
+        if (num > workspace_num_) workspace_num_ = num;
+        return workspaces_;
+    }
+    size_t GetWorkspaceNum() const { return workspace_num_; }
+    fe::PlatFormInfos* GetPlatformInfo() { return &platform_; }
+    ge::graphStatus SetScheduleMode(uint32_t mode) {
+        schedule_mode_ = mode;
+        return ge::GRAPH_SUCCESS;
+    }
+    ge::graphStatus SetNeedAtomic(bool) { return ge::GRAPH_SUCCESS; }
+    const char* GetNodeName() const { return node_name_; }
+    const char* GetNodeType() const { return node_name_; }
+
+    size_t num_inputs_ = 0, num_outputs_ = 0;
+    StorageShape shapes_[kMaxTensors];
+    CompileTimeTensorDesc descs_[kMaxTensors];
+    Tensor tensors_[kMaxTensors];
+    RuntimeAttrs attrs_;
+    uint32_t block_dim_ = 0;
+    uint64_t tiling_key_ = 0;
+    uint32_t schedule_mode_ = 0;
+    TilingData raw_;
+    size_t workspaces_[kMaxWorkspaces] = {};
+    size_t workspace_num_ = 0;
+    fe::PlatFormInfos platform_;
+    const char* node_name_ = "";
+};
+
+using TilingFunc = ge::graphStatus (*)(TilingContext*);
+
+}  // namespace gert
+
+namespace hawk {
+// Platform numbers from the hardware profile (runtime side).
+enum class PlatformQuery : int { CORE_NUM = 0, AIC = 1, AIV = 2, MEM_SIZE = 3, MEM_BW = 4, SOC = 5, LIB_WS = 6 };
+uint64_t platform_query(PlatformQuery q, int arg);
+void register_tiling(gert::TilingFunc fn, const char* op_type);
+
+class OpImplRegister {
+   public:
+    explicit OpImplRegister(const char* op) : op_(op) {}
+    OpImplRegister& Tiling(gert::TilingFunc fn) {
+        register_tiling(fn, op_);
+        return *this;
+    }
+    template <typename... A> OpImplRegister& TilingParse(A&&...) { return *this; }
+    template <typename... A> OpImplRegister& TilingInputsDataDependency(A&&...) { return *this; }
+    template <typename... A> OpImplRegister& InferShape(A&&...) { return *this; }
+    const char* op_;
+};
+
+template <typename T> inline T load_tiling(const void* gm_tiling, uint32_t line) {
+    T value;
+    std::memcpy(static_cast<void*>(&value), tiling_ptr(gm_tiling, sizeof(T), Site{Api::GetTilingData, line}),
+                sizeof(T));
+    return value;
+}
+}  // namespace hawk
+
+namespace platform_ascendc {
+enum class CoreMemType : int { L0_A = 0, L0_B = 1, L0_C = 2, L1 = 3, L2 = 4, UB = 5, HBM = 6, FB = 7, BT = 8,
+                               RESERVED = 9 };
+enum class SocVersion : int { ASCEND910 = 0, ASCEND910B = 1, ASCEND310P = 2, ASCEND310B = 3, ASCEND910_93 = 4,
+                              RESERVED_VERSION = 99 };
+class PlatformAscendC {
+   public:
+    PlatformAscendC() = default;
+    explicit PlatformAscendC(fe::PlatFormInfos*) {}
+    uint32_t GetCoreNum() const { return uint32_t(hawk::platform_query(hawk::PlatformQuery::CORE_NUM, 0)); }
+    uint32_t GetCoreNumAic() const { return uint32_t(hawk::platform_query(hawk::PlatformQuery::AIC, 0)); }
+    uint32_t GetCoreNumAiv() const { return uint32_t(hawk::platform_query(hawk::PlatformQuery::AIV, 0)); }
+    void GetCoreMemSize(CoreMemType t, uint64_t& size) const {
+        size = hawk::platform_query(hawk::PlatformQuery::MEM_SIZE, static_cast<int>(t));
+    }
+    void GetCoreMemBw(CoreMemType t, uint64_t& bw) const {
+        bw = hawk::platform_query(hawk::PlatformQuery::MEM_BW, static_cast<int>(t));
+    }
+    SocVersion GetSocVersion() const {
+        return static_cast<SocVersion>(hawk::platform_query(hawk::PlatformQuery::SOC, 0));
+    }
+    uint32_t GetLibApiWorkSpaceSize() const { return uint32_t(hawk::platform_query(hawk::PlatformQuery::LIB_WS, 0)); }
+    uint32_t CalcTschBlockDim(uint32_t sliceNum, uint32_t aicCoreNum, uint32_t aivCoreNum) const {
+        if (aicCoreNum == 0 || aivCoreNum == 0 || aicCoreNum > aivCoreNum) return sliceNum;
+        uint32_t ratio = aivCoreNum / aicCoreNum;
+        return (sliceNum + ratio - 1) / ratio;
+    }
+};
+class PlatformAscendCManager {
+   public:
+    static PlatformAscendC* GetInstance() {
+        static PlatformAscendC p;
+        return &p;
+    }
+};
+}  // namespace platform_ascendc
+
+namespace optiling {}
+
+// ---- tiling-data structs: one class for host (set_/SaveToBuffer) and kernel (plain fields) ----
+// GET_TILING_DATA reads the struct named by REGISTER_TILING_DATA_CLASS; with no registration line, the only
+// struct defined by BEGIN_TILING_DATA_DEF (two unregistered structs make GET_TILING_DATA ambiguous).
+namespace hawk {
+template <int N> struct TilingTag {};
+}  // namespace hawk
+#define BEGIN_TILING_DATA_DEF(name)                                                                         \
+    struct name;                                                                                            \
+    name hawk_tiling_struct(long, ::hawk::TilingTag<__COUNTER__> = {});                                     \
+    struct name {                                                                                           \
+        size_t GetDataSize() const { return sizeof(*this); }                                                \
+        void SaveToBuffer(void* buf, size_t capacity) const {                                               \
+            if (buf != nullptr && capacity >= sizeof(*this)) std::memcpy(buf, static_cast<const void*>(this), sizeof(*this)); \
+        }
+#define TILING_DATA_FIELD_DEF(type, field)                                                                   \
+    type field = type();                                                                                    \
+    void set_##field(type value) { field = value; }                                                         \
+    type get_##field() const { return field; }
+#define TILING_DATA_FIELD_DEF_ARR(type, count, field)                                                        \
+    type field[count] = {};                                                                                 \
+    void set_##field(const type* value) { for (size_t i_ = 0; i_ < (count); ++i_) field[i_] = value[i_]; }  \
+    const type* get_##field() const { return field; }
+#define TILING_DATA_FIELD_DEF_STRUCT(stype, field) stype field;
+#define END_TILING_DATA_DEF }
+#define REGISTER_TILING_DATA_CLASS(op, cls) cls hawk_tiling_struct(int, ::hawk::TilingTag<__COUNTER__> = {});
+
+#define HAWK_CONCAT_(a, b) a##b
+#define HAWK_CONCAT(a, b) HAWK_CONCAT_(a, b)
+// The one registration line: IMPL_OP_OPTILING(OpName).Tiling(TilingFunc);
+#define IMPL_OP_OPTILING(op) \
+    static ::hawk::OpImplRegister HAWK_CONCAT(hawk_op_impl_, __COUNTER__) = ::hawk::OpImplRegister(#op)
+
+// Kernel side: copy the tiling struct the host tiling function saved (zero-filled past what it saved).
+#define GET_TILING_DATA(var, tiling)                                                                         \
+    auto var = [&]() {                                                                                       \
+        using namespace optiling;                                                                            \
+        return ::hawk::load_tiling<decltype(hawk_tiling_struct(0))>(tiling, __builtin_LINE());               \
+    }()
+#define GET_TILING_DATA_WITH_STRUCT(type, var, tiling) type var = ::hawk::load_tiling<type>(tiling, __builtin_LINE())
+#define GET_TILING_DATA_MEMBER(type, member, var, tiling)                                                     \
+    auto var = ::hawk::load_tiling<type>(tiling, __builtin_LINE()).member
+#define TILING_KEY_IS(key) (::hawk::g.tiling_key == static_cast<uint64_t>(key))
+
+enum KernelMetaType : int {
+    KERNEL_TYPE_AIV_ONLY = 0, KERNEL_TYPE_AIC_ONLY, KERNEL_TYPE_MIX_AIV_1_0, KERNEL_TYPE_MIX_AIC_1_0,
+    KERNEL_TYPE_MIX_AIC_1_1, KERNEL_TYPE_MIX_AIC_1_2,
+};
+#define KERNEL_TASK_TYPE_DEFAULT(type) \
+    ::hawk::kernel_type(static_cast<int>(type), ::hawk::Site{::hawk::Api::KernelStart, __builtin_LINE()})
+#define KERNEL_TASK_TYPE(key, type) ((void)0)
+#define ASCEND_IS_AIV (::hawk::g.core == ::hawk::Core::AIV)
+#define ASCEND_IS_AIC (::hawk::g.core == ::hawk::Core::AIC)
+#define ASCEND_IS_NOT_AIV (::hawk::g.core != ::hawk::Core::AIV)
+#define ASCEND_IS_NOT_AIC (::hawk::g.core != ::hawk::Core::AIC)
+
+#endif  // HAWK_TILING_H

@@ -1,0 +1,142 @@
+"""Reader of the twin's per-block instruction record (format: docs/simnpu-record.md).
+
+The runtime writes one 32-byte header and then fixed 64-byte little-endian entries, one per Ascend C call, in
+program order per block (blocks run one after another). The cycle model reads it with `read_record`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+import numpy as np
+
+MAGIC = b"HAWKREC1"
+HEADER_BYTES = 32
+VERSION = 1
+
+HEADER_DTYPE = np.dtype([("magic", "S8"), ("version", "<u4"), ("entry_size", "<u4"), ("block_dim", "<u4"),
+                         ("flags", "<u4"), ("entries", "<u8")])
+ENTRY_DTYPE = np.dtype([
+    ("block", "<u4"), ("line", "<u4"), ("api", "<u2"), ("op", "u1"), ("core", "u1"), ("pipe", "u1"),
+    ("dtype", "u1"), ("src_dtype", "u1"), ("flags", "u1"), ("src_mem", "u1"), ("dst_mem", "u1"),
+    ("ev_src", "u1"), ("ev_dst", "u1"), ("event_id", "<i2"), ("reserved", "<u2"), ("src_addr", "<u8"),
+    ("dst_addr", "<u8"), ("bytes", "<u8"), ("repeats", "<u4"), ("a0", "<u4"), ("a1", "<u4"), ("a2", "<u4"),
+])
+assert HEADER_DTYPE.itemsize == HEADER_BYTES and ENTRY_DTYPE.itemsize == 64
+
+
+class Op(IntEnum):
+    INSTR = 0
+    SCALAR = 1
+    SET_FLAG = 2
+    WAIT_FLAG = 3
+    BARRIER = 4
+    ALLOC = 5
+    FREE = 6
+    ENQUE = 7
+    DEQUE = 8
+    INIT_BUFFER = 9
+
+
+class Pipe(IntEnum):  # numbers match hawk.v1.Pipe
+    NONE = 0
+    S = 1
+    MTE1 = 2
+    MTE2 = 3
+    MTE3 = 4
+    V = 5
+    M = 6
+    FIX = 7
+    ALL = 8
+
+
+class Mem(IntEnum):
+    NONE = 0
+    GM = 1
+    UB = 2
+    L1 = 3
+    L0A = 4
+    L0B = 5
+    L0C = 6
+    BT = 7
+    FB = 8
+
+
+class DT(IntEnum):
+    NONE = 0
+    F16 = 1
+    BF16 = 2
+    F32 = 3
+    I8 = 4
+    I16 = 5
+    I32 = 6
+    U8 = 7
+    I64 = 8
+    U16 = 9
+    U32 = 10
+    U64 = 11
+
+
+class Flag(IntEnum):
+    COUNT_FORM = 1
+    TRUNCATED = 2
+    TRANSPOSE = 4
+    BIT_MASK = 8
+    PAD = 16
+
+
+# The order of HAWK_API_LIST in include/hawk/runtime.h: an entry's `api` indexes this tuple.
+API_NAMES = (
+    "None", "DataCopy", "DataCopyPad", "LoadData", "Mmad", "Fixpipe", "Add", "Sub", "Mul", "Div", "Max", "Min",
+    "Adds", "Muls", "Maxs", "Mins", "Exp", "Ln", "Abs", "Sqrt", "Rsqrt", "Reciprocal", "Relu", "Duplicate", "Cast",
+    "ReduceSum", "ReduceMax", "ReduceMin", "WholeReduceSum", "WholeReduceMax", "WholeReduceMin", "Compare",
+    "Compares", "Select", "PipeBarrier", "SetFlag", "WaitFlag", "InitBuffer", "AllocTensor", "FreeTensor", "EnQue",
+    "DeQue", "GetValue", "SetValue", "TBufGet", "GetTilingData", "SetVectorMask", "KernelStart", "Brcb",
+    "BlockReduceSum", "BlockReduceMax", "And", "Or", "Not", "LeakyRelu", "Axpy",
+)
+
+
+class RecordError(ValueError):
+    """The file is not a complete twin record."""
+
+
+@dataclass
+class Record:
+    block_dim: int
+    truncated: bool            # the runtime stopped recording at its entry cap
+    entries: np.ndarray        # structured array of ENTRY_DTYPE, program order per block
+
+    def __len__(self) -> int:
+        return int(self.entries.size)
+
+    def block(self, b: int) -> np.ndarray:
+        return self.entries[self.entries["block"] == b]
+
+    def api_name(self, i: int) -> str:
+        a = int(self.entries["api"][i])
+        return API_NAMES[a] if a < len(API_NAMES) else f"api{a}"
+
+    def gm_region(self, addr: int) -> tuple[int, int]:
+        """GM addresses are (region << 48 | offset); regions number the task tensors from 1 in argument order,
+        then the tiling buffer and the workspace."""
+        return addr >> 48, addr & ((1 << 48) - 1)
+
+
+def read_record(path: str | Path) -> Record:
+    data = Path(path).read_bytes()
+    if len(data) < HEADER_BYTES:
+        raise RecordError(f"{path}: {len(data)} bytes is shorter than the record header")
+    h = np.frombuffer(data[:HEADER_BYTES], dtype=HEADER_DTYPE)[0]
+    if bytes(h["magic"]) != MAGIC:
+        raise RecordError(f"{path}: bad magic {bytes(h['magic'])!r} (a run that died before finishing its record?)")
+    if int(h["version"]) != VERSION or int(h["entry_size"]) != ENTRY_DTYPE.itemsize:
+        raise RecordError(f"{path}: record version {int(h['version'])}, entry size {int(h['entry_size'])}; "
+                          f"this reader knows version {VERSION}, {ENTRY_DTYPE.itemsize}")
+    n = int(h["entries"])
+    body = data[HEADER_BYTES:]
+    if len(body) < n * ENTRY_DTYPE.itemsize:
+        raise RecordError(f"{path}: header says {n} entries, the file holds {len(body) // ENTRY_DTYPE.itemsize}")
+    entries = np.frombuffer(body[: n * ENTRY_DTYPE.itemsize], dtype=ENTRY_DTYPE).copy()
+    return Record(block_dim=int(h["block_dim"]), truncated=bool(int(h["flags"]) & 1), entries=entries)

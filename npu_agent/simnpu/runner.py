@@ -1,0 +1,198 @@
+"""Running a candidate binary on the twin: tensors through files, a config from the hardware profile, one JSON
+result over the sandbox's result pipe.
+
+Inputs are written as raw little-endian files the runtime maps privately (the kernel may scribble on them
+without touching the caller's arrays); outputs are pre-filled with the task's poison and mapped shared, so
+what the kernel wrote is what comes back. Nothing crosses element by element.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hawk.v1 import result_pb2, task_pb2
+from npu_agent import taskspec
+from npu_agent.hardware import HardwareProfile
+from npu_agent.sandbox import Limits, Sandbox
+
+TILING_CAPACITY = 64 * 1024  # bytes of tiling data a host tiling function may save (CANN software limit)
+RECORD_FILE = "record.bin"
+RUN_MEMORY_ALLOWANCE = 1 << 30  # bytes of address space beyond the tensors (not a hardware number)
+_STATUS = {"OK": result_pb2.OK, "HARDWARE_EXCEPTION": result_pb2.HARDWARE_EXCEPTION,
+           "RUNTIME_ERROR": result_pb2.RUNTIME_ERROR, "TIMEOUT": result_pb2.TIMEOUT,
+           "SANDBOX_VIOLATION": result_pb2.SANDBOX_VIOLATION, "INTERNAL": result_pb2.INTERNAL}
+_CORE = {"AIV": result_pb2.AIV, "AIC": result_pb2.AIC}
+_MEMS = (("UB", "ub"), ("L1", "l1"), ("L0A", "l0a"), ("L0B", "l0b"), ("L0C", "l0c"), ("BT", "bt"), ("FB", "fb"))
+
+
+@dataclass
+class RunResult:
+    status: int                                   # result_pb2 Status
+    message: str = ""
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    exception: result_pb2.HardwareException | None = None
+    stats: dict[str, Any] = field(default_factory=dict)   # block_dim, bytes_moved, buffer_peaks, api_calls
+    warnings: list[str] = field(default_factory=list)     # silent hardware behaviours the kernel hit
+    record_path: Path | None = None
+    seconds: float = 0.0                          # wall time of the kernel process
+    log_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == result_pb2.OK
+
+
+def _esc(s: str) -> str:
+    return "".join(c if c.isprintable() and c not in " %\t" else "".join(f"%{b:02x}" for b in c.encode())
+                   for c in s)
+
+
+def config_lines(hardware: HardwareProfile) -> list[str]:
+    """Every hardware number the runtime uses, from the profile (missing optional buffers are absent: size 0)."""
+    soc, mem, lim = hardware["soc"], hardware["memory"], hardware["limits"]
+    dt = hardware.sections.get("dtypes", {})
+    bw = hardware.sections.get("bandwidth", {})
+    coupled = str(soc.get("architecture", "separated")) == "coupled"
+    lines = [f"soc {hardware.name}", f"npu_arch {int(soc.get('npu_arch', 0))}", f"coupled {int(coupled)}",
+             f"aic_cores {int(soc['aic_cores'])}", f"aiv_cores {int(soc['aiv_cores'])}",
+             f"max_block_dim {int(soc.get('max_block_dim', 65535))}"]
+    for name, key in _MEMS:
+        size = int(mem.get(f"{key}_bytes", 0))
+        align = mem.get(f"{key}_align")
+        if size and align is not None:
+            lines.append(f"mem {name} {size} {int(mem.get(f'{key}_reserved_bytes', 0))} {int(align)}")
+    if "mmad_dst_align" in mem:
+        lines.append(f"mmad_dst_align {int(mem['mmad_dst_align'])}")
+    for key in ("max_repeat", "max_queue_buffers_per_position", "max_pipe_buffers", "event_ids",
+                "datacopy_block_bytes", "compare_align_bytes", "vector_repeat_bytes", "mmad_max_mnk"):
+        lines.append(f"{key} {int(lim[key])}")
+    lines += [f"bf16 {int(bool(dt.get('bf16', True)))}",
+              f"bf16_vector_arith {int(bool(dt.get('bf16_vector_arith', False)))}",
+              f"bf16_cube {int(bool(dt.get('bf16_cube', dt.get('bf16', True))))}",
+              # On a coupled core CO2 is a UB position; on the separated 2201 Fixpipe writes GM directly.
+              f"co2_mem {'UB' if coupled else 'GM'}"]
+    if "l2_per_core_bytes_per_cycle" in bw:
+        lines.append(f"mem_bw L2 {int(bw['l2_per_core_bytes_per_cycle'])}")
+    if "gm_per_core_bytes_per_cycle" in bw:
+        lines.append(f"mem_bw HBM {int(bw['gm_per_core_bytes_per_cycle'])}")
+    for key in ("l2_bytes", "hbm_bytes"):
+        if key in mem:
+            lines.append(f"{key} {int(mem[key])}")
+    return lines
+
+
+def _write_tensor(path: Path, array: np.ndarray, t: task_pb2.TensorSpec, role: str) -> int:
+    want = taskspec.storage_dtype(t.dtype)
+    arr = np.asarray(array)
+    if arr.dtype != want:
+        raise ValueError(f"{role} {t.name}: dtype {arr.dtype} does not match the task's storage dtype {want}")
+    if arr.size != taskspec.num_elements(t):
+        raise ValueError(f"{role} {t.name}: {arr.size} elements, the task's shape {list(t.shape)} needs "
+                         f"{taskspec.num_elements(t)}")
+    data = np.ascontiguousarray(arr).astype(want.newbyteorder("<"), copy=False)
+    data.tofile(path)
+    return data.nbytes
+
+
+def _exception(d: dict) -> result_pb2.HardwareException:
+    return result_pb2.HardwareException(
+        code=str(d.get("code", "")), error_code=str(d.get("error_code", "")), kind=str(d.get("kind", "")),
+        message=str(d.get("message", "")), block_id=int(d.get("block_id", 0)),
+        core_type=_CORE.get(str(d.get("core_type", "")), result_pb2.CORE_TYPE_UNSPECIFIED),
+        source_line=int(d.get("source_line", 0)), api=str(d.get("api", "")))
+
+
+def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, hardware: HardwareProfile,
+               sandbox: Sandbox, timeout_s: float = 60.0, record_to: Path | None = None,
+               cancel: threading.Event | None = None, limits: Limits | None = None) -> RunResult:
+    """Run `binary` once on `inputs` (storage dtypes) and return its outputs or what stopped it."""
+    binary = Path(binary)
+    if not binary.is_file():
+        return RunResult(status=result_pb2.INTERNAL, message=f"no compiled kernel at {binary}")
+    for t in task.inputs:
+        if t.name not in inputs:
+            raise ValueError(f"input {t.name!r} of task {task.name} is missing")
+    work = sandbox.make_workdir("run")
+    try:
+        lines = config_lines(hardware)
+        lines += [f"default_block_dim {task.default_block_dim}", f"tiling_capacity {TILING_CAPACITY}",
+                  f"node_name {_esc(task.name) or 'kernel'}",
+                  f"timeout_s {max(0.2, timeout_s * 0.9 - 0.2):.3f}"]
+        for k in sorted(task.attributes):
+            lines.append(f"attr {_esc(k)} ={_esc(task.attributes[k])}")
+        for i, t in enumerate(task.inputs):
+            path = work / f"in{i}.bin"
+            n = _write_tensor(path, inputs[t.name], t, "input")
+            lines.append(f"input {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
+        for i, t in enumerate(task.outputs):
+            path = work / f"out{i}.bin"
+            n = _write_tensor(path, taskspec.poison(t), t, "output")
+            sandbox.share_with_sandbox(path)
+            lines.append(f"output {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
+        if record_to is not None:
+            lines.append(f"record {RECORD_FILE}")
+        (work / "run.cfg").write_text("\n".join(lines) + "\n")
+        tensor_bytes = sum(taskspec.tensor_bytes(t) for t in (*task.inputs, *task.outputs))
+        # Address space: the mapped tensors (twice over for private input pages) plus a fixed allowance for the
+        # runtime, per-core memories, workspace and record buffer; an allocation past it is a violation.
+        limits = limits or Limits(cpu_seconds=int(timeout_s) + 30,
+                                  address_space_bytes=RUN_MEMORY_ALLOWANCE + 2 * tensor_bytes)
+        r = sandbox.run([str(binary)], cwd=work, limits=limits,
+                        timeout_s=timeout_s, env={"HAWK_SIM_CONFIG": "run.cfg"}, cancel=cancel)
+        out = RunResult(status=result_pb2.INTERNAL, seconds=r.wall_seconds, log_tail=r.log_tail())
+        payload = r.result_json()
+        if r.cancelled:
+            out.status, out.message = result_pb2.CANCELLED, "run cancelled"
+            return out
+        why = r.violation()
+        if why is not None:
+            out.status, out.message = result_pb2.SANDBOX_VIOLATION, f"kernel stopped: {why}"
+            return out
+        if r.timed_out and (payload is None or payload.get("status") != "TIMEOUT"):
+            out.status, out.message = result_pb2.TIMEOUT, f"the kernel ran past its {timeout_s:g} s deadline"
+            return out
+        if payload is None:
+            sig = f"signal {r.signal}" if r.signal else f"exit status {r.returncode}"
+            out.status = result_pb2.RUNTIME_ERROR
+            out.message = f"the kernel process ended ({sig}) without a result"
+            return out
+        out.status = _STATUS.get(str(payload.get("status")), result_pb2.INTERNAL)
+        out.message = str(payload.get("message", ""))
+        out.stats = dict(payload.get("stats") or {})
+        out.warnings = [str(w) for w in payload.get("warnings") or []]
+        if payload.get("exception"):
+            out.exception = _exception(payload["exception"])
+        if out.status == result_pb2.OK:
+            for i, t in enumerate(task.outputs):
+                dt = taskspec.storage_dtype(t.dtype)
+                out.outputs[t.name] = np.fromfile(work / f"out{i}.bin", dtype=dt.newbyteorder("<")).astype(
+                    dt, copy=False).reshape(tuple(t.shape))
+        if record_to is not None and (work / RECORD_FILE).exists():
+            record_to = Path(record_to)
+            record_to.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(work / RECORD_FILE), record_to)
+            out.record_path = record_to
+        return out
+    finally:
+        sandbox.remove_workdir(work)
+
+
+def profile_from_stats(stats: dict[str, Any], hardware: HardwareProfile, seconds: float) -> result_pb2.Profile:
+    """The functional layer's profile: real counts (block dim, bytes per path, buffer peaks), no cycle model.
+
+    time_us is the twin's host wall time of the run, labelled by `model`; the cycle model (a later part) replaces
+    it with simulated NPU time from the instruction record.
+    """
+    p = result_pb2.Profile(time_us=max(seconds, 1e-6) * 1e6, clock_mhz=hardware.clock_mhz,
+                           block_dim=int(stats.get("block_dim", 0)), model="simnpu-functional-wallclock")
+    for path, n in sorted((stats.get("bytes_moved") or {}).items()):
+        p.bytes_moved.add(path=path, bytes=int(n))
+    for buf, (peak, cap) in sorted((stats.get("buffer_peaks") or {}).items()):
+        p.buffer_peaks.add(buffer=buf, peak_bytes=int(peak), capacity_bytes=int(cap))
+    return p
