@@ -137,8 +137,18 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         proposers: dict[str, Any] = {"offline": OfflineProposer()}
         if spec.llm.configured:
             proposers["llm"] = LLMProposer(LLMClient(spec.llm, metrics=metrics), spec.hardware)
-        runner = CampaignRunner(spec, store, ActorEvaluator(actor), tasks, proposers, metrics=metrics,
-                                on_update=on_update)
+        knowledge = None
+        if spec.knowledge.enabled:
+            from controller.knowledge_client import CampaignKnowledge
+            from knowledge.actor import KnowledgeClient, get_or_create
+            from knowledge.llm import LLMConfig
+
+            llm = (LLMConfig(base_url=spec.llm.base_url, model=spec.llm.model, api_key_env=spec.llm.api_key_env)
+                   if spec.llm.configured else None)
+            handle = get_or_create(spec.knowledge.db or None, llm=llm)
+            knowledge = CampaignKnowledge(KnowledgeClient(handle), spec.hardware, metrics=metrics)
+        runner = CampaignRunner(spec, store, ActorEvaluator(actor), tasks, proposers, knowledge=knowledge,
+                                knowledge_sink=knowledge, metrics=metrics, on_update=on_update)
         cid = campaign_id or runner.create()
         await runner.run(cid)
         return cid

@@ -180,3 +180,62 @@ def test_llm_proposer_campaign_through_a_loopback_openai_server(tmp_path: Path, 
     # Rounds after the first show the model its parent with line numbers and its evaluation.
     assert any("## Current kernel" in p and "Status: OK" in p for p in prompts[2:])
     assert store.best(cid)["nullsearch"]["speedup"] > 5
+
+
+KB_TEMPLATE = """#include "kernel_operator.h"
+constexpr uint32_t TILE_LENGTH = {{TILE_LENGTH}};
+constexpr int32_t BUFFER_NUM = {{BUFFER_NUM}};
+// pipe.InitBuffer(inQueueX, BUFFER_NUM, TILE_LENGTH * sizeof(half));
+// pipe.InitBuffer(inQueueY, BUFFER_NUM, TILE_LENGTH * sizeof(half));
+// pipe.InitBuffer(outQueueZ, BUFFER_NUM, TILE_LENGTH * sizeof(half));
+// hawk-null: run_s={{RUN_S}}
+"""
+
+
+def test_knowledge_prunes_offline_proposals_and_credits_llm_proposals(tmp_path: Path, task_file: Path) -> None:
+    """Seed-pack checks prune template points that overflow UB; entries put into LLM prompts get effects."""
+    from controller.knowledge_client import CampaignKnowledge
+    from controller.llm import LLMClient
+    from controller.proposers import LLMProposer
+    from knowledge.base import KnowledgeBase
+    from tests.support.openai_server import FakeOpenAIServer
+
+    (task_file.parent / "template.cpp").write_text(KB_TEMPLATE.replace("#include", "// k(\n#include"))
+    text = task_file.read_text().replace("RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]\nVARIANT = [1, 2, 3, 4, 5]",
+                                         "RUN_S = [0.02, 0.01]\nTILE_LENGTH = [4096, 16384, 32768]\nBUFFER_NUM = [1, 2]")
+    task_file.write_text(text)
+    runs = iter([0.015, 0.012, 0.009, 0.007, 0.005, 0.004])
+
+    def reply(request: dict) -> str:
+        return f"```cpp\n// k(\n#include \"kernel_operator.h\"\n// hawk-null: run_s={next(runs)}\n```"
+
+    kb = KnowledgeBase(tmp_path / "kb.sqlite")
+    store = ResultsStore(tmp_path / "r.sqlite")
+    spec_text = _spec(rounds=3, per_round=4).replace(
+        "[agents]", '[proposers]\noffline = 1\nllm = 1\n[llm]\nbase_url = "x"\nmodel = "m"\n[agents]')
+    with FakeOpenAIServer(reply) as srv, Agent(AgentConfig(backend="null", devices=2)) as agent:
+        spec = parse_spec(spec_text.replace('base_url = "x"', f'base_url = "{srv.base_url}"'))
+
+        async def main() -> str:
+            conns = AgentConnections()
+            sched = Scheduler(conns.evaluate, conns.get_info)
+            await sched.add_static_agent(agent.address)
+            ck = CampaignKnowledge(kb, spec.hardware)
+            runner = CampaignRunner(spec, store, sched, load_task_file(task_file),
+                                    {"offline": OfflineProposer(), "llm": LLMProposer(LLMClient(spec.llm), "ascend910b2")},
+                                    knowledge=ck, knowledge_sink=ck)
+            cid = runner.create()
+            state = await runner.run(cid)
+            await conns.close()
+            assert state.tasks["nullsearch"].pruned > 0
+            return cid
+
+        cid = asyncio.run(main())
+        prompts = [r["messages"][1]["content"] for r in srv.requests]
+    _accounted_once(store, cid)
+    offline = [c for c in store.candidates(cid) if c.proposer == "offline"]
+    assert offline and all(3 * c.params["values"]["TILE_LENGTH"] * c.params["values"]["BUFFER_NUM"] * 2 <= 196352
+                           for c in offline), "a UB-overflowing point was dispatched"
+    used = {e for c in store.candidates(cid) if c.proposer == "llm" for e in c.knowledge_used}
+    assert used and any("## Hardware knowledge" in p for p in prompts)
+    assert sum(len(kb.effects(e)) for e in used) > 0

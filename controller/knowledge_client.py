@@ -1,0 +1,63 @@
+"""The campaign's view of the knowledge store: retrieval and checks for proposers, observations for synthesis.
+
+Works over the plain `knowledge.base.KnowledgeBase` (tests, single process) or the shared Ray actor through
+`knowledge.actor.KnowledgeClient`; both expose the same methods.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from controller.prompt import KnowledgeSnippet
+from controller.store import Candidate, Evaluation
+from hawk.v1 import result_pb2
+from knowledge.observation import Observation
+from knowledge.retrieval import Query
+from npu_agent.taskspec import TaskDef, dtype_name
+
+log = logging.getLogger(__name__)
+
+
+class CampaignKnowledge:
+    def __init__(self, kb: Any, hardware: str, metrics: Any = None) -> None:
+        self.kb = kb
+        self.hardware = hardware
+        self.metrics = metrics
+
+    def _observation(self, task: TaskDef, cand: Candidate, result: result_pb2.Result) -> Observation:
+        return Observation.from_result(result, cand.source, task.spec, evaluation_id=cand.id, candidate_id=cand.id,
+                                       parent_id=cand.parent_id or "", params=cand.params.get("values"))
+
+    # ------------------------------------------------------------------------------------- proposers
+    def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
+                 k: int) -> list[KnowledgeSnippet]:
+        """Entries for a situation: the parent's source and outcome, or the bare task before any candidate."""
+        if source is not None and result is not None:
+            obs = Observation.from_result(result, source, task.spec)
+            query: Any = Query.from_observation(obs)
+        else:
+            dtypes = sorted({dtype_name(t.dtype) for t in [*task.spec.inputs, *task.spec.outputs]})
+            text = " ".join([task.spec.description, task.spec.category, source or ""])
+            query = Query.from_text(text, hardware=self.hardware, category=task.spec.category, dtypes=dtypes)
+        hits = self.kb.retrieve(query, k)
+        if self.metrics is not None:
+            self.metrics.kb_retrievals.inc()
+        return [KnowledgeSnippet(entry_id=h.entry.id, title=h.entry.title, rationale=h.entry.rationale,
+                                 template=h.entry.template, why=h.why) for h in hits]
+
+    def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(v.entry_id, v.message) for v in self.kb.check(source, params, self.hardware)]
+
+    # -------------------------------------------------------------------------------------- campaign
+    def observe(self, task: TaskDef, cand: Candidate, result: result_pb2.Result,
+                parent: tuple[Candidate, Evaluation | None] | None) -> int:
+        """Synthesis from this evaluation (with its parent), and effect credit for the entries it used."""
+        obs = self._observation(task, cand, result)
+        pobs = None
+        if parent is not None and parent[1] is not None:
+            pobs = self._observation(task, parent[0], parent[1].result)
+        changed = self.kb.observe(obs, pobs)
+        if cand.knowledge_used:
+            self.kb.record_effect(cand.knowledge_used, obs.outcome_vs(pobs))
+        return len(changed)
