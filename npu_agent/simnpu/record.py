@@ -85,6 +85,7 @@ class Flag(IntEnum):
     TRANSPOSE = 4
     BIT_MASK = 8
     PAD = 16
+    L2_BYPASS = 32   # a GM operand of the copy has SetL2CacheHint(CACHE_MODE_DISABLE)
 
 
 # The order of HAWK_API_LIST in include/hawk/runtime.h: an entry's `api` indexes this tuple.

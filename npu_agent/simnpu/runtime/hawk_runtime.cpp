@@ -161,7 +161,8 @@ struct RecordHeader {  // 32 bytes
 static_assert(sizeof(RecordEntry) == 64, "record entry layout");
 static_assert(sizeof(RecordHeader) == 32, "record header layout");
 
-enum RecFlags : uint8_t { RF_COUNT_FORM = 1, RF_TRUNCATED = 2, RF_TRANSPOSE = 4, RF_BIT_MASK = 8, RF_PAD = 16 };
+enum RecFlags : uint8_t { RF_COUNT_FORM = 1, RF_TRUNCATED = 2, RF_TRANSPOSE = 4, RF_BIT_MASK = 8, RF_PAD = 16,
+                         RF_L2_BYPASS = 32 };  // RF_L2_BYPASS: a GM operand has SetL2CacheHint(CACHE_MODE_DISABLE)
 
 // --------------------------------------------------------------------------------------- resources
 struct Buffer {
@@ -234,6 +235,10 @@ struct Runtime {
     uint64_t outstanding[32] = {};  // allocated buffers per TPosition
     // Record.
     std::vector<RecordEntry> rec;
+    // Scalar accesses since the last other entry, by index into `rec`: repeated GetValue/SetValue of one call
+    // site merge into one entry whose `repeats` counts them (a scalar loop would otherwise flood the record).
+    size_t scalar_run[8] = {};
+    size_t scalar_run_n = 0;
     uint64_t rec_total = 0;
     bool rec_truncated = false;
     // Stats for the result.
@@ -339,6 +344,7 @@ void flush_record(bool final) {
     if (!R->rec.empty()) {
         write_all(R->record_fd, reinterpret_cast<const char*>(R->rec.data()), R->rec.size() * sizeof(RecordEntry));
         R->rec.clear();
+        R->scalar_run_n = 0;
     }
     if (final) {
         RecordHeader h{};
@@ -366,6 +372,7 @@ RecordEntry& rec(Op op, Pipe pipe, Site site) {
     }
     R->rec.emplace_back();
     ++R->rec_total;
+    R->scalar_run_n = 0;
     RecordEntry& e = R->rec.back();
     std::memset(&e, 0, sizeof e);
     e.block = static_cast<uint32_t>(g.block_idx);
@@ -978,6 +985,9 @@ void vec(const VecCall& c0, Site site) {
     e.a0 = static_cast<uint32_t>(n_total);
     e.a1 = static_cast<uint32_t>(c.op);
     e.a2 = static_cast<uint32_t>(c.mode);
+    // src1's local address in 32-byte units plus one (0: none), for the cycle model's UB bank-conflict check.
+    if (has_src1 && c.src1.mem != Mem::GM && c.src1.addr / 32 + 1 <= 0xFFFF)
+        e.reserved = static_cast<uint16_t>(c.src1.addr / 32 + 1);
     rec_done();
     if (n_total == 0) return;
 
@@ -1323,6 +1333,7 @@ RecordEntry& rec_copy(Site site, const Ref& dst, const Ref& src, uint64_t bytes)
     e.src_addr = src.addr;
     e.dst_addr = dst.addr;
     e.bytes = bytes;
+    if ((src.mem == Mem::GM && src.l2_hint == 1) || (dst.mem == Mem::GM && dst.l2_hint == 1)) e.flags |= RF_L2_BYPASS;
     count_path(src.mem, dst.mem, bytes);
     return e;
 }
@@ -1357,7 +1368,7 @@ void copy(const Ref& dst, const Ref& src, uint64_t count, Site site) {
     uint64_t moved = bytes / blk * blk;
     RecordEntry& e = rec_copy(site, dst, src, moved);
     fix_gm_addrs(e, dst, src);
-    e.flags = RF_COUNT_FORM | (moved != bytes ? RF_TRUNCATED : 0);
+    e.flags |= RF_COUNT_FORM | (moved != bytes ? RF_TRUNCATED : 0);
     e.a0 = 1;
     e.a1 = static_cast<uint32_t>(moved);
     rec_done();
@@ -1412,7 +1423,7 @@ void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadPara
     uint64_t moved = p.block_count * p.block_len;
     RecordEntry& e = rec_copy(site, dst, src, moved);
     fix_gm_addrs(e, dst, src);
-    e.flags = pad.is_pad ? RF_PAD : 0;
+    e.flags |= pad.is_pad ? RF_PAD : 0;
     e.a0 = static_cast<uint32_t>(p.block_count);
     e.a1 = static_cast<uint32_t>(p.block_len);
     e.a2 = static_cast<uint32_t>(p.src_stride);
@@ -1501,7 +1512,7 @@ void load2d(const Ref& dst, const Ref& src, const Load2D& p, Site site) {
     size_t es = dt_size(dst.dt);
     RecordEntry& e = rec_copy(site, dst, src, p.repeat * frac);
     fix_gm_addrs(e, dst, src);
-    e.flags = p.transpose ? RF_TRANSPOSE : 0;
+    e.flags |= p.transpose ? RF_TRANSPOSE : 0;
     e.repeats = static_cast<uint32_t>(p.repeat);
     e.a0 = static_cast<uint32_t>(p.start_index);
     e.a1 = static_cast<uint32_t>(p.src_stride);
@@ -1667,23 +1678,63 @@ void fixpipe(const Ref& dst, const Ref& src, const FixpipeArgs& p, Site site) {
 }
 
 // ============================================================================================ scalar
+namespace {
+// A scalar access of the same call site, memory and direction as one since the last non-scalar entry adds to
+// that entry's `repeats` and `bytes` (docs/simnpu-record.md); the first one starts a new entry with repeats 1.
+bool merge_scalar(Mem mem, bool write, uint64_t n, Site site) {
+    if (R->record_fd < 0 || R->rec_total >= R->cfg.record_max) return false;
+    for (size_t i = 0; i < R->scalar_run_n; ++i) {
+        RecordEntry& e = R->rec[R->scalar_run[i]];
+        if (e.line == site.line && e.api == static_cast<uint16_t>(site.api) &&
+            (write ? e.dst_mem : e.src_mem) == static_cast<uint8_t>(mem) &&
+            e.block == static_cast<uint32_t>(g.block_idx) && e.repeats < 0xFFFFFFFFu) {
+            ++e.repeats;
+            e.bytes += n;
+            ++R->calls;
+            g.last_line = site.line;
+            g.last_api = site.api;
+            return true;
+        }
+    }
+    return false;
+}
+// A new scalar entry (just made by rec()) joins the current run of scalar entries.
+void join_scalar_run(RecordEntry& e, const size_t (&run)[8], size_t keep) {
+    e.repeats = 1;
+    if (R->rec.empty() || &e != &R->rec.back() || keep >= 8) return;
+    std::memcpy(R->scalar_run, run, sizeof run);
+    R->scalar_run[keep] = R->rec.size() - 1;
+    R->scalar_run_n = keep + 1;
+}
+}  // namespace
+
 uint8_t* scalar_local(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
-    RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
-    e.dtype = static_cast<uint8_t>(t.dt);
-    (write ? e.dst_mem : e.src_mem) = static_cast<uint8_t>(t.mem);
-    (write ? e.dst_addr : e.src_addr) = t.addr + off;
-    e.bytes = n;
-    rec_done();
+    if (!merge_scalar(t.mem, write, n, site)) {
+        size_t keep = R->scalar_run_n, run[8];
+        std::memcpy(run, R->scalar_run, sizeof run);
+        RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
+        e.dtype = static_cast<uint8_t>(t.dt);
+        (write ? e.dst_mem : e.src_mem) = static_cast<uint8_t>(t.mem);
+        (write ? e.dst_addr : e.src_addr) = t.addr + off;
+        e.bytes = n;
+        join_scalar_run(e, run, keep);
+        rec_done();
+    }
     return local(t, off, n, write, site, 1);
 }
 
 uint8_t* scalar_gm(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
-    RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
-    e.dtype = static_cast<uint8_t>(t.dt);
-    (write ? e.dst_mem : e.src_mem) = static_cast<uint8_t>(Mem::GM);
-    (write ? e.dst_addr : e.src_addr) = gm_rec_addr(t.addr + off);
-    e.bytes = n;
-    rec_done();
+    if (!merge_scalar(Mem::GM, write, n, site)) {
+        size_t keep = R->scalar_run_n, run[8];
+        std::memcpy(run, R->scalar_run, sizeof run);
+        RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
+        e.dtype = static_cast<uint8_t>(t.dt);
+        (write ? e.dst_mem : e.src_mem) = static_cast<uint8_t>(Mem::GM);
+        (write ? e.dst_addr : e.src_addr) = gm_rec_addr(t.addr + off);
+        e.bytes = n;
+        join_scalar_run(e, run, keep);
+        rec_done();
+    }
     check_gm_tensor(t, off, n, write, site);
     return reinterpret_cast<uint8_t*>(t.addr) + off;
 }

@@ -84,6 +84,7 @@ struct Ref {
     DT dt = DT::NONE;
     uint64_t addr = 0;    // byte offset in a local memory, or the host address of GM
     uint64_t bytes = 0;   // the tensor's own length in bytes (for the past-the-tensor warning)
+    uint8_t l2_hint = 0;  // GM only: GlobalTensor::SetL2CacheHint mode (1 = CACHE_MODE_DISABLE); for the cycle model
 };
 
 // Binary/unary repeat parameters, held wide so out-of-range values are reported instead of wrapped.

@@ -131,6 +131,7 @@ template <typename T> class GlobalTensor {
         r.dt = hawk::dt_v<T>;
         r.addr = reinterpret_cast<uint64_t>(ptr_);
         r.bytes = size_ * sizeof(T);
+        r.l2_hint = static_cast<uint8_t>(cache_mode_);
         return r;
     }
     __gm__ T* ptr_ = nullptr;
