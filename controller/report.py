@@ -48,7 +48,7 @@ class LiveView:
             best = f"{p.best_speedup:5.2f}x" if p.best_speedup else "  -  "
             floor = f"{p.best_floor:4.0%}" if p.best_floor else "  - "
             rows.append(f"  {p.name[:28]:28s} [{bar}] round {p.round + 1}/{p.rounds} "
-                        f"pass {p.passed}/{p.evaluated}  best {best}  floor {floor}"
+                        f"pass {p.passed}/{p.evaluated}  pruned {p.pruned}  best {best}  floor {floor}"
                         + (f"  ! {p.error[:40]}" if p.error else ""))
         if self.tty:
             if self._lines:
@@ -139,7 +139,7 @@ def summary_text(store: ResultsStore, campaign_id: str) -> str:
     for r in reports.values():
         top = r.bottlenecks.most_common(1)[0][0] if r.bottlenecks else "-"
         lines.append(f"{r.task[:32]:32s} {r.evaluations:5d} {r.passed:5d} {_fmt(r.baseline_us, '12.2f'):>12s} "
-                     f"{_fmt(r.best_us, '10.2f'):>10s} {_fmt(r.best_speedup, '7.2f') + 'x':>8s} "
+                     f"{_fmt(r.best_us, '10.2f'):>10s} {_fmt(r.best_speedup, '7.2f') + ('x' if r.best_speedup else ''):>8s} "
                      f"{_fmt(r.best_floor, '6.0%'):>6s}  {top}")
     counts = store.counts(campaign_id)
     lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v))
