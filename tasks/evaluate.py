@@ -24,13 +24,18 @@ class TwinUnavailable(RuntimeError):
 
 
 def twin_backend(hardware: str = "ascend910b2", work_root: Path | None = None) -> Backend:
-    """The simnpu backend, as the agent builds it (no sandbox: these are the team's own kernels)."""
+    """The simnpu backend, built as the agent builds it (sandboxed like any candidate)."""
     try:
         from npu_agent.backends.simnpu import SimNpuBackend
     except ImportError as e:
         raise TwinUnavailable(f"the simnpu backend is not available: {e}") from e
-    root = work_root or Path(tempfile.mkdtemp(prefix="hawk-tasks-"))
-    return SimNpuBackend(load_profile(hardware), work_root=root)
+    from npu_agent.sandbox import Sandbox
+
+    if work_root is None:
+        work_root = Path(tempfile.mkdtemp(prefix="hawk-tasks-"))
+        work_root.chmod(0o711)  # the sandbox runs kernels as an unprivileged uid that must reach its dirs
+    root = work_root
+    return SimNpuBackend(load_profile(hardware), work_root=root / "simnpu", sandbox=Sandbox(root / "sandbox"))
 
 
 @dataclass
