@@ -43,6 +43,7 @@
 #include "seccomp_lockdown.h"
 
 extern "C" int hawk_entry_arity();
+extern "C" unsigned long long hawk_entry_abi();
 extern "C" void hawk_entry_launch(uint8_t** args);
 
 namespace hawk {
@@ -2170,6 +2171,14 @@ void kernel_type(int type, Site site) {
     if (g.core != want) {
         g.core = want;
         bind_core_memories();
+        // This block's KernelStart entry was recorded before the kernel declared its type.
+        for (auto it = R->rec.rbegin(); it != R->rec.rend(); ++it) {
+            if (it->api == static_cast<uint16_t>(Api::KernelStart) && it->block == g.block_idx) {
+                it->core = static_cast<uint8_t>(want);
+                it->a2 = static_cast<uint32_t>(static_cast<uint64_t>(g.block_idx) % R->cfg.aic_cores);
+                break;
+            }
+        }
     }
 }
 
@@ -2604,6 +2613,11 @@ void run_blocks() {
         R->workspace = static_cast<uint8_t*>(std::calloc(1, R->workspace_bytes));
         if (R->workspace == nullptr) throw std::bad_alloc();
         R->gm.push_back({R->workspace, R->workspace_bytes, "workspace"});
+    }
+    if (hawk_entry_abi() != HAWK_ABI_SIGNATURE) {
+        emit_result("INTERNAL", "twin ABI mismatch: the candidate was compiled against other twin headers than "
+                    "the runtime (stale build or precompiled header)", "");
+        _exit(2);
     }
     int arity = hawk_entry_arity();
     int nt = static_cast<int>(c.tensors.size());

@@ -20,6 +20,7 @@ template <typename... A> void launch(void (*f)(A...), uint8_t** args) {
 }  // namespace hawk::launch
 
 #define HAWK_LAUNCH(entry)                                                                        \
+    extern "C" unsigned long long hawk_entry_abi() { return HAWK_ABI_SIGNATURE; }                \
     extern "C" int hawk_entry_arity() { return ::hawk::launch::arity(&entry); }                  \
     extern "C" void hawk_entry_launch(uint8_t** args) { ::hawk::launch::launch(&entry, args); }
 

@@ -155,6 +155,13 @@ struct FixpipeArgs {
     float deq_scale = 1.0f;
 };
 
+// The layout of the structs that cross from candidate code to the runtime; the runtime refuses to run a
+// candidate compiled against a different layout (a stale precompiled header would corrupt every call).
+#define HAWK_ABI_SIGNATURE                                                                                  \
+    ((sizeof(::hawk::Ref) << 0) ^ (sizeof(::hawk::VecCall) << 8) ^ (sizeof(::hawk::CopyParams) << 20) ^      \
+     (sizeof(::hawk::Nd2Nz) << 28) ^ (sizeof(::hawk::FixpipeArgs) << 36) ^ (sizeof(::hawk::State) << 46) ^    \
+     (static_cast<unsigned long long>(offsetof(::hawk::VecCall, repeat)) << 56))
+
 // Per-process state the inline header code reads directly (set by the runtime before each block).
 struct State {
     int64_t block_idx = 0;
