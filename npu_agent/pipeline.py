@@ -306,7 +306,7 @@ class Pipeline:
         if out.profile is None:
             raise _Stop(result_pb2.INTERNAL, "backend returned no profile")
         extra["profile"] = out.profile
-        extra["message"] = f"correct on {n} input sets; {out.profile.time_us:.3f} us"
+        extra["message"] = f"correct on {n + 1} input sets (the profiled run included); {out.profile.time_us:.3f} us"
 
     def _finish(self, ev: Evaluation, status: int, message: str, timings: dict[int, float], extra: dict,
                 log_tail: str) -> result_pb2.Result:
