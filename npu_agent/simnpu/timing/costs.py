@@ -1,0 +1,278 @@
+"""Instruction costs of one SoC, from its data file npu_agent/hardware/costs/<soc>.toml (docs/cycle-model.md).
+
+The cost of each record entry is computed here, vectorised over the whole record, and handed to the scheduler
+as plain per-entry arrays: what kind of step it is, on which pipe, how long it keeps that pipe, what it costs
+the scalar unit to issue, and for GM copies how much chip bandwidth it needs. No hardware number lives in
+this module; they are all read from the data file (and the clock from the SoC profile).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from npu_agent.hardware import HardwareProfile
+from npu_agent.simnpu.record import API_NAMES, DT, Flag, Mem, Op, Pipe
+
+# Step kinds the scheduler knows.
+K_SCALAR = 0   # runs on the scalar unit only (its issue cost is all it costs)
+K_WORK = 1     # occupies its pipe for `dur` cycles
+K_XFER = 2     # a GM copy: at least `solo` cycles, and `chip` cycles of the shared chip bandwidth
+K_SET = 3      # sets token `tok` when its pipe reaches it
+K_WAIT = 4     # blocks its pipe until token `tok` has been set (k-th wait takes the k-th set)
+K_BARRIER_ALL = 5  # PipeBarrier<PIPE_ALL>: the scalar waits until every pipe has drained
+
+_HALF = {int(DT.F16), int(DT.BF16), int(DT.I16), int(DT.U16)}
+_CURVE_PATHS = {(int(Mem.GM), int(Mem.UB)): "GM_UB", (int(Mem.UB), int(Mem.GM)): "UB_GM",
+                (int(Mem.GM), int(Mem.L1)): "GM_L1", (int(Mem.GM), int(Mem.L0A)): "GM_L0",
+                (int(Mem.GM), int(Mem.L0B)): "GM_L0"}
+_MEM_NAMES = {int(m): m.name for m in Mem}
+
+
+class CostDataError(ValueError):
+    """The SoC has no cost file, or the file lacks a number the model needs."""
+
+
+@cache
+def load_costs(soc: str) -> dict[str, Any]:
+    path = resources.files("npu_agent.hardware") / "costs" / f"{soc}.toml"
+    if not path.is_file():
+        raise CostDataError(f"no cycle-model cost file for hardware profile {soc!r} (npu_agent/hardware/costs/)")
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Steps:
+    """Per-entry inputs of the scheduler (all numpy arrays of the record's length)."""
+
+    kind: np.ndarray     # int8, K_*
+    pipe: np.ndarray     # int8, the pipe that executes the step (1..7)
+    issue: np.ndarray    # float64, scalar cycles spent issuing the entry (or running it, for scalar work)
+    dur: np.ndarray      # float64, cycles on the pipe for K_WORK / K_SET / K_WAIT
+    solo: np.ndarray     # float64, K_XFER: cycles of the copy on an otherwise idle chip
+    chip: np.ndarray     # float64, K_XFER: cycles of the whole chip's GM bandwidth the copy needs
+    lat: np.ndarray      # float64, K_XFER: latency after its bandwidth share is served
+    tok: np.ndarray      # int64, K_SET / K_WAIT: token id, unique within a block
+
+
+class CostModel:
+    """Turns a twin record into scheduler steps for one SoC."""
+
+    def __init__(self, hardware: HardwareProfile) -> None:
+        self.hardware = hardware
+        self.data = load_costs(hardware.name)
+        self.clock_mhz = hardware.clock_mhz
+        d = self.data
+        try:
+            t, c, v, s = d["transfer"], d["chip"], d["vector"], d["scalar"]
+            self._gib = 2.0**30 / (float(t["gib_clock_mhz"]) * 1e6)  # GiB/s -> bytes/cycle
+            self.curves = {name: (np.asarray(cv["kib"], float) * 1024.0, np.asarray(cv["gib_s"], float) * self._gib)
+                           for name, cv in t["curves"].items()}
+            self.fixed = {k: float(x) for k, x in t["fixed"].items() if k != "latency_cycles"}
+            self.local_latency = float(t["fixed"]["latency_cycles"])
+            per_cycle = 1e6 / self.clock_mhz  # TB/s -> bytes per cycle
+            self.chip_read = float(c["read_cached_tb_s"]) * per_cycle
+            self.chip_bypass = float(c["read_bypass_tb_s"]) * per_cycle
+            self.chip_write = float(c["write_tb_s"]) * per_cycle
+            self.read_latency = float(c["read_latency_cycles"])
+            self.write_latency = float(c["write_latency_cycles"])
+            self.v_head, self.v_slope = float(v["head_cycles"]), float(v["slope_cycles"])
+            self.v_tail = float(v["count_tail_cycles"])
+            self.bank_row, self.bank_groups = int(v["bank_row_bytes"]), int(v["bank_groups"])
+            self.bank_region = int(v["bank_region_bytes"])
+            self.v_ops = {k: dict(x) for k, x in v.get("ops", {}).items()}
+            self.cube = d["cube"]
+            self.fix = d["fixpipe"]
+            self.issue_cycles = float(s["issue_cycles"])
+            self.local_access = float(s["local_access_cycles"])
+            self.gm_access = float(s["gm_access_cycles"])
+            self.flag_cycles = float(s["flag_cycles"])
+            self.queue_depth = int(s["queue_depth"])
+            self.launch_base_us = float(d["launch"]["base_us"])
+            self.launch_per_block_us = float(d["launch"]["per_block_us"])
+            self.pipe_bound_ratio = float(d["bottleneck"]["pipe_bound_ratio"])
+        except KeyError as e:
+            raise CostDataError(f"cost file of {hardware.name} lacks {e}") from None
+
+    # ---------------------------------------------------------------------------------------------- parts
+    def launch_cycles(self, blocks: int) -> float:
+        return (self.launch_base_us + self.launch_per_block_us * blocks) * self.clock_mhz
+
+    def curve_rate(self, name: str, size: np.ndarray) -> np.ndarray:
+        """Bytes per cycle of one copy of `size` bytes on path `name` (linear in size, flat at the ends)."""
+        xs, ys = self.curves[name]
+        return np.interp(size, xs, ys)
+
+    def bank_beats(self, src0: int, src1: int, dst: int) -> int:
+        """Beats per repeat of a vector op whose operands start at these UB addresses (-1: absent)."""
+        row, groups, region = self.bank_row, self.bank_groups, self.bank_region
+        reads: dict[int, int] = {}
+        read_banks: set[int] = set()
+        for a in (src0, src1):
+            if a < 0:
+                continue
+            for r in range(8):  # one repeat: 8 rows of 32 B
+                addr = a + r * row
+                g = (addr // row) % groups
+                reads[g] = reads.get(g, 0) + 1
+                read_banks.add(groups * (addr // region) + g)
+        beats = max(reads.values(), default=1)
+        if dst >= 0 and beats < 2:
+            for r in range(8):
+                addr = dst + r * row
+                if groups * (addr // region) + (addr // row) % groups in read_banks:
+                    return 2
+        return beats
+
+    # ----------------------------------------------------------------------------------------- the record
+    def steps(self, e: np.ndarray) -> Steps:
+        """Costs of every entry of a record (ENTRY_DTYPE array, program order per block)."""
+        n = e.size
+        op = e["op"].astype(np.int64)
+        pipe = e["pipe"].astype(np.int64)
+        ev_src = e["ev_src"].astype(np.int64)
+        ev_dst = e["ev_dst"].astype(np.int64)
+        evid = e["event_id"].astype(np.int64)
+        a0 = e["a0"].astype(np.int64)
+        a1 = e["a1"].astype(np.int64)
+        nbytes = e["bytes"].astype(np.float64)
+        rep = e["repeats"].astype(np.float64)
+        src_mem = e["src_mem"].astype(np.int64)
+        dst_mem = e["dst_mem"].astype(np.int64)
+
+        kind = np.full(n, K_SCALAR, np.int8)
+        exec_pipe = np.where((pipe >= 1) & (pipe <= 7), pipe, int(Pipe.S)).astype(np.int8)
+        issue = np.full(n, self.issue_cycles)
+        dur = np.zeros(n)
+        solo = np.zeros(n)
+        chip = np.zeros(n)
+        lat = np.zeros(n)
+        tok = np.zeros(n, np.int64)
+
+        # Scalar memory accesses: one entry may stand for `repeats` merged accesses of one call site.
+        sc = op == Op.SCALAR
+        per = np.where(src_mem == Mem.GM, self.gm_access, np.where(dst_mem == Mem.GM, self.gm_access,
+                                                                     self.local_access))
+        issue[sc] = (np.maximum(rep, 1) * per)[sc]
+
+        # Flags and queues.
+        flag_key = (ev_src * 16 + ev_dst) * 65536 + (evid & 0xFFFF)
+        q_key = (evid & 0xFFFF) * 65536 + (a0 & 0xFFFF)
+        cross = (ev_src != ev_dst) & (ev_src >= 1) & (ev_src <= 7) & (ev_dst >= 1) & (ev_dst <= 7)
+        sets = (op == Op.SET_FLAG) & cross
+        waits = (op == Op.WAIT_FLAG) & cross
+        kind[sets], tok[sets] = K_SET, flag_key[sets]
+        kind[waits], tok[waits] = K_WAIT, flag_key[waits]
+        enq = (op == Op.ENQUE) & cross
+        deq = (op == Op.DEQUE) & cross
+        kind[enq], tok[enq] = K_SET, (1 << 40) + q_key[enq]
+        kind[deq], tok[deq] = K_WAIT, (1 << 40) + q_key[deq]
+        free = (op == Op.FREE) & cross
+        alloc = (op == Op.ALLOC) & cross & (a1 == 1)
+        kind[free], tok[free] = K_SET, (2 << 40) + q_key[free]
+        kind[alloc], tok[alloc] = K_WAIT, (2 << 40) + q_key[alloc]
+        sync = sets | waits | enq | deq | free | alloc
+        dur[sync] = self.flag_cycles
+        bar = op == Op.BARRIER
+        kind[bar & (pipe == Pipe.ALL)] = K_BARRIER_ALL
+        pb = bar & (pipe >= 1) & (pipe <= 7) & (pipe != Pipe.S)
+        kind[pb], dur[pb] = K_WORK, self.flag_cycles
+
+        # Instructions.
+        ins = (op == Op.INSTR) & (pipe >= 2) & (pipe <= 7)
+        gm = ins & ((src_mem == Mem.GM) | (dst_mem == Mem.GM))
+        local_copy = ins & ~gm & (pipe != Pipe.V) & (pipe != Pipe.M)
+        self._transfers(e, gm, kind, solo, chip, lat, src_mem, dst_mem, nbytes, a1)
+        self._local_copies(local_copy, kind, dur, src_mem, dst_mem, nbytes, e["repeats"])
+        vec = ins & (pipe == Pipe.V)
+        if vec.any():
+            self._vector(e, np.nonzero(vec)[0], kind, dur)
+        cube = ins & (pipe == Pipe.M)
+        if cube.any():
+            self._cube(e, cube, kind, dur)
+        return Steps(kind=kind, pipe=exec_pipe, issue=issue, dur=dur, solo=solo, chip=chip, lat=lat, tok=tok)
+
+    def _transfers(self, e, sel, kind, solo, chip, lat, src_mem, dst_mem, nbytes, a1) -> None:
+        if not sel.any():
+            return
+        kind[sel] = K_XFER
+        idx = np.nonzero(sel)[0]
+        b = nbytes[idx]
+        burst = np.where((a1[idx] > 0) & (a1[idx] <= b), a1[idx], b).astype(float)
+        burst = np.maximum(burst, 1.0)
+        names = [_CURVE_PATHS.get(sd) for sd in zip(src_mem[idx].tolist(), dst_mem[idx].tolist(), strict=True)]
+        rate = np.full(idx.size, self.fixed["default"])
+        for name in set(names) - {None}:
+            if name in self.curves:
+                m = np.array([x == name for x in names])
+                rate[m] = self.curve_rate(name, burst[m])
+        fixpipe = src_mem[idx] == Mem.L0C
+        rate[fixpipe] = float(self.fix["l0c_gm_bytes_per_cycle"])
+        head = np.where(fixpipe, float(self.fix["head_cycles"]), 0.0)
+        solo[idx] = head + b / rate
+        reading = src_mem[idx] == Mem.GM
+        bypass = (e["flags"][idx] & int(Flag.L2_BYPASS)) != 0
+        chip_rate = np.where(reading, np.where(bypass, self.chip_bypass, self.chip_read), self.chip_write)
+        chip[idx] = b / chip_rate
+        lat[idx] = np.where(reading, self.read_latency, self.write_latency)
+
+    def _local_copies(self, sel, kind, dur, src_mem, dst_mem, nbytes, repeats) -> None:
+        if not sel.any():
+            return
+        idx = np.nonzero(sel)[0]
+        rates = np.array([self.fixed.get(f"{_MEM_NAMES.get(s, '?')}_{_MEM_NAMES.get(d, '?')}", self.fixed["default"])
+                          for s, d in zip(src_mem[idx].tolist(), dst_mem[idx].tolist(), strict=True)])
+        kind[idx] = K_WORK
+        dur[idx] = self.local_latency + nbytes[idx] / rates
+
+    def _vector(self, e, idx, kind, dur) -> None:
+        kind[idx] = K_WORK
+        api = e["api"][idx].tolist()
+        dtype = e["dtype"][idx].tolist()
+        reps = e["repeats"][idx].tolist()
+        flags = e["flags"][idx].tolist()
+        nb = e["bytes"][idx].tolist()
+        src_mem = e["src_mem"][idx].tolist()
+        dst_mem = e["dst_mem"][idx].tolist()
+        src = e["src_addr"][idx].tolist()
+        dst = e["dst_addr"][idx].tolist()
+        s1 = e["reserved"][idx].tolist()
+        ub = int(Mem.UB)
+        memo: dict[tuple, tuple[float, float]] = {}
+        out = np.empty(idx.size)
+        for i in range(idx.size):
+            a0 = src[i] if src_mem[i] == ub else -1
+            a1 = (s1[i] - 1) * 32 if s1[i] else -1
+            ad = dst[i] if dst_mem[i] == ub else -1
+            key = (api[i], dtype[i] in _HALF, a0, a1, ad)
+            hs = memo.get(key)
+            if hs is None:
+                name = API_NAMES[api[i]] if api[i] < len(API_NAMES) else ""
+                spec = self.v_ops.get(name, {})
+                slope = float(spec.get("f16", spec.get("slope", self.v_slope)) if key[1] else
+                              spec.get("slope", self.v_slope))
+                hs = memo[key] = (float(spec.get("head", self.v_head)),
+                                  max(slope, float(self.bank_beats(a0, a1, ad))))
+            cyc = hs[0] + hs[1] * max(reps[i], 1 if nb[i] else 0)
+            if flags[i] & int(Flag.COUNT_FORM) and nb[i] % 256:
+                cyc += self.v_tail
+            out[i] = cyc
+        dur[idx] = out
+
+    def _cube(self, e, sel, kind, dur) -> None:
+        c = self.cube
+        m = e["a0"][sel].astype(float)
+        n = e["a1"][sel].astype(float)
+        k = e["a2"][sel].astype(float)
+        es = np.where(np.isin(e["src_dtype"][sel], [int(DT.F32), int(DT.I32)]), 4.0,
+                      np.where(np.isin(e["src_dtype"][sel], [int(DT.I8), int(DT.U8)]), 1.0, 2.0))
+        k_per = float(c["fractal_k_bytes"]) / es
+        frac = np.ceil(m / float(c["fractal_m"])) * np.ceil(k / k_per) * np.ceil(n / float(c["fractal_n"]))
+        frac *= np.where(es == 4.0, float(c["fp32_factor"]), 1.0)
+        kind[sel] = K_WORK
+        dur[sel] = float(c["head_cycles"]) + frac

@@ -1,0 +1,323 @@
+"""The scheduler: turns the per-entry steps of a record into a timeline per core and for the chip.
+
+Per core (docs/cycle-model.md §scheduler): the scalar unit walks the block's entries in program order, pays
+each one's issue cost and dispatches non-scalar steps to their pipe's in-order queue (at most `queue_depth`
+waiting). Each pipe runs its queue in order, one step after another, concurrently with the other pipes.
+Dependencies are tokens: SetFlag/EnQue/FreeTensor set one when their pipe reaches them, WaitFlag/DeQue/
+AllocTensor hold their pipe until it is set (the k-th wait of a key takes the k-th set). PipeBarrier<ALL>
+holds the scalar until every pipe has drained.
+
+Chip: every GM copy of every core needs `chip` cycles of the whole chip's bandwidth; the copies in flight
+share it equally (processor sharing, computed with a virtual clock), and a copy ends at the later of its
+uncontended time (`solo`) and its share being served plus its latency. Blocks beyond the core count run in
+waves on the core that finished the previous one.
+
+Everything is deterministic: the event order is fixed by (time, sequence number).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from npu_agent.simnpu.record import Pipe
+from npu_agent.simnpu.timing.costs import K_BARRIER_ALL, K_SCALAR, K_SET, K_WAIT, K_XFER, Steps
+
+_PIPES = range(2, 8)   # MTE1, MTE2, MTE3, V, M, FIX (the scalar is handled apart)
+_S = int(Pipe.S)
+_INF = math.inf
+
+
+class ScheduleError(RuntimeError):
+    """The record cannot be scheduled to its end (a wait whose set never comes)."""
+
+
+@dataclass
+class Program:
+    """One block's entries on one core type, and where and when it ran."""
+
+    block: int
+    core: int                 # hawk.v1.CoreType: 1 AIV, 2 AIC
+    entries: np.ndarray       # indices into the record, program order
+    phys: int = 0             # physical core index within its type
+    start: float = 0.0
+    end: float = 0.0
+
+
+@dataclass
+class Schedule:
+    programs: list[Program]
+    start: np.ndarray         # per entry: cycle its pipe began the step (NaN for scalar-only entries)
+    end: np.ndarray           # per entry: cycle its pipe finished the step
+    s_start: np.ndarray       # per entry: scalar issue interval
+    s_end: np.ndarray
+    cycles: float             # first block start to last block end (no launch overhead)
+    stalled: list[str] = field(default_factory=list)  # programs that never finished (waits never satisfied)
+
+
+class _Chip:
+    """Processor sharing of the chip's GM bandwidth with a virtual clock: V advances at 1/n per cycle."""
+
+    __slots__ = ("t", "v", "n", "heap", "seq")
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.v = 0.0
+        self.n = 0
+        self.heap: list[tuple[float, int, object]] = []
+        self.seq = 0
+
+    def _advance(self, t: float) -> None:
+        if self.n:
+            self.v += (t - self.t) / self.n
+        self.t = t
+
+    def add(self, t: float, work: float, payload: object) -> None:
+        self._advance(max(t, self.t))
+        self.seq += 1
+        heapq.heappush(self.heap, (self.v + work, self.seq, payload))
+        self.n += 1
+
+    def next_time(self) -> float:
+        if not self.heap:
+            return _INF
+        return self.t + max(0.0, self.heap[0][0] - self.v) * self.n
+
+    def pop(self, t: float) -> object:
+        self._advance(t)
+        _, _, payload = heapq.heappop(self.heap)
+        self.n -= 1
+        return payload
+
+
+class _State:
+    """A running program's scalar, pipes and tokens."""
+
+    __slots__ = ("prog", "order", "js", "ts", "issued", "q", "dq", "head", "nstart", "free", "busy", "tokens",
+                 "used", "waiters", "s_wait_pipe", "s_wait_all", "s_wait_tok", "s_done", "done")
+
+    def __init__(self, prog: Program, t0: float) -> None:
+        self.prog = prog
+        self.order = prog.entries.tolist()
+        self.js = 0
+        self.ts = t0
+        self.issued = False
+        self.q: list[list[int]] = [[] for _ in range(8)]
+        self.dq: list[list[float]] = [[] for _ in range(8)]
+        self.head = [0] * 8
+        self.nstart = [0] * 8
+        self.free = [t0] * 8
+        self.busy = [False] * 8
+        self.tokens: dict[int, list[float]] = {}
+        self.used: dict[int, int] = {}
+        self.waiters: dict[int, int] = {}
+        self.s_wait_pipe = 0
+        self.s_wait_all = False
+        self.s_wait_tok = False
+        self.s_done = False
+        self.done = False
+
+
+def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue_depth: int) -> Schedule:
+    """Run `programs` (already given their physical cores) to completion; see the module docstring."""
+    n = steps.kind.size
+    kind = steps.kind.tolist()
+    pipe = steps.pipe.tolist()
+    issue = steps.issue.tolist()
+    dur = steps.dur.tolist()
+    solo = steps.solo.tolist()
+    chipw = steps.chip.tolist()
+    lat = steps.lat.tolist()
+    tok = steps.tok.tolist()
+    start = [math.nan] * n
+    end = [math.nan] * n
+    s_start = [0.0] * n
+    s_end = [0.0] * n
+
+    events: list[tuple[float, int, int, _State, int, int]] = []   # (t, seq, type, state, pipe, entry)
+    seq = 0
+    chip = _Chip()
+    work: list[tuple[_State, int]] = []
+    XSTART, XFINISH = 0, 1
+
+    # Programs per physical core, in block order; the first of each starts at 0.
+    queues: dict[tuple[int, int], list[Program]] = {}
+    for p in programs:
+        queues.setdefault((p.core, p.phys), []).append(p)
+    live: list[_State] = []
+
+    def begin(prog: Program, t0: float) -> None:
+        prog.start = t0
+        st = _State(prog, t0)
+        live.append(st)
+        work.append((st, _S))
+
+    def set_token(st: _State, key: int, t: float) -> None:
+        st.tokens.setdefault(key, []).append(t)
+        w = st.waiters.pop(key, None)
+        if w is not None:
+            if w == _S:
+                st.s_wait_tok = False
+            work.append((st, w))
+
+    def drained(st: _State) -> bool:
+        return all(not st.busy[p] and st.head[p] >= len(st.q[p]) for p in _PIPES)
+
+    def finish_check(st: _State) -> None:
+        if st.done or not st.s_done or not drained(st):
+            return
+        st.done = True
+        prog = st.prog
+        prog.end = max(st.ts, *(st.free[p] for p in _PIPES))
+        nxt = queues[(prog.core, prog.phys)]
+        nxt.pop(0)
+        if nxt:
+            begin(nxt[0], prog.end)
+
+    def run_scalar(st: _State) -> None:
+        if st.s_wait_pipe or st.s_wait_all or st.s_wait_tok or st.s_done:
+            return
+        order = st.order
+        while st.js < len(order):
+            j = order[st.js]
+            if not st.issued:
+                s_start[j] = st.ts
+                st.ts += issue[j]
+                s_end[j] = st.ts
+                st.issued = True
+            k = kind[j]
+            p = pipe[j]
+            if k == K_SCALAR:
+                pass
+            elif k == K_BARRIER_ALL:
+                if not drained(st):
+                    st.s_wait_all = True
+                    return
+                st.ts = max(st.ts, *(st.free[q] for q in _PIPES))
+            elif p == _S:
+                if k == K_SET:
+                    set_token(st, tok[j], st.ts)
+                elif k == K_WAIT:
+                    lst = st.tokens.get(tok[j])
+                    c = st.used.get(tok[j], 0)
+                    if lst is None or len(lst) <= c:
+                        st.waiters[tok[j]] = _S
+                        st.s_wait_tok = True
+                        return
+                    st.used[tok[j]] = c + 1
+                    st.ts = max(st.ts, lst[c])
+            else:
+                if len(st.q[p]) - st.nstart[p] >= queue_depth:
+                    st.s_wait_pipe = p
+                    return
+                st.q[p].append(j)
+                st.dq[p].append(st.ts)
+                work.append((st, p))
+            st.js += 1
+            st.issued = False
+        st.s_done = True
+        finish_check(st)
+
+    def run_pipe(st: _State, p: int) -> None:
+        nonlocal seq
+        if st.busy[p]:
+            return
+        q = st.q[p]
+        dq = st.dq[p]
+        while st.head[p] < len(q):
+            i = st.head[p]
+            j = q[i]
+            t0 = st.free[p]
+            if dq[i] > t0:
+                t0 = dq[i]
+            k = kind[j]
+            if k == K_WAIT:
+                key = tok[j]
+                lst = st.tokens.get(key)
+                c = st.used.get(key, 0)
+                if lst is None or len(lst) <= c:
+                    st.waiters[key] = p
+                    return
+                st.used[key] = c + 1
+                if lst[c] > t0:
+                    t0 = lst[c]
+            st.nstart[p] += 1
+            if st.s_wait_pipe == p:
+                st.s_wait_pipe = 0
+                if t0 > st.ts:
+                    st.ts = t0
+                work.append((st, _S))
+            start[j] = t0
+            if k == K_XFER:
+                st.busy[p] = True
+                seq += 1
+                heapq.heappush(events, (t0, seq, XSTART, st, p, j))
+                return
+            t1 = t0 + dur[j]
+            end[j] = t1
+            st.free[p] = t1
+            st.head[p] = i + 1
+            if k == K_SET:
+                set_token(st, tok[j], t1)
+        if st.s_wait_all and drained(st):
+            st.s_wait_all = False
+            work.append((st, _S))
+        finish_check(st)
+
+    for key in sorted(queues):
+        begin(queues[key][0], 0.0)
+
+    while True:
+        while work:
+            st, p = work.pop()
+            if p == _S:
+                run_scalar(st)
+            else:
+                run_pipe(st, p)
+        te = events[0][0] if events else _INF
+        tc = chip.next_time()
+        if te == _INF and tc == _INF:
+            break
+        if tc <= te:
+            st, p, j = chip.pop(tc)  # type: ignore[misc]
+            t1 = max(start[j] + solo[j], tc + lat[j])
+            seq += 1
+            heapq.heappush(events, (t1, seq, XFINISH, st, p, j))
+            continue
+        t, _, typ, st, p, j = heapq.heappop(events)
+        if typ == XSTART:
+            chip.add(t, chipw[j], (st, p, j))
+        else:
+            end[j] = t
+            st.free[p] = t
+            st.head[p] += 1
+            st.busy[p] = False
+            work.append((st, p))
+
+    stalled = [f"block {s.prog.block} ({'AIV' if s.prog.core == 1 else 'AIC'})" for s in live if not s.done]
+    for s in live:
+        if not s.done:
+            s.prog.end = max(s.ts, *(x for x in s.free[2:8]))
+    total = max((p.end for p in programs), default=0.0)
+    return Schedule(programs=programs, start=np.asarray(start), end=np.asarray(end), s_start=np.asarray(s_start),
+                    s_end=np.asarray(s_end), cycles=total, stalled=stalled)
+
+
+def make_programs(block: np.ndarray, core: np.ndarray, cores: dict[int, int]) -> list[Program]:
+    """Split a record into (block, core type) programs and give each a physical core (block mod core count)."""
+    key = block.astype(np.int64) * 4 + core.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    cuts = np.flatnonzero(np.diff(sk)) + 1
+    progs = []
+    for seg in np.split(order, cuts):
+        if seg.size == 0:
+            continue
+        b, c = int(block[seg[0]]), int(core[seg[0]])
+        c = c if c in (1, 2) else 1
+        progs.append(Program(block=b, core=c, entries=seg, phys=b % max(1, cores.get(c, 1))))
+    progs.sort(key=lambda p: (p.block, p.core))
+    return progs
