@@ -60,6 +60,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     work = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(prefix="hawk-demo-"))
     work.mkdir(parents=True, exist_ok=True)
+    work.chmod(work.stat().st_mode | 0o711)  # the agents' sandbox uid must traverse to its work dirs
     _one_agent(work)
 
     print("== 2/3  A campaign: local Ray, two local agents on the twin, offline search with knowledge")

@@ -40,6 +40,8 @@ class LocalAgents:
         self.procs: list[subprocess.Popen] = []
         self.logs: list[Path] = []
         work_dir.mkdir(parents=True, exist_ok=True)
+        # Agents running as root sandbox candidates as an unprivileged uid, which must traverse to its dirs.
+        work_dir.chmod(work_dir.stat().st_mode | 0o711)
         for i in range(count):
             log_path = work_dir / f"agent-{i}.log"
             cmd = [sys.executable, "-m", "controller.cli", "agent", "serve", "--port", "0", "--devices",

@@ -113,3 +113,32 @@ def test_killed_controller_resumes_with_every_candidate_once(tmp_path: Path) -> 
     assert state == "finished"
     assert len(cands) == 17 and len({h for _, h in cands}) == 17   # 16 candidates + baseline, no repeats
     assert sorted(e for (e,) in evals) == sorted(c for c, _ in cands)  # every candidate evaluated exactly once
+
+
+def test_campaign_on_the_twin_with_knowledge(tmp_path: Path) -> None:
+    """Two local agents on the Ascend C twin, registered with the scheduler; knowledge on."""
+    repo = Path(__file__).resolve().parents[2]
+    tasks = (repo / "tasks" / "demo.toml").read_text()
+    tasks = tasks.replace('"kernels/', f'"{repo / "tasks" / "kernels"}/')
+    tasks = tasks.replace("dims = { M = 512, N = 4096 }", "dims = { M = 16, N = 1024 }")
+    tasks = tasks.replace("dims = { M = 512, N = 1024 }", "dims = { M = 16, N = 256 }")
+    (tmp_path / "tasks.toml").write_text(tasks)
+    (tmp_path / "spec.toml").write_text("""
+name = "twin"
+tasks = ["tasks.toml"]
+output_dir = "out"
+[budget]
+rounds = 2
+candidates_per_round = 2
+[agents]
+local = 2
+local_devices = 1
+local_backend = "simnpu"
+""")
+    run = _hawk(tmp_path, "campaign", "run", "spec.toml", "--quiet")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "demo_add_fp16" in run.stdout and "demo_softmax_fp32" in run.stdout
+    statuses = next(line for line in run.stdout.splitlines() if line.startswith("statuses:"))
+    assert "OK" in statuses, run.stdout
+    kb = _hawk(tmp_path, "kb", "stats")
+    assert kb.returncode == 0, kb.stderr
