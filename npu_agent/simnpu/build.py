@@ -22,9 +22,9 @@ RUNTIME_SOURCE = HERE / "runtime" / "hawk_runtime.cpp"
 SANDBOX_DIR = HERE.parent / "sandbox"
 CXX = shutil.which(os.environ.get("HAWK_SIM_CXX", "g++")) or os.environ.get("HAWK_SIM_CXX", "g++")
 # Candidate and precompiled-header flags must be identical, or GCC silently ignores the PCH.
-CANDIDATE_FLAGS = ("-std=c++17", "-O1", "-fPIE", "-pipe")
+CANDIDATE_FLAGS = ("-std=c++17", "-O1", "-fPIE", "-pipe", "-pthread")
 RUNTIME_FLAGS = ("-std=c++17", "-O2", "-fPIE", "-pipe", "-Wall")
-LINK_FLAGS = ("-pie", "-pthread")
+LINK_FLAGS = ("-pie",)
 
 
 class TwinBuildError(RuntimeError):
@@ -38,10 +38,12 @@ class TwinBuild:
     runtime_object: Path
     pch_dir: Path         # holds kernel_operator.h.gch (and a copy of the header beside it)
 
-    def compile_argv(self, source: str, output: str) -> list[str]:
-        """g++ command line for one candidate: the PCH is force-included, then the runtime is linked."""
-        return [CXX, *CANDIDATE_FLAGS, "-I", str(self.pch_dir), "-I", str(INCLUDE_DIR), "-include",
-                "kernel_operator.h", source, str(self.runtime_object), *LINK_FLAGS, "-o", output]
+    def compile_argv(self, source: str, output: str, *, use_pch: bool = True) -> list[str]:
+        """g++ command line for one candidate: kernel_operator.h is force-included (from the PCH unless told
+        otherwise), then the runtime object is linked."""
+        pch = ["-I", str(self.pch_dir)] if use_pch else []
+        return [CXX, *CANDIDATE_FLAGS, *pch, "-I", str(INCLUDE_DIR), "-include", "kernel_operator.h", source,
+                str(self.runtime_object), *LINK_FLAGS, "-o", output]
 
 
 @cache

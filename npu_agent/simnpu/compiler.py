@@ -123,8 +123,10 @@ def _summary(diags: list[result_pb2.CompilerDiagnostic]) -> str:
 class CandidateCompiler:
     """Compiles candidates for one twin build into a content-addressed cache directory."""
 
-    def __init__(self, twin: TwinBuild, cache_dir: Path, sandbox: Sandbox, *, max_entries: int = 2000) -> None:
+    def __init__(self, twin: TwinBuild, cache_dir: Path, sandbox: Sandbox, *, max_entries: int = 2000,
+                 use_pch: bool = True) -> None:
         self.twin = twin
+        self.use_pch = use_pch  # False only to measure what the precompiled header saves (benchmarks)
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.cache_dir.chmod(0o755)
@@ -188,7 +190,7 @@ class CandidateCompiler:
                                  "identifier")
         if "\0" in source:
             return CompileResult(status=result_pb2.REJECTED, message="the source contains a NUL byte")
-        key = cache_key(source, entry, self.twin)
+        key = cache_key(source + ("" if self.use_pch else "\0nopch"), entry, self.twin)
         with self._lock_for(key):
             hit = self._load(key)
             if hit is not None:
@@ -199,7 +201,7 @@ class CandidateCompiler:
             try:
                 (work / KERNEL_FILE).write_text(source)
                 (work / LAUNCH_FILE).write_text(launch_source(entry))
-                argv = self.twin.compile_argv(LAUNCH_FILE, BINARY_FILE)
+                argv = self.twin.compile_argv(LAUNCH_FILE, BINARY_FILE, use_pch=self.use_pch)
                 r = self.sandbox.run(argv, cwd=work, limits=COMPILE_LIMITS, timeout_s=timeout_s, cancel=cancel)
                 stderr = r.stderr.decode("utf-8", errors="replace")
                 log = stderr[-8000:]

@@ -23,7 +23,7 @@ from npu_agent.sandbox import Limits, Sandbox
 
 TILING_CAPACITY = 64 * 1024  # bytes of tiling data a host tiling function may save (CANN software limit)
 RECORD_FILE = "record.bin"
-RUN_MEMORY_ALLOWANCE = 1 << 30  # bytes of address space beyond the tensors (not a hardware number)
+RUN_MEMORY_ALLOWANCE = 512 << 20  # bytes of address space beyond the tensors (not a hardware number)
 _STATUS = {"OK": result_pb2.OK, "HARDWARE_EXCEPTION": result_pb2.HARDWARE_EXCEPTION,
            "RUNTIME_ERROR": result_pb2.RUNTIME_ERROR, "TIMEOUT": result_pb2.TIMEOUT,
            "SANDBOX_VIOLATION": result_pb2.SANDBOX_VIOLATION, "INTERNAL": result_pb2.INTERNAL}

@@ -13,6 +13,7 @@ import pytest
 from hawk.v1 import result_pb2
 from npu_agent import taskspec
 from npu_agent.simnpu import record
+from npu_agent.simnpu.compiler import launch_source
 from npu_agent.taskspec import load_task_file
 from tests.simnpu.helpers import EXAMPLE_TASKS, EXAMPLES, build
 
@@ -92,3 +93,13 @@ def test_hawk_sim_run_cli(twin, twin_root) -> None:
     p = subprocess.run([*hawk, "sim", "run", str(broken), "--task", "no_such_task", "--task-file",
                         str(EXAMPLE_TASKS)], capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode != 0 and "no_such_task" in p.stderr
+
+
+def test_the_precompiled_header_is_used(twin, tmp_path) -> None:
+    # GCC silently ignores a PCH built with other flags; -Winvalid-pch -H shows which one it took ('!' = used).
+    (tmp_path / "kernel.cpp").write_text(ADD)
+    (tmp_path / "launch.cpp").write_text(launch_source("add_custom"))
+    argv = twin.build.compile_argv("launch.cpp", "k.bin") + ["-H", "-Winvalid-pch"]
+    p = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert f"! {twin.build.pch_dir / 'kernel_operator.h.gch'}" in p.stderr.splitlines()[0]
