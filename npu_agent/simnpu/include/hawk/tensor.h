@@ -105,6 +105,7 @@ template <typename T> class GlobalTensor {
         GlobalTensor out;
         out.ptr_ = ptr_ + offset;
         out.size_ = size_ > offset ? size_ - offset : 0;
+        out.cache_mode_ = cache_mode_;  // a view keeps its tensor's L2 cache hint
         return out;
     }
     __aicore__ inline T GetValue(uint64_t offset, HAWK_LINE) const {
