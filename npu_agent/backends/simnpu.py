@@ -3,8 +3,8 @@
 compile() may be called concurrently (the twin's compile cache is content-addressed and locked per key);
 run() is called once at a time per device id. With profile=True the run also writes the instruction record
 (docs/simnpu-record.md) to `<work_root>/records/device-<id>.bin`, and the profile carries the functional
-layer's real counts (block dim, bytes per data path, buffer peaks); its time is host wall time until the
-cycle model lands (Profile.model says which).
+layer's real counts (block dim, bytes per data path, buffer peaks) with the cycle model's simulated time,
+pipe use, bottleneck and hotspots (npu_agent/simnpu/timing; Profile.model says which model ran).
 """
 
 from __future__ import annotations
@@ -54,4 +54,11 @@ class SimNpuBackend(Backend):
                          seconds=r.seconds, log_tail=log[-8000:])
         if profile and r.ok:
             out.profile = profile_from_stats(r.stats, self.hardware, r.seconds)
+            # --- cycle model (npu_agent/simnpu/timing, docs/cycle-model.md): simulated time from the record ---
+            if r.record_path is not None:
+                from npu_agent.simnpu.timing import profile_record
+                try:
+                    out.profile = profile_record(r.record_path, self.hardware, task, r.stats)
+                except Exception as e:  # the functional profile stays; say why the model did not run
+                    out.log_tail = (out.log_tail + f"\ncycle model failed: {type(e).__name__}: {e}")[-8000:]
         return out

@@ -76,7 +76,7 @@ def run_kernel(args: argparse.Namespace):
     last = {}
 
     def run_once(inputs, outputs):
-        record = Path(args.record) if args.record and not last else None
+        record = _record_path(args) if not last else None
         r = twin.run(built.binary, spec, inputs, timeout_s=args.timeout, record_to=record)
         last["run"] = r
         if not r.ok:
@@ -107,7 +107,32 @@ def run_kernel(args: argparse.Namespace):
     res.status = result_pb2.OK
     res.message = f"correct on {len(reports)} input sets ({r.message})"
     res.profile.CopyFrom(profile_from_stats(r.stats, twin.hardware, r.seconds))
+    _cycle_model(args, res, r, spec, twin.hardware)
     return res
+
+
+# --- cycle model hook (npu_agent/simnpu/timing, docs/cycle-model.md) ---------------------------------------
+def _record_path(args: argparse.Namespace) -> Path | None:
+    """Where the first run writes its record: --record, else a scratch file when --profile-out wants one."""
+    if args.record:
+        return Path(args.record)
+    if getattr(args, "profile_out", None):
+        return Path(args.profile_out) / "record.bin"
+    return None
+
+
+def _cycle_model(args: argparse.Namespace, res, run, spec, hardware) -> None:
+    """Replace the functional profile with the cycle model's; write msprof files for --profile-out."""
+    if run.record_path is None:
+        return
+    from npu_agent.simnpu.timing import simulate_file, write_msprof
+
+    sim = simulate_file(run.record_path, hardware)
+    res.profile.CopyFrom(sim.profile(spec, run.stats))
+    if getattr(args, "profile_out", None):
+        write_msprof(sim, args.profile_out, op_name=spec.name, op_type=spec.kernel_entry)
+        if not args.record:
+            Path(run.record_path).unlink(missing_ok=True)
 
 
 class _Stop(Exception):
@@ -136,6 +161,8 @@ def _human(res, kernel: str) -> str:
         p = res.profile
         moved = ", ".join(f"{b.path} {b.bytes} B" for b in p.bytes_moved)
         lines.append(f"  block dim {p.block_dim}; moved: {moved or 'nothing'}")
+        if p.total_cycles:
+            lines.append(f"  simulated {p.time_us:.2f} us ({p.total_cycles} cycles, {p.model}); {p.bottleneck.explanation}")
     if res.log_tail:
         lines.extend("  " + x for x in res.log_tail.splitlines()[-20:])
     return "\n".join(lines)
@@ -168,5 +195,7 @@ def add_sim_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--test-dims", action="store_true", help="run the task at its reduced test_dims")
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per compile and per run (default 60)")
     run.add_argument("--record", help="write the instruction record of the first run to this file")
+    run.add_argument("--profile-out", help="simulate the run with the cycle model and write msprof-style "
+                     "OpBasicInfo.csv, PipeUtilization.csv and trace.json (Perfetto) into this directory")
     run.add_argument("--work-root", help="twin build and compile cache (default $HAWK_SIM_WORK_ROOT or a temp dir)")
     run.set_defaults(handler=_run)

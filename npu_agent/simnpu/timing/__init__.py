@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from npu_agent.simnpu.timing.costs import CostDataError, CostModel, load_costs
 from npu_agent.simnpu.timing.export import write_msprof, write_trace
-from npu_agent.simnpu.timing.profile import MODEL_NAME, Simulation, simulate, simulate_file
+from npu_agent.simnpu.timing.profile import MODEL_NAME, Simulation, profile_record, simulate, simulate_file
 from npu_agent.simnpu.timing.scheduler import Schedule, ScheduleError
 
 __all__ = ["MODEL_NAME", "CostDataError", "CostModel", "Schedule", "ScheduleError", "Simulation", "load_costs",
-           "simulate", "simulate_file", "write_msprof", "write_trace"]
+           "profile_record", "simulate", "simulate_file", "write_msprof", "write_trace"]

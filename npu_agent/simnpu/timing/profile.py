@@ -203,3 +203,9 @@ def simulate(record: Record, hardware: HardwareProfile | str) -> Simulation:
 
 def simulate_file(path: str | Path, hardware: HardwareProfile | str) -> Simulation:
     return simulate(read_record(path), hardware)
+
+
+def profile_record(path: str | Path, hardware: HardwareProfile | str, spec: task_pb2.TaskSpec | None = None,
+                   stats: dict[str, Any] | None = None) -> result_pb2.Profile:
+    """The hook for backends and the CLI: record file in, hawk.v1.Profile out."""
+    return simulate_file(path, hardware).profile(spec, stats)
