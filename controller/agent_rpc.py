@@ -117,6 +117,8 @@ class AgentConnections:
                                      message=f"{address} rejected the evaluation: {code.name}: {e.details()}")
         if result is None:
             raise AgentUnavailable(f"{address}: the Evaluate stream ended without a result")
-        if result.status == result_pb2.INTERNAL:
-            raise AgentUnavailable(f"{address}: agent-side failure: {result.message}")
+        if result.status in (result_pb2.INTERNAL, result_pb2.CANCELLED):
+            # INTERNAL is the agent's own failure; CANCELLED without our asking means the agent stopped or
+            # drained past its deadline. Either way the candidate deserves a run elsewhere.
+            raise AgentUnavailable(f"{address}: {result_pb2.Status.Name(result.status)}: {result.message}")
         return result
