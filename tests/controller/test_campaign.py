@@ -15,25 +15,7 @@ from controller.spec import parse_spec
 from controller.store import ResultsStore
 from npu_agent.server import Agent, AgentConfig
 from npu_agent.taskspec import load_task_file
-
-TASKS = """
-[[task]]
-name = "nullsearch"
-category = "test"
-kernel_entry = "k"
-baseline = "baseline.cpp"
-reference = '''
-def reference(x):
-    return x
-'''
-inputs = [{name = "x", shape = [4], dtype = "float32"}]
-outputs = [{name = "y", shape = [4], dtype = "float32"}]
-[task.extra]
-template = "template.cpp"
-[task.extra.params]
-RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]
-VARIANT = [1, 2, 3, 4, 5]
-"""
+from tests.support.null_task import write_null_task
 
 
 def _spec(rounds: int = 3, per_round: int = 3) -> str:
@@ -51,11 +33,7 @@ addresses = ["127.0.0.1:1"]
 
 @pytest.fixture()
 def task_file(tmp_path: Path) -> Path:
-    (tmp_path / "baseline.cpp").write_text("// baseline\n// hawk-null: run_s=0.05\n")
-    (tmp_path / "template.cpp").write_text("// variant {{VARIANT}}\n// hawk-null: run_s={{RUN_S}}\n")
-    p = tmp_path / "tasks.toml"
-    p.write_text(TASKS)
-    return p
+    return write_null_task(tmp_path)
 
 
 async def _run(store: ResultsStore, spec_text: str, task_file: Path, addresses: list[str],

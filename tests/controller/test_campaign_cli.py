@@ -6,24 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-TASKS = """
-[[task]]
-name = "nullsearch"
-category = "test"
-kernel_entry = "k"
-baseline = "baseline.cpp"
-reference = '''
-def reference(x):
-    return x
-'''
-inputs = [{name = "x", shape = [4], dtype = "float32"}]
-outputs = [{name = "y", shape = [4], dtype = "float32"}]
-[task.extra]
-template = "template.cpp"
-[task.extra.params]
-RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]
-VARIANT = [1, 2, 3, 4, 5]
-"""
+from tests.support.null_task import TASKS, write_null_task
 
 SPEC = """
 name = "cli-null"
@@ -45,9 +28,7 @@ def _hawk(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_campaign_run_status_report_resume(tmp_path: Path) -> None:
-    (tmp_path / "tasks.toml").write_text(TASKS)
-    (tmp_path / "baseline.cpp").write_text("// baseline\n// hawk-null: run_s=0.05\n")
-    (tmp_path / "template.cpp").write_text("// variant {{VARIANT}}\n// hawk-null: run_s={{RUN_S}}\n")
+    write_null_task(tmp_path)
     (tmp_path / "spec.toml").write_text(SPEC)
     run = _hawk(tmp_path, "campaign", "run", "spec.toml", "--quiet")
     assert run.returncode == 0, run.stderr[-3000:]
@@ -79,10 +60,8 @@ def test_killed_controller_resumes_with_every_candidate_once(tmp_path: Path) -> 
     import sqlite3
     import time
 
-    (tmp_path / "tasks.toml").write_text(TASKS.replace("RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]",
-                                                      "RUN_S = [0.3, 0.25, 0.2, 0.15, 0.1]"))
-    (tmp_path / "baseline.cpp").write_text("// baseline\n// hawk-null: run_s=0.3\n")
-    (tmp_path / "template.cpp").write_text("// variant {{VARIANT}}\n// hawk-null: run_s={{RUN_S}}\n")
+    write_null_task(tmp_path, 0.3, TASKS.replace("RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]",
+                                                 "RUN_S = [0.3, 0.25, 0.2, 0.15, 0.1]"))
     (tmp_path / "spec.toml").write_text(SPEC.replace("rounds = 3", "rounds = 4"))
     env = {**os.environ, "HAWK_HOME": str(tmp_path / "home")}
     proc = subprocess.Popen([sys.executable, "-m", "controller.cli", "campaign", "run", "spec.toml", "--quiet"],
