@@ -13,7 +13,7 @@ from hawk.v1 import result_pb2, task_pb2
 from npu_agent.floor import floor as task_floor
 from npu_agent.hardware import HardwareProfile, load_profile
 from npu_agent.simnpu.record import API_NAMES, Mem, Op, Record, read_record
-from npu_agent.simnpu.timing.costs import K_SCALAR, CostModel, Steps
+from npu_agent.simnpu.timing.costs import K_WORK, K_XFER, CostModel, Steps
 from npu_agent.simnpu.timing.scheduler import Schedule, make_programs, schedule
 
 MODEL_NAME = "simnpu-cycle-v1"
@@ -93,7 +93,7 @@ class Simulation:
     def hotspots(self, top: int = TOP_HOTSPOTS) -> list[result_pb2.Hotspot]:
         """Cycles per (source line, pipe), busiest first; scalar issue counts on the scalar pipe."""
         e = self.record.entries
-        pw = self.steps.kind != K_SCALAR
+        pw = (self.steps.kind == K_WORK) | (self.steps.kind == K_XFER)
         cyc = np.nan_to_num(self.sched.end - self.sched.start)
         ncalls = np.where(e["op"] == Op.SCALAR, np.maximum(e["repeats"].astype(np.int64), 1), 1)
         lines = np.concatenate([e["line"][pw], e["line"]]).astype(np.int64)
@@ -193,7 +193,7 @@ def simulate(record: Record, hardware: HardwareProfile | str) -> Simulation:
         prog_of[pr.entries] = i
     busy = np.zeros((len(progs), 8))
     dur = np.nan_to_num(sched.end - sched.start)
-    work = steps.kind != K_SCALAR
+    work = (steps.kind == K_WORK) | (steps.kind == K_XFER)  # flag steps are waiting, not work
     np.add.at(busy, (prog_of[work], steps.pipe[work].astype(np.int64)), dur[work])
     np.add.at(busy, (prog_of, np.full(e.size, 1)), sched.s_end - sched.s_start)
     blocks = max(record.block_dim, len({p.block for p in progs}))
