@@ -2,7 +2,9 @@
 
 A task's ``Work`` says what any correct kernel must do (bytes across global memory, element operations on
 the vector units, multiply-accumulates on the cube units); each resource can do its share no faster than
-its chip-wide peak, and a launch costs at least the launch head. The floor is the largest of those times,
+its chip-wide peak, and a launch costs at least what the cycle model charges a one-block launch (the same
+clock as the profiles it is compared with; without a cost file, the profile's framework launch head). The
+floor is the largest of those times,
 so ``floor / measured`` (the floor fraction) is at most 1 and says how much room is left, which a speedup
 over a naive baseline cannot. Every number comes from the hardware profile (npu_agent/hardware/*.toml).
 
@@ -91,6 +93,24 @@ def gm_bytes_per_second(hw: HardwareProfile) -> float:
     return tb * 1e12
 
 
+def min_launch_us(hw: HardwareProfile) -> float:
+    """The least launch time of a kernel, on the clock of the cycle model's Task Duration.
+
+    The cost file's [launch] (fitted to msprof Task Duration minus core time) charges base + per block; one
+    block is the minimum. The profile's `head_overhead_us` (about 20 us) is the framework-level head seen in
+    op summaries, outside msprof's Task Duration, so it is only the fallback when a SoC has no cost file.
+    """
+    import tomllib
+    from importlib import resources
+
+    costs = resources.files("npu_agent.hardware") / "costs" / f"{hw.name}.toml"
+    if costs.is_file():
+        launch = tomllib.loads(costs.read_text(encoding="utf-8")).get("launch", {})
+        if "base_us" in launch:
+            return float(launch["base_us"]) + float(launch.get("per_block_us", 0.0))
+    return float(hw["launch"]["head_overhead_us"])
+
+
 def floor(spec: task_pb2.TaskSpec, hardware: HardwareProfile | str | None = None) -> Floor:
     """The hardware floor of ``spec`` on ``hardware`` (a profile or its name; default ascend910b2)."""
     hw = hardware if isinstance(hardware, HardwareProfile) else load_profile(hardware or "ascend910b2")
@@ -100,7 +120,7 @@ def floor(spec: task_pb2.TaskSpec, hardware: HardwareProfile | str | None = None
     vec_us = (w.vector_element_ops / vector_elements_per_second(hw, w.vector_dtype) * 1e6
               if w.vector_element_ops else 0.0)
     cube_us = w.cube_macs / cube_macs_per_second(hw, w.cube_dtype) * 1e6 if w.cube_macs else 0.0
-    launch_us = float(hw["launch"]["head_overhead_us"])
+    launch_us = min_launch_us(hw)
     parts = {"gm": gm_us, "vector": vec_us, "cube": cube_us, "launch": launch_us}
     bound = max(parts, key=lambda k: parts[k])
     return Floor(gm_us=gm_us, vector_us=vec_us, cube_us=cube_us, launch_us=launch_us, floor_us=parts[bound],

@@ -79,6 +79,8 @@ def run_kernel(args: argparse.Namespace):
         record = _record_path(args) if not last else None
         r = twin.run(built.binary, spec, inputs, timeout_s=args.timeout, record_to=record)
         last["run"] = r
+        if record is not None:
+            last["recorded"] = r  # the cycle model profiles the run that wrote the record
         if not r.ok:
             raise _Stop(r)
         return r.outputs
@@ -107,18 +109,22 @@ def run_kernel(args: argparse.Namespace):
     res.status = result_pb2.OK
     res.message = f"correct on {len(reports)} input sets ({r.message})"
     res.profile.CopyFrom(profile_from_stats(r.stats, twin.hardware, r.seconds))
-    _cycle_model(args, res, r, spec, twin.hardware)
+    _cycle_model(args, res, last.get("recorded", r), spec, twin.hardware)
     return res
 
 
 # --- cycle model hook (npu_agent/simnpu/timing, docs/cycle-model.md) ---------------------------------------
-def _record_path(args: argparse.Namespace) -> Path | None:
-    """Where the first run writes its record: --record, else a scratch file when --profile-out wants one."""
+def _record_path(args: argparse.Namespace) -> Path:
+    """Where the first run writes its record: --record, --profile-out, else a scratch file, so the printed
+    profile always comes from the cycle model and never from the host's wall clock."""
     if args.record:
         return Path(args.record)
     if getattr(args, "profile_out", None):
         return Path(args.profile_out) / "record.bin"
-    return None
+
+    fd, path = tempfile.mkstemp(prefix="hawk-record-", suffix=".bin")
+    os.close(fd)
+    return Path(path)
 
 
 def _cycle_model(args: argparse.Namespace, res, run, spec, hardware) -> None:
@@ -131,8 +137,8 @@ def _cycle_model(args: argparse.Namespace, res, run, spec, hardware) -> None:
     res.profile.CopyFrom(sim.profile(spec, run.stats))
     if getattr(args, "profile_out", None):
         write_msprof(sim, args.profile_out, op_name=spec.name, op_type=spec.kernel_entry)
-        if not args.record:
-            Path(run.record_path).unlink(missing_ok=True)
+    if not args.record:
+        Path(run.record_path).unlink(missing_ok=True)
 
 
 class _Stop(Exception):

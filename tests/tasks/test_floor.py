@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hawk.v1 import task_pb2
-from npu_agent.floor import floor
+from npu_agent.floor import floor, min_launch_us
 from npu_agent.hardware import load_profile
 from npu_agent.taskspec import TaskError
 
@@ -32,7 +32,7 @@ def test_add_calibration_case_is_gm_bound_and_below_the_measured_best() -> None:
 
 def test_default_gm_bytes_launch_bound_and_cube_rates() -> None:
     tiny = floor(_spec([16], task_pb2.FLOAT32))
-    assert tiny.gm_bytes == 2 * 16 * 4 and tiny.bound == "launch" and tiny.floor_us == 20.0
+    assert tiny.gm_bytes == 2 * 16 * 4 and tiny.bound == "launch" and tiny.floor_us == pytest.approx(min_launch_us(load_profile("ascend910b2")))
     mm = floor(_spec([4], task_pb2.FLOAT16, cube_macs=2048**3, cube_dtype=task_pb2.FLOAT16))
     assert mm.bound == "cube" and mm.cube_us == pytest.approx(2048**3 / (24 * 4096 * 1.8e9) * 1e6)
     fp32 = floor(_spec([4], task_pb2.FLOAT16, cube_macs=2048**3, cube_dtype=task_pb2.FLOAT32))
