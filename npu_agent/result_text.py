@@ -23,9 +23,8 @@ def describe(res: result_pb2.Result, name: str) -> str:
     if res.HasField("profile"):
         p = res.profile
         if p.time_us:
-            b = p.bottleneck
-            lines.append(f"  time {p.time_us:.2f} us ({p.total_cycles} cycles); bottleneck "
-                         f"{result_pb2.Bottleneck.Kind.Name(b.kind)} {result_pb2.Pipe.Name(b.pipe)} {b.ratio:.2f}")
+            lines.append(f"  simulated {p.time_us:.2f} us ({p.total_cycles} cycles, {p.model or 'unnamed model'})"
+                         + (f"; {p.bottleneck.explanation}" if p.bottleneck.explanation else ""))
         if p.HasField("floor") and p.floor.time_us:
             lines.append(f"  hardware floor {p.floor.time_us:.2f} us ({p.floor.limiter}); achieved "
                          f"{p.floor.achieved_fraction:.0%}")

@@ -147,43 +147,17 @@ class _Stop(Exception):
         self.run = run
 
 
-def _human(res, kernel: str) -> str:
-    from hawk.v1 import result_pb2
-
-    lines = [f"{kernel}: {result_pb2.Status.Name(res.status)} - {res.message}"]
-    for d in res.diagnostics:
-        if d.severity in ("error", "warning"):
-            lines.append(f"  {kernel}:{d.line}:{d.column}: {d.severity}: {d.message}")
-    if res.status == result_pb2.HARDWARE_EXCEPTION:
-        e = res.hardware_exception
-        lines.append(f"  {e.kind} (code {e.code}, error code {e.error_code}) in {e.api} at line {e.source_line}, "
-                     f"block {e.block_id}, {result_pb2.CoreType.Name(e.core_type)} core")
-        lines.append(f"  {e.message}")
-    if res.HasField("numeric"):
-        n = res.numeric
-        lines.append(f"  numeric: {n.sets_checked} set(s), max abs error {n.max_abs_error:.3g}, max rel error "
-                     f"{n.max_rel_error:.3g}, {n.mismatch_count}/{n.element_count} mismatches")
-    if res.HasField("profile"):
-        p = res.profile
-        moved = ", ".join(f"{b.path} {b.bytes} B" for b in p.bytes_moved)
-        lines.append(f"  block dim {p.block_dim}; moved: {moved or 'nothing'}")
-        if p.total_cycles:
-            lines.append(f"  simulated {p.time_us:.2f} us ({p.total_cycles} cycles, {p.model}); {p.bottleneck.explanation}")
-    if res.log_tail:
-        lines.extend("  " + x for x in res.log_tail.splitlines()[-20:])
-    return "\n".join(lines)
-
-
 def _run(args: argparse.Namespace) -> int:
     from google.protobuf import json_format
 
     from hawk.v1 import result_pb2
+    from npu_agent.result_text import describe
 
     res = run_kernel(args)
     if args.json:
         sys.stdout.write(json_format.MessageToJson(res, indent=2) + "\n")
     else:
-        print(_human(res, args.kernel))
+        print(describe(res, args.kernel))
     return 0 if res.status == result_pb2.OK else 1
 
 
