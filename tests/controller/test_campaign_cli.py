@@ -121,3 +121,27 @@ local_backend = "simnpu"
     assert "OK" in statuses, run.stdout
     kb = _hawk(tmp_path, "kb", "stats")
     assert kb.returncode == 0, kb.stderr
+
+
+def test_llm_campaign_through_ray_and_a_loopback_openai_server(tmp_path: Path) -> None:
+    """`hawk campaign run` with the LLM proposer: the driver's real openai client talks to our loopback server."""
+    from tests.support.openai_server import FakeOpenAIServer
+
+    write_null_task(tmp_path)
+    runs = iter([0.03, 0.02, 0.01, 0.008, 0.006, 0.004, 0.003, 0.002])
+
+    def reply(request: dict) -> str:
+        if "## Kernel contract" not in request["messages"][1]["content"]:
+            return "The knowledge actor asked for a rationale; this answer has none it can use."
+        return f"```cpp\n// k(\n// hawk-null: run_s={next(runs)}\n```"
+
+    with FakeOpenAIServer(reply) as srv:
+        (tmp_path / "spec.toml").write_text(SPEC.replace("rounds = 3", "rounds = 2").replace(
+            "candidates_per_round = 4", "candidates_per_round = 3").replace(
+            "[agents]", f'[proposers]\nllm = 1\n[llm]\nbase_url = "{srv.base_url}"\nmodel = "m"\n'
+                        f'api_key_env = "HAWK_TEST_KEY"\n[agents]'))
+        run = _hawk(tmp_path, "campaign", "run", "spec.toml", "--quiet")
+        assert run.returncode == 0, run.stderr[-3000:]
+        proposals = [r for r in srv.requests if "## Kernel contract" in r["messages"][1]["content"]]
+        assert len(proposals) == 6 and all(r["model"] == "m" for r in proposals)
+    assert "statuses: OK 7" in run.stdout
