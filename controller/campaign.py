@@ -217,7 +217,8 @@ class CampaignRunner:
         if baseline is not None and baseline[1] is not None and baseline[1].time_us and not self.store.baseline(
                 cid, task.name):
             self.store.record_baseline(cid, task.name, baseline[1].time_us)
-        start = self.store.rounds_done(cid, task.name)
+        start = self.store.rounds_proposed(cid, task.name)
+        in_flight: set[asyncio.Task] = set()
         for round_ in range(max(0, start), self.spec.budget.rounds):
             # One stream per (seed, task, round): a resumed campaign proposes what an uninterrupted one would.
             rng = random.Random(f"{self.spec.seed}:{task.name}:{round_}")
@@ -236,7 +237,12 @@ class CampaignRunner:
                                   best=best_pair, baseline=baseline, rng=rng,
                                   knowledge=self.knowledge, k=self.spec.knowledge.k)
             remaining = self._budget - self.state.evaluations
-            n = min(self.spec.budget.candidates_per_round, remaining)
+            # A round cut short by a stop is topped up on resume, not skipped.
+            wanted = self.spec.budget.candidates_per_round - self.store.proposed_in_round(cid, task.name, round_)
+            n = min(wanted, remaining)
+            if wanted <= 0:  # all proposed before a stop, only not marked yet
+                self.store.mark_round_proposed(cid, task.name, round_)
+                continue
             proposals: list[Proposal] = []
             for name, count in self._split(rng, n).items():
                 try:
@@ -257,8 +263,10 @@ class CampaignRunner:
                 log.info("task %s: proposers have nothing new in round %d", task.name, round_)
                 break
             jobs = []
+            cut = False
             for prop in proposals:
                 if self._out_of_budget():
+                    cut = True
                     break
                 cand_id = self.store.add_candidate(
                     cid, task.name, task.hash, round_, prop.source, prop.hash, prop.proposer,
@@ -278,7 +286,19 @@ class CampaignRunner:
                         self.metrics.kb_used.inc(len(prop.knowledge_used))
                 await self.evaluator.wait_capacity(self.spec.name, 60.0)
                 jobs.append(asyncio.create_task(self._evaluate(self.store.candidate(cand_id))))
-            await asyncio.gather(*jobs)
+            if not cut:
+                self.store.mark_round_proposed(cid, task.name, round_)
+            # The next round starts once half of this one is back: it learns from most of this round's
+            # results while the slowest evaluations still run, so devices are not idle at every round's tail.
+            in_flight.update(jobs)
+            need = len(jobs) - len(jobs) // 2
+            while jobs and sum(j.done() for j in jobs) < need:
+                await asyncio.wait(jobs, return_when=asyncio.FIRST_COMPLETED)
+            for j in [j for j in in_flight if j.done()]:
+                in_flight.discard(j)
+                j.result()  # re-raise a failed evaluation here rather than lose it
+        if in_flight:
+            await asyncio.gather(*in_flight)
         self._refresh(task, self._history(task.name))
 
     # ------------------------------------------------------------------------------------ evaluation

@@ -82,6 +82,12 @@ CREATE TABLE IF NOT EXISTS best (
     speedup REAL,
     PRIMARY KEY (campaign_id, task)
 );
+CREATE TABLE IF NOT EXISTS rounds (       -- a row once every proposal of a round is recorded
+    campaign_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, task, round)
+);
 CREATE TABLE IF NOT EXISTS baselines (
     campaign_id TEXT NOT NULL,
     task TEXT NOT NULL,
@@ -257,10 +263,23 @@ class ResultsStore:
         q = "SELECT * FROM candidates WHERE campaign_id=?" + (" AND task=?" if task else "") + " ORDER BY created_at"
         return [self._candidate(r) for r in self._conn().execute(q, (campaign_id, task) if task else (campaign_id,))]
 
-    def rounds_done(self, campaign_id: str, task: str) -> int:
-        row = self._conn().execute("SELECT COALESCE(MAX(round), -1) FROM candidates WHERE campaign_id=? AND task=? "
-                                   "AND state='done'", (campaign_id, task)).fetchone()
-        return int(row[0]) + 1
+    def mark_round_proposed(self, campaign_id: str, task: str, round_: int) -> None:
+        """Every proposal of this round is recorded (resume continues from the first round without this)."""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO rounds VALUES (?,?,?)", (campaign_id, task, round_))
+
+    def rounds_proposed(self, campaign_id: str, task: str) -> int:
+        """How many leading rounds of a task have all their proposals recorded."""
+        done = {r[0] for r in self._conn().execute("SELECT round FROM rounds WHERE campaign_id=? AND task=?",
+                                                   (campaign_id, task))}
+        n = 0
+        while n in done:
+            n += 1
+        return n
+
+    def proposed_in_round(self, campaign_id: str, task: str, round_: int) -> int:
+        return self._conn().execute("SELECT COUNT(*) FROM candidates WHERE campaign_id=? AND task=? AND round=?",
+                                    (campaign_id, task, round_)).fetchone()[0]
 
     # ------------------------------------------------------------------------------------ evaluations
     def record_baseline(self, campaign_id: str, task: str, time_us: float) -> None:

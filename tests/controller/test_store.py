@@ -69,3 +69,15 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert store.counts(cid) == {"OK": 100, "pending": 0}
+
+
+def test_rounds_count_only_when_fully_proposed(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path / "r.sqlite")
+    cid = store.create_campaign("c", "", "ascend910b2")
+    assert store.rounds_proposed(cid, "t") == 0
+    store.add_candidate(cid, "t", "th", 0, "a", "ha", "offline")
+    store.mark_round_proposed(cid, "t", 0)
+    store.add_candidate(cid, "t", "th", 1, "b", "hb", "offline")  # round 1 cut short by a stop
+    store.mark_round_proposed(cid, "t", 2)                         # a later round does not close the gap
+    assert store.rounds_proposed(cid, "t") == 1
+    assert store.proposed_in_round(cid, "t", 1) == 1
