@@ -60,6 +60,8 @@ __aicore__ inline void CopyUbToGm(const GlobalTensor<T>& dst, const LocalTensor<
     }
 }
 
+constexpr uint32_t MAX_BLOCKS = 4095;
+
 class KernelTranspose {
 public:
     __aicore__ inline void Init(GM_ADDR x, GM_ADDR y, uint32_t rows, uint32_t cols, uint32_t perCore)
@@ -90,9 +92,13 @@ public:
             outY.EnQue(spread);
             inX.FreeTensor(a);
             spread = outY.DeQue<T>();
-            // cols blocks of one element each: y[j, start + r] for j = 0..cols-1, GM gap (rows - 1) elements.
-            DataCopyPad(yGm[start + r], spread,
-                        DataCopyExtParams(cols, sizeof(T), 0, (rows - 1) * sizeof(T), 0));
+            // cols blocks of one element each: y[j, start + r] for j = 0..cols-1, GM gap (rows - 1) elements;
+            // at most MAX_BLOCKS blocks per call (DataCopyPad's blockCount range).
+            for (uint32_t j = 0; j < cols; j += MAX_BLOCKS) {
+                uint32_t n = cols - j < MAX_BLOCKS ? cols - j : MAX_BLOCKS;
+                DataCopyPad(yGm[uint64_t(j) * rows + start + r], spread[j * 16],
+                            DataCopyExtParams(n, sizeof(T), 0, (rows - 1) * sizeof(T), 0));
+            }
             outY.FreeTensor(spread);
         }
     }
