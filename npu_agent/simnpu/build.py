@@ -22,7 +22,8 @@ RUNTIME_SOURCE = HERE / "runtime" / "hawk_runtime.cpp"
 SANDBOX_DIR = HERE.parent / "sandbox"
 CXX = shutil.which(os.environ.get("HAWK_SIM_CXX", "g++")) or os.environ.get("HAWK_SIM_CXX", "g++")
 # Candidate and precompiled-header flags must be identical, or GCC silently ignores the PCH.
-CANDIDATE_FLAGS = ("-std=c++17", "-O1", "-fPIE", "-pipe", "-pthread")
+# -Werror=prio-ctor-dtor: a candidate constructor may not claim a priority below the runtime's lockdown (101).
+CANDIDATE_FLAGS = ("-std=c++17", "-O1", "-fPIE", "-pipe", "-pthread", "-Werror=prio-ctor-dtor")
 RUNTIME_FLAGS = ("-std=c++17", "-O2", "-fPIE", "-pipe", "-Wall")
 LINK_FLAGS = ("-pie",)
 
@@ -42,8 +43,10 @@ class TwinBuild:
         """g++ command line for one candidate: kernel_operator.h is force-included (from the PCH unless told
         otherwise), then the runtime object is linked."""
         pch = ["-I", str(self.pch_dir)] if use_pch else []
-        return [CXX, *CANDIDATE_FLAGS, *pch, "-I", str(INCLUDE_DIR), "-include", "kernel_operator.h", source,
-                str(self.runtime_object), *LINK_FLAGS, "-o", output]
+        # The runtime object comes first: among constructors of the same priority, link order decides, and the
+        # runtime's seccomp lockdown must run before anything the candidate declares.
+        return [CXX, *CANDIDATE_FLAGS, *pch, "-I", str(INCLUDE_DIR), str(self.runtime_object), "-include",
+                "kernel_operator.h", source, *LINK_FLAGS, "-o", output]
 
 
 @cache

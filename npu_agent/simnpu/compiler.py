@@ -20,6 +20,7 @@ from pathlib import Path
 from hawk.v1 import result_pb2
 from npu_agent.sandbox import Limits, Sandbox
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
+from npu_agent.simnpu.elfcheck import pre_lockdown_code
 
 KERNEL_FILE = "kernel.cpp"
 LAUNCH_FILE = "launch.cpp"
@@ -216,7 +217,13 @@ class CandidateCompiler:
                     return CompileResult(status=result_pb2.SANDBOX_VIOLATION, message=f"compiler stopped: {why}",
                                          seconds=time.monotonic() - start, log_tail=log)
                 diags = parse_diagnostics(stderr, entry)
-                if r.returncode == 0 and (work / BINARY_FILE).exists():
+                early = pre_lockdown_code(work / BINARY_FILE) if r.returncode == 0 and (
+                    work / BINARY_FILE).exists() else None
+                if early is not None:
+                    result = CompileResult(status=result_pb2.SANDBOX_VIOLATION, diagnostics=diags, log_tail=log,
+                                           key=key, message=early)
+                    self._store(key, result, None)
+                elif r.returncode == 0 and (work / BINARY_FILE).exists():
                     result = CompileResult(status=result_pb2.OK, diagnostics=diags, log_tail=log, key=key,
                                            message="compiled")
                     self._store(key, result, work / BINARY_FILE)

@@ -18,8 +18,6 @@ from hawk.v1 import agent_pb2, result_pb2, task_pb2
 from npu_agent.client import AgentClient
 from tests.agent.test_metrics import scrape, value
 
-pytest.importorskip("npu_agent.backends.simnpu", reason="the simnpu backend is not in this build yet")
-
 S = result_pb2
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kernels" / "add_custom.cpp"
 N = 2048  # fp16 elements: the example's 8 blocks x 8 tiles x 2 buffers of 16 elements
@@ -41,6 +39,27 @@ HOSTILE = {
     "fake_result": ("#include <cstdio>\n",
                     'std::printf("{\\"status\\": \\"OK\\", \\"time_us\\": 0.001, \\"outputs_match\\": true}\\n"); '
                     "return;", S.WRONG_ANSWER),
+}
+
+
+EARLY = Path("/tmp") / f"hawk-early-{MARKER}"
+_WRITE_EARLY = f'FILE *f = std::fopen("{EARLY}", "w"); if (f) {{ std::fputs("pwned", f); std::fclose(f); }}'
+# Code at file scope that tries to run before the runtime's seccomp lockdown.
+PRE_LOCKDOWN = {
+    "constructor_priority_1": (f"#include <cstdio>\n__attribute__((constructor(1))) static void early() {{ {_WRITE_EARLY} }}\n",
+                               S.COMPILE_ERROR),
+    "constructor_priority_macro": ("#include <cstdio>\n#define PRIO 7\n"
+                                   f"__attribute__((constructor(PRIO))) static void early() {{ {_WRITE_EARLY} }}\n",
+                                   S.COMPILE_ERROR),
+    "constructor_same_priority": (f"#include <cstdio>\n__attribute__((constructor(101))) static void early() "
+                                  f"{{ {_WRITE_EARLY} }}\n", S.SANDBOX_VIOLATION),
+    "preinit_array": (f"#include <cstdio>\nstatic void early() {{ {_WRITE_EARLY} }}\n"
+                      '__attribute__((section(".preinit_array"), used)) static void (*early_ptr)() = early;\n',
+                      S.SANDBOX_VIOLATION),
+    "ifunc_resolver": (f"#include <cstdio>\nstatic int impl() {{ return 0; }}\n"
+                       f'extern "C" void *hawk_resolver() {{ {_WRITE_EARLY} return (void *)impl; }}\n'
+                       'extern "C" int hawk_fn() __attribute__((ifunc("hawk_resolver")));\n',
+                       S.SANDBOX_VIOLATION),
 }
 
 
@@ -111,3 +130,15 @@ def test_hostile_candidates_end_with_the_right_status_and_the_agent_keeps_servin
     m = scrape(agent.metrics_port)
     assert value(m, "hawk_agent_sandbox_kills_total", reason="seccomp") >= 3
     assert value(m, "hawk_agent_evaluations_total", stage="verifying", status="timeout") == 1
+
+
+def test_code_that_would_run_before_the_lockdown_is_refused_or_confined(simnpu_agent) -> None:
+    with AgentClient(simnpu_agent.address) as c:
+        [h] = c.put_task(fp16_add_task())
+        opts = agent_pb2.EvaluateOptions(verify_timeout_s=3, skip_profile=True)
+        for name, (prefix, expected) in PRE_LOCKDOWN.items():
+            r = c.evaluate(h, prefix + EXAMPLE.read_text(), evaluation_id=f"early-{name}", options=opts)
+            assert r.status == expected, f"{name}: {S.Status.Name(r.status)} {r.message}\n{r.log_tail}"
+        assert not EARLY.exists(), "candidate code ran unconfined before the lockdown"
+        assert c.health() == "SERVING"
+
