@@ -31,13 +31,31 @@ class AgentBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class Credentials:
+    """The controller's side of the farm's security: the shared token, the CA that signed the agents'
+    certificates, and the controller's own certificate for agents that require mutual TLS."""
+
     token: str = ""
     tls_ca: bytes | None = None
+    tls_cert: bytes | None = None
+    tls_key: bytes | None = None
 
     @classmethod
-    def from_files(cls, token_file: str = "", tls_ca: str = "") -> Credentials:
-        token = Path(token_file).read_text().strip() if token_file else ""
-        return cls(token=token, tls_ca=Path(tls_ca).read_bytes() if tls_ca else None)
+    def from_files(cls, token_file: str = "", tls_ca: str = "", tls_cert: str = "",
+                   tls_key: str = "") -> Credentials:
+        from npu_agent.auth import read_token_file
+
+        def data(path: str) -> bytes | None:
+            if not path:
+                return None
+            try:
+                return Path(path).read_bytes()
+            except OSError as e:
+                raise ValueError(f"cannot read {path}: {e.strerror}") from None
+
+        if bool(tls_cert) != bool(tls_key):
+            raise ValueError("tls_cert and tls_key go together")
+        return cls(token=read_token_file(token_file) if token_file else "", tls_ca=data(tls_ca),
+                   tls_cert=data(tls_cert), tls_key=data(tls_key))
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
         return (("authorization", f"Bearer {self.token}"),) if self.token else ()
@@ -57,7 +75,9 @@ class AgentConnections:
         ch = self._channels.get(address)
         if ch is None:
             if self.credentials.tls_ca is not None:
-                creds = grpc.ssl_channel_credentials(root_certificates=self.credentials.tls_ca)
+                c = self.credentials
+                creds = grpc.ssl_channel_credentials(root_certificates=c.tls_ca, private_key=c.tls_key,
+                                                     certificate_chain=c.tls_cert)
                 ch = grpc.aio.secure_channel(address, creds, options=self._options)
             else:
                 ch = grpc.aio.insecure_channel(address, options=self._options)
@@ -105,11 +125,15 @@ class AgentConnections:
             raise
         except grpc.aio.AioRpcError as e:
             code = e.code()
-            if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-                raise AgentBusy(f"{address}: {e.details()}") from None
-            if code == grpc.StatusCode.FAILED_PRECONDITION and "task" in (e.details() or "").lower():
-                self.forget(address)  # the agent lost our task (restart): upload again on the retry
-                raise AgentUnavailable(f"{address}: {e.details()}") from None
+            details = e.details() or ""
+            if code == grpc.StatusCode.RESOURCE_EXHAUSTED or (
+                    code == grpc.StatusCode.UNAVAILABLE and "draining" in details):
+                raise AgentBusy(f"{address}: {details}") from None
+            if code == grpc.StatusCode.NOT_FOUND and th in self._tasks_held.get(address, set()):
+                # The agent restarted and lost our task: upload it again and retry once, right here.
+                self.forget(address)
+                return await self.evaluate(address, task, source, evaluation_id, options=options,
+                                           campaign=campaign, timeout_s=timeout_s, on_progress=on_progress)
             if code in _RETRY_ELSEWHERE:
                 self.forget(address)
                 raise AgentUnavailable(f"{address}: {code.name}: {e.details()}") from None

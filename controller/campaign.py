@@ -27,7 +27,7 @@ from controller.proposers import (
 from controller.spec import CampaignSpec
 from controller.store import Candidate, Evaluation, ResultsStore
 from hawk.v1 import agent_pb2, result_pb2
-from npu_agent.taskspec import TaskDef
+from npu_agent.taskspec import TaskDef, TaskError
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +111,20 @@ class CampaignRunner:
     # ----------------------------------------------------------------------------------------- entry
     def create(self) -> str:
         return self.store.create_campaign(self.spec.name, self.spec.text, self.spec.hardware, team=self.spec.team,
-                                          priority=self.spec.priority)
+                                          priority=self.spec.priority, base_dir=str(self.spec.base_dir.resolve()))
 
     async def run(self, campaign_id: str) -> CampaignState:
         """Run (or resume) a campaign to the end of its budget; returns the final progress."""
+        changed = [t for t, h in self.store.task_hashes(campaign_id).items() if t in self.tasks and
+                   self.tasks[t].hash != h]
+        if changed:
+            raise TaskError(f"campaign {campaign_id}: task {changed[0]!r} differs from the one its candidates were "
+                            "made for (its task file changed); start a new campaign instead")
         self.state = CampaignState(campaign_id=campaign_id)
         for name in self.tasks:
             self.state.tasks[name] = TaskProgress(name=name, rounds=self.spec.budget.rounds)
-        self.state.evaluations = sum(1 for e in self.store.evaluations(campaign_id)
-                                     if self.store.candidate(e.candidate_id).proposer != "baseline")
+        # Every non-baseline candidate counts against the budget, evaluated or still pending.
+        self.state.evaluations = sum(1 for c in self.store.candidates(campaign_id) if c.proposer != "baseline")
         self.store.set_campaign_state(campaign_id, "running")
         try:
             pending = self.store.pending_candidates(campaign_id)
@@ -128,12 +133,15 @@ class CampaignRunner:
                 await asyncio.gather(*(self._evaluate(c) for c in pending if c.task in self.tasks))
             results = await asyncio.gather(*(self._run_task(t) for t in self.tasks.values()),
                                            return_exceptions=True)
-            errors = [r for r in results if isinstance(r, BaseException)]
-            for err in errors:
-                log.error("task failed: %r", err)
-            reason = self.state.stop_reason or "budget done"
-            self.store.set_campaign_state(campaign_id, "failed" if errors and len(errors) == len(results)
-                                          else "finished", reason)
+            errors = [(t, r) for t, r in zip(self.tasks, results, strict=True) if isinstance(r, BaseException)]
+            for task, err in errors:
+                log.error("task %s failed: %r", task, err)
+            if errors:
+                detail = "; ".join(f"{t}: {e}" for t, e in errors)
+                self.store.set_campaign_state(campaign_id, "failed", f"{len(errors)} of {len(results)} tasks "
+                                              f"failed ({detail}); resume to retry them")
+            else:
+                self.store.set_campaign_state(campaign_id, "finished", self.state.stop_reason or "budget done")
         except asyncio.CancelledError:
             self.store.set_campaign_state(campaign_id, "stopped", "interrupted; resume with `hawk campaign resume`")
             raise
@@ -210,6 +218,18 @@ class CampaignRunner:
         return {k: v for k, v in counts.items() if v}
 
     async def _run_task(self, task: TaskDef) -> None:
+        """A task's rounds; whatever happens, its evaluations still in flight finish and are recorded."""
+        in_flight: set[asyncio.Task] = set()
+        try:
+            await self._rounds(task, in_flight)
+        finally:
+            outcomes = await asyncio.gather(*in_flight, return_exceptions=True) if in_flight else []
+        failed = [o for o in outcomes if isinstance(o, BaseException)]
+        if failed:
+            raise failed[0]
+        self._refresh(task, self._history(task.name))
+
+    async def _rounds(self, task: TaskDef, in_flight: set[asyncio.Task]) -> None:
         assert self.state is not None
         progress = self.state.tasks[task.name]
         cid = self.state.campaign_id
@@ -218,7 +238,6 @@ class CampaignRunner:
                 cid, task.name):
             self.store.record_baseline(cid, task.name, baseline[1].time_us)
         start = self.store.rounds_proposed(cid, task.name)
-        in_flight: set[asyncio.Task] = set()
         for round_ in range(max(0, start), self.spec.budget.rounds):
             # One stream per (seed, task, round): a resumed campaign proposes what an uninterrupted one would.
             rng = random.Random(f"{self.spec.seed}:{task.name}:{round_}")
@@ -284,7 +303,7 @@ class CampaignRunner:
                     self.metrics.candidates.labels(campaign=self.spec.name, proposer=prop.proposer).inc()
                     if prop.knowledge_used:
                         self.metrics.kb_used.inc(len(prop.knowledge_used))
-                await self.evaluator.wait_capacity(self.spec.name, 60.0)
+                await self.evaluator.wait_capacity(cid, 60.0)
                 jobs.append(asyncio.create_task(self._evaluate(self.store.candidate(cand_id))))
             if not cut:
                 self.store.mark_round_proposed(cid, task.name, round_)
@@ -297,15 +316,12 @@ class CampaignRunner:
             for j in [j for j in in_flight if j.done()]:
                 in_flight.discard(j)
                 j.result()  # re-raise a failed evaluation here rather than lose it
-        if in_flight:
-            await asyncio.gather(*in_flight)
-        self._refresh(task, self._history(task.name))
 
     # ------------------------------------------------------------------------------------ evaluation
     async def _evaluate(self, cand: Candidate) -> None:
         task = self.tasks[cand.task]
         result = await self.evaluator.evaluate(
-            evaluation_id=cand.id, campaign=self.spec.name, task=task.spec, source=cand.source,
+            evaluation_id=cand.id, campaign=cand.campaign_id, task=task.spec, source=cand.source,
             hardware=self.spec.hardware, team=self.spec.team, priority=self.spec.priority, options=None)
         self.store.record_evaluation(cand.id, result)
         if self.metrics is not None:

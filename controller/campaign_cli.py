@@ -42,7 +42,7 @@ def _run(args: argparse.Namespace) -> int:
                                        on_update=None if args.quiet else LiveView(),
                                        metrics_port=args.metrics_port,
                                        scheduler_metrics_port=args.scheduler_metrics_port))
-    except TaskError as e:
+    except (TaskError, SpecError) as e:
         raise SystemExit(f"hawk campaign run: {e}") from None
     return _finish(store, cid, spec)
 
@@ -50,21 +50,23 @@ def _run(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     from controller.farm import run_campaign
     from controller.report import LiveView
-    from controller.spec import parse_spec
+    from controller.spec import SpecError, parse_spec
     from controller.store import StoreError
+    from npu_agent.taskspec import TaskError
 
     store = _store(args)
     try:
         row = store.campaign(args.id)
-    except StoreError as e:
+        base = Path(args.spec_dir) if args.spec_dir else Path(row["base_dir"] or Path.cwd())
+        spec = parse_spec(row["spec"], base_dir=base, where=f"the spec of campaign {args.id}")
+        if row["state"] == "finished":
+            print(f"campaign {args.id} is already finished")
+            return _finish(store, args.id, spec)
+        asyncio.run(run_campaign(spec, store, ray_address=args.ray_address, campaign_id=args.id,
+                                 on_update=None if args.quiet else LiveView(), metrics_port=args.metrics_port,
+                                 scheduler_metrics_port=args.scheduler_metrics_port))
+    except (StoreError, SpecError, TaskError) as e:
         raise SystemExit(f"hawk campaign resume: {e}") from None
-    if row["state"] == "finished":
-        print(f"campaign {args.id} is already finished")
-        return _finish(store, args.id, parse_spec(row["spec"]))
-    spec = parse_spec(row["spec"], base_dir=Path(args.spec_dir) if args.spec_dir else Path.cwd())
-    asyncio.run(run_campaign(spec, store, ray_address=args.ray_address, campaign_id=args.id,
-                             on_update=None if args.quiet else LiveView(), metrics_port=args.metrics_port,
-                             scheduler_metrics_port=args.scheduler_metrics_port))
     return _finish(store, args.id, spec)
 
 
@@ -113,10 +115,12 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     def common(v: argparse.ArgumentParser) -> None:
         v.add_argument("--store", default=None, help="results database (default: $HAWK_HOME/results.sqlite)")
 
+    from npu_agent.cli import port_arg
+
     def serving(v: argparse.ArgumentParser) -> None:
-        v.add_argument("--metrics-port", type=int, default=None,
+        v.add_argument("--metrics-port", type=port_arg, default=None,
                        help="serve hawk_campaign_*/hawk_llm_*/hawk_knowledge_* metrics on this port")
-        v.add_argument("--scheduler-metrics-port", type=int, default=None,
+        v.add_argument("--scheduler-metrics-port", type=port_arg, default=None,
                        help="serve the scheduler actor's hawk_scheduler_* metrics on this port")
 
     run = verbs.add_parser("run", help="run a campaign from a TOML spec (docs/campaign-example.toml)")
@@ -129,7 +133,8 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     resume = verbs.add_parser("resume", help="resume an interrupted campaign")
     resume.add_argument("id")
     resume.add_argument("--ray-address", default=None)
-    resume.add_argument("--spec-dir", default=None, help="folder the spec's relative paths refer to (default: .)")
+    resume.add_argument("--spec-dir", default=None,
+                        help="folder the spec's relative paths refer to (default: where the spec was when it ran)")
     resume.add_argument("--quiet", action="store_true")
     common(resume)
     serving(resume)

@@ -84,16 +84,20 @@ def init_ray(address: str | None) -> None:
                  num_cpus=max(2, os.cpu_count() or 2))
 
 
-async def _wait_for_slots(actor: Any, agents: LocalAgents | None, timeout_s: float) -> dict[str, Any]:
+async def _wait_for_slots(actor: Any, agents: LocalAgents | None, hardware: str,
+                          timeout_s: float) -> dict[str, Any]:
+    """Wait for an agent of the campaign's hardware profile; jobs for a profile no agent serves never run."""
     end = time.monotonic() + timeout_s
     while True:
         snap = await actor.snapshot.remote()
-        if snap["free_slots"] > 0 or any(a["devices"] for a in snap["agents"]):
+        if any(a["devices"] and a["hardware"] == hardware for a in snap["agents"]):
             return snap
         if agents is not None:
             agents.check()
         if time.monotonic() > end:
-            raise RuntimeError(f"no agent joined the farm within {timeout_s:g} s")
+            seen = sorted({a["hardware"] for a in snap["agents"]})
+            raise RuntimeError(f"no agent with hardware profile {hardware} joined the farm within {timeout_s:g} s"
+                               + (f" (agents serve: {', '.join(seen)})" if seen else ""))
         await asyncio.sleep(0.2)
 
 
@@ -102,18 +106,27 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
                        work_dir: Path | None = None, metrics_port: int | None = None,
                        scheduler_metrics_port: int | None = None) -> str:
     """Run or resume a campaign to the end of its budget; returns its id."""
+    from controller.agent_rpc import Credentials
     from controller.campaign import ActorEvaluator, CampaignRunner
     from controller.llm import LLMClient
     from controller.metrics import CampaignMetrics, serve
     from controller.proposers import LLMProposer, OfflineProposer
     from controller.scheduler_actor import get_scheduler
+    from controller.spec import SpecError
     from tasks.catalogue import resolve
 
     tasks = resolve(spec.tasks, base_dir=spec.base_dir)
+    a = spec.agents
+
+    def path(p: str) -> str:
+        return str(spec.base_dir / p) if p and not Path(p).is_absolute() else p
+
+    try:  # before Ray starts: a missing file is the spec's problem, named as such
+        credentials = Credentials.from_files(path(a.token_file), path(a.tls_ca), path(a.tls_cert), path(a.tls_key))
+    except ValueError as e:
+        raise SpecError(f"[agents]: {e}") from None
     init_ray(ray_address)
-    token = Path(spec.agents.token_file).read_text().strip() if spec.agents.token_file else ""
-    tls_ca = Path(spec.agents.tls_ca).read_bytes() if spec.agents.tls_ca else None
-    actor = get_scheduler(token=token, tls_ca=tls_ca, detached=bool(ray_address))
+    actor = get_scheduler(credentials=credentials, detached=bool(ray_address))
     registry = spec.agents.registry or ("127.0.0.1:0" if spec.agents.local else "")
     local: LocalAgents | None = None
     work = work_dir or Path(tempfile.mkdtemp(prefix="hawk-farm-"))
@@ -128,8 +141,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
                     log.warning("agent %s is not reachable: %s", addr, err)
         if spec.agents.local:
             local = LocalAgents(spec.agents.local, spec.agents.local_devices, registry, spec.hardware, work,
-                                backend=spec.agents.local_backend, token_file=spec.agents.token_file)
-        await _wait_for_slots(actor, local, timeout_s=120.0)
+                                backend=spec.agents.local_backend, token_file=path(spec.agents.token_file))
+        await _wait_for_slots(actor, local, spec.hardware, timeout_s=120.0)
         metrics = CampaignMetrics()
         if scheduler_metrics_port is not None:
             port = await actor.serve_metrics.remote(scheduler_metrics_port, "0.0.0.0")

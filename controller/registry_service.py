@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import hmac
+
 import grpc
 
+from controller.agent_rpc import Credentials
 from controller.scheduler import Scheduler
 from hawk.v1 import registry_pb2, registry_pb2_grpc
 
 
 class RegistryServicer(registry_pb2_grpc.RegistryServicer):
-    def __init__(self, scheduler: Scheduler) -> None:
+    """With a farm token, every call must carry it (agents send the token they serve with): otherwise anyone
+    reaching this port could register an address of theirs and receive candidates and the token."""
+
+    def __init__(self, scheduler: Scheduler, token: str = "") -> None:
         self.scheduler = scheduler
+        self._expected = f"Bearer {token}".encode() if token else None
+
+    async def _authorize(self, context: grpc.aio.ServicerContext) -> None:
+        if self._expected is None:
+            return
+        given = dict(context.invocation_metadata() or ()).get("authorization", "")
+        if not hmac.compare_digest(given.encode(), self._expected):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong token (authorization: Bearer)")
 
     async def Register(self, request: registry_pb2.RegisterRequest, context: grpc.aio.ServicerContext):  # noqa: N802
+        await self._authorize(context)
         host, _, port = request.address.rpartition(":")
         if not host or not port.isdigit():
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"address {request.address!r} is not host:port")
@@ -25,18 +40,31 @@ class RegistryServicer(registry_pb2_grpc.RegistryServicer):
                                              expiry_s=self.scheduler.expiry_s)
 
     async def Heartbeat(self, request: registry_pb2.HeartbeatRequest, context):  # noqa: N802
+        await self._authorize(context)
         return registry_pb2.HeartbeatResponse(known=self.scheduler.heartbeat(request.lease_id, request.draining))
 
     async def Deregister(self, request: registry_pb2.DeregisterRequest, context):  # noqa: N802
+        await self._authorize(context)
         self.scheduler.deregister(request.lease_id, request.reason)
         return registry_pb2.DeregisterResponse()
 
 
-async def start_registry_server(scheduler: Scheduler, address: str) -> tuple[grpc.aio.Server, int]:
-    """Serve the Registry on host:port (port 0 picks one); returns the server and the bound port."""
+async def start_registry_server(scheduler: Scheduler, address: str,
+                                credentials: Credentials | None = None) -> tuple[grpc.aio.Server, int]:
+    """Serve the Registry on host:port (port 0 picks one); returns the server and the bound port.
+
+    With the controller's certificate it serves TLS, requiring client certificates signed by `tls_ca` when
+    one is given (the agents' mutual TLS); with a token it requires the token.
+    """
+    c = credentials or Credentials()
     server = grpc.aio.server()
-    registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(scheduler), server)
-    port = server.add_insecure_port(address)
+    registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(scheduler, c.token), server)
+    if c.tls_cert and c.tls_key:
+        creds = grpc.ssl_server_credentials([(c.tls_key, c.tls_cert)], root_certificates=c.tls_ca,
+                                            require_client_auth=c.tls_ca is not None)
+        port = server.add_secure_port(address, creds)
+    else:
+        port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind the registry to {address}")
     await server.start()

@@ -176,6 +176,7 @@ class Scheduler:
                        options: agent_pb2.EvaluateOptions | None = None) -> result_pb2.Result:
         """Queue one evaluation and wait for its final result (never raises for agent failures)."""
         loop = asyncio.get_running_loop()
+        self._activate(campaign, team)
         self._campaign_meta[campaign] = (team, priority)
         job = Job(evaluation_id=evaluation_id, campaign=campaign, team=team, priority=priority, task=task,
                   source=source, hardware=hardware, options=options, future=loop.create_future(),
@@ -187,6 +188,26 @@ class Scheduler:
         except asyncio.CancelledError:
             self.cancel(evaluation_id)
             raise
+
+    def _active_campaigns(self) -> set[str]:
+        return {c for c, q in self._queues.items() if q} | {j.campaign for j, _, _ in self._running.values()}
+
+    def _activate(self, campaign: str, team: str) -> None:
+        """A campaign (or team) that was idle starts level with the least-served active one (stride
+        scheduling's pass initialisation), so neither a newcomer nor a long-running campaign is starved."""
+        active = self._active_campaigns()
+        if campaign in active:
+            return
+        same_team = [self._served_campaign[c] for c in active if self._campaign_meta[c][0] == team]
+        self._served_campaign[campaign] = min(same_team) if same_team else 0.0
+        teams = {self._campaign_meta[c][0] for c in active}
+        if team not in teams:
+            self._served_team[team] = min((self._served_team[t] for t in teams), default=0.0)
+        for idle in [c for c in self._campaign_meta if c not in active and c != campaign]:
+            # Forget idle campaigns entirely: a detached scheduler serves many campaigns over its life.
+            self._campaign_meta.pop(idle, None)
+            self._served_campaign.pop(idle, None)
+            self._queues.pop(idle, None)
 
     def cancel(self, evaluation_id: str) -> bool:
         for q in self._queues.values():
@@ -235,6 +256,8 @@ class Scheduler:
                                         self._served_team[self._campaign_meta[cq[0]][0]],
                                         self._served_campaign[cq[0]], cq[1][0].seq))
         for _, q in candidates:
+            for job in [j for j in q if j.future.done()]:
+                q.remove(job)  # cancelled by its campaign while it waited
             for job in q:
                 agent = self._pick_agent(job, now)
                 if agent is not None:
@@ -280,6 +303,8 @@ class Scheduler:
         except AgentBusy as e:
             job.attempts -= 1  # not the agent's fault nor the job's: try again shortly
             requeue_after = self.busy_retry_s
+            if "draining" in str(e):
+                agent.draining = True  # a static agent says so only here; registered ones also heartbeat it
             log.info("agent busy, job %s requeued: %s", job.evaluation_id, e)
         except AgentUnavailable as e:
             self._agent_failed(agent, str(e))
@@ -305,9 +330,12 @@ class Scheduler:
         if outcome is not None:
             if not job.future.done():
                 job.future.set_result(outcome)
+        elif job.future.done():
+            pass  # cancelled while it ran or waited to be requeued: drop it
         else:
             if requeue_after:
                 await asyncio.sleep(requeue_after)
+            self._campaign_meta.setdefault(job.campaign, (job.team, job.priority))
             self._queues[job.campaign].appendleft(job)
         if self.metrics is not None and outcome is not None:
             self.metrics.completed(job.campaign, outcome.status)

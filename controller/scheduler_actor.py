@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 
 class SchedulerService:
-    def __init__(self, token: str = "", tls_ca: bytes | None = None, scheduler_options: dict | None = None) -> None:
-        self._credentials = Credentials(token=token, tls_ca=tls_ca)
+    def __init__(self, credentials: Credentials | None = None, scheduler_options: dict | None = None) -> None:
+        self._credentials = credentials or Credentials()
         self._options = scheduler_options or {}
         self._scheduler: Scheduler | None = None
         self._registry_port = 0
@@ -43,7 +43,8 @@ class SchedulerService:
         """Serve hawk.v1.Registry on address (idempotent); returns the port."""
         scheduler = await self._ensure()
         if not self._registry_port:
-            self._registry_server, self._registry_port = await start_registry_server(scheduler, address)
+            self._registry_server, self._registry_port = await start_registry_server(scheduler, address,
+                                                                                     self._credentials)
         return self._registry_port
 
     async def serve_metrics(self, port: int = 0, host: str = "127.0.0.1") -> int:
@@ -86,11 +87,11 @@ class SchedulerService:
         return (await self._ensure()).snapshot()
 
 
-def get_scheduler(*, token: str = "", tls_ca: bytes | None = None, detached: bool = True,
+def get_scheduler(*, credentials: Credentials | None = None, detached: bool = True,
                   scheduler_options: dict | None = None) -> Any:
     """The cluster's scheduler actor, created on first use (requires ray.init() first)."""
     actor_cls = ray.remote(num_cpus=0, max_concurrency=10_000)(SchedulerService)
     opts: dict[str, Any] = {"name": NAME, "namespace": NAMESPACE, "get_if_exists": True}
     if detached:
         opts["lifetime"] = "detached"
-    return actor_cls.options(**opts).remote(token=token, tls_ca=tls_ca, scheduler_options=scheduler_options)
+    return actor_cls.options(**opts).remote(credentials=credentials, scheduler_options=scheduler_options)

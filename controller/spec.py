@@ -5,6 +5,7 @@ The commented example is docs/campaign-example.toml; every key is validated here
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -58,7 +59,10 @@ class AgentSettings:
     addresses: tuple[str, ...] = ()
     registry: str = ""            # host:port to serve hawk.v1.Registry on ("" = no registry)
     token_file: str = ""
-    tls_ca: str = ""
+    tls_ca: str = ""                # CA of the agents' certificates (TLS to agents)
+    tls_cert: str = ""              # the controller's certificate and key: for agents that require mutual TLS,
+    tls_key: str = ""               # and served by the Registry
+
     local: int = 0                # agents to start on this machine (the twin), for demos and laptops
     local_devices: int = 1
     local_backend: str = "simnpu"  # "null" for load tests of the farm
@@ -129,7 +133,7 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
     for key in ("rounds", "candidates_per_round"):
         if getattr(budget, key) < 1:
             raise SpecError(f"{where}[budget].{key} must be at least 1")
-    if budget.max_evaluations < 0 or budget.wall_time_s < 0:
+    if budget.max_evaluations < 0 or budget.wall_time_s < 0 or not math.isfinite(budget.wall_time_s):
         raise SpecError(f"{where}[budget]: max_evaluations and wall_time_s must not be negative")
     proposers = data.get("proposers", {"offline": 1.0})
     if not isinstance(proposers, dict) or not proposers:
@@ -139,8 +143,8 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
         raise SpecError(f"{where}[proposers]: unknown proposers {sorted(bad)}; known: {sorted(_PROPOSERS)}")
     weights = {}
     for k, v in proposers.items():
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
-            raise SpecError(f"{where}[proposers].{k} must be a non-negative number")
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
+            raise SpecError(f"{where}[proposers].{k} must be a finite non-negative number")
         weights[k] = float(v)
     if sum(weights.values()) <= 0:
         raise SpecError(f"{where}[proposers]: at least one weight must be positive")
@@ -149,6 +153,10 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
         raise SpecError(f"{where}: proposers.llm > 0 needs [llm].base_url and [llm].model")
     if llm.max_concurrency < 1:
         raise SpecError(f"{where}[llm].max_concurrency must be at least 1")
+    for key, low in (("temperature", 0.0), ("max_tokens", 1), ("request_timeout_s", 1e-9), ("max_retries", 0)):
+        value = getattr(llm, key)
+        if not math.isfinite(value) or value < low:
+            raise SpecError(f"{where}[llm].{key} must be a finite number of at least {low:g}")
     knowledge = _section(data, "knowledge", KnowledgeSettings, where)
     if knowledge.k < 1:
         raise SpecError(f"{where}[knowledge].k must be at least 1")
@@ -157,13 +165,24 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
         raise SpecError(f"{where}[agents]: give addresses, a registry address, or local = N agents")
     if agents.local_backend not in ("simnpu", "null"):
         raise SpecError(f"{where}[agents].local_backend must be 'simnpu' or 'null'")
-    for addr in agents.addresses:
+    if agents.local < 0 or agents.local_devices < 1:
+        raise SpecError(f"{where}[agents]: local must be >= 0 and local_devices >= 1")
+    if bool(agents.tls_cert) != bool(agents.tls_key):
+        raise SpecError(f"{where}[agents]: tls_cert and tls_key go together")
+    for key, addr in [("addresses", a) for a in agents.addresses] + (
+            [("registry", agents.registry)] if agents.registry else []):
         host, _, port = addr.rpartition(":")
-        if not host or not port.isdigit():
-            raise SpecError(f"{where}[agents].addresses: {addr!r} is not host:port")
+        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise SpecError(f"{where}[agents].{key}: {addr!r} is not host:port with a port in 0..65535")
     for key, typ in (("hardware", str), ("team", str), ("output_dir", str), ("priority", int), ("seed", int)):
         if key in data and (not isinstance(data[key], typ) or isinstance(data[key], bool)):
             raise SpecError(f"{where}: {key} must be {typ.__name__}")
+    from npu_agent.hardware import UnknownHardwareProfile, load_profile
+
+    try:
+        load_profile(data.get("hardware", "ascend910b2"))
+    except UnknownHardwareProfile as e:
+        raise SpecError(f"{where}: hardware: {e}") from None
     return CampaignSpec(
         name=name, tasks=tuple(tasks), hardware=data.get("hardware", "ascend910b2"),
         team=data.get("team", "default"), priority=data.get("priority", 0),

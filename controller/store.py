@@ -148,6 +148,9 @@ class ResultsStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._conn().executescript(_SCHEMA)  # executescript commits on its own; the DDL is idempotent
+        columns = {r[1] for r in self._conn().execute("PRAGMA table_info(campaigns)")}
+        if "base_dir" not in columns:  # the folder the spec's relative paths refer to (for resume)
+            self._conn().execute("ALTER TABLE campaigns ADD COLUMN base_dir TEXT NOT NULL DEFAULT ''")
         with self._tx() as db:
             row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is None:
@@ -186,14 +189,14 @@ class ResultsStore:
 
     # -------------------------------------------------------------------------------------- campaigns
     def create_campaign(self, name: str, spec_text: str, hardware_profile: str, team: str = "",
-                        priority: int = 0, campaign_id: str | None = None) -> str:
+                        priority: int = 0, campaign_id: str | None = None, base_dir: str = "") -> str:
         cid = campaign_id or f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         now = _now()
         with self._tx() as db:
             try:
                 db.execute("INSERT INTO campaigns (id, name, team, priority, hardware_profile, spec, state, "
-                           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                           (cid, name, team, priority, hardware_profile, spec_text, "running", now, now))
+                           "created_at, updated_at, base_dir) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           (cid, name, team, priority, hardware_profile, spec_text, "running", now, now, base_dir))
             except sqlite3.IntegrityError:
                 raise StoreError(f"campaign {cid!r} already exists") from None
         return cid
@@ -232,6 +235,11 @@ class ResultsStore:
             except sqlite3.IntegrityError:
                 return None
         return cid
+
+    def task_hashes(self, campaign_id: str) -> dict[str, str]:
+        """The task hash each task's candidates were made for (resume refuses a changed task)."""
+        return dict(self._conn().execute("SELECT task, MIN(task_hash) FROM candidates WHERE campaign_id=? "
+                                         "GROUP BY task", (campaign_id,)).fetchall())
 
     def has_source(self, campaign_id: str, task: str, source_hash: str) -> bool:
         return self._conn().execute(

@@ -19,6 +19,16 @@ def _label(text: str) -> tuple[str, str]:
     return key, value
 
 
+def port_arg(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0..65535; 0 picks a free one)")
+    return port
+
+
 def _serve(args: argparse.Namespace) -> int:
     # Heavy imports here, so `hawk --help` stays fast.
     from npu_agent.auth import TlsFiles, read_token_file
@@ -76,12 +86,12 @@ def add_agent_commands(sub: argparse._SubParsersAction) -> None:
     s = verbs.add_parser("serve", help="serve the NpuAgent gRPC service",
                          description="Serve hawk.v1.NpuAgent (plus grpc.health.v1 and reflection) on one port. "
                                      "Without --token-file or TLS it listens on 127.0.0.1 only. SIGTERM drains.")
-    s.add_argument("--port", type=int, required=True, help="gRPC port (0: any free port, logged at start)")
+    s.add_argument("--port", type=port_arg, required=True, help="gRPC port (0: any free port, logged at start)")
     s.add_argument("--host", help="bind address (default 0.0.0.0 when secured, else 127.0.0.1)")
     s.add_argument("--devices", type=int, default=1, help="device slots; each runs one candidate at a time")
     s.add_argument("--backend", choices=("simnpu", "null"), default="simnpu")
     s.add_argument("--hardware", default="ascend910b2", help="hardware profile (SoC) name")
-    s.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    s.add_argument("--metrics-port", type=port_arg, help="serve Prometheus metrics on this port")
     s.add_argument("--token-file", help="require 'authorization: Bearer <token>' on every call")
     s.add_argument("--tls-cert", help="PEM certificate chain of this agent")
     s.add_argument("--tls-key", help="PEM private key of this agent")

@@ -224,8 +224,8 @@ class Agent:
             return
         self.servicer.draining = True
         self.servicer.cancel_all()
-        if self.registration is not None and self.registration.lease_id is not None:
-            self.registration.stop("stop")
+        if self.registration is not None and not self.registration._stop.is_set():
+            self.registration.stop("stop")  # also when never registered: its retry thread must end
         if self._server is not None:
             self._server.stop(grace_s).wait()
         self.servicer.wait_idle(5.0)

@@ -33,12 +33,25 @@ namespace hawk_sandbox {
 
 // Returns 0 on success, -1 (errno set) when the filter could not be installed.
 inline int lockdown() {
+    const unsigned self = static_cast<unsigned>(getpid());
     constexpr unsigned kWriteFlags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
     struct sock_filter filter[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, HAWK_AUDIT_ARCH, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
         HAWK_LD_NR,
+#if defined(__x86_64__)
+        // x32 ABI numbers (bit 30) would otherwise slip past every rule below.
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+#endif
+        // Signals only to this process (abort() and raise() use tgkill(getpid(), ...)).
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_tgkill, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_kill, 0, 4),
+        HAWK_LD_ARG(0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, self, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         // openat(dirfd, path, flags): arg 2 holds the flags.
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 0, 4),
         HAWK_LD_ARG(2),
@@ -76,7 +89,34 @@ inline int lockdown() {
         HAWK_KILL_IF(__NR_connect),
         HAWK_KILL_IF(__NR_bind),
         HAWK_KILL_IF(__NR_ptrace),
-        HAWK_KILL_IF(__NR_kill),
+        HAWK_KILL_IF(__NR_tkill),
+        HAWK_KILL_IF(__NR_pidfd_open),
+        HAWK_KILL_IF(__NR_pidfd_send_signal),
+        HAWK_KILL_IF(__NR_process_vm_readv),
+        HAWK_KILL_IF(__NR_process_vm_writev),
+        HAWK_KILL_IF(__NR_io_uring_setup),   // io_uring performs opens and socket calls seccomp never sees
+        HAWK_KILL_IF(__NR_io_uring_enter),
+        HAWK_KILL_IF(__NR_io_uring_register),
+        HAWK_KILL_IF(__NR_unshare),
+        HAWK_KILL_IF(__NR_setns),
+        HAWK_KILL_IF(__NR_fchmodat),
+        HAWK_KILL_IF(__NR_fchownat),
+        HAWK_KILL_IF(__NR_fchmod),
+        HAWK_KILL_IF(__NR_fchown),
+        HAWK_KILL_IF(__NR_utimensat),
+        HAWK_KILL_IF(__NR_mknodat),
+        HAWK_KILL_IF(__NR_setxattr),
+        HAWK_KILL_IF(__NR_fsetxattr),
+        HAWK_KILL_IF(__NR_chroot),
+#ifdef __NR_rmdir
+        HAWK_KILL_IF(__NR_rmdir),
+#endif
+#ifdef __NR_chmod
+        HAWK_KILL_IF(__NR_chmod),
+#endif
+#ifdef __NR_chown
+        HAWK_KILL_IF(__NR_chown),
+#endif
 #ifdef __NR_creat
         HAWK_KILL_IF(__NR_creat),
 #endif

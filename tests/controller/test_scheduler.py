@@ -163,3 +163,29 @@ def test_unreachable_static_agent_is_reported(address: str) -> None:
         await conns.close()
 
     asyncio.run(main())
+
+
+def test_a_newcomer_campaign_does_not_starve_a_running_one() -> None:
+    order: list[str] = []
+
+    async def main(address: str) -> None:
+        conns = AgentConnections()
+        s = _scheduler(conns)
+        await s.add_static_agent(address)
+
+        async def job(campaign: str, i: int) -> None:
+            await s.evaluate(evaluation_id=f"{campaign}{i}", campaign=campaign, task=_task(),
+                             source=_src(f"{campaign}{i}", 0.03), hardware="ascend910b2")
+            order.append(campaign)
+
+        old = [asyncio.create_task(job("old", i)) for i in range(10)]
+        while len(order) < 5:  # "old" has been served five device slots by now
+            await asyncio.sleep(0.01)
+        new = [asyncio.create_task(job("new", i)) for i in range(4)]
+        await asyncio.gather(*old, *new)
+        await conns.close()
+
+    with agents(1) as ags:
+        asyncio.run(main(ags[0].address))
+    after = order[6:12]  # once the newcomer arrived, the two alternate instead of the newcomer taking all
+    assert "old" in after[:4] and "new" in after[:4], order
