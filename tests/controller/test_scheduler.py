@@ -189,3 +189,37 @@ def test_a_newcomer_campaign_does_not_starve_a_running_one() -> None:
         asyncio.run(main(ags[0].address))
     after = order[6:12]  # once the newcomer arrived, the two alternate instead of the newcomer taking all
     assert "old" in after[:4] and "new" in after[:4], order
+
+
+def test_registry_requires_the_farm_token() -> None:
+    import grpc
+
+    from controller.agent_rpc import Credentials
+    from hawk.v1 import agent_pb2, registry_pb2, registry_pb2_grpc
+
+    async def main() -> None:
+        conns = AgentConnections(Credentials(token="farm-secret"))
+        s = _scheduler(conns, heartbeat_interval_s=0.1, expiry_s=2.0)
+        server, port = await start_registry_server(s, "127.0.0.1:0", Credentials(token="farm-secret"))
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+                stub = registry_pb2_grpc.RegistryStub(ch)
+                info = agent_pb2.AgentInfo(device_count=4, hardware_profile="ascend910b2")
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await stub.Register(registry_pb2.RegisterRequest(address="10.0.0.9:1", info=info))
+                assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            assert not s.agents
+            agent = Agent(AgentConfig(backend="null", devices=2, token="farm-secret", host="127.0.0.1",
+                                      register=f"127.0.0.1:{port}")).start()
+            try:
+                assert await asyncio.to_thread(wait_for, lambda: s.total_slots() == 2, 10.0)
+                r = await s.evaluate(evaluation_id="t1", campaign="c", task=_task(), source=_src("t"),
+                                     hardware="ascend910b2")
+                assert r.status == result_pb2.OK
+            finally:
+                await asyncio.to_thread(agent.stop)  # it deregisters with the registry served on this loop
+        finally:
+            await server.stop(0)
+            await conns.close()
+
+    asyncio.run(main())
