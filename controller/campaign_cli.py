@@ -8,11 +8,15 @@ import json
 from pathlib import Path
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace, must_exist: bool = False):
     from controller.farm import default_store_path
     from controller.store import ResultsStore
 
-    return ResultsStore(Path(args.store) if args.store else default_store_path())
+    path = Path(args.store) if args.store else default_store_path()
+    if must_exist and not path.exists():
+        raise SystemExit(f"hawk campaign {args.verb}: no results database at {path} (no campaign has run with "
+                         "this --store or HAWK_HOME)")
+    return ResultsStore(path)
 
 
 def _finish(store, cid: str, spec) -> int:
@@ -54,7 +58,7 @@ def _resume(args: argparse.Namespace) -> int:
     from controller.store import StoreError
     from npu_agent.taskspec import TaskError
 
-    store = _store(args)
+    store = _store(args, must_exist=True)
     try:
         row = store.campaign(args.id)
         base = Path(args.spec_dir) if args.spec_dir else Path(row["base_dir"] or Path.cwd())
@@ -74,7 +78,7 @@ def _status(args: argparse.Namespace) -> int:
     from controller.report import summary_text
     from controller.store import StoreError
 
-    store = _store(args)
+    store = _store(args, must_exist=args.id is not None)
     if args.id is None:
         rows = store.campaigns()
         if args.json:
@@ -98,7 +102,7 @@ def _report(args: argparse.Namespace) -> int:
     from controller.report import summary_text, write_html
     from controller.store import StoreError
 
-    store = _store(args)
+    store = _store(args, must_exist=True)
     try:
         print(summary_text(store, args.id))
     except StoreError as e:

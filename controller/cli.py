@@ -62,6 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except (OSError, ValueError) as e:
+        # Bad input that reached a handler (a path that is not there, an unknown profile, a malformed file):
+        # one line naming the problem; -v shows the traceback for bug reports.
+        if args.verbose:
+            raise
+        what = " ".join(str(x) for x in (args.command, getattr(args, "verb", None)) if x)
+        detail = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.filename else str(e)
+        print(f"hawk {what}: error: {detail}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -21,21 +20,16 @@ def _demo_tasks() -> Path:
     return Path(str(resources.files("tasks") / "demo.toml"))
 
 
-def _render(template: Path, values: dict[str, object]) -> str:
-    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: str(values[m.group(1)]), template.read_text())
-
-
 def _one_agent(work: Path) -> None:
+    from controller.templates import template_for
     from npu_agent.client import AgentClient
     from npu_agent.result_text import describe
     from npu_agent.server import Agent, AgentConfig
     from npu_agent.taskspec import load_task_file
 
     task = next(t for t in load_task_file(_demo_tasks()) if t.name == "demo_add_fp16")
-    template = Path(task.extra["template"])
-    template = template if template.is_absolute() else _demo_tasks().parent / template
-    good = _render(template, {"T": "half", "OP": "Add", "ENTRY": "add_custom", "TILE_LENGTH": 8192,
-                              "BUFFER_NUM": 2, "BLOCK_DIM": 48, "L2_BYPASS": "true"})
+    good = template_for(task).render({"T": "half", "OP": "Add", "ENTRY": "add_custom", "TILE_LENGTH": 8192,
+                                      "BUFFER_NUM": 2, "BLOCK_DIM": 48, "L2_BYPASS": "true"})
     lines = good.splitlines()
     at = next(i for i, line in enumerate(lines) if "pipe.InitBuffer(inX," in line)
     lines[at] = "        pipe.InitBuffer(inX, BUFFER_NUM, TILE_LENGTH * sizeof(T) * 16);  // 16x too big for UB"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -130,6 +131,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     registry = spec.agents.registry or ("127.0.0.1:0" if spec.agents.local else "")
     local: LocalAgents | None = None
     work = work_dir or Path(tempfile.mkdtemp(prefix="hawk-farm-"))
+    succeeded = False
     try:
         if registry:
             port = await actor.start_registry.remote(registry)
@@ -166,7 +168,10 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
                                 knowledge_sink=knowledge, metrics=metrics, on_update=on_update)
         cid = campaign_id or runner.create()
         await runner.run(cid)
+        succeeded = True
         return cid
     finally:
         if local is not None:
             local.close()
+        if work_dir is None and succeeded:  # ours, and no agent log is needed to explain a failure
+            shutil.rmtree(work, ignore_errors=True)

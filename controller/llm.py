@@ -71,8 +71,8 @@ class LLMClient:
         start = time.monotonic()
         last: Exception | None = None
         for attempt in range(1, s.max_retries + 2):
-            with self._slots:
-                try:
+            try:
+                with self._slots:
                     resp = self._client.chat.completions.create(
                         model=s.model,
                         messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
@@ -80,23 +80,23 @@ class LLMClient:
                         max_tokens=s.max_tokens,
                         **({"seed": seed} if seed is not None else {}),
                     )
-                except Exception as err:  # noqa: BLE001 - classified just below
-                    last = err
-                    self._count(failed=True)
-                    if not self._retryable(err) or attempt > s.max_retries:
-                        break
-                    delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
-                    log.warning("LLM request failed (%s), retry %d/%d in %.1fs", err.__class__.__name__, attempt,
-                                s.max_retries, delay)
-                    time.sleep(delay)
-                    continue
-            if not resp.choices or resp.choices[0].message is None or not resp.choices[0].message.content:
-                raise LLMError(f"{s.base_url}: the model {s.model} returned an empty answer")
+            except Exception as err:  # noqa: BLE001 - classified just below
+                last = err
+                self._count(failed=True)
+                if not self._retryable(err) or attempt > s.max_retries:
+                    break
+                delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
+                log.warning("LLM request failed (%s), retry %d/%d in %.1fs", err.__class__.__name__, attempt,
+                            s.max_retries, delay)
+                time.sleep(delay)  # outside the concurrency slot: a backing-off request holds no slot
+                continue
             usage = resp.usage
             pt = int(getattr(usage, "prompt_tokens", 0) or 0)
             ct = int(getattr(usage, "completion_tokens", 0) or 0)
             cost = pt / 1000 * s.price_per_1k_prompt_usd + ct / 1000 * s.price_per_1k_completion_usd
-            self._count(prompt_tokens=pt, completion_tokens=ct, cost=cost)
+            self._count(prompt_tokens=pt, completion_tokens=ct, cost=cost)  # an empty answer still cost tokens
+            if not resp.choices or resp.choices[0].message is None or not resp.choices[0].message.content:
+                raise LLMError(f"{s.base_url}: the model {s.model} returned an empty answer")
             return Completion(text=resp.choices[0].message.content, model=resp.model or s.model, prompt_tokens=pt,
                               completion_tokens=ct, cost_usd=cost, attempts=attempt,
                               seconds=time.monotonic() - start)

@@ -12,7 +12,6 @@ Both are synchronous (the campaign runs them in threads); neither ever returns a
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
 import itertools
 import json
 import logging
@@ -25,6 +24,7 @@ from controller.prompt import SYSTEM, KnowledgeSnippet, ParseError, build_prompt
 from controller.store import Candidate, Evaluation
 from controller.templates import KernelTemplate, template_for
 from hawk.v1 import result_pb2
+from npu_agent.pipeline import source_hash
 from npu_agent.taskspec import TaskDef
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,6 @@ log = logging.getLogger(__name__)
 
 class ProposerError(RuntimeError):
     """A proposer cannot work on this task at all (e.g. no template for the offline proposer)."""
-
-
-def source_hash(source: str) -> str:
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
 class KnowledgeAccess(Protocol):

@@ -293,6 +293,9 @@ class ResultsStore:
     def record_baseline(self, campaign_id: str, task: str, time_us: float) -> None:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO baselines VALUES (?,?,?)", (campaign_id, task, time_us))
+            # A best recorded before the baseline (e.g. the baseline itself) gets its speedup now.
+            db.execute("UPDATE best SET speedup = ? / time_us WHERE campaign_id=? AND task=?",
+                       (time_us, campaign_id, task))
 
     def baseline(self, campaign_id: str, task: str) -> float | None:
         row = self._conn().execute("SELECT time_us FROM baselines WHERE campaign_id=? AND task=?",
