@@ -1,4 +1,4 @@
-// Baseline for task softmax_fp32: y = softmax(x) over the last axis, float32.
+// Baseline for the float32 softmax tasks (softmax_fp32, softmax_fp32_small): y = softmax(x) over the last axis.
 // Naive on purpose (the 1.0x of speedups): rows are split evenly over the cores and each core handles one
 // whole row at a time with single-buffered queues, so nothing overlaps. A row must fit in UB (the task's
 // sizes do); any row length works, unaligned rows go through DataCopyPad.

@@ -1,4 +1,4 @@
-// Baseline for task matmul_fp16_8192x1024x512: c = a @ b, float16 operands, float32 accumulation, float16 result.
+// Baseline for the fp16 matmul tasks (matmul_fp16_*): c = a @ b, float16 operands, float32 accumulation, float16 result.
 // Naive on purpose (the 1.0x of speedups): the output is cut into 128x128 tiles dealt round-robin to the
 // AIC cores; for each tile the K loop moves one 128x64 slice of a and 64x128 of b through
 // GM -> L1 (Nd2Nz) -> L0A/L0B (LoadData) -> Mmad into L0C with single-buffered queues, so nothing overlaps;
