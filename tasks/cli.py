@@ -61,6 +61,9 @@ def _list(args: argparse.Namespace) -> int:
         print(f"hawk tasks list: {e}", file=sys.stderr)
         return 2
     if args.category:
+        known = sorted({t.spec.category for t in tasks})
+        if args.category not in known:
+            raise SystemExit(f"hawk tasks list: no task has category {args.category!r}; categories: {', '.join(known)}")
         tasks = [t for t in tasks if t.spec.category == args.category]
     rows = [_row(t, args.hardware) for t in tasks]
     if args.json:
