@@ -95,13 +95,20 @@ class Agent:
             log.warning("no --token-file and no TLS: ignoring --host %s and binding to 127.0.0.1 only", host)
             host = "127.0.0.1"
         self.host = host
+        if cfg.devices < 1:
+            raise ValueError(f"devices must be at least 1, got {cfg.devices}")
         self._own_work_dir = cfg.work_dir is None  # a temporary one is removed on stop
         self.work_dir = Path(cfg.work_dir or tempfile.mkdtemp(prefix="hawk-agent-"))
         self.work_dir.mkdir(parents=True, exist_ok=True)
         if self._own_work_dir:
             self.work_dir.chmod(0o711)  # the sandbox uid must traverse it (it cannot list it)
         self.metrics = AgentMetrics()
-        self.backend = backend or make_backend(cfg, self.work_dir, self.metrics)
+        try:
+            self.backend = backend or make_backend(cfg, self.work_dir, self.metrics)
+        except BaseException:
+            if self._own_work_dir:  # nothing else will ever clean the temporary work dir up
+                shutil.rmtree(self.work_dir, ignore_errors=True)
+            raise
         self.devices = DevicePool(cfg.devices, on_change=self._devices_changed)
         self.metrics.devices.set(cfg.devices)
         self.cache = ResultCache(cfg.cache_entries)
