@@ -58,6 +58,9 @@ class KnowledgeActor:
         """Stop the periodic distillation thread (the actor process ending does it too)."""
         self._stop.set()
 
+    def use_llm(self, llm: LLMConfig | None) -> None:
+        self.kb.use_llm(llm)
+
     def ping(self) -> dict[str, Any]:
         return {"path": self.kb.path, "revision": self.kb.store.revision()}
 
@@ -126,6 +129,8 @@ def get_or_create(path: str | Path | None = None, *, name: str = ACTOR_NAME, nam
     running = ray.get(handle.ping.remote())["path"]
     if running != db:
         raise KnowledgeError(f"knowledge actor {namespace}/{name} already runs on {running}, not {db}")
+    if llm is not None:  # an actor that already ran keeps its first creator's settings otherwise
+        ray.get(handle.use_llm.remote(llm))
     return handle
 
 

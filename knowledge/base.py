@@ -47,6 +47,11 @@ class KnowledgeBase:
             if added:
                 log.info("seeded %d %s entries into %s", len(added), hw, self.store.path)
 
+    def use_llm(self, llm: LLMConfig | None) -> None:
+        """Switch the LLM that writes rationales and arbitrates distillation (None: the rules)."""
+        self.llm = KnowledgeLLM(llm) if llm is not None else None
+        self.synthesizer.llm = self.llm
+
     @property
     def path(self) -> str:
         return str(self.store.path)
