@@ -89,10 +89,22 @@ def _search(args: argparse.Namespace) -> int:
     from knowledge.retrieval import Query
 
     kb = _open(args)
+    from hawk.v1 import result_pb2
+    from knowledge.taxonomy import FAMILIES
+
     coords: dict[str, Any] = {}
     if args.error_class:
+        if args.error_class not in FAMILIES:
+            raise SystemExit(f"hawk kb search: unknown --error-class {args.error_class!r}; known: "
+                             f"{', '.join(sorted(FAMILIES))}")
         coords["error_class"] = args.error_class
     if args.bottleneck:
+        kind, _, pipe = args.bottleneck.partition(":")
+        kinds = [k for k in result_pb2.Bottleneck.Kind.keys() if k.endswith("_BOUND")]  # noqa: SIM118
+        pipes = [p for p in result_pb2.Pipe.keys() if p != "PIPE_UNSPECIFIED"]  # noqa: SIM118
+        if kind not in kinds or (pipe and pipe not in pipes):
+            raise SystemExit(f"hawk kb search: --bottleneck {args.bottleneck!r} is not KIND[:PIPE] with KIND one "
+                             f"of {', '.join(kinds)} and PIPE one of {', '.join(pipes)}")
         coords["bottleneck"] = args.bottleneck
     if args.dtype:
         coords["dtypes"] = [args.dtype]
