@@ -12,13 +12,14 @@ import hashlib
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 INCLUDE_DIR = HERE / "include"
-RUNTIME_SOURCE = HERE / "runtime" / "hawk_runtime.cpp"
+RUNTIME_DIR = HERE / "runtime"  # one .cpp per layer or API family, internal.h between them
 SANDBOX_DIR = HERE.parent / "sandbox"
 CXX = shutil.which(os.environ.get("HAWK_SIM_CXX", "g++")) or os.environ.get("HAWK_SIM_CXX", "g++")
 # Candidate and precompiled-header flags must be identical, or GCC silently ignores the PCH.
@@ -61,13 +62,36 @@ def compiler_identity() -> str:
 def twin_version() -> str:
     """Content hash of everything a candidate binary depends on besides its own source."""
     h = hashlib.sha256()
-    files = sorted(INCLUDE_DIR.rglob("*.h")) + [RUNTIME_SOURCE, SANDBOX_DIR / "seccomp_lockdown.h"]
+    files = (sorted(INCLUDE_DIR.rglob("*.h")) + runtime_sources() + [RUNTIME_DIR / "internal.h",
+                                                                   SANDBOX_DIR / "seccomp_lockdown.h"])
     for f in files:
         h.update(str(f.relative_to(HERE.parent)).encode())
         h.update(f.read_bytes())
     h.update(compiler_identity().encode())
     h.update(" ".join(CANDIDATE_FLAGS + RUNTIME_FLAGS + LINK_FLAGS).encode())
     return h.hexdigest()[:16]
+
+
+def runtime_sources() -> list[Path]:
+    return sorted(RUNTIME_DIR.glob("*.cpp"))
+
+
+def _build_runtime(out_dir: Path) -> Path:
+    """Compiles the runtime's files in parallel and joins them into one relocatable object, so the candidate link
+    names a single runtime object first (its lockdown constructor must win ties with the candidate's)."""
+    objects = [out_dir / f"{src.stem}.o" for src in runtime_sources()]
+
+    def one(src: Path, obj: Path) -> None:
+        _run([CXX, *RUNTIME_FLAGS, "-I", str(INCLUDE_DIR), "-I", str(SANDBOX_DIR), "-c", str(src), "-o", str(obj)],
+             f"runtime ({src.name})")
+
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        list(pool.map(one, runtime_sources(), objects))
+    joined = out_dir / "hawk_runtime.o"
+    _run([CXX, "-r", "-nostdlib", *map(str, objects), "-o", str(joined)], "runtime (joining objects)")
+    for obj in objects:
+        obj.unlink()
+    return joined
 
 
 def _run(argv: list[str], what: str) -> None:
@@ -94,8 +118,7 @@ def ensure_twin(work_root: Path) -> TwinBuild:
             tmp = work_root / f".twin-{version}.tmp{os.getpid()}"
             shutil.rmtree(tmp, ignore_errors=True)
             (tmp / "pch").mkdir(parents=True)
-            _run([CXX, *RUNTIME_FLAGS, "-I", str(INCLUDE_DIR), "-I", str(SANDBOX_DIR), "-c", str(RUNTIME_SOURCE),
-                  "-o", str(tmp / "hawk_runtime.o")], "runtime")
+            _build_runtime(tmp)
             # GCC looks for <dir>/kernel_operator.h.gch where it finds the header; the copy beside it serves the
             # candidate's own #include "kernel_operator.h" (a no-op through the include guard).
             shutil.copy2(INCLUDE_DIR / "kernel_operator.h", tmp / "pch" / "kernel_operator.h")

@@ -1,0 +1,305 @@
+// The Ascend C twin runtime's shared state and declarations (never seen by candidates).
+//
+// The runtime is compiled once per twin version and linked with every candidate. The kernel-side headers
+// describe each API call (hawk/runtime.h) and hand it here. One file per layer or API family:
+//   functional layer: datamove.cpp, vector.cpp, reduce.cpp, cube.cpp, scalar.cpp, queues.cpp, sync.cpp,
+//                     kernel.cpp (kernel type, tiling, platform), values.cpp (dtype semantics, Cast);
+//   checker layer:    checker.cpp (hardware exceptions, memory-access checks);
+//   record:           record.cpp (the instruction record for the cycle model, docs/simnpu-record.md);
+//   process:          process.cpp (config, mapped tensors, crash reports, lockdown, main).
+//
+// Process protocol (npu_agent/simnpu/runner.py writes the config; docs/kernel-contract.md):
+//   env HAWK_SIM_CONFIG = path of a line-based config ("key value ..."), HAWK_RESULT_FD = result pipe.
+//   A priority-101 constructor reads the config, maps the tensor files, opens the record file, starts the
+//   watchdog and calls hawk_sandbox::lockdown() before any candidate code (static initialisers included)
+//   runs. main() then runs the registered tiling function and launches the blocks one after another.
+//   Exactly one JSON object is written to the result fd; tensors travel through the mapped files.
+//
+// No hardware number lives here: every size, alignment and limit comes from the config.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <new>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "hawk/runtime.h"
+#include "hawk/types.h"
+#include "hawk/tensor.h"
+#include "hawk/tiling.h"
+#include "seccomp_lockdown.h"
+
+namespace hawk {
+
+constexpr int kMemCount = static_cast<int>(Mem::COUNT);
+constexpr uint32_t kRecordVersion = 1;
+
+const char* const kApiNames[] = {
+#define HAWK_API_NAME(name) #name,
+    HAWK_API_LIST(HAWK_API_NAME)
+#undef HAWK_API_NAME
+};
+inline const char* api_name(Api a) {
+    auto i = static_cast<size_t>(a);
+    return i < sizeof(kApiNames) / sizeof(kApiNames[0]) ? kApiNames[i] : "?";
+}
+const char* const kMemNames[] = {"NONE", "GM", "UB", "L1", "L0A", "L0B", "L0C", "BT", "FB"};
+inline const char* mem_name(Mem m) { return kMemNames[static_cast<int>(m)]; }
+inline const char* mem_lower(Mem m) {
+    static const char* const n[] = {"none", "gm", "ub", "l1", "l0a", "l0b", "l0c", "bt", "fb"};
+    return n[static_cast<int>(m)];
+}
+const char* const kPipeNames[] = {"NONE", "S", "MTE1", "MTE2", "MTE3", "V", "M", "FIX", "ALL"};
+inline const char* pipe_name(Pipe p) { return kPipeNames[static_cast<int>(p)]; }
+
+inline size_t dt_size(DT d) {
+    switch (d) {
+        case DT::F16: case DT::BF16: case DT::I16: case DT::U16: return 2;
+        case DT::F32: case DT::I32: case DT::U32: return 4;
+        case DT::I8: case DT::U8: return 1;
+        case DT::I64: case DT::U64: return 8;
+        default: return 1;
+    }
+}
+inline const char* dt_name(DT d) {
+    static const char* const n[] = {"none", "half", "bfloat16_t", "float", "int8_t", "int16_t", "int32_t",
+                                    "uint8_t", "int64_t", "uint16_t", "uint32_t", "uint64_t"};
+    return n[static_cast<int>(d)];
+}
+inline bool is_float(DT d) { return d == DT::F16 || d == DT::BF16 || d == DT::F32; }
+
+// ------------------------------------------------------------------------------------------ config
+struct MemSpec {
+    uint64_t bytes = 0, reserved = 0, align = 32;
+};
+
+struct TensorArg {
+    std::string name;
+    int dtype = 0;  // hawk.v1.DType
+    std::string path;
+    uint64_t bytes = 0;
+    std::vector<int64_t> shape;
+    bool output = false;
+    uint8_t* data = nullptr;
+};
+
+struct Config {
+    std::string soc;
+    int64_t npu_arch = 0;
+    bool coupled = false;
+    uint64_t aic_cores = 1, aiv_cores = 1, max_block_dim = 65535, default_block_dim = 0;
+    MemSpec mem[kMemCount];
+    uint64_t mmad_dst_align = 1024;
+    uint64_t max_repeat = 255, max_queue_per_position = 8, max_pipe_buffers = 64, event_ids = 8;
+    uint64_t datacopy_block = 32, compare_align = 256, repeat_bytes = 256, mmad_max_mnk = 4095;
+    bool bf16 = true, bf16_vector_arith = false, bf16_cube = true;
+    Mem co2_mem = Mem::GM;
+    std::map<std::string, uint64_t> mem_bw;
+    uint64_t l2_bytes = 0, hbm_bytes = 0, lib_workspace = 0, tiling_capacity = 64 * 1024;
+    std::vector<TensorArg> tensors;
+    std::vector<std::pair<std::string, std::string>> attrs;
+    std::string node_name;
+    double timeout_s = 0;
+    std::string record_path;
+    uint64_t record_max = 4u << 20;
+    uint64_t garbage_seed = 0x9E3779B97F4A7C15ull;
+};
+
+// ------------------------------------------------------------------------------------------ record
+#pragma pack(push, 1)
+struct RecordEntry {  // 64 bytes, little-endian; docs/simnpu-record.md
+    uint32_t block;
+    uint32_t line;
+    uint16_t api;
+    uint8_t op;
+    uint8_t core;
+    uint8_t pipe;
+    uint8_t dtype;
+    uint8_t src_dtype;
+    uint8_t flags;
+    uint8_t src_mem;
+    uint8_t dst_mem;
+    uint8_t ev_src;
+    uint8_t ev_dst;
+    int16_t event_id;
+    uint16_t reserved;
+    uint64_t src_addr;
+    uint64_t dst_addr;
+    uint64_t bytes;
+    uint32_t repeats;
+    uint32_t a0, a1, a2;
+};
+struct RecordHeader {  // 32 bytes
+    char magic[8];
+    uint32_t version;
+    uint32_t entry_size;
+    uint32_t block_dim;
+    uint32_t flags;  // bit 0: truncated
+    uint64_t entries;
+};
+#pragma pack(pop)
+static_assert(sizeof(RecordEntry) == 64, "record entry layout");
+static_assert(sizeof(RecordHeader) == 32, "record header layout");
+
+enum RecFlags : uint8_t { RF_COUNT_FORM = 1, RF_TRUNCATED = 2, RF_TRANSPOSE = 4, RF_BIT_MASK = 8, RF_PAD = 16,
+                         RF_L2_BYPASS = 32 };  // RF_L2_BYPASS: a GM operand has SetL2CacheHint(CACHE_MODE_DISABLE)
+
+// --------------------------------------------------------------------------------------- resources
+struct Buffer {
+    uint64_t addr = 0;
+    bool allocated = false;  // between AllocTensor and FreeTensor
+    bool queued = false;     // between EnQue and DeQue
+    bool used = false;       // freed at least once (AllocTensor then waits on the consumer)
+};
+struct Queue {
+    int pipe = -1;
+    int position = 0;
+    Mem mem = Mem::NONE;
+    int depth = 1;
+    uint64_t len = 0;
+    std::vector<Buffer> bufs;
+    std::deque<int> fifo;
+    uint32_t line = 0;
+    Pipe producer = Pipe::NONE, consumer = Pipe::NONE;
+};
+struct TBufRec {
+    int pipe = -1;
+    Mem mem = Mem::NONE;
+    uint64_t addr = 0, len = 0;
+};
+struct PipeRec {
+    bool alive = false;
+    uint64_t cursor[kMemCount] = {};
+    uint64_t nbuf = 0;
+};
+struct Wait {
+    Pipe src, dst;
+    int64_t id;
+    uint32_t line;
+    Api api;
+};
+struct CoreMem {
+    uint8_t* m[kMemCount] = {};
+};
+
+struct Runtime {
+    Config cfg;
+    int result_fd = -1;
+    int record_fd = -1;
+    bool result_written = false;
+    gert::TilingFunc tiling_fn = nullptr;
+    std::string op_type;
+    // GM regions the harness allocated: tensors, workspace, tiling.
+    struct Region {
+        uint8_t* base;
+        uint64_t bytes;
+        std::string name;
+    };
+    std::vector<Region> gm;
+    uint8_t* tiling_buf = nullptr;
+    uint64_t tiling_size = 0;
+    uint8_t* workspace = nullptr;
+    uint64_t workspace_bytes = 0;
+    uint32_t block_dim = 1;
+    Core kernel_core = Core::AIV;
+    bool kernel_type_set = false;
+    std::vector<CoreMem> aiv, aic;
+    // Per-block state.
+    std::vector<PipeRec> pipes;
+    std::vector<Queue> queues;
+    std::vector<TBufRec> tbufs;
+    std::map<std::tuple<int, int, int64_t>, int64_t> flags;
+    std::vector<Wait> waits;
+    bool mask_counter = false;
+    uint64_t mask[2] = {~0ull, ~0ull};
+    uint64_t outstanding[32] = {};  // allocated buffers per TPosition
+    // Record.
+    std::vector<RecordEntry> rec;
+    // Scalar accesses since the last other entry, by index into `rec`: repeated GetValue/SetValue of one call
+    // site merge into one entry whose `repeats` counts them (a scalar loop would otherwise flood the record).
+    size_t scalar_run[8] = {};
+    size_t scalar_run_n = 0;
+    uint64_t rec_total = 0;
+    bool rec_truncated = false;
+    // Stats for the result.
+    std::map<std::string, uint64_t> path_bytes;
+    uint64_t peak[kMemCount] = {};
+    std::vector<std::string> warnings;
+    uint64_t warning_count = 0;
+    uint64_t calls = 0;
+};
+
+// record.cpp
+std::string jstr(const std::string& s);
+void write_all(int fd, const char* p, size_t n);
+void emit_result(const std::string& status, const std::string& message, const std::string& extra);
+[[noreturn]] void setup_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void flush_record(bool final);
+RecordEntry& rec(Op op, Pipe pipe, Site site);
+void rec_done();
+
+// checker.cpp
+void add_warning(const std::string& w);
+uint64_t mem_capacity(Mem m);
+uint64_t mem_usable(Mem m);
+uint64_t mem_align(Mem m);
+bool core_has(Mem m);
+void check_gm(uint64_t addr, uint64_t n, bool write, Site site);
+void check_gm_tensor(const Ref& t, uint64_t off, uint64_t n, bool write, Site site);
+// Checks a local-memory operand region and returns its host address.
+uint8_t* local(const Ref& t, uint64_t off, uint64_t n, bool write, Site site, uint64_t align = 0);
+void need_core(Core c, Site site);
+void count_path(Mem src, Mem dst, uint64_t bytes);
+Pipe copy_pipe(Mem src, Mem dst);
+void range(Site site, const char* what, uint64_t v, uint64_t lo, uint64_t hi);
+
+// values.cpp
+// RoundMode as the kernel headers pass it.
+enum RM { NONE_ = 0, RINT = 1, FLOOR = 2, CEIL = 3, ROUND = 4, TRUNC = 5, ODD = 6, HYBRID = 7 };
+double load(DT d, const uint8_t* p);
+void store(DT d, uint8_t* p, double v);
+double round_to(DT d, double v);
+double cast_value(DT dst, double v, int mode);
+
+// vector.cpp
+bool dt_in(DT d, std::initializer_list<DT> l);
+void dtype_fault(Site site, DT d, const char* supported);
+// Element i of one repeat: byte offset of operand with element size `es` and block stride `blk`.
+inline uint64_t elem_off(uint64_t i, uint64_t es, uint64_t blk, uint64_t rep, uint64_t r) {
+    uint64_t per_block = 32 / es;
+    return (r * rep + (i / per_block) * blk) * 32 + (i % per_block) * es;
+}
+inline bool mask_bit(const uint64_t m[2], uint64_t i) { return i < 128 && ((m[i / 64] >> (i % 64)) & 1u); }
+
+// datamove.cpp
+uint64_t gm_rec_addr(uint64_t addr);
+
+// sync.cpp
+void deadlock_check(Site site, const char* when);
+
+// process.cpp
+void bind_core_memories();
+
+extern Runtime* R;
+extern char* g_crash_buf;
+extern std::atomic<int> g_phase;
+
+}  // namespace hawk

@@ -1,0 +1,143 @@
+// The instruction record and the result channel: JSON out, the record file (docs/simnpu-record.md).
+#include "internal.h"
+
+namespace hawk {
+
+// --------------------------------------------------------------------------------------- JSON out
+std::string jstr(const std::string& s) {
+    std::string o = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            o += '\\';
+            o += static_cast<char>(c);
+        } else if (c < 0x20) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", c);
+            o += b;
+        } else {
+            o += static_cast<char>(c);
+        }
+    }
+    return o + "\"";
+}
+
+void write_all(int fd, const char* p, size_t n) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+}
+
+void flush_record(bool final);
+
+namespace {
+std::string stats_json() {
+    std::string s = "{\"block_dim\":" + std::to_string(R->block_dim) + ",\"core_type\":" +
+                    jstr(R->kernel_core == Core::AIC ? "AIC" : "AIV") + ",\"api_calls\":" +
+                    std::to_string(R->calls) + ",\"bytes_moved\":{";
+    bool first = true;
+    for (auto& kv : R->path_bytes) {
+        s += (first ? "" : ",") + jstr(kv.first) + ":" + std::to_string(kv.second);
+        first = false;
+    }
+    s += "},\"buffer_peaks\":{";
+    first = true;
+    for (int m = 2; m < kMemCount; ++m) {
+        if (!R->peak[m]) continue;
+        s += std::string(first ? "" : ",") + jstr(mem_name(static_cast<Mem>(m))) + ":[" + std::to_string(R->peak[m]) +
+             "," + std::to_string(R->cfg.mem[m].bytes - R->cfg.mem[m].reserved) + "]";
+        first = false;
+    }
+    s += "},\"record_entries\":" + std::to_string(R->rec_total) + ",\"record_truncated\":" +
+         (R->rec_truncated ? "true" : "false") + "}";
+    return s;
+}
+
+std::string warnings_json() {
+    std::string s = "[";
+    for (size_t i = 0; i < R->warnings.size(); ++i) s += (i ? "," : "") + jstr(R->warnings[i]);
+    return s + "]";
+}
+}  // namespace
+
+void emit_result(const std::string& status, const std::string& message, const std::string& extra) {
+    if (R == nullptr || R->result_written) return;
+    R->result_written = true;
+    flush_record(true);
+    std::string s = "{\"status\":" + jstr(status) + ",\"message\":" + jstr(message) + ",\"stats\":" + stats_json() +
+                    ",\"warnings\":" + warnings_json() + ",\"warning_count\":" + std::to_string(R->warning_count) +
+                    extra + "}\n";
+    if (R->result_fd >= 0) write_all(R->result_fd, s.data(), s.size());
+}
+
+[[noreturn]] void setup_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void setup_error(const char* fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (R != nullptr && R->result_fd >= 0) {
+        emit_result("INTERNAL", std::string("twin runtime setup failed: ") + buf, "");
+    } else {
+        std::fprintf(stderr, "hawk twin runtime: %s\n", buf);
+    }
+    _exit(2);
+}
+
+// ------------------------------------------------------------------------------------------ record
+void flush_record(bool final) {
+    if (R->record_fd < 0) return;
+    if (!R->rec.empty()) {
+        write_all(R->record_fd, reinterpret_cast<const char*>(R->rec.data()), R->rec.size() * sizeof(RecordEntry));
+        R->rec.clear();
+        R->scalar_run_n = 0;
+    }
+    if (final) {
+        RecordHeader h{};
+        std::memcpy(h.magic, "HAWKREC1", 8);
+        h.version = kRecordVersion;
+        h.entry_size = sizeof(RecordEntry);
+        h.block_dim = R->block_dim;
+        h.flags = R->rec_truncated ? 1u : 0u;
+        h.entries = R->rec_total;
+        if (::pwrite(R->record_fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
+            // The record is best effort; the Python reader rejects a file whose header is not final.
+        }
+    }
+}
+
+RecordEntry& rec(Op op, Pipe pipe, Site site) {
+    static RecordEntry scratch;
+    ++R->calls;
+    g.last_line = site.line;
+    g.last_api = site.api;
+    if (R->record_fd < 0 || R->rec_total >= R->cfg.record_max) {
+        if (R->record_fd >= 0) R->rec_truncated = true;
+        std::memset(&scratch, 0, sizeof scratch);
+        return scratch;
+    }
+    R->rec.emplace_back();
+    ++R->rec_total;
+    R->scalar_run_n = 0;
+    RecordEntry& e = R->rec.back();
+    std::memset(&e, 0, sizeof e);
+    e.block = static_cast<uint32_t>(g.block_idx);
+    e.line = site.line;
+    e.api = static_cast<uint16_t>(site.api);
+    e.op = static_cast<uint8_t>(op);
+    e.core = static_cast<uint8_t>(g.core);
+    e.pipe = static_cast<uint8_t>(pipe);
+    e.event_id = -1;
+    return e;
+}
+void rec_done() {
+    if (R->rec.size() >= 4096) flush_record(false);
+}
+
+}  // namespace hawk

@@ -1,0 +1,72 @@
+// Scalar accesses: GetValue/SetValue on local and global tensors.
+#include "internal.h"
+
+namespace hawk {
+
+// ============================================================================================ scalar
+// A scalar access of the same call site, memory and direction as one since the last non-scalar entry adds to
+// that entry's `repeats` and `bytes` (docs/simnpu-record.md); the first one starts a new entry with repeats 1.
+namespace {
+bool merge_scalar(Mem mem, bool write, uint64_t n, Site site) {
+    if (R->record_fd < 0 || R->rec_total >= R->cfg.record_max) return false;
+    for (size_t i = 0; i < R->scalar_run_n; ++i) {
+        RecordEntry& e = R->rec[R->scalar_run[i]];
+        if (e.line == site.line && e.api == static_cast<uint16_t>(site.api) &&
+            (write ? e.dst_mem : e.src_mem) == static_cast<uint8_t>(mem) &&
+            e.block == static_cast<uint32_t>(g.block_idx) && e.repeats < 0xFFFFFFFFu) {
+            ++e.repeats;
+            e.bytes += n;
+            ++R->calls;
+            g.last_line = site.line;
+            g.last_api = site.api;
+            return true;
+        }
+    }
+    return false;
+}
+// A new scalar entry (just made by rec()) joins the current run of scalar entries.
+void join_scalar_run(RecordEntry& e, const size_t (&run)[8], size_t keep) {
+    e.repeats = 1;
+    if (R->rec.empty() || &e != &R->rec.back() || keep >= 8) return;
+    std::memcpy(R->scalar_run, run, sizeof run);
+    R->scalar_run[keep] = R->rec.size() - 1;
+    R->scalar_run_n = keep + 1;
+}
+}  // namespace
+
+uint8_t* scalar_local(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
+    if (!merge_scalar(t.mem, write, n, site)) {
+        size_t keep = R->scalar_run_n, run[8];
+        std::memcpy(run, R->scalar_run, sizeof run);
+        RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
+        e.dtype = static_cast<uint8_t>(t.dt);
+        (write ? e.dst_mem : e.src_mem) = static_cast<uint8_t>(t.mem);
+        (write ? e.dst_addr : e.src_addr) = t.addr + off;
+        e.bytes = n;
+        join_scalar_run(e, run, keep);
+        rec_done();
+    }
+    return local(t, off, n, write, site, 1);
+}
+
+uint8_t* scalar_gm(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
+    if (!merge_scalar(Mem::GM, write, n, site)) {
+        size_t keep = R->scalar_run_n, run[8];
+        std::memcpy(run, R->scalar_run, sizeof run);
+        RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
+        e.dtype = static_cast<uint8_t>(t.dt);
+        (write ? e.dst_mem : e.src_mem) = static_cast<uint8_t>(Mem::GM);
+        (write ? e.dst_addr : e.src_addr) = gm_rec_addr(t.addr + off);
+        e.bytes = n;
+        join_scalar_run(e, run, keep);
+        rec_done();
+    }
+    check_gm_tensor(t, off, n, write, site);
+    return reinterpret_cast<uint8_t*>(t.addr) + off;
+}
+
+void check_gm_buffer(const void* ptr, uint64_t bytes, Site site) {
+    check_gm(reinterpret_cast<uint64_t>(ptr), bytes, false, site);
+}
+
+}  // namespace hawk

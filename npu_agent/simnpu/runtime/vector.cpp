@@ -1,0 +1,324 @@
+// Vector unit: elementwise, scalar, unary, compare/select and cast instructions (count and mask forms).
+#include "internal.h"
+
+namespace hawk {
+
+// ------------------------------------------------------------------------------ vector unit support
+bool dt_in(DT d, std::initializer_list<DT> l) {
+    for (DT x : l) if (x == d) return true;
+    return false;
+}
+void dtype_fault(Site site, DT d, const char* supported) {
+    fault(Kind::UNSUPPORTED_DTYPE, Mem::NONE, site,
+          "current api support dtype combination is %s; got %s on %s", supported, dt_name(d), R->cfg.soc.c_str());
+}
+
+namespace {
+void check_vec_dtype(const VecCall& c, Site site) {
+    DT d = c.dst.dt;
+    auto bf16_rule = [&]() {
+        if (d == DT::BF16 && !R->cfg.bf16_vector_arith)
+            dtype_fault(site, d, "half / float / int16_t / int32_t (no bfloat16_t vector arithmetic on this SoC)");
+    };
+    switch (c.op) {
+        case VOp::ADD: case VOp::SUB: case VOp::MUL: case VOp::MAX: case VOp::MIN:
+        case VOp::ADDS: case VOp::MULS: case VOp::MAXS: case VOp::MINS:
+            bf16_rule();
+            if (!dt_in(d, {DT::F16, DT::F32, DT::I16, DT::I32, DT::BF16}))
+                dtype_fault(site, d, "half / float / int16_t / int32_t");
+            break;
+        case VOp::DIV: case VOp::EXP: case VOp::LN: case VOp::SQRT: case VOp::RSQRT: case VOp::RECIP:
+        case VOp::AXPY: case VOp::LEAKY_RELU:
+            if (!dt_in(d, {DT::F16, DT::F32})) dtype_fault(site, d, "half / float");
+            break;
+        case VOp::ABS:
+            if (!dt_in(d, {DT::F16, DT::F32, DT::I16, DT::I32})) dtype_fault(site, d, "half / float / int16_t / int32_t");
+            break;
+        case VOp::RELU:
+            if (!dt_in(d, {DT::F16, DT::F32, DT::I32})) dtype_fault(site, d, "half / float / int32_t");
+            break;
+        case VOp::AND: case VOp::OR: case VOp::NOT:
+            if (!dt_in(d, {DT::I16, DT::U16})) dtype_fault(site, d, "int16_t / uint16_t");
+            break;
+        case VOp::DUP:
+            if (dt_size(d) != 2 && dt_size(d) != 4) dtype_fault(site, d, "2-byte and 4-byte types");
+            if (d == DT::BF16 && !R->cfg.bf16) dtype_fault(site, d, "no bfloat16_t on this SoC");
+            break;
+        case VOp::CMP: case VOp::CMPS: {
+            DT s = c.src0.dt;
+            if (!dt_in(s, {DT::F16, DT::F32, DT::I32})) dtype_fault(site, s, "src half / float / int32_t");
+            if (s == DT::I32 && c.mode != 2) dtype_fault(site, s, "int32_t with CMPMODE::EQ only");
+            if (!dt_in(d, {DT::U8, DT::I8, DT::U16, DT::U32, DT::U64}))
+                dtype_fault(site, d, "dst uint8_t bit mask");
+            break;
+        }
+        case VOp::SEL:
+            if (!dt_in(d, {DT::F16, DT::F32})) dtype_fault(site, d, "half / float");
+            break;
+        case VOp::CAST: break;  // checked by the pair table
+    }
+}
+
+bool cast_pair_ok(DT s, DT d) {
+    switch (s) {
+        case DT::F16: return dt_in(d, {DT::F32, DT::I32, DT::I16, DT::I8, DT::U8, DT::F16});
+        case DT::F32: return dt_in(d, {DT::F16, DT::I32, DT::I64, DT::I16, DT::F32, DT::BF16});
+        case DT::I32: return dt_in(d, {DT::F32, DT::I16, DT::F16, DT::I64});
+        case DT::I16: return dt_in(d, {DT::F16, DT::F32});
+        case DT::I8: case DT::U8: return d == DT::F16;
+        case DT::BF16: return dt_in(d, {DT::F32, DT::I32});
+        case DT::I64: return dt_in(d, {DT::I32, DT::F32});
+        default: return false;
+    }
+}
+
+double apply(VOp op, DT d, double a, double b, double s) {
+    auto I = [&](double x) { return static_cast<int64_t>(x); };
+    switch (op) {
+        case VOp::ADD: return is_float(d) ? a + b : static_cast<double>(I(a) + I(b));
+        case VOp::SUB: return is_float(d) ? a - b : static_cast<double>(I(a) - I(b));
+        case VOp::MUL: return is_float(d) ? a * b : static_cast<double>(I(a) * I(b));
+        case VOp::DIV: return fdiv(a, b);
+        case VOp::MAX: return (std::isnan(a) || std::isnan(b)) ? NAN : std::max(a, b);
+        case VOp::MIN: return (std::isnan(a) || std::isnan(b)) ? NAN : std::min(a, b);
+        case VOp::AND: return static_cast<double>(static_cast<uint16_t>(I(a)) & static_cast<uint16_t>(I(b)));
+        case VOp::OR: return static_cast<double>(static_cast<uint16_t>(I(a)) | static_cast<uint16_t>(I(b)));
+        case VOp::ADDS: return is_float(d) ? a + s : static_cast<double>(I(a) + I(s));
+        case VOp::MULS: return is_float(d) ? a * s : static_cast<double>(I(a) * I(s));
+        case VOp::MAXS: return std::isnan(a) ? NAN : std::max(a, s);
+        case VOp::MINS: return std::isnan(a) ? NAN : std::min(a, s);
+        case VOp::LEAKY_RELU: return a >= 0 ? a : a * s;
+        case VOp::EXP: return std::exp(a);
+        case VOp::LN: return std::log(a);
+        case VOp::ABS: return std::fabs(a);
+        case VOp::SQRT: return std::sqrt(a);
+        case VOp::RSQRT: return 1.0 / std::sqrt(a);
+        case VOp::RECIP: return 1.0 / a;
+        case VOp::RELU: return a > 0 ? a : 0.0;
+        case VOp::NOT: return static_cast<double>(static_cast<uint16_t>(~static_cast<uint16_t>(I(a))));
+        case VOp::DUP: return s;
+        case VOp::AXPY: return b + a * s;  // dst = src * scalar + dst
+        default: return 0;
+    }
+}
+
+// The float-valued ops whose half results are computed in float, like the hardware's transcendental units.
+bool via_float(VOp op) {
+    return op == VOp::EXP || op == VOp::LN || op == VOp::SQRT || op == VOp::RSQRT || op == VOp::RECIP ||
+           op == VOp::DIV;
+}
+
+bool cmp(int mode, double a, double b) {
+    switch (mode) {  // CMPMODE { LT, GT, EQ, LE, GE, NE }
+        case 0: return a < b;
+        case 1: return a > b;
+        case 2: return a == b;
+        case 3: return a <= b;
+        case 4: return a >= b;
+        case 5: return a != b;
+        default: return false;
+    }
+}
+
+// =========================================================================================== vector
+}  // namespace
+
+void vec(const VecCall& c0, Site site) {
+    VecCall c = c0;
+    need_core(Core::AIV, site);
+    check_vec_dtype(c, site);
+    DT d = c.dst.dt;
+    DT s0 = c.src0.mem != Mem::NONE ? c.src0.dt : d;
+    if (c.op == VOp::CAST) {
+        if (!cast_pair_ok(s0, d)) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "no Cast from %s to %s", dt_name(s0), dt_name(d));
+            dtype_fault(site, d, buf);
+        }
+        if ((d == DT::BF16 || s0 == DT::BF16) && !R->cfg.bf16) dtype_fault(site, DT::BF16, "no bfloat16_t on this SoC");
+        if (c.mode == NONE_ && s0 == DT::F32 && (d == DT::BF16 || d == DT::I32 || d == DT::I16 || d == DT::I64)) {
+            fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
+                  "Cast from float to %s does not support RoundMode::CAST_NONE (use CAST_RINT, CAST_ROUND, ...)",
+                  dt_name(d));
+        }
+        if (c.mode == NONE_ && s0 == DT::F16 && (d == DT::I32 || d == DT::I16 || d == DT::I8 || d == DT::U8)) {
+            fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
+                  "Cast from half to %s does not support RoundMode::CAST_NONE", dt_name(d));
+        }
+    }
+    const bool is_cmp = c.op == VOp::CMP || c.op == VOp::CMPS;
+    const bool binary = c.op == VOp::ADD || c.op == VOp::SUB || c.op == VOp::MUL || c.op == VOp::DIV ||
+                        c.op == VOp::MAX || c.op == VOp::MIN || c.op == VOp::AND || c.op == VOp::OR ||
+                        c.op == VOp::CMP || c.op == VOp::SEL;
+    const bool has_src0 = c.op != VOp::DUP;
+    const bool has_src1 = binary && !(c.op == VOp::SEL && c.mode == 1);
+    DT cmp_t = is_cmp ? s0 : d;  // the compute type
+    size_t es_d = dt_size(d), es_s = dt_size(s0);
+    size_t es_max = std::max(is_cmp ? es_s : es_d, has_src0 ? es_s : es_d);
+    uint64_t epr = R->cfg.repeat_bytes / es_max;  // elements per repeat
+
+    // Which elements run, and where each operand's element lives.
+    uint64_t n_total = 0;
+    uint64_t repeats = 0;
+    std::vector<uint64_t> active;  // element indices within one repeat (mask form)
+    bool counter = c.count_form;
+    uint64_t count = 0;
+    if (!c.count_form && c.use_set_mask) {
+        if (R->mask_counter) {
+            counter = true;
+            c.count = static_cast<int64_t>(R->mask[0]);
+        } else {
+            c.mask[0] = R->mask[0];
+            c.mask[1] = R->mask[1];
+            c.bit_mask = true;
+        }
+    }
+    if (counter) {
+        if (c.count < 0) fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "count is %lld, must not be negative",
+                               static_cast<long long>(c.count));
+        count = static_cast<uint64_t>(c.count);
+        if (is_cmp) {
+            uint64_t bytes = count * es_s;
+            uint64_t kept = bytes / R->cfg.compare_align * R->cfg.compare_align;
+            if (kept != bytes) {
+                warn(site, "%s count %llu (%llu bytes) is not a multiple of %llu bytes: the last %llu elements are "
+                           "not compared",
+                     api_name(site.api), static_cast<unsigned long long>(count),
+                     static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(R->cfg.compare_align),
+                     static_cast<unsigned long long>((bytes - kept) / es_s));
+                count = kept / es_s;
+            }
+        }
+        n_total = count;
+        repeats = (count + epr - 1) / epr;
+    } else {
+        repeats = c.repeat;
+        range(site, "repeatTime", c.repeat, 0, R->cfg.max_repeat);
+        range(site, "dstBlkStride", c.st.dst_blk, 0, 65535);
+        range(site, "src0BlkStride", c.st.src0_blk, 0, 255);
+        range(site, "src1BlkStride", c.st.src1_blk, 0, 255);
+        range(site, "dstRepStride", c.st.dst_rep, 0, 255);
+        range(site, "src0RepStride", c.st.src0_rep, 0, 255);
+        range(site, "src1RepStride", c.st.src1_rep, 0, 255);
+        if (c.bit_mask) {
+            if (epr <= 64 && c.mask[1] != 0) {
+                fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
+                      "mask[1] is 0x%llx, should be 0 for %zu-byte elements (at most %llu per repeat)",
+                      static_cast<unsigned long long>(c.mask[1]), es_max, static_cast<unsigned long long>(epr));
+            }
+            for (uint64_t i = 0; i < epr; ++i)
+                if (mask_bit(c.mask, i)) active.push_back(i);
+        } else {
+            range(site, "mask", c.mask[0], 1, epr);
+            for (uint64_t i = 0; i < c.mask[0]; ++i) active.push_back(i);
+        }
+        n_total = repeats * active.size();
+    }
+
+    RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
+    e.dtype = static_cast<uint8_t>(d);
+    e.src_dtype = static_cast<uint8_t>(s0);
+    e.flags = c.count_form ? RF_COUNT_FORM : 0;
+    if (c.bit_mask) e.flags |= RF_BIT_MASK;
+    e.src_mem = static_cast<uint8_t>(has_src0 ? c.src0.mem : Mem::NONE);
+    e.dst_mem = static_cast<uint8_t>(c.dst.mem);
+    e.src_addr = has_src0 ? c.src0.addr : 0;
+    e.dst_addr = c.dst.addr;
+    e.bytes = n_total * (is_cmp ? es_s : es_d);
+    e.repeats = static_cast<uint32_t>(repeats);
+    e.a0 = static_cast<uint32_t>(n_total);
+    e.a1 = static_cast<uint32_t>(c.op);
+    e.a2 = static_cast<uint32_t>(c.mode);
+    // src1's local address in 32-byte units plus one (0: none), for the cycle model's UB bank-conflict check.
+    if (has_src1 && c.src1.mem != Mem::GM && c.src1.addr / 32 + 1 <= 0xFFFF)
+        e.reserved = static_cast<uint16_t>(c.src1.addr / 32 + 1);
+    rec_done();
+    if (n_total == 0) return;
+
+    // Byte offsets of element k of the flat sequence (count form) or (r, i) (mask form).
+    struct Opnd {
+        const Ref* t;
+        size_t es;
+        uint64_t blk, rep;
+        uint8_t* base = nullptr;
+    };
+    Opnd od{&c.dst, is_cmp ? 1 : es_d, c.st.dst_blk, c.st.dst_rep};
+    Opnd o0{&c.src0, es_s, c.st.src0_blk, c.st.src0_rep};
+    const DT s1 = c.src1.dt != DT::NONE ? c.src1.dt : s0;
+    Opnd o1{&c.src1, dt_size(s1), c.st.src1_blk, c.st.src1_rep};
+    // Extents (bytes from the operand start) for the bounds check.
+    auto extent = [&](const Opnd& o, bool bits) -> uint64_t {
+        if (counter) return bits ? (n_total + 7) / 8 : n_total * o.es;
+        if (bits) return (repeats * epr + 7) / 8;
+        uint64_t mx = 0;
+        for (uint64_t i : active) mx = std::max(mx, elem_off(i, o.es, o.blk, o.rep, repeats - 1) + o.es);
+        return mx;
+    };
+    od.base = local(c.dst, 0, extent(od, is_cmp), true, site);
+    if (has_src0) o0.base = local(c.src0, 0, extent(o0, false), false, site);
+    if (has_src1) o1.base = local(c.src1, 0, extent(o1, false), false, site);
+    uint8_t* selb = nullptr;
+    if (c.op == VOp::SEL) {
+        uint64_t bits = c.mode == 0 ? epr : (counter ? n_total : repeats * epr);
+        selb = local(c.sel, 0, (bits + 7) / 8, false, site);
+    }
+    if (is_cmp && counter) std::memset(od.base, 0, (n_total + 7) / 8);
+
+    auto one = [&](uint64_t k, uint64_t od_off, uint64_t o0_off, uint64_t o1_off, uint64_t bit_idx, uint64_t sel_idx) {
+        double a = has_src0 ? load(s0, o0.base + o0_off) : 0;
+        double b = has_src1 ? load(s1, o1.base + o1_off) : 0;
+        (void)k;
+        if (is_cmp) {
+            double rhs = c.op == VOp::CMPS ? round_to(s0, c.scalar) : b;
+            bool v = cmp(c.mode, a, rhs);
+            uint8_t* byte = od.base + bit_idx / 8;
+            if (v) *byte |= static_cast<uint8_t>(1u << (bit_idx % 8));
+            else *byte &= static_cast<uint8_t>(~(1u << (bit_idx % 8)));
+            return;
+        }
+        if (c.op == VOp::SEL) {
+            bool take0 = (selb[sel_idx / 8] >> (sel_idx % 8)) & 1u;
+            double other = c.mode == 1 ? round_to(d, c.scalar) : b;
+            store(d, od.base + od_off, take0 ? a : other);
+            return;
+        }
+        if (c.op == VOp::CAST) {
+            store(d, od.base + od_off, cast_value(d, a, c.mode));
+            return;
+        }
+        if (c.op == VOp::DUP) {
+            std::memcpy(od.base + od_off, &c.scalar_bits, es_d);
+            return;
+        }
+        if (c.op == VOp::AXPY) b = load(d, od.base + od_off);
+        double s = round_to(cmp_t, c.scalar);
+        double v = apply(c.op, d, a, b, s);
+        if (d == DT::F16 && via_float(c.op)) v = static_cast<double>(static_cast<float>(v));
+        if (!is_float(d) && c.op != VOp::NOT && c.op != VOp::AND && c.op != VOp::OR) {
+            // integer arithmetic wraps to the element width
+            int64_t iv = static_cast<int64_t>(v);
+            std::memcpy(od.base + od_off, &iv, es_d);
+            return;
+        }
+        store(d, od.base + od_off, v);
+    };
+
+    if (counter) {
+        for (uint64_t k = 0; k < n_total; ++k) {
+            uint64_t r = k / epr, i = k % epr;
+            (void)r;
+            uint64_t sel_idx = c.mode == 0 ? i : k;
+            one(k, k * od.es, k * o0.es, k * o1.es, k, sel_idx);
+        }
+    } else {
+        for (uint64_t r = 0; r < repeats; ++r) {
+            for (uint64_t i : active) {
+                uint64_t bit = r * epr + i;
+                one(bit, elem_off(i, od.es, od.blk, od.rep, r), elem_off(i, o0.es, o0.blk, o0.rep, r),
+                    elem_off(i, o1.es, o1.blk, o1.rep, r), bit, c.mode == 0 ? i : bit);
+            }
+        }
+    }
+}
+
+}  // namespace hawk
