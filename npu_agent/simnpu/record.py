@@ -6,6 +6,7 @@ program order per block (blocks run one after another). The cycle model reads it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -88,15 +89,17 @@ class Flag(IntEnum):
     L2_BYPASS = 32   # a GM operand of the copy has SetL2CacheHint(CACHE_MODE_DISABLE)
 
 
-# The order of HAWK_API_LIST in include/hawk/runtime.h: an entry's `api` indexes this tuple.
-API_NAMES = (
-    "None", "DataCopy", "DataCopyPad", "LoadData", "Mmad", "Fixpipe", "Add", "Sub", "Mul", "Div", "Max", "Min",
-    "Adds", "Muls", "Maxs", "Mins", "Exp", "Ln", "Abs", "Sqrt", "Rsqrt", "Reciprocal", "Relu", "Duplicate", "Cast",
-    "ReduceSum", "ReduceMax", "ReduceMin", "WholeReduceSum", "WholeReduceMax", "WholeReduceMin", "Compare",
-    "Compares", "Select", "PipeBarrier", "SetFlag", "WaitFlag", "InitBuffer", "AllocTensor", "FreeTensor", "EnQue",
-    "DeQue", "GetValue", "SetValue", "TBufGet", "GetTilingData", "SetVectorMask", "KernelStart", "Brcb",
-    "BlockReduceSum", "BlockReduceMax", "And", "Or", "Not", "LeakyRelu", "Axpy",
-)
+def _api_names() -> tuple[str, ...]:
+    """HAWK_API_LIST of include/hawk/runtime.h, read from the header so the two can never disagree: an entry's
+    `api` indexes this tuple."""
+    header = (Path(__file__).resolve().parent / "include" / "hawk" / "runtime.h").read_text()
+    body = re.search(r"#define HAWK_API_LIST\(X\)(.*?)\n\s*\n", header, re.S)
+    if body is None:
+        raise RuntimeError("HAWK_API_LIST not found in include/hawk/runtime.h")
+    return tuple(re.findall(r"X\((\w+)\)", body.group(1)))
+
+
+API_NAMES = _api_names()
 
 
 class RecordError(ValueError):

@@ -48,7 +48,11 @@ enum class Op : uint8_t {
     X(WholeReduceMin) X(Compare) X(Compares) X(Select) X(PipeBarrier) X(SetFlag) X(WaitFlag) X(InitBuffer)   \
     X(AllocTensor) X(FreeTensor) X(EnQue) X(DeQue) X(GetValue) X(SetValue) X(TBufGet) X(GetTilingData)       \
     X(SetVectorMask) X(KernelStart) X(Brcb) X(BlockReduceSum) X(BlockReduceMax) X(And) X(Or) X(Not)          \
-    X(LeakyRelu) X(Axpy)
+    X(LeakyRelu) X(Axpy) X(LoadData3D) X(InitConstValue) X(Tanh) X(Gather) X(Gatherb) X(ShiftLeft)            \
+    X(ShiftRight) X(SetPadValue) X(SetCmpMask) X(GetCmpMask) X(BlockReduceMin) X(PairReduceSum) X(SetAtomic)  \
+    X(CrossCoreSetFlag) X(CrossCoreWaitFlag) X(SyncAll) X(Matmul) X(SoftMax) X(Assert) X(Gm2L1) X(Fixpipe2L1)  \
+    X(Transpose) X(GatherMask) X(Sort) X(Arange) X(Power) X(Sin) X(Cos) X(Erf) X(Sigmoid) X(Gelu) X(Silu)     \
+    X(CumSum) X(LayerNorm) X(RmsNorm)
 
 enum class Api : uint16_t {
 #define HAWK_API_ENUM(name) name,
