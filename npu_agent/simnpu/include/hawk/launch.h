@@ -1,5 +1,6 @@
 // The launch stub of a candidate binary: the runtime calls the task's kernel entry through these two functions.
 // npu_agent/simnpu/compiler.py generates `launch.cpp`: #include "kernel.cpp", this header, HAWK_LAUNCH(<entry>).
+// hawk_entry_core tells the runtime the core type the entry's qualifier asks for (2 __cube__, 1 __vector__, 0 none).
 #ifndef HAWK_LAUNCH_H
 #define HAWK_LAUNCH_H
 
@@ -22,6 +23,11 @@ template <typename... A> void launch(void (*f)(A...), uint8_t** args) {
 #define HAWK_LAUNCH(entry)                                                                        \
     extern "C" unsigned long long hawk_entry_abi() { return HAWK_ABI_SIGNATURE; }                \
     extern "C" int hawk_entry_arity() { return ::hawk::launch::arity(&entry); }                  \
-    extern "C" void hawk_entry_launch(uint8_t** args) { ::hawk::launch::launch(&entry, args); }
+    extern "C" void hawk_entry_launch(uint8_t** args) { ::hawk::launch::launch(&entry, args); }    \
+    extern "C" int hawk_entry_core() {                                                           \
+        return __builtin_has_attribute(entry, section(HAWK_AIC_SECTION))   ? 2                   \
+               : __builtin_has_attribute(entry, section(HAWK_AIV_SECTION)) ? 1                   \
+                                                                           : 0;                  \
+    }
 
 #endif  // HAWK_LAUNCH_H
