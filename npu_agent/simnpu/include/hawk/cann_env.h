@@ -55,10 +55,11 @@ template <typename... A>
 }  // namespace hawk
 
 // ------------------------------------------------------------------------------------------------- asserts
-// assert / ascendc_assert (utils/debug/asc_assert.h): a false condition prints "[ASSERT] file:line: Assertion
-// `expr' <message>" and ends the kernel (the device traps). ASSERT(x) is the CPU-debug build's assert; the twin
-// keeps it active so a broken assumption is reported instead of silently skipped. ASCENDC_ASSERT(cond, behavior)
-// runs `behavior` (usually a KERNEL_LOG) before failing, as in the CPU-debug build.
+// assert / ascendc_assert (utils/debug/asc_assert.h, active by default in NPU builds): a false condition prints
+// "[ASSERT] file:line: Assertion `expr' <message>" and ends the kernel (the device traps); both take an optional
+// printf-style message. ASSERT, ASCENDC_ASSERT and KERNEL_LOG are CPU-debug-only: the NPU build compiles them to
+// nothing (kernel_macros.h, kernel_log.h), and public kernels rely on it (`this->n = n ASSERT(n != 0);` compiles only
+// so), so the twin compiles them out too.
 #include <cassert>
 #define HAWK_ASSERT_NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, N, ...) N
 #define HAWK_ASSERT_NARGS(...) HAWK_ASSERT_NARGS_(__VA_ARGS__, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 0)
@@ -72,27 +73,12 @@ template <typename... A>
 #undef assert
 #define assert(...) HAWK_ASSERT(__VA_ARGS__)
 #define ascendc_assert(...) HAWK_ASSERT(__VA_ARGS__)
-#define ASSERT(x) HAWK_ASSERT_1(x)
-#define ASCENDC_ASSERT(cond, behavior)                                            \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            behavior;                                                             \
-            ::hawk::assert_fail(#cond, __FILE__, __LINE__, "");                   \
-        }                                                                         \
-    } while (0)
-#define DEBUG_CODE(T) T
-
-// KERNEL_LOG(level, fmt, ...): the CPU-debug build's log line, to the kernel's standard output.
-#define KERNEL_LOG(level, fmt, ...) \
-    ::hawk::kernel_log(#level, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
-namespace hawk {
-template <typename... A>
-inline void kernel_log(const char* level, const char* file, uint32_t line, const char* fmt, const A&... a) {
-    const char* lv = std::strncmp(level, "KERNEL_", 7) == 0 ? level + 7 : level;
-    std::string s = "[" + std::string(lv) + "][" + file + ":" + std::to_string(line) + "] " + format(fmt, a...) + "\n";
-    print_out(s.data(), s.size(), true);
-}
-}  // namespace hawk
+#ifndef ASSERT
+#define ASSERT(x)
+#endif
+#define ASCENDC_ASSERT(cond, behavior)
+#define KERNEL_LOG(level, fmt, ...)
+#define DEBUG_CODE(T)
 
 // ------------------------------------------------------------------------------------------------ types
 // float16_t / float32_t: the device compiler's names for half and float. int4b_t: a 4-bit integer, two per byte
