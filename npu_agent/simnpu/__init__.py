@@ -41,7 +41,7 @@ class Twin:
         self.work_root.mkdir(parents=True, exist_ok=True)
         self.work_root.chmod(self.work_root.stat().st_mode | 0o711)  # the sandbox uid traverses into it
         self.sandbox = sandbox or Sandbox(self.work_root / "sandbox")
-        self.build = ensure_twin(self.work_root)
+        self.build = ensure_twin(self.work_root, self.hardware)
         self.compiler = CandidateCompiler(self.build, Path(cache_dir) if cache_dir else self.work_root / "cache",
                                           self.sandbox)
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from npu_agent.hardware import DEFAULT_PROFILE, HardwareProfile, load_profile
+
 HERE = Path(__file__).resolve().parent
 INCLUDE_DIR = HERE / "include"
 RUNTIME_DIR = HERE / "runtime"  # one .cpp per layer or API family, internal.h between them
@@ -29,16 +31,28 @@ RUNTIME_FLAGS = ("-std=c++17", "-O2", "-fPIE", "-pipe", "-Wall")
 LINK_FLAGS = ("-pie",)
 
 
+def arch_flags(npu_arch: int, cce_aicore: int) -> tuple[str, ...]:
+    """-D flags for the device compiler's predefined arch macros (both from the hardware profile's [soc])."""
+    return (f"-D__NPU_ARCH__={int(npu_arch)}", f"-D__CCE_AICORE__={int(cce_aicore)}")
+
+
 class TwinBuildError(RuntimeError):
     """The twin itself failed to build (an agent problem, never a candidate's)."""
 
 
 @dataclass(frozen=True)
 class TwinBuild:
-    root: Path            # work_root/twin-<version>
-    version: str
+    root: Path            # work_root/twin-<headers/runtime hash>
+    version: str          # <headers/runtime hash>-<npu_arch>: what a candidate binary depends on
     runtime_object: Path
-    pch_dir: Path         # holds kernel_operator.h.gch (and a copy of the header beside it)
+    pch_dir: Path         # holds kernel_operator.h.gch (and a copy of the header beside it), one per NPU arch
+    npu_arch: int         # __NPU_ARCH__ of the hardware profile ([soc] npu_arch)
+    cce_aicore: int       # __CCE_AICORE__ ([soc] cce_aicore)
+
+    @property
+    def arch_flags(self) -> tuple[str, ...]:
+        """The predefined macros of the CANN device compiler for this arch; identical for PCH and candidate."""
+        return arch_flags(self.npu_arch, self.cce_aicore)
 
     def compile_argv(self, source: str, output: str, *, use_pch: bool = True) -> list[str]:
         """g++ command line for one candidate: kernel_operator.h is force-included (from the PCH unless told
@@ -46,8 +60,8 @@ class TwinBuild:
         pch = ["-I", str(self.pch_dir)] if use_pch else []
         # The runtime object comes first: among constructors of the same priority, link order decides, and the
         # runtime's seccomp lockdown must run before anything the candidate declares.
-        return [CXX, *CANDIDATE_FLAGS, *pch, "-I", str(INCLUDE_DIR), str(self.runtime_object), "-include",
-                "kernel_operator.h", source, *LINK_FLAGS, "-o", output]
+        return [CXX, *CANDIDATE_FLAGS, *self.arch_flags, *pch, "-I", str(INCLUDE_DIR), str(self.runtime_object),
+                "-include", "kernel_operator.h", source, *LINK_FLAGS, "-o", output]
 
 
 @cache
@@ -100,40 +114,71 @@ def _run(argv: list[str], what: str) -> None:
         raise TwinBuildError(f"building the twin {what} failed:\n{' '.join(argv)}\n{proc.stderr[-4000:]}")
 
 
-def ensure_twin(work_root: Path) -> TwinBuild:
-    """The twin build for the current version under work_root, building it once (file-locked across processes)."""
+def ensure_twin(work_root: Path, hardware: HardwareProfile | None = None) -> TwinBuild:
+    """The twin build for the current version and NPU arch under work_root, building it once (file-locked across
+    processes). The runtime object is shared by every arch; the precompiled header is per arch, because
+    __NPU_ARCH__ must be defined identically for the header and the candidate (or GCC ignores the PCH)."""
+    soc = (hardware or load_profile(DEFAULT_PROFILE))["soc"]
+    npu_arch, cce_aicore = int(soc["npu_arch"]), int(soc["cce_aicore"])
     work_root = Path(work_root)
     work_root.mkdir(parents=True, exist_ok=True)
-    version = twin_version()
-    root = work_root / f"twin-{version}"
-    build = TwinBuild(root=root, version=version, runtime_object=root / "hawk_runtime.o", pch_dir=root / "pch")
+    base = twin_version()
+    root = work_root / f"twin-{base}"
+    tag = f"{npu_arch}-{cce_aicore}"
+    build = TwinBuild(root=root, version=f"{base}-{tag}", runtime_object=root / "hawk_runtime.o",
+                      pch_dir=root / f"pch-{tag}", npu_arch=npu_arch, cce_aicore=cce_aicore)
+    _ensure_runtime(work_root, root, base)
+    _ensure_pch(work_root, build)
+    return build
+
+
+def _ensure_runtime(work_root: Path, root: Path, version: str) -> None:
     done = root / ".complete"
     if done.exists():
-        return build
+        return
     with open(work_root / ".twin-build.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if done.exists():
-                return build
+                return
             tmp = work_root / f".twin-{version}.tmp{os.getpid()}"
             shutil.rmtree(tmp, ignore_errors=True)
-            (tmp / "pch").mkdir(parents=True)
+            tmp.mkdir(parents=True)
             _build_runtime(tmp)
-            # GCC looks for <dir>/kernel_operator.h.gch where it finds the header; the copy beside it serves the
-            # candidate's own #include "kernel_operator.h" (a no-op through the include guard).
-            shutil.copy2(INCLUDE_DIR / "kernel_operator.h", tmp / "pch" / "kernel_operator.h")
-            _run([CXX, *CANDIDATE_FLAGS, "-I", str(INCLUDE_DIR), "-x", "c++-header",
-                  str(INCLUDE_DIR / "kernel_operator.h"), "-o", str(tmp / "pch" / "kernel_operator.h.gch")],
-                 "precompiled header")
-            for d in (tmp, tmp / "pch"):
-                d.chmod(0o755)
-            for f in tmp.rglob("*"):
-                if f.is_file():
-                    f.chmod(0o644)
+            tmp.chmod(0o755)
+            (tmp / "hawk_runtime.o").chmod(0o644)
             (tmp / ".complete").write_text(version)
             if root.exists():
                 shutil.rmtree(root)
             os.replace(tmp, root)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    return build
+
+
+def _ensure_pch(work_root: Path, build: TwinBuild) -> None:
+    done = build.pch_dir / ".complete"
+    if done.exists():
+        return
+    with open(work_root / ".twin-build.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if done.exists():
+                return
+            tmp = build.root / f".{build.pch_dir.name}.tmp{os.getpid()}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            # GCC looks for <dir>/kernel_operator.h.gch where it finds the header; the copy beside it serves the
+            # candidate's own #include "kernel_operator.h" (a no-op through the include guard).
+            shutil.copy2(INCLUDE_DIR / "kernel_operator.h", tmp / "kernel_operator.h")
+            _run([CXX, *CANDIDATE_FLAGS, *build.arch_flags, "-I", str(INCLUDE_DIR), "-x", "c++-header",
+                  str(INCLUDE_DIR / "kernel_operator.h"), "-o", str(tmp / "kernel_operator.h.gch")],
+                 "precompiled header")
+            tmp.chmod(0o755)
+            for f in tmp.iterdir():
+                f.chmod(0o644)
+            (tmp / ".complete").write_text(build.version)
+            if build.pch_dir.exists():
+                shutil.rmtree(build.pch_dir)
+            os.replace(tmp, build.pch_dir)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

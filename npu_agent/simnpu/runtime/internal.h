@@ -45,6 +45,7 @@
 #include "hawk/types.h"
 #include "hawk/tensor.h"
 #include "hawk/tiling.h"
+#include "hawk/cann_env.h"
 #include "seccomp_lockdown.h"
 
 namespace hawk {

@@ -4,6 +4,7 @@
 extern "C" int hawk_entry_arity();
 extern "C" unsigned long long hawk_entry_abi();
 extern "C" void hawk_entry_launch(uint8_t** args);
+extern "C" int hawk_entry_core() __attribute__((weak));  // hawk/launch.h: 2 __cube__, 1 __vector__, 0 none
 
 namespace hawk {
 
@@ -335,6 +336,8 @@ void run_tiling() {
         ctx->descs_[i].dtype_ = ge_dtype(a.dtype);
         ctx->tensors_[i].shape_ = &ctx->shapes_[i];
         ctx->tensors_[i].desc_ = &ctx->descs_[i];
+        ctx->tensors_[i].data_ = a.data;  // host values, as CANN gives a value-depend input
+        ctx->tensors_[i].size_ = a.bytes;
         ++i;
     }
     auto& at = ctx->attrs_;
@@ -343,8 +346,26 @@ void run_tiling() {
         const char* v = kv.second.c_str();
         at.ints_[at.num_] = std::strtoll(v, nullptr, 10);
         at.floats_[at.num_] = std::strtof(v, nullptr);
+        at.doubles_[at.num_] = std::strtod(v, nullptr);
         at.bools_[at.num_] = kv.second == "true" || kv.second == "1" || kv.second == "True";
         at.strs_[at.num_] = v;
+        // A list attribute ("[1, 2, 3]" or "1,2,3"): its elements as int64 and as float.
+        std::vector<int64_t>* li = new std::vector<int64_t>();
+        std::vector<float>* lf = new std::vector<float>();
+        for (const char* q = v; *q;) {
+            while (*q == '[' || *q == ']' || *q == ',' || *q == ' ' || *q == '(' || *q == ')') ++q;
+            if (!*q) break;
+            char* end = nullptr;
+            double d = std::strtod(q, &end);
+            if (end == q) break;
+            li->push_back(static_cast<int64_t>(std::strtoll(q, nullptr, 10)));
+            lf->push_back(static_cast<float>(d));
+            q = end;
+        }
+        at.list_ints_[at.num_].size_ = li->size();
+        at.list_ints_[at.num_].data_ = li->data();
+        at.list_floats_[at.num_].size_ = lf->size();
+        at.list_floats_[at.num_].data_ = lf->data();
         ++at.num_;
     }
     ctx->raw_.data_ = R->tiling_buf;
@@ -404,6 +425,8 @@ void run_blocks() {
                     " (inputs, outputs, workspace, tiling) or, direct-launch style, " + std::to_string(nt), "");
         _exit(0);
     }
+    // A __cube__ entry runs on AIC cores (a coupled SoC has only one core type: the qualifier has no effect there).
+    if (hawk_entry_core != nullptr && hawk_entry_core() == 2 && !c.coupled) R->kernel_core = Core::AIC;
     std::vector<uint8_t*> args;
     for (auto& a : c.tensors) args.push_back(a.data);
     args.push_back(R->workspace);

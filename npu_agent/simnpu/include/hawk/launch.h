@@ -1,5 +1,6 @@
 // The launch stub of a candidate binary: the runtime calls the task's kernel entry through these two functions.
 // npu_agent/simnpu/compiler.py generates `launch.cpp`: #include "kernel.cpp", this header, HAWK_LAUNCH(<entry>).
+// hawk_entry_core tells the runtime the core type the entry's qualifier asks for (2 __cube__, 1 __vector__, 0 none).
 #ifndef HAWK_LAUNCH_H
 #define HAWK_LAUNCH_H
 
@@ -17,11 +18,26 @@ template <typename... A, size_t... I> void call(void (*f)(A...), uint8_t** args,
 template <typename... A> void launch(void (*f)(A...), uint8_t** args) {
     call(f, args, std::index_sequence_for<A...>{});
 }
+
+// Which marker section (hawk/tensor.h: __cube__ / __vector__) holds the entry's code; the linker defines the
+// bounds of a section named like an identifier. (GCC drops section attributes on template instances, so a
+// templated __cube__ entry needs KERNEL_TASK_TYPE_DEFAULT.)
+extern "C" const char __start_hawk_aic_text[] __attribute__((weak));
+extern "C" const char __stop_hawk_aic_text[] __attribute__((weak));
+extern "C" const char __start_hawk_aiv_text[] __attribute__((weak));
+extern "C" const char __stop_hawk_aiv_text[] __attribute__((weak));
+template <typename F> int core_of(F* f) {
+    const char* p = reinterpret_cast<const char*>(f);
+    if (__start_hawk_aic_text != nullptr && p >= __start_hawk_aic_text && p < __stop_hawk_aic_text) return 2;
+    if (__start_hawk_aiv_text != nullptr && p >= __start_hawk_aiv_text && p < __stop_hawk_aiv_text) return 1;
+    return 0;
+}
 }  // namespace hawk::launch
 
 #define HAWK_LAUNCH(entry)                                                                        \
     extern "C" unsigned long long hawk_entry_abi() { return HAWK_ABI_SIGNATURE; }                \
     extern "C" int hawk_entry_arity() { return ::hawk::launch::arity(&entry); }                  \
-    extern "C" void hawk_entry_launch(uint8_t** args) { ::hawk::launch::launch(&entry, args); }
+    extern "C" void hawk_entry_launch(uint8_t** args) { ::hawk::launch::launch(&entry, args); }    \
+    extern "C" int hawk_entry_core() { return ::hawk::launch::core_of(&entry); }
 
 #endif  // HAWK_LAUNCH_H

@@ -9,21 +9,31 @@
 #include "hawk/runtime.h"
 #include "hawk/types.h"
 
-// ---- language extensions of the Ascend C compiler: no meaning on the twin ----
+// ---- language extensions of the Ascend C compiler (asc-devkit docs SIMD-BuiltIn关键字.md) ----
+// __global__ marks the kernel entry and __aicore__ device code: on the twin both are ordinary host functions.
+// __cube__ / __vector__ say which cores a kernel runs on: the entry is placed in a marker section that
+// HAWK_LAUNCH (hawk/launch.h) reports, so a __cube__ kernel runs on AIC cores exactly like
+// KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY) (no effect on coupled SoCs, as on the device). __inline__ and
+// __forceinline__ force inlining on the device, a code-size/speed matter only, so they are plain `inline`.
 #define __aicore__
 #define __global__
+#define __host__
 #define __gm__
 #define __ubuf__
 #define __cbuf__
 #define __ca__
 #define __cb__
 #define __cc__
-#define __vector__
-#define __cube__
+#define __vector__ __attribute__((section(HAWK_AIV_SECTION)))
+#define __cube__ __attribute__((section(HAWK_AIC_SECTION)))
+#define HAWK_AIV_SECTION "hawk_aiv_text"
+#define HAWK_AIC_SECTION "hawk_aic_text"
 #define __mix__(...)
+#define __schedmode__(...)
 #ifndef __inline__
 #define __inline__ inline
 #endif
+#define __forceinline__ inline
 #define GM_ADDR __gm__ uint8_t*
 
 namespace hawk {

@@ -8,13 +8,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "hawk/runtime.h"
 
 namespace ge {
 enum DataType : int32_t {
     DT_FLOAT = 0, DT_FLOAT16 = 1, DT_INT8 = 2, DT_INT32 = 3, DT_UINT8 = 4, DT_INT16 = 6, DT_UINT16 = 7,
-    DT_UINT32 = 8, DT_INT64 = 9, DT_UINT64 = 10, DT_DOUBLE = 11, DT_BOOL = 12, DT_BF16 = 27, DT_UNDEFINED = 28,
+    DT_UINT32 = 8, DT_INT64 = 9, DT_UINT64 = 10, DT_DOUBLE = 11, DT_BOOL = 12, DT_STRING = 13,
+    DT_DUAL_SUB_INT8 = 14, DT_DUAL_SUB_UINT8 = 15, DT_COMPLEX64 = 16, DT_COMPLEX128 = 17, DT_QINT8 = 18,
+    DT_QINT16 = 19, DT_QINT32 = 20, DT_QUINT8 = 21, DT_QUINT16 = 22, DT_RESOURCE = 23, DT_STRING_REF = 24,
+    DT_DUAL = 25, DT_VARIANT = 26, DT_BF16 = 27, DT_UNDEFINED = 28, DT_INT4 = 29, DT_UINT1 = 30, DT_INT2 = 31,
+    DT_UINT2 = 32, DT_MAX,
 };
 enum Format : int32_t { FORMAT_NCHW = 0, FORMAT_NHWC = 1, FORMAT_ND = 2, FORMAT_FRACTAL_NZ = 29 };
 using graphStatus = uint32_t;
@@ -22,8 +27,23 @@ constexpr graphStatus GRAPH_SUCCESS = 0;
 constexpr graphStatus GRAPH_FAILED = 0xFFFFFFFFu;
 }  // namespace ge
 
+namespace hawk {
+// Platform numbers from the hardware profile (runtime side).
+enum class PlatformQuery : int { CORE_NUM = 0, AIC = 1, AIV = 2, MEM_SIZE = 3, MEM_BW = 4, SOC = 5, LIB_WS = 6 };
+uint64_t platform_query(PlatformQuery q, int arg);
+}  // namespace hawk
+
 namespace fe {
-class PlatFormInfos {};
+// The platform handle TilingContext::GetPlatformInfo returns; GetLocalMemSize is the older spelling of
+// PlatformAscendC::GetCoreMemSize (same LocalMemType order as CoreMemType).
+enum class LocalMemType : int { L0_A = 0, L0_B = 1, L0_C = 2, L1 = 3, L2 = 4, UB = 5, HBM = 6 };
+class PlatFormInfos {
+   public:
+    void GetLocalMemSize(const LocalMemType& type, uint64_t& size) const {
+        size = hawk::platform_query(hawk::PlatformQuery::MEM_SIZE, static_cast<int>(type));
+    }
+    uint32_t GetCoreNum() const { return uint32_t(hawk::platform_query(hawk::PlatformQuery::CORE_NUM, 0)); }
+};
 }  // namespace fe
 
 namespace gert {
@@ -70,14 +90,23 @@ class CompileTimeTensorDesc {
     ge::DataType dtype_ = ge::DT_UNDEFINED;
 };
 
+// An input tensor of the tiling context. GetData<T>() gives its values on the host, as CANN does for a
+// value-depend input (a shape or axis tensor): the twin provides them for every input.
 class Tensor {
    public:
     int64_t GetShapeSize() const { return shape_->GetStorageShape().GetShapeSize(); }
     ge::DataType GetDataType() const { return desc_->GetDataType(); }
     const Shape& GetStorageShape() const { return shape_->GetStorageShape(); }
     const Shape& GetOriginShape() const { return shape_->GetOriginShape(); }
+    ge::Format GetOriginFormat() const { return desc_->GetOriginFormat(); }
+    ge::Format GetStorageFormat() const { return desc_->GetStorageFormat(); }
+    template <class T> const T* GetData() const { return static_cast<const T*>(data_); }
+    const void* GetAddr() const { return data_; }
+    size_t GetSize() const { return size_; }
     const StorageShape* shape_ = nullptr;
     const CompileTimeTensorDesc* desc_ = nullptr;
+    const void* data_ = nullptr;
+    size_t size_ = 0;
 };
 
 class TilingData {
@@ -91,26 +120,91 @@ class TilingData {
     size_t size_ = 0;
 };
 
-// Attributes by index: the task's attributes sorted by name (docs/kernel-contract.md).
+// A list attribute's values (gert::ContinuousVector / TypedContinuousVector<T>).
+class ContinuousVector {
+   public:
+    size_t GetSize() const { return size_; }
+    size_t GetCapacity() const { return size_; }
+    const void* GetData() const { return data_; }
+    size_t size_ = 0;
+    const void* data_ = nullptr;
+};
+template <typename T> class TypedContinuousVector : public ContinuousVector {
+   public:
+    const T* GetData() const { return static_cast<const T*>(data_); }
+};
+
+// Attributes by index: the task's attributes sorted by name (docs/kernel-contract.md). Each is held as every type
+// it parses as; GetAttrPointer<T> reads it as T the way CANN reads the stored value (an int attribute is an int64,
+// so GetAttrPointer<int32_t> / <uint32_t> see its low 32 bits).
 class RuntimeAttrs {
    public:
     static constexpr size_t kMax = 32;
-    template <typename T> const T* GetAttrPointer(size_t idx) const;
+    template <typename T> const T* GetAttrPointer(size_t idx) const {
+        if (idx >= num_) return nullptr;
+        if constexpr (std::is_same_v<T, char>) {
+            return strs_[idx];
+        } else if constexpr (std::is_same_v<T, bool>) {
+            return &bools_[idx];
+        } else if constexpr (std::is_same_v<T, float>) {
+            return &floats_[idx];
+        } else if constexpr (std::is_same_v<T, double>) {
+            return &doubles_[idx];
+        } else if constexpr (std::is_integral_v<T>) {
+            return reinterpret_cast<const T*>(&ints_[idx]);
+        } else if constexpr (std::is_same_v<T, TypedContinuousVector<int64_t>> ||
+                             std::is_same_v<T, ContinuousVector>) {
+            return &list_ints_[idx];
+        } else if constexpr (std::is_same_v<T, TypedContinuousVector<float>>) {
+            return &list_floats_[idx];
+        } else {
+            return nullptr;
+        }
+    }
     const int64_t* GetInt(size_t idx) const { return idx < num_ ? &ints_[idx] : nullptr; }
     const float* GetFloat(size_t idx) const { return idx < num_ ? &floats_[idx] : nullptr; }
     const bool* GetBool(size_t idx) const { return idx < num_ ? &bools_[idx] : nullptr; }
     const char* GetStr(size_t idx) const { return idx < num_ ? strs_[idx] : nullptr; }
+    const TypedContinuousVector<int64_t>* GetListInt(size_t idx) const {
+        return idx < num_ ? &list_ints_[idx] : nullptr;
+    }
+    const TypedContinuousVector<float>* GetListFloat(size_t idx) const {
+        return idx < num_ ? &list_floats_[idx] : nullptr;
+    }
     size_t GetAttrNum() const { return num_; }
     size_t num_ = 0;
     int64_t ints_[kMax] = {};
     float floats_[kMax] = {};
+    double doubles_[kMax] = {};
     bool bools_[kMax] = {};
     const char* strs_[kMax] = {};
+    TypedContinuousVector<int64_t> list_ints_[kMax];
+    TypedContinuousVector<float> list_floats_[kMax];
 };
-template <> inline const int64_t* RuntimeAttrs::GetAttrPointer<int64_t>(size_t idx) const { return GetInt(idx); }
-template <> inline const float* RuntimeAttrs::GetAttrPointer<float>(size_t idx) const { return GetFloat(idx); }
-template <> inline const bool* RuntimeAttrs::GetAttrPointer<bool>(size_t idx) const { return GetBool(idx); }
-template <> inline const char* RuntimeAttrs::GetAttrPointer<char>(size_t idx) const { return GetStr(idx); }
+
+class TilingContext;
+// The compute node a tiling context belongs to (names, tensor descs, attributes).
+class AnchorInstanceInfo {
+   public:
+    size_t GetInstanceNum() const { return num_; }
+    size_t GetInstanceStart() const { return start_; }
+    size_t start_ = 0, num_ = 1;
+};
+class ComputeNodeInfo {
+   public:
+    inline const char* GetNodeName() const;
+    inline const char* GetNodeType() const;
+    inline size_t GetInputsNum() const;
+    inline size_t GetOutputsNum() const;
+    size_t GetIrInputsNum() const { return GetInputsNum(); }
+    size_t GetIrOutputsNum() const { return GetOutputsNum(); }
+    inline const CompileTimeTensorDesc* GetInputTensorDesc(size_t i) const;
+    inline const CompileTimeTensorDesc* GetOutputTensorDesc(size_t i) const;
+    inline const RuntimeAttrs* GetAttrs() const;
+    inline const AnchorInstanceInfo* GetInputInstanceInfo(size_t ir_index) const;
+    const TilingContext* ctx_ = nullptr;
+    mutable AnchorInstanceInfo instance_;
+};
 
 class TilingContext {
    public:
@@ -122,6 +216,12 @@ class TilingContext {
         return i < num_outputs_ ? &shapes_[num_inputs_ + i] : nullptr;
     }
     const CompileTimeTensorDesc* GetInputDesc(size_t i) const { return i < num_inputs_ ? &descs_[i] : nullptr; }
+    const CompileTimeTensorDesc* GetOptionalInputDesc(size_t i) const { return GetInputDesc(i); }
+    // Dynamic (list) inputs: the twin's tasks list every tensor on its own, so instance `rel` of IR input `ir` is
+    // input ir + rel.
+    const Tensor* GetDynamicInputTensor(size_t ir, size_t rel) const { return GetInputTensor(ir + rel); }
+    const StorageShape* GetDynamicInputShape(size_t ir, size_t rel) const { return GetInputShape(ir + rel); }
+    const CompileTimeTensorDesc* GetDynamicInputDesc(size_t ir, size_t rel) const { return GetInputDesc(ir + rel); }
     const CompileTimeTensorDesc* GetOutputDesc(size_t i) const {
         return i < num_outputs_ ? &descs_[num_inputs_ + i] : nullptr;
     }
@@ -135,12 +235,31 @@ class TilingContext {
         return ge::GRAPH_SUCCESS;
     }
     uint32_t GetBlockDim() const { return block_dim_; }
+    ge::graphStatus SetSimdNumBlocks(uint32_t dim) { return SetBlockDim(dim); }  // newer name of SetBlockDim
+    uint32_t GetSimdNumBlocks() const { return block_dim_; }
     ge::graphStatus SetTilingKey(uint64_t key) {
         tiling_key_ = key;
         return ge::GRAPH_SUCCESS;
     }
     uint64_t GetTilingKey() const { return tiling_key_; }
     TilingData* GetRawTilingData() { return &raw_; }
+    // A standard C++ tiling struct placed in the raw tiling data (whose size becomes sizeof(T)).
+    template <typename T> T* GetTilingData() {
+        if (sizeof(T) > raw_.capacity_) return nullptr;
+        raw_.size_ = sizeof(T);
+        return reinterpret_cast<T*>(raw_.data_);
+    }
+    // Compile info (what a TilingParse function would have filled): zero bytes on the twin.
+    const void* GetCompileInfo() const { return compile_info_; }
+    template <typename T> const T* GetCompiledInfo() const {
+        static_assert(sizeof(T) <= sizeof(compile_info_), "compile info struct larger than the twin provides");
+        return reinterpret_cast<const T*>(compile_info_);
+    }
+    int32_t GetDeterministic() const { return 0; }
+    const ComputeNodeInfo* GetComputeNodeInfo() const {
+        node_info_.ctx_ = this;
+        return &node_info_;
+    }
     size_t* GetWorkspaceSizes(size_t num) {
         if (num > kMaxWorkspaces) return nullptr;
         if (num > workspace_num_) workspace_num_ = num;
@@ -169,16 +288,30 @@ class TilingContext {
     size_t workspace_num_ = 0;
     fe::PlatFormInfos platform_;
     const char* node_name_ = "";
+    alignas(16) uint8_t compile_info_[4096] = {};
+    mutable ComputeNodeInfo node_info_;
 };
+
+inline const char* ComputeNodeInfo::GetNodeName() const { return ctx_->GetNodeName(); }
+inline const char* ComputeNodeInfo::GetNodeType() const { return ctx_->GetNodeType(); }
+inline size_t ComputeNodeInfo::GetInputsNum() const { return ctx_->num_inputs_; }
+inline size_t ComputeNodeInfo::GetOutputsNum() const { return ctx_->num_outputs_; }
+inline const CompileTimeTensorDesc* ComputeNodeInfo::GetInputTensorDesc(size_t i) const { return ctx_->GetInputDesc(i); }
+inline const CompileTimeTensorDesc* ComputeNodeInfo::GetOutputTensorDesc(size_t i) const {
+    return ctx_->GetOutputDesc(i);
+}
+inline const RuntimeAttrs* ComputeNodeInfo::GetAttrs() const { return ctx_->GetAttrs(); }
+inline const AnchorInstanceInfo* ComputeNodeInfo::GetInputInstanceInfo(size_t ir_index) const {
+    instance_.start_ = ir_index;
+    instance_.num_ = 1;
+    return &instance_;
+}
 
 using TilingFunc = ge::graphStatus (*)(TilingContext*);
 
 }  // namespace gert
 
 namespace hawk {
-// Platform numbers from the hardware profile (runtime side).
-enum class PlatformQuery : int { CORE_NUM = 0, AIC = 1, AIV = 2, MEM_SIZE = 3, MEM_BW = 4, SOC = 5, LIB_WS = 6 };
-uint64_t platform_query(PlatformQuery q, int arg);
 void register_tiling(gert::TilingFunc fn, const char* op_type);
 
 class OpImplRegister {
