@@ -121,7 +121,7 @@ def test_unit_flag_hands_l0c_to_the_fixpipe(twin, tmp_path) -> None:
     e = record.read_record(r.record_path).entries
     for api in ("Mmad", "Fixpipe"):  # the record shows the handshake, so the cycle model can overlap M and FIX
         f = int(e[e["api"] == record.API_NAMES.index(api)]["flags"][0])
-        assert f & 64 and f & 128, (api, f)
+        assert f & record.Flag.UNIT_FLAG and f & record.Flag.UNIT_RESET, (api, f)
     # unitFlag 2 on the Mmad keeps the fractals: the Fixpipe with unitFlag 3 waits forever.
     ins["mode"][:] = 2
     r, _ = run_task(twin, src, spec, inputs=ins)
