@@ -1,5 +1,5 @@
 // fp16 Matmul C = A x B on the cube cores (written to docs/kernel-contract.md): A (M x K) and B (K x N) move
-// GM -> L1 with ND -> NZ conversion (Nd2NzParams), L1 -> L0A / L0B with LoadData (B transposed per fractal),
+// GM -> L1 with ND -> NZ conversion (Nd2NzParams), L1 -> L0A (Zz) / L0B (Zn) with LoadData (B transposed per fractal),
 // Mmad accumulates in fp32 in L0C, and Fixpipe writes C to GM as fp16 (F322F16). Each core computes a band
 // of BAND rows. Direct-launch style: the sizes are constants, the block count comes from the task.
 #include "kernel_operator.h"
@@ -62,11 +62,15 @@ private:
     {
         LocalTensor<half> b1 = inQueueB1.DeQue<half>();
         LocalTensor<half> b2 = inQueueB2.AllocTensor<half>();
-        LoadData2DParams params;  // NZ -> ZN: every fractal transposed
-        params.repeatTimes = K_BLOCKS * N_BLOCKS;
-        params.srcStride = 1;
-        params.ifTranspose = true;
-        LoadData(b2, b1, params);
+        // NZ -> Zn: L0B holds the k rows of fractals one after another ([k1][n1]), each fractal transposed. In L1
+        // (NZ) the n fractals of k row i lie K_BLOCKS apart, so one LoadData per k row gathers them.
+        for (uint32_t i = 0; i < K_BLOCKS; ++i) {
+            LoadData2DParams params;
+            params.repeatTimes = N_BLOCKS;
+            params.srcStride = K_BLOCKS;
+            params.ifTranspose = true;
+            LoadData(b2[i * N_BLOCKS * FRAC * FRAC], b1[i * FRAC * FRAC], params);
+        }
         inQueueB2.EnQue(b2);
         inQueueB1.FreeTensor(b1);
     }

@@ -87,6 +87,8 @@ class Flag(IntEnum):
     BIT_MASK = 8
     PAD = 16
     L2_BYPASS = 32   # a GM operand of the copy has SetL2CacheHint(CACHE_MODE_DISABLE)
+    UNIT_FLAG = 64   # Mmad / Fixpipe with unitFlag 2 or 3: per-fractal M <-> FIX handshake instead of an event
+    UNIT_RESET = 128  # ... with unitFlag 3: the instruction releases the L0C fractals
 
 
 def _api_names() -> tuple[str, ...]:

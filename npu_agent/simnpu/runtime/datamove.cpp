@@ -60,6 +60,12 @@ void check_copy_route(const Ref& dst, const Ref& src, Site site) {
 }  // namespace
 
 void copy(const Ref& dst, const Ref& src, uint64_t count, Site site) {
+    if (dst.mem == Mem::BT || dst.mem == Mem::FB) {  // L1 -> BT / FB: count elements, whole destination blocks
+        CopyParams p;
+        p.block_len = count * dt_size(dst.dt) / (dst.mem == Mem::BT ? 64 : 128);
+        copy_bias(dst, src, p, site);
+        return;
+    }
     check_copy_route(dst, src, site);
     size_t es = dt_size(src.dt);
     uint64_t bytes = count * es;
@@ -86,6 +92,10 @@ void copy(const Ref& dst, const Ref& src, uint64_t count, Site site) {
 }
 
 void copy_params(const Ref& dst, const Ref& src, const CopyParams& p, Site site) {
+    if (dst.mem == Mem::BT || dst.mem == Mem::FB) {
+        copy_bias(dst, src, p, site);
+        return;
+    }
     check_copy_route(dst, src, site);
     range(site, "blockCount", p.block_count, 1, 4095);
     range(site, "blockLen", p.block_len, 1, 65535);
@@ -196,6 +206,137 @@ void copy_nd2nz(const Ref& dst, const Ref& src, const Nd2Nz& p, Site site) {
                 std::memmove(o, s + (m * p.src_nd_matrix_stride + i * p.src_d + j * c0) * es, cols * es);
                 if (cols < c0) std::memset(o + cols * es, 0, (c0 - cols) * es);  // the D tail of a fractal row is zero
             }
+}
+
+// LoadDataWithTranspose (LoadData2dTransposeParams): per repeat, one square block of the source (b16: one 16x16
+// fractal; b8: two 16x32 fractals stacked into 32x32; b32: two 16x8 fractals side by side into 16x16) is
+// transposed and split back into fractals (dstFracGap fractals apart), as the public pseudocode describes.
+void load2d_transpose(const Ref& dst, const Ref& src, const Load2DT& p, Site site) {
+    need_core(Core::AIC, site);
+    if (!(dst.mem == Mem::L0A || dst.mem == Mem::L0B) || src.mem != Mem::L1) {
+        fault(Kind::INVALID_PARAMETER, dst.mem, site, "LoadDataWithTranspose moves L1 to L0A/L0B only (%s -> %s)",
+              mem_name(src.mem), mem_name(dst.mem));
+    }
+    const size_t es = dt_size(dst.dt);
+    if (es != 1 && es != 2 && es != 4) {
+        fault(Kind::UNSUPPORTED_DTYPE, dst.mem, site, "LoadDataWithTranspose supports b8, b16 and b32 types; got %s",
+              dt_name(dst.dt));
+    }
+    range(site, "repeatTimes", p.repeat, 0, 255);
+    const uint64_t nf = es == 2 ? 1 : 2, sq = nf * 512;
+    const uint64_t R = es == 1 ? 32 : 16;
+    RecordEntry& e = rec_copy(site, dst, src, p.repeat * sq);
+    e.flags |= RF_TRANSPOSE;
+    e.repeats = static_cast<uint32_t>(p.repeat);
+    e.a0 = static_cast<uint32_t>(p.start_index);
+    e.a1 = static_cast<uint32_t>(p.src_stride);
+    e.a2 = static_cast<uint32_t>(p.dst_gap);
+    rec_done();
+    if (p.repeat == 0) return;
+    uint64_t s_ext = (p.start_index + (p.repeat - 1) * p.src_stride) * sq + sq;
+    uint64_t d_ext = (p.repeat - 1) * (1 + p.dst_gap) * 512 + (nf - 1) * (1 + p.dst_frac_gap) * 512 + 512;
+    uint8_t* s = local(src, 0, s_ext, false, site, 32);
+    uint8_t* d = local(dst, 0, d_ext, true, site, 512);
+    std::vector<uint8_t> tmp(d_ext);
+    std::memcpy(tmp.data(), d, d_ext);
+    for (uint64_t r = 0; r < p.repeat; ++r) {
+        const uint8_t* S = s + (p.start_index + r * p.src_stride) * sq;
+        uint8_t* D = tmp.data() + r * (1 + p.dst_gap) * 512;
+        const uint64_t fgap = (1 + p.dst_frac_gap) * 512;
+        for (uint64_t i = 0; i < R; ++i)
+            for (uint64_t j = 0; j < R; ++j) {  // T[i][j] = S[j][i]
+                uint64_t so, dof;
+                if (es == 1) {
+                    so = j * 32 + i;
+                    dof = (i / 16) * fgap + (i % 16) * 32 + j;
+                } else if (es == 2) {
+                    so = (j * 16 + i) * 2;
+                    dof = (i * 16 + j) * 2;
+                } else {
+                    so = ((i / 8) * 128 + j * 8 + i % 8) * 4;
+                    dof = (j / 8) * fgap + (i * 8 + j % 8) * 4;
+                }
+                std::memcpy(D + dof, S + so, es);
+            }
+    }
+    std::memcpy(d, tmp.data(), d_ext);
+}
+
+// InitConstValue / Fill: repeat x blockNum blocks (32 B in L1, 512 B in L0A/L0B) set to the value, dstGap blocks
+// skipped after each repeat. MTE2 fills L1, MTE1 fills L0A/L0B.
+void init_const(const Ref& dst, uint64_t repeat, uint64_t block_num, uint64_t dst_gap, uint64_t value_bits,
+                Site site) {
+    need_core(Core::AIC, site);
+    if (dst.mem != Mem::L1 && dst.mem != Mem::L0A && dst.mem != Mem::L0B) {
+        fault(Kind::INVALID_PARAMETER, dst.mem, site, "InitConstValue initialises L1, L0A or L0B only (got %s)",
+              mem_name(dst.mem));
+    }
+    if (!dt_in(dst.dt, {DT::F16, DT::BF16, DT::I16, DT::U16, DT::F32, DT::I32, DT::U32})) {
+        dtype_fault(site, dst.dt, "half, int16_t, uint16_t, bfloat16_t, int32_t, uint32_t, float");
+    }
+    range(site, "repeatTimes", repeat, 0, 32767);
+    range(site, "blockNum", block_num, 0, 32767);
+    range(site, "dstGap", dst_gap, 0, 32767);
+    const bool l1 = dst.mem == Mem::L1;
+    const uint64_t blk = l1 ? 32 : 512;
+    RecordEntry& e = rec(Op::INSTR, l1 ? Pipe::MTE2 : Pipe::MTE1, site);
+    e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
+    e.dst_mem = static_cast<uint8_t>(dst.mem);
+    e.dst_addr = dst.addr;
+    e.bytes = repeat * block_num * blk;
+    e.repeats = static_cast<uint32_t>(repeat);
+    e.a0 = static_cast<uint32_t>(block_num);
+    e.a1 = static_cast<uint32_t>(blk);
+    e.a2 = static_cast<uint32_t>(dst_gap);
+    rec_done();
+    if (repeat == 0 || block_num == 0) return;  // NOP
+    const uint64_t step = (block_num + dst_gap) * blk;
+    uint8_t* d = local(dst, 0, (repeat - 1) * step + block_num * blk, true, site, l1 ? 32 : 512);
+    const size_t es = dt_size(dst.dt);
+    for (uint64_t r = 0; r < repeat; ++r)
+        for (uint64_t o = 0; o < block_num * blk; o += es) std::memcpy(d + r * step + o, &value_bits, es);
+}
+
+// DataCopy L1 (C1) -> BiasTable (C2) or Fixpipe buffer: blockLen counts 64 B of the destination on A2 (BT);
+// half converts to float on the way. srcStride is in 32 B blocks of L1, dstStride in 64 B blocks.
+void copy_bias(const Ref& dst, const Ref& src, const CopyParams& p, Site site) {
+    need_core(Core::AIC, site);
+    if (src.mem != Mem::L1 || (dst.mem != Mem::BT && dst.mem != Mem::FB)) {
+        fault(Kind::INVALID_PARAMETER, dst.mem, site, "no DataCopy path from %s to %s", mem_name(src.mem),
+              mem_name(dst.mem));
+    }
+    const bool bt = dst.mem == Mem::BT;
+    if (bt && !((src.dt == dst.dt && (dst.dt == DT::F32 || dst.dt == DT::I32)) ||
+                (src.dt == DT::F16 && dst.dt == DT::F32))) {
+        fault(Kind::UNSUPPORTED_DTYPE, Mem::BT, site,
+              "DataCopy L1 -> BiasTable: src half/int32_t/float, dst int32_t/float (half converts to float); got "
+              "%s -> %s", dt_name(src.dt), dt_name(dst.dt));
+    }
+    range(site, "blockCount", p.block_count, 0, 4095);
+    range(site, "blockLen", p.block_len, 0, 65535);
+    const uint64_t unit = bt ? 64 : 128;  // destination bytes per blockLen unit
+    const size_t ed = dt_size(dst.dt), esrc = dt_size(src.dt);
+    const uint64_t dlen = p.block_len * unit, slen = dlen / ed * esrc;
+    RecordEntry& e = rec_copy(site, dst, src, p.block_count * dlen);
+    e.a0 = static_cast<uint32_t>(p.block_count);
+    e.a1 = static_cast<uint32_t>(dlen);
+    e.a2 = static_cast<uint32_t>(p.src_stride * 32);
+    e.repeats = static_cast<uint32_t>(p.block_count);
+    rec_done();
+    if (p.block_count == 0 || p.block_len == 0) return;
+    const uint64_t s_step = slen + p.src_stride * 32, d_step = dlen + p.dst_stride * unit;
+    uint8_t* s = local(src, 0, (p.block_count - 1) * s_step + slen, false, site, 32);
+    uint8_t* d = local(dst, 0, (p.block_count - 1) * d_step + dlen, true, site);
+    for (uint64_t b = 0; b < p.block_count; ++b)
+        for (uint64_t i = 0; i < dlen / ed; ++i) store(dst.dt, d + b * d_step + i * ed, load(src.dt, s + b * s_step + i * esrc));
+}
+
+// LoadData with LoadData3DParamsV2 (img2col): not modelled yet.
+void load3d(const Ref& dst, const Ref& src, const Load3D& p, Site site) {
+    (void)dst;
+    (void)src;
+    (void)p;
+    fault(Kind::UNSUPPORTED_API, Mem::NONE, site, "LoadData with LoadData3DParamsV2 (img2col) is not modelled by the twin yet");
 }
 
 void load2d(const Ref& dst, const Ref& src, const Load2D& p, Site site) {

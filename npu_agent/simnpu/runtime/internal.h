@@ -161,7 +161,9 @@ static_assert(sizeof(RecordEntry) == 64, "record entry layout");
 static_assert(sizeof(RecordHeader) == 32, "record header layout");
 
 enum RecFlags : uint8_t { RF_COUNT_FORM = 1, RF_TRUNCATED = 2, RF_TRANSPOSE = 4, RF_BIT_MASK = 8, RF_PAD = 16,
-                         RF_L2_BYPASS = 32 };  // RF_L2_BYPASS: a GM operand has SetL2CacheHint(CACHE_MODE_DISABLE)
+                         RF_L2_BYPASS = 32,  // RF_L2_BYPASS: a GM operand has SetL2CacheHint(CACHE_MODE_DISABLE)
+                         RF_UNIT_FLAG = 64,  // Mmad / Fixpipe with unitFlag 2 or 3: per-fractal M <-> FIX handshake
+                         RF_UNIT_RESET = 128 };  // ... and unitFlag 3 (the last instruction releases the fractals)
 
 // --------------------------------------------------------------------------------------- resources
 struct Buffer {

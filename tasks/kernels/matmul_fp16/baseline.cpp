@@ -145,7 +145,7 @@ private:
         outCO1.FreeTensor(c);
     }
 
-    // L1 -> L0A (NZ -> ZZ, one row of fractals per LoadData) and L0B (NZ -> ZN, transposed fractals), then
+    // L1 -> L0A (NZ -> ZZ, one row of fractals per LoadData) and L0B (NZ -> Zn: k rows of transposed fractals), then
     // c (+)= a2 @ b2. Consumes the tiles queued in inA1 / inB1.
     __aicore__ inline void SplitAndMmad(const LocalTensor<float>& c, uint32_t mAlign, uint32_t nAlign, uint32_t kAlign,
                                         uint32_t mLen, uint32_t nLen, uint32_t kLen, bool init)
@@ -157,7 +157,9 @@ private:
         for (uint32_t i = 0; i < mAlign / 16; ++i) {
             LoadData(a2[i * 16 * kAlign], a1[i * 16 * 16], LoadData2DParams(0, kAlign / 16, mAlign / 16, 0, 0, false, 0));
         }
-        LoadData(b2, b1, LoadData2DParams(0, (kAlign / 16) * (nAlign / 16), 1, 0, 0, true, 0));
+        for (uint32_t i = 0; i < kAlign / 16; ++i) {  // one k row of L0B's Zn fractals ([k1][n1]) per LoadData
+            LoadData(b2[i * 16 * nAlign], b1[i * 16 * 16], LoadData2DParams(0, nAlign / 16, kAlign / 16, 0, 0, true, 0));
+        }
         inA2.EnQue(a2);
         inB2.EnQue(b2);
         inA1.FreeTensor(a1);

@@ -125,6 +125,13 @@ __aicore__ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>&
                                 HAWK_LINE) {
     hawk::copy_params(dst.ref_, src.ref_, detail::cp(p), HAWK_SITE(DataCopy));
 }
+// ---- DataCopy L1 (C1) -> BiasTable (C2) with a type change (half -> float) ----
+template <typename T, typename U,
+          typename std::enable_if<!std::is_same<T, U>::value, bool>::type = true>
+__aicore__ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<U>& src, const DataCopyParams& p,
+                                HAWK_LINE) {
+    hawk::copy_bias(dst.ref_, src.ref_, detail::cp(p), HAWK_SITE(DataCopy));
+}
 // ---- DataCopy GM -> L1 with ND -> NZ conversion ----
 template <typename T>
 __aicore__ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const Nd2NzParams& p,

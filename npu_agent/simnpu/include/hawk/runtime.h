@@ -144,10 +144,27 @@ struct Load2D {
     bool transpose = false;
 };
 
+// LoadDataWithTranspose (LoadData2dTransposeParams): whole-block transposes from L1 to L0A/L0B.
+struct Load2DT {
+    uint64_t start_index = 0, repeat = 0, src_stride = 0, dst_gap = 0, dst_frac_gap = 0;
+};
+
+// LoadData with LoadData3DParamsV2 (img2col from an L1 feature map in NC1HWC0 to L0A/L0B).
+struct Load3D {
+    uint64_t l1_h = 0, l1_w = 0, channel_size = 0, k_ext = 0, m_ext = 0, k_start = 0, m_start = 0;
+    uint64_t stride_w = 1, stride_h = 1, filter_w = 1, filter_h = 1, dil_w = 1, dil_h = 1;
+    uint8_t pad[4] = {0, 0, 0, 0};  // left, right, top, bottom
+    bool transpose = false, small_k = false, filter_size_w = false, filter_size_h = false, fmatrix_ctrl = false;
+    uint64_t pad_bits = 0;          // padValue's bit pattern in the element type
+};
+
+// Mmad: C (L0C) = [C or bias or 0] + A (L0A, Zz) x B (L0B, Zn).
 struct MmadArgs {
     uint64_t m = 0, n = 0, k = 0;
-    bool init_zero = true;
-    bool k_direction_align = false;
+    bool init_zero = true;           // cmatrixInitVal (and not the deprecated isBias)
+    bool from_bias = false;          // cmatrixSource: C starts from the bias table (1 x N, broadcast)
+    bool k_direction_align = false;  // float: K padded to 16 in L0A/L0B
+    uint8_t unit_flag = 0;           // 0, 2 (keep the unit flags set) or 3 (reset them)
 };
 
 struct FixpipeArgs {
@@ -156,7 +173,9 @@ struct FixpipeArgs {
     int quant = 0;             // QuantMode_t
     bool relu = false;
     bool nz_out = false;       // CFG_NZ: keep the NZ layout
-    float deq_scale = 1.0f;
+    bool channel_split = false;
+    uint8_t unit_flag = 0;
+    uint64_t deq_scalar = 0;   // QUANT_PRE bits: M1 [31:13], N [35:32], MCB [36], offset [45:37], sign [46]
 };
 
 // The layout of the structs that cross from candidate code to the runtime; the runtime refuses to run a
@@ -189,8 +208,14 @@ void copy_params(const Ref& dst, const Ref& src, const CopyParams& p, Site site)
 void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadParams& pad, bool ext, Site site);
 void copy_nd2nz(const Ref& dst, const Ref& src, const Nd2Nz& p, Site site);
 void load2d(const Ref& dst, const Ref& src, const Load2D& p, Site site);
-void mmad(const Ref& dst, const Ref& a, const Ref& b, const MmadArgs& p, Site site);
-void fixpipe(const Ref& dst, const Ref& src, const FixpipeArgs& p, Site site);
+void load2d_transpose(const Ref& dst, const Ref& src, const Load2DT& p, Site site);
+void load3d(const Ref& dst, const Ref& src, const Load3D& p, Site site);
+void init_const(const Ref& dst, uint64_t repeat, uint64_t block_num, uint64_t dst_gap, uint64_t value_bits, Site site);
+void copy_bias(const Ref& dst, const Ref& src, const CopyParams& p, Site site);  // L1 -> BT / FB
+// bias: the BT tensor of the Mmad-with-bias form (mem NONE otherwise).
+void mmad(const Ref& dst, const Ref& a, const Ref& b, const Ref& bias, const MmadArgs& p, Site site);
+// quant: the L1 tensor of per-channel quant parameters (VDEQF16 / VQF322B8_PRE / VREQ8), mem NONE otherwise.
+void fixpipe(const Ref& dst, const Ref& src, const Ref& quant, const FixpipeArgs& p, Site site);
 void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t count, bool cal_index, Site site);
 void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const uint64_t mask[2], bool bit_mask,
                  uint64_t repeat, uint64_t src_rep, bool cal_index, Site site);
