@@ -18,7 +18,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 INCLUDE_DIR = HERE / "include"
+HOST_STUB_DIR = INCLUDE_DIR / "hawk" / "host"
 RUNTIME_SOURCE = HERE / "runtime" / "hawk_runtime.cpp"
+OPDEF_SOURCE = HERE / "runtime" / "hawk_opdef.cpp"   # op projects' OpDef check (hawk/opdef.h)
 SANDBOX_DIR = HERE.parent / "sandbox"
 CXX = shutil.which(os.environ.get("HAWK_SIM_CXX", "g++")) or os.environ.get("HAWK_SIM_CXX", "g++")
 # Candidate and precompiled-header flags must be identical, or GCC silently ignores the PCH.
@@ -38,15 +40,21 @@ class TwinBuild:
     version: str
     runtime_object: Path
     pch_dir: Path         # holds kernel_operator.h.gch (and a copy of the header beside it)
+    opdef_object: Path | None = None
 
-    def compile_argv(self, source: str, output: str, *, use_pch: bool = True) -> list[str]:
-        """g++ command line for one candidate: kernel_operator.h is force-included (from the PCH unless told
-        otherwise), then the runtime object is linked."""
+    def compile_argv(self, source: str | list[str], output: str, *, use_pch: bool = True,
+                     quote_dirs: list[str] | None = None) -> list[str]:
+        """g++ command line for one candidate (one or several translation units): kernel_operator.h is
+        force-included in each (from the PCH unless told otherwise), then the runtime object is linked.
+        HOST_STUB_DIR (AscendCL and sample helpers for direct-launch host code) is searched last."""
         pch = ["-I", str(self.pch_dir)] if use_pch else []
+        sources = [source] if isinstance(source, str) else list(source)
+        quotes = [a for d in quote_dirs or [] for a in ("-iquote", d)]
         # The runtime object comes first: among constructors of the same priority, link order decides, and the
         # runtime's seccomp lockdown must run before anything the candidate declares.
-        return [CXX, *CANDIDATE_FLAGS, *pch, "-I", str(INCLUDE_DIR), str(self.runtime_object), "-include",
-                "kernel_operator.h", source, *LINK_FLAGS, "-o", output]
+        return [CXX, *CANDIDATE_FLAGS, *pch, "-I", str(INCLUDE_DIR), *quotes, "-idirafter", str(HOST_STUB_DIR),
+                str(self.runtime_object), *([str(self.opdef_object)] if self.opdef_object else []),
+                "-include", "kernel_operator.h", *sources, *LINK_FLAGS, "-o", output]
 
 
 @cache
@@ -61,7 +69,7 @@ def compiler_identity() -> str:
 def twin_version() -> str:
     """Content hash of everything a candidate binary depends on besides its own source."""
     h = hashlib.sha256()
-    files = sorted(INCLUDE_DIR.rglob("*.h")) + [RUNTIME_SOURCE, SANDBOX_DIR / "seccomp_lockdown.h"]
+    files = sorted(INCLUDE_DIR.rglob("*.h")) + [RUNTIME_SOURCE, OPDEF_SOURCE, SANDBOX_DIR / "seccomp_lockdown.h"]
     for f in files:
         h.update(str(f.relative_to(HERE.parent)).encode())
         h.update(f.read_bytes())
@@ -82,7 +90,8 @@ def ensure_twin(work_root: Path) -> TwinBuild:
     work_root.mkdir(parents=True, exist_ok=True)
     version = twin_version()
     root = work_root / f"twin-{version}"
-    build = TwinBuild(root=root, version=version, runtime_object=root / "hawk_runtime.o", pch_dir=root / "pch")
+    build = TwinBuild(root=root, version=version, runtime_object=root / "hawk_runtime.o", pch_dir=root / "pch",
+                      opdef_object=root / "hawk_opdef.o")
     done = root / ".complete"
     if done.exists():
         return build
@@ -96,6 +105,8 @@ def ensure_twin(work_root: Path) -> TwinBuild:
             (tmp / "pch").mkdir(parents=True)
             _run([CXX, *RUNTIME_FLAGS, "-I", str(INCLUDE_DIR), "-I", str(SANDBOX_DIR), "-c", str(RUNTIME_SOURCE),
                   "-o", str(tmp / "hawk_runtime.o")], "runtime")
+            _run([CXX, *RUNTIME_FLAGS, "-I", str(INCLUDE_DIR), "-c", str(OPDEF_SOURCE), "-o", str(tmp / "hawk_opdef.o")],
+                 "OpDef check")
             # GCC looks for <dir>/kernel_operator.h.gch where it finds the header; the copy beside it serves the
             # candidate's own #include "kernel_operator.h" (a no-op through the include guard).
             shutil.copy2(INCLUDE_DIR / "kernel_operator.h", tmp / "pch" / "kernel_operator.h")

@@ -1,5 +1,5 @@
 // The launch stub of a candidate binary: the runtime calls the task's kernel entry through these two functions.
-// npu_agent/simnpu/compiler.py generates `launch.cpp`: #include "kernel.cpp", this header, HAWK_LAUNCH(<entry>).
+// npu_agent/simnpu/shapes.py generates `launch.cpp`: the candidate's kernel file, this header, HAWK_LAUNCH(<entry>).
 #ifndef HAWK_LAUNCH_H
 #define HAWK_LAUNCH_H
 
@@ -17,6 +17,11 @@ template <typename... A, size_t... I> void call(void (*f)(A...), uint8_t** args,
 template <typename... A> void launch(void (*f)(A...), uint8_t** args) {
     call(f, args, std::index_sequence_for<A...>{});
 }
+// A GM pointer of a generated direct-launch wrapper, converted to whatever pointer type the kernel declares.
+struct GmArg {
+    uint8_t* p;
+    template <typename T> operator T*() const { return reinterpret_cast<T*>(p); }
+};
 }  // namespace hawk::launch
 
 #define HAWK_LAUNCH(entry)                                                                        \
