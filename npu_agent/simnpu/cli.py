@@ -52,11 +52,10 @@ def run_kernel(args: argparse.Namespace):
     """The whole `sim run` flow; returns a hawk.v1.Result."""
     from hawk.v1 import result_pb2
     from npu_agent import taskspec
+    from npu_agent.candidate import Candidate, CandidateError
     from npu_agent.hardware import UnknownHardwareProfile
     from npu_agent.simnpu import Twin
     from npu_agent.simnpu.runner import profile_from_stats
-
-    from npu_agent.candidate import Candidate, CandidateError
 
     try:
         candidate = Candidate.from_path(Path(args.kernel))

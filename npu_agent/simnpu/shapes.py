@@ -463,7 +463,10 @@ def _direct_call(k: KernelFn, launch: dict | None, consts: Constants, args: Task
         name = _param_name(p)
         value = None
         if launch is not None and i < len(launch["args"]):
-            value = consts.value(launch["args"][i])
+            arg = launch["args"][i].strip()
+            value = consts.value(arg)
+            if value is None and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?[fF]?", arg):
+                value = arg  # a floating-point literal
         if value is None and name in attrs:
             value = consts.value(attrs[name])
             if value is None and re.fullmatch(r"[-+0-9.eE]+", attrs[name].strip()):
