@@ -314,3 +314,16 @@ def test_cli_refuses_an_unsafe_tarball(twin_root, tmp_path) -> None:
     p = _tar(tmp_path, [m], {"../evil.cpp": b"x"})
     r = _cli(str(p), "--task", "shapes_scale_add_fp16", root=twin_root)
     assert r.returncode != 0 and "'..'" in r.stderr, r.stderr
+
+
+def test_every_translation_unit_of_a_project_uses_the_precompiled_header(twin, specs, tmp_path) -> None:
+    from npu_agent.simnpu.shapes import plan
+    p = plan(Candidate.from_path(SCALE_ADD), "scale_add", TaskArgs.from_task(specs["shapes_scale_add_fp16"]))
+    for rel, text in p.files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    argv = twin.build.compile_argv(p.sources, "k.bin", quote_dirs=p.quote_dirs) + ["-H", "-Winvalid-pch"]
+    r = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    used = [ln for ln in r.stderr.splitlines() if ln.startswith(f"! {twin.build.pch_dir / 'kernel_operator.h.gch'}")]
+    assert len(used) == len(p.sources) == 2
