@@ -126,13 +126,17 @@ class AgentClient:
         resp = self._call(self._stub.PutTask, agent_pb2.PutTaskRequest(tasks=specs, tensors=list(tensors)))
         return [r.task_hash for r in resp.tasks]
 
-    def evaluate_stream(self, task_hash: str, source: str, *, evaluation_id: str | None = None,
+    def evaluate_stream(self, task_hash: str, source: str | dict[str, str], *, evaluation_id: str | None = None,
                         options: agent_pb2.EvaluateOptions | None = None, campaign: str = "",
                         timeout_s: float | None = None) -> Iterator[agent_pb2.EvaluateEvent]:
-        """Progress events, then the final event carrying the Result. Closing the iterator early cancels."""
+        """Progress events, then the final event carrying the Result. Closing the iterator early cancels.
+        `source` is one file's text, or {path: text} for a multi-file candidate (EvaluateRequest.files)."""
         req = agent_pb2.EvaluateRequest(evaluation_id=evaluation_id or uuid.uuid4().hex, task_hash=task_hash,
-                                        source=source, options=options or agent_pb2.EvaluateOptions(),
-                                        campaign=campaign)
+                                        options=options or agent_pb2.EvaluateOptions(), campaign=campaign)
+        if isinstance(source, dict):
+            req.files.extend(agent_pb2.SourceFile(path=p, content=t) for p, t in source.items())
+        else:
+            req.source = source
         call = self._stub.Evaluate(req, timeout=timeout_s, metadata=self._metadata)
         try:
             yield from call
@@ -141,7 +145,7 @@ class AgentClient:
         finally:
             call.cancel()  # no-op once the stream ended; stops the agent's work when abandoned
 
-    def evaluate(self, task_hash: str, source: str, *, evaluation_id: str | None = None,
+    def evaluate(self, task_hash: str, source: str | dict[str, str], *, evaluation_id: str | None = None,
                  options: agent_pb2.EvaluateOptions | None = None, campaign: str = "",
                  timeout_s: float | None = None,
                  on_progress: Callable[[agent_pb2.Progress], None] | None = None) -> result_pb2.Result:

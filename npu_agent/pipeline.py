@@ -30,6 +30,7 @@ from hawk.v1 import agent_pb2, result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.backends.base import Backend, CompileOutcome, RunOutcome
 from npu_agent.cache import CacheKey, ResultCache
+from npu_agent.candidate import Candidate
 from npu_agent.devices import DevicePool
 from npu_agent.metrics import AgentMetrics
 
@@ -61,6 +62,7 @@ class Evaluation:
     source_hash: str
     options: agent_pb2.EvaluateOptions
     campaign: str = ""
+    candidate: Candidate | None = None   # the files of a multi-file candidate (None: `source` is the one file)
     cancel: threading.Event = field(default_factory=threading.Event)
     nonce: bytes = field(default_factory=lambda: os.urandom(16))
     received: float = field(default_factory=time.monotonic)
@@ -198,7 +200,8 @@ class Pipeline:
             ev.stage = result_pb2.COMPILING
             ev.events.put(progress(result_pb2.COMPILING, f"compiling ({len(ev.source)} bytes)"))
             try:
-                return self.backend.compile(ev.source, ev.task, timeout_s=timeout, cancel=ev.cancel)
+                cand = ev.candidate if ev.candidate is not None and not ev.candidate.single else ev.source
+                return self.backend.compile(cand, ev.task, timeout_s=timeout, cancel=ev.cancel)
             finally:
                 timings[result_pb2.COMPILING] = time.monotonic() - start
 

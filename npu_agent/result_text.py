@@ -10,7 +10,8 @@ def describe(res: result_pb2.Result, name: str) -> str:
     lines = [f"{name}: {result_pb2.Status.Name(res.status)} - {res.message}"]
     for d in res.diagnostics:
         if d.severity in ("error", "warning"):
-            lines.append(f"  {name}:{d.line}:{d.column}: {d.severity}: {d.message}")
+            where = f"{name}/{d.file}" if d.file else name  # a file of a multi-file candidate
+            lines.append(f"  {where}:{d.line}:{d.column}: {d.severity}: {d.message}")
     if res.status == result_pb2.HARDWARE_EXCEPTION:
         e = res.hardware_exception
         lines.append(f"  {e.kind} (code {e.code}, error code {e.error_code}) in {e.api} at line {e.source_line}, "

@@ -18,7 +18,8 @@ import numpy as np
 
 from hawk.v1 import agent_pb2, agent_pb2_grpc, task_pb2
 from npu_agent import taskspec
-from npu_agent.pipeline import Evaluation, Pipeline, source_hash
+from npu_agent.candidate import Candidate, CandidateError
+from npu_agent.pipeline import Evaluation, Pipeline
 
 MAX_STAGE_TIMEOUT_S = 3600.0
 MAX_VERIFY_SETS = 64
@@ -202,14 +203,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             raise _Abort(bad, "evaluation_id must be 1-128 characters of letters, digits and ._:/@+-")
         if not _HASH.match(r.task_hash):
             raise _Abort(bad, "task_hash must be 64 lower-case hex digits (TaskRef.task_hash from PutTask)")
-        if not r.source.strip():
-            raise _Abort(bad, "source is empty")
-        size = len(r.source.encode("utf-8"))
-        if size > self.max_source_bytes:
-            raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                         f"source is {size} bytes; this agent accepts at most {self.max_source_bytes} (--max-source-bytes)")
-        if "\0" in r.source:
-            raise _Abort(bad, "source contains a NUL character")
+        candidate = self._candidate(r)
         o = r.options
         for name in ("compile_timeout_s", "verify_timeout_s", "profile_timeout_s"):
             v = getattr(o, name)
@@ -223,8 +217,33 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
         if task is None:
             raise _Abort(grpc.StatusCode.NOT_FOUND,
                          f"task_hash {r.task_hash[:12]}... is not held by this agent; upload the task with PutTask")
-        return Evaluation(id=r.evaluation_id, task=task, task_hash=r.task_hash, source=r.source,
-                          source_hash=source_hash(r.source), options=o, campaign=r.campaign)
+        return Evaluation(id=r.evaluation_id, task=task, task_hash=r.task_hash, source=candidate.source,
+                          source_hash=candidate.hash(), options=o, campaign=r.campaign, candidate=candidate)
+
+    def _candidate(self, r: agent_pb2.EvaluateRequest) -> Candidate:
+        """The request's candidate: `source` (one file, as always) or `files` (several named files)."""
+        bad = grpc.StatusCode.INVALID_ARGUMENT
+        if r.files:
+            if r.source:
+                raise _Abort(bad, "set either source (one file) or files (several named files), not both")
+            size = sum(len(f.content.encode("utf-8")) for f in r.files)
+            if size > self.max_source_bytes:
+                raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             f"files total {size} bytes; this agent accepts at most {self.max_source_bytes} "
+                             "(--max-source-bytes)")
+            try:
+                return Candidate.from_files([(f.path, f.content) for f in r.files], max_bytes=self.max_source_bytes)
+            except CandidateError as e:
+                raise _Abort(bad, str(e)) from None
+        if not r.source.strip():
+            raise _Abort(bad, "source is empty")
+        size = len(r.source.encode("utf-8"))
+        if size > self.max_source_bytes:
+            raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                         f"source is {size} bytes; this agent accepts at most {self.max_source_bytes} (--max-source-bytes)")
+        if "\0" in r.source:
+            raise _Abort(bad, "source contains a NUL character")
+        return Candidate.from_source(r.source)
 
     def _admit(self, ev: Evaluation) -> None:
         with self._lock:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hawk.v1 import result_pb2, task_pb2
+from npu_agent.candidate import Candidate
 from npu_agent.hardware import HardwareProfile
 
 
@@ -59,9 +60,10 @@ class Backend(ABC):
         self.hardware = hardware
 
     @abstractmethod
-    def compile(self, source: str, task: task_pb2.TaskSpec, *, timeout_s: float,
+    def compile(self, source: str | Candidate, task: task_pb2.TaskSpec, *, timeout_s: float,
                 cancel: threading.Event | None = None) -> CompileOutcome:
-        """Compile one candidate for `task`. Runs on the compile pool, concurrently with other calls."""
+        """Compile one candidate for `task`: a source text (the one-file contract) or a multi-file Candidate
+        (docs/kernel-contract.md section 9). Runs on the compile pool, concurrently with other calls."""
 
     @abstractmethod
     def run(self, artifact: Path | None, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *,

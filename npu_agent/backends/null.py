@@ -21,6 +21,7 @@ import numpy as np
 
 from hawk.v1 import result_pb2, task_pb2
 from npu_agent.backends.base import Backend, CompileOutcome, RunOutcome
+from npu_agent.candidate import Candidate
 from npu_agent.hardware import HardwareProfile
 
 _DIRECTIVE = re.compile(r"^\s*//\s*hawk-null:(.*)$", re.MULTILINE)
@@ -63,9 +64,9 @@ class NullBackend(Backend):
         waited = time.monotonic() - start
         return seconds > timeout_s and not (cancel is not None and cancel.is_set()), waited
 
-    def compile(self, source: str, task: task_pb2.TaskSpec, *, timeout_s: float,
+    def compile(self, source: str | Candidate, task: task_pb2.TaskSpec, *, timeout_s: float,
                 cancel: threading.Event | None = None) -> CompileOutcome:
-        opts, line = parse_directives(source)
+        opts, line = parse_directives(source if isinstance(source, str) else source.source)
         try:
             compile_s = float(opts.get("compile_s", self.compile_s))
             run_s = float(opts.get("run_s", self.run_s))

@@ -16,6 +16,7 @@ import numpy as np
 
 from hawk.v1 import result_pb2, task_pb2
 from npu_agent.backends.base import Backend, CompileOutcome, RunOutcome
+from npu_agent.candidate import Candidate
 from npu_agent.hardware import HardwareProfile
 from npu_agent.sandbox import Sandbox
 from npu_agent.simnpu import Twin
@@ -34,9 +35,9 @@ class SimNpuBackend(Backend):
         self.twin = Twin(hardware, work_root=self.work_root, sandbox=sandbox)
         self.version = f"simnpu-{self.twin.build.version}"
 
-    def compile(self, source: str, task: task_pb2.TaskSpec, *, timeout_s: float,
+    def compile(self, source: str | Candidate, task: task_pb2.TaskSpec, *, timeout_s: float,
                 cancel: threading.Event | None = None) -> CompileOutcome:
-        r = self.twin.compile(source, task.kernel_entry, timeout_s=timeout_s, cancel=cancel)
+        r = self.twin.compile(source, task.kernel_entry, task=task, timeout_s=timeout_s, cancel=cancel)
         return CompileOutcome(status=r.status, message=r.message, artifact=r.binary, diagnostics=list(r.diagnostics),
                               cached=r.cached, seconds=r.seconds, log_tail=r.log_tail)
 

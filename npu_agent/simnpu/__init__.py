@@ -5,6 +5,7 @@ Python API (docs/kernel-contract.md)::
 
     twin = Twin("ascend910b2", work_root=Path("/tmp/twin"))
     built = twin.compile(source, entry="add_custom")      # CompileResult; .binary is cached by content hash
+    built = twin.compile(Candidate.from_path(Path("add_custom/")), entry="add_custom", task=spec)  # op project
     res = twin.run(built.binary, task, inputs)            # RunResult: .outputs, or .status/.exception
     res = twin.run(built.binary, task, inputs, record_to=Path("rec.bin"))  # with the instruction record
 
@@ -20,13 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from hawk.v1 import task_pb2
+from npu_agent.candidate import Candidate
 from npu_agent.hardware import DEFAULT_PROFILE, HardwareProfile, load_profile
 from npu_agent.sandbox import Sandbox
 from npu_agent.simnpu.build import TwinBuild, ensure_twin, twin_version
 from npu_agent.simnpu.compiler import CandidateCompiler, CompileResult
 from npu_agent.simnpu.runner import RunResult, run_binary
+from npu_agent.simnpu.shapes import TaskArgs
 
-__all__ = ["CompileResult", "RunResult", "Twin", "TwinBuild", "twin_version"]
+__all__ = ["Candidate", "CompileResult", "RunResult", "Twin", "TwinBuild", "twin_version"]
 
 
 class Twin:
@@ -45,10 +48,13 @@ class Twin:
         self.compiler = CandidateCompiler(self.build, Path(cache_dir) if cache_dir else self.work_root / "cache",
                                           self.sandbox)
 
-    def compile(self, source: str, entry: str, *, timeout_s: float = 120.0,
-                cancel: threading.Event | None = None) -> CompileResult:
-        """Compile one candidate whose kernel entry is `entry` (cached by source, entry and twin version)."""
-        return self.compiler.compile(source, entry, timeout_s=timeout_s, cancel=cancel)
+    def compile(self, source: str | Candidate, entry: str, *, task: task_pb2.TaskSpec | None = None,
+                timeout_s: float = 120.0, cancel: threading.Event | None = None) -> CompileResult:
+        """Compile one candidate (a source text, or a Candidate of several files) for the task's kernel entry
+        `entry`; with `task`, its tensors' DTYPE_<ARG> macros are defined. Cached by files, entry, task
+        signature and twin version."""
+        return self.compiler.compile(source, entry, task_args=TaskArgs.from_task(task) if task is not None else None,
+                                     timeout_s=timeout_s, cancel=cancel)
 
     def run(self, binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, timeout_s: float = 60.0,
             record_to: Path | None = None, cancel: threading.Event | None = None) -> RunResult:

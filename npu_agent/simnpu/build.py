@@ -22,6 +22,7 @@ from npu_agent.hardware import DEFAULT_PROFILE, HardwareProfile, load_profile
 HERE = Path(__file__).resolve().parent
 INCLUDE_DIR = HERE / "include"
 RUNTIME_DIR = HERE / "runtime"  # one .cpp per layer or API family, internal.h between them
+HOST_STUB_DIR = INCLUDE_DIR / "hawk" / "host"  # AscendCL and sample helpers for direct-launch host code
 SANDBOX_DIR = HERE.parent / "sandbox"
 CXX = shutil.which(os.environ.get("HAWK_SIM_CXX", "g++")) or os.environ.get("HAWK_SIM_CXX", "g++")
 # Candidate and precompiled-header flags must be identical, or GCC silently ignores the PCH.
@@ -54,14 +55,19 @@ class TwinBuild:
         """The predefined macros of the CANN device compiler for this arch; identical for PCH and candidate."""
         return arch_flags(self.npu_arch, self.cce_aicore)
 
-    def compile_argv(self, source: str, output: str, *, use_pch: bool = True) -> list[str]:
-        """g++ command line for one candidate: kernel_operator.h is force-included (from the PCH unless told
-        otherwise), then the runtime object is linked."""
+    def compile_argv(self, source: str | list[str], output: str, *, use_pch: bool = True,
+                     quote_dirs: list[str] | None = None) -> list[str]:
+        """g++ command line for one candidate (one or several translation units): kernel_operator.h is
+        force-included in each (from the PCH unless told otherwise), then the runtime object is linked.
+        HOST_STUB_DIR (AscendCL and sample helpers for direct-launch host code) is searched last."""
         pch = ["-I", str(self.pch_dir)] if use_pch else []
+        sources = [source] if isinstance(source, str) else list(source)
+        quotes = [a for d in quote_dirs or [] for a in ("-iquote", d)]
         # The runtime object comes first: among constructors of the same priority, link order decides, and the
         # runtime's seccomp lockdown must run before anything the candidate declares.
-        return [CXX, *CANDIDATE_FLAGS, *self.arch_flags, *pch, "-I", str(INCLUDE_DIR), str(self.runtime_object),
-                "-include", "kernel_operator.h", source, *LINK_FLAGS, "-o", output]
+        return [CXX, *CANDIDATE_FLAGS, *self.arch_flags, *pch, "-I", str(INCLUDE_DIR), *quotes, "-idirafter",
+                str(HOST_STUB_DIR), str(self.runtime_object), "-include", "kernel_operator.h", *sources, *LINK_FLAGS,
+                "-o", output]
 
 
 @cache

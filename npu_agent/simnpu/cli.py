@@ -1,6 +1,11 @@
 """`hawk sim run`: compile, run and verify one kernel on the Ascend C twin.
 
     hawk sim run KERNEL.cpp --task NAME [--task-file FILE] [--hardware SOC] [--json] [--sets N] [--seed S]
+    hawk sim run OP_PROJECT_DIR | PROJECT.tar.gz | KERNEL.asc --task NAME ...
+
+KERNEL is any accepted candidate shape (docs/kernel-contract.md section 9): one C++ file (also a direct-launch
+file with `<<<>>>` and main()), an asc-devkit `.asc` file, or a directory / tarball (.tar, .tar.gz, .tgz) holding a
+CANN op project (op_host/, op_kernel/) or a direct-launch file set.
 
 Exit status 0 only when the kernel compiled, ran and matched the reference on every input set; 1 for a
 candidate failure (the summary or the JSON Result says which); 2 for bad arguments.
@@ -9,7 +14,6 @@ candidate failure (the summary or the JSON Result says which); 2 for bad argumen
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import tempfile
@@ -48,24 +52,27 @@ def run_kernel(args: argparse.Namespace):
     """The whole `sim run` flow; returns a hawk.v1.Result."""
     from hawk.v1 import result_pb2
     from npu_agent import taskspec
+    from npu_agent.candidate import Candidate, CandidateError
     from npu_agent.hardware import UnknownHardwareProfile
     from npu_agent.simnpu import Twin
     from npu_agent.simnpu.runner import profile_from_stats
 
     try:
-        source = Path(args.kernel).read_text()
+        candidate = Candidate.from_path(Path(args.kernel))
     except OSError as e:
         raise SystemExit(f"hawk sim run: cannot read the kernel {args.kernel}: {e.strerror}") from None
+    except (CandidateError, UnicodeDecodeError) as e:
+        raise SystemExit(f"hawk sim run: {args.kernel}: {e}") from None
     taskdef = _load_task(args)
     spec = taskdef.spec
     try:
         twin = Twin(args.hardware, work_root=Path(args.work_root) if args.work_root else _default_work_root())
     except UnknownHardwareProfile as e:
         raise SystemExit(f"hawk sim run: {e}") from None
-    res = result_pb2.Result(source_hash=hashlib.sha256(source.encode()).hexdigest(), task_hash=taskdef.hash,
+    res = result_pb2.Result(source_hash=candidate.hash(), task_hash=taskdef.hash,
                             hardware_profile=twin.hardware.name, backend="simnpu",
                             backend_version=f"simnpu-{twin.build.version}")
-    built = twin.compile(source, spec.kernel_entry, timeout_s=args.timeout)
+    built = twin.compile(candidate, spec.kernel_entry, task=spec, timeout_s=args.timeout)
     res.diagnostics.extend(built.diagnostics)
     res.stage_timings.add(stage=result_pb2.COMPILING, seconds=built.seconds)
     if not built.ok:
@@ -165,7 +172,8 @@ def add_sim_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sim", help="run kernels on the Ascend C twin")
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
     run = verbs.add_parser("run", help="compile, run and verify one kernel on the twin")
-    run.add_argument("kernel", help="the candidate's Ascend C source (docs/kernel-contract.md)")
+    run.add_argument("kernel", help="the candidate: an Ascend C source (.cpp, .asc), or an op project / file set as a "
+                     "directory or tarball (docs/kernel-contract.md section 9)")
     run.add_argument("--task", help="task name (from --task-file, else the built-in catalogue)")
     run.add_argument("--task-file", help="a task file (docs/tasks.md)")
     run.add_argument("--hardware", default="ascend910b2", help="hardware profile (default ascend910b2)")

@@ -1,8 +1,11 @@
-"""Candidate compilation: one C++ source to one sandboxed binary, cached by content hash.
+"""Candidate compilation: a candidate (one source, or an op project / direct-launch file set) to one sandboxed
+binary, cached by content hash.
 
-The candidate is compiled as-is (`kernel.cpp`) through a generated `launch.cpp` that includes it and names the
-task's kernel entry, so the compiler's diagnostics already carry the candidate's own line numbers. The
-precompiled kernel_operator.h is force-included; the twin runtime object is linked in.
+The candidate's files are compiled as-is (`kernel.cpp`, or `src/<path>`) through generated translation units
+(`launch.cpp` includes the kernel file and names the kernel entry; npu_agent/simnpu/shapes.py plans them), so the
+compiler's diagnostics already carry the candidate's own files and lines. The precompiled kernel_operator.h is
+force-included; the twin runtime object is linked in. Beside the binary the cache keeps `launch.json` (the block
+dim of a constant `<<<>>>` launch), which the runner reads.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hawk.v1 import result_pb2
+from npu_agent.candidate import Candidate
 from npu_agent.sandbox import Limits, Sandbox
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
+from npu_agent.simnpu.shapes import HOST_HEADER, LAUNCH_JSON, TASK_HEADER, Plan, ShapeError, TaskArgs, plan
 
 KERNEL_FILE = "kernel.cpp"
 LAUNCH_FILE = "launch.cpp"
@@ -44,15 +49,17 @@ class CompileResult:
     seconds: float = 0.0
     log_tail: str = ""
     key: str = ""
+    entry: str = ""                       # the kernel entry the binary launches (from the candidate's shape)
+    shape: str = ""                       # "single", "op_project" or "direct"
 
     @property
     def ok(self) -> bool:
         return self.status == result_pb2.OK
 
 
-def cache_key(source: str, entry: str, twin: TwinBuild) -> str:
+def cache_key(source: str, entry: str, twin: TwinBuild, *extra: str) -> str:
     h = hashlib.sha256()
-    for part in (twin.version, " ".join(CANDIDATE_FLAGS + LINK_FLAGS), entry, source):
+    for part in (twin.version, " ".join(CANDIDATE_FLAGS + LINK_FLAGS), entry, source, *extra):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()
@@ -62,48 +69,58 @@ def launch_source(entry: str) -> str:
     return f'#include "{KERNEL_FILE}"\n#include "hawk/launch.h"\nHAWK_LAUNCH({entry})\n'
 
 
-def parse_diagnostics(stderr: str, entry: str) -> list[result_pb2.CompilerDiagnostic]:
-    """GCC's messages mapped to candidate lines.
+def _single_plan(entry: str) -> Plan:
+    return Plan(kind="single", entry=entry, single_file=True)
 
-    A message in the candidate file keeps its line. A message inside the twin's headers is attributed to the
-    last candidate line GCC names in its include/instantiation context ("required from here"), so an error
-    that a template reports deep in hawk/vector.h points at the kernel's own call.
+
+def parse_diagnostics(stderr: str, entry: str, plan: Plan | None = None) -> list[result_pb2.CompilerDiagnostic]:
+    """GCC's messages mapped to the candidate's files and lines.
+
+    A message in a candidate file keeps its file and line (`file` is empty for a one-file candidate). A message
+    inside the twin's headers is attributed to the last candidate line GCC names in its include/instantiation
+    context ("required from here"), so an error that a template reports deep in hawk/vector.h points at the
+    kernel's own call; one in a generated file (launch.cpp) is about the kernel entry.
     """
+    plan = plan or _single_plan(entry)
     out: list[result_pb2.CompilerDiagnostic] = []
-    context_line = 0
+    context: tuple[str, int] = ("", 0)
     for raw in stderr.splitlines():
         m = _DIAG_RE.match(raw)
         if m is None:
             f = _FROM_RE.match(raw)
-            if f and Path(f.group("file")).name == KERNEL_FILE:
-                context_line = int(f.group("line"))
+            if f and plan.display(f.group("file")) is not None:
+                context = (plan.display(f.group("file")) or "", int(f.group("line")))
             continue
+        shown = plan.display(m.group("file"))
         fname = Path(m.group("file")).name
         sev = "error" if m.group("sev") == "fatal error" else m.group("sev")
         msg = m.group("msg").strip()
-        if fname == KERNEL_FILE:
-            line, col = int(m.group("line")), int(m.group("col") or 0)
+        if shown is not None:
+            file, line, col = shown, int(m.group("line")), int(m.group("col") or 0)
             if sev == "note" and "required from" in msg:
-                context_line = line
+                context = (file, line)
                 continue
-            context_line = line if sev != "note" else context_line
-        elif fname == LAUNCH_FILE:
-            line, col = 0, 0
+            if sev != "note":
+                context = (file, line)
+        elif fname in (LAUNCH_FILE, TASK_HEADER, HOST_HEADER) or fname.startswith("host_tu_"):
+            file, line, col = "", 0, 0
             if re.search(rf"'{re.escape(entry)}' was not declared", msg) or "not declared in this scope" in msg:
                 msg = (f"the kernel entry '{entry}' named by the task is not defined in the source (it must be an "
                        f"extern \"C\" __global__ __aicore__ function; docs/kernel-contract.md)")
             elif "static assertion failed" in msg or "every parameter" in msg:
                 msg = f"kernel entry '{entry}': {msg}"
+            elif "hawk_direct_entry" in msg:
+                msg = f"kernel entry '{entry}' as launched by the candidate's <<<>>>: {msg}"
         elif fname in ("ld", "collect2") or "ld returned" in raw:
-            line, col = 0, 0
+            file, line, col = "", 0, 0
         else:
             if sev == "note":
                 continue
-            line, col = context_line, 0
+            (file, line), col = context, 0
             msg = f"{msg} [in twin header {fname}:{m.group('line')}]"
         if sev == "note" and out and out[-1].severity == "note" and len(out) > 50:
             continue
-        out.append(result_pb2.CompilerDiagnostic(severity=sev, line=line, column=col, message=msg))
+        out.append(result_pb2.CompilerDiagnostic(severity=sev, line=line, column=col, message=msg, file=file))
     for raw in stderr.splitlines():  # linker errors have no file:line prefix
         if "undefined reference to" in raw or "multiple definition of" in raw:
             out.append(result_pb2.CompilerDiagnostic(severity="error", line=0, column=0,
@@ -116,7 +133,8 @@ def _summary(diags: list[result_pb2.CompilerDiagnostic]) -> str:
     if not errors:
         return "the compiler failed without a diagnostic"
     first = errors[0]
-    where = f"line {first.line}: " if first.line else ""
+    where = f"{first.file}:{first.line}: " if first.file and first.line else f"{first.file}: " if first.file else (
+        f"line {first.line}: " if first.line else "")
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{where}{first.message}{more}"
 
@@ -154,9 +172,10 @@ class CandidateCompiler:
             return None
         return CompileResult(status=m["status"], binary=binary if m["status"] == result_pb2.OK else None,
                              message=m.get("message", ""), diagnostics=diags, cached=True,
-                             log_tail=m.get("log_tail", ""), key=key)
+                             log_tail=m.get("log_tail", ""), key=key, entry=m.get("entry", ""),
+                             shape=m.get("shape", ""))
 
-    def _store(self, key: str, result: CompileResult, built: Path | None) -> None:
+    def _store(self, key: str, result: CompileResult, built: Path | None, launch: dict | None = None) -> None:
         final = self.cache_dir / key
         tmp = self.cache_dir / f".{key}.tmp{os.getpid()}.{threading.get_ident()}"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -164,9 +183,11 @@ class CandidateCompiler:
         if built is not None:
             shutil.copy2(built, tmp / BINARY_FILE)
             (tmp / BINARY_FILE).chmod(0o755)
+            (tmp / LAUNCH_JSON).write_text(json.dumps(launch or {}))
         meta = {"status": result.status, "message": result.message, "log_tail": result.log_tail,
-                "diagnostics": [{"severity": d.severity, "line": d.line, "column": d.column, "message": d.message}
-                                for d in result.diagnostics]}
+                "entry": result.entry, "shape": result.shape,
+                "diagnostics": [{"severity": d.severity, "line": d.line, "column": d.column, "message": d.message,
+                                 "file": d.file} for d in result.diagnostics]}
         (tmp / "meta.json").write_text(json.dumps(meta))
         tmp.chmod(0o755)
         try:
@@ -183,15 +204,25 @@ class CandidateCompiler:
         for p in entries[: len(entries) - self.max_entries]:
             shutil.rmtree(p, ignore_errors=True)
 
-    def compile(self, source: str, entry: str, *, timeout_s: float = 120.0,
-                cancel: threading.Event | None = None) -> CompileResult:
+    def compile(self, candidate: str | Candidate, entry: str, *, task_args: TaskArgs | None = None,
+                timeout_s: float = 120.0, cancel: threading.Event | None = None) -> CompileResult:
+        """Compile a candidate. `entry` is the task's kernel entry (op projects and direct-launch files name
+        their own); `task_args` (the task's tensor names and dtypes) give the DTYPE_<ARG> macros."""
         start = time.monotonic()
+        cand = candidate if isinstance(candidate, Candidate) else Candidate.from_source(candidate)
+        args = task_args or TaskArgs()
         if not _ENTRY_RE.match(entry or ""):
             return CompileResult(status=result_pb2.REJECTED, message=f"the task's kernel entry {entry!r} is not a C "
                                  "identifier")
-        if "\0" in source:
+        if any("\0" in t for _, t in cand.files):
             return CompileResult(status=result_pb2.REJECTED, message="the source contains a NUL byte")
-        key = cache_key(source + ("" if self.use_pch else "\0nopch"), entry, self.twin)
+        try:
+            p = plan(cand, entry, args)
+        except ShapeError as e:
+            return CompileResult(status=result_pb2.REJECTED, message=str(e), seconds=time.monotonic() - start)
+        source = cand.source if cand.single else "\0".join(f"{n}\0{t}" for n, t in cand.files)
+        extra = [] if p.kind == "single" and task_args is None else [p.kind, args.key()]
+        key = cache_key(source + ("" if self.use_pch else "\0nopch"), entry, self.twin, *extra)
         with self._lock_for(key):
             hit = self._load(key)
             if hit is not None:
@@ -200,47 +231,61 @@ class CandidateCompiler:
                 return hit
             work = self.sandbox.make_workdir("compile")
             try:
-                (work / KERNEL_FILE).write_text(source)
-                (work / LAUNCH_FILE).write_text(launch_source(entry))
-                argv = self.twin.compile_argv(LAUNCH_FILE, BINARY_FILE, use_pch=self.use_pch)
-                r = self.sandbox.run(argv, cwd=work, limits=COMPILE_LIMITS, timeout_s=timeout_s, cancel=cancel)
-                stderr = r.stderr.decode("utf-8", errors="replace")
-                log = stderr[-8000:]
-                if r.cancelled:
-                    return CompileResult(status=result_pb2.CANCELLED, message="compile cancelled",
-                                         seconds=time.monotonic() - start, log_tail=log)
-                if r.timed_out:
-                    return CompileResult(status=result_pb2.TIMEOUT, message=f"compile exceeded {timeout_s:g} s",
-                                         seconds=time.monotonic() - start, log_tail=log)
-                why = r.violation()
-                if why is not None:
-                    return CompileResult(status=result_pb2.SANDBOX_VIOLATION, message=f"compiler stopped: {why}",
-                                         seconds=time.monotonic() - start, log_tail=log)
-                diags = parse_diagnostics(stderr, entry)
-                early = pre_lockdown_code(work / BINARY_FILE) if r.returncode == 0 and (
-                    work / BINARY_FILE).exists() else None
-                if early is not None:
-                    result = CompileResult(status=result_pb2.SANDBOX_VIOLATION, diagnostics=diags, log_tail=log,
-                                           key=key, message=early)
-                    self._store(key, result, None)
-                elif r.returncode == 0 and (work / BINARY_FILE).exists():
-                    result = CompileResult(status=result_pb2.OK, diagnostics=diags, log_tail=log, key=key,
-                                           message="compiled")
-                    self._store(key, result, work / BINARY_FILE)
-                    result.binary = self.cache_dir / key / BINARY_FILE
-                else:
-                    if "error" not in stderr:  # the compiler never ran: not the candidate's fault, not cached
-                        return CompileResult(status=result_pb2.INTERNAL, seconds=time.monotonic() - start,
-                                             message=f"the compiler did not run: {stderr.strip()[-500:]}",
-                                             log_tail=log)
-                    if not any(d.severity == "error" for d in diags):
-                        diags.append(result_pb2.CompilerDiagnostic(severity="error", line=0, column=0,
-                                                                   message=(stderr.strip().splitlines() or
-                                                                            ["the compiler failed"])[-1]))
-                    result = CompileResult(status=result_pb2.COMPILE_ERROR, diagnostics=diags, log_tail=log,
-                                           key=key, message=_summary(diags))
-                    self._store(key, result, None)
+                result = self._build(work, p, key, timeout_s, cancel, start)
                 result.seconds = time.monotonic() - start
                 return result
             finally:
                 self.sandbox.remove_workdir(work)
+
+    def _build(self, work: Path, p: Plan, key: str, timeout_s: float, cancel: threading.Event | None,
+               start: float) -> CompileResult:
+        entry = p.entry
+        files = p.files or {KERNEL_FILE: "", LAUNCH_FILE: launch_source(entry)}
+        for rel, text in files.items():
+            dest = work / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(text)
+        for d in {(work / rel).parent for rel in files}:  # the sandbox uid reads what we wrote
+            while d != work and d.is_relative_to(work):
+                d.chmod(0o755)
+                d = d.parent
+        argv = self.twin.compile_argv(p.sources or [LAUNCH_FILE], BINARY_FILE, use_pch=self.use_pch,
+                                      quote_dirs=p.quote_dirs)
+        r = self.sandbox.run(argv, cwd=work, limits=COMPILE_LIMITS, timeout_s=timeout_s, cancel=cancel)
+        stderr = r.stderr.decode("utf-8", errors="replace")
+        log = stderr[-8000:]
+        if r.cancelled:
+            return CompileResult(status=result_pb2.CANCELLED, message="compile cancelled",
+                                 seconds=time.monotonic() - start, log_tail=log)
+        if r.timed_out:
+            return CompileResult(status=result_pb2.TIMEOUT, message=f"compile exceeded {timeout_s:g} s",
+                                 seconds=time.monotonic() - start, log_tail=log)
+        why = r.violation()
+        if why is not None:
+            return CompileResult(status=result_pb2.SANDBOX_VIOLATION, message=f"compiler stopped: {why}",
+                                 seconds=time.monotonic() - start, log_tail=log)
+        diags = parse_diagnostics(stderr, entry, p)
+        early = pre_lockdown_code(work / BINARY_FILE) if r.returncode == 0 and (
+            work / BINARY_FILE).exists() else None
+        if early is not None:
+            result = CompileResult(status=result_pb2.SANDBOX_VIOLATION, diagnostics=diags, log_tail=log,
+                                   key=key, message=early)
+            self._store(key, result, None)
+        elif r.returncode == 0 and (work / BINARY_FILE).exists():
+            result = CompileResult(status=result_pb2.OK, diagnostics=diags, log_tail=log, key=key,
+                                   message="compiled", entry=entry, shape=p.kind)
+            self._store(key, result, work / BINARY_FILE, p.launch)
+            result.binary = self.cache_dir / key / BINARY_FILE
+        else:
+            if "error" not in stderr:  # the compiler never ran: not the candidate's fault, not cached
+                return CompileResult(status=result_pb2.INTERNAL, seconds=time.monotonic() - start,
+                                     message=f"the compiler did not run: {stderr.strip()[-500:]}",
+                                     log_tail=log)
+            if not any(d.severity == "error" for d in diags):
+                diags.append(result_pb2.CompilerDiagnostic(severity="error", line=0, column=0,
+                                                           message=(stderr.strip().splitlines() or
+                                                                    ["the compiler failed"])[-1]))
+            result = CompileResult(status=result_pb2.COMPILE_ERROR, diagnostics=diags, log_tail=log,
+                                   key=key, message=_summary(diags))
+            self._store(key, result, None)
+        return result

@@ -8,6 +8,7 @@ what the kernel wrote is what comes back. Nothing crosses element by element.
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -20,13 +21,15 @@ from hawk.v1 import result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.hardware import HardwareProfile
 from npu_agent.sandbox import Limits, Sandbox
+from npu_agent.simnpu.shapes import LAUNCH_JSON
 
 TILING_CAPACITY = 64 * 1024  # bytes of tiling data a host tiling function may save (CANN software limit)
 RECORD_FILE = "record.bin"
 RUN_MEMORY_ALLOWANCE = 512 << 20  # bytes of address space beyond the tensors (not a hardware number)
 _STATUS = {"OK": result_pb2.OK, "HARDWARE_EXCEPTION": result_pb2.HARDWARE_EXCEPTION,
            "RUNTIME_ERROR": result_pb2.RUNTIME_ERROR, "TIMEOUT": result_pb2.TIMEOUT,
-           "SANDBOX_VIOLATION": result_pb2.SANDBOX_VIOLATION, "INTERNAL": result_pb2.INTERNAL}
+           "SANDBOX_VIOLATION": result_pb2.SANDBOX_VIOLATION, "INTERNAL": result_pb2.INTERNAL,
+           "REJECTED": result_pb2.REJECTED}
 _CORE = {"AIV": result_pb2.AIV, "AIC": result_pb2.AIC}
 _MEMS = (("UB", "ub"), ("L1", "l1"), ("L0A", "l0a"), ("L0B", "l0b"), ("L0C", "l0c"), ("BT", "bt"), ("FB", "fb"))
 
@@ -108,6 +111,15 @@ def _exception(d: dict) -> result_pb2.HardwareException:
         source_line=int(d.get("source_line", 0)), api=str(d.get("api", "")))
 
 
+def launch_block_dim(binary: Path) -> int:
+    """The block dim of a direct-launch candidate's constant `<<<n, ...>>>` (launch.json beside the binary)."""
+    meta = Path(binary).parent / LAUNCH_JSON
+    try:
+        return int(json.loads(meta.read_text()).get("block_dim", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
 def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, hardware: HardwareProfile,
                sandbox: Sandbox, timeout_s: float = 60.0, record_to: Path | None = None,
                cancel: threading.Event | None = None, limits: Limits | None = None) -> RunResult:
@@ -121,7 +133,8 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
     work = sandbox.make_workdir("run")
     try:
         lines = config_lines(hardware)
-        lines += [f"default_block_dim {task.default_block_dim}", f"tiling_capacity {TILING_CAPACITY}",
+        lines += [f"default_block_dim {launch_block_dim(binary) or task.default_block_dim}",
+                  f"tiling_capacity {TILING_CAPACITY}",
                   f"node_name {_esc(task.name) or 'kernel'}",
                   f"timeout_s {max(0.2, timeout_s * 0.9 - 0.2):.3f}"]
         for k in sorted(task.attributes):

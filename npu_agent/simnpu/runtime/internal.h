@@ -46,6 +46,7 @@
 #include "hawk/tensor.h"
 #include "hawk/tiling.h"
 #include "hawk/cann_env.h"
+#include "hawk/opdef.h"
 #include "seccomp_lockdown.h"
 
 namespace hawk {
@@ -297,6 +298,9 @@ uint64_t gm_rec_addr(uint64_t addr);
 
 // sync.cpp
 void deadlock_check(Site site, const char* when);
+
+// kernel.cpp
+extern void (*g_op_check)();  // an op project's OpDef check (opdef.cpp), run before the tiling function
 
 // process.cpp
 void bind_core_memories();

@@ -93,4 +93,25 @@ void register_tiling(gert::TilingFunc fn, const char* op_type) {
     R->op_type = op_type ? op_type : "";
 }
 
+// ---- op projects (hawk/opdef.h): the task seen by the OpDef check, which runs before the tiling function.
+void (*g_op_check)() = nullptr;
+void register_op_check(void (*fn)()) { g_op_check = fn; }
+size_t task_tensor_count() { return R->cfg.tensors.size(); }
+TaskTensorView task_tensor(size_t i) {
+    const TensorArg& a = R->cfg.tensors[i];
+    return TaskTensorView{a.name.c_str(), a.dtype, a.shape.size(), a.shape.data(), a.output};
+}
+size_t task_attr_count() { return R->cfg.attrs.size(); }
+const char* task_attr_name(size_t i) { return R->cfg.attrs[i].first.c_str(); }
+const char* task_attr_value(size_t i) { return R->cfg.attrs[i].second.c_str(); }
+void set_task_attrs(size_t n, const char* const* names, const char* const* values) {
+    std::vector<std::pair<std::string, std::string>> attrs;
+    for (size_t i = 0; i < n; ++i) attrs.emplace_back(names[i], values[i]);
+    R->cfg.attrs = std::move(attrs);
+}
+void reject(const std::string& message) {
+    emit_result("REJECTED", message, "");
+    _exit(0);
+}
+
 }  // namespace hawk

@@ -462,6 +462,7 @@ void run_blocks() {
 
 int main() {
     try {
+        if (g_op_check != nullptr) g_op_check();  // an op project's OpDef against the task (hawk/opdef.h)
         run_tiling();
         run_blocks();
         for (auto& a : R->cfg.tensors)

@@ -85,19 +85,29 @@ class EvaluateOptions(_message.Message):
     bypass_cache: bool
     def __init__(self, compile_timeout_s: _Optional[float] = ..., verify_timeout_s: _Optional[float] = ..., profile_timeout_s: _Optional[float] = ..., verify_sets: _Optional[int] = ..., skip_profile: _Optional[bool] = ..., bypass_cache: _Optional[bool] = ...) -> None: ...
 
+class SourceFile(_message.Message):
+    __slots__ = ("path", "content")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    content: str
+    def __init__(self, path: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
+
 class EvaluateRequest(_message.Message):
-    __slots__ = ("evaluation_id", "task_hash", "source", "options", "campaign")
+    __slots__ = ("evaluation_id", "task_hash", "source", "options", "campaign", "files")
     EVALUATION_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_HASH_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
     evaluation_id: str
     task_hash: str
     source: str
     options: EvaluateOptions
     campaign: str
-    def __init__(self, evaluation_id: _Optional[str] = ..., task_hash: _Optional[str] = ..., source: _Optional[str] = ..., options: _Optional[_Union[EvaluateOptions, _Mapping]] = ..., campaign: _Optional[str] = ...) -> None: ...
+    files: _containers.RepeatedCompositeFieldContainer[SourceFile]
+    def __init__(self, evaluation_id: _Optional[str] = ..., task_hash: _Optional[str] = ..., source: _Optional[str] = ..., options: _Optional[_Union[EvaluateOptions, _Mapping]] = ..., campaign: _Optional[str] = ..., files: _Optional[_Iterable[_Union[SourceFile, _Mapping]]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ("stage", "message", "at_unix")

@@ -76,16 +76,18 @@ CUBE: Pipe
 FIXPIPE: Pipe
 
 class CompilerDiagnostic(_message.Message):
-    __slots__ = ("severity", "line", "column", "message")
+    __slots__ = ("severity", "line", "column", "message", "file")
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
     LINE_FIELD_NUMBER: _ClassVar[int]
     COLUMN_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
     severity: str
     line: int
     column: int
     message: str
-    def __init__(self, severity: _Optional[str] = ..., line: _Optional[int] = ..., column: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+    file: str
+    def __init__(self, severity: _Optional[str] = ..., line: _Optional[int] = ..., column: _Optional[int] = ..., message: _Optional[str] = ..., file: _Optional[str] = ...) -> None: ...
 
 class HardwareException(_message.Message):
     __slots__ = ("code", "error_code", "kind", "message", "block_id", "core_type", "source_line", "api")

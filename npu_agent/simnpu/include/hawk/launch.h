@@ -1,5 +1,5 @@
 // The launch stub of a candidate binary: the runtime calls the task's kernel entry through these two functions.
-// npu_agent/simnpu/compiler.py generates `launch.cpp`: #include "kernel.cpp", this header, HAWK_LAUNCH(<entry>).
+// npu_agent/simnpu/shapes.py generates `launch.cpp`: the candidate's kernel file, this header, HAWK_LAUNCH(<entry>).
 // hawk_entry_core tells the runtime the core type the entry's qualifier asks for (2 __cube__, 1 __vector__, 0 none).
 #ifndef HAWK_LAUNCH_H
 #define HAWK_LAUNCH_H
@@ -32,6 +32,12 @@ template <typename F> int core_of(F* f) {
     if (__start_hawk_aiv_text != nullptr && p >= __start_hawk_aiv_text && p < __stop_hawk_aiv_text) return 1;
     return 0;
 }
+
+// A GM pointer of a generated direct-launch wrapper, converted to whatever pointer type the kernel declares.
+struct GmArg {
+    uint8_t* p;
+    template <typename T> operator T*() const { return reinterpret_cast<T*>(p); }
+};
 }  // namespace hawk::launch
 
 #define HAWK_LAUNCH(entry)                                                                        \

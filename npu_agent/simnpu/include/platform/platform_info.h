@@ -1,2 +1,2 @@
-// Compatibility header: the twin declares these in kernel_operator.h (precompiled and force-included).
+// Compatibility header: fe::PlatFormInfos and the platform queries are declared by kernel_operator.h.
 #include "kernel_operator.h"

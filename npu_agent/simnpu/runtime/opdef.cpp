@@ -1,0 +1,204 @@
+// Op projects (docs/kernel-contract.md section 9): the operators OP_ADD registered, checked against the task
+// before the tiling function runs. The prototype (inputs, outputs, dtypes, attributes) is compared with the
+// task; InferShape and InferDataType are RUN on the task's input shapes and dtypes and their results compared
+// with the task's outputs; a mismatch ends the run with status REJECTED and a message naming it. The OpDef's
+// attribute order (defaults filled in) becomes the order every context sees.
+// Compiled once per twin version and linked with every candidate (npu_agent/simnpu/build.py).
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "hawk/opdef.h"
+
+namespace hawk::opdef {
+namespace {
+std::vector<ops::OpDef*>& registry() {
+    static std::vector<ops::OpDef*> ops;
+    return ops;
+}
+
+ge::DataType ge_dtype(int d) {  // hawk.v1.DType -> ge::DataType (as the runtime's tiling context)
+    switch (d) {
+        case 1: return ge::DT_FLOAT16;
+        case 2: return ge::DT_BF16;
+        case 3: return ge::DT_FLOAT;
+        case 4: return ge::DT_INT8;
+        case 5: return ge::DT_INT16;
+        case 6: return ge::DT_INT32;
+        case 7: return ge::DT_UINT8;
+        case 8: return ge::DT_INT64;
+        default: return ge::DT_UNDEFINED;
+    }
+}
+
+const char* dtype_name(ge::DataType d) {
+    switch (d) {
+        case ge::DT_FLOAT: return "DT_FLOAT";
+        case ge::DT_FLOAT16: return "DT_FLOAT16";
+        case ge::DT_BF16: return "DT_BF16";
+        case ge::DT_INT8: return "DT_INT8";
+        case ge::DT_INT16: return "DT_INT16";
+        case ge::DT_INT32: return "DT_INT32";
+        case ge::DT_INT64: return "DT_INT64";
+        case ge::DT_UINT8: return "DT_UINT8";
+        case ge::DT_UINT16: return "DT_UINT16";
+        case ge::DT_UINT32: return "DT_UINT32";
+        case ge::DT_UINT64: return "DT_UINT64";
+        case ge::DT_BOOL: return "DT_BOOL";
+        case ge::DT_DOUBLE: return "DT_DOUBLE";
+        default: return "DT_UNDEFINED";
+    }
+}
+
+std::string shape_text(const gert::Shape& s) {
+    std::string t = "[";
+    for (size_t i = 0; i < s.GetDimNum(); ++i) t += (i ? ", " : "") + std::to_string(s.GetDim(i));
+    return t + "]";
+}
+
+// The prototype check and the InferShape/InferDataType runs (called by the runtime before tiling).
+void check_op() {
+    auto& ops = registry();
+    if (ops.empty()) return;
+    if (ops.size() > 1) {
+        std::string names;
+        for (auto* o : ops) names += (names.empty() ? "" : ", ") + o->name_;
+        reject("the op project registers " + std::to_string(ops.size()) + " operators with OP_ADD (" + names +
+               "); a candidate is one operator");
+    }
+    const ops::OpDef& op = *ops[0];
+    const std::string who = "the OpDef of " + op.name_;
+    std::vector<TaskTensorView> ins, outs;
+    for (size_t i = 0; i < task_tensor_count(); ++i) {
+        TaskTensorView t = task_tensor(i);
+        (t.output ? outs : ins).push_back(t);
+    }
+    auto check_params = [&](const std::vector<ops::OpParamDef>& params, const std::vector<TaskTensorView>& ts,
+                            const char* role) {
+        if (params.size() != ts.size()) {
+            std::string want;
+            for (auto& t : ts) want += (want.empty() ? "" : ", ") + std::string(t.name);
+            reject(who + " declares " + std::to_string(params.size()) + " " + role + "(s) but the task has " +
+                   std::to_string(ts.size()) + " (" + want + ")");
+        }
+        for (size_t i = 0; i < params.size(); ++i) {
+            const ops::OpParamDef& p = params[i];
+            if (p.name_ != ts[i].name) {
+                reject(who + ": " + role + " " + std::to_string(i) + " is named '" + p.name_ +
+                       "' but the task's " + role + " " + std::to_string(i) + " is '" + ts[i].name + "'");
+            }
+            ge::DataType want = ge_dtype(ts[i].dtype);
+            if (!p.dtypes_.empty() && want != ge::DT_UNDEFINED) {
+                bool found = false;
+                std::string listed;
+                for (ge::DataType d : p.dtypes_) {
+                    found = found || d == want;
+                    listed += (listed.empty() ? "" : ", ") + std::string(dtype_name(d));
+                }
+                if (!found) {
+                    reject(who + ": " + role + " '" + p.name_ + "' supports DataType({" + listed + "}) but the task's "
+                           + role + " is " + dtype_name(want));
+                }
+            }
+        }
+    };
+    check_params(op.inputs_, ins, "input");
+    check_params(op.outputs_, outs, "output");
+    // Attributes: every task attribute is declared; every REQUIRED one is given; order = declaration order.
+    std::vector<std::string> names, values;
+    for (size_t i = 0; i < task_attr_count(); ++i) {
+        bool declared = false;
+        for (auto& a : op.attrs_) declared = declared || a.name_ == task_attr_name(i);
+        if (!declared) {
+            reject(who + " declares no attribute '" + task_attr_name(i) + "' (the task sets it)");
+        }
+    }
+    for (auto& a : op.attrs_) {
+        const char* given = nullptr;
+        for (size_t i = 0; i < task_attr_count(); ++i)
+            if (a.name_ == task_attr_name(i)) given = task_attr_value(i);
+        if (given == nullptr && a.type_ == ops::REQUIRED) {
+            reject(who + ": attribute '" + a.name_ + "' is REQUIRED but the task does not set it");
+        }
+        names.push_back(a.name_);
+        values.push_back(given ? given : a.default_);
+    }
+    std::vector<const char*> np, vp;
+    for (size_t i = 0; i < names.size(); ++i) {
+        np.push_back(names[i].c_str());
+        vp.push_back(values[i].c_str());
+    }
+    set_task_attrs(names.size(), np.data(), vp.data());
+    gert::RuntimeAttrs attrs;
+    for (size_t i = 0; i < values.size() && i < gert::RuntimeAttrs::kMax; ++i) {
+        const char* v = vp[i];
+        attrs.ints_[i] = std::strtoll(v, nullptr, 10);
+        attrs.floats_[i] = std::strtof(v, nullptr);
+        attrs.bools_[i] = values[i] == "true" || values[i] == "1" || values[i] == "True";
+        attrs.strs_[i] = v;
+        attrs.num_ = i + 1;
+    }
+    if (op.infer_shape_ != nullptr) {
+        auto* ctx = new gert::InferShapeContext();
+        std::vector<gert::StorageShape> storage(ins.size());
+        std::vector<gert::CompileTimeTensorDesc> descs(ins.size());
+        for (size_t i = 0; i < ins.size(); ++i) {
+            gert::Shape s;
+            for (size_t d = 0; d < ins[i].ndim; ++d) s.AppendDim(ins[i].dims[d]);
+            ctx->in_.push_back(s);
+            storage[i].shape_ = s;
+            descs[i].dtype_ = ge_dtype(ins[i].dtype);
+        }
+        for (size_t i = 0; i < ins.size(); ++i) {
+            gert::Tensor t;
+            t.shape_ = &storage[i];
+            t.desc_ = &descs[i];
+            ctx->tensors_.push_back(t);
+        }
+        ctx->out_.resize(outs.size());
+        ctx->attrs_ = &attrs;
+        ctx->name_ = op.name_.c_str();
+        ge::graphStatus st = op.infer_shape_(ctx);
+        if (st != ge::GRAPH_SUCCESS) reject(who + ": its InferShape function returned " + std::to_string(st) +
+                                            " (not ge::GRAPH_SUCCESS) on the task's input shapes");
+        for (size_t i = 0; i < outs.size(); ++i) {
+            gert::Shape want;
+            for (size_t d = 0; d < outs[i].ndim; ++d) want.AppendDim(outs[i].dims[d]);
+            const gert::Shape& got = ctx->out_[i];
+            bool same = got.GetDimNum() == want.GetDimNum();
+            for (size_t d = 0; same && d < want.GetDimNum(); ++d) same = got.GetDim(d) == want.GetDim(d);
+            if (!same) {
+                reject(who + ": its InferShape function gives output '" + outs[i].name + "' the shape " +
+                       shape_text(got) + " but the task's output has the shape " + shape_text(want));
+            }
+        }
+        delete ctx;
+    }
+    if (op.infer_dtype_ != nullptr) {
+        gert::InferDataTypeContext ctx;
+        for (auto& t : ins) ctx.in_.push_back(ge_dtype(t.dtype));
+        ctx.out_.assign(outs.size(), ge::DT_UNDEFINED);
+        ctx.attrs_ = &attrs;
+        ctx.name_ = op.name_.c_str();
+        ge::graphStatus st = op.infer_dtype_(&ctx);
+        if (st != ge::GRAPH_SUCCESS) reject(who + ": its InferDataType function returned " + std::to_string(st) +
+                                            " (not ge::GRAPH_SUCCESS) on the task's input dtypes");
+        for (size_t i = 0; i < outs.size(); ++i) {
+            ge::DataType want = ge_dtype(outs[i].dtype);
+            if (ctx.out_[i] != want) {
+                reject(who + ": its InferDataType function gives output '" + outs[i].name + "' the dtype " +
+                       dtype_name(ctx.out_[i]) + " but the task's output is " + dtype_name(want));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void register_op(ops::OpDef* op) {
+    registry().push_back(op);
+    register_op_check(&check_op);
+}
+}  // namespace hawk::opdef
+

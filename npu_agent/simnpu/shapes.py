@@ -1,0 +1,497 @@
+"""The three shapes a candidate comes in, turned into one compile plan (docs/kernel-contract.md section 9).
+
+* **single**: today's one-file contract: `kernel.cpp` compiled through `launch.cpp` exactly as before.
+* **op project** (msopgen layout): every `op_host/*.cpp` is its own translation unit (tiling function, `OpDef`,
+  InferShape); the kernel translation unit includes the `op_host` tiling headers (as a CANN build makes the
+  tiling struct visible to the kernel), the `DTYPE_<ARG>` macros, then `op_kernel/<op>.cpp` unchanged.
+* **direct launch** (a `.cpp` with `<<<>>>`/`main()`, or an asc-devkit `.asc`): compiled as the NPU build sees
+  it (neither `ASCENDC_CPU_DEBUG` nor `__CCE_KT_TEST__`); the host `main()` is renamed and never run, the
+  `<<<...>>>` launch configuration is blanked in the twin's copy (columns and lines kept), the entry is the
+  `__global__` function and the block dim, template and scalar arguments come from the launch when constant.
+
+Nothing here edits kernel code: the plan only adds generated files around the candidate's own.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import operator
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from hawk.v1 import task_pb2
+from npu_agent.candidate import Candidate
+from npu_agent.simnpu.build import INCLUDE_DIR
+
+SRC_DIR = "src"                  # candidate files live under <work>/src/<their path>
+LAUNCH_FILE = "launch.cpp"
+TASK_HEADER = "hawk_task.h"
+HOST_HEADER = "hawk_host.h"
+KERNEL_MACROS = "hawk_kernel_macros.h"
+LAUNCH_JSON = "launch.json"
+TU_EXTENSIONS = (".cpp", ".cc", ".cxx", ".c++", ".asc")
+
+# hawk.v1.DType -> (C++ type, ge/CANN dtype name); CANN's DTYPE_MAP (ascendc_impl_build.py) for the same dtypes.
+DTYPES: dict[int, tuple[str, str]] = {
+    task_pb2.FLOAT16: ("half", "DT_FLOAT16"), task_pb2.BFLOAT16: ("bfloat16_t", "DT_BF16"),
+    task_pb2.FLOAT32: ("float", "DT_FLOAT"), task_pb2.INT8: ("int8_t", "DT_INT8"),
+    task_pb2.INT16: ("int16_t", "DT_INT16"), task_pb2.INT32: ("int32_t", "DT_INT32"),
+    task_pb2.UINT8: ("uint8_t", "DT_UINT8"), task_pb2.INT64: ("int64_t", "DT_INT64"),
+}
+_BOOL = getattr(task_pb2, "BOOL", None)  # a bool dtype may be added to the wire (issue 12, item 4)
+if _BOOL is not None:
+    DTYPES[_BOOL] = ("bool", "DT_BOOL")
+
+# CANN's kernel_type.h values: `#if ORIG_DTYPE_X == DT_FLOAT16` must compare numbers in the preprocessor.
+_DT_VALUES = {"DT_FLOAT": 0, "DT_FLOAT16": 1, "DT_INT8": 2, "DT_INT32": 3, "DT_UINT8": 4, "DT_INT16": 6,
+              "DT_UINT16": 7, "DT_UINT32": 8, "DT_INT64": 9, "DT_UINT64": 10, "DT_DOUBLE": 11, "DT_BOOL": 12,
+              "DT_BF16": 27, "DT_UNDEFINED": 28}
+_FORMAT_VALUES = {"FORMAT_NCHW": 0, "FORMAT_NHWC": 1, "FORMAT_ND": 2, "FORMAT_NC1HWC0": 3, "FORMAT_FRACTAL_Z": 4,
+                  "FORMAT_FRACTAL_NZ": 29}
+
+
+class ShapeError(ValueError):
+    """The candidate's files do not form an accepted shape (REJECTED with this message)."""
+
+
+@dataclass(frozen=True)
+class TaskArgs:
+    """What a compile must know of the task: its tensors' names and dtypes (DTYPE_<ARG>), scalar attributes
+    (direct-launch scalar parameters) and its kernel entry."""
+
+    inputs: tuple[tuple[str, int], ...] = ()
+    outputs: tuple[tuple[str, int], ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_task(cls, task: task_pb2.TaskSpec | None) -> TaskArgs:
+        if task is None:
+            return cls()
+        return cls(inputs=tuple((t.name, int(t.dtype)) for t in task.inputs),
+                   outputs=tuple((t.name, int(t.dtype)) for t in task.outputs),
+                   attributes=tuple(sorted((k, str(v)) for k, v in task.attributes.items())))
+
+    def key(self) -> str:
+        return json.dumps([self.inputs, self.outputs, self.attributes])
+
+    @property
+    def tensor_count(self) -> int:
+        return len(self.inputs) + len(self.outputs)
+
+
+@dataclass
+class Plan:
+    kind: str                                   # "single", "op_project", "direct"
+    entry: str
+    files: dict[str, str] = field(default_factory=dict)    # work-dir path -> text
+    sources: list[str] = field(default_factory=list)       # translation units, work-dir paths
+    launch: dict = field(default_factory=dict)             # launch.json: block_dim, notes
+    quote_dirs: list[str] = field(default_factory=list)    # -iquote directories (work-dir paths)
+
+    single_file: bool = False                              # the candidate is one file: diagnostics name no file
+
+    def display(self, path: str) -> str | None:
+        """The candidate's own name for a path GCC printed; "" for a one-file candidate; None for a twin file."""
+        p = posixpath.normpath(path)
+        if self.kind == "single":
+            return "" if p == "kernel.cpp" else None
+        if p.startswith(SRC_DIR + "/"):
+            return "" if self.single_file else p[len(SRC_DIR) + 1:]
+        return None
+
+
+# ------------------------------------------------------------------------------------------ text helpers
+def strip_comments(text: str) -> str:
+    """Comments and string literals blanked (newlines kept), so regexes see only code at its real offsets."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out[i:j] = " " * (j - i)
+            i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out[i:j] = ["\n" if ch == "\n" else " " for ch in text[i:j]]
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            out[i + 1:j] = " " * (j - i - 1)
+            i = j + 1
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _match_paren(text: str, start: int, open_: str = "(", close: str = ")") -> int:
+    """Index just past the bracket matching text[start] (== open_), or -1."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == open_:
+            depth += 1
+        elif text[i] == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def split_top(text: str) -> list[str]:
+    """Split at commas outside (), <>, [], {}."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "(<[{":
+            depth += 1
+        elif ch in ")>]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    if "".join(cur).strip():
+        parts.append("".join(cur).strip())
+    return parts
+
+
+_GLOBAL_RE = re.compile(r"\b__global__\b((?:\s+\w+(?:\s*\([^()]*\))?)*?)\s+void\s+(\w+)\s*\(")
+
+
+@dataclass
+class KernelFn:
+    name: str
+    path: str
+    params: list[str]
+    template: bool
+
+
+def global_functions(path: str, text: str) -> list[KernelFn]:
+    """`__global__` kernel definitions in one file (name, parameter declarations, whether a template)."""
+    code = strip_comments(text)
+    found = []
+    for m in _GLOBAL_RE.finditer(code):
+        open_at = m.end() - 1
+        close = _match_paren(code, open_at)
+        if close < 0:
+            continue
+        after = code[close:close + 200].lstrip()
+        if not after.startswith("{"):
+            continue  # a declaration
+        before = code[max(0, m.start() - 400):m.start()]
+        stmt = re.split(r"[;}]", before)[-1]
+        found.append(KernelFn(name=m.group(2), path=path, params=split_top(code[open_at + 1:close - 1]),
+                              template=bool(re.search(r"\btemplate\s*<", stmt))))
+    return found
+
+
+def snake_case(name: str) -> str:
+    """CANN's op name -> kernel name: AddCustom -> add_custom, GeGluV2 -> ge_glu_v2, LayerNormV3 -> layer_norm_v3."""
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    return s.lower()
+
+
+# ------------------------------------------------------------------------------------- constant folding
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
+        ast.Mod: operator.mod, ast.LShift: operator.lshift, ast.RShift: operator.rshift, ast.BitOr: operator.or_,
+        ast.BitAnd: operator.and_, ast.BitXor: operator.xor}
+
+
+class Constants:
+    """Integer constants a launch refers to: `constexpr uint32_t N = 8 * 2048;`, `uint32_t numBlocks = 8;`,
+    `#define NUM_BLOCKS 8` anywhere in the candidate (an identifier with two different values is unknown)."""
+
+    _DEF = re.compile(r"(?:^|[;{}(\s])(?:static\s+|constexpr\s+|const\s+|inline\s+)*(?:unsigned\s+|signed\s+)?"
+                      r"(?:[A-Za-z_][\w:]*)\s+([A-Za-z_]\w*)\s*(?:=\s*([^;,{}]+?)|\{\s*([^;{}]+?)\s*\})\s*;")
+    _MACRO = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([^\n]+)$", re.M)
+
+    def __init__(self, texts: list[str]) -> None:
+        self.exprs: dict[str, set[str]] = {}
+        for text in texts:
+            code = strip_comments(text)
+            for m in self._MACRO.finditer(code):
+                self.exprs.setdefault(m.group(1), set()).add(m.group(2).strip())
+            for m in self._DEF.finditer(code):
+                expr = (m.group(2) or m.group(3) or "").strip()
+                self.exprs.setdefault(m.group(1), set()).add(expr)
+
+    def value(self, expr: str, depth: int = 0) -> int | None:
+        expr = re.sub(r"\b(\d+)(?:[uU][lL]{0,2}|[lL]{1,2}[uU]?)\b", r"\1", expr.strip())
+        expr = re.sub(r"static_cast\s*<[^<>]+>", "", expr)
+        expr = expr.replace("/", "//").replace("////", "//")
+        try:
+            tree = ast.parse(expr, mode="eval")
+        except SyntaxError:
+            return None
+        return self._eval(tree.body, depth)
+
+    def _eval(self, node: ast.AST, depth: int) -> int | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self._eval(node.operand, depth)
+            return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            a, b = self._eval(node.left, depth), self._eval(node.right, depth)
+            if a is None or b is None or (isinstance(node.op, (ast.FloorDiv, ast.Mod)) and b == 0):
+                return None
+            return _OPS[type(node.op)](a, b)
+        if isinstance(node, ast.Name) and depth < 16:
+            exprs = self.exprs.get(node.id, set())
+            values = {self.value(e, depth + 1) for e in exprs}
+            if len(values) == 1 and None not in values:
+                return values.pop()
+        return None
+
+
+# ------------------------------------------------------------------------------------------ generated text
+def task_header(args: TaskArgs, *, value_macros: bool) -> str:
+    """DTYPE_<ARG> (C++ type), ORIG_DTYPE_<ARG> (dtype name), FORMAT_<ARG> as a CANN build passes them for a
+    kernel; an output named like an input gets the `_REF` suffix, as in CANN's get_dtype_fmt_options."""
+    lines = ["// Generated by the twin: what a CANN build defines for this task's kernel (DTYPE_<ARG>...).",
+             "#pragma once"]
+    if value_macros:
+        lines += [f"#define {k} {v}" for k, v in {**_DT_VALUES, **_FORMAT_VALUES}.items()]
+    seen: set[str] = set()
+    for role, tensors in (("in", args.inputs), ("out", args.outputs)):
+        for name, dtype in tensors:
+            if not re.fullmatch(r"[A-Za-z_]\w*", name) or dtype not in DTYPES:
+                continue
+            arg = name.upper()
+            if role == "out" and arg in seen:
+                arg += "_REF"
+            seen.add(arg)
+            ctype, dt = DTYPES[dtype]
+            lines += [f"#define DTYPE_{arg} {ctype}", f"#define ORIG_DTYPE_{arg} {dt}", f"#define FORMAT_{arg} FORMAT_ND"]
+    return "\n".join(lines) + "\n"
+
+
+HOST_HEADER_TEXT = """// Generated by the twin for a direct-launch candidate: its host main() is compiled under another name and
+// never run (docs/kernel-contract.md section 9); <<<>>> launches were blanked in the twin's copy.
+#pragma once
+#define main hawk_host_main_not_run
+"""
+
+
+def blank_chevrons(text: str) -> tuple[str, list[dict]]:
+    """The text with every `<<<cfg>>>` replaced by spaces (newlines kept) and the launches found:
+    callee, template arguments, configuration and call arguments (as text)."""
+    code = strip_comments(text)
+    out = list(text)
+    launches = []
+    for m in re.finditer(r"<<<(.*?)>>>", code, re.S):
+        before = code[:m.start()]
+        callee = re.search(r"([A-Za-z_]\w*)\s*(<(?:[^<>;{}]|<[^<>;{}]*>)*>)?\s*$", before)
+        rest = code[m.end():]
+        call = re.match(r"\s*\(", rest)
+        args: list[str] = []
+        if call:
+            close = _match_paren(rest, call.end() - 1)
+            if close > 0:
+                args = split_top(rest[call.end():close - 1])
+        if callee:
+            targs = split_top(callee.group(2)[1:-1]) if callee.group(2) else []
+            launches.append({"callee": callee.group(1), "targs": targs, "config": split_top(m.group(1)),
+                             "args": args})
+        for i in range(m.start(), m.end()):
+            if out[i] != "\n":
+                out[i] = " "
+    return "".join(out), launches
+
+
+def _tiling_aliases(cand: Candidate, headers: list[str]) -> list[str]:
+    """A CANN build hands the kernel its tiling structs at global scope (generated from the host registration);
+    the op_host headers define them in namespace optiling, so the kernel's unqualified uses get a using-declaration."""
+    kernel_code = "\n".join(strip_comments(t) for p, t in cand.files if p.startswith("op_kernel/"))
+    out = []
+    for h in headers:
+        code = strip_comments(cand.text(h))
+        for m in re.finditer(r"\bBEGIN_TILING_DATA_DEF\s*\(\s*(\w+)\s*\)", code):
+            name = m.group(1)
+            in_optiling = re.search(r"\bnamespace\s+optiling\b", code[:m.start()]) is not None
+            defined = re.search(rf"\b(?:struct|class|using)\s+{name}\b", kernel_code) is not None
+            if in_optiling and not defined and re.search(rf"(?<!::)\b{name}\b", kernel_code):
+                out.append(f"using optiling::{name};")
+    return list(dict.fromkeys(out))
+
+
+def _twin_includes(texts: list[str]) -> list[str]:
+    """The twin headers the kernel side includes, included ahead of the DT_*/FORMAT_* value macros (which a
+    CANN kernel build defines) so that those headers still see ge::DT_FLOAT16 and friends as names."""
+    names: list[str] = []
+    for text in texts:
+        for m in re.finditer(r'^[ \t]*#[ \t]*include[ \t]*[<"]([^>"]+)[>"]', text, re.M):
+            name = m.group(1)
+            if name not in names and name != "kernel_operator.h" and (INCLUDE_DIR / name).is_file():
+                names.append(name)
+    return [f'#include "{n}"' for n in names]
+
+
+def _is_pointer(param: str) -> bool:
+    return "*" in param or "GM_ADDR" in param or "&" in param and "__gm__" in param
+
+
+def _param_name(param: str) -> str:
+    m = re.search(r"([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?:=.*)?$", param)
+    return m.group(1) if m else ""
+
+
+# ------------------------------------------------------------------------------------------------- planning
+def classify(cand: Candidate) -> str:
+    if cand.single:
+        code = strip_comments(cand.source)
+        if "<<<" in code or re.search(r"\bmain\s*\(", code):
+            return "direct"
+        return "single"
+    if any(p.startswith(("op_host/", "op_kernel/")) for p in cand.paths):
+        return "op_project"
+    return "direct"
+
+
+def plan(cand: Candidate, entry: str, args: TaskArgs) -> Plan:
+    kind = classify(cand)
+    if kind == "single":
+        return Plan(kind="single", entry=entry, single_file=True, files={
+            "kernel.cpp": cand.source, TASK_HEADER: task_header(args, value_macros=False),
+            LAUNCH_FILE: f'#include "{TASK_HEADER}"\n#include "kernel.cpp"\n#include "hawk/launch.h"\nHAWK_LAUNCH({entry})\n'})
+    if kind == "op_project":
+        return _plan_op_project(cand, entry, args)
+    return _plan_direct(cand, entry, args)
+
+
+def _pick_entry(kernels: list[KernelFn], preferred: list[str], task_entry: str, where: str) -> KernelFn:
+    if not kernels:
+        raise ShapeError(f"no __global__ kernel function is defined in {where} (docs/kernel-contract.md section 9)")
+    by_name = {k.name: k for k in kernels}
+    for name in preferred:
+        if name in by_name:
+            return by_name[name]
+    if len(by_name) == 1:
+        return kernels[0]
+    if task_entry in by_name:
+        return by_name[task_entry]
+    raise ShapeError(f"{where} defines several __global__ kernels ({', '.join(sorted(by_name))}) and none is the "
+                     f"task's kernel entry {task_entry!r}")
+
+
+def _plan_op_project(cand: Candidate, task_entry: str, args: TaskArgs) -> Plan:
+    host = [p for p in cand.paths if p.startswith("op_host/") and p.lower().endswith(TU_EXTENSIONS)]
+    kernel_files = [p for p in cand.paths if p.startswith("op_kernel/") and p.lower().endswith(TU_EXTENSIONS)]
+    if not kernel_files:
+        raise ShapeError("the op project has no op_kernel/<op>.cpp (msopgen layout: op_host/<op>.cpp, "
+                         "op_host/<op>_tiling.h, op_kernel/<op>.cpp)")
+    if not host:
+        raise ShapeError("the op project has no op_host/<op>.cpp with the tiling function and the OpDef")
+    op_names = []
+    for p in host:
+        op_names += re.findall(r"\bOP_ADD\s*\(\s*([A-Za-z_]\w*)", strip_comments(cand.text(p)))
+    kernels = [k for p in kernel_files for k in global_functions(p, cand.text(p))]
+    chosen = _pick_entry(kernels, [snake_case(n) for n in op_names], task_entry, "op_kernel")
+    if chosen.template:
+        raise ShapeError(f"the kernel {chosen.name} in {chosen.path} is a template; an op project's kernel entry "
+                         "must be a plain function")
+    tiling_headers = [p for p in cand.paths if p.startswith("op_host/") and not p.lower().endswith(TU_EXTENSIONS)
+                      and "BEGIN_TILING_DATA_DEF" in strip_comments(cand.text(p))]
+    files = {f"{SRC_DIR}/{p}": t for p, t in cand.files}
+    files[TASK_HEADER] = task_header(args, value_macros=True)
+    lines = ["// Generated by the twin: the kernel translation unit of an op project (docs/kernel-contract.md 9).",
+             *[f'#include "{SRC_DIR}/{h}"' for h in tiling_headers],
+             *_tiling_aliases(cand, tiling_headers),
+             *_twin_includes([t for p, t in cand.files if p.startswith("op_kernel/")]),
+             f'#include "{TASK_HEADER}"',
+             f'#include "{SRC_DIR}/{chosen.path}"',
+             '#include "hawk/launch.h"', f"HAWK_LAUNCH({chosen.name})"]
+    files[LAUNCH_FILE] = "\n".join(lines) + "\n"
+    dirs = sorted({posixpath.dirname(f"{SRC_DIR}/{p}") for p in cand.paths if p.startswith(("op_host/", "op_kernel/"))})
+    return Plan(kind="op_project", entry=chosen.name, files=files, sources=[f"{SRC_DIR}/{p}" for p in host] + [LAUNCH_FILE],
+                launch={"shape": "op_project", "op": op_names[0] if op_names else ""}, quote_dirs=dirs)
+
+
+def _plan_direct(cand: Candidate, task_entry: str, args: TaskArgs) -> Plan:
+    names = cand.paths if not cand.single else ["kernel.cpp"]
+    texts = {p: t for p, t in cand.files} if not cand.single else {"kernel.cpp": cand.source}
+    kernels = [k for p in names for k in global_functions(p, texts[p])]
+    chosen = _pick_entry(kernels, [], task_entry, "the candidate")
+    files: dict[str, str] = {}
+    launches: list[dict] = []
+    for p in names:
+        blanked, found = blank_chevrons(texts[p])
+        files[f"{SRC_DIR}/{p}"] = blanked
+        launches += found
+    consts = Constants(list(texts.values()))
+    launch = next((x for x in launches if x["callee"] == chosen.name), None)
+    meta: dict = {"shape": "direct"}
+    if launch and launch["config"]:
+        dim = consts.value(launch["config"][0])
+        if dim is not None and dim > 0:
+            meta["block_dim"] = dim
+    tus = [p for p in names if p.lower().endswith(TU_EXTENSIONS)]
+    files[HOST_HEADER] = HOST_HEADER_TEXT
+    files[TASK_HEADER] = task_header(args, value_macros=True)
+    call = _direct_call(chosen, launch, consts, args)
+    lines = ["// Generated by the twin: the kernel translation unit of a direct-launch candidate.",
+             f'#include "{HOST_HEADER}"', *_twin_includes(list(texts.values())), f'#include "{TASK_HEADER}"',
+             f'#include "{SRC_DIR}/{chosen.path}"',
+             '#include "hawk/launch.h"', *call]
+    files[LAUNCH_FILE] = "\n".join(lines) + "\n"
+    others = []
+    for i, p in enumerate(t for t in tus if t != chosen.path):
+        wrapper = f"host_tu_{i}.cpp"
+        files[wrapper] = f'#include "{HOST_HEADER}"\n#include "{SRC_DIR}/{p}"\n'
+        others.append(wrapper)
+    dirs = sorted({posixpath.dirname(f"{SRC_DIR}/{p}") for p in names})
+    return Plan(kind="direct", entry=chosen.name, files=files, sources=others + [LAUNCH_FILE], launch=meta,
+                quote_dirs=dirs, single_file=cand.single)
+
+
+def _direct_call(k: KernelFn, launch: dict | None, consts: Constants, args: TaskArgs) -> list[str]:
+    """HAWK_LAUNCH of the kernel itself, or of a generated wrapper when the launch instantiates a template or
+    passes scalar arguments (their constant values, or a task attribute named like the parameter)."""
+    scalars = [i for i, p in enumerate(k.params) if p.strip() not in ("", "void") and not _is_pointer(p)]
+    if not k.template and not scalars:
+        return [f"HAWK_LAUNCH({k.name})"]
+    callee = k.name
+    if k.template:
+        if launch is None or not launch["targs"]:
+            raise ShapeError(f"the kernel {k.name} is a template and no <<<>>> launch of it names its template "
+                             "arguments")
+        targs = []
+        for t in launch["targs"]:
+            v = consts.value(t)
+            targs.append(str(v) if v is not None else t)
+        callee = f"{k.name}<{', '.join(targs)}>"
+    attrs = dict(args.attributes)
+    params, call_args, n_ptr = [], [], 0
+    for i, p in enumerate(k.params):
+        if p.strip() in ("", "void"):
+            continue
+        if i not in scalars:
+            params.append(f"uint8_t* hawk_a{n_ptr}")
+            call_args.append(f"::hawk::launch::GmArg{{hawk_a{n_ptr}}}")
+            n_ptr += 1
+            continue
+        name = _param_name(p)
+        value = None
+        if launch is not None and i < len(launch["args"]):
+            arg = launch["args"][i].strip()
+            value = consts.value(arg)
+            if value is None and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?[fF]?", arg):
+                value = arg  # a floating-point literal
+        if value is None and name in attrs:
+            value = consts.value(attrs[name])
+            if value is None and re.fullmatch(r"[-+0-9.eE]+", attrs[name].strip()):
+                value = attrs[name].strip()
+        if value is None:
+            raise ShapeError(f"the kernel {k.name} takes the scalar parameter {p.strip()!r}; the twin passes it the "
+                             "constant the <<<>>> launch gives it, or a task attribute of the same name, and "
+                             "found neither")
+        call_args.append(f"({value})")
+    return [f"static void hawk_direct_entry({', '.join(params)}) {{ {callee}({', '.join(call_args)}); }}",
+            "HAWK_LAUNCH(hawk_direct_entry)"]
