@@ -39,6 +39,8 @@ class Op(IntEnum):
     ENQUE = 7
     DEQUE = 8
     INIT_BUFFER = 9
+    XSET = 10    # CrossCoreSetFlag / SyncAll: one contribution to cross-core sync instance a1 (a2 contributions)
+    XWAIT = 11   # CrossCoreWaitFlag / SyncAll: waits for cross-core sync instance a1
 
 
 class Pipe(IntEnum):  # numbers match hawk.v1.Pipe

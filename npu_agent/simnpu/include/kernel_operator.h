@@ -16,5 +16,6 @@
 #include "hawk/vector.h"
 #include "hawk/cube.h"
 #include "hawk/tiling.h"
+#include "hawk/crosscore.h"
 
 #endif  // HAWK_KERNEL_OPERATOR_H

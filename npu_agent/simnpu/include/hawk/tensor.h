@@ -82,9 +82,11 @@ constexpr Pipe pipe_of(pipe_t p) {
 
 __aicore__ inline int64_t GetBlockIdx() { return hawk::g.block_idx; }
 __aicore__ inline int64_t GetBlockNum() { return hawk::g.block_num; }
-__aicore__ inline int64_t GetSubBlockIdx() { return 0; }
-__aicore__ inline int64_t GetSubBlockNum() { return 1; }
-__aicore__ inline int64_t GetTaskRation() { return 1; }
+// Mixed kernels: an AIV's GetBlockIdx() is blockIdx * GetSubBlockNum() + GetSubBlockIdx() (crosscore.cpp).
+__aicore__ inline int64_t GetSubBlockIdx() { return hawk::g.sub_block_idx; }
+__aicore__ inline int64_t GetSubBlockNum() { return hawk::g.sub_block_num; }
+__aicore__ inline int64_t GetTaskRation() { return hawk::g.sub_block_num; }
+__aicore__ inline int64_t GetTaskRatio() { return hawk::g.sub_block_num; }
 template <typename T> class LocalTensor;
 template <typename T> class GlobalTensor;
 
@@ -253,10 +255,7 @@ template <TPosition pos = TPosition::VECCALC> class TBuf {
 
 class TPipe;
 namespace detail {
-inline TPipe*& current_pipe() {
-    static TPipe* p = nullptr;
-    return p;
-}
+inline TPipe*& current_pipe() { return reinterpret_cast<TPipe*&>(hawk::g.cur_pipe); }  // per core
 }  // namespace detail
 
 class TPipe {
