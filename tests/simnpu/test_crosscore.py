@@ -39,7 +39,7 @@ def test_aic_to_aiv_through_gm_with_cross_core_flags(twin, tmp_path: Path) -> No
     # The record: one program per core, each cross-core wait names the instance its set released.
     e = record.read_record(rec).entries
     starts = e[e["api"] == record.API_NAMES.index("KernelStart")]
-    assert sorted(zip(starts["core"].tolist(), starts["block"].tolist())) == (
+    assert sorted(zip(starts["core"].tolist(), starts["block"].tolist(), strict=True)) == (
         [(1, i) for i in range(6)] + [(2, i) for i in range(3)])
     sets, waits = e[e["op"] == record.Op.XSET], e[e["op"] == record.Op.XWAIT]
     assert len(sets) == 3 + 6 and len(waits) == 6 + 3
@@ -48,8 +48,8 @@ def test_aic_to_aiv_through_gm_with_cross_core_flags(twin, tmp_path: Path) -> No
     # The cycle model: an AIV's first vector work starts after its AIC's flag; the AIC ends after both AIVs.
     sim = simulate_file(rec, "ascend910b2")
     assert sim.sched.stalled == []
-    xset = {(int(x["core"]), int(x["block"]), int(x["event_id"])): i for i, x in zip(np.nonzero(e["op"] == 10)[0],
-                                                                                    sets)}
+    xs = np.nonzero(e["op"] == record.Op.XSET)[0]
+    xset = {(int(e["core"][i]), int(e["block"][i]), int(e["event_id"][i])): i for i in xs}
     for blk in range(6):
         aic_set = sim.sched.end[xset[(2, blk // 2, 3)]]
         mine = np.nonzero((e["block"] == blk) & (e["core"] == 1) & (e["pipe"] == record.Pipe.V))[0]
@@ -59,10 +59,11 @@ def test_aic_to_aiv_through_gm_with_cross_core_flags(twin, tmp_path: Path) -> No
         assert progs[(2, blk)].end >= max(progs[(1, 2 * blk)].end, progs[(1, 2 * blk + 1)].end)
 
 
-def test_mixed_block_and_sub_block_indices(twin) -> None:
+@pytest.mark.parametrize("kernel", ["mix_ids.cpp", "mix_ids_qualifier.cpp"])
+def test_mixed_block_and_sub_block_indices(twin, kernel: str) -> None:
     spec = task("mix_ids", [tensor("x", [16])], [tensor("aic", [3 * 8], "int32"), tensor("aiv", [6 * 8], "int32")],
                 block_dim=3)
-    r, _ = run_task(twin, kernel_source("mix_ids.cpp"), spec)
+    r, _ = run_task(twin, kernel_source(kernel), spec)
     assert r.status == S.OK, f"{S.Status.Name(r.status)}: {r.message}\n{r.log_tail}"
     aic, aiv = r.outputs["aic"].reshape(3, 8), r.outputs["aiv"].reshape(6, 8)
     # GetBlockIdx, GetSubBlockIdx, GetSubBlockNum, GetTaskRatio, GetBlockNum, g_coreType, ASCEND_IS_AIC, GetTaskRation

@@ -8,6 +8,8 @@
 // Kernel types: AIV_ONLY / MIX_AIV_1_0 start `block_dim` AIVs, AIC_ONLY / MIX_AIC_1_0 `block_dim` AICs;
 // MIX_AIC_1_1 / MIX_AIC_1_2 start `block_dim` AI Cores of 1 AIC + 1 or 2 AIVs running the same entry, and
 // block_dim must not exceed the AI Core count. An AIV of a mixed kernel has GetBlockIdx() = block * ratio + sub.
+// The type comes from KERNEL_TASK_TYPE_DEFAULT / KERNEL_TASK_TYPE (registered at static initialisation, so known
+// before any block runs) or from the entry's __mix__(cube, vec) qualifier (hawk/launch.h).
 // The cross-core scheduler is on for the MIX_* types and for kernels that declare no type (the CANN toolchain
 // makes a kernel that uses SyncAll/CrossCore mix); with an explicit AIV_ONLY/AIC_ONLY a cross-core wait hangs.
 //
@@ -24,6 +26,7 @@
 #include "internal.h"
 
 extern "C" void hawk_entry_launch(uint8_t** args);
+extern "C" int hawk_entry_mix() __attribute__((weak));  // hawk/launch.h: the __mix__(c, v) type, -1 none
 
 namespace hawk {
 
@@ -524,6 +527,10 @@ void run_launch(uint8_t** args) {
     L->args = args;
     L->need.push_back(0);
     int type = R->declared_type >= 0 ? R->declared_type : -1;
+    if (R->declared_type == -1 && hawk_entry_mix != nullptr && hawk_entry_mix() >= 0) {
+        type = hawk_entry_mix();  // __global__ __mix__(1, 2) void kernel(...)
+        R->declared_type = type;
+    }
     auto kt = R->key_types.find(g.tiling_key);
     if (kt != R->key_types.end()) type = kt->second;
     uint32_t line = R->declared_line;

@@ -28,7 +28,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from npu_agent.simnpu.record import Pipe
-from npu_agent.simnpu.timing.costs import K_BARRIER_ALL, K_SCALAR, K_SET, K_WAIT, K_XFER, K_XSET, K_XWAIT, Steps
+from npu_agent.simnpu.timing.costs import (
+    K_BARRIER_ALL,
+    K_SCALAR,
+    K_SET,
+    K_WAIT,
+    K_XFER,
+    K_XSET,
+    K_XWAIT,
+    Steps,
+)
 
 _PIPES = range(2, 8)   # MTE1, MTE2, MTE3, V, M, FIX (the scalar is handled apart)
 _S = int(Pipe.S)

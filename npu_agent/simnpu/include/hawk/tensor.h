@@ -20,7 +20,9 @@
 #define __cc__
 #define __vector__
 #define __cube__
-#define __mix__(...)
+// __mix__(cube, vec): a mixed kernel (1 AIC + `vec` AIVs per block, or one core type with the cross-core
+// scheduler); the entry goes to a marker section that HAWK_LAUNCH (hawk/launch.h) reports to the runtime.
+#define __mix__(cube, vec) __attribute__((section("hawk_mix_" #cube "_" #vec "_text")))
 #ifndef __inline__
 #define __inline__ inline
 #endif
