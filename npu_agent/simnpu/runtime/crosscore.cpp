@@ -32,7 +32,7 @@ namespace hawk {
 
 namespace {
 
-constexpr size_t kStackBytes = 1u << 20;  // fiber stack: a twin implementation detail, not a hardware number
+constexpr size_t kStackBytes = 2u << 20;  // fiber stack: a twin implementation detail, not a hardware number
 constexpr size_t kGuardBytes = 4096;
 constexpr int kFlags = 16;                // SyncAll's hard sync uses flag ids 11..14 (SyncAll.md)
 constexpr int64_t kSyncAicFlag = 11, kSyncAivFlag = 12, kSyncAicAivFlag = 13, kSyncAivOnlyAll = 14;
