@@ -1,7 +1,8 @@
 """Reader of the twin's per-block instruction record (format: docs/simnpu-record.md).
 
 The runtime writes one 32-byte header and then fixed 64-byte little-endian entries, one per Ascend C call, in
-program order per block (blocks run one after another). The cycle model reads it with `read_record`.
+program order per core and block (cores interleave only at cross-core waits). The cycle model reads it with
+`read_record`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Op(IntEnum):
     ENQUE = 7
     DEQUE = 8
     INIT_BUFFER = 9
+    XSET = 10    # CrossCoreSetFlag / SyncAll: one contribution to cross-core sync instance a1 (a2 contributions)
+    XWAIT = 11   # CrossCoreWaitFlag / SyncAll: waits for cross-core sync instance a1
 
 
 class Pipe(IntEnum):  # numbers match hawk.v1.Pipe

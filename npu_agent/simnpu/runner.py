@@ -75,6 +75,11 @@ def config_lines(hardware: HardwareProfile) -> list[str]:
     for key in ("max_repeat", "max_queue_buffers_per_position", "max_pipe_buffers", "event_ids",
                 "datacopy_block_bytes", "compare_align_bytes", "vector_repeat_bytes", "mmad_max_mnk"):
         lines.append(f"{key} {int(lim[key])}")
+    for key in ("cross_core_flags", "cross_core_counter_max"):  # absent: no cross-core sync on the SoC
+        if key in lim:
+            lines.append(f"{key} {int(lim[key])}")
+    if "cross_core_modes" in lim:
+        lines.append("cross_core_modes " + " ".join(str(int(m)) for m in lim["cross_core_modes"]))
     lines += [f"bf16 {int(bool(dt.get('bf16', True)))}",
               f"bf16_vector_arith {int(bool(dt.get('bf16_vector_arith', False)))}",
               f"bf16_cube {int(bool(dt.get('bf16_cube', dt.get('bf16', True))))}",

@@ -40,6 +40,7 @@
 #include "hawk/vector.h"
 #include "hawk/cube.h"
 #include "hawk/tiling.h"
+#include "hawk/crosscore.h"
 #include "hawk/ge_type_utils.h"
 #include "kernel_tiling/kernel_tiling.h"
 #include "hawk/cann_env.h"  // last: it redefines assert after every standard header

@@ -112,6 +112,8 @@ struct Config {
     uint64_t mmad_dst_align = 1024;
     uint64_t max_repeat = 255, max_queue_per_position = 8, max_pipe_buffers = 64, event_ids = 8;
     uint64_t datacopy_block = 32, compare_align = 256, repeat_bytes = 256, mmad_max_mnk = 4095;
+    // Cross-core sync (CrossCoreSetFlag): flag ids per core, counter maximum, bit m set = modeId m supported.
+    uint64_t cross_core_flags = 0, cross_core_counter_max = 15, cross_core_modes = 0;
     bool bf16 = true, bf16_vector_arith = false, bf16_cube = true;
     Mem co2_mem = Mem::GM;
     std::map<std::string, uint64_t> mem_bw;
@@ -204,7 +206,21 @@ struct CoreMem {
     uint8_t* m[kMemCount] = {};
 };
 
-struct Runtime {
+// The state of one core that lives between API calls of a block: queues, flags, masks. Every core of a launch
+// has its own; the running core's is the PerCore base of `*R` (so API code says R->queues), the others' wait in
+// their CoreCtx (crosscore.cpp swaps them on every switch). A new per-core field belongs here, not in Runtime.
+struct PerCore {
+    std::vector<PipeRec> pipes;
+    std::vector<Queue> queues;
+    std::vector<TBufRec> tbufs;
+    std::map<std::tuple<int, int, int64_t>, int64_t> flags;
+    std::vector<Wait> waits;
+    bool mask_counter = false;
+    uint64_t mask[2] = {~0ull, ~0ull};
+    uint64_t outstanding[32] = {};  // allocated buffers per TPosition
+};
+
+struct Runtime : PerCore {
     Config cfg;
     int result_fd = -1;
     int record_fd = -1;
@@ -225,16 +241,13 @@ struct Runtime {
     uint32_t block_dim = 1;
     Core kernel_core = Core::AIV;
     bool kernel_type_set = false;
+    // KERNEL_TASK_TYPE_DEFAULT / KERNEL_TASK_TYPE as registered at static initialisation (crosscore.cpp), so the
+    // launch knows its cores before any block runs: -1 none, -2 several different defaults.
+    int declared_type = -1;
+    uint32_t declared_line = 0;
+    std::map<uint64_t, int> key_types;  // tiling key -> KernelMetaType
+    int launch_type = -1;               // the KernelMetaType the launch runs with (-1: undeclared)
     std::vector<CoreMem> aiv, aic;
-    // Per-block state.
-    std::vector<PipeRec> pipes;
-    std::vector<Queue> queues;
-    std::vector<TBufRec> tbufs;
-    std::map<std::tuple<int, int, int64_t>, int64_t> flags;
-    std::vector<Wait> waits;
-    bool mask_counter = false;
-    uint64_t mask[2] = {~0ull, ~0ull};
-    uint64_t outstanding[32] = {};  // allocated buffers per TPosition
     // Record.
     std::vector<RecordEntry> rec;
     // Scalar accesses since the last other entry, by index into `rec`: repeated GetValue/SetValue of one call
@@ -303,7 +316,12 @@ void deadlock_check(Site site, const char* when);
 extern void (*g_op_check)();  // an op project's OpDef check (opdef.cpp), run before the tiling function
 
 // process.cpp
-void bind_core_memories();
+// Points g.mem_base at the memories of physical core `phys` of type g.core (allocated on first use).
+void bind_core_memories(uint64_t phys);
+
+// crosscore.cpp: the cores of a launch as cooperative fibers, cross-core flags, SyncAll.
+// Runs every block of the launch; a core blocked on a cross-core wait lets the others run.
+void run_launch(uint8_t** args);
 
 extern Runtime* R;
 extern char* g_crash_buf;

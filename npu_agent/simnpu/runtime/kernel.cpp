@@ -3,16 +3,38 @@
 
 namespace hawk {
 
+bool register_kernel_type(int type, int64_t key, uint32_t line) {
+    if (R == nullptr) return false;
+    if (key < 0) {
+        if (R->declared_type == -1) {
+            R->declared_type = type;
+            R->declared_line = line;
+        } else if (R->declared_type != type) {
+            R->declared_type = -2;  // several different defaults in one source: decided per block (below)
+        }
+    } else {
+        R->key_types[static_cast<uint64_t>(key)] = type;
+    }
+    return true;
+}
+
 void kernel_type(int type, Site site) {
-    // KernelMetaType { AIV_ONLY, AIC_ONLY, MIX_AIV_1_0, MIX_AIC_1_0, MIX_AIC_1_1, MIX_AIC_1_2 }
+    // KernelMetaType { AIV_ONLY, AIC_ONLY, MIX_AIV_1_0, MIX_AIC_1_0, MIX_AIC_1_1, MIX_AIC_1_2, AICORE, VECTORCORE,
+    //                  MIX_AICORE, MIX_VECTOR_CORE }
+    if (type < 0 || type > 9) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "KERNEL_TASK_TYPE_DEFAULT(%d) is not a KernelMetaType", type);
+    }
+    // The launch already runs with the type registered at static initialisation (crosscore.cpp).
+    if (R->launch_type >= 0) return;
+    // Fallback when one source declares several different defaults: this block's cores follow the statement.
     Core want;
     switch (type) {
-        case 0: case 2: want = Core::AIV; break;
+        case 0: case 2: case 6: case 7: case 9: want = Core::AIV; break;
         case 1: case 3: want = Core::AIC; break;
         default:
             fault(Kind::UNSUPPORTED_API, Mem::NONE, site,
-                  "mixed AIC+AIV kernel types (KERNEL_TYPE_MIX_AIC_1_1/1_2) are not modelled by the twin yet; use "
-                  "KERNEL_TYPE_AIV_ONLY or KERNEL_TYPE_AIC_ONLY");
+                  "the source declares several different KERNEL_TASK_TYPE_DEFAULT values; a mixed AIC+AIV type must "
+                  "be the only one (the twin decides the launch's cores from it before the kernel runs)");
     }
     if (R->cfg.coupled) want = Core::AIV;
     if (R->kernel_type_set && want != R->kernel_core) {
@@ -26,7 +48,8 @@ void kernel_type(int type, Site site) {
     R->kernel_core = want;
     if (g.core != want) {
         g.core = want;
-        bind_core_memories();
+        bind_core_memories(static_cast<uint64_t>(g.block_idx) % (want == Core::AIC ? R->cfg.aic_cores
+                                                                                  : R->cfg.aiv_cores));
         // This block's KernelStart entry was recorded before the kernel declared its type.
         for (auto it = R->rec.rbegin(); it != R->rec.rend(); ++it) {
             if (it->api == static_cast<uint16_t>(Api::KernelStart) && it->block == g.block_idx) {

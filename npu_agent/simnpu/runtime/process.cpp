@@ -4,7 +4,6 @@
 extern "C" int hawk_entry_arity();
 extern "C" unsigned long long hawk_entry_abi();
 extern "C" void hawk_entry_launch(uint8_t** args);
-extern "C" int hawk_entry_core() __attribute__((weak));  // hawk/launch.h: 2 __cube__, 1 __vector__, 0 none
 
 namespace hawk {
 
@@ -36,14 +35,14 @@ uint8_t* alloc_mem(uint64_t bytes, uint64_t seed) {
 }
 }  // namespace
 
-void bind_core_memories() {
+void bind_core_memories(uint64_t core) {
     std::vector<CoreMem>& pool = g.core == Core::AIC ? R->aic : R->aiv;
     uint64_t n = g.core == Core::AIC ? R->cfg.aic_cores : R->cfg.aiv_cores;
     if (R->cfg.coupled) {
         n = R->cfg.aic_cores;
     }
     if (pool.empty()) pool.resize(n);
-    uint64_t core = static_cast<uint64_t>(g.block_idx) % n;
+    core %= n;
     CoreMem& cm = pool[core];
     for (int m = 2; m < kMemCount; ++m) {
         g.mem_base[m] = nullptr;
@@ -134,6 +133,12 @@ void parse_config(const char* path) {
         else if (k == "max_queue_buffers_per_position") { need(1); c.max_queue_per_position = u64(t[1], k.c_str()); }
         else if (k == "max_pipe_buffers") { need(1); c.max_pipe_buffers = u64(t[1], k.c_str()); }
         else if (k == "event_ids") { need(1); c.event_ids = u64(t[1], k.c_str()); }
+        else if (k == "cross_core_flags") { need(1); c.cross_core_flags = u64(t[1], k.c_str()); }
+        else if (k == "cross_core_counter_max") { need(1); c.cross_core_counter_max = u64(t[1], k.c_str()); }
+        else if (k == "cross_core_modes") {  // cross_core_modes 0 1 2
+            c.cross_core_modes = 0;
+            for (size_t i = 1; i < t.size(); ++i) c.cross_core_modes |= 1ull << (u64(t[i], k.c_str()) & 63);
+        }
         else if (k == "datacopy_block_bytes") { need(1); c.datacopy_block = u64(t[1], k.c_str()); }
         else if (k == "compare_align_bytes") { need(1); c.compare_align = u64(t[1], k.c_str()); }
         else if (k == "vector_repeat_bytes") { need(1); c.repeat_bytes = u64(t[1], k.c_str()); }
@@ -425,37 +430,12 @@ void run_blocks() {
                     " (inputs, outputs, workspace, tiling) or, direct-launch style, " + std::to_string(nt), "");
         _exit(0);
     }
-    // A __cube__ entry runs on AIC cores (a coupled SoC has only one core type: the qualifier has no effect there).
-    if (hawk_entry_core != nullptr && hawk_entry_core() == 2 && !c.coupled) R->kernel_core = Core::AIC;
     std::vector<uint8_t*> args;
     for (auto& a : c.tensors) args.push_back(a.data);
     args.push_back(R->workspace);
     args.push_back(R->tiling_buf);
     g_phase = 2;
-    for (uint32_t b = 0; b < R->block_dim; ++b) {
-        g.block_idx = b;
-        g.block_num = R->block_dim;
-        g.core = R->kernel_core;
-        g.last_line = 0;
-        g.last_api = Api::KernelStart;
-        bind_core_memories();
-        R->pipes.clear();
-        R->queues.clear();
-        R->tbufs.clear();
-        R->flags.clear();
-        R->waits.clear();
-        R->mask_counter = false;
-        R->mask[0] = R->mask[1] = ~0ull;
-        std::memset(R->outstanding, 0, sizeof R->outstanding);
-        RecordEntry& e = rec(Op::INSTR, Pipe::S, Site{Api::KernelStart, 0});
-        e.a0 = b;
-        e.a1 = R->block_dim;
-        e.a2 = static_cast<uint32_t>(static_cast<uint64_t>(b) %
-                                     (g.core == Core::AIC || c.coupled ? c.aic_cores : c.aiv_cores));
-        rec_done();
-        hawk_entry_launch(args.data());
-        deadlock_check(Site{Api::WaitFlag, 0}, "the kernel ends");
-    }
+    run_launch(args.data());
     g_phase = 3;
 }
 }  // namespace
@@ -467,9 +447,9 @@ int main() {
         run_blocks();
         for (auto& a : R->cfg.tensors)
             if (a.output) ::msync(a.data, a.bytes, MS_SYNC);
-        emit_result("OK", "ran " + std::to_string(R->block_dim) + " block(s) on " +
-                              (R->kernel_core == Core::AIC ? "AIC" : "AIV") + " cores",
-                    "");
+        const char* cores = R->launch_type == 4 ? "1 AIC + 1 AIV" : R->launch_type == 5 ? "1 AIC + 2 AIV"
+                            : R->kernel_core == Core::AIC ? "AIC" : "AIV";
+        emit_result("OK", "ran " + std::to_string(R->block_dim) + " block(s) on " + cores + " cores", "");
     } catch (const std::bad_alloc&) {
         emit_result("SANDBOX_VIOLATION", "memory limit exhausted: the kernel's allocation failed (std::bad_alloc)", "");
         return 3;

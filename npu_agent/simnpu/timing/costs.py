@@ -26,6 +26,8 @@ K_XFER = 2     # a GM copy: at least `solo` cycles, and `chip` cycles of the sha
 K_SET = 3      # sets token `tok` when its pipe reaches it
 K_WAIT = 4     # blocks its pipe until token `tok` has been set (k-th wait takes the k-th set)
 K_BARRIER_ALL = 5  # PipeBarrier<PIPE_ALL>: the scalar waits until every pipe has drained
+K_XSET = 6     # cross-core: contributes to launch-wide token `tok` when its pipe reaches it
+K_XWAIT = 7    # cross-core: the scalar waits until token `tok` has all its contributions (tok bits 32..47)
 
 _HALF = {int(DT.F16), int(DT.BF16), int(DT.I16), int(DT.U16)}
 _CURVE_PATHS = {(int(Mem.GM), int(Mem.UB)): "GM_UB", (int(Mem.UB), int(Mem.GM)): "UB_GM",
@@ -57,7 +59,7 @@ class Steps:
     solo: np.ndarray     # float64, K_XFER: cycles of the copy on an otherwise idle chip
     chip: np.ndarray     # float64, K_XFER: cycles of the whole chip's GM bandwidth the copy needs
     lat: np.ndarray      # float64, K_XFER: latency after its bandwidth share is served
-    tok: np.ndarray      # int64, K_SET / K_WAIT: token id, unique within a block
+    tok: np.ndarray      # int64, K_SET / K_WAIT: token id, unique within a block; K_XSET / K_XWAIT: in the launch
 
 
 class CostModel:
@@ -140,6 +142,7 @@ class CostModel:
         evid = e["event_id"].astype(np.int64)
         a0 = e["a0"].astype(np.int64)
         a1 = e["a1"].astype(np.int64)
+        a2 = e["a2"].astype(np.int64)
         nbytes = e["bytes"].astype(np.float64)
         rep = e["repeats"].astype(np.float64)
         src_mem = e["src_mem"].astype(np.int64)
@@ -176,7 +179,14 @@ class CostModel:
         alloc = (op == Op.ALLOC) & cross & (a1 == 1)
         kind[free], tok[free] = K_SET, (2 << 40) + q_key[free]
         kind[alloc], tok[alloc] = K_WAIT, (2 << 40) + q_key[alloc]
-        sync = sets | waits | enq | deq | free | alloc
+        # Cross-core sync (CrossCoreSetFlag / SyncAll): a1 names the sync instance across the whole launch, a2 the
+        # number of sets that release it; the wait ends after the last of them.
+        xkey = (3 << 48) + ((a2 & 0xFFFF) << 32) + (a1 & 0xFFFFFFFF)
+        xs = op == Op.XSET
+        xw = op == Op.XWAIT
+        kind[xs], tok[xs] = K_XSET, xkey[xs]
+        kind[xw], tok[xw] = K_XWAIT, xkey[xw]
+        sync = sets | waits | enq | deq | free | alloc | xs
         dur[sync] = self.flag_cycles
         bar = op == Op.BARRIER
         kind[bar & (pipe == Pipe.ALL)] = K_BARRIER_ALL

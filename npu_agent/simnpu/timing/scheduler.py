@@ -12,6 +12,10 @@ share it equally (processor sharing, computed with a virtual clock), and a copy 
 uncontended time (`solo`) and its share being served plus its latency. Blocks beyond the core count run in
 waves on the core that finished the previous one.
 
+Cross-core sync (CrossCoreSetFlag / SyncAll, Op.XSET / Op.XWAIT): a launch-wide token per sync instance; each
+set adds a time when its pipe reaches it, and a wait holds the waiting core's scalar (every pipe, on A2) until
+the token has all its sets, then goes on from the last of them.
+
 Everything is deterministic: the event order is fixed by (time, sequence number).
 """
 
@@ -24,7 +28,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from npu_agent.simnpu.record import Pipe
-from npu_agent.simnpu.timing.costs import K_BARRIER_ALL, K_SCALAR, K_SET, K_WAIT, K_XFER, Steps
+from npu_agent.simnpu.timing.costs import (
+    K_BARRIER_ALL,
+    K_SCALAR,
+    K_SET,
+    K_WAIT,
+    K_XFER,
+    K_XSET,
+    K_XWAIT,
+    Steps,
+)
 
 _PIPES = range(2, 8)   # MTE1, MTE2, MTE3, V, M, FIX (the scalar is handled apart)
 _S = int(Pipe.S)
@@ -144,6 +157,8 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
     XSTART, XFINISH = 0, 1
 
     # Programs per physical core, in block order; the first of each starts at 0.
+    xtok: dict[int, list[float]] = {}          # cross-core token -> times of its sets so far
+    xwaiters: dict[int, list[_State]] = {}     # cross-core token -> programs whose scalar waits for it
     queues: dict[tuple[int, int], list[Program]] = {}
     for p in programs:
         queues.setdefault((p.core, p.phys), []).append(p)
@@ -162,6 +177,14 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
             if w == _S:
                 st.s_wait_tok = False
             work.append((st, w))
+
+    def x_set(key: int, t: float) -> None:
+        lst = xtok.setdefault(key, [])
+        lst.append(t)
+        if len(lst) >= (key >> 32) & 0xFFFF:
+            for w in xwaiters.pop(key, []):
+                w.s_wait_tok = False
+                work.append((w, _S))
 
     def drained(st: _State) -> bool:
         return all(not st.busy[p] and st.head[p] >= len(st.q[p]) for p in _PIPES)
@@ -197,8 +220,17 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                     st.s_wait_all = True
                     return
                 st.ts = max(st.ts, *(st.free[q] for q in _PIPES))
+            elif k == K_XWAIT:
+                lst = xtok.get(tok[j])
+                if lst is None or len(lst) < (tok[j] >> 32) & 0xFFFF:
+                    xwaiters.setdefault(tok[j], []).append(st)
+                    st.s_wait_tok = True
+                    return
+                st.ts = max(st.ts, *lst)
             elif p == _S:
-                if k == K_SET:
+                if k == K_XSET:
+                    x_set(tok[j], st.ts)
+                elif k == K_SET:
                     set_token(st, tok[j], st.ts)
                 elif k == K_WAIT:
                     lst = st.tokens.get(tok[j])
@@ -262,6 +294,8 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
             st.head[p] = i + 1
             if k == K_SET:
                 set_token(st, tok[j], t1)
+            elif k == K_XSET:
+                x_set(tok[j], t1)
         if st.s_wait_all and drained(st):
             st.s_wait_all = False
             work.append((st, _S))

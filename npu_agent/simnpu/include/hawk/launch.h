@@ -1,6 +1,7 @@
 // The launch stub of a candidate binary: the runtime calls the task's kernel entry through these two functions.
 // npu_agent/simnpu/shapes.py generates `launch.cpp`: the candidate's kernel file, this header, HAWK_LAUNCH(<entry>).
 // hawk_entry_core tells the runtime the core type the entry's qualifier asks for (2 __cube__, 1 __vector__, 0 none).
+// hawk_entry_mix tells the runtime the kernel type a __mix__(cube, vec) qualifier asks for (-1: none).
 #ifndef HAWK_LAUNCH_H
 #define HAWK_LAUNCH_H
 
@@ -38,12 +39,33 @@ struct GmArg {
     uint8_t* p;
     template <typename T> operator T*() const { return reinterpret_cast<T*>(p); }
 };
+
+// __mix__(c, v) (hawk/tensor.h) puts the entry in section hawk_mix_<c>_<v>_text; the linker defines the bounds of
+// a section named like an identifier. Returns the KernelMetaType it stands for, -1 when the entry is not __mix__.
+#define HAWK_MIX_SECTION(c, v)                                                                    \
+    extern "C" const char __start_hawk_mix_##c##_##v##_text[] __attribute__((weak));             \
+    extern "C" const char __stop_hawk_mix_##c##_##v##_text[] __attribute__((weak));
+HAWK_MIX_SECTION(0, 1)
+HAWK_MIX_SECTION(1, 0)
+HAWK_MIX_SECTION(1, 1)
+HAWK_MIX_SECTION(1, 2)
+#undef HAWK_MIX_SECTION
+template <typename F> int mix_type_of(F* f) {
+    const char* p = reinterpret_cast<const char*>(f);
+    auto in = [p](const char* a, const char* b) { return a != nullptr && p >= a && p < b; };
+    if (in(__start_hawk_mix_0_1_text, __stop_hawk_mix_0_1_text)) return 2;  // KERNEL_TYPE_MIX_AIV_1_0
+    if (in(__start_hawk_mix_1_0_text, __stop_hawk_mix_1_0_text)) return 3;  // KERNEL_TYPE_MIX_AIC_1_0
+    if (in(__start_hawk_mix_1_1_text, __stop_hawk_mix_1_1_text)) return 4;  // KERNEL_TYPE_MIX_AIC_1_1
+    if (in(__start_hawk_mix_1_2_text, __stop_hawk_mix_1_2_text)) return 5;  // KERNEL_TYPE_MIX_AIC_1_2
+    return -1;
+}
 }  // namespace hawk::launch
 
 #define HAWK_LAUNCH(entry)                                                                        \
     extern "C" unsigned long long hawk_entry_abi() { return HAWK_ABI_SIGNATURE; }                \
     extern "C" int hawk_entry_arity() { return ::hawk::launch::arity(&entry); }                  \
     extern "C" void hawk_entry_launch(uint8_t** args) { ::hawk::launch::launch(&entry, args); }    \
-    extern "C" int hawk_entry_core() { return ::hawk::launch::core_of(&entry); }
+    extern "C" int hawk_entry_core() { return ::hawk::launch::core_of(&entry); }                 \
+    extern "C" int hawk_entry_mix() { return ::hawk::launch::mix_type_of(&entry); }
 
 #endif  // HAWK_LAUNCH_H

@@ -39,6 +39,8 @@ enum class Op : uint8_t {
     ENQUE = 7,
     DEQUE = 8,
     INIT_BUFFER = 9,
+    XSET = 10,      // CrossCoreSetFlag / SyncAll: contributes to cross-core sync instance a1 (of a2 contributions)
+    XWAIT = 11,     // CrossCoreWaitFlag / SyncAll: the core waits for cross-core sync instance a1
 };
 
 #define HAWK_API_LIST(X)                                                                                    \
@@ -195,6 +197,11 @@ struct State {
     uint32_t last_line = 0;
     Api last_api = Api::None;
     uint64_t tiling_key = 0;
+    // Mixed AIC+AIV kernels (KERNEL_TYPE_MIX_*): the AIV's index in its AI Core and the AIV count per AI Core
+    // (GetSubBlockIdx, GetSubBlockNum, GetTaskRatio; 0 and 1 on AIC and for single-type kernels).
+    int64_t sub_block_idx = 0;
+    int64_t sub_block_num = 1;
+    void* cur_pipe = nullptr;  // GetTPipePtr(): the running core's TPipe
 };
 extern State g;
 
@@ -255,8 +262,16 @@ Ref tbuf_get(int buf, DT dt, uint64_t offset_bytes, uint64_t len_bytes, Site sit
 Mem position_mem(int position);
 int64_t alloc_event_id(int pipe, int evt);
 
+// Cross-core synchronisation (crosscore.cpp).
+void cross_set(int mode, Pipe pipe, int64_t flag, Site site);
+void cross_wait(int64_t flag, Site site);
+void sync_all_hard(bool aiv_only, Site site);
+void sync_all_soft(bool aiv_only, const Ref& gm, const Ref& ub, int64_t used_cores, Site site);
+
 // Kernel-level.
 void kernel_type(int type, Site site);
+// KERNEL_TASK_TYPE_DEFAULT / KERNEL_TASK_TYPE register their type at static initialisation (key -1: default).
+bool register_kernel_type(int type, int64_t key, uint32_t line);
 void* tiling_ptr(const void* gm_tiling, uint64_t struct_bytes, Site site);
 
 }  // namespace hawk

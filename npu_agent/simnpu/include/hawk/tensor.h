@@ -28,7 +28,9 @@
 #define __cube__ __attribute__((section(HAWK_AIC_SECTION)))
 #define HAWK_AIV_SECTION "hawk_aiv_text"
 #define HAWK_AIC_SECTION "hawk_aic_text"
-#define __mix__(...)
+// __mix__(cube, vec): a mixed kernel (1 AIC + `vec` AIVs per block, or one core type with the cross-core
+// scheduler); the entry goes to a marker section that HAWK_LAUNCH (hawk/launch.h) reports to the runtime.
+#define __mix__(cube, vec) __attribute__((section("hawk_mix_" #cube "_" #vec "_text")))
 #define __schedmode__(...)
 #ifndef __inline__
 #define __inline__ inline
@@ -92,9 +94,11 @@ constexpr Pipe pipe_of(pipe_t p) {
 
 __aicore__ inline int64_t GetBlockIdx() { return hawk::g.block_idx; }
 __aicore__ inline int64_t GetBlockNum() { return hawk::g.block_num; }
-__aicore__ inline int64_t GetSubBlockIdx() { return 0; }
-__aicore__ inline int64_t GetSubBlockNum() { return 1; }
-__aicore__ inline int64_t GetTaskRation() { return 1; }
+// Mixed kernels: an AIV's GetBlockIdx() is blockIdx * GetSubBlockNum() + GetSubBlockIdx() (crosscore.cpp).
+__aicore__ inline int64_t GetSubBlockIdx() { return hawk::g.sub_block_idx; }
+__aicore__ inline int64_t GetSubBlockNum() { return hawk::g.sub_block_num; }
+__aicore__ inline int64_t GetTaskRation() { return hawk::g.sub_block_num; }
+__aicore__ inline int64_t GetTaskRatio() { return hawk::g.sub_block_num; }
 template <typename T> class LocalTensor;
 template <typename T> class GlobalTensor;
 
@@ -263,10 +267,7 @@ template <TPosition pos = TPosition::VECCALC> class TBuf {
 
 class TPipe;
 namespace detail {
-inline TPipe*& current_pipe() {
-    static TPipe* p = nullptr;
-    return p;
-}
+inline TPipe*& current_pipe() { return reinterpret_cast<TPipe*&>(hawk::g.cur_pipe); }  // per core
 }  // namespace detail
 
 class TPipe {

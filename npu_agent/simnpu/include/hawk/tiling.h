@@ -419,11 +419,21 @@ template <int N> struct TilingTag {};
 
 enum KernelMetaType : int {
     KERNEL_TYPE_AIV_ONLY = 0, KERNEL_TYPE_AIC_ONLY, KERNEL_TYPE_MIX_AIV_1_0, KERNEL_TYPE_MIX_AIC_1_0,
-    KERNEL_TYPE_MIX_AIC_1_1, KERNEL_TYPE_MIX_AIC_1_2,
+    KERNEL_TYPE_MIX_AIC_1_1, KERNEL_TYPE_MIX_AIC_1_2, KERNEL_TYPE_AICORE, KERNEL_TYPE_VECTORCORE,
+    KERNEL_TYPE_MIX_AICORE, KERNEL_TYPE_MIX_VECTOR_CORE, KERNEL_TYPE_MAX,
 };
-#define KERNEL_TASK_TYPE_DEFAULT(type) \
-    ::hawk::kernel_type(static_cast<int>(type), ::hawk::Site{::hawk::Api::KernelStart, __builtin_LINE()})
-#define KERNEL_TASK_TYPE(key, type) ((void)0)
+namespace hawk {
+// The kernel type is a compile-time property on the device (it decides which cores start), so the macros
+// register it at static initialisation, before the launch; the statement itself only checks it at run time.
+template <int Type, long long Key, unsigned Line> struct KernelTypeReg { static const bool done; };
+template <int Type, long long Key, unsigned Line>
+const bool KernelTypeReg<Type, Key, Line>::done = ::hawk::register_kernel_type(Type, Key, Line);
+}  // namespace hawk
+#define KERNEL_TASK_TYPE_DEFAULT(type)                                                                 \
+    ((void)::hawk::KernelTypeReg<static_cast<int>(type), -1, __LINE__>::done,                         \
+     ::hawk::kernel_type(static_cast<int>(type), ::hawk::Site{::hawk::Api::KernelStart, __builtin_LINE()}))
+#define KERNEL_TASK_TYPE(key, type) \
+    ((void)::hawk::KernelTypeReg<static_cast<int>(type), static_cast<long long>(key), __LINE__>::done)
 #define ASCEND_IS_AIV (::hawk::g.core == ::hawk::Core::AIV)
 #define ASCEND_IS_AIC (::hawk::g.core == ::hawk::Core::AIC)
 #define ASCEND_IS_NOT_AIV (::hawk::g.core != ::hawk::Core::AIV)
