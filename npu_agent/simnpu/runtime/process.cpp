@@ -423,6 +423,7 @@ void run_blocks() {
         R->waits.clear();
         R->mask_counter = false;
         R->mask[0] = R->mask[1] = ~0ull;
+        reset_vecext();
         std::memset(R->outstanding, 0, sizeof R->outstanding);
         RecordEntry& e = rec(Op::INSTR, Pipe::S, Site{Api::KernelStart, 0});
         e.a0 = b;
