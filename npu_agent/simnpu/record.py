@@ -87,6 +87,7 @@ class Flag(IntEnum):
     BIT_MASK = 8
     PAD = 16
     L2_BYPASS = 32   # a GM operand of the copy has SetL2CacheHint(CACHE_MODE_DISABLE)
+    ATOMIC = 64      # a store to GM while SetAtomicAdd/Max/Min is set (read-modify-write in the GM)
 
 
 def _api_names() -> tuple[str, ...]:
