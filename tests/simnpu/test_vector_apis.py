@@ -163,3 +163,14 @@ def test_documented_but_unmodelled_api_is_unsupported_api(twin) -> None:
     r, _ = _run_fault(twin, 3)
     assert r.status == S.HARDWARE_EXCEPTION, f"{S.Status.Name(r.status)}: {r.message}\n{r.log_tail}"
     assert r.exception.kind == "UNSUPPORTED_API" and "Erf" in r.exception.message
+
+
+def test_local_tensor_operator_overloads(twin) -> None:
+    spec = task("vec_operators", [tensor("a", [64], "float32"), tensor("b", [64], "float32")],
+                [tensor("y", [256], "float32"), tensor("m", [32], "uint8")])
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(-2, 2, 64).astype(np.float32), rng.uniform(0.5, 2, 64).astype(np.float32)
+    r, _ = run_task(twin, kernel_source("vec_operators.cpp"), spec, inputs={"a": a, "b": b})
+    assert r.status == S.OK, f"{r.message}\n{r.log_tail}"
+    np.testing.assert_array_equal(r.outputs["y"], np.concatenate([a + b, a - b, a * b, a / b]))
+    np.testing.assert_array_equal(r.outputs["m"][:8], np.packbits(a < b, bitorder="little"))

@@ -146,6 +146,17 @@ enum class DcciDst : uint8_t { CACHELINE_ALL = 0, CACHELINE_UB, CACHELINE_OUT, C
 template <typename T, auto... Args> __aicore__ inline void DataCacheCleanAndInvalid(const GlobalTensor<T>&) {}
 
 // -------------------------------------------------------------------------------------------- LocalTensor
+namespace detail {
+// `dst = a + b` (and - * / | &, and the comparisons into a bit-mask tensor): CANN's SymbolOverride* run the
+// count form of Add/Sub/Mul/Div/Or/And over dst.GetSize() elements (Compare over src0.GetSize()).
+template <typename T> struct VecExpr {
+    hawk::VOp op;
+    const LocalTensor<T>* a;
+    const LocalTensor<T>* b;
+    int cmp_mode;
+};
+}  // namespace detail
+
 template <typename T> class LocalTensor {
    public:
     using PrimType = T;
@@ -196,6 +207,34 @@ template <typename T> class LocalTensor {
     __aicore__ inline TPosition GetPosition() const { return pos_; }
     __aicore__ inline void SetUserTag(int32_t tag) { tag_ = tag; }
     __aicore__ inline int32_t GetUserTag() const { return tag_; }
+
+    detail::VecExpr<T> operator+(const LocalTensor& b) const { return {hawk::VOp::ADD, this, &b, 0}; }
+    detail::VecExpr<T> operator-(const LocalTensor& b) const { return {hawk::VOp::SUB, this, &b, 0}; }
+    detail::VecExpr<T> operator*(const LocalTensor& b) const { return {hawk::VOp::MUL, this, &b, 0}; }
+    detail::VecExpr<T> operator/(const LocalTensor& b) const { return {hawk::VOp::DIV, this, &b, 0}; }
+    detail::VecExpr<T> operator|(const LocalTensor& b) const { return {hawk::VOp::OR, this, &b, 0}; }
+    detail::VecExpr<T> operator&(const LocalTensor& b) const { return {hawk::VOp::AND, this, &b, 0}; }
+    detail::VecExpr<T> operator<(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 0}; }
+    detail::VecExpr<T> operator>(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 1}; }
+    detail::VecExpr<T> operator==(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 2}; }
+    detail::VecExpr<T> operator<=(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 3}; }
+    detail::VecExpr<T> operator>=(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 4}; }
+    detail::VecExpr<T> operator!=(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 5}; }
+    LocalTensor& operator=(const LocalTensor&) = default;
+    template <typename U> void operator=(const detail::VecExpr<U>& e) const {
+        hawk::VecCall c{};
+        c.op = e.op;
+        c.dst = ref_;
+        c.src0 = e.a->ref_;
+        c.src1 = e.b->ref_;
+        c.mode = e.cmp_mode;
+        const bool cmp = e.op == hawk::VOp::CMP;
+        c.count = cmp ? static_cast<int64_t>(e.a->GetSize()) : static_cast<int64_t>(GetSize());
+        static constexpr hawk::Api kApi[] = {hawk::Api::Add, hawk::Api::Sub, hawk::Api::Mul, hawk::Api::Div,
+                                             hawk::Api::Max, hawk::Api::Min, hawk::Api::And, hawk::Api::Or};
+        hawk::Api api = cmp ? hawk::Api::Compare : kApi[static_cast<int>(e.op)];
+        hawk::vec(c, hawk::Site{api, hawk::g.last_line});
+    }
 
     hawk::Ref ref_{};
     TPosition pos_ = TPosition::VECCALC;
