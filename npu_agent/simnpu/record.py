@@ -92,6 +92,8 @@ class Flag(IntEnum):
     L2_BYPASS = 32   # a GM operand of the copy has SetL2CacheHint(CACHE_MODE_DISABLE)
     UNIT_FLAG = 64   # Mmad / Fixpipe with unitFlag 2 or 3: per-fractal M <-> FIX handshake instead of an event
     UNIT_RESET = 128  # ... with unitFlag 3: the instruction releases the L0C fractals
+    ATOMIC = 64      # on DataCopy/DataCopyPad to GM: a store while SetAtomicAdd/Max/Min is set (bit shared with UNIT_FLAG,
+                     # whose meaning is Mmad/Fixpipe's only)
 
 
 def _api_names() -> tuple[str, ...]:

@@ -30,6 +30,7 @@ RecordEntry& rec_copy(Site site, const Ref& dst, const Ref& src, uint64_t bytes)
     e.dst_addr = dst.addr;
     e.bytes = bytes;
     if ((src.mem == Mem::GM && src.l2_hint == 1) || (dst.mem == Mem::GM && dst.l2_hint == 1)) e.flags |= RF_L2_BYPASS;
+    if (dst.mem == Mem::GM && atomic_on()) e.flags |= RF_ATOMIC;
     count_path(src.mem, dst.mem, bytes);
     return e;
 }
@@ -88,7 +89,8 @@ void copy(const Ref& dst, const Ref& src, uint64_t count, Site site) {
     if (moved == 0) return;
     uint8_t* s = side(src, 0, moved, false, site);
     uint8_t* d = side(dst, 0, moved, true, site);
-    std::memmove(d, s, moved);
+    if (dst.mem == Mem::GM) gm_store(d, s, moved, site);  // SetAtomicAdd/Max/Min apply to stores to GM
+    else std::memmove(d, s, moved);
 }
 
 void copy_params(const Ref& dst, const Ref& src, const CopyParams& p, Site site) {
@@ -116,10 +118,15 @@ void copy_params(const Ref& dst, const Ref& src, const CopyParams& p, Site site)
     uint64_t s_ext = (p.block_count - 1) * s_step + len, d_ext = (p.block_count - 1) * d_step + len;
     uint8_t* s = side(src, 0, s_ext, false, site);
     uint8_t* d = side(dst, 0, d_ext, true, site);
-    for (uint64_t b = 0; b < p.block_count; ++b) std::memmove(d + b * d_step, s + b * s_step, len);
+    for (uint64_t b = 0; b < p.block_count; ++b) {
+        if (dst.mem == Mem::GM) gm_store(d + b * d_step, s + b * s_step, len, site);
+        else std::memmove(d + b * d_step, s + b * s_step, len);
+    }
 }
 
-void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadParams& pad, bool ext, Site site) {
+void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadParams& pad_in, bool ext, Site site) {
+    PadParams pad = pad_in;
+    if (!pad.is_pad && dst.mem != Mem::GM && pad_value(&pad.value_bits)) pad.is_pad = true;  // SetPadValue
     if (!((dst.mem == Mem::UB || dst.mem == Mem::L1) && src.mem == Mem::GM) &&
         !(dst.mem == Mem::GM && (src.mem == Mem::UB || src.mem == Mem::L1))) {
         fault(Kind::INVALID_PARAMETER, dst.mem, site, "DataCopyPad moves between GM and UB only (%s -> %s)",
@@ -165,7 +172,7 @@ void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadPara
         uint64_t d_step = p.block_len + p.dst_stride;
         uint8_t* s = side(src, 0, (p.block_count - 1) * s_step + p.block_len, false, site);
         uint8_t* d = side(dst, 0, (p.block_count - 1) * d_step + p.block_len, true, site);
-        for (uint64_t b = 0; b < p.block_count; ++b) std::memmove(d + b * d_step, s + b * s_step, p.block_len);
+        for (uint64_t b = 0; b < p.block_count; ++b) gm_store(d + b * d_step, s + b * s_step, p.block_len, site);
     }
 }
 

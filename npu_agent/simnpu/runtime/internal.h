@@ -166,6 +166,7 @@ static_assert(sizeof(RecordHeader) == 32, "record header layout");
 enum RecFlags : uint8_t { RF_COUNT_FORM = 1, RF_TRUNCATED = 2, RF_TRANSPOSE = 4, RF_BIT_MASK = 8, RF_PAD = 16,
                          RF_L2_BYPASS = 32,  // RF_L2_BYPASS: a GM operand has SetL2CacheHint(CACHE_MODE_DISABLE)
                          RF_UNIT_FLAG = 64,  // Mmad / Fixpipe with unitFlag 2 or 3: per-fractal M <-> FIX handshake
+                         RF_ATOMIC = 64,     // DataCopy/DataCopyPad to GM under SetAtomicAdd/Max/Min (copies only)
                          RF_UNIT_RESET = 128 };  // ... and unitFlag 3 (the last instruction releases the fractals)
 
 // --------------------------------------------------------------------------------------- resources
@@ -218,6 +219,13 @@ struct PerCore {
     bool mask_counter = false;
     uint64_t mask[2] = {~0ull, ~0ull};
     uint64_t outstanding[32] = {};  // allocated buffers per TPosition
+    // vecext.cpp: the CMPMASK register, the atomic store mode, SetPadValue, TPipe event ids.
+    uint8_t cmpmask[16] = {};
+    int atomic_op = 0;              // 0 none, 1 add, 2 max, 3 min
+    DT atomic_dt = DT::NONE;
+    bool pad_value_set = false;
+    uint64_t pad_value_bits = 0;
+    std::map<std::pair<int, int>, uint32_t> event_busy;  // (pipe, HardEvent) -> bit set of allocated ids
 };
 
 struct Runtime : PerCore {
@@ -308,6 +316,13 @@ inline bool mask_bit(const uint64_t m[2], uint64_t i) { return i < 128 && ((m[i 
 
 // datamove.cpp
 uint64_t gm_rec_addr(uint64_t addr);
+
+// vecext.cpp
+// Stores n bytes to GM as the current atomic mode says (plain copy, or sum/max/min with what GM holds).
+void gm_store(uint8_t* dst, const uint8_t* src, uint64_t n, Site site);
+bool atomic_on();
+// The padding SetPadValue set (DataCopyPad GM -> UB with isPad = false); false when never set.
+bool pad_value(uint64_t* bits);
 
 // sync.cpp
 void deadlock_check(Site site, const char* when);

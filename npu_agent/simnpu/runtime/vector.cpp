@@ -48,12 +48,29 @@ void check_vec_dtype(const VecCall& c, Site site) {
             DT s = c.src0.dt;
             if (!dt_in(s, {DT::F16, DT::F32, DT::I32})) dtype_fault(site, s, "src half / float / int32_t");
             if (s == DT::I32 && c.mode != 2) dtype_fault(site, s, "int32_t with CMPMODE::EQ only");
-            if (!dt_in(d, {DT::U8, DT::I8, DT::U16, DT::U32, DT::U64}))
+            if (c.dst.mem != Mem::NONE && !dt_in(d, {DT::U8, DT::I8, DT::U16, DT::U32, DT::U64}))
                 dtype_fault(site, d, "dst uint8_t bit mask");
             break;
         }
         case VOp::SEL:
             if (!dt_in(d, {DT::F16, DT::F32})) dtype_fault(site, d, "half / float");
+            break;
+        case VOp::TANH: case VOp::SIGMOID:
+            if (!dt_in(d, {DT::F16, DT::F32})) dtype_fault(site, d, "half / float");
+            break;
+        case VOp::SHL: case VOp::SHR: {
+            if (!dt_in(d, {DT::I16, DT::U16, DT::I32, DT::U32}))
+                dtype_fault(site, d, "int16_t / uint16_t / int32_t / uint32_t");
+            const double w = static_cast<double>(dt_size(d) * 8);
+            if (!(c.scalar >= 0 && c.scalar <= w)) {
+                fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
+                      "scalarValue (the shift) is %g, should be in range [0, %g] for %s", c.scalar, w, dt_name(d));
+            }
+            break;
+        }
+        case VOp::COPY:
+            if (!dt_in(d, {DT::I16, DT::U16, DT::F16, DT::BF16, DT::I32, DT::U32, DT::F32}))
+                dtype_fault(site, d, "int16_t / uint16_t / half / bfloat16_t / int32_t / uint32_t / float");
             break;
         case VOp::CAST: break;  // checked by the pair table
     }
@@ -98,6 +115,9 @@ double apply(VOp op, DT d, double a, double b, double s) {
         case VOp::NOT: return static_cast<double>(static_cast<uint16_t>(~static_cast<uint16_t>(I(a))));
         case VOp::DUP: return s;
         case VOp::AXPY: return b + a * s;  // dst = src * scalar + dst
+        case VOp::TANH: return std::tanh(a);
+        case VOp::SIGMOID: return 1.0 / (1.0 + std::exp(-a));
+        case VOp::COPY: return a;
         default: return 0;
     }
 }
@@ -105,7 +125,7 @@ double apply(VOp op, DT d, double a, double b, double s) {
 // The float-valued ops whose half results are computed in float, like the hardware's transcendental units.
 bool via_float(VOp op) {
     return op == VOp::EXP || op == VOp::LN || op == VOp::SQRT || op == VOp::RSQRT || op == VOp::RECIP ||
-           op == VOp::DIV;
+           op == VOp::DIV || op == VOp::TANH || op == VOp::SIGMOID;
 }
 
 bool cmp(int mode, double a, double b) {
@@ -120,11 +140,45 @@ bool cmp(int mode, double a, double b) {
     }
 }
 
+// ShiftLeft/ShiftRight on the raw bits of a 16/32-bit element (docs: signed left shifts keep the sign bit,
+// signed right shifts are arithmetic, roundEn adds the last bit shifted out).
+uint64_t shift(VOp op, DT d, uint64_t raw, uint64_t n, bool round) {
+    const unsigned w = static_cast<unsigned>(dt_size(d) * 8);
+    const uint64_t all = (uint64_t(1) << w) - 1;
+    const bool sgn = d == DT::I16 || d == DT::I32;
+    raw &= all;
+    if (op == VOp::SHL) {
+        if (!sgn) return n >= w ? 0 : (raw << n) & all;
+        uint64_t sign = raw & (uint64_t(1) << (w - 1));
+        return sign | ((raw << n) & (all >> 1));
+    }
+    if (!sgn) return n >= w ? 0 : raw >> n;
+    int64_t v = static_cast<int64_t>(raw << (64 - w)) >> (64 - w);  // sign-extend
+    int64_t r = v >> n;
+    if (round && n > 0) r += (v >> (n - 1)) & 1;
+    return static_cast<uint64_t>(r) & all;
+}
+
+// AscendCUtils::SetMask<T>(len): the mask register after a mask-form call with a continuous mask of len.
+void len_to_bits(uint64_t len, uint64_t epr, uint64_t out[2]) {
+    out[0] = out[1] = 0;
+    if (len == epr || len >= 128) {
+        out[0] = out[1] = ~0ull;
+    } else if (len >= 64) {
+        out[0] = ~0ull;
+        out[1] = len > 64 ? (uint64_t(1) << (len - 64)) - 1 : 0;
+    } else if (len > 0) {
+        out[0] = (uint64_t(1) << len) - 1;
+    }
+}
+
 // =========================================================================================== vector
 }  // namespace
 
 void vec(const VecCall& c0, Site site) {
     VecCall c = c0;
+    const bool from_reg = (c.mode & kModeFromCmpMask) != 0;  // CMPMASK register operand (vecext.h)
+    c.mode &= ~kModeFromCmpMask;
     need_core(Core::AIV, site);
     check_vec_dtype(c, site);
     DT d = c.dst.dt;
@@ -152,6 +206,11 @@ void vec(const VecCall& c0, Site site) {
                         c.op == VOp::CMP || c.op == VOp::SEL;
     const bool has_src0 = c.op != VOp::DUP;
     const bool has_src1 = binary && !(c.op == VOp::SEL && c.mode == 1);
+    const bool to_reg = is_cmp && c.dst.mem == Mem::NONE && from_reg;  // Compare into the CMPMASK register
+    if ((c.op == VOp::TANH || c.op == VOp::SIGMOID) && c.src1.mem != Mem::NONE && c.src1.mem != Mem::UB) {
+        fault(Kind::INVALID_PARAMETER, c.src1.mem, site, "sharedTmpBuffer must be a UB tensor; got %s",
+              mem_name(c.src1.mem));
+    }
     DT cmp_t = is_cmp ? s0 : d;  // the compute type
     size_t es_d = dt_size(d), es_s = dt_size(s0);
     size_t es_max = std::max(is_cmp ? es_s : es_d, has_src0 ? es_s : es_d);
@@ -163,8 +222,21 @@ void vec(const VecCall& c0, Site site) {
     std::vector<uint64_t> active;  // element indices within one repeat (mask form)
     bool counter = c.count_form;
     uint64_t count = 0;
-    if (!c.count_form && c.use_set_mask) {
+    if (!c.count_form && !c.use_set_mask) {
+        // isSetMask=true: the API writes its mask into the mask register first (AscendCUtils::SetMask).
+        uint64_t reg[2] = {c.mask[0], c.mask[1]};
+        if (!c.bit_mask) len_to_bits(c.mask[0], epr, reg);
+        R->mask[0] = reg[0];
+        R->mask[1] = reg[1];
         if (R->mask_counter) {
+            warn(site, "a mask-form call with isSetMask=true in counter mode (SetMaskCount): the mask register now "
+                       "holds 0x%llx, which the vector unit reads as the element count",
+                 static_cast<unsigned long long>(reg[0]));
+            c.use_set_mask = true;
+        }
+    }
+    if (!c.count_form && c.use_set_mask) {
+        if (R->mask_counter) {  // counter mode: the mask is an element count, the repeat count is derived
             counter = true;
             c.count = static_cast<int64_t>(R->mask[0]);
         } else {
@@ -177,7 +249,7 @@ void vec(const VecCall& c0, Site site) {
         if (c.count < 0) fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "count is %lld, must not be negative",
                                static_cast<long long>(c.count));
         count = static_cast<uint64_t>(c.count);
-        if (is_cmp) {
+        if (is_cmp && c.count_form) {
             uint64_t bytes = count * es_s;
             uint64_t kept = bytes / R->cfg.compare_align * R->cfg.compare_align;
             if (kept != bytes) {
@@ -191,7 +263,16 @@ void vec(const VecCall& c0, Site site) {
         }
         n_total = count;
         repeats = (count + epr - 1) / epr;
-    } else {
+    }
+    if (counter && !c.count_form) {  // counter mode of a mask-form call: strides still apply
+        range(site, "dstBlkStride", c.st.dst_blk, 0, 65535);
+        range(site, "src0BlkStride", c.st.src0_blk, 0, 255);
+        range(site, "src1BlkStride", c.st.src1_blk, 0, 255);
+        range(site, "dstRepStride", c.st.dst_rep, 0, 255);
+        range(site, "src0RepStride", c.st.src0_rep, 0, 255);
+        range(site, "src1RepStride", c.st.src1_rep, 0, 255);
+    }
+    if (!counter) {
         repeats = c.repeat;
         range(site, "repeatTime", c.repeat, 0, R->cfg.max_repeat);
         range(site, "dstBlkStride", c.st.dst_blk, 0, 65535);
@@ -201,7 +282,7 @@ void vec(const VecCall& c0, Site site) {
         range(site, "src0RepStride", c.st.src0_rep, 0, 255);
         range(site, "src1RepStride", c.st.src1_rep, 0, 255);
         if (c.bit_mask) {
-            if (epr <= 64 && c.mask[1] != 0) {
+            if (epr <= 64 && c.mask[1] != 0 && !c.use_set_mask) {  // register bits past one repeat are unused
                 fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
                       "mask[1] is 0x%llx, should be 0 for %zu-byte elements (at most %llu per repeat)",
                       static_cast<unsigned long long>(c.mask[1]), es_max, static_cast<unsigned long long>(epr));
@@ -214,6 +295,7 @@ void vec(const VecCall& c0, Site site) {
         }
         n_total = repeats * active.size();
     }
+    if (to_reg && repeats > 1) repeats = 1;
 
     RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
     e.dtype = static_cast<uint8_t>(d);
@@ -233,7 +315,12 @@ void vec(const VecCall& c0, Site site) {
     if (has_src1 && c.src1.mem != Mem::GM && c.src1.addr / 32 + 1 <= 0xFFFF)
         e.reserved = static_cast<uint16_t>(c.src1.addr / 32 + 1);
     rec_done();
+    if (c.count_form) {  // the count form runs in counter mode, then restores normal mode and a full mask
+        R->mask_counter = false;
+        R->mask[0] = R->mask[1] = ~0ull;
+    }
     if (n_total == 0) return;
+    const bool strided_counter = counter && !c.count_form;
 
     // Byte offsets of element k of the flat sequence (count form) or (r, i) (mask form).
     struct Opnd {
@@ -248,21 +335,59 @@ void vec(const VecCall& c0, Site site) {
     Opnd o1{&c.src1, dt_size(s1), c.st.src1_blk, c.st.src1_rep};
     // Extents (bytes from the operand start) for the bounds check.
     auto extent = [&](const Opnd& o, bool bits) -> uint64_t {
+        if (strided_counter) {
+            if (bits) return (n_total + 7) / 8;
+            uint64_t mx = 0;
+            for (uint64_t r = repeats >= 2 ? repeats - 2 : 0; r < repeats; ++r) {
+                uint64_t last = std::min(epr, n_total - r * epr);
+                mx = std::max(mx, elem_off(last - 1, o.es, o.blk, o.rep, r) + o.es);
+            }
+            return mx;
+        }
         if (counter) return bits ? (n_total + 7) / 8 : n_total * o.es;
         if (bits) return (repeats * epr + 7) / 8;
         uint64_t mx = 0;
         for (uint64_t i : active) mx = std::max(mx, elem_off(i, o.es, o.blk, o.rep, repeats - 1) + o.es);
         return mx;
     };
-    od.base = local(c.dst, 0, extent(od, is_cmp), true, site);
+    if (to_reg) {
+        od.base = R->cmpmask;
+    } else {
+        od.base = local(c.dst, 0, extent(od, is_cmp), true, site);
+    }
     if (has_src0) o0.base = local(c.src0, 0, extent(o0, false), false, site);
     if (has_src1) o1.base = local(c.src1, 0, extent(o1, false), false, site);
     uint8_t* selb = nullptr;
     if (c.op == VOp::SEL) {
+        // The CMPMASK register: mode 0 holds the selMask bits, mode 2 the selMask's UB address, mode 1 the
+        // scalar (as the device's Select loads it before vsel); the mask-less forms read what is there.
         uint64_t bits = c.mode == 0 ? epr : (counter ? n_total : repeats * epr);
-        selb = local(c.sel, 0, (bits + 7) / 8, false, site);
+        if (c.mode == 0) {
+            if (!from_reg) std::memcpy(R->cmpmask, local(c.sel, 0, 16, false, site, 16), 16);
+            selb = R->cmpmask;
+        } else if (c.mode == 2) {
+            uint32_t a = static_cast<uint32_t>(c.sel.addr);
+            if (from_reg) {
+                std::memcpy(&a, R->cmpmask, 4);
+            } else {
+                for (int k = 0; k < 4; ++k) std::memcpy(R->cmpmask + 4 * k, &a, 4);
+            }
+            Ref sr{};
+            sr.mem = Mem::UB;
+            sr.dt = DT::U8;
+            sr.addr = a;
+            sr.bytes = ~0ull;
+            selb = local(sr, 0, (bits + 7) / 8, false, site);
+        } else {
+            if (from_reg) {
+                c.scalar = load(d, R->cmpmask);
+            } else {
+                for (size_t k = 0; k + es_d <= 16; k += es_d) std::memcpy(R->cmpmask + k, &c.scalar_bits, es_d);
+            }
+            selb = local(c.sel, 0, (bits + 7) / 8, false, site);
+        }
     }
-    if (is_cmp && counter) std::memset(od.base, 0, (n_total + 7) / 8);
+    if (is_cmp && counter && !to_reg) std::memset(od.base, 0, (n_total + 7) / 8);
 
     auto one = [&](uint64_t k, uint64_t od_off, uint64_t o0_off, uint64_t o1_off, uint64_t bit_idx, uint64_t sel_idx) {
         double a = has_src0 ? load(s0, o0.base + o0_off) : 0;
@@ -290,6 +415,17 @@ void vec(const VecCall& c0, Site site) {
             std::memcpy(od.base + od_off, &c.scalar_bits, es_d);
             return;
         }
+        if (c.op == VOp::COPY) {
+            std::memmove(od.base + od_off, o0.base + o0_off, es_d);
+            return;
+        }
+        if (c.op == VOp::SHL || c.op == VOp::SHR) {
+            uint64_t raw = 0;
+            std::memcpy(&raw, o0.base + o0_off, es_d);
+            uint64_t v = shift(c.op, d, raw, static_cast<uint64_t>(c.scalar), c.mode == kModeRound);
+            std::memcpy(od.base + od_off, &v, es_d);
+            return;
+        }
         if (c.op == VOp::AXPY) b = load(d, od.base + od_off);
         double s = round_to(cmp_t, c.scalar);
         double v = apply(c.op, d, a, b, s);
@@ -303,7 +439,13 @@ void vec(const VecCall& c0, Site site) {
         store(d, od.base + od_off, v);
     };
 
-    if (counter) {
+    if (strided_counter) {
+        for (uint64_t k = 0; k < n_total; ++k) {
+            uint64_t r = k / epr, i = k % epr;
+            one(k, elem_off(i, od.es, od.blk, od.rep, r), elem_off(i, o0.es, o0.blk, o0.rep, r),
+                elem_off(i, o1.es, o1.blk, o1.rep, r), k, c.mode == 0 ? i : k);
+        }
+    } else if (counter) {
         for (uint64_t k = 0; k < n_total; ++k) {
             uint64_t r = k / epr, i = k % epr;
             (void)r;

@@ -54,7 +54,7 @@ enum class Op : uint8_t {
     X(ShiftRight) X(SetPadValue) X(SetCmpMask) X(GetCmpMask) X(BlockReduceMin) X(PairReduceSum) X(SetAtomic)  \
     X(CrossCoreSetFlag) X(CrossCoreWaitFlag) X(SyncAll) X(Matmul) X(SoftMax) X(Assert) X(Gm2L1) X(Fixpipe2L1)  \
     X(Transpose) X(GatherMask) X(Sort) X(Arange) X(Power) X(Sin) X(Cos) X(Erf) X(Sigmoid) X(Gelu) X(Silu)     \
-    X(CumSum) X(LayerNorm) X(RmsNorm)
+    X(CumSum) X(LayerNorm) X(RmsNorm) X(Copy)
 
 enum class Api : uint16_t {
 #define HAWK_API_ENUM(name) name,
@@ -107,7 +107,12 @@ enum class VOp : uint8_t {
     CAST,
     CMP, CMPS, SEL,
     AXPY,
+    TANH, SHL, SHR, COPY, SIGMOID,                             // vecext: Tanh, ShiftLeft/Right, Copy, Sigmoid
 };
+// VecCall::mode bits beyond the CMPMODE/SELMODE value (vecext): the operand comes from the CMPMASK register.
+constexpr int kModeFromCmpMask = 0x10;
+// VecCall::mode of SHR: ShiftRight with roundEn.
+constexpr int kModeRound = 1;
 
 // A vector instruction in either call form.
 struct VecCall {
@@ -228,8 +233,10 @@ void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const 
                  uint64_t repeat, uint64_t src_rep, bool cal_index, Site site);
 void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
                   uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, int order, Site site);
-void block_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
-                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site);
+void block_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, bool use_set_mask,
+                  uint64_t repeat, uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site);
+void pair_reduce(const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, bool use_set_mask,
+                 uint64_t repeat, uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site);
 void brcb(const Ref& dst, const Ref& src, uint64_t repeat, uint64_t dst_blk, uint64_t dst_rep, Site site);
 
 // Scalar access to a local memory or GM: checks and records, returns the host address.
@@ -267,6 +274,18 @@ void cross_set(int mode, Pipe pipe, int64_t flag, Site site);
 void cross_wait(int64_t flag, Site site);
 void sync_all_hard(bool aiv_only, Site site);
 void sync_all_soft(bool aiv_only, const Ref& gm, const Ref& ub, int64_t used_cores, Site site);
+// vecext.cpp: Gather/Gatherb, the CMPMASK register, atomic GM stores, SetPadValue, TPipe event ids, and the
+// documented APIs the twin does not model.
+void gather(const Ref& dst, const Ref& src, const Ref& offset, uint64_t base, const uint64_t mask[2], bool bit_mask,
+            bool count_form, uint64_t count, uint64_t repeat, uint64_t dst_rep, Site site);
+void gatherb(const Ref& dst, const Ref& src, const Ref& offset, uint64_t repeat, uint64_t dst_blk, uint64_t dst_rep,
+             Site site);
+void cmpmask_set(const Ref& src, Site site);
+void cmpmask_get(const Ref& dst, Site site);
+void set_atomic(int op, DT dt, Site site);   // op: 0 none, 1 add, 2 max, 3 min, -1 keep (SetAtomicType)
+void set_pad_value(uint64_t bits, DT dt, Site site);
+int64_t event_id(int pipe, int evt, int op, int64_t id, Site site);  // op: 0 fetch, 1 alloc, 2 release
+[[noreturn]] void unsupported_api(const char* name, Site site);
 
 // Kernel-level.
 void kernel_type(int type, Site site);

@@ -160,10 +160,30 @@ enum class DcciDst : uint8_t { CACHELINE_ALL = 0, CACHELINE_UB, CACHELINE_OUT, C
 template <typename T, auto... Args> __aicore__ inline void DataCacheCleanAndInvalid(const GlobalTensor<T>&) {}
 
 // -------------------------------------------------------------------------------------------- LocalTensor
+namespace detail {
+// `dst = a + b` (and - * / | &, and the comparisons into a bit-mask tensor): CANN's SymbolOverride* run the
+// count form of Add/Sub/Mul/Div/Or/And over dst.GetSize() elements (Compare over src0.GetSize()).
+template <typename T> struct VecExpr {
+    hawk::VOp op;
+    const LocalTensor<T>* a;
+    const LocalTensor<T>* b;
+    int cmp_mode;
+};
+}  // namespace detail
+
 template <typename T> class LocalTensor {
    public:
     using PrimType = T;
     __aicore__ inline LocalTensor() = default;
+    // Static tensor programming: tileSize elements at byte address addr of the position's memory (no buffer
+    // bookkeeping; every API that uses it still checks bounds and alignment).
+    __aicore__ inline LocalTensor(TPosition pos, uint32_t addr, uint32_t tileSize) {
+        ref_.mem = hawk::position_mem(static_cast<int>(pos));
+        ref_.dt = hawk::dt_v<T>;
+        ref_.addr = addr;
+        ref_.bytes = static_cast<uint64_t>(tileSize) * sizeof(T);
+        pos_ = pos;
+    }
     __aicore__ inline LocalTensor operator[](uint32_t offset) const {
         LocalTensor out = *this;
         uint64_t off = static_cast<uint64_t>(offset) * sizeof(T);
@@ -174,6 +194,7 @@ template <typename T> class LocalTensor {
     __aicore__ inline uint32_t GetSize() const { return static_cast<uint32_t>(ref_.bytes / sizeof(T)); }
     __aicore__ inline uint32_t GetLength() const { return static_cast<uint32_t>(ref_.bytes); }
     __aicore__ inline void SetSize(uint32_t size) { ref_.bytes = static_cast<uint64_t>(size) * sizeof(T); }
+    __aicore__ inline void SetBufferLen(uint32_t dataLen) { ref_.bytes = dataLen; }
     __aicore__ inline T GetValue(uint32_t index, HAWK_LINE) const {
         T v;
         std::memcpy(&v, hawk::scalar_local(ref_, uint64_t(index) * sizeof(T), sizeof(T), false, HAWK_SITE(GetValue)),
@@ -200,6 +221,34 @@ template <typename T> class LocalTensor {
     __aicore__ inline TPosition GetPosition() const { return pos_; }
     __aicore__ inline void SetUserTag(int32_t tag) { tag_ = tag; }
     __aicore__ inline int32_t GetUserTag() const { return tag_; }
+
+    detail::VecExpr<T> operator+(const LocalTensor& b) const { return {hawk::VOp::ADD, this, &b, 0}; }
+    detail::VecExpr<T> operator-(const LocalTensor& b) const { return {hawk::VOp::SUB, this, &b, 0}; }
+    detail::VecExpr<T> operator*(const LocalTensor& b) const { return {hawk::VOp::MUL, this, &b, 0}; }
+    detail::VecExpr<T> operator/(const LocalTensor& b) const { return {hawk::VOp::DIV, this, &b, 0}; }
+    detail::VecExpr<T> operator|(const LocalTensor& b) const { return {hawk::VOp::OR, this, &b, 0}; }
+    detail::VecExpr<T> operator&(const LocalTensor& b) const { return {hawk::VOp::AND, this, &b, 0}; }
+    detail::VecExpr<T> operator<(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 0}; }
+    detail::VecExpr<T> operator>(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 1}; }
+    detail::VecExpr<T> operator==(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 2}; }
+    detail::VecExpr<T> operator<=(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 3}; }
+    detail::VecExpr<T> operator>=(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 4}; }
+    detail::VecExpr<T> operator!=(const LocalTensor& b) const { return {hawk::VOp::CMP, this, &b, 5}; }
+    LocalTensor& operator=(const LocalTensor&) = default;
+    template <typename U> void operator=(const detail::VecExpr<U>& e) const {
+        hawk::VecCall c{};
+        c.op = e.op;
+        c.dst = ref_;
+        c.src0 = e.a->ref_;
+        c.src1 = e.b->ref_;
+        c.mode = e.cmp_mode;
+        const bool cmp = e.op == hawk::VOp::CMP;
+        c.count = cmp ? static_cast<int64_t>(e.a->GetSize()) : static_cast<int64_t>(GetSize());
+        static constexpr hawk::Api kApi[] = {hawk::Api::Add, hawk::Api::Sub, hawk::Api::Mul, hawk::Api::Div,
+                                             hawk::Api::Max, hawk::Api::Min, hawk::Api::And, hawk::Api::Or};
+        hawk::Api api = cmp ? hawk::Api::Compare : kApi[static_cast<int>(e.op)];
+        hawk::vec(c, hawk::Site{api, hawk::g.last_line});
+    }
 
     hawk::Ref ref_{};
     TPosition pos_ = TPosition::VECCALC;
@@ -236,6 +285,21 @@ template <TPosition pos, int32_t depth, auto mask = 0> class TQue {
     template <typename T> __aicore__ inline void FreeTensor(LocalTensor<T>& tensor, HAWK_LINE) {
         hawk::que_free(id_, tensor.ref_, HAWK_SITE(FreeTensor));
     }
+    // The forms that fill a tensor the caller holds, and the ones naming the user positions of a bound queue.
+    template <typename T> __aicore__ inline void AllocTensor(LocalTensor<T>& tensor, HAWK_LINE) {
+        tensor = detail::make_local<T>(hawk::que_alloc(id_, hawk::dt_v<T>, HAWK_SITE(AllocTensor)), pos, id_);
+    }
+    template <typename T> __aicore__ inline void DeQue(LocalTensor<T>& tensor, HAWK_LINE) {
+        tensor = detail::make_local<T>(hawk::que_deque(id_, hawk::dt_v<T>, HAWK_SITE(DeQue)), pos, id_);
+    }
+    template <TPosition srcUserPos, TPosition dstUserPos, typename T>
+    __aicore__ inline bool EnQue(const LocalTensor<T>& tensor, HAWK_LINE) {
+        hawk::que_enque(id_, tensor.ref_, HAWK_SITE(EnQue));
+        return true;
+    }
+    template <TPosition srcUserPos, TPosition dstUserPos, typename T> __aicore__ inline LocalTensor<T> DeQue(HAWK_LINE) {
+        return detail::make_local<T>(hawk::que_deque(id_, hawk::dt_v<T>, HAWK_SITE(DeQue)), pos, id_);
+    }
     __aicore__ inline bool VacantInQue() const { return hawk::que_count(id_) < (depth > 0 ? depth : 1); }
     __aicore__ inline bool HasTensorInQue() const { return hawk::que_count(id_) > 0; }
     __aicore__ inline int32_t GetTensorCountInQue() const { return hawk::que_count(id_); }
@@ -262,6 +326,15 @@ template <TPosition pos = TPosition::VECCALC> class TBuf {
         return detail::make_local<T>(
             hawk::tbuf_get(id_, hawk::dt_v<T>, bufOffset, uint64_t(size) * sizeof(T), HAWK_SITE(TBufGet)), pos, -1);
     }
+    // Inherited from TQueBind in CANN: on a TBuf, AllocTensor and DeQue are Get, EnQue and FreeTensor do nothing.
+    template <typename T> __aicore__ inline LocalTensor<T> AllocTensor(HAWK_LINE) {
+        return detail::make_local<T>(hawk::tbuf_get(id_, hawk::dt_v<T>, 0, ~uint64_t(0), HAWK_SITE(TBufGet)), pos, -1);
+    }
+    template <typename T> __aicore__ inline LocalTensor<T> DeQue(HAWK_LINE) {
+        return detail::make_local<T>(hawk::tbuf_get(id_, hawk::dt_v<T>, 0, ~uint64_t(0), HAWK_SITE(TBufGet)), pos, -1);
+    }
+    template <typename T> __aicore__ inline void EnQue(const LocalTensor<T>&) {}
+    template <typename T> __aicore__ inline void FreeTensor(LocalTensor<T>&) {}
     int id_ = -1;
 };
 
@@ -294,15 +367,19 @@ class TPipe {
     __aicore__ inline void Reset() { hawk::pipe_reset(id_); }
     __aicore__ inline void Destroy() { hawk::pipe_reset(id_); }
     __aicore__ inline void Init() {}
-    template <HardEvent evt> __aicore__ inline TEventID AllocEventID() {
-        return static_cast<TEventID>(hawk::alloc_event_id(id_, static_cast<int>(evt)));
+    // Event ids per HardEvent: AllocEventID takes the lowest free id, ReleaseEventID gives it back, FetchEventID
+    // returns the lowest free id without taking it.
+    template <HardEvent evt> __aicore__ inline TEventID AllocEventID(HAWK_LINE) {
+        return static_cast<TEventID>(hawk::event_id(id_, static_cast<int>(evt), 1, 0, HAWK_SITE(SetFlag)));
     }
-    template <HardEvent evt> __aicore__ inline void ReleaseEventID(TEventID) {}
-    template <HardEvent evt> __aicore__ inline TEventID FetchEventID() {
-        return static_cast<TEventID>(hawk::alloc_event_id(id_, static_cast<int>(evt)));
+    template <HardEvent evt> __aicore__ inline void ReleaseEventID(TEventID id, HAWK_LINE) {
+        hawk::event_id(id_, static_cast<int>(evt), 2, id, HAWK_SITE(SetFlag));
     }
-    __aicore__ inline TEventID FetchEventID(HardEvent evt) {
-        return static_cast<TEventID>(hawk::alloc_event_id(id_, static_cast<int>(evt)));
+    template <HardEvent evt> __aicore__ inline TEventID FetchEventID(HAWK_LINE) {
+        return static_cast<TEventID>(hawk::event_id(id_, static_cast<int>(evt), 0, 0, HAWK_SITE(SetFlag)));
+    }
+    __aicore__ inline TEventID FetchEventID(HardEvent evt, HAWK_LINE) {
+        return static_cast<TEventID>(hawk::event_id(id_, static_cast<int>(evt), 0, 0, HAWK_SITE(SetFlag)));
     }
     int id_;
 };

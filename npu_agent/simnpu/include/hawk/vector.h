@@ -343,19 +343,37 @@ HAWK_WHOLE_REDUCE(WholeReduceMax, MAX)
 HAWK_WHOLE_REDUCE(WholeReduceMin, MIN)
 #undef HAWK_WHOLE_REDUCE
 
+// BlockReduceSum/Max/Min: one result per 32 B block; PairReduceSum: one per adjacent pair (deprecated names of
+// ReduceDataBlock / ReducePairElem, kept by CANN). isSetMask=false uses the mask (or counter) of SetVectorMask.
 #define HAWK_BLOCK_REDUCE(Name, OPC)                                                                             \
     template <typename T, bool isSetMask = true, typename M>                                                     \
-    __aicore__ inline void Name(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int64_t repeatTime,  \
-                                M mask, const int64_t dstRepStride, const int64_t srcBlkStride,                  \
-                                const int64_t srcRepStride, HAWK_LINE) {                                         \
+    __aicore__ inline void Name(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t repeatTime,  \
+                                M mask, const int32_t dstRepStride, const int32_t srcBlkStride,                  \
+                                const int32_t srcRepStride, HAWK_LINE) {                                         \
         uint64_t m[2];                                                                                           \
         detail::mask2(m, mask);                                                                                  \
-        hawk::block_reduce(hawk::VOp::OPC, dst.ref_, src.ref_, m, detail::is_bits(mask), repeatTime,             \
-                           dstRepStride, srcBlkStride, srcRepStride, HAWK_SITE(Name));                           \
+        hawk::block_reduce(hawk::VOp::OPC, dst.ref_, src.ref_, m, detail::is_bits(mask), !isSetMask,             \
+                           static_cast<uint64_t>(static_cast<int64_t>(repeatTime)),                              \
+                           static_cast<uint64_t>(static_cast<int64_t>(dstRepStride)),                            \
+                           static_cast<uint64_t>(static_cast<int64_t>(srcBlkStride)),                            \
+                           static_cast<uint64_t>(static_cast<int64_t>(srcRepStride)), HAWK_SITE(Name));          \
     }
 HAWK_BLOCK_REDUCE(BlockReduceSum, ADD)
 HAWK_BLOCK_REDUCE(BlockReduceMax, MAX)
+HAWK_BLOCK_REDUCE(BlockReduceMin, MIN)
 #undef HAWK_BLOCK_REDUCE
+template <typename T, bool isSetMask = true, typename M>
+__aicore__ inline void PairReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t repeatTime,
+                                     M mask, const int32_t dstRepStride, const int32_t srcBlkStride,
+                                     const int32_t srcRepStride, HAWK_LINE) {
+    uint64_t m[2];
+    detail::mask2(m, mask);
+    hawk::pair_reduce(dst.ref_, src.ref_, m, detail::is_bits(mask), !isSetMask,
+                      static_cast<uint64_t>(static_cast<int64_t>(repeatTime)),
+                      static_cast<uint64_t>(static_cast<int64_t>(dstRepStride)),
+                      static_cast<uint64_t>(static_cast<int64_t>(srcBlkStride)),
+                      static_cast<uint64_t>(static_cast<int64_t>(srcRepStride)), HAWK_SITE(PairReduceSum));
+}
 
 // Brcb: each of 8 source elements per repeat fills one 32 B block of dst.
 template <typename T>
@@ -365,22 +383,39 @@ __aicore__ inline void Brcb(const LocalTensor<T>& dst, const LocalTensor<T>& src
 }
 
 // ------------------------------------------------------------------------------------------------ masks
-__aicore__ inline void SetMaskCount() { hawk::set_mask_mode(true); }
-__aicore__ inline void SetMaskNorm() { hawk::set_mask_mode(false); }
+// The mask register and the mask mode are separate, as on the device: SetMaskCount/SetMaskNorm switch the mode,
+// SetVectorMask only writes the register (its MaskMode argument says how `len` is encoded: an element count in
+// counter mode, a run of `len` set bits in normal mode). A count-form API leaves normal mode with a full mask.
+__aicore__ inline void SetMaskCount(HAWK_LINE) {
+    hawk::set_mask_mode(true);
+    (void)hawk_line;
+}
+__aicore__ inline void SetMaskNorm(HAWK_LINE) {
+    hawk::set_mask_mode(false);
+    (void)hawk_line;
+}
 template <typename T, MaskMode mode = MaskMode::NORMAL>
 __aicore__ inline void SetVectorMask(const uint64_t maskHigh, const uint64_t maskLow, HAWK_LINE) {
     const uint64_t m[2] = {maskLow, maskHigh};
-    hawk::set_mask(mode == MaskMode::COUNTER, m, HAWK_SITE(SetVectorMask));
+    hawk::set_mask(hawk::mask_counter_mode(), m, HAWK_SITE(SetVectorMask));
 }
 template <typename T, MaskMode mode = MaskMode::NORMAL>
 __aicore__ inline void SetVectorMask(int32_t len, HAWK_LINE) {
     uint64_t m[2] = {0, 0};
     if (mode == MaskMode::COUNTER) {
-        m[0] = static_cast<uint64_t>(len);
-    } else {
-        for (int32_t i = 0; i < len && i < 128; ++i) m[i / 64] |= uint64_t(1) << (i % 64);
+        m[0] = static_cast<uint64_t>(static_cast<int64_t>(len));
+    } else {  // AscendCUtils::SetMask<T>(len): a run of len bits (the whole register from 128, or one repeat)
+        const int32_t per_repeat = 256 / static_cast<int32_t>(sizeof(T));
+        if (len == per_repeat || len >= 128) {
+            m[0] = m[1] = ~uint64_t(0);
+        } else if (len >= 64) {
+            m[0] = ~uint64_t(0);
+            m[1] = len > 64 ? (uint64_t(1) << (len - 64)) - 1 : 0;
+        } else if (len > 0) {
+            m[0] = (uint64_t(1) << len) - 1;
+        }
     }
-    hawk::set_mask(mode == MaskMode::COUNTER, m, HAWK_SITE(SetVectorMask));
+    hawk::set_mask(hawk::mask_counter_mode(), m, HAWK_SITE(SetVectorMask));
 }
 __aicore__ inline void ResetMask(HAWK_LINE) {
     const uint64_t m[2] = {~uint64_t(0), ~uint64_t(0)};
@@ -388,5 +423,7 @@ __aicore__ inline void ResetMask(HAWK_LINE) {
 }
 
 }  // namespace AscendC
+
+#include "hawk/vecext.h"
 
 #endif  // HAWK_VECTOR_H
