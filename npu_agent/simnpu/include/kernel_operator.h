@@ -16,5 +16,7 @@
 #include "hawk/vector.h"
 #include "hawk/cube.h"
 #include "hawk/tiling.h"
+#include "hawk/matmul_tiling.h"
+#include "hawk/matmul.h"
 
 #endif  // HAWK_KERNEL_OPERATOR_H
