@@ -247,57 +247,80 @@ void compute_block(MmObj& o, bool partial, Site site) {
     uint64_t m1 = cdiv(bm, 16), n1 = cdiv(bn, 16);
     Ref l1a = local_ref(Mem::L1, o.a_dt, o.l1_a, o.l1_a_bytes);
     Ref l1b = local_ref(Mem::L1, o.b_dt, o.l1_b, o.l1_b_bytes);
+    // GM -> L1 (ND -> NZ) in groups of stepKa (stepKb) base K slices, as the tiling sizes L1; a group still in L1
+    // from the previous block (the whole K fits one group) is not loaded again.
+    const int64_t gka = s.bk * std::max<int32_t>(1, o.t.stepKa), gkb = s.bk * std::max<int32_t>(1, o.t.stepKb);
+    uint64_t a_rows = 0, b_rows = 0;  // NZ column-block heights of the A and B groups in L1
+    int64_t a_k0 = -1, b_k0 = -1;     // K offset of the groups in L1
     for (int64_t k0 = 0; k0 < s.sk; k0 += s.bk) {
         int64_t bk = std::min<int64_t>(s.bk, s.sk - k0);
         uint64_t k1 = cdiv(bk, c0);
-        // GM -> L1 (ND -> NZ).
-        Nd2Nz pa;
-        uint64_t a_rows;  // NZ column-block height of the A tile in L1
-        Ref asrc = o.a;
-        if (!o.a_trans) {  // A is [M, Ka]
-            a_rows = al(bm, 16);
-            pa.n = bm; pa.d = bk; pa.src_d = s.Ka; pa.dst_c0_stride = a_rows; pa.dst_n_stride = 1;
-            asrc.addr += (m0 * s.Ka + k0) * ea;
-        } else {  // A is stored transposed, [Ka, M]
-            a_rows = al(bk, 16);
-            pa.n = bk; pa.d = bm; pa.src_d = s.M; pa.dst_c0_stride = a_rows; pa.dst_n_stride = 1;
-            asrc.addr += (k0 * s.M + m0) * ea;
+        if (a_k0 < 0 || k0 >= a_k0 + gka) {
+            a_k0 = k0 / gka * gka;
+            int64_t gk = std::min<int64_t>(gka, s.sk - a_k0);
+            a_rows = !o.a_trans ? al(bm, 16) : al(gk, 16);
+            if (!(o.cache_a_m == m0 && o.cache_a_k == a_k0 && o.cache_a_n == bm)) {
+                Nd2Nz pa;
+                Ref asrc = o.a;
+                if (!o.a_trans) {  // A is [M, Ka]
+                    pa.n = bm; pa.d = gk; pa.src_d = s.Ka;
+                    asrc.addr += (m0 * s.Ka + a_k0) * ea;
+                } else {  // A is stored transposed, [Ka, M]
+                    pa.n = gk; pa.d = bm; pa.src_d = s.M;
+                    asrc.addr += (a_k0 * s.M + m0) * ea;
+                }
+                pa.dst_c0_stride = a_rows;
+                pa.dst_n_stride = 1;
+                asrc.bytes = o.a.bytes > asrc.addr - o.a.addr ? o.a.bytes - (asrc.addr - o.a.addr) : 0;
+                copy_nd2nz(l1a, asrc, pa, Site{Api::DataCopy, site.line});
+                o.cache_a_m = m0;
+                o.cache_a_k = a_k0;
+                o.cache_a_n = bm;
+            }
         }
-        asrc.bytes = o.a.bytes > asrc.addr - o.a.addr ? o.a.bytes - (asrc.addr - o.a.addr) : 0;
-        copy_nd2nz(l1a, asrc, pa, Site{Api::DataCopy, site.line});
-        Nd2Nz pb;
-        uint64_t b_rows;
-        Ref bsrc = o.b;
-        if (!o.b_trans) {  // B is [Kb, N]
-            b_rows = al(bk, 16);
-            pb.n = bk; pb.d = bn; pb.src_d = s.N; pb.dst_c0_stride = b_rows; pb.dst_n_stride = 1;
-            bsrc.addr += (k0 * s.N + n0) * eb;
-        } else {  // B is stored transposed, [N, Kb]
-            b_rows = al(bn, 16);
-            pb.n = bn; pb.d = bk; pb.src_d = s.Kb; pb.dst_c0_stride = b_rows; pb.dst_n_stride = 1;
-            bsrc.addr += (n0 * s.Kb + k0) * eb;
+        if (b_k0 < 0 || k0 >= b_k0 + gkb) {
+            b_k0 = k0 / gkb * gkb;
+            int64_t gk = std::min<int64_t>(gkb, s.sk - b_k0);
+            b_rows = !o.b_trans ? al(gk, 16) : al(bn, 16);
+            if (!(o.cache_b_n == n0 && o.cache_b_k == b_k0 && o.cache_b_m == bn)) {
+                Nd2Nz pb;
+                Ref bsrc = o.b;
+                if (!o.b_trans) {  // B is [Kb, N]
+                    pb.n = gk; pb.d = bn; pb.src_d = s.N;
+                    bsrc.addr += (b_k0 * s.N + n0) * eb;
+                } else {  // B is stored transposed, [N, Kb]
+                    pb.n = bn; pb.d = gk; pb.src_d = s.Kb;
+                    bsrc.addr += (n0 * s.Kb + b_k0) * eb;
+                }
+                pb.dst_c0_stride = b_rows;
+                pb.dst_n_stride = 1;
+                bsrc.bytes = o.b.bytes > bsrc.addr - o.b.addr ? o.b.bytes - (bsrc.addr - o.b.addr) : 0;
+                copy_nd2nz(l1b, bsrc, pb, Site{Api::DataCopy, site.line});
+                o.cache_b_n = n0;
+                o.cache_b_k = b_k0;
+                o.cache_b_m = bn;
+            }
         }
-        bsrc.bytes = o.b.bytes > bsrc.addr - o.b.addr ? o.b.bytes - (bsrc.addr - o.b.addr) : 0;
-        copy_nd2nz(l1b, bsrc, pb, Site{Api::DataCopy, site.line});
+        const uint64_t ka = k0 - a_k0, kb = k0 - b_k0;  // the slice's K offset inside the groups
         // L1 -> L0A / L0B.
         Ref l0a = local_ref(Mem::L0A, o.a_dt, o.l0a, m1 * k1 * 512);
         Ref l0b = local_ref(Mem::L0B, o.b_dt, o.l0b, n1 * k1 * 512);
         if (!o.a_trans) {
-            mte1_load(l0a, l1a, bm, bk, false, k1 * a_rows * 32,
-                      [&](uint64_t m, uint64_t k) { return ((k / c0) * a_rows + m) * 32 + (k % c0) * ea; },
+            mte1_load(l0a, l1a, bm, bk, false, cdiv(ka + bk, c0) * a_rows * 32,
+                      [&](uint64_t m, uint64_t k) { k += ka; return ((k / c0) * a_rows + m) * 32 + (k % c0) * ea; },
                       Site{Api::LoadData, site.line});
         } else {
             mte1_load(l0a, l1a, bm, bk, true, cdiv(bm, c0) * a_rows * 32,
-                      [&](uint64_t m, uint64_t k) { return ((m / c0) * a_rows + k) * 32 + (m % c0) * ea; },
+                      [&](uint64_t m, uint64_t k) { k += ka; return ((m / c0) * a_rows + k) * 32 + (m % c0) * ea; },
                       Site{Api::LoadData, site.line});
         }
         if (!o.b_trans) {
             mte1_load(l0b, l1b, bn, bk, true, cdiv(bn, c0) * b_rows * 32,
-                      [&](uint64_t n, uint64_t k) { return ((n / c0) * b_rows + k) * 32 + (n % c0) * eb; },
+                      [&](uint64_t n, uint64_t k) { k += kb; return ((n / c0) * b_rows + k) * 32 + (n % c0) * eb; },
                       Site{Api::LoadData, site.line});
         } else {
-            mte1_load(l0b, l1b, bn, bk, false, k1 * b_rows * 32,
-                      [&](uint64_t n, uint64_t k) { return ((k / c0) * b_rows + n) * 32 + (k % c0) * eb; },
+            mte1_load(l0b, l1b, bn, bk, false, cdiv(kb + bk, c0) * b_rows * 32,
+                      [&](uint64_t n, uint64_t k) { k += kb; return ((k / c0) * b_rows + n) * 32 + (k % c0) * eb; },
                       Site{Api::LoadData, site.line});
         }
         // One Mmad per c0-wide K slice.
@@ -398,6 +421,14 @@ void fixpipe_to_ub(MmObj& o, const Ref& dst, uint64_t off, int64_t bm, int64_t b
 // core), so nothing returns early.
 bool mm_server_returns() { return false; }
 
+}  // namespace hawk
+// Defined (weak) by lib/matmul_intf.h when the kernel uses the Matmul API without ASCENDC_CUBE_ONLY.
+extern "C" __attribute__((weak)) const int hawk_matmul_client_kernel;
+namespace hawk {
+// True when the candidate is, on a CANN build, a MIX (1 AIC : 2 AIV) kernel because it uses the Matmul API as a
+// client (lib/matmul_intf.h without ASCENDC_CUBE_ONLY). For the MIX execution to pick its default kernel type.
+bool mm_mix_kernel() { return &hawk_matmul_client_kernel != nullptr; }
+
 namespace {
 uint8_t* g_sys_ws = nullptr;
 bool g_sys_ws_set = false;
@@ -480,6 +511,7 @@ void mm_init(MmObj& o, const AscendC::tiling::TCubeTiling* tiling, int pipe, Sit
     o.l0c = buf(AscendC::TPosition::CO1, l0c * (t.dbL0C > 1 ? 2 : 1));
     if (c1) o.bt = buf(AscendC::TPosition::C2, c1);
     o.buf_block = g.block_idx;
+    o.cache_a_m = o.cache_b_n = -1;
     o.has_tiling = true;
     o.iter = -1;
     o.c_ready = false;
@@ -518,6 +550,7 @@ void mm_set_operand(MmObj& o, int which, const Ref& r, bool trans, Site site) {
     }
     o.iter = -1;
     o.c_ready = false;
+    o.cache_a_m = o.cache_b_n = -1;
 }
 
 bool mm_iterate(MmObj& o, bool partial_sum, Site site) {

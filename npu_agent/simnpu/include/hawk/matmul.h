@@ -22,7 +22,9 @@ enum IterateMode : uint8_t { ITERATE_MODE_NORMAL = 1, ITERATE_MODE_ALL = 2, ITER
 enum class DecompressionMode : int32_t { DECOMP_NONE = 0 };
 enum class MatmulConfigMode : int32_t { CONFIG_NORM = 0, CONFIG_MDL, CONFIG_SPECIALMDL, CONFIG_IBSHARE };
 using ScheduleType = ::matmul_tiling::ScheduleType;
-constexpr uint32_t SHARED_CO1_BUFFER_SIZE = 64 * 1024;
+inline constexpr uint32_t SHARED_CO1_BUFFER_SIZE = 64 * 1024;
+// The UB bytes the library's own vector work may take (CANN's constant; kernels size SetLocalWorkspace with it).
+inline constexpr uint32_t TOTAL_VEC_LOCAL_SIZE = 184 * 1024;
 
 // Fields in the documented order (aggregate initialisation by position keeps working).
 struct MatmulConfig {
@@ -95,10 +97,10 @@ constexpr MatmulConfig mm_cfg(bool norm, bool basic, bool multi, bool special_md
 
 // The presets. The twin runs every template with the same schedule (the result is the same by definition);
 // the choice only changes what the real library would do for speed.
-constexpr MatmulConfig CFG_NORM = detail::mm_cfg(true, false, false, false, false);
-constexpr MatmulConfig CFG_MDL = detail::mm_cfg(false, false, true, false, false);
-constexpr MatmulConfig CFG_IBSHARE_NORM = detail::mm_cfg(false, false, false, false, true);
-constexpr MatmulConfig MM_CFG_BB = detail::mm_cfg(false, true, false, false, false);
+inline constexpr MatmulConfig CFG_NORM = detail::mm_cfg(true, false, false, false, false);
+inline constexpr MatmulConfig CFG_MDL = detail::mm_cfg(false, false, true, false, false);
+inline constexpr MatmulConfig CFG_IBSHARE_NORM = detail::mm_cfg(false, false, false, false, true);
+inline constexpr MatmulConfig MM_CFG_BB = detail::mm_cfg(false, true, false, false, false);
 template <typename... A> __aicore__ constexpr MatmulConfig GetNormalConfig(A...) { return CFG_NORM; }
 template <typename... A> __aicore__ constexpr MatmulConfig GetMDLConfig(A...) { return CFG_MDL; }
 template <typename... A> __aicore__ constexpr MatmulConfig GetSpecialMDLConfig(A...) {
@@ -148,6 +150,8 @@ struct MmObj {
     int32_t iter = -1;             // index of the C block in L0C, -1 before the first Iterate
     int32_t m_blocks = 0, n_blocks = 0;
     bool c_ready = false;          // L0C holds the block of `iter`
+    int64_t cache_a_m = -1, cache_a_k = -1, cache_a_n = -1;  // the A group in L1 (row, K offset, rows)
+    int64_t cache_b_n = -1, cache_b_k = -1, cache_b_m = -1;  // the B group in L1
     bool ended = false;
 };
 void mm_init(MmObj& o, const AscendC::tiling::TCubeTiling* tiling, int pipe, Site site);
@@ -158,6 +162,7 @@ void mm_iterate_all(MmObj& o, const Ref& dst, int atomic, bool sequential, Site 
 void mm_end(MmObj& o, Site site);
 [[noreturn]] void mm_unsupported(const char* what, Site site);
 bool mm_server_returns();              // REGIST_MATMUL_OBJ on the AIC side of a MIX kernel returns at once
+bool mm_mix_kernel();                  // the kernel includes lib/matmul_intf.h without ASCENDC_CUBE_ONLY
 uint8_t* sys_workspace();
 void set_sys_workspace(uint8_t* ws);
 }  // namespace hawk
@@ -346,7 +351,10 @@ inline void mm_regist(TPipe* pipe, uint32_t line, MM& mm, T&& next, Rest&&... re
 
 }  // namespace AscendC
 
+// The matmul namespace sees all of AscendC (kernels that say `using namespace matmul;` call GetBlockIdx() etc.
+// unqualified, as with CANN's headers).
 namespace matmul {
+using namespace AscendC;
 using AscendC::CFG_IBSHARE_NORM;
 using AscendC::CFG_MDL;
 using AscendC::CFG_NORM;
