@@ -54,3 +54,32 @@ def test_matmul_api_to_ub_from_vector_code(twin, tmp_path) -> None:
     aic = e[e["core"] == 2]
     assert {2, 3, 6, 7} <= set(aic["pipe"].tolist())
     assert 5 in set(e[e["core"] == 1]["pipe"].tolist())
+
+
+ROWS, COLS = 64, 96
+
+
+def _softmax(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = x.astype(np.float64)
+    mx = x.max(axis=-1, keepdims=True)
+    e = np.exp(x - mx)
+    s = e.sum(axis=-1, keepdims=True)
+    return e / s, np.repeat(mx, 8, axis=1), np.repeat(s, 8, axis=1)
+
+
+@pytest.mark.parametrize("entry,dtype", [("hl_softmax_f32", "float32"), ("hl_softmax_f16", "float16")])
+def test_softmax_api(twin, entry: str, dtype: str) -> None:
+    outs = [tensor("y", [ROWS, COLS], dtype), tensor("max", [ROWS, 8], "float32"), tensor("sum", [ROWS, 8], "float32")]
+    if dtype == "float32":
+        outs.append(tensor("y2", [ROWS, COLS], dtype))
+    spec = task(entry, [tensor("x", [ROWS, COLS], dtype)], outs)
+    x = np.random.default_rng(11).uniform(-4, 4, (ROWS, COLS)).astype(dtype)
+    r, _ = run_task(twin, kernel_source("hl_softmax.cpp"), spec, inputs={"x": x})
+    assert r.status == result_pb2.OK, f"{r.message}\n{r.log_tail}"
+    y, mx, s = _softmax(x)
+    tol = 1e-5 if dtype == "float32" else 1e-3
+    np.testing.assert_allclose(r.outputs["y"].astype(np.float64), y, rtol=tol, atol=tol)
+    np.testing.assert_allclose(r.outputs["max"], mx, rtol=1e-6)
+    np.testing.assert_allclose(r.outputs["sum"], s, rtol=1e-5)
+    if dtype == "float32":
+        np.testing.assert_allclose(r.outputs["y2"], y, rtol=1e-5, atol=1e-6)

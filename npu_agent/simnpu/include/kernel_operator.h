@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "hawk/runtime.h"
 #include "hawk/types.h"
@@ -18,5 +19,6 @@
 #include "hawk/tiling.h"
 #include "hawk/matmul_tiling.h"
 #include "hawk/matmul.h"
+#include "hawk/softmax.h"
 
 #endif  // HAWK_KERNEL_OPERATOR_H

@@ -321,6 +321,11 @@ using Matmul = MatmulImpl<A_TYPE, B_TYPE, C_TYPE, BIAS_TYPE, MM_CFG, MM_CB, POLI
 __aicore__ inline GM_ADDR GetSysWorkSpacePtr() { return hawk::sys_workspace(); }
 __aicore__ inline void SetSysWorkspace(GM_ADDR workspace) { hawk::set_sys_workspace(workspace); }
 __aicore__ inline void SetSysWorkSpacePtr(GM_ADDR workspace) { hawk::set_sys_workspace(workspace); }
+// The user part of the kernel's workspace: after the system workspace (GetLibApiWorkSpaceSize bytes).
+__aicore__ inline GM_ADDR GetUserWorkspace(GM_ADDR workspace) {
+    return workspace == nullptr ? nullptr
+                                : workspace + hawk::platform_query(hawk::PlatformQuery::LIB_WS, 0);
+}
 
 namespace detail {
 template <class T> struct is_tiling_arg : std::false_type {};
@@ -376,6 +381,7 @@ using AscendC::BatchMode;
 using AscendC::MatmulConfigMode;
 }  // namespace matmul
 using AscendC::GetSysWorkSpacePtr;
+using AscendC::GetUserWorkspace;
 using AscendC::SetSysWorkspace;
 
 // REGIST_MATMUL_OBJ(&pipe, workspace, mm[, &tiling][, mm2, &tiling2 ...]): binds each object to the pipe and
