@@ -42,7 +42,9 @@
 #include "hawk/tiling.h"
 #include "hawk/crosscore.h"
 #include "hawk/ge_type_utils.h"
-#include "kernel_tiling/kernel_tiling.h"
+#include "hawk/matmul_tiling.h"
+#include "hawk/matmul.h"
+#include "hawk/softmax.h"
 #include "hawk/cann_env.h"  // last: it redefines assert after every standard header
 
 #endif  // HAWK_KERNEL_OPERATOR_H

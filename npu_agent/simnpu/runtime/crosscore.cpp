@@ -521,6 +521,17 @@ void sync_all_soft(bool aiv_only, const Ref& gm, const Ref& ub, int64_t used_cor
     rec_done();
 }
 
+// The AI Core (AIC index) of the running core: its own index on an AIC, its group's on an AIV.
+uint64_t current_ai_core() {
+    if (L == nullptr || L->cur == nullptr) return 0;
+    const CoreCtx& c = *L->cur;
+    if (c.type == Core::AIC || L->mixed) return c.type == Core::AIC ? c.phys : c.group;
+    uint64_t per = R->cfg.aic_cores ? std::max<uint64_t>(1, R->cfg.aiv_cores / R->cfg.aic_cores) : 1;
+    return c.phys / per;
+}
+uint64_t current_phys() { return L != nullptr && L->cur != nullptr ? L->cur->phys : 0; }
+bool launch_mixed() { return L != nullptr && L->mixed; }
+
 // ==================================================================================== the launch
 void run_launch(uint8_t** args) {
     Config& c = R->cfg;
@@ -534,6 +545,12 @@ void run_launch(uint8_t** args) {
     }
     // A __cube__ entry with no declared type runs on AIC cores (a coupled SoC has one core type: no effect there).
     if (R->declared_type == -1 && hawk_entry_core != nullptr && hawk_entry_core() == 2 && !c.coupled) type = 1;
+    // A Matmul client (lib/matmul_intf.h without ASCENDC_CUBE_ONLY) is built as a MIX 1:2 kernel by CANN: one AIC
+    // serves the Matmul requests of two AIVs.
+    if (R->declared_type == -1 && type == -1 && mm_mix_kernel() && !c.coupled) {
+        type = 5;
+        R->declared_type = type;
+    }
     auto kt = R->key_types.find(g.tiling_key);
     if (kt != R->key_types.end()) type = kt->second;
     uint32_t line = R->declared_line;

@@ -330,6 +330,14 @@ void deadlock_check(Site site, const char* when);
 // kernel.cpp
 extern void (*g_op_check)();  // an op project's OpDef check (opdef.cpp), run before the tiling function
 
+// crosscore.cpp: the running core of the launch
+uint64_t current_ai_core();   // AIC index of the running core (its own, or its AI Core's for an AIV)
+uint64_t current_phys();      // physical index of the running core within its type
+bool launch_mixed();          // the launch is MIX_AIC_1_1 / 1_2 (one AIC and its AIVs per block)
+
+// matmul.cpp
+bool mm_mix_kernel();
+
 // process.cpp
 // Points g.mem_base at the memories of physical core `phys` of type g.core (allocated on first use).
 void bind_core_memories(uint64_t phys);
