@@ -88,7 +88,9 @@ inline bool is_float(DT d) { return d == DT::F16 || d == DT::BF16 || d == DT::F3
 
 // ------------------------------------------------------------------------------------------ config
 struct MemSpec {
-    uint64_t bytes = 0, reserved = 0, align = 32;
+    // `reserved` is withheld in every kernel; `mix_reserved` in addition in Cube+Vector fused kernels
+    // (KERNEL_TYPE_MIX_*), where the framework and compiler keep the top of UB and L1 (2201: 256 B each).
+    uint64_t bytes = 0, reserved = 0, align = 32, mix_reserved = 0;
 };
 
 struct TensorArg {
@@ -221,6 +223,7 @@ struct Runtime {
     uint32_t block_dim = 1;
     Core kernel_core = Core::AIV;
     bool kernel_type_set = false;
+    bool kernel_mix = false;  // KERNEL_TASK_TYPE_DEFAULT named a KERNEL_TYPE_MIX_* type
     std::vector<CoreMem> aiv, aic;
     // Per-block state.
     std::vector<PipeRec> pipes;

@@ -24,6 +24,7 @@ void kernel_type(int type, Site site) {
     }
     R->kernel_type_set = true;
     R->kernel_core = want;
+    R->kernel_mix = type >= 2;  // the fused-kernel reserve of UB/L1 applies (mem_usable)
     if (g.core != want) {
         g.core = want;
         bind_core_memories();
