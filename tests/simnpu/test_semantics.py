@@ -31,3 +31,12 @@ def test_the_256_byte_reserve_applies_to_mix_kernels(twin) -> None:
     assert r.status == S.HARDWARE_EXCEPTION, r.message
     assert r.exception.kind == "UB_OUT_OF_BOUNDS" and r.exception.source_line == marked_line(source, "// INIT")
     assert "exceeds the limit 196352" in r.exception.message
+
+
+def test_tque_buffers_rotate_in_a_ring(twin) -> None:
+    # Before: AllocTensor took the lowest free buffer, so depth 2 re-used buffer 0 every time.
+    spec = task("que_ring", [tensor("x", [8], "int32")], [tensor("z", [8], "int32")])
+    r, _ = run_task(twin, kernel_source("que_ring.cpp"), spec)
+    _ok(r)
+    t = 1024
+    np.testing.assert_array_equal(r.outputs["z"], [0, t, 0, t, 2 * t, 3 * t, 4 * t, 2 * t])

@@ -178,6 +178,7 @@ struct Queue {
     int depth = 1;
     uint64_t len = 0;
     std::vector<Buffer> bufs;
+    size_t cursor = 0;  // AllocTensor probes buffers in a ring from here (TQueBind::AllocBuffer's bufCursor)
     std::deque<int> fifo;
     uint32_t line = 0;
     Pipe producer = Pipe::NONE, consumer = Pipe::NONE;
