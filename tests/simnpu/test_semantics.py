@@ -40,3 +40,40 @@ def test_tque_buffers_rotate_in_a_ring(twin) -> None:
     _ok(r)
     t = 1024
     np.testing.assert_array_equal(r.outputs["z"], [0, t, 0, t, 2 * t, 3 * t, 4 * t, 2 * t])
+
+
+def test_reduction_destinations_need_only_element_alignment(twin) -> None:
+    # Before: every reduction destination had to be 32-byte aligned (MISALIGNED_ADDRESS for ReduceSum into r[j]).
+    spec = task("reduce_dst", [tensor("x", [256], "float32")], [tensor("z", [16], "float32")])
+    x = np.random.default_rng(11).uniform(-1, 1, 256).astype(np.float32)
+    x[37] = 3.0  # unique max
+    r, _ = run_task(twin, kernel_source("reduce_dst.cpp"), spec, inputs={"x": x})
+    _ok(r)
+    z = r.outputs["z"]
+    np.testing.assert_allclose(z[:4], x.reshape(4, 64).sum(axis=1), rtol=1e-5)
+    np.testing.assert_allclose(z[5], x[:64].sum(), rtol=1e-5)
+    assert z[6] == np.float32(3.0) and z[7:8].view(np.uint32)[0] == 37
+    assert z[9] == np.float32(3.0)
+
+
+def test_masks_set_outside_the_api_in_normal_and_counter_mode(twin) -> None:
+    # Before: the isSetMask=false reductions ignored the mask register ("mask is 0"), SetVectorMask switched the
+    # mode back to normal, and the mask form in counter mode read the count as a per-repeat mask.
+    spec = task("reduce_masks", [tensor("x", [256], "float32")],
+                [tensor("red", [32], "float32"), tensor("adds", [256], "float32"), tensor("adds2", [256], "float32")])
+    x = np.random.default_rng(11).uniform(-1, 1, 256).astype(np.float32)
+    r, _ = run_task(twin, kernel_source("reduce_masks.cpp"), spec, inputs={"x": x})
+    _ok(r)
+    red = r.outputs["red"]
+    np.testing.assert_allclose(red[8:12], [x[0:64].sum(), x[64:128].sum(), x[128:192].sum(), x[192:200].sum()],
+                               rtol=1e-5)
+    np.testing.assert_allclose(red[16:19], [x[0:8].sum(), x[8:16].sum(), x[16:20].sum()], rtol=1e-5)
+    assert (red[:8] == 0).all() and (red[12:16] == 0).all() and (red[19:24] == 0).all()
+    np.testing.assert_allclose(red[24:26], [x[8:16].sum(), x[72:80].sum()], rtol=1e-5)
+    np.testing.assert_allclose(red[26], x[:100].sum(), rtol=1e-5)
+    want = np.zeros(256, np.float32)
+    want[:70] = x[:70] + np.float32(1)
+    np.testing.assert_array_equal(r.outputs["adds"], want)
+    want = np.zeros(256, np.float32)
+    want[:130] = x[:130] + np.float32(2)
+    np.testing.assert_array_equal(r.outputs["adds2"], want)

@@ -298,6 +298,34 @@ uint64_t gm_rec_addr(uint64_t addr);
 
 // sync.cpp
 void deadlock_check(Site site, const char* when);
+// Which elements one vector instruction runs on, from the mask register and its mode (docs 掩码.md). In counter
+// mode (SetMaskCount) the register's low word counts the elements of all repeats (repeatTime is ignored; repeat r
+// runs its first min(epr, count - r * epr) elements); in normal mode the register is every repeat's bit mask.
+struct MaskUse {
+    bool counter = false;
+    uint64_t count = 0;            // counter mode: elements in all
+    uint64_t repeats = 0;          // counter mode: ceil(count / epr); normal mode: the API's repeatTime
+    std::vector<uint64_t> active;  // element indices within a repeat, ascending (counter mode: all epr)
+    uint64_t epr = 0;
+    // Repeat r runs active[0 .. in_repeat(r)): all of `active` in normal mode, a prefix in counter mode.
+    uint64_t in_repeat(uint64_t r) const {
+        if (!counter) return active.size();
+        return r * epr >= count ? 0 : std::min(epr, count - r * epr);
+    }
+    uint64_t total() const { return counter ? count : repeats * active.size(); }
+};
+// The mask form (high-dimensional API, `mask`/`mask[]`, `repeatTime`): with isSetMask (`set_mask`) the API first
+// writes its mask argument into the register as AscendCUtils::SetMask does (an array raw, a scalar `len` as the
+// bits of the first len elements), and the register keeps it; with isSetMask=false the argument is a placeholder
+// and the register set by SetVectorMask applies. `epr`: elements per repeat.
+MaskUse mask_for_repeats(const uint64_t mask[2], bool bit_mask, bool set_mask, uint64_t repeat, uint64_t epr,
+                         Site site);
+// The count form with isSetMask=false: one instruction of one repeat with the register as it is (counter mode:
+// its count; normal mode: one repeat of its bits).
+MaskUse mask_for_count_external(uint64_t epr, Site site);
+// After a count-form API with isSetMask (the default): it ran in counter mode and restored normal mode and a
+// full mask (set_mask_norm + set_vector_mask(-1, -1)), so a following isSetMask=false API sees that.
+void mask_after_count_form();
 
 // process.cpp
 void bind_core_memories();

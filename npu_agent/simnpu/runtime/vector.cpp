@@ -160,19 +160,26 @@ void vec(const VecCall& c0, Site site) {
     // Which elements run, and where each operand's element lives.
     uint64_t n_total = 0;
     uint64_t repeats = 0;
-    std::vector<uint64_t> active;  // element indices within one repeat (mask form)
-    bool counter = c.count_form;
+    // Mask form: which elements of which repeats run (sync.cpp: the API's mask or, with isSetMask=false, the mask
+    // register; in counter mode a total count over repeats derived from it, with the API's strides).
+    MaskUse mu;
+    bool counter = c.count_form;  // the flat "first n elements" layout
     uint64_t count = 0;
-    if (!c.count_form && c.use_set_mask) {
-        if (R->mask_counter) {
-            counter = true;
-            c.count = static_cast<int64_t>(R->mask[0]);
+    if (c.count_form && c.use_set_mask) {
+        // Count form with isSetMask=false: one instruction of repeat 1 and default strides under the register.
+        mu = mask_for_count_external(epr, site);
+        if (mu.counter) {
+            c.count = static_cast<int64_t>(mu.count);
         } else {
-            c.mask[0] = R->mask[0];
-            c.mask[1] = R->mask[1];
-            c.bit_mask = true;
+            counter = false;
+            c.repeat = 1;
+            c.st = Strides{};
         }
+    } else if (!c.count_form) {
+        mu = mask_for_repeats(c.mask, c.bit_mask, !c.use_set_mask, c.repeat, epr, site);
     }
+    if (c.count_form && !c.use_set_mask) mask_after_count_form();
+    const std::vector<uint64_t>& active = mu.active;
     if (counter) {
         if (c.count < 0) fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "count is %lld, must not be negative",
                                static_cast<long long>(c.count));
@@ -192,27 +199,15 @@ void vec(const VecCall& c0, Site site) {
         n_total = count;
         repeats = (count + epr - 1) / epr;
     } else {
-        repeats = c.repeat;
-        range(site, "repeatTime", c.repeat, 0, R->cfg.max_repeat);
+        repeats = mu.repeats;
+        if (!mu.counter) range(site, "repeatTime", c.repeat, 0, R->cfg.max_repeat);
         range(site, "dstBlkStride", c.st.dst_blk, 0, 65535);
         range(site, "src0BlkStride", c.st.src0_blk, 0, 255);
         range(site, "src1BlkStride", c.st.src1_blk, 0, 255);
         range(site, "dstRepStride", c.st.dst_rep, 0, 255);
         range(site, "src0RepStride", c.st.src0_rep, 0, 255);
         range(site, "src1RepStride", c.st.src1_rep, 0, 255);
-        if (c.bit_mask) {
-            if (epr <= 64 && c.mask[1] != 0) {
-                fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
-                      "mask[1] is 0x%llx, should be 0 for %zu-byte elements (at most %llu per repeat)",
-                      static_cast<unsigned long long>(c.mask[1]), es_max, static_cast<unsigned long long>(epr));
-            }
-            for (uint64_t i = 0; i < epr; ++i)
-                if (mask_bit(c.mask, i)) active.push_back(i);
-        } else {
-            range(site, "mask", c.mask[0], 1, epr);
-            for (uint64_t i = 0; i < c.mask[0]; ++i) active.push_back(i);
-        }
-        n_total = repeats * active.size();
+        n_total = mu.total();
     }
 
     RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
@@ -251,7 +246,9 @@ void vec(const VecCall& c0, Site site) {
         if (counter) return bits ? (n_total + 7) / 8 : n_total * o.es;
         if (bits) return (repeats * epr + 7) / 8;
         uint64_t mx = 0;
-        for (uint64_t i : active) mx = std::max(mx, elem_off(i, o.es, o.blk, o.rep, repeats - 1) + o.es);
+        for (uint64_t r = repeats - (repeats > 1 ? 2 : 1); r < repeats; ++r)
+            for (uint64_t k = 0; k < mu.in_repeat(r); ++k)
+                mx = std::max(mx, elem_off(active[k], o.es, o.blk, o.rep, r) + o.es);
         return mx;
     };
     od.base = local(c.dst, 0, extent(od, is_cmp), true, site);
@@ -312,7 +309,8 @@ void vec(const VecCall& c0, Site site) {
         }
     } else {
         for (uint64_t r = 0; r < repeats; ++r) {
-            for (uint64_t i : active) {
+            for (uint64_t k = 0; k < mu.in_repeat(r); ++k) {
+                uint64_t i = active[k];
                 uint64_t bit = r * epr + i;
                 one(bit, elem_off(i, od.es, od.blk, od.rep, r), elem_off(i, o0.es, o0.blk, o0.rep, r),
                     elem_off(i, o1.es, o1.blk, o1.rep, r), bit, c.mode == 0 ? i : bit);

@@ -191,13 +191,15 @@ void copy_nd2nz(const Ref& dst, const Ref& src, const Nd2Nz& p, Site site);
 void load2d(const Ref& dst, const Ref& src, const Load2D& p, Site site);
 void mmad(const Ref& dst, const Ref& a, const Ref& b, const MmadArgs& p, Site site);
 void fixpipe(const Ref& dst, const Ref& src, const FixpipeArgs& p, Site site);
-void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t count, bool cal_index, Site site);
+// set_mask: the API's isSetMask template argument (false: the mask register set by SetVectorMask applies).
+void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t count, bool cal_index, Site site,
+            bool set_mask = true);
 void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const uint64_t mask[2], bool bit_mask,
                  uint64_t repeat, uint64_t src_rep, bool cal_index, Site site);
 void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
-                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, int order, Site site);
+                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, int order, Site site, bool set_mask = true);
 void block_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
-                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site);
+                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site, bool set_mask = true);
 void brcb(const Ref& dst, const Ref& src, uint64_t repeat, uint64_t dst_blk, uint64_t dst_rep, Site site);
 
 // Scalar access to a local memory or GM: checks and records, returns the host address.

@@ -142,7 +142,7 @@ HAWK_UNARY(Not, NOT)
                                 const typename hawk::identity<T>::type& scalarValue, const int64_t count,        \
                                 HAWK_LINE) {                                                                     \
         auto c = detail::call(hawk::VOp::OPC, dst);                                                              \
-        c.src0 = src.ref_; c.count = count;                                                                      \
+        c.src0 = src.ref_; c.count = count; c.use_set_mask = !isSetMask;                                         \
         c.scalar = detail::to_double(scalarValue); c.scalar_bits = hawk::bits_of(scalarValue);                   \
         hawk::vec(c, HAWK_SITE(Name));                                                                           \
     }                                                                                                            \
@@ -280,7 +280,8 @@ __aicore__ inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& s
 template <typename T, bool isSetMask = true>
 __aicore__ inline void ReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src,
                                  const LocalTensor<T>& sharedTmpBuffer, const int64_t count, HAWK_LINE) {
-    hawk::reduce(hawk::VOp::ADD, dst.ref_, src.ref_, sharedTmpBuffer.ref_, count, false, HAWK_SITE(ReduceSum));
+    hawk::reduce(hawk::VOp::ADD, dst.ref_, src.ref_, sharedTmpBuffer.ref_, count, false, HAWK_SITE(ReduceSum),
+                 isSetMask);
 }
 template <typename T, bool isSetMask = true>
 __aicore__ inline void ReduceMax(const LocalTensor<T>& dst, const LocalTensor<T>& src,
@@ -326,7 +327,7 @@ __aicore__ inline void WholeReduceSum(const LocalTensor<T>& dst, const LocalTens
     detail::mask2(m, mask);
     hawk::whole_reduce(hawk::VOp::ADD, dst.ref_, src.ref_, m, detail::is_bits(mask), repeatTime, dstRepStride,
                        srcBlkStride, srcRepStride, static_cast<int>(ReduceOrder::ORDER_ONLY_VALUE),
-                       HAWK_SITE(WholeReduceSum));
+                       HAWK_SITE(WholeReduceSum), isSetMask);
 }
 #define HAWK_WHOLE_REDUCE(Name, OPC)                                                                             \
     template <typename T, bool isSetMask = true, typename M>                                                     \
@@ -337,7 +338,8 @@ __aicore__ inline void WholeReduceSum(const LocalTensor<T>& dst, const LocalTens
         uint64_t m[2];                                                                                           \
         detail::mask2(m, mask);                                                                                  \
         hawk::whole_reduce(hawk::VOp::OPC, dst.ref_, src.ref_, m, detail::is_bits(mask), repeatTime,             \
-                           dstRepStride, srcBlkStride, srcRepStride, static_cast<int>(order), HAWK_SITE(Name));  \
+                           dstRepStride, srcBlkStride, srcRepStride, static_cast<int>(order), HAWK_SITE(Name),    \
+                           isSetMask);                                                                           \
     }
 HAWK_WHOLE_REDUCE(WholeReduceMax, MAX)
 HAWK_WHOLE_REDUCE(WholeReduceMin, MIN)
@@ -351,7 +353,7 @@ HAWK_WHOLE_REDUCE(WholeReduceMin, MIN)
         uint64_t m[2];                                                                                           \
         detail::mask2(m, mask);                                                                                  \
         hawk::block_reduce(hawk::VOp::OPC, dst.ref_, src.ref_, m, detail::is_bits(mask), repeatTime,             \
-                           dstRepStride, srcBlkStride, srcRepStride, HAWK_SITE(Name));                           \
+                           dstRepStride, srcBlkStride, srcRepStride, HAWK_SITE(Name), isSetMask);                \
     }
 HAWK_BLOCK_REDUCE(BlockReduceSum, ADD)
 HAWK_BLOCK_REDUCE(BlockReduceMax, MAX)
@@ -365,6 +367,9 @@ __aicore__ inline void Brcb(const LocalTensor<T>& dst, const LocalTensor<T>& src
 }
 
 // ------------------------------------------------------------------------------------------------ masks
+// The mask argument of an isSetMask=false call: a placeholder, the register set by SetVectorMask applies.
+constexpr uint64_t MASK_PLACEHOLDER = 0;
+constexpr uint64_t MASK_PLACEHOLDER_LIST[2] = {0, 0};
 __aicore__ inline void SetMaskCount() { hawk::set_mask_mode(true); }
 __aicore__ inline void SetMaskNorm() { hawk::set_mask_mode(false); }
 template <typename T, MaskMode mode = MaskMode::NORMAL>
