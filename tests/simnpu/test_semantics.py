@@ -77,3 +77,26 @@ def test_masks_set_outside_the_api_in_normal_and_counter_mode(twin) -> None:
     want = np.zeros(256, np.float32)
     want[:130] = x[:130] + np.float32(2)
     np.testing.assert_array_equal(r.outputs["adds2"], want)
+
+
+def test_cast_half_to_int8_and_uint8_with_cast_none(twin) -> None:
+    # Before: INVALID_PARAMETER ("Cast from half to int8_t does not support RoundMode::CAST_NONE").
+    spec = task("cast_half_int8", [tensor("h", [128], "float16")], [tensor("i8", [128], "int8"),
+                                                                      tensor("u8", [128], "uint8")])
+    h = np.random.default_rng(3).uniform(-300, 300, 128).astype(np.float16)
+    h[:6] = [2.5, 3.5, -1.5, -0.5, 127.5, 255.5]
+    r, _ = run_task(twin, kernel_source("cast_half_int8.cpp"), spec, inputs={"h": h})
+    _ok(r)
+    rint = np.rint(h.astype(np.float64))
+    np.testing.assert_array_equal(r.outputs["i8"], np.clip(rint, -128, 127).astype(np.int8))
+    np.testing.assert_array_equal(r.outputs["u8"], np.clip(rint, 0, 255).astype(np.uint8))
+
+
+def test_cast_round_modes_follow_the_a2_table(twin) -> None:
+    # Before: half -> float accepted any RoundMode.
+    source = kernel_source("cast_half_int8.cpp")
+    spec = task("cast_half_float_rint", [tensor("h", [128], "float16")], [tensor("f", [128], "float32")])
+    r, _ = run_task(twin, source, spec)
+    assert r.status == S.HARDWARE_EXCEPTION and r.exception.kind == "INVALID_PARAMETER", r.message
+    assert r.exception.source_line == marked_line(source, "// FAULT")
+    assert "does not support RoundMode::CAST_RINT (supported: CAST_NONE)" in r.exception.message

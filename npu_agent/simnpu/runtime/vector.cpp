@@ -59,18 +59,38 @@ void check_vec_dtype(const VecCall& c, Site site) {
     }
 }
 
-bool cast_pair_ok(DT s, DT d) {
-    switch (s) {
-        case DT::F16: return dt_in(d, {DT::F32, DT::I32, DT::I16, DT::I8, DT::U8, DT::F16});
-        case DT::F32: return dt_in(d, {DT::F16, DT::I32, DT::I64, DT::I16, DT::F32, DT::BF16});
-        case DT::I32: return dt_in(d, {DT::F32, DT::I16, DT::F16, DT::I64});
-        case DT::I16: return dt_in(d, {DT::F16, DT::F32});
-        case DT::I8: case DT::U8: return d == DT::F16;
-        case DT::BF16: return dt_in(d, {DT::F32, DT::I32});
-        case DT::I64: return dt_in(d, {DT::I32, DT::F32});
-        default: return false;
-    }
+// Cast's (source, destination) pairs and the RoundModes each accepts: the Atlas A2 table of Cast.md (数据类型
+// 组合情况), which the 2201 implementation (dav_c220 CastIntrinsicsImpl) follows. A bit per RM value.
+namespace {
+constexpr uint8_t M_NONE = 1u << NONE_;
+constexpr uint8_t M_ROUNDING = (1u << RINT) | (1u << FLOOR) | (1u << CEIL) | (1u << ROUND) | (1u << TRUNC);
+constexpr uint8_t M_ANY = 0xFF;  // int32_t -> half: roundMode is ignored (vconv_deq with SetDeqScale)
+struct CastRule {
+    DT s, d;
+    uint8_t modes;
+};
+const CastRule kCastRules[] = {
+    {DT::I8, DT::F16, M_NONE},           {DT::U8, DT::F16, M_NONE},
+    {DT::I16, DT::F16, M_ROUNDING | M_NONE}, {DT::I16, DT::F32, M_NONE},
+    {DT::F16, DT::I8, M_ROUNDING | M_NONE},  {DT::F16, DT::U8, M_ROUNDING | M_NONE},
+    {DT::F16, DT::I16, M_ROUNDING},      {DT::F16, DT::I32, M_ROUNDING},
+    {DT::F16, DT::F32, M_NONE},          {DT::BF16, DT::I32, M_ROUNDING},
+    {DT::BF16, DT::F32, M_NONE},         {DT::I32, DT::I16, M_NONE},
+    {DT::I32, DT::F16, M_ANY},           {DT::I32, DT::F32, M_ROUNDING | M_NONE},
+    {DT::I32, DT::I64, M_NONE},          {DT::F32, DT::I16, M_ROUNDING},
+    {DT::F32, DT::F16, M_ROUNDING | (1u << ODD) | M_NONE},
+    {DT::F32, DT::BF16, M_ROUNDING},     {DT::F32, DT::I32, M_ROUNDING},
+    {DT::F32, DT::F32, M_ROUNDING},      {DT::F32, DT::I64, M_ROUNDING},
+    {DT::I64, DT::I32, M_NONE},          {DT::I64, DT::F32, M_ROUNDING},
+};
+const CastRule* cast_rule(DT s, DT d) {
+    for (const CastRule& r : kCastRules)
+        if (r.s == s && r.d == d) return &r;
+    return nullptr;
 }
+const char* const kRoundModeNames[] = {"CAST_NONE", "CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND",
+                                       "CAST_TRUNC", "CAST_ODD", "CAST_HYBRID"};
+}  // namespace
 
 double apply(VOp op, DT d, double a, double b, double s) {
     auto I = [&](double x) { return static_cast<int64_t>(x); };
@@ -130,20 +150,20 @@ void vec(const VecCall& c0, Site site) {
     DT d = c.dst.dt;
     DT s0 = c.src0.mem != Mem::NONE ? c.src0.dt : d;
     if (c.op == VOp::CAST) {
-        if (!cast_pair_ok(s0, d)) {
+        const CastRule* rule = cast_rule(s0, d);
+        if (rule == nullptr) {
             char buf[96];
             std::snprintf(buf, sizeof buf, "no Cast from %s to %s", dt_name(s0), dt_name(d));
             dtype_fault(site, d, buf);
         }
         if ((d == DT::BF16 || s0 == DT::BF16) && !R->cfg.bf16) dtype_fault(site, DT::BF16, "no bfloat16_t on this SoC");
-        if (c.mode == NONE_ && s0 == DT::F32 && (d == DT::BF16 || d == DT::I32 || d == DT::I16 || d == DT::I64)) {
+        if (c.mode < 0 || c.mode > 7 || !((rule->modes >> c.mode) & 1u)) {
+            std::string ok;
+            for (int m = 0; m < 7; ++m)
+                if ((rule->modes >> m) & 1u) ok += std::string(ok.empty() ? "" : ", ") + kRoundModeNames[m];
             fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
-                  "Cast from float to %s does not support RoundMode::CAST_NONE (use CAST_RINT, CAST_ROUND, ...)",
-                  dt_name(d));
-        }
-        if (c.mode == NONE_ && s0 == DT::F16 && (d == DT::I32 || d == DT::I16 || d == DT::I8 || d == DT::U8)) {
-            fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
-                  "Cast from half to %s does not support RoundMode::CAST_NONE", dt_name(d));
+                  "Cast from %s to %s does not support RoundMode::%s (supported: %s)", dt_name(s0), dt_name(d),
+                  c.mode >= 0 && c.mode <= 7 ? kRoundModeNames[c.mode] : "?", ok.c_str());
         }
     }
     const bool is_cmp = c.op == VOp::CMP || c.op == VOp::CMPS;
