@@ -7,6 +7,8 @@ precompiled kernel_operator.h is force-included; the twin runtime object is link
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import os
@@ -58,7 +60,23 @@ def cache_key(source: str, entry: str, twin: TwinBuild) -> str:
     return h.hexdigest()
 
 
+def _c_library_symbol(name: str) -> bool:
+    """Whether `name` is a function of the C library or libm (`sqrt`, `exp`, `floor`, `abs`, ...)."""
+    libs = [ctypes.CDLL(None)]
+    libm = ctypes.util.find_library("m")
+    if libm:
+        libs.append(ctypes.CDLL(libm))
+    return any(hasattr(lib, name) for lib in libs)
+
+
 def launch_source(entry: str) -> str:
+    """The generated launch.cpp. A kernel entry named like a C library function (public ops are named `sqrt`,
+    `exp`, ...) would clash with the C declaration the standard headers make and, being extern "C", replace the
+    library's symbol in the binary; the kernel text alone is compiled with the name mapped to `hawk_kernel_<entry>`.
+    """
+    if _c_library_symbol(entry):
+        return (f'#define {entry} hawk_kernel_{entry}\n#include "{KERNEL_FILE}"\n#undef {entry}\n'
+                f'#include "hawk/launch.h"\nHAWK_LAUNCH(hawk_kernel_{entry})\n')
     return f'#include "{KERNEL_FILE}"\n#include "hawk/launch.h"\nHAWK_LAUNCH({entry})\n'
 
 

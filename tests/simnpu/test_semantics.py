@@ -100,3 +100,12 @@ def test_cast_round_modes_follow_the_a2_table(twin) -> None:
     assert r.status == S.HARDWARE_EXCEPTION and r.exception.kind == "INVALID_PARAMETER", r.message
     assert r.exception.source_line == marked_line(source, "// FAULT")
     assert "does not support RoundMode::CAST_RINT (supported: CAST_NONE)" in r.exception.message
+
+
+def test_a_kernel_entry_may_be_named_like_a_libm_function(twin) -> None:
+    # Before: COMPILE_ERROR (conflicting declaration of C function 'void sqrt(...)').
+    spec = task("sqrt", [tensor("x", [256], "float32")], [tensor("y", [256], "float32")])
+    x = np.random.default_rng(2).uniform(0, 4, 256).astype(np.float32)
+    r, _ = run_task(twin, kernel_source("libm_entry.cpp"), spec, inputs={"x": x})
+    _ok(r)
+    np.testing.assert_allclose(r.outputs["y"], np.sqrt(x), rtol=1e-6)
