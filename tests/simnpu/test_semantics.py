@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hawk.v1 import result_pb2
-from tests.simnpu.helpers import kernel_source, marked_line, run_task, task, tensor
+from hawk.v1 import result_pb2, task_pb2
+from npu_agent import taskspec
+from tests.simnpu.helpers import build, kernel_source, marked_line, run_task, task, tensor
 
 S = result_pb2
 
@@ -109,3 +110,16 @@ def test_a_kernel_entry_may_be_named_like_a_libm_function(twin) -> None:
     r, _ = run_task(twin, kernel_source("libm_entry.cpp"), spec, inputs={"x": x})
     _ok(r)
     np.testing.assert_allclose(r.outputs["y"], np.sqrt(x), rtol=1e-6)
+
+
+def test_bool_output_and_a_not_compared_scratch_output(twin) -> None:
+    # Before: "bool" was no dtype, and every output was compared (the unwritten scratch output failed).
+    spec = task("positive_mask", [tensor("x", [256], "float32")], [tensor("mask", [256], "float32"),
+                                                                     tensor("ws", [256], "float32")],
+                reference="def reference(x):\n    return x > 0, None\n")
+    spec.outputs[0].dtype = task_pb2.BOOL
+    spec.outputs[1].not_compared = True
+    binary = build(twin, kernel_source("bool_scratch.cpp"), spec.kernel_entry)
+    reports = taskspec.verify(spec, lambda ins, outs: twin.run(binary, spec, ins).outputs, [5, 6])
+    assert reports[-1].mismatch_count == 0 and reports[-1].output_name == "mask", reports[-1]
+    assert list(reports[-1].not_compared) == ["ws"]

@@ -315,6 +315,7 @@ ge::DataType ge_dtype(int d) {  // hawk.v1.DType -> ge::DataType
         case 6: return ge::DT_INT32;
         case 7: return ge::DT_UINT8;
         case 8: return ge::DT_INT64;
+        case 9: return ge::DT_BOOL;
         default: return ge::DT_UNDEFINED;
     }
 }
