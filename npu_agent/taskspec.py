@@ -6,7 +6,7 @@ module is the one place that turns a ``hawk.v1.TaskSpec`` into input tensors, re
 controller's campaign specs both read them; the catalogue of built-in tasks lives in ``tasks/``.
 
 Tensors are numpy arrays in their *storage* dtype: bfloat16 is held as ``uint16`` bit patterns (numpy has
-no bfloat16), everything else in the matching numpy dtype.
+no bfloat16), bool as numpy ``bool_`` (one byte), everything else in the matching numpy dtype.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ DTYPE_NAMES: dict[int, str] = {
     task_pb2.INT32: "int32",
     task_pb2.UINT8: "uint8",
     task_pb2.INT64: "int64",
+    task_pb2.BOOL: "bool",
 }
 _NAME_TO_DTYPE = {v: k for k, v in DTYPE_NAMES.items()} | {"half": task_pb2.FLOAT16, "fp16": task_pb2.FLOAT16,
                                                             "bf16": task_pb2.BFLOAT16, "float": task_pb2.FLOAT32,
@@ -49,6 +50,7 @@ _STORAGE: dict[int, np.dtype] = {
     task_pb2.INT32: np.dtype(np.int32),
     task_pb2.UINT8: np.dtype(np.uint8),
     task_pb2.INT64: np.dtype(np.int64),
+    task_pb2.BOOL: np.dtype(np.bool_),
 }
 # Defaults when a task names no tolerance for a dtype (KernelBench's current convention: fp32 1e-4,
 # fp16/bf16 1e-2; integers exact). See docs/tasks.md.
@@ -149,8 +151,12 @@ def validate(spec: task_pb2.TaskSpec) -> None:
             seen.add(t.name)
             if t.dtype not in _STORAGE:
                 raise TaskError(f"{where}.dtype is unspecified or unsupported")
+            if role == "inputs" and t.not_compared:
+                raise TaskError(f"{where}: not_compared is for outputs only")
             if any(d <= 0 for d in t.shape):
                 raise TaskError(f"{where}.shape {list(t.shape)} has a non-positive dimension")
+    if all(t.not_compared for t in spec.outputs):
+        raise TaskError(f"task {spec.name}: every output is marked not compared; nothing would be verified")
     for tol in spec.tolerances:
         if tol.atol < 0 or tol.rtol < 0:
             raise TaskError(f"task {spec.name}: tolerance for {dtype_name(tol.dtype)} is negative")
@@ -173,7 +179,9 @@ def generate_inputs(
             out[t.name] = np.array(fixed[d.fixed_tensor_hash], dtype=storage_dtype(t.dtype)).reshape(shape)
             continue
         low, high = (d.low, d.high) if (d.low or d.high) else (-1.0, 1.0)
-        if kind == task_pb2.Distribution.NORMAL:
+        if t.dtype == task_pb2.BOOL and kind != task_pb2.Distribution.INTEGERS:
+            values = rng.integers(0, 2, size=shape)  # bool: fair coin flips unless integers are asked for
+        elif kind == task_pb2.Distribution.NORMAL:
             values = rng.normal(d.mean, d.std or 1.0, size=shape)
         elif kind == task_pb2.Distribution.INTEGERS:
             values = rng.integers(int(low), int(high), size=shape)
@@ -191,6 +199,8 @@ def poison(t: task_pb2.TensorSpec) -> np.ndarray:
     shape = tuple(t.shape)
     if t.dtype == task_pb2.BFLOAT16:
         return np.full(shape, 0x7FC0, dtype=dt)
+    if t.dtype == task_pb2.BOOL:  # the byte 0xFF: neither false (0) nor true (1) as a kernel writes them
+        return np.full(shape, 0xFF, dtype=np.uint8).view(np.bool_)
     if dt.kind == "f":
         return np.full(shape, np.nan, dtype=dt)
     return np.full(shape, np.iinfo(dt).min, dtype=dt)
@@ -218,14 +228,25 @@ def reference_function(spec: task_pb2.TaskSpec):
 
 
 def run_reference(spec: task_pb2.TaskSpec, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Reference outputs in storage dtypes. Inputs are copies: the reference cannot alias kernel buffers."""
+    """Reference outputs in storage dtypes. Inputs are copies: the reference cannot alias kernel buffers.
+
+    The reference returns every output, or only the compared ones; a not-compared output it returns as None
+    (or leaves out) is absent from the result.
+    """
     args = {t.name: to_compute(np.array(inputs[t.name], copy=True), t.dtype) for t in spec.inputs}
     result = reference_function(spec)(**args)
     values = list(result) if isinstance(result, (tuple, list)) else [result]
-    if len(values) != len(spec.outputs):
-        raise TaskError(f"task {spec.name}: reference returned {len(values)} outputs, expected {len(spec.outputs)}")
+    outputs = list(spec.outputs)
+    compared = [t for t in outputs if not t.not_compared]
+    if len(values) == len(compared) and len(compared) != len(outputs):
+        outputs = compared
+    if len(values) != len(outputs):
+        raise TaskError(f"task {spec.name}: reference returned {len(values)} outputs, expected {len(spec.outputs)}"
+                        + (f" (or the {len(compared)} compared ones)" if len(compared) != len(spec.outputs) else ""))
     out: dict[str, np.ndarray] = {}
-    for t, v in zip(spec.outputs, values, strict=True):
+    for t, v in zip(outputs, values, strict=True):
+        if v is None and t.not_compared:
+            continue
         arr = np.asarray(v)
         if arr.size != num_elements(t):
             raise TaskError(f"task {spec.name}: reference output {t.name} has {arr.size} elements, "
@@ -252,12 +273,16 @@ def compare(
 
     An element passes when |a - e| <= atol + rtol * |e|. A non-finite actual value where the reference is
     finite always fails; where the reference is non-finite the actual must be the same (NaN matches NaN).
+    Outputs marked not_compared are skipped and listed in the report; bools compare as their bytes (0 or 1).
     """
     worst: result_pb2.NumericReport | None = None
+    skipped = [t.name for t in spec.outputs if t.not_compared]
     for t in spec.outputs:
+        if t.not_compared:
+            continue
         atol, rtol = tolerance(spec, t.dtype)
-        e = to_compute(np.asarray(expected[t.name]), t.dtype).astype(np.float64).ravel()
-        a = to_compute(np.asarray(actual[t.name]), t.dtype).astype(np.float64).ravel()
+        e = _compare_values(np.asarray(expected[t.name]), t.dtype)
+        a = _compare_values(np.asarray(actual[t.name]), t.dtype)
         if a.size != e.size:
             raise TaskError(f"output {t.name}: got {a.size} elements, expected {e.size}")
         finite_e = np.isfinite(e)
@@ -285,6 +310,7 @@ def compare(
             first_expected=float(e[first]) if first >= 0 else 0.0,
             first_actual=float(a[first]) if first >= 0 else 0.0,
             non_finite=bool(bad_nonfinite.any()),
+            not_compared=skipped,
         )
         if mismatches:
             return report
@@ -292,6 +318,13 @@ def compare(
             worst = report
     assert worst is not None
     return worst
+
+
+def _compare_values(array: np.ndarray, dtype: int) -> np.ndarray:
+    """An output as float64 values for the comparison; a bool as its byte, so an unwritten 0xFF never passes."""
+    if dtype == task_pb2.BOOL:
+        return np.ascontiguousarray(array, dtype=np.bool_).view(np.uint8).astype(np.float64).ravel()
+    return to_compute(array, dtype).astype(np.float64).ravel()
 
 
 def fresh_seeds(n: int) -> list[int]:
@@ -443,16 +476,19 @@ def _tensor(d: Mapping[str, Any], where: str, with_dist: bool, dims: Mapping[str
             ) -> task_pb2.TensorSpec:
     if not isinstance(d, Mapping):
         raise TaskError(f"{where} must be a table {{name, shape, dtype[, distribution]}}")
-    unknown = set(d) - {"name", "shape", "dtype", "distribution"}
+    unknown = set(d) - {"name", "shape", "dtype", "distribution", "compare"}
     if unknown:
         raise TaskError(f"{where}: unknown keys {sorted(unknown)}")
+    if "compare" in d and (with_dist or not isinstance(d["compare"], bool)):
+        raise TaskError(f"{where}.compare must be true or false, and only outputs have it")
     for key in ("name", "shape", "dtype"):
         if key not in d:
             raise TaskError(f"{where}: missing {key!r}")
     if not isinstance(d["shape"], list):
         raise TaskError(f"{where}.shape must be a list of integers or size expressions")
     shape = [eval_size(x, dims or {}, f"{where}.shape[{i}]") for i, x in enumerate(d["shape"])]
-    t = task_pb2.TensorSpec(name=str(d["name"]), shape=shape, dtype=dtype_from_name(str(d["dtype"])))
+    t = task_pb2.TensorSpec(name=str(d["name"]), shape=shape, dtype=dtype_from_name(str(d["dtype"])),
+                            not_compared=d.get("compare", True) is False)
     dist = d.get("distribution")
     if dist is not None and with_dist:
         if not isinstance(dist, Mapping):

@@ -114,7 +114,9 @@ def run_kernel(args: argparse.Namespace):
                        f"{n.first_expected:g}, got {n.first_actual:g})")
         return res
     res.status = result_pb2.OK
-    res.message = f"correct on {len(reports)} input sets ({r.message})"
+    skipped = list(reports[-1].not_compared)
+    res.message = (f"correct on {len(reports)} input sets ({r.message})"
+                   + (f"; not compared (scratch): {', '.join(skipped)}" if skipped else ""))
     res.profile.CopyFrom(profile_from_stats(r.stats, twin.hardware, r.seconds))
     _cycle_model(args, res, last.get("recorded", r), spec, twin.hardware)
     return res

@@ -25,7 +25,17 @@ from npu_agent.candidate import Candidate
 from npu_agent.sandbox import Limits, Sandbox
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
-from npu_agent.simnpu.shapes import HOST_HEADER, LAUNCH_JSON, TASK_HEADER, Plan, ShapeError, TaskArgs, plan
+from npu_agent.simnpu.shapes import (
+    HOST_HEADER,
+    LAUNCH_JSON,
+    TASK_HEADER,
+    Plan,
+    ShapeError,
+    TaskArgs,
+    _match_paren,
+    plan,
+    strip_comments,
+)
 
 KERNEL_FILE = "kernel.cpp"
 LAUNCH_FILE = "launch.cpp"
@@ -63,10 +73,6 @@ def cache_key(source: str, entry: str, twin: TwinBuild, *extra: str) -> str:
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()
-
-
-def launch_source(entry: str) -> str:
-    return f'#include "{KERNEL_FILE}"\n#include "hawk/launch.h"\nHAWK_LAUNCH({entry})\n'
 
 
 def _single_plan(entry: str) -> Plan:
@@ -137,6 +143,46 @@ def _summary(diags: list[result_pb2.CompilerDiagnostic]) -> str:
         f"line {first.line}: " if first.line else "")
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{where}{first.message}{more}"
+
+
+def _fnv_base(path: str) -> int:
+    """hawk::file_key (include/hawk/tiling.h): FNV-1a of the base name."""
+    h = 1469598103934665603
+    for b in path.rsplit("/", 1)[-1].encode():
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def entry_span(text: str, entry: str) -> tuple[int, int] | None:
+    """First and last line of the body of `entry`'s definition in text, or None when it is not defined there."""
+    code = strip_comments(text)
+    for m in re.finditer(rf"\b{re.escape(entry)}\s*\(", code):
+        close = _match_paren(code, m.end() - 1)
+        brace = re.match(r"[^;{}()]*\{", code[close:]) if close > 0 else None
+        if brace is None:
+            continue  # a call or a declaration, not the definition
+        open_at = close + brace.end() - 1
+        end = _match_paren(code, open_at, "{", "}")
+        if end > 0:
+            return code.count("\n", 0, m.start()) + 1, code.count("\n", 0, end) + 1
+    return None
+
+
+def _add_entry_span(files: dict[str, str], entry: str) -> None:
+    """Tells the runtime where the entry's body is, so KERNEL_TASK_TYPE_DEFAULT statements of a source's other
+    entries do not decide this launch's cores (runtime/kernel.cpp select_kernel_type)."""
+    launch = next((n for n, text in files.items() if "HAWK_LAUNCH(" in text), None)
+    if launch is None:
+        return
+    for name, text in files.items():
+        if name == launch or not text:
+            continue
+        span = entry_span(text, entry)
+        if span is not None:
+            files[launch] += (f'extern "C" const uint64_t* hawk_entry_span() {{\n'
+                              f'    static const uint64_t s[3] = {{{_fnv_base(name)}ull, {span[0]}, {span[1]}}};\n'
+                              f'    return s;\n}}\n')
+            return
 
 
 class CandidateCompiler:
@@ -240,7 +286,8 @@ class CandidateCompiler:
     def _build(self, work: Path, p: Plan, key: str, timeout_s: float, cancel: threading.Event | None,
                start: float) -> CompileResult:
         entry = p.entry
-        files = p.files or {KERNEL_FILE: "", LAUNCH_FILE: launch_source(entry)}
+        files = dict(p.files)
+        _add_entry_span(files, entry)
         for rel, text in files.items():
             dest = work / rel
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -69,7 +69,8 @@ def config_lines(hardware: HardwareProfile) -> list[str]:
         size = int(mem.get(f"{key}_bytes", 0))
         align = mem.get(f"{key}_align")
         if size and align is not None:
-            lines.append(f"mem {name} {size} {int(mem.get(f'{key}_reserved_bytes', 0))} {int(align)}")
+            lines.append(f"mem {name} {size} {int(mem.get(f'{key}_reserved_bytes', 0))} {int(align)} "
+                         f"{int(mem.get(f'{key}_mix_reserved_bytes', 0))}")
     if "mmad_dst_align" in mem:
         lines.append(f"mmad_dst_align {int(mem['mmad_dst_align'])}")
     for key in ("max_repeat", "max_queue_buffers_per_position", "max_pipe_buffers", "event_ids",

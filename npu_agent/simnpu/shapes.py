@@ -15,6 +15,8 @@ Nothing here edits kernel code: the plan only adds generated files around the ca
 from __future__ import annotations
 
 import ast
+import ctypes
+import ctypes.util
 import json
 import operator
 import posixpath
@@ -355,12 +357,37 @@ def classify(cand: Candidate) -> str:
     return "direct"
 
 
+def _c_library_symbol(name: str) -> bool:
+    """Whether `name` is a function of the C library or libm (`sqrt`, `exp`, `floor`, `abs`, ...)."""
+    libs = [ctypes.CDLL(None)]
+    libm = ctypes.util.find_library("m")
+    if libm:
+        libs.append(ctypes.CDLL(libm))
+    return any(hasattr(lib, name) for lib in libs)
+
+
+def _entry_lines(path: str, entry: str) -> list[str]:
+    """Includes the kernel file and launches its entry (renamed when it is named like a C library function)."""
+    if _c_library_symbol(entry):
+        return [f"#define {entry} hawk_kernel_{entry}", f'#include "{path}"', f"#undef {entry}",
+                '#include "hawk/launch.h"', f"HAWK_LAUNCH(hawk_kernel_{entry})"]
+    return [f'#include "{path}"', '#include "hawk/launch.h"', f"HAWK_LAUNCH({entry})"]
+
+
+def launch_source(entry: str) -> str:
+    """The generated launch.cpp of a one-file candidate. A kernel entry named like a C library function (public
+    ops are named `sqrt`, `exp`, ...) would clash with the C declaration the standard headers make and, being
+    extern "C", replace the library's symbol in the binary; the kernel text alone is compiled with the name mapped
+    to `hawk_kernel_<entry>`."""
+    return "\n".join([f'#include "{TASK_HEADER}"', *_entry_lines("kernel.cpp", entry)]) + "\n"
+
+
 def plan(cand: Candidate, entry: str, args: TaskArgs) -> Plan:
     kind = classify(cand)
     if kind == "single":
         return Plan(kind="single", entry=entry, single_file=True, files={
             "kernel.cpp": cand.source, TASK_HEADER: task_header(args, value_macros=False),
-            LAUNCH_FILE: f'#include "{TASK_HEADER}"\n#include "kernel.cpp"\n#include "hawk/launch.h"\nHAWK_LAUNCH({entry})\n'})
+            LAUNCH_FILE: launch_source(entry)})
     if kind == "op_project":
         return _plan_op_project(cand, entry, args)
     return _plan_direct(cand, entry, args)
@@ -406,8 +433,7 @@ def _plan_op_project(cand: Candidate, task_entry: str, args: TaskArgs) -> Plan:
              *_tiling_aliases(cand, tiling_headers),
              *_twin_includes([t for p, t in cand.files if p.startswith("op_kernel/")]),
              f'#include "{TASK_HEADER}"',
-             f'#include "{SRC_DIR}/{chosen.path}"',
-             '#include "hawk/launch.h"', f"HAWK_LAUNCH({chosen.name})"]
+             *_entry_lines(f"{SRC_DIR}/{chosen.path}", chosen.name)]
     files[LAUNCH_FILE] = "\n".join(lines) + "\n"
     dirs = sorted({posixpath.dirname(f"{SRC_DIR}/{p}") for p in cand.paths if p.startswith(("op_host/", "op_kernel/"))})
     return Plan(kind="op_project", entry=chosen.name, files=files, sources=[f"{SRC_DIR}/{p}" for p in host] + [LAUNCH_FILE],

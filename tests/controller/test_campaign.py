@@ -212,7 +212,7 @@ def test_knowledge_prunes_offline_proposals_and_credits_llm_proposals(tmp_path: 
         prompts = [r["messages"][1]["content"] for r in srv.requests]
     _accounted_once(store, cid)
     offline = [c for c in store.candidates(cid) if c.proposer == "offline"]
-    assert offline and all(3 * c.params["values"]["TILE_LENGTH"] * c.params["values"]["BUFFER_NUM"] * 2 <= 196352
+    assert offline and all(3 * c.params["values"]["TILE_LENGTH"] * c.params["values"]["BUFFER_NUM"] * 2 <= 196608
                            for c in offline), "a UB-overflowing point was dispatched"
     used = {e for c in store.candidates(cid) if c.proposer == "llm" for e in c.knowledge_used}
     assert used and any("## Hardware knowledge" in p for p in prompts)

@@ -31,9 +31,10 @@ def test_ub_capacity_check_fires_only_when_the_buffers_do_not_fit() -> None:
     assert evaluate(UB_CHECK, kernel(tile=4096), {}, HW) == (False, "")
     fired, msg = evaluate(UB_CHECK, kernel(tile=40000), {}, HW)
     assert fired is True and msg == "InitBuffer total 480000 B > 196608 B"
-    # Rounded up to 32 B per buffer: 3 x 2 x align_up(2 x 16363, 32) = 196416 > 196352 usable.
-    assert evaluate(UB_CHECK, kernel(tile=16363), {}, HW)[0] is True
-    assert evaluate(UB_CHECK, kernel(tile=16352), {}, HW)[0] is False
+    # Rounded up to 32 B per buffer: 3 x 2 x align_up(2 x 16385, 32) = 196800 > 196608 usable (a vector-only
+    # kernel has the whole UB; the 256 B reserve is for fused kernels), 3 x 2 x 2 x 16384 = 196608 fits.
+    assert evaluate(UB_CHECK, kernel(tile=16385), {}, HW)[0] is True
+    assert evaluate(UB_CHECK, kernel(tile=16384), {}, HW)[0] is False
 
 
 def test_tiling_values_override_the_source_and_unknowns_make_it_undetermined() -> None:

@@ -13,7 +13,7 @@ import pytest
 from hawk.v1 import result_pb2
 from npu_agent import taskspec
 from npu_agent.simnpu import record
-from npu_agent.simnpu.compiler import launch_source
+from npu_agent.simnpu.shapes import TASK_HEADER, launch_source
 from npu_agent.taskspec import load_task_file
 from tests.simnpu.helpers import EXAMPLE_TASKS, EXAMPLES, build
 
@@ -99,6 +99,7 @@ def test_the_precompiled_header_is_used(twin, tmp_path) -> None:
     # GCC silently ignores a PCH built with other flags; -Winvalid-pch -H shows which one it took ('!' = used).
     (tmp_path / "kernel.cpp").write_text(ADD)
     (tmp_path / "launch.cpp").write_text(launch_source("add_custom"))
+    (tmp_path / TASK_HEADER).write_text("")  # the DTYPE_<ARG> macros of a task: none here
     argv = twin.build.compile_argv("launch.cpp", "k.bin") + ["-H", "-Winvalid-pch"]
     p = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr

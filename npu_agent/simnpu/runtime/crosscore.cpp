@@ -538,6 +538,7 @@ void run_launch(uint8_t** args) {
     L = new Launch();
     L->args = args;
     L->need.push_back(0);
+    select_kernel_type();
     int type = R->declared_type >= 0 ? R->declared_type : -1;
     if (R->declared_type == -1 && hawk_entry_mix != nullptr && hawk_entry_mix() >= 0) {
         type = hawk_entry_mix();  // __global__ __mix__(1, 2) void kernel(...)
@@ -560,6 +561,7 @@ void run_launch(uint8_t** args) {
         _exit(0);
     }
     R->launch_type = R->declared_type == -2 && kt == R->key_types.end() ? -1 : type;
+    R->kernel_mix = type >= 2;  // a fused Cube+Vector kernel: the UB/L1 reserve applies (mem_usable)
     L->type = type;
     L->scheduler = has_scheduler_type(type) && R->declared_type != -2;
     uint32_t n = R->block_dim;

@@ -49,6 +49,9 @@
 #include "hawk/opdef.h"
 #include "seccomp_lockdown.h"
 
+// launch.cpp (npu_agent/simnpu/compiler.py): {file_key, first line, last line} of the entry's body, when known.
+extern "C" const uint64_t* hawk_entry_span() __attribute__((weak));
+
 namespace hawk {
 
 constexpr int kMemCount = static_cast<int>(Mem::COUNT);
@@ -90,7 +93,9 @@ inline bool is_float(DT d) { return d == DT::F16 || d == DT::BF16 || d == DT::F3
 
 // ------------------------------------------------------------------------------------------ config
 struct MemSpec {
-    uint64_t bytes = 0, reserved = 0, align = 32;
+    // `reserved` is withheld in every kernel; `mix_reserved` in addition in Cube+Vector fused kernels
+    // (KERNEL_TYPE_MIX_*), where the framework and compiler keep the top of UB and L1 (2201: 256 B each).
+    uint64_t bytes = 0, reserved = 0, align = 32, mix_reserved = 0;
 };
 
 struct TensorArg {
@@ -183,6 +188,7 @@ struct Queue {
     int depth = 1;
     uint64_t len = 0;
     std::vector<Buffer> bufs;
+    size_t cursor = 0;  // AllocTensor probes buffers in a ring from here (TQueBind::AllocBuffer's bufCursor)
     std::deque<int> fifo;
     uint32_t line = 0;
     Pipe producer = Pipe::NONE, consumer = Pipe::NONE;
@@ -251,10 +257,18 @@ struct Runtime : PerCore {
     bool kernel_type_set = false;
     // KERNEL_TASK_TYPE_DEFAULT / KERNEL_TASK_TYPE as registered at static initialisation (crosscore.cpp), so the
     // launch knows its cores before any block runs: -1 none, -2 several different defaults.
+    struct TypeReg {
+        int type;
+        int64_t key;  // -1: the default
+        uint32_t line;
+        uint64_t file;  // file_key() of the statement's file
+    };
+    std::vector<TypeReg> type_regs;     // every registration of the binary, in static-initialisation order
     int declared_type = -1;
     uint32_t declared_line = 0;
     std::map<uint64_t, int> key_types;  // tiling key -> KernelMetaType
     int launch_type = -1;               // the KernelMetaType the launch runs with (-1: undeclared)
+    bool kernel_mix = false;            // the launch is a fused Cube+Vector (KERNEL_TYPE_MIX_*) kernel
     std::vector<CoreMem> aiv, aic;
     // Record.
     std::vector<RecordEntry> rec;
@@ -326,8 +340,37 @@ bool pad_value(uint64_t* bits);
 
 // sync.cpp
 void deadlock_check(Site site, const char* when);
+// Which elements one vector instruction runs on, from the mask register and its mode (docs 掩码.md). In counter
+// mode (SetMaskCount) the register's low word counts the elements of all repeats (repeatTime is ignored; repeat r
+// runs its first min(epr, count - r * epr) elements); in normal mode the register is every repeat's bit mask.
+struct MaskUse {
+    bool counter = false;
+    uint64_t count = 0;            // counter mode: elements in all
+    uint64_t repeats = 0;          // counter mode: ceil(count / epr); normal mode: the API's repeatTime
+    std::vector<uint64_t> active;  // element indices within a repeat, ascending (counter mode: all epr)
+    uint64_t epr = 0;
+    // Repeat r runs active[0 .. in_repeat(r)): all of `active` in normal mode, a prefix in counter mode.
+    uint64_t in_repeat(uint64_t r) const {
+        if (!counter) return active.size();
+        return r * epr >= count ? 0 : std::min(epr, count - r * epr);
+    }
+    uint64_t total() const { return counter ? count : repeats * active.size(); }
+};
+// The mask form (high-dimensional API, `mask`/`mask[]`, `repeatTime`): with isSetMask (`set_mask`) the API first
+// writes its mask argument into the register as AscendCUtils::SetMask does (an array raw, a scalar `len` as the
+// bits of the first len elements), and the register keeps it; with isSetMask=false the argument is a placeholder
+// and the register set by SetVectorMask applies. `epr`: elements per repeat.
+MaskUse mask_for_repeats(const uint64_t mask[2], bool bit_mask, bool set_mask, uint64_t repeat, uint64_t epr,
+                         Site site);
+// The count form with isSetMask=false: one instruction of one repeat with the register as it is (counter mode:
+// its count; normal mode: one repeat of its bits).
+MaskUse mask_for_count_external(uint64_t epr, Site site);
+// After a count-form API with isSetMask (the default): it ran in counter mode and restored normal mode and a
+// full mask (set_mask_norm + set_vector_mask(-1, -1)), so a following isSetMask=false API sees that.
+void mask_after_count_form();
 
 // kernel.cpp
+void select_kernel_type();  // the launched entry's registrations -> declared_type, key_types
 extern void (*g_op_check)();  // an op project's OpDef check (opdef.cpp), run before the tiling function
 
 // crosscore.cpp: the running core of the launch

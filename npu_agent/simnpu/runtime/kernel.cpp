@@ -3,19 +3,33 @@
 
 namespace hawk {
 
-bool register_kernel_type(int type, int64_t key, uint32_t line) {
+bool register_kernel_type(int type, int64_t key, uint32_t line, uint64_t file) {
     if (R == nullptr) return false;
-    if (key < 0) {
-        if (R->declared_type == -1) {
-            R->declared_type = type;
-            R->declared_line = line;
-        } else if (R->declared_type != type) {
-            R->declared_type = -2;  // several different defaults in one source: decided per block (below)
-        }
-    } else {
-        R->key_types[static_cast<uint64_t>(key)] = type;
-    }
+    R->type_regs.push_back({type, key, line, file});
     return true;
+}
+
+// The KERNEL_TASK_TYPE_DEFAULT / KERNEL_TASK_TYPE statements of the launched entry: those inside its body (launch.cpp
+// names the entry's file and lines); with no body span known, or none inside it, those outside the entry's file
+// (a helper header), as a source's other entries do not count.
+void select_kernel_type() {
+    const uint64_t* span = hawk_entry_span != nullptr ? hawk_entry_span() : nullptr;
+    auto in_body = [&](const Runtime::TypeReg& r) { return span && r.file == span[0] && r.line >= span[1] && r.line <= span[2]; };
+    bool any_in_body = false;
+    for (const Runtime::TypeReg& r : R->type_regs) any_in_body = any_in_body || in_body(r);
+    for (const Runtime::TypeReg& r : R->type_regs) {
+        if (span != nullptr && (any_in_body ? !in_body(r) : r.file == span[0])) continue;
+        if (r.key < 0) {
+            if (R->declared_type == -1) {
+                R->declared_type = r.type;
+                R->declared_line = r.line;
+            } else if (R->declared_type != r.type) {
+                R->declared_type = -2;  // several different defaults: decided per block (kernel_type below)
+            }
+        } else {
+            R->key_types[static_cast<uint64_t>(r.key)] = r.type;
+        }
+    }
 }
 
 void kernel_type(int type, Site site) {
@@ -46,6 +60,7 @@ void kernel_type(int type, Site site) {
     }
     R->kernel_type_set = true;
     R->kernel_core = want;
+    R->kernel_mix = type >= 2;  // the fused-kernel reserve of UB/L1 applies (mem_usable)
     if (g.core != want) {
         g.core = want;
         bind_core_memories(static_cast<uint64_t>(g.block_idx) % (want == Core::AIC ? R->cfg.aic_cores

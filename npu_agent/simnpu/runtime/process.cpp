@@ -127,6 +127,7 @@ void parse_config(const char* path) {
             s.bytes = u64(t[2], "mem bytes");
             s.reserved = u64(t[3], "mem reserved");
             s.align = u64(t[4], "mem align");
+            if (t.size() > 5) s.mix_reserved = u64(t[5], "mem mix reserved");
         }
         else if (k == "mmad_dst_align") { need(1); c.mmad_dst_align = u64(t[1], k.c_str()); }
         else if (k == "max_repeat") { need(1); c.max_repeat = u64(t[1], k.c_str()); }
@@ -320,6 +321,7 @@ ge::DataType ge_dtype(int d) {  // hawk.v1.DType -> ge::DataType
         case 6: return ge::DT_INT32;
         case 7: return ge::DT_UINT8;
         case 8: return ge::DT_INT64;
+        case 9: return ge::DT_BOOL;
         default: return ge::DT_UNDEFINED;
     }
 }

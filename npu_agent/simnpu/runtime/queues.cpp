@@ -191,12 +191,14 @@ Ref tbuf_get(int buf, DT dt, uint64_t offset_bytes, uint64_t len_bytes, Site sit
 
 Ref que_alloc(int qi, DT dt, Site site) {
     Queue& q = queue(qi, site);
+    // Buffers are handed out in a ring, as TQueBind::AllocBuffer does: the cursor moves on at every probe, so
+    // with 2 buffers consecutive AllocTensor calls alternate (ping-pong) even when the other buffer was freed.
     int slot = -1;
-    for (size_t i = 0; i < q.bufs.size(); ++i)
-        if (!q.bufs[i].allocated) {
-            slot = static_cast<int>(i);
-            break;
-        }
+    for (size_t n = 0; n < q.bufs.size() && slot < 0; ++n) {
+        size_t i = q.cursor;
+        q.cursor = (q.cursor + 1) % q.bufs.size();
+        if (!q.bufs[i].allocated) slot = static_cast<int>(i);
+    }
     if (slot < 0) {
         fault(Kind::DEADLOCK, q.mem, site,
               "AllocTensor: all %zu buffers of the %s queue (InitBuffer at line %u) are in use and none will be freed "

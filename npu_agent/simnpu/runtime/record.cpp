@@ -50,7 +50,7 @@ std::string stats_json() {
     for (int m = 2; m < kMemCount; ++m) {
         if (!R->peak[m]) continue;
         s += std::string(first ? "" : ",") + jstr(mem_name(static_cast<Mem>(m))) + ":[" + std::to_string(R->peak[m]) +
-             "," + std::to_string(R->cfg.mem[m].bytes - R->cfg.mem[m].reserved) + "]";
+             "," + std::to_string(mem_usable(static_cast<Mem>(m))) + "]";
         first = false;
     }
     s += "},\"record_entries\":" + std::to_string(R->rec_total) + ",\"record_truncated\":" +

@@ -34,10 +34,42 @@ std::pair<double, uint64_t> fold(VOp op, DT d, const std::vector<double>& vals, 
     return {round_to(d, acc), at};
 }
 
-void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t count, bool cal_index, Site site) {
+namespace {
+// ReduceSum's count form runs in counter mode only on 2201 (ReduceSumImpl<T, isSetMask>: set_mask_count, vcadd with
+// the accumulate flag); elsewhere isSetMask has no effect (ReduceSum.md 约束说明).
+bool reduce_sum_counter_impl() { return R->cfg.npu_arch == 2201; }
+
+// The destination's alignment (ReduceRepeat.md 表3, which ReduceSum/Max/Min refer to): one element for a value, a
+// (value, index) pair for Max/Min with index, 4 bytes for an index alone (a uint32_t).
+uint64_t reduce_dst_align(VOp op, size_t es, bool pair, bool only_index) {
+    if (only_index) return 4;
+    return op == VOp::ADD || !pair ? es : 2 * es;
+}
+}  // namespace
+
+void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t count, bool cal_index, Site site,
+            bool set_mask) {
     need_core(Core::AIV, site);
     reduce_dtype(site, dst.dt);
     size_t es = dt_size(dst.dt);
+    uint64_t epr = R->cfg.repeat_bytes / es;
+    // isSetMask=false (ReduceSum on 2201): `count` is ignored and the instruction runs with the mask register and
+    // mode as SetMaskCount/SetVectorMask left them: counter mode sums the register's count of elements, normal mode
+    // the first repeat's masked elements.
+    const bool external = op == VOp::ADD && !set_mask && reduce_sum_counter_impl();
+    std::vector<uint64_t> elems;
+    if (external) {
+        MaskUse u = mask_for_count_external(epr, site);
+        if (u.counter) {
+            for (uint64_t i = 0; i < u.count; ++i) elems.push_back(i);
+        } else {
+            elems = u.active;
+        }
+    } else if (static_cast<int64_t>(count) > 0) {
+        elems.resize(count);
+        for (uint64_t i = 0; i < count; ++i) elems[i] = i;
+    }
+    uint64_t n = elems.size();
     RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
     e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
     e.flags = RF_COUNT_FORM;
@@ -45,39 +77,38 @@ void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t co
     e.dst_mem = static_cast<uint8_t>(dst.mem);
     e.src_addr = src.addr;
     e.dst_addr = dst.addr;
-    e.bytes = count * es;
-    e.repeats = static_cast<uint32_t>((count * es + R->cfg.repeat_bytes - 1) / R->cfg.repeat_bytes);
-    e.a0 = static_cast<uint32_t>(count);
+    e.bytes = n * es;
+    e.repeats = static_cast<uint32_t>((n * es + R->cfg.repeat_bytes - 1) / R->cfg.repeat_bytes);
+    e.a0 = static_cast<uint32_t>(n);
     e.a1 = static_cast<uint32_t>(op);
     rec_done();
-    if (static_cast<int64_t>(count) <= 0) return;
-    uint8_t* s = local(src, 0, count * es, false, site);
-    if (work.mem != Mem::NONE) local(work, 0, es, true, site);
-    uint8_t* d = local(dst, 0, (cal_index ? 2 : 1) * es, true, site);
-    std::vector<double> vals(count);
-    std::vector<uint64_t> idx(count);
-    for (uint64_t i = 0; i < count; ++i) {
-        vals[i] = load(dst.dt, s + i * es);
-        idx[i] = i;
-    }
-    auto [v, at] = fold(op, dst.dt, vals, idx);
+    if (op == VOp::ADD && !external && reduce_sum_counter_impl()) mask_after_count_form();
+    if (n == 0) return;
+    uint8_t* s = local(src, 0, (elems.back() + 1) * es, false, site);
+    if (work.mem != Mem::NONE && !external) local(work, 0, es, true, site);
+    uint8_t* d = local(dst, 0, (cal_index ? 2 : 1) * es, true, site, reduce_dst_align(op, es, cal_index, false));
+    std::vector<double> vals(n);
+    for (uint64_t k = 0; k < n; ++k) vals[k] = load(dst.dt, s + elems[k] * es);
+    auto [v, at] = fold(op, dst.dt, vals, elems);
     store(dst.dt, d, v);
     if (cal_index) write_index(dst.dt, d + es, at);
 }
 
 void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const uint64_t mask[2], bool bit_mask,
                  uint64_t repeat, uint64_t src_rep, bool cal_index, Site site) {
+    // ReduceSum/Max/Min's mask form has no isSetMask: it always sets its own masks (ReduceSum.md); repeatTime may
+    // exceed 255 (up to INT32_MAX) and srcRepStride is in [0, 65535].
     need_core(Core::AIV, site);
     reduce_dtype(site, dst.dt);
-    range(site, "repeatTime", repeat, 0, R->cfg.max_repeat);
-    range(site, "srcRepStride", src_rep, 0, 255);
+    range(site, "repeatTime", repeat, 0, 0x7FFFFFFFull);
+    range(site, "srcRepStride", src_rep, 0, 65535);
     size_t es = dt_size(dst.dt);
     uint64_t epr = R->cfg.repeat_bytes / es;
     std::vector<uint64_t> active;
     if (bit_mask) {
         for (uint64_t i = 0; i < epr; ++i) if (mask_bit(mask, i)) active.push_back(i);
     } else {
-        range(site, "mask", mask[0], 1, epr);
+        range(site, "mask", mask[0], 0, epr);
         for (uint64_t i = 0; i < mask[0]; ++i) active.push_back(i);
     }
     RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
@@ -96,7 +127,7 @@ void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const 
     for (uint64_t i : active) ext = std::max(ext, elem_off(i, es, 1, src_rep, repeat - 1) + es);
     uint8_t* s = local(src, 0, ext, false, site);
     if (work.mem != Mem::NONE) local(work, 0, es, true, site);
-    uint8_t* d = local(dst, 0, (cal_index ? 2 : 1) * es, true, site);
+    uint8_t* d = local(dst, 0, (cal_index ? 2 : 1) * es, true, site, reduce_dst_align(op, es, cal_index, false));
     std::vector<double> vals;
     std::vector<uint64_t> idx;
     for (uint64_t r = 0; r < repeat; ++r)
@@ -110,57 +141,58 @@ void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const 
 }
 
 void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
-                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, int order, Site site) {
+                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, int order, Site site, bool set_mask) {
     need_core(Core::AIV, site);
     reduce_dtype(site, dst.dt);
-    range(site, "repeatTime", repeat, 0, R->cfg.max_repeat);
-    range(site, "srcBlkStride", src_blk, 0, 255);
-    range(site, "srcRepStride", src_rep, 0, 255);
-    range(site, "dstRepStride", dst_rep, 0, 255);
+    range(site, "srcBlkStride", src_blk, 0, 65535);
+    range(site, "srcRepStride", src_rep, 0, 65535);
+    range(site, "dstRepStride", dst_rep, 0, 65535);
     size_t es = dt_size(dst.dt);
     uint64_t epr = R->cfg.repeat_bytes / es;
-    std::vector<uint64_t> active;
-    if (bit_mask) {
-        for (uint64_t i = 0; i < epr; ++i) if (mask_bit(mask, i)) active.push_back(i);
-    } else {
-        range(site, "mask", mask[0], 1, epr);
-        for (uint64_t i = 0; i < mask[0]; ++i) active.push_back(i);
-    }
-    // Per repeat: Sum writes one value; Max/Min write (value, index), (index, value), value or index.
+    MaskUse u = mask_for_repeats(mask, bit_mask, set_mask, repeat, epr, site);
+    if (!u.counter) range(site, "repeatTime", repeat, 0, R->cfg.max_repeat);
+    // Per repeat: Sum writes one value; Max/Min write (value, index), (index, value), the value, or the index alone
+    // as a uint32_t. dstRepStride counts these units (ReduceRepeat.md 表3).
     const bool sum = op == VOp::ADD;
-    const uint64_t per = sum ? 1 : (order == 2 || order == 3 ? 1 : 2);
+    const bool only_index = !sum && order == 3;
+    const bool pair = !sum && (order == 0 || order == 1);
+    const uint64_t unit = only_index ? 4 : (pair ? 2 : 1) * es;
     RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
     e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
     e.src_mem = static_cast<uint8_t>(src.mem);
     e.dst_mem = static_cast<uint8_t>(dst.mem);
     e.src_addr = src.addr;
     e.dst_addr = dst.addr;
-    e.bytes = repeat * active.size() * es;
-    e.repeats = static_cast<uint32_t>(repeat);
-    e.a0 = static_cast<uint32_t>(repeat * active.size());
+    e.bytes = u.total() * es;
+    e.repeats = static_cast<uint32_t>(u.repeats);
+    e.a0 = static_cast<uint32_t>(u.total());
     e.a1 = static_cast<uint32_t>(op);
     e.a2 = static_cast<uint32_t>(order);
     rec_done();
-    if (repeat == 0 || active.empty()) return;
+    if (u.repeats == 0 || u.total() == 0) return;
     uint64_t ext = 0;
-    for (uint64_t i : active) ext = std::max(ext, elem_off(i, es, src_blk, src_rep, repeat - 1) + es);
+    for (uint64_t r = u.repeats - (u.repeats > 1 ? 2 : 1); r < u.repeats; ++r)
+        for (uint64_t k = 0; k < u.in_repeat(r); ++k)
+            ext = std::max(ext, elem_off(u.active[k], es, src_blk, src_rep, r) + es);
     uint8_t* s = local(src, 0, ext, false, site);
-    // dstRepStride counts elements for Sum and (value, index) pairs for Max/Min.
-    uint64_t dst_step = dst_rep * per * es;
-    uint8_t* d = local(dst, 0, (repeat - 1) * dst_step + per * es, true, site);
-    for (uint64_t r = 0; r < repeat; ++r) {
+    uint64_t dst_step = dst_rep * unit;
+    uint8_t* d = local(dst, 0, (u.repeats - 1) * dst_step + unit, true, site,
+                       reduce_dst_align(op, es, pair, only_index));
+    for (uint64_t r = 0; r < u.repeats; ++r) {
         std::vector<double> vals;
         std::vector<uint64_t> idx;
-        for (uint64_t i : active) {
-            vals.push_back(load(dst.dt, s + elem_off(i, es, src_blk, src_rep, r)));
-            idx.push_back(i);
+        for (uint64_t k = 0; k < u.in_repeat(r); ++k) {
+            vals.push_back(load(dst.dt, s + elem_off(u.active[k], es, src_blk, src_rep, r)));
+            idx.push_back(u.active[k]);
         }
+        if (vals.empty()) continue;
         auto [v, at] = fold(op, dst.dt, vals, idx);
         uint8_t* o = d + r * dst_step;
         if (sum || order == 2) {
             store(dst.dt, o, v);
-        } else if (order == 3) {
-            write_index(dst.dt, o, at);
+        } else if (only_index) {
+            uint32_t i32 = static_cast<uint32_t>(at);
+            std::memcpy(o, &i32, 4);
         } else if (order == 0) {
             store(dst.dt, o, v);
             write_index(dst.dt, o + es, at);
@@ -171,70 +203,21 @@ void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2]
     }
 }
 
-// ------------------------------------------------------------ BlockReduce*, PairReduceSum, Brcb (vecapi)
+// ------------------------------------------------------------------------------ BlockReduce*, PairReduceSum
 namespace {
-// The elements one repeat of a BlockReduce/PairReduce uses: the mask argument (isSetMask=true; it is also
-// written to the mask register, as AscendCUtils::SetMask does), or the register: a bit mask in normal mode,
-// an element count in counter mode (the repeat count then follows from it).
-struct RepeatMask {
-    bool counter = false;
-    uint64_t count = 0;
-    uint64_t bits[2] = {0, 0};
-    bool on(uint64_t r, uint64_t i, uint64_t epr) const {
-        return counter ? r * epr + i < count : mask_bit(bits, i);
-    }
-};
-RepeatMask repeat_mask(const uint64_t mask[2], bool bit_mask, bool use_set_mask, uint64_t epr, uint64_t* repeat,
-                       Site site) {
-    RepeatMask m;
-    if (!use_set_mask) {
-        if (bit_mask) {
-            if (epr <= 64 && mask[1] != 0)
-                fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "mask[1] is 0x%llx, should be 0 for %llu elements "
-                      "per repeat", static_cast<unsigned long long>(mask[1]), static_cast<unsigned long long>(epr));
-            m.bits[0] = mask[0];
-            m.bits[1] = mask[1];
-        } else {
-            range(site, "mask", mask[0], 0, epr);
-            const uint64_t len = mask[0];
-            if (len == epr || len >= 128) {
-                m.bits[0] = m.bits[1] = ~0ull;
-            } else if (len >= 64) {
-                m.bits[0] = ~0ull;
-                m.bits[1] = len > 64 ? (uint64_t(1) << (len - 64)) - 1 : 0;
-            } else if (len > 0) {
-                m.bits[0] = (uint64_t(1) << len) - 1;
-            }
-        }
-        R->mask[0] = m.bits[0];
-        R->mask[1] = m.bits[1];
-        if (!R->mask_counter) return m;
-        warn(site, "a mask-form call with isSetMask=true in counter mode: the mask register 0x%llx is read as "
-                   "the element count", static_cast<unsigned long long>(m.bits[0]));
-    }
-    if (R->mask_counter) {
-        m.counter = true;
-        m.count = R->mask[0];
-        *repeat = (m.count + epr - 1) / epr;
-    } else {
-        m.bits[0] = R->mask[0];
-        m.bits[1] = R->mask[1];
-    }
-    return m;
-}
-RecordEntry& rec_reduce(Site site, const Ref& dst, const Ref& src, uint64_t repeat, uint64_t elems, VOp op,
-                        bool counter) {
+RecordEntry& rec_reduce(Site site, const Ref& dst, const Ref& src, const MaskUse& u, VOp op) {
+    const uint64_t es = dt_size(dst.dt), epr = R->cfg.repeat_bytes / es;
     RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
     e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
     e.src_mem = static_cast<uint8_t>(src.mem);
     e.dst_mem = static_cast<uint8_t>(dst.mem);
     e.src_addr = src.addr;
     e.dst_addr = dst.addr;
-    e.bytes = elems * dt_size(dst.dt);
-    e.repeats = static_cast<uint32_t>(repeat);
-    e.a0 = static_cast<uint32_t>(elems);
+    e.bytes = u.repeats * epr * es;
+    e.repeats = static_cast<uint32_t>(u.repeats);
+    e.a0 = static_cast<uint32_t>(u.total());
     e.a1 = static_cast<uint32_t>(op);
-    e.flags = counter ? RF_COUNT_FORM : 0;
+    e.flags = u.counter ? RF_COUNT_FORM : 0;
     return e;
 }
 // Binary-tree reduction of one 32 B block, each step rounded to the element type (the documented vcgadd order);
@@ -264,65 +247,70 @@ bool tree(VOp op, DT d, std::vector<double> v, std::vector<bool> on, double* out
 }
 }  // namespace
 
-void block_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, bool use_set_mask,
-                  uint64_t repeat, uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site) {
+void block_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
+                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site, bool set_mask) {
     need_core(Core::AIV, site);
     reduce_dtype(site, dst.dt);
-    if (src.dt != dst.dt) dtype_fault(site, src.dt, "src and dst both: half / float");
-    size_t es = dt_size(dst.dt);
-    uint64_t epr = R->cfg.repeat_bytes / es, epb = 32 / es;
-    RepeatMask m = repeat_mask(mask, bit_mask, use_set_mask, epr, &repeat, site);
-    if (!m.counter) range(site, "repeatTime", repeat, 0, R->cfg.max_repeat);
-    range(site, "dstRepStride", dst_rep, 0, 65535);
     range(site, "srcBlkStride", src_blk, 0, 65535);
     range(site, "srcRepStride", src_rep, 0, 65535);
-    rec_reduce(site, dst, src, repeat, m.counter ? m.count : repeat * epr, op, m.counter);
+    range(site, "dstRepStride", dst_rep, 0, 65535);
+    size_t es = dt_size(dst.dt);
+    uint64_t epr = R->cfg.repeat_bytes / es, epb = 32 / es;
+    MaskUse u = mask_for_repeats(mask, bit_mask, set_mask, repeat, epr, site);
+    if (!u.counter) range(site, "repeatTime", repeat, 0, R->cfg.max_repeat);
+    // One result per 32-byte block, 8 per repeat; dstRepStride counts 8 results (16 B for half, 32 B for float), and
+    // that is also the destination's alignment (ReduceDataBlock.md).
+    const uint64_t rep_unit = 8 * es;
+    RecordEntry& e = rec_reduce(site, dst, src, u, op);
     rec_done();
-    if (repeat == 0) return;
-    // dstRepStride counts one repeat's results (8 elements: 16 B for half, 32 B for float); dst needs that alignment.
-    const uint64_t d_step = dst_rep * 8 * es;
-    local(dst, 0, 0, true, site, 8 * es);
-    local(src, 0, 0, false, site);
-    for (uint64_t r = 0; r < repeat; ++r)
+    if (u.repeats == 0 || u.total() == 0) return;
+    uint8_t* s = local(src, 0, (u.repeats - 1) * src_rep * 32 + 7 * src_blk * 32 + 32, false, site);
+    uint8_t* d = local(dst, 0, (u.repeats - 1) * dst_rep * rep_unit + 8 * es, true, site, rep_unit);
+    (void)e;
+    for (uint64_t r = 0; r < u.repeats; ++r) {
+        std::vector<bool> on(epr, false);
+        for (uint64_t k = 0; k < u.in_repeat(r); ++k) on[u.active[k]] = true;
         for (uint64_t b = 0; b < 8; ++b) {
             std::vector<double> vals(epb, 0.0);
-            std::vector<bool> on(epb, false);
+            std::vector<bool> bon(epb, false);
             bool any = false;
-            for (uint64_t k = 0; k < epb; ++k) {
-                uint64_t i = b * epb + k;
-                if (!m.on(r, i, epr)) continue;
-                vals[k] = load(dst.dt, local(src, elem_off(i, es, src_blk, src_rep, r), es, false, site));
-                on[k] = any = true;
-            }
+            for (uint64_t k = 0; k < epb; ++k)
+                if (on[b * epb + k]) {
+                    vals[k] = load(dst.dt, s + elem_off(b * epb + k, es, src_blk, src_rep, r));
+                    bon[k] = any = true;
+                }
             if (!any) continue;  // A2: a block with no active element leaves its result as it was
             double v;
-            tree(op, dst.dt, vals, on, &v);
-            store(dst.dt, local(dst, r * d_step + b * es, es, true, site, 8 * es), v);
+            tree(op, dst.dt, vals, bon, &v);
+            store(dst.dt, d + r * dst_rep * rep_unit + b * es, v);
         }
+    }
 }
 
-void pair_reduce(const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, bool use_set_mask,
-                 uint64_t repeat, uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site) {
+void pair_reduce(const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
+                 uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site, bool set_mask) {
     need_core(Core::AIV, site);
     reduce_dtype(site, dst.dt);
     if (src.dt != dst.dt) dtype_fault(site, src.dt, "src and dst both: half / float");
     size_t es = dt_size(dst.dt);
     uint64_t epr = R->cfg.repeat_bytes / es;
-    RepeatMask m = repeat_mask(mask, bit_mask, use_set_mask, epr, &repeat, site);
-    if (!m.counter) range(site, "repeatTime", repeat, 0, R->cfg.max_repeat);
+    MaskUse u = mask_for_repeats(mask, bit_mask, set_mask, repeat, epr, site);
+    if (!u.counter) range(site, "repeatTime", repeat, 0, R->cfg.max_repeat);
     range(site, "dstRepStride", dst_rep, 0, 65535);
     range(site, "srcBlkStride", src_blk, 0, 65535);
     range(site, "srcRepStride", src_rep, 0, 65535);
-    RecordEntry& e = rec_reduce(site, dst, src, repeat, m.counter ? m.count : repeat * epr, VOp::ADD, m.counter);
+    RecordEntry& e = rec_reduce(site, dst, src, u, VOp::ADD);
     e.a2 = 1;  // pair reduction
     rec_done();
-    if (repeat == 0) return;
+    if (u.repeats == 0 || u.total() == 0) return;
     const uint64_t d_step = dst_rep * (R->cfg.repeat_bytes / 2);  // one repeat's results: 128 B
     local(dst, 0, 0, true, site);
     local(src, 0, 0, false, site);
-    for (uint64_t r = 0; r < repeat; ++r)
+    for (uint64_t r = 0; r < u.repeats; ++r) {
+        std::vector<bool> on(epr, false);
+        for (uint64_t k = 0; k < u.in_repeat(r); ++k) on[u.active[k]] = true;
         for (uint64_t j = 0; j < epr / 2; ++j) {
-            bool on0 = m.on(r, 2 * j, epr), on1 = m.on(r, 2 * j + 1, epr);
+            bool on0 = on[2 * j], on1 = on[2 * j + 1];
             if (!on0 && !on1) continue;  // A2: a pair with no active element is not written
             double a = on0 ? load(dst.dt, local(src, elem_off(2 * j, es, src_blk, src_rep, r), es, false, site)) : 0;
             double b = on1 ? load(dst.dt, local(src, elem_off(2 * j + 1, es, src_blk, src_rep, r), es, false, site))
@@ -330,6 +318,7 @@ void pair_reduce(const Ref& dst, const Ref& src, const uint64_t mask[2], bool bi
             double v = on0 && on1 ? round_to(dst.dt, a + b) : (on0 ? a : b);
             store(dst.dt, local(dst, r * d_step + j * es, es, true, site), v);
         }
+    }
 }
 
 void brcb(const Ref& dst, const Ref& src, uint64_t repeat, uint64_t dst_blk, uint64_t dst_rep, Site site) {

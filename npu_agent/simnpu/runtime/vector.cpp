@@ -76,18 +76,38 @@ void check_vec_dtype(const VecCall& c, Site site) {
     }
 }
 
-bool cast_pair_ok(DT s, DT d) {
-    switch (s) {
-        case DT::F16: return dt_in(d, {DT::F32, DT::I32, DT::I16, DT::I8, DT::U8, DT::F16});
-        case DT::F32: return dt_in(d, {DT::F16, DT::I32, DT::I64, DT::I16, DT::F32, DT::BF16});
-        case DT::I32: return dt_in(d, {DT::F32, DT::I16, DT::F16, DT::I64});
-        case DT::I16: return dt_in(d, {DT::F16, DT::F32});
-        case DT::I8: case DT::U8: return d == DT::F16;
-        case DT::BF16: return dt_in(d, {DT::F32, DT::I32});
-        case DT::I64: return dt_in(d, {DT::I32, DT::F32});
-        default: return false;
-    }
+// Cast's (source, destination) pairs and the RoundModes each accepts: the Atlas A2 table of Cast.md (数据类型
+// 组合情况), which the 2201 implementation (dav_c220 CastIntrinsicsImpl) follows. A bit per RM value.
+namespace {
+constexpr uint8_t M_NONE = 1u << NONE_;
+constexpr uint8_t M_ROUNDING = (1u << RINT) | (1u << FLOOR) | (1u << CEIL) | (1u << ROUND) | (1u << TRUNC);
+constexpr uint8_t M_ANY = 0xFF;  // int32_t -> half: roundMode is ignored (vconv_deq with SetDeqScale)
+struct CastRule {
+    DT s, d;
+    uint8_t modes;
+};
+const CastRule kCastRules[] = {
+    {DT::I8, DT::F16, M_NONE},           {DT::U8, DT::F16, M_NONE},
+    {DT::I16, DT::F16, M_ROUNDING | M_NONE}, {DT::I16, DT::F32, M_NONE},
+    {DT::F16, DT::I8, M_ROUNDING | M_NONE},  {DT::F16, DT::U8, M_ROUNDING | M_NONE},
+    {DT::F16, DT::I16, M_ROUNDING},      {DT::F16, DT::I32, M_ROUNDING},
+    {DT::F16, DT::F32, M_NONE},          {DT::BF16, DT::I32, M_ROUNDING},
+    {DT::BF16, DT::F32, M_NONE},         {DT::I32, DT::I16, M_NONE},
+    {DT::I32, DT::F16, M_ANY},           {DT::I32, DT::F32, M_ROUNDING | M_NONE},
+    {DT::I32, DT::I64, M_NONE},          {DT::F32, DT::I16, M_ROUNDING},
+    {DT::F32, DT::F16, M_ROUNDING | (1u << ODD) | M_NONE},
+    {DT::F32, DT::BF16, M_ROUNDING},     {DT::F32, DT::I32, M_ROUNDING},
+    {DT::F32, DT::F32, M_ROUNDING},      {DT::F32, DT::I64, M_ROUNDING},
+    {DT::I64, DT::I32, M_NONE},          {DT::I64, DT::F32, M_ROUNDING},
+};
+const CastRule* cast_rule(DT s, DT d) {
+    for (const CastRule& r : kCastRules)
+        if (r.s == s && r.d == d) return &r;
+    return nullptr;
 }
+const char* const kRoundModeNames[] = {"CAST_NONE", "CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND",
+                                       "CAST_TRUNC", "CAST_ODD", "CAST_HYBRID"};
+}  // namespace
 
 double apply(VOp op, DT d, double a, double b, double s) {
     auto I = [&](double x) { return static_cast<int64_t>(x); };
@@ -184,20 +204,20 @@ void vec(const VecCall& c0, Site site) {
     DT d = c.dst.dt;
     DT s0 = c.src0.mem != Mem::NONE ? c.src0.dt : d;
     if (c.op == VOp::CAST) {
-        if (!cast_pair_ok(s0, d)) {
+        const CastRule* rule = cast_rule(s0, d);
+        if (rule == nullptr) {
             char buf[96];
             std::snprintf(buf, sizeof buf, "no Cast from %s to %s", dt_name(s0), dt_name(d));
             dtype_fault(site, d, buf);
         }
         if ((d == DT::BF16 || s0 == DT::BF16) && !R->cfg.bf16) dtype_fault(site, DT::BF16, "no bfloat16_t on this SoC");
-        if (c.mode == NONE_ && s0 == DT::F32 && (d == DT::BF16 || d == DT::I32 || d == DT::I16 || d == DT::I64)) {
+        if (c.mode < 0 || c.mode > 7 || !((rule->modes >> c.mode) & 1u)) {
+            std::string ok;
+            for (int m = 0; m < 7; ++m)
+                if ((rule->modes >> m) & 1u) ok += std::string(ok.empty() ? "" : ", ") + kRoundModeNames[m];
             fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
-                  "Cast from float to %s does not support RoundMode::CAST_NONE (use CAST_RINT, CAST_ROUND, ...)",
-                  dt_name(d));
-        }
-        if (c.mode == NONE_ && s0 == DT::F16 && (d == DT::I32 || d == DT::I16 || d == DT::I8 || d == DT::U8)) {
-            fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
-                  "Cast from half to %s does not support RoundMode::CAST_NONE", dt_name(d));
+                  "Cast from %s to %s does not support RoundMode::%s (supported: %s)", dt_name(s0), dt_name(d),
+                  c.mode >= 0 && c.mode <= 7 ? kRoundModeNames[c.mode] : "?", ok.c_str());
         }
     }
     const bool is_cmp = c.op == VOp::CMP || c.op == VOp::CMPS;
@@ -219,32 +239,26 @@ void vec(const VecCall& c0, Site site) {
     // Which elements run, and where each operand's element lives.
     uint64_t n_total = 0;
     uint64_t repeats = 0;
-    std::vector<uint64_t> active;  // element indices within one repeat (mask form)
-    bool counter = c.count_form;
+    // Mask form: which elements of which repeats run (sync.cpp: the API's mask or, with isSetMask=false, the mask
+    // register; in counter mode a total count over repeats derived from it, with the API's strides).
+    MaskUse mu;
+    bool counter = c.count_form;  // the flat "first n elements" layout
     uint64_t count = 0;
-    if (!c.count_form && !c.use_set_mask) {
-        // isSetMask=true: the API writes its mask into the mask register first (AscendCUtils::SetMask).
-        uint64_t reg[2] = {c.mask[0], c.mask[1]};
-        if (!c.bit_mask) len_to_bits(c.mask[0], epr, reg);
-        R->mask[0] = reg[0];
-        R->mask[1] = reg[1];
-        if (R->mask_counter) {
-            warn(site, "a mask-form call with isSetMask=true in counter mode (SetMaskCount): the mask register now "
-                       "holds 0x%llx, which the vector unit reads as the element count",
-                 static_cast<unsigned long long>(reg[0]));
-            c.use_set_mask = true;
-        }
-    }
-    if (!c.count_form && c.use_set_mask) {
-        if (R->mask_counter) {  // counter mode: the mask is an element count, the repeat count is derived
-            counter = true;
-            c.count = static_cast<int64_t>(R->mask[0]);
+    if (c.count_form && c.use_set_mask) {
+        // Count form with isSetMask=false: one instruction of repeat 1 and default strides under the register.
+        mu = mask_for_count_external(epr, site);
+        if (mu.counter) {
+            c.count = static_cast<int64_t>(mu.count);
         } else {
-            c.mask[0] = R->mask[0];
-            c.mask[1] = R->mask[1];
-            c.bit_mask = true;
+            counter = false;
+            c.repeat = 1;
+            c.st = Strides{};
         }
+    } else if (!c.count_form) {
+        mu = mask_for_repeats(c.mask, c.bit_mask, !c.use_set_mask, c.repeat, epr, site);
     }
+    if (c.count_form && !c.use_set_mask) mask_after_count_form();
+    const std::vector<uint64_t>& active = mu.active;
     if (counter) {
         if (c.count < 0) fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "count is %lld, must not be negative",
                                static_cast<long long>(c.count));
@@ -263,37 +277,16 @@ void vec(const VecCall& c0, Site site) {
         }
         n_total = count;
         repeats = (count + epr - 1) / epr;
-    }
-    if (counter && !c.count_form) {  // counter mode of a mask-form call: strides still apply
+    } else {
+        repeats = mu.repeats;
+        if (!mu.counter) range(site, "repeatTime", c.repeat, 0, R->cfg.max_repeat);
         range(site, "dstBlkStride", c.st.dst_blk, 0, 65535);
         range(site, "src0BlkStride", c.st.src0_blk, 0, 255);
         range(site, "src1BlkStride", c.st.src1_blk, 0, 255);
         range(site, "dstRepStride", c.st.dst_rep, 0, 255);
         range(site, "src0RepStride", c.st.src0_rep, 0, 255);
         range(site, "src1RepStride", c.st.src1_rep, 0, 255);
-    }
-    if (!counter) {
-        repeats = c.repeat;
-        range(site, "repeatTime", c.repeat, 0, R->cfg.max_repeat);
-        range(site, "dstBlkStride", c.st.dst_blk, 0, 65535);
-        range(site, "src0BlkStride", c.st.src0_blk, 0, 255);
-        range(site, "src1BlkStride", c.st.src1_blk, 0, 255);
-        range(site, "dstRepStride", c.st.dst_rep, 0, 255);
-        range(site, "src0RepStride", c.st.src0_rep, 0, 255);
-        range(site, "src1RepStride", c.st.src1_rep, 0, 255);
-        if (c.bit_mask) {
-            if (epr <= 64 && c.mask[1] != 0 && !c.use_set_mask) {  // register bits past one repeat are unused
-                fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
-                      "mask[1] is 0x%llx, should be 0 for %zu-byte elements (at most %llu per repeat)",
-                      static_cast<unsigned long long>(c.mask[1]), es_max, static_cast<unsigned long long>(epr));
-            }
-            for (uint64_t i = 0; i < epr; ++i)
-                if (mask_bit(c.mask, i)) active.push_back(i);
-        } else {
-            range(site, "mask", c.mask[0], 1, epr);
-            for (uint64_t i = 0; i < c.mask[0]; ++i) active.push_back(i);
-        }
-        n_total = repeats * active.size();
+        n_total = mu.total();
     }
     if (to_reg && repeats > 1) repeats = 1;
 
@@ -347,7 +340,9 @@ void vec(const VecCall& c0, Site site) {
         if (counter) return bits ? (n_total + 7) / 8 : n_total * o.es;
         if (bits) return (repeats * epr + 7) / 8;
         uint64_t mx = 0;
-        for (uint64_t i : active) mx = std::max(mx, elem_off(i, o.es, o.blk, o.rep, repeats - 1) + o.es);
+        for (uint64_t r = repeats - (repeats > 1 ? 2 : 1); r < repeats; ++r)
+            for (uint64_t k = 0; k < mu.in_repeat(r); ++k)
+                mx = std::max(mx, elem_off(active[k], o.es, o.blk, o.rep, r) + o.es);
         return mx;
     };
     if (to_reg) {
@@ -454,7 +449,8 @@ void vec(const VecCall& c0, Site site) {
         }
     } else {
         for (uint64_t r = 0; r < repeats; ++r) {
-            for (uint64_t i : active) {
+            for (uint64_t k = 0; k < mu.in_repeat(r); ++k) {
+                uint64_t i = active[k];
                 uint64_t bit = r * epr + i;
                 one(bit, elem_off(i, od.es, od.blk, od.rep, r), elem_off(i, o0.es, o0.blk, o0.rep, r),
                     elem_off(i, o1.es, o1.blk, o1.rep, r), bit, c.mode == 0 ? i : bit);

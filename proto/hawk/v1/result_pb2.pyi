@@ -110,7 +110,7 @@ class HardwareException(_message.Message):
     def __init__(self, code: _Optional[str] = ..., error_code: _Optional[str] = ..., kind: _Optional[str] = ..., message: _Optional[str] = ..., block_id: _Optional[int] = ..., core_type: _Optional[_Union[CoreType, str]] = ..., source_line: _Optional[int] = ..., api: _Optional[str] = ...) -> None: ...
 
 class NumericReport(_message.Message):
-    __slots__ = ("output_name", "set_index", "max_abs_error", "max_rel_error", "mismatch_count", "element_count", "first_mismatch_index", "first_expected", "first_actual", "non_finite", "sets_checked")
+    __slots__ = ("output_name", "set_index", "max_abs_error", "max_rel_error", "mismatch_count", "element_count", "first_mismatch_index", "first_expected", "first_actual", "non_finite", "sets_checked", "not_compared")
     OUTPUT_NAME_FIELD_NUMBER: _ClassVar[int]
     SET_INDEX_FIELD_NUMBER: _ClassVar[int]
     MAX_ABS_ERROR_FIELD_NUMBER: _ClassVar[int]
@@ -122,6 +122,7 @@ class NumericReport(_message.Message):
     FIRST_ACTUAL_FIELD_NUMBER: _ClassVar[int]
     NON_FINITE_FIELD_NUMBER: _ClassVar[int]
     SETS_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    NOT_COMPARED_FIELD_NUMBER: _ClassVar[int]
     output_name: str
     set_index: int
     max_abs_error: float
@@ -133,7 +134,8 @@ class NumericReport(_message.Message):
     first_actual: float
     non_finite: bool
     sets_checked: int
-    def __init__(self, output_name: _Optional[str] = ..., set_index: _Optional[int] = ..., max_abs_error: _Optional[float] = ..., max_rel_error: _Optional[float] = ..., mismatch_count: _Optional[int] = ..., element_count: _Optional[int] = ..., first_mismatch_index: _Optional[int] = ..., first_expected: _Optional[float] = ..., first_actual: _Optional[float] = ..., non_finite: _Optional[bool] = ..., sets_checked: _Optional[int] = ...) -> None: ...
+    not_compared: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, output_name: _Optional[str] = ..., set_index: _Optional[int] = ..., max_abs_error: _Optional[float] = ..., max_rel_error: _Optional[float] = ..., mismatch_count: _Optional[int] = ..., element_count: _Optional[int] = ..., first_mismatch_index: _Optional[int] = ..., first_expected: _Optional[float] = ..., first_actual: _Optional[float] = ..., non_finite: _Optional[bool] = ..., sets_checked: _Optional[int] = ..., not_compared: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PipeStat(_message.Message):
     __slots__ = ("pipe", "busy_cycles", "ratio")

@@ -18,6 +18,7 @@ class DType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INT32: _ClassVar[DType]
     UINT8: _ClassVar[DType]
     INT64: _ClassVar[DType]
+    BOOL: _ClassVar[DType]
 DTYPE_UNSPECIFIED: DType
 FLOAT16: DType
 BFLOAT16: DType
@@ -27,6 +28,7 @@ INT16: DType
 INT32: DType
 UINT8: DType
 INT64: DType
+BOOL: DType
 
 class Distribution(_message.Message):
     __slots__ = ("kind", "low", "high", "mean", "std", "fixed_tensor_hash")
@@ -57,16 +59,18 @@ class Distribution(_message.Message):
     def __init__(self, kind: _Optional[_Union[Distribution.Kind, str]] = ..., low: _Optional[float] = ..., high: _Optional[float] = ..., mean: _Optional[float] = ..., std: _Optional[float] = ..., fixed_tensor_hash: _Optional[str] = ...) -> None: ...
 
 class TensorSpec(_message.Message):
-    __slots__ = ("name", "shape", "dtype", "distribution")
+    __slots__ = ("name", "shape", "dtype", "distribution", "not_compared")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SHAPE_FIELD_NUMBER: _ClassVar[int]
     DTYPE_FIELD_NUMBER: _ClassVar[int]
     DISTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    NOT_COMPARED_FIELD_NUMBER: _ClassVar[int]
     name: str
     shape: _containers.RepeatedScalarFieldContainer[int]
     dtype: DType
     distribution: Distribution
-    def __init__(self, name: _Optional[str] = ..., shape: _Optional[_Iterable[int]] = ..., dtype: _Optional[_Union[DType, str]] = ..., distribution: _Optional[_Union[Distribution, _Mapping]] = ...) -> None: ...
+    not_compared: bool
+    def __init__(self, name: _Optional[str] = ..., shape: _Optional[_Iterable[int]] = ..., dtype: _Optional[_Union[DType, str]] = ..., distribution: _Optional[_Union[Distribution, _Mapping]] = ..., not_compared: _Optional[bool] = ...) -> None: ...
 
 class Tolerance(_message.Message):
     __slots__ = ("dtype", "atol", "rtol")

@@ -228,15 +228,17 @@ void copy_bias(const Ref& dst, const Ref& src, const CopyParams& p, Site site); 
 void mmad(const Ref& dst, const Ref& a, const Ref& b, const Ref& bias, const MmadArgs& p, Site site);
 // quant: the L1 tensor of per-channel quant parameters (VDEQF16 / VQF322B8_PRE / VREQ8), mem NONE otherwise.
 void fixpipe(const Ref& dst, const Ref& src, const Ref& quant, const FixpipeArgs& p, Site site);
-void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t count, bool cal_index, Site site);
+// set_mask: the API's isSetMask template argument (false: the mask register set by SetVectorMask applies).
+void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t count, bool cal_index, Site site,
+            bool set_mask = true);
 void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const uint64_t mask[2], bool bit_mask,
                  uint64_t repeat, uint64_t src_rep, bool cal_index, Site site);
 void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
-                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, int order, Site site);
-void block_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, bool use_set_mask,
-                  uint64_t repeat, uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site);
-void pair_reduce(const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, bool use_set_mask,
-                 uint64_t repeat, uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site);
+                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, int order, Site site, bool set_mask = true);
+void block_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
+                  uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site, bool set_mask = true);
+void pair_reduce(const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
+                 uint64_t dst_rep, uint64_t src_blk, uint64_t src_rep, Site site, bool set_mask = true);
 void brcb(const Ref& dst, const Ref& src, uint64_t repeat, uint64_t dst_blk, uint64_t dst_rep, Site site);
 
 // Scalar access to a local memory or GM: checks and records, returns the host address.
@@ -290,7 +292,7 @@ int64_t event_id(int pipe, int evt, int op, int64_t id, Site site);  // op: 0 fe
 // Kernel-level.
 void kernel_type(int type, Site site);
 // KERNEL_TASK_TYPE_DEFAULT / KERNEL_TASK_TYPE register their type at static initialisation (key -1: default).
-bool register_kernel_type(int type, int64_t key, uint32_t line);
+bool register_kernel_type(int type, int64_t key, uint32_t line, uint64_t file);
 void* tiling_ptr(const void* gm_tiling, uint64_t struct_bytes, Site site);
 
 }  // namespace hawk

@@ -425,15 +425,29 @@ enum KernelMetaType : int {
 namespace hawk {
 // The kernel type is a compile-time property on the device (it decides which cores start), so the macros
 // register it at static initialisation, before the launch; the statement itself only checks it at run time.
-template <int Type, long long Key, unsigned Line> struct KernelTypeReg { static const bool done; };
-template <int Type, long long Key, unsigned Line>
-const bool KernelTypeReg<Type, Key, Line>::done = ::hawk::register_kernel_type(Type, Key, Line);
+// FNV-1a of a path's base name: with the line, it tells the runtime which kernel entry a registration sits in
+// (launch.cpp names the entry's file and body lines, npu_agent/simnpu/compiler.py), so a source with several
+// entries gives each its own type.
+constexpr uint64_t file_key(const char* path) {
+    const char* base = path;
+    for (const char* q = path; *q; ++q)
+        if (*q == '/') base = q + 1;
+    uint64_t h = 1469598103934665603ull;
+    for (; *base; ++base) h = (h ^ static_cast<unsigned char>(*base)) * 1099511628211ull;
+    return h;
+}
+template <int Type, long long Key, unsigned Line, unsigned long long File> struct KernelTypeReg {
+    static const bool done;
+};
+template <int Type, long long Key, unsigned Line, unsigned long long File>
+const bool KernelTypeReg<Type, Key, Line, File>::done = ::hawk::register_kernel_type(Type, Key, Line, File);
 }  // namespace hawk
 #define KERNEL_TASK_TYPE_DEFAULT(type)                                                                 \
-    ((void)::hawk::KernelTypeReg<static_cast<int>(type), -1, __LINE__>::done,                         \
+    ((void)::hawk::KernelTypeReg<static_cast<int>(type), -1, __LINE__, ::hawk::file_key(__FILE__)>::done, \
      ::hawk::kernel_type(static_cast<int>(type), ::hawk::Site{::hawk::Api::KernelStart, __builtin_LINE()}))
 #define KERNEL_TASK_TYPE(key, type) \
-    ((void)::hawk::KernelTypeReg<static_cast<int>(type), static_cast<long long>(key), __LINE__>::done)
+    ((void)::hawk::KernelTypeReg<static_cast<int>(type), static_cast<long long>(key), __LINE__,                 \
+                                 ::hawk::file_key(__FILE__)>::done)
 #define ASCEND_IS_AIV (::hawk::g.core == ::hawk::Core::AIV)
 #define ASCEND_IS_AIC (::hawk::g.core == ::hawk::Core::AIC)
 #define ASCEND_IS_NOT_AIV (::hawk::g.core != ::hawk::Core::AIV)

@@ -142,7 +142,7 @@ HAWK_UNARY(Not, NOT)
                                 const typename hawk::identity<T>::type& scalarValue, const int64_t count,        \
                                 HAWK_LINE) {                                                                     \
         auto c = detail::call(hawk::VOp::OPC, dst);                                                              \
-        c.src0 = src.ref_; c.count = count;                                                                      \
+        c.src0 = src.ref_; c.count = count; c.use_set_mask = !isSetMask;                                         \
         c.scalar = detail::to_double(scalarValue); c.scalar_bits = hawk::bits_of(scalarValue);                   \
         hawk::vec(c, HAWK_SITE(Name));                                                                           \
     }                                                                                                            \
@@ -280,7 +280,8 @@ __aicore__ inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& s
 template <typename T, bool isSetMask = true>
 __aicore__ inline void ReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src,
                                  const LocalTensor<T>& sharedTmpBuffer, const int64_t count, HAWK_LINE) {
-    hawk::reduce(hawk::VOp::ADD, dst.ref_, src.ref_, sharedTmpBuffer.ref_, count, false, HAWK_SITE(ReduceSum));
+    hawk::reduce(hawk::VOp::ADD, dst.ref_, src.ref_, sharedTmpBuffer.ref_, count, false, HAWK_SITE(ReduceSum),
+                 isSetMask);
 }
 template <typename T, bool isSetMask = true>
 __aicore__ inline void ReduceMax(const LocalTensor<T>& dst, const LocalTensor<T>& src,
@@ -326,7 +327,7 @@ __aicore__ inline void WholeReduceSum(const LocalTensor<T>& dst, const LocalTens
     detail::mask2(m, mask);
     hawk::whole_reduce(hawk::VOp::ADD, dst.ref_, src.ref_, m, detail::is_bits(mask), repeatTime, dstRepStride,
                        srcBlkStride, srcRepStride, static_cast<int>(ReduceOrder::ORDER_ONLY_VALUE),
-                       HAWK_SITE(WholeReduceSum));
+                       HAWK_SITE(WholeReduceSum), isSetMask);
 }
 #define HAWK_WHOLE_REDUCE(Name, OPC)                                                                             \
     template <typename T, bool isSetMask = true, typename M>                                                     \
@@ -337,7 +338,8 @@ __aicore__ inline void WholeReduceSum(const LocalTensor<T>& dst, const LocalTens
         uint64_t m[2];                                                                                           \
         detail::mask2(m, mask);                                                                                  \
         hawk::whole_reduce(hawk::VOp::OPC, dst.ref_, src.ref_, m, detail::is_bits(mask), repeatTime,             \
-                           dstRepStride, srcBlkStride, srcRepStride, static_cast<int>(order), HAWK_SITE(Name));  \
+                           dstRepStride, srcBlkStride, srcRepStride, static_cast<int>(order), HAWK_SITE(Name),    \
+                           isSetMask);                                                                           \
     }
 HAWK_WHOLE_REDUCE(WholeReduceMax, MAX)
 HAWK_WHOLE_REDUCE(WholeReduceMin, MIN)
@@ -352,11 +354,8 @@ HAWK_WHOLE_REDUCE(WholeReduceMin, MIN)
                                 const int32_t srcRepStride, HAWK_LINE) {                                         \
         uint64_t m[2];                                                                                           \
         detail::mask2(m, mask);                                                                                  \
-        hawk::block_reduce(hawk::VOp::OPC, dst.ref_, src.ref_, m, detail::is_bits(mask), !isSetMask,             \
-                           static_cast<uint64_t>(static_cast<int64_t>(repeatTime)),                              \
-                           static_cast<uint64_t>(static_cast<int64_t>(dstRepStride)),                            \
-                           static_cast<uint64_t>(static_cast<int64_t>(srcBlkStride)),                            \
-                           static_cast<uint64_t>(static_cast<int64_t>(srcRepStride)), HAWK_SITE(Name));          \
+        hawk::block_reduce(hawk::VOp::OPC, dst.ref_, src.ref_, m, detail::is_bits(mask), repeatTime,             \
+                           dstRepStride, srcBlkStride, srcRepStride, HAWK_SITE(Name), isSetMask);                \
     }
 HAWK_BLOCK_REDUCE(BlockReduceSum, ADD)
 HAWK_BLOCK_REDUCE(BlockReduceMax, MAX)
@@ -368,11 +367,11 @@ __aicore__ inline void PairReduceSum(const LocalTensor<T>& dst, const LocalTenso
                                      const int32_t srcRepStride, HAWK_LINE) {
     uint64_t m[2];
     detail::mask2(m, mask);
-    hawk::pair_reduce(dst.ref_, src.ref_, m, detail::is_bits(mask), !isSetMask,
+    hawk::pair_reduce(dst.ref_, src.ref_, m, detail::is_bits(mask),
                       static_cast<uint64_t>(static_cast<int64_t>(repeatTime)),
                       static_cast<uint64_t>(static_cast<int64_t>(dstRepStride)),
                       static_cast<uint64_t>(static_cast<int64_t>(srcBlkStride)),
-                      static_cast<uint64_t>(static_cast<int64_t>(srcRepStride)), HAWK_SITE(PairReduceSum));
+                      static_cast<uint64_t>(static_cast<int64_t>(srcRepStride)), HAWK_SITE(PairReduceSum), isSetMask);
 }
 
 // Brcb: each of 8 source elements per repeat fills one 32 B block of dst.
