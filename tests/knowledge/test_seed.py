@@ -20,7 +20,7 @@ def test_the_pack_covers_the_default_soc_with_sources_and_profile_numbers() -> N
         assert e.origin == "seed" and e.state == "active" and e.hardware == "ascend910b2" and e.template
         assert e.provenance[0]["role"] == "documentation" and len(e.provenance[0]["source"]) > 20
         assert "{hw." not in e.rationale + e.template
-    assert "196608 bytes of UB, 256 of them reserved" in pack["seed-ascend910b2-ub-capacity"].rationale
+    assert "196608 bytes of UB, all of it for a vector-only kernel's TPipe; a fused Cube+Vector (KERNEL_TYPE_MIX_*) kernel keeps 256 of them back" in pack["seed-ascend910b2-ub-capacity"].rationale
     assert "at most 255" in pack["seed-ascend910b2-repeat-255"].rationale
     assert "multiple of 32 bytes" in pack["seed-ascend910b2-datacopy-32b"].rationale
     assert "DataCopyPad" in pack["seed-ascend910b2-datacopypad-tail"].template
