@@ -378,10 +378,13 @@ void load3d(const Ref& dst, const Ref& src, const Load3D& p, Site site) {
     const uint64_t c0 = 32 / es;
     const uint64_t fh = p.filter_h + (p.filter_size_h ? 256 : 0), fw = p.filter_w + (p.filter_size_w ? 256 : 0);
     const uint64_t m_frac = (p.m_ext + 15) / 16, kb_n = (p.k_ext + c0 - 1) / c0;
-    // b32 transposed blocks pad K to 16 (two 8-column fractals); the padding is not written.
-    const uint64_t bytes = (es == 4 && (to_b || p.transpose)) ? m_frac * ((kb_n * 8 + 15) / 16 * 16) * 64
-                                                               : m_frac * kb_n * 512;
-    RecordEntry& e = rec_copy(site, dst, src, bytes);
+    // b32 transposed blocks pad K to 16 (two 8-column fractals); the padding is skipped, not written.
+    const bool t32 = es == 4 && (to_b || p.transpose);
+    const uint64_t kx32 = kb_n * 8, kp32 = (kx32 + 15) / 16 * 16;
+    const uint64_t bytes = !t32 ? m_frac * kb_n * 512
+                           : to_b ? ((2 * m_frac - 1) * kp32 + kx32) * 32
+                                  : (((((kx32 - 1) / 16) * m_frac * 2 + 2 * m_frac - 1) * 16 + (kx32 - 1) % 16) * 8 + 8) * 4;
+    RecordEntry& e = rec_copy(site, dst, src, m_frac * kb_n * 512);
     e.flags |= trans ? RF_TRANSPOSE : 0;
     e.repeats = static_cast<uint32_t>(m_frac * kb_n);
     e.a0 = static_cast<uint32_t>(p.m_ext);
