@@ -342,6 +342,27 @@ void vec(const VecCall& c0, Site site) {
     }
     if (n_total == 0) return;
     const bool strided_counter = counter && !c.count_form;
+    if ((c.op == VOp::SIGMOID || c.op == VOp::TANH) && counter && c.src0.mem == c.dst.mem &&
+        c.src0.addr != c.dst.addr && c.src0.addr < c.dst.addr + n_total * es_d &&
+        c.dst.addr < c.src0.addr + n_total * es_s) {
+        // Documented: src and dst must not overlap. The result is what the A2 library's in-place sequence gives
+        // (Sigmoid: Muls(dst, src, -1), then Exp, Adds 1 and Div on dst): the first pass already reads elements
+        // it has overwritten.
+        warn(site, "%s: src (UB 0x%llx) and dst (UB 0x%llx) overlap by part, which the documentation does not "
+                   "support; the result depends on the library's instruction order",
+             api_name(site.api), static_cast<unsigned long long>(c.src0.addr),
+             static_cast<unsigned long long>(c.dst.addr));
+        if (c.op == VOp::SIGMOID) {
+            uint8_t* db = local(c.dst, 0, n_total * es_d, true, site);
+            const uint8_t* sb = local(c.src0, 0, n_total * es_s, false, site);
+            for (uint64_t k = 0; k < n_total; ++k) store(d, db + k * es_d, -load(s0, sb + k * es_s));
+            for (uint64_t k = 0; k < n_total; ++k) {
+                double x = load(d, db + k * es_d);
+                store(d, db + k * es_d, 1.0 / (1.0 + std::exp(x)));
+            }
+            return;
+        }
+    }
 
     // Byte offsets of element k of the flat sequence (count form) or (r, i) (mask form).
     struct Opnd {
