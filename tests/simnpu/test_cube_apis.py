@@ -139,3 +139,57 @@ def test_init_const_value_in_l1_and_l0(twin) -> None:
     want[24:40] = 2.5
     np.testing.assert_array_equal(r.outputs["fill"], want)
     np.testing.assert_array_equal(r.outputs["ones"], np.full((16, 16), 32.0, np.float32))
+
+
+def _img2col(x: np.ndarray, pad: tuple[int, int, int, int], stride: int, f: int, pad_value: float) -> np.ndarray:
+    """The documented load3dv2 img2col of an NC1HWC0 map (N = 1): rows are output positions, columns
+    (c1, filter point, c0)."""
+    c1, h, w, c0 = x.shape
+    left, right, top, bottom = pad
+    xp = np.full((c1, h + top + bottom, w + left + right, c0), pad_value, np.float64)
+    xp[:, top:top + h, left:left + w] = x
+    ho, wo = (h + top + bottom - f) // stride + 1, (w + left + right - f) // stride + 1
+    rows = []
+    for oh in range(ho):
+        for ow in range(wo):
+            win = xp[:, oh * stride:oh * stride + f, ow * stride:ow * stride + f, :]  # c1, fh, fw, c0
+            rows.append(win.reshape(c1, f * f, c0).reshape(-1))
+    return np.array(rows)
+
+
+def test_load3d_v2_img2col_and_transpose(twin) -> None:
+    rng = np.random.default_rng(33)
+    ins = {"x": rng.integers(-3, 4, (2, 5, 6, 16)).astype(np.float16),
+           "w": rng.integers(-3, 4, (288, 32)).astype(np.float16),
+           "at": rng.integers(-3, 4, (16, 24)).astype(np.float32),
+           "b": rng.integers(-3, 4, (16, 16)).astype(np.float32)}
+    spec = task("load3d", [tensor("x", [2, 5, 6, 16]), tensor("w", [288, 32]), tensor("at", [16, 24], "float32"),
+                           tensor("b", [16, 16], "float32")],
+                [tensor("c", [6, 32], "float32"), tensor("c2", [24, 16], "float32")])
+    r, _ = run_task(twin, kernel_source("load3d.cpp"), spec, inputs=ins)
+    _ok(r)
+    a = _img2col(ins["x"].astype(np.float64), (1, 0, 1, 0), 2, 3, 0.5)
+    np.testing.assert_array_equal(r.outputs["c"], a @ ins["w"].astype(np.float64))
+    np.testing.assert_array_equal(r.outputs["c2"], ins["at"].T.astype(np.float64) @ ins["b"])
+
+
+def test_load3d_v2_b8_to_l0b_is_unsupported_dtype(twin) -> None:
+    source = """#include "kernel_operator.h"
+using namespace AscendC;
+extern "C" __global__ __aicore__ void l3(GM_ADDR x, GM_ADDR y)
+{
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);
+    TPipe pipe;
+    TBuf<TPosition::B1> l1;
+    TBuf<TPosition::B2> l0b;
+    pipe.InitBuffer(l1, 4096);
+    pipe.InitBuffer(l0b, 4096);
+    LoadData3DParamsV2<int8_t> p;
+    p.l1H = 32; p.l1W = 1; p.channelSize = 32; p.kExtension = 32; p.mExtension = 32;
+    LoadData(l0b.Get<int8_t>(), l1.Get<int8_t>(), p);  // no b8 load3dv2 to L0B on A2
+}
+"""
+    spec = task("l3", [tensor("x", [16], "int8")], [tensor("y", [16], "int8")])
+    r, _ = run_task(twin, source, spec)
+    assert r.status == result_pb2.HARDWARE_EXCEPTION, f"{result_pb2.Status.Name(r.status)}: {r.message}\n{r.log_tail}"
+    assert r.exception.kind == "UNSUPPORTED_DTYPE" and r.exception.api == "LoadData3D"

@@ -339,11 +339,133 @@ void copy_bias(const Ref& dst, const Ref& src, const CopyParams& p, Site site) {
 }
 
 // LoadData with LoadData3DParamsV2 (img2col): not modelled yet.
+// LoadData with LoadData3DParamsV2 (load3dv2, PIPE_MTE1): img2col of an NC1HWC0 feature map in L1 (N = 1,
+// C0 = 32 bytes of elements) into L0A (Zz) or L0B, as the public LoadData(卷积数据搬运) page and its pseudo-code
+// describe. The img2col matrix A has M = Ho x Wo rows (output positions) and K = C1 x Kh x Kw x C0 columns
+// (column k: channel block k / (Kh Kw C0), filter point (k / C0) % (Kh Kw), channel k % C0); the instruction
+// moves A[mStart, mStart + mExt) x [kStart, kStart + kExt) in whole fractals (16 rows x C0). Positions outside the
+// (padded) feature map read padValue. Non-transposed L0A is Zz; with enTranspose (b16/b32 to L0A) and always to
+// L0B the block is stored transposed (b16: fractal (kb, mb) holds A^T; b32: 16 x 8 fractals of A^T).
 void load3d(const Ref& dst, const Ref& src, const Load3D& p, Site site) {
-    (void)dst;
-    (void)src;
-    (void)p;
-    fault(Kind::UNSUPPORTED_API, Mem::NONE, site, "LoadData with LoadData3DParamsV2 (img2col) is not modelled by the twin yet");
+    need_core(Core::AIC, site);
+    if (src.mem != Mem::L1 || (dst.mem != Mem::L0A && dst.mem != Mem::L0B)) {
+        fault(Kind::INVALID_PARAMETER, dst.mem, site,
+              "LoadData with LoadData3DParamsV2 moves L1 (A1/B1) to L0A or L0B only (%s -> %s)", mem_name(src.mem),
+              mem_name(dst.mem));
+    }
+    const DT d = dst.dt;
+    const size_t es = dt_size(d);
+    if (src.dt != d) dtype_fault(site, src.dt, "src and dst of one type");
+    if (dst.mem == Mem::L0A && !dt_in(d, {DT::I8, DT::U8, DT::F16, DT::BF16, DT::I32, DT::U32, DT::F32}))
+        dtype_fault(site, d, "int8_t / uint8_t / half / bfloat16_t / int32_t / uint32_t / float (to L0A)");
+    if (dst.mem == Mem::L0B && !dt_in(d, {DT::F16, DT::BF16, DT::I32, DT::U32, DT::F32}))
+        dtype_fault(site, d, "half / bfloat16_t / int32_t / uint32_t / float (to L0B; no b8/b4 on this path)");
+    const bool to_b = dst.mem == Mem::L0B;
+    const bool trans = to_b || p.transpose;
+    if (dst.mem == Mem::L0A && p.transpose && es == 1)
+        dtype_fault(site, d, "b16 / b32 types with enTranspose (no transposed b8 load3dv2 to L0A on this SoC)");
+    if (p.fmatrix_ctrl) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "fMatrixCtrl must be false (the only supported setting)");
+    }
+    if (p.small_k) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "enSmallK is no longer supported by this SoC");
+    }
+    range(site, "l1H", p.l1_h, 0, 32767);
+    range(site, "l1W", p.l1_w, 0, 32767);
+    range(site, "strideW", p.stride_w, 0, 63);
+    range(site, "strideH", p.stride_h, 0, 63);
+    range(site, "mStartPt", p.m_start, 0, 32767);
+    const uint64_t c0 = 32 / es;
+    const uint64_t fh = p.filter_h + (p.filter_size_h ? 256 : 0), fw = p.filter_w + (p.filter_size_w ? 256 : 0);
+    const uint64_t m_frac = (p.m_ext + 15) / 16, kb_n = (p.k_ext + c0 - 1) / c0;
+    // b32 transposed blocks pad K to 16 (two 8-column fractals); the padding is skipped, not written.
+    const bool t32 = es == 4 && (to_b || p.transpose);
+    const uint64_t kx32 = kb_n * 8, kp32 = (kx32 + 15) / 16 * 16;
+    const uint64_t bytes = !t32 ? m_frac * kb_n * 512
+                           : to_b ? ((2 * m_frac - 1) * kp32 + kx32) * 32
+                                  : (((((kx32 - 1) / 16) * m_frac * 2 + 2 * m_frac - 1) * 16 + (kx32 - 1) % 16) * 8 + 8) * 4;
+    RecordEntry& e = rec_copy(site, dst, src, m_frac * kb_n * 512);
+    e.flags |= trans ? RF_TRANSPOSE : 0;
+    e.repeats = static_cast<uint32_t>(m_frac * kb_n);
+    e.a0 = static_cast<uint32_t>(p.m_ext);
+    e.a1 = static_cast<uint32_t>(p.k_ext);
+    e.a2 = static_cast<uint32_t>(p.channel_size);
+    rec_done();
+    // Documented NOPs: any of l1H, l1W, channelSize, kExtension, mExtension 0, or a zero filter dimension.
+    if (p.l1_h == 0 || p.l1_w == 0 || p.channel_size == 0 || p.k_ext == 0 || p.m_ext == 0 || fh == 0 || fw == 0) return;
+    if (p.channel_size % c0 != 0) {
+        fault(Kind::UNSUPPORTED_API, Mem::NONE, site,
+              "load3dv2 with channelSize %llu (not a multiple of C0 = %llu for %s) is not modelled by the twin",
+              static_cast<unsigned long long>(p.channel_size), static_cast<unsigned long long>(c0), dt_name(d));
+    }
+    if (p.k_start % c0 != 0) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "kStartPt %llu should be a multiple of %llu for %s",
+              static_cast<unsigned long long>(p.k_start), static_cast<unsigned long long>(c0), dt_name(d));
+    }
+    if (p.stride_w == 0 || p.stride_h == 0 || p.dil_w == 0 || p.dil_h == 0) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "strideW/strideH/dilationFilterW/dilationFilterH must be >= 1");
+    }
+    const int64_t H = static_cast<int64_t>(p.l1_h), W = static_cast<int64_t>(p.l1_w);
+    const int64_t pl = p.pad[0], pr = p.pad[1], pt = p.pad[2], pb = p.pad[3];
+    const int64_t kh_d = static_cast<int64_t>((fh - 1) * p.dil_h + 1), kw_d = static_cast<int64_t>((fw - 1) * p.dil_w + 1);
+    const int64_t ho = (H + pt + pb - kh_d) / static_cast<int64_t>(p.stride_h) + 1;
+    const int64_t wo = (W + pl + pr - kw_d) / static_cast<int64_t>(p.stride_w) + 1;
+    if (ho <= 0 || wo <= 0) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
+              "the filter (%llu x %llu, dilated %lld x %lld) does not fit the padded feature map (%lld x %lld)",
+              static_cast<unsigned long long>(fh), static_cast<unsigned long long>(fw), static_cast<long long>(kh_d),
+              static_cast<long long>(kw_d), static_cast<long long>(H + pt + pb), static_cast<long long>(W + pl + pr));
+    }
+    const uint64_t c1 = p.channel_size / c0, kpts = fh * fw;
+    if (p.k_start + kb_n * c0 > c1 * kpts * c0) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site,
+              "kStartPt + kExtension = %llu exceeds the img2col width channelSize x filterH x filterW = %llu",
+              static_cast<unsigned long long>(p.k_start + p.k_ext), static_cast<unsigned long long>(c1 * kpts * c0));
+    }
+    const uint8_t* fm = local(src, 0, c1 * static_cast<uint64_t>(H * W) * c0 * es, false, site, 32);
+    uint8_t* out = local(dst, 0, bytes, true, site, 512);
+    std::vector<uint8_t> o(out, out + bytes);
+    uint8_t padv[8] = {};
+    std::memcpy(padv, &p.pad_bits, es);
+    // Element A[m][k] (m, k relative to the moved block) of the img2col matrix.
+    auto elem = [&](uint64_t m, uint64_t k) -> const uint8_t* {
+        const uint64_t gm = p.m_start + m, gk = p.k_start + k;
+        if (gm >= static_cast<uint64_t>(ho * wo)) return padv;  // past the last output position
+        const uint64_t kb = gk / c0, ci = gk % c0, blk = kb / kpts, kp = kb % kpts;
+        const int64_t oh = static_cast<int64_t>(gm) / wo, ow = static_cast<int64_t>(gm) % wo;
+        const int64_t h = oh * static_cast<int64_t>(p.stride_h) + static_cast<int64_t>(kp / fw * p.dil_h) - pt;
+        const int64_t w = ow * static_cast<int64_t>(p.stride_w) + static_cast<int64_t>(kp % fw * p.dil_w) - pl;
+        if (h < 0 || h >= H || w < 0 || w >= W) return padv;
+        return fm + (((blk * static_cast<uint64_t>(H) + static_cast<uint64_t>(h)) * static_cast<uint64_t>(W) +
+                      static_cast<uint64_t>(w)) * c0 + ci) * es;
+    };
+    const uint64_t mb_n = m_frac;
+    if (!trans) {  // Zz: fractal (mb, kb) at mb * KB + kb, 16 rows (m) x C0 columns (k)
+        for (uint64_t mb = 0; mb < mb_n; ++mb)
+            for (uint64_t kb = 0; kb < kb_n; ++kb)
+                for (uint64_t r = 0; r < 16; ++r)
+                    for (uint64_t c = 0; c < c0; ++c)
+                        std::memcpy(o.data() + (((mb * kb_n + kb) * 16 + r) * c0 + c) * es, elem(mb * 16 + r, kb * c0 + c),
+                                    es);
+    } else if (es == 2) {  // b16: L0A fractal (kb, mb) at kb * MB + mb, L0B (mb, kb) at mb * KB + kb; inside A^T
+        for (uint64_t mb = 0; mb < mb_n; ++mb)
+            for (uint64_t kb = 0; kb < kb_n; ++kb) {
+                const uint64_t f = to_b ? mb * kb_n + kb : kb * mb_n + mb;
+                for (uint64_t c = 0; c < 16; ++c)
+                    for (uint64_t r = 0; r < 16; ++r)
+                        std::memcpy(o.data() + ((f * 16 + c) * 16 + r) * 2, elem(mb * 16 + r, kb * 16 + c), 2);
+            }
+    } else {  // b32: blocks of 8 rows of A (q = m / 8) stored as k x 8 (A^T); k padded to 16, the pad left as is
+        const uint64_t kx = kb_n * 8, kp16 = (kx + 15) / 16 * 16;
+        for (uint64_t q = 0; q < mb_n * 2; ++q)
+            for (uint64_t k = 0; k < kx; ++k)
+                for (uint64_t mc = 0; mc < 8; ++mc) {
+                    uint64_t off = to_b ? (q * kp16 + k) * 8 + mc  // L0B: q major, then k
+                                        : (((k / 16) * mb_n * 2 + q) * 16 + k % 16) * 8 + mc;  // L0A: k/16 major
+                    std::memcpy(o.data() + off * 4, elem(q * 8 + mc, k), 4);
+                }
+    }
+    std::memcpy(out, o.data(), bytes);
 }
 
 void load2d(const Ref& dst, const Ref& src, const Load2D& p, Site site) {

@@ -232,6 +232,7 @@ struct PerCore {
     bool pad_value_set = false;
     uint64_t pad_value_bits = 0;
     std::map<std::pair<int, int>, uint32_t> event_busy;  // (pipe, HardEvent) -> bit set of allocated ids
+    uint16_t mrgsort_counts[4] = {};  // sort.cpp: pairs taken per queue by the last exhausted-suspension MrgSort
 };
 
 struct Runtime : PerCore {

@@ -73,7 +73,25 @@ void check_vec_dtype(const VecCall& c, Site site) {
                 dtype_fault(site, d, "int16_t / uint16_t / half / bfloat16_t / int32_t / uint32_t / float");
             break;
         case VOp::CAST: break;  // checked by the pair table
+        case VOp::INDEX:
+            if (!dt_in(d, {DT::I16, DT::F16, DT::I32, DT::F32})) dtype_fault(site, d, "int16_t / half / int32_t / float");
+            break;
+        case VOp::ADD_RELU: case VOp::SUB_RELU:
+            if (!dt_in(d, {DT::I16, DT::F16, DT::F32})) dtype_fault(site, d, "int16_t / half / float");
+            if (c.src0.dt != d || c.src1.dt != d) dtype_fault(site, c.src0.dt, "src0, src1 and dst of one type");
+            break;
+        case VOp::FMA: case VOp::FMA_RELU:
+            if (!dt_in(d, {DT::F16, DT::F32})) dtype_fault(site, d, "half / float");
+            if (c.src0.dt != d || c.src1.dt != d) dtype_fault(site, c.src0.dt, "src0, src1 and dst of one type");
+            break;
+        case VOp::MULADD_DST:
+            if (!((d == DT::F16 && c.src0.dt == DT::F16) || (d == DT::F32 && dt_in(c.src0.dt, {DT::F16, DT::F32}))) ||
+                c.src1.dt != c.src0.dt)
+                dtype_fault(site, c.src0.dt, "src half / dst half, src float / dst float, src half / dst float");
+            break;
     }
+    if (c.op == VOp::AXPY && !(c.src0.dt == d || (d == DT::F32 && c.src0.dt == DT::F16)))
+        dtype_fault(site, c.src0.dt, "src half / dst half, src float / dst float, src half / dst float");
 }
 
 // Cast's (source, destination) pairs and the RoundModes each accepts: the Atlas A2 table of Cast.md (数据类型
@@ -223,8 +241,11 @@ void vec(const VecCall& c0, Site site) {
     const bool is_cmp = c.op == VOp::CMP || c.op == VOp::CMPS;
     const bool binary = c.op == VOp::ADD || c.op == VOp::SUB || c.op == VOp::MUL || c.op == VOp::DIV ||
                         c.op == VOp::MAX || c.op == VOp::MIN || c.op == VOp::AND || c.op == VOp::OR ||
-                        c.op == VOp::CMP || c.op == VOp::SEL;
-    const bool has_src0 = c.op != VOp::DUP;
+                        c.op == VOp::CMP || c.op == VOp::SEL || c.op == VOp::ADD_RELU || c.op == VOp::SUB_RELU ||
+                        c.op == VOp::FMA || c.op == VOp::FMA_RELU || c.op == VOp::MULADD_DST;
+    const bool has_src0 = c.op != VOp::DUP && c.op != VOp::INDEX;
+    // Ops that read dst as an operand (Axpy, FusedMulAdd, MulAddRelu, MulAddDst).
+    const bool reads_dst = c.op == VOp::AXPY || c.op == VOp::FMA || c.op == VOp::FMA_RELU || c.op == VOp::MULADD_DST;
     const bool has_src1 = binary && !(c.op == VOp::SEL && c.mode == 1);
     const bool to_reg = is_cmp && c.dst.mem == Mem::NONE && from_reg;  // Compare into the CMPMASK register
     if ((c.op == VOp::TANH || c.op == VOp::SIGMOID) && c.src1.mem != Mem::NONE && c.src1.mem != Mem::UB) {
@@ -314,6 +335,27 @@ void vec(const VecCall& c0, Site site) {
     }
     if (n_total == 0) return;
     const bool strided_counter = counter && !c.count_form;
+    if ((c.op == VOp::SIGMOID || c.op == VOp::TANH) && counter && c.src0.mem == c.dst.mem &&
+        c.src0.addr != c.dst.addr && c.src0.addr < c.dst.addr + n_total * es_d &&
+        c.dst.addr < c.src0.addr + n_total * es_s) {
+        // Documented: src and dst must not overlap. The result is what the A2 library's in-place sequence gives
+        // (Sigmoid: Muls(dst, src, -1), then Exp, Adds 1 and Div on dst): the first pass already reads elements
+        // it has overwritten.
+        warn(site, "%s: src (UB 0x%llx) and dst (UB 0x%llx) overlap by part, which the documentation does not "
+                   "support; the result depends on the library's instruction order",
+             api_name(site.api), static_cast<unsigned long long>(c.src0.addr),
+             static_cast<unsigned long long>(c.dst.addr));
+        if (c.op == VOp::SIGMOID) {
+            uint8_t* db = local(c.dst, 0, n_total * es_d, true, site);
+            const uint8_t* sb = local(c.src0, 0, n_total * es_s, false, site);
+            for (uint64_t k = 0; k < n_total; ++k) store(d, db + k * es_d, -load(s0, sb + k * es_s));
+            for (uint64_t k = 0; k < n_total; ++k) {
+                double x = load(d, db + k * es_d);
+                store(d, db + k * es_d, 1.0 / (1.0 + std::exp(x)));
+            }
+            return;
+        }
+    }
 
     // Byte offsets of element k of the flat sequence (count form) or (r, i) (mask form).
     struct Opnd {
@@ -410,6 +452,29 @@ void vec(const VecCall& c0, Site site) {
             std::memcpy(od.base + od_off, &c.scalar_bits, es_d);
             return;
         }
+        if (c.op == VOp::INDEX) {  // firstValue + the element's index (integers wrap, floats round once)
+            if (is_float(d)) {
+                store(d, od.base + od_off, load(d, reinterpret_cast<const uint8_t*>(&c.scalar_bits)) +
+                                               static_cast<double>(k));
+            } else {
+                int64_t iv = static_cast<int64_t>(c.scalar) + static_cast<int64_t>(k);
+                std::memcpy(od.base + od_off, &iv, es_d);
+            }
+            return;
+        }
+        const double dv = reads_dst ? load(d, od.base + od_off) : 0;
+        if (c.op == VOp::FMA || c.op == VOp::FMA_RELU || c.op == VOp::MULADD_DST) {
+            double v = c.op == VOp::MULADD_DST ? a * b + dv : a * dv + b;
+            if (c.op == VOp::FMA_RELU) v = round_to(d, v) > 0 ? v : 0.0;
+            store(d, od.base + od_off, v);
+            return;
+        }
+        if (c.op == VOp::ADD_RELU || c.op == VOp::SUB_RELU) {
+            double v = apply(c.op == VOp::ADD_RELU ? VOp::ADD : VOp::SUB, d, a, b, 0);
+            if (!is_float(d)) v = static_cast<double>(static_cast<int16_t>(static_cast<int64_t>(v)));  // wraps first
+            store(d, od.base + od_off, v > 0 ? v : 0.0);
+            return;
+        }
         if (c.op == VOp::COPY) {
             std::memmove(od.base + od_off, o0.base + o0_off, es_d);
             return;
@@ -421,7 +486,7 @@ void vec(const VecCall& c0, Site site) {
             std::memcpy(od.base + od_off, &v, es_d);
             return;
         }
-        if (c.op == VOp::AXPY) b = load(d, od.base + od_off);
+        if (c.op == VOp::AXPY) b = dv;
         double s = round_to(cmp_t, c.scalar);
         double v = apply(c.op, d, a, b, s);
         if (d == DT::F16 && via_float(c.op)) v = static_cast<double>(static_cast<float>(v));

@@ -164,7 +164,7 @@ template <typename T> struct LoadData3DParamsV1 {
     uint8_t padList[PAD_SIZE] = {0, 0, 0, 0};
     uint8_t strideW = 0, strideH = 0, filterW = 0, filterH = 0, dilationFilterW = 0, dilationFilterH = 0;
     uint8_t jumpStride = 0, repeatMode = 0, repeatTime = 0, cSize = 0;
-    T padValue = T(0);
+    T padValue{};
     uint8_t fetchFilterW = 0, fetchFilterH = 0;
     uint16_t l1H = 0, l1W = 0, c1Index = 0;
     int16_t leftTopW = 0, leftTopH = 0;
@@ -190,7 +190,7 @@ template <typename T> struct LoadData3DParamsV2 {
     uint8_t strideW = 1, strideH = 1, filterW = 1, filterH = 1, dilationFilterW = 1, dilationFilterH = 1;
     bool enTranspose = false;
     bool enSmallK = false;
-    T padValue = T(0);
+    T padValue{};
     bool filterSizeW = false, filterSizeH = false, fMatrixCtrl = false;
 };
 
@@ -263,5 +263,8 @@ __aicore__ inline void Fill(const LocalTensor<T>& dst, const InitConstValueParam
 }
 
 }  // namespace AscendC
+
+// CANN declares QuantMode_t at global scope (the compiler's builtin enum); samples write QuantMode_t::F322F16.
+using AscendC::QuantMode_t;
 
 #endif  // HAWK_CUBE_H

@@ -54,7 +54,9 @@ enum class Op : uint8_t {
     X(ShiftRight) X(SetPadValue) X(SetCmpMask) X(GetCmpMask) X(BlockReduceMin) X(PairReduceSum) X(SetAtomic)  \
     X(CrossCoreSetFlag) X(CrossCoreWaitFlag) X(SyncAll) X(Matmul) X(SoftMax) X(Assert) X(Gm2L1) X(Fixpipe2L1)  \
     X(Transpose) X(GatherMask) X(Sort) X(Arange) X(Power) X(Sin) X(Cos) X(Erf) X(Sigmoid) X(Gelu) X(Silu)     \
-    X(CumSum) X(LayerNorm) X(RmsNorm) X(Copy)
+    X(CumSum) X(LayerNorm) X(RmsNorm) X(Copy)                                                           \
+    X(CreateVecIndex) X(AddRelu) X(SubRelu) X(FusedMulAdd) X(MulAddRelu) X(MulAddDst) X(ReduceDataBlock)      \
+    X(Sort32) X(MrgSort) X(Extract)
 
 enum class Api : uint16_t {
 #define HAWK_API_ENUM(name) name,
@@ -108,6 +110,8 @@ enum class VOp : uint8_t {
     CMP, CMPS, SEL,
     AXPY,
     TANH, SHL, SHR, COPY, SIGMOID,                             // vecext: Tanh, ShiftLeft/Right, Copy, Sigmoid
+    INDEX,                                                     // CreateVecIndex: scalar + element index
+    ADD_RELU, SUB_RELU, FMA, FMA_RELU, MULADD_DST,             // compound: FusedMulAdd = src0*dst+src1 ...
 };
 // VecCall::mode bits beyond the CMPMODE/SELMODE value (vecext): the operand comes from the CMPMASK register.
 constexpr int kModeFromCmpMask = 0x10;
@@ -288,6 +292,14 @@ void set_atomic(int op, DT dt, Site site);   // op: 0 none, 1 add, 2 max, 3 min,
 void set_pad_value(uint64_t bits, DT dt, Site site);
 int64_t event_id(int pipe, int evt, int op, int64_t id, Site site);  // op: 0 fetch, 1 alloc, 2 release
 [[noreturn]] void unsupported_api(const char* name, Site site);
+// sort.cpp: Sort32, MrgSort (sorted: the per-queue counts out, may be null), GetMrgSortResult, the full sort of
+// the high-level Sort, Extract.
+void sort32(const Ref& dst, const Ref& src0, const Ref& src1, int64_t repeat, Site site);
+void mrgsort(const Ref& dst, const Ref src[4], const uint16_t len[4], bool exhausted, uint16_t valid, int64_t repeat,
+             uint32_t sorted[4], Site site);
+void mrgsort_result(uint16_t out[4]);
+void sort_full(const Ref& dst, const Ref& tmp, int64_t repeat, Site site);
+void sort_extract(const Ref& dst_val, const Ref& dst_idx, const Ref& sorted, int64_t repeat, Site site);
 
 // Kernel-level.
 void kernel_type(int type, Site site);

@@ -248,6 +248,101 @@ __aicore__ inline void SetPadValue(T paddingValue, HAWK_LINE) {
     hawk::set_pad_value(hawk::bits_of(paddingValue), hawk::dt_v<T>, HAWK_SITE(SetPadValue));
 }
 
+// ------------------------------------------------------------------------------------- CreateVecIndex
+// dst[k] = firstValue + k (count form); the mask forms write element i of repeat r as firstValue + r * PAR + i
+// (PAR = 256 / sizeof(T)), as the A2 library builds them (a first block of scalar writes, then Adds).
+template <typename T>
+__aicore__ inline void CreateVecIndex(const LocalTensor<T>& dst, const typename hawk::identity<T>::type& firstValue,
+                                      uint32_t count, HAWK_LINE) {
+    auto c = detail::call(hawk::VOp::INDEX, dst);
+    c.count = count;
+    c.scalar = detail::to_double(firstValue); c.scalar_bits = hawk::bits_of(firstValue);
+    hawk::vec(c, HAWK_SITE(CreateVecIndex));
+}
+template <typename T, typename M>
+__aicore__ inline void CreateVecIndex(const LocalTensor<T>& dst, const typename hawk::identity<T>::type& firstValue,
+                                      M mask, uint8_t repeatTime, uint16_t dstBlkStride, uint8_t dstRepStride,
+                                      HAWK_LINE) {
+    auto c = detail::call(hawk::VOp::INDEX, dst);
+    c.scalar = detail::to_double(firstValue); c.scalar_bits = hawk::bits_of(firstValue);
+    c.st.dst_blk = dstBlkStride; c.st.dst_rep = dstRepStride;
+    detail::mask_form(c, mask, repeatTime, true);
+    hawk::vec(c, HAWK_SITE(CreateVecIndex));
+}
+
+// ------------------------------------------------------------------------- compound (fused) arithmetic
+// AddRelu: relu(src0 + src1); SubRelu: relu(src0 - src1); FusedMulAdd: dst = src0 * dst + src1;
+// MulAddRelu: dst = relu(src0 * dst + src1); MulAddDst: dst = src0 * src1 + dst (src may be half with a float
+// dst). One vector instruction each (PIPE_V).
+#define HAWK_COMPOUND(Name, OPC, TPL, DT_T, SRC_T, TPL_M)                                                         \
+    template <TPL>                                                                                               \
+    __aicore__ inline void Name(const LocalTensor<DT_T>& dst, const LocalTensor<SRC_T>& src0,                    \
+                                const LocalTensor<SRC_T>& src1, const int32_t& count, HAWK_LINE) {               \
+        auto c = detail::call(hawk::VOp::OPC, dst);                                                              \
+        c.src0 = src0.ref_; c.src1 = src1.ref_; c.count = count;                                                 \
+        hawk::vec(c, HAWK_SITE(Name));                                                                           \
+    }                                                                                                            \
+    template <TPL_M, typename M>                                                                                 \
+    __aicore__ inline void Name(const LocalTensor<DT_T>& dst, const LocalTensor<SRC_T>& src0,                    \
+                                const LocalTensor<SRC_T>& src1, M mask, const uint8_t repeatTime,                \
+                                const BinaryRepeatParams& p, HAWK_LINE) {                                        \
+        auto c = detail::call(hawk::VOp::OPC, dst);                                                              \
+        c.src0 = src0.ref_; c.src1 = src1.ref_; c.st = detail::strides(p);                                       \
+        detail::mask_form(c, mask, repeatTime, isSetMask);                                                       \
+        hawk::vec(c, HAWK_SITE(Name));                                                                           \
+    }
+#define HAWK_COMMA ,
+HAWK_COMPOUND(AddRelu, ADD_RELU, typename T, T, T, typename T HAWK_COMMA bool isSetMask = true)
+HAWK_COMPOUND(SubRelu, SUB_RELU, typename T, T, T, typename T HAWK_COMMA bool isSetMask = true)
+HAWK_COMPOUND(FusedMulAdd, FMA, typename T, T, T, typename T HAWK_COMMA bool isSetMask = true)
+HAWK_COMPOUND(MulAddRelu, FMA_RELU, typename T, T, T, typename T HAWK_COMMA bool isSetMask = true)
+HAWK_COMPOUND(MulAddDst, MULADD_DST, typename T HAWK_COMMA typename U = T, T, U,
+              typename T HAWK_COMMA typename U = T HAWK_COMMA bool isSetMask = true)
+#undef HAWK_COMMA
+#undef HAWK_COMPOUND
+
+// Axpy<T, U>: dst = scalar * src + dst; a half src with a float dst is the mixed form (64 elements a repeat).
+template <typename T, typename U = T, bool isSetMask = true>
+__aicore__ inline void Axpy(const LocalTensor<T>& dst, const LocalTensor<U>& src,
+                            const typename hawk::identity<U>::type& scalarValue, const int32_t& count, HAWK_LINE) {
+    auto c = detail::call(hawk::VOp::AXPY, dst);
+    c.src0 = src.ref_; c.count = count;
+    c.scalar = detail::to_double(scalarValue); c.scalar_bits = hawk::bits_of(scalarValue);
+    hawk::vec(c, HAWK_SITE(Axpy));
+}
+template <typename T, typename U = T, bool isSetMask = true, typename M>
+__aicore__ inline void Axpy(const LocalTensor<T>& dst, const LocalTensor<U>& src,
+                            const typename hawk::identity<U>::type& scalarValue, M mask, const uint8_t repeatTime,
+                            const UnaryRepeatParams& p, HAWK_LINE) {
+    auto c = detail::call(hawk::VOp::AXPY, dst);
+    c.src0 = src.ref_; c.st = detail::strides(p);
+    c.scalar = detail::to_double(scalarValue); c.scalar_bits = hawk::bits_of(scalarValue);
+    detail::mask_form(c, mask, repeatTime, isSetMask);
+    hawk::vec(c, HAWK_SITE(Axpy));
+}
+
+// ------------------------------------------------------------------------------------ ReduceDataBlock
+// The newer name of BlockReduceSum/Max/Min: one result per 32 B DataBlock, 8 per repeat, written contiguously.
+#ifndef HAWK_REDUCE_TYPE_DEFINED
+#define HAWK_REDUCE_TYPE_DEFINED
+enum class ReduceType : uint8_t { SUM = 0, MAX, MIN, NONE };
+#endif
+template <ReduceType reduceType, typename T, typename U, bool isSetMask = true, typename M>
+__aicore__ inline void ReduceDataBlock(const LocalTensor<T>& dst, const LocalTensor<U>& src, M mask,
+                                       const int32_t repeatTime, const int32_t dstRepStride,
+                                       const int32_t srcBlkStride, const int32_t srcRepStride, HAWK_LINE) {
+    uint64_t m[2];
+    detail::mask2(m, mask);
+    constexpr hawk::VOp op = reduceType == ReduceType::SUM ? hawk::VOp::ADD
+                             : reduceType == ReduceType::MAX ? hawk::VOp::MAX : hawk::VOp::MIN;
+    static_assert(reduceType != ReduceType::NONE, "ReduceDataBlock takes ReduceType::SUM, MAX or MIN");
+    hawk::block_reduce(op, dst.ref_, src.ref_, m, detail::is_bits(mask), !isSetMask,
+                       static_cast<uint64_t>(static_cast<int64_t>(repeatTime)),
+                       static_cast<uint64_t>(static_cast<int64_t>(dstRepStride)),
+                       static_cast<uint64_t>(static_cast<int64_t>(srcBlkStride)),
+                       static_cast<uint64_t>(static_cast<int64_t>(srcRepStride)), HAWK_SITE(ReduceDataBlock));
+}
+
 // ----------------------------------------------------------------- documented APIs the twin does not model
 // Called, they end the run with UNSUPPORTED_API naming the API (a kernel that never calls them still runs).
 #define HAWK_UNMODELLED(Name)                                                                                    \
@@ -282,22 +377,9 @@ HAWK_UNMODELLED(GatherMask)
 HAWK_UNMODELLED(Scatter)
 HAWK_UNMODELLED(Transpose)
 HAWK_UNMODELLED(TransDataTo5HD)
-HAWK_UNMODELLED(CreateVecIndex)
 HAWK_UNMODELLED(Arange)
-HAWK_UNMODELLED(Sort)
-HAWK_UNMODELLED(Sort32)
-HAWK_UNMODELLED(MrgSort)
-HAWK_UNMODELLED(MrgSort4)
-HAWK_UNMODELLED(RpSort16)
 HAWK_UNMODELLED(TopK)
-HAWK_UNMODELLED(ProposalConcat)
-HAWK_UNMODELLED(ProposalExtract)
-HAWK_UNMODELLED(FusedMulAdd)
 HAWK_UNMODELLED(FusedMulAddRelu)
-HAWK_UNMODELLED(MulAddDst)
-HAWK_UNMODELLED(MulAddRelu)
-HAWK_UNMODELLED(AddRelu)
-HAWK_UNMODELLED(SubRelu)
 HAWK_UNMODELLED(AbsSub)
 HAWK_UNMODELLED(Prelu)
 HAWK_UNMODELLED(AddDeqRelu)
@@ -305,7 +387,6 @@ HAWK_UNMODELLED(CastDeq)
 HAWK_UNMODELLED(SetDeqScale)
 HAWK_UNMODELLED(Interleave)
 HAWK_UNMODELLED(DeInterleave)
-HAWK_UNMODELLED(ReduceDataBlock)
 HAWK_UNMODELLED(ReducePairElem)
 HAWK_UNMODELLED(ReduceRepeat)
 HAWK_UNMODELLED(RepeatReduceSum)
@@ -313,5 +394,7 @@ HAWK_UNMODELLED(BilinearInterpolation)
 #undef HAWK_UNMODELLED
 
 }  // namespace AscendC
+
+#include "hawk/sort.h"
 
 #endif  // HAWK_VECEXT_H

@@ -162,7 +162,6 @@ HAWK_SCALAR(Muls, MULS)
 HAWK_SCALAR(Maxs, MAXS)
 HAWK_SCALAR(Mins, MINS)
 HAWK_SCALAR(LeakyRelu, LEAKY_RELU)
-HAWK_SCALAR(Axpy, AXPY)
 #undef HAWK_SCALAR
 
 // ----------------------------------------------------------------------------------------------- Duplicate
