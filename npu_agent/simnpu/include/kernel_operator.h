@@ -43,6 +43,7 @@
 #include "hawk/crosscore.h"
 #include "hawk/ge_type_utils.h"
 #include "kernel_tiling/kernel_tiling.h"
+#include "hawk/cann_compat.h"
 #include "hawk/cann_env.h"  // last: it redefines assert after every standard header
 
 #endif  // HAWK_KERNEL_OPERATOR_H
