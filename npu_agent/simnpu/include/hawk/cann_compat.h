@@ -9,6 +9,7 @@
 #ifndef HAWK_CANN_COMPAT_H
 #define HAWK_CANN_COMPAT_H
 
+#include <cstddef>
 #include <cstdint>
 
 #include "hawk/cube.h"
@@ -143,6 +144,18 @@ template <typename T> __aicore__ inline void GetReduceMaxMinCount(T&, HAWK_LINE)
 template <typename T> __aicore__ inline void GetReduceRepeatMaxMinSpr(T&, T&, HAWK_LINE) {
     hawk::unsupported_api("GetReduceRepeatMaxMinSpr", hawk::Site{hawk::Api::None, hawk_line.v});
 }
+// GetAccVal: the accumulator register a counter-mode ReduceSum / accumulating vcadd leaves (get_acc_val); not
+// modelled yet.
+template <typename T = int64_t> __aicore__ inline T GetAccVal(HAWK_LINE) {
+    hawk::unsupported_api("GetAccVal", hawk::Site{hawk::Api::None, hawk_line.v});
+}
+
+// BroadCast<T, dim, axis[, isReuseSource]>(dst, src, dstShape, srcShape[, sharedTmpBuffer]): a documented
+// high-level API the twin does not model yet; calls compile and fail with UNSUPPORTED_API.
+template <typename T, int32_t dim, int32_t axis, bool isReuseSource = false, typename... A>
+__aicore__ inline void BroadCast(const A&...) {
+    hawk::unsupported_api("BroadCast", hawk::Site{hawk::Api::None, hawk::g.last_line});
+}
 }  // namespace AscendC
 
 // --------------------------------------------------------------------------------------------- vcadd
@@ -166,6 +179,12 @@ __aicore__ inline void vcadd(T* dst, T* src, uint64_t repeat, uint64_t dstRepStr
     const uint64_t bits[2] = {m[0], m[1]};
     AscendC::WholeReduceSum<T>(d, s, bits, static_cast<int64_t>(repeat), static_cast<int64_t>(dstRepStride),
                                static_cast<int64_t>(srcBlkStride), static_cast<int64_t>(srcRepStride), hawk_line);
+}
+
+// vcadd(nullptr, src, ..., true): the accumulating form (result in the accumulator register, read by GetAccVal).
+template <typename T>
+__aicore__ inline void vcadd(std::nullptr_t, T*, uint64_t, uint64_t, uint64_t, uint64_t, bool = true, HAWK_LINE) {
+    hawk::unsupported_api("vcadd (counter mode / accumulate)", hawk::Site{hawk::Api::None, hawk_line.v});
 }
 
 #endif  // HAWK_CANN_COMPAT_H
