@@ -48,6 +48,9 @@ struct BlockBuiltin {
 inline constexpr hawk::BlockBuiltin block_idx{false};
 inline constexpr hawk::BlockBuiltin block_num{true};
 
+// GetTPipePtr() is declared at global scope in CANN (kernel_common.h), so it is found without AscendC.
+using AscendC::GetTPipePtr;
+
 // QuantMode_t is the device compiler's global enum (AscendC uses it); kernels name it unqualified.
 using QuantMode_t = AscendC::QuantMode_t;
 

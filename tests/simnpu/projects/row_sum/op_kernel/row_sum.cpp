@@ -1,8 +1,13 @@
 // y[r] = sum(x[r, :]) with the device builtins and utilities CANN's kernels use unqualified: block_idx,
-// get_block_num(), ONE_BLK_SIZE, DEFAULT_REPEAT_STRIDE, AscendCUtils::SetMask, the vcadd intrinsic, likely,
+// get_block_num(), GetTPipePtr(), ONE_BLK_SIZE, DEFAULT_REPEAT_STRIDE, AscendCUtils::SetMask, the vcadd intrinsic, likely,
 // QuantMode_t and bisheng's `__forceinline__ [aicore]` attribute.
 #include "kernel_operator.h"
 #include "impl/dav_c220/kernel_operator_reg_others_impl.h"
+
+namespace plain {  // CANN declares GetTPipePtr at global scope: found here without AscendC
+__aicore__ inline bool HasPipe() { return GetTPipePtr() != nullptr; }
+}  // namespace plain
+
 using namespace AscendC;
 
 static_assert(static_cast<int>(QuantMode_t::NoQuant) == 0, "QuantMode_t is the device compiler's global enum");
@@ -31,7 +36,7 @@ extern "C" __global__ __aicore__ void row_sum(GM_ADDR x, GM_ADDR y, GM_ADDR work
     SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
     WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
     AscendCUtils::SetMask<float>(cols);
-    if (likely(GetSubBlockDim() == 1)) {
+    if (likely(GetSubBlockDim() == 1 && plain::HasPipe())) {
         vcadd((__ubuf__ float*)yl.GetPhyAddr(), (__ubuf__ float*)xl.GetPhyAddr(), rows, 1, 1,
               BlocksOf(cols * sizeof(float)) == DEFAULT_REPEAT_STRIDE ? DEFAULT_REPEAT_STRIDE : 0, false);
     }
