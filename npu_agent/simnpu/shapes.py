@@ -308,6 +308,28 @@ def blank_chevrons(text: str) -> tuple[str, list[dict]]:
     return "".join(out), launches
 
 
+# The device compiler's attribute syntax `__forceinline__ [aicore] void f()`: `[aicore]` after a declaration
+# specifier (or at the start of a declaration) is an attribute, never a subscript; it cannot be a macro.
+_AICORE_ATTR = re.compile(r"\[\s*aicore\s*\]")
+_BEFORE_ATTR = re.compile(r"(?:\A|\n|[;{}>]|\b(?:__forceinline__|__inline__|inline|static|constexpr|extern|virtual|friend|"
+                          r"__aicore__|__global__))\s*$")
+
+
+def blank_bisheng_attributes(text: str) -> str:
+    """The text with bisheng's `[aicore]` function attribute blanked (lines and columns kept); comments, string
+    literals and subscripts (`a[aicore]`) are left alone."""
+    code = strip_comments(text)
+    if "aicore" not in code:
+        return text
+    out = list(text)
+    for m in _AICORE_ATTR.finditer(code):
+        if _BEFORE_ATTR.search(code, max(0, m.start() - 64), m.start()):
+            for i in range(m.start(), m.end()):
+                if out[i] != "\n":
+                    out[i] = " "
+    return "".join(out)
+
+
 def _tiling_aliases(cand: Candidate, headers: list[str]) -> list[str]:
     """A CANN build hands the kernel its tiling structs at global scope (generated from the host registration);
     the op_host headers define them in namespace optiling, so the kernel's unqualified uses get a using-declaration."""
@@ -383,6 +405,7 @@ def launch_source(entry: str) -> str:
 
 
 def plan(cand: Candidate, entry: str, args: TaskArgs) -> Plan:
+    cand = Candidate(files=tuple((p, blank_bisheng_attributes(t)) for p, t in cand.files), single=cand.single)
     kind = classify(cand)
     if kind == "single":
         return Plan(kind="single", entry=entry, single_file=True, files={

@@ -242,6 +242,8 @@ struct Runtime : PerCore {
     bool result_written = false;
     gert::TilingFunc tiling_fn = nullptr;
     std::string op_type;
+    TilingParseThunk tiling_parse_thunk = nullptr;  // IMPL_OP_OPTILING(...).TilingParse<T>(fn)
+    gert::TilingParseFunc tiling_parse_fn = nullptr;
     // GM regions the harness allocated: tensors, workspace, tiling.
     struct Region {
         uint8_t* base;

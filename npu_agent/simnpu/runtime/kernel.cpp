@@ -131,6 +131,13 @@ void register_tiling(gert::TilingFunc fn, const char* op_type) {
     R->op_type = op_type ? op_type : "";
 }
 
+void register_tiling_parse(TilingParseThunk thunk, gert::TilingParseFunc fn, const char* op_type) {
+    if (R == nullptr) return;
+    R->tiling_parse_thunk = thunk;
+    R->tiling_parse_fn = fn;
+    if (R->op_type.empty() && op_type != nullptr) R->op_type = op_type;
+}
+
 // ---- op projects (hawk/opdef.h): the task seen by the OpDef check, which runs before the tiling function.
 void (*g_op_check)() = nullptr;
 void register_op_check(void (*fn)()) { g_op_check = fn; }

@@ -6,7 +6,9 @@
 // Compiled once per twin version and linked with every candidate (npu_agent/simnpu/build.py).
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hawk/opdef.h"
@@ -16,6 +18,11 @@ namespace {
 std::vector<ops::OpDef*>& registry() {
     static std::vector<ops::OpDef*> ops;
     return ops;
+}
+// IMPL_OP_INFERSHAPE(Op).InferShape(f).InferDataType(g), by op type.
+std::map<std::string, std::pair<gert::InferShapeKernelFunc, gert::InferDataTypeKernelFunc>>& infer_registry() {
+    static std::map<std::string, std::pair<gert::InferShapeKernelFunc, gert::InferDataTypeKernelFunc>> fns;
+    return fns;
 }
 
 ge::DataType ge_dtype(int d) {  // hawk.v1.DType -> ge::DataType (as the runtime's tiling context)
@@ -139,7 +146,15 @@ void check_op() {
         attrs.strs_[i] = v;
         attrs.num_ = i + 1;
     }
-    if (op.infer_shape_ != nullptr) {
+    // The OpDef's SetInferShape/SetInferDataType, else what IMPL_OP_INFERSHAPE registered for its type.
+    gert::InferShapeKernelFunc infer_shape = op.infer_shape_;
+    gert::InferDataTypeKernelFunc infer_dtype = op.infer_dtype_;
+    auto impl = infer_registry().find(op.name_);
+    if (impl != infer_registry().end()) {
+        if (infer_shape == nullptr) infer_shape = impl->second.first;
+        if (infer_dtype == nullptr) infer_dtype = impl->second.second;
+    }
+    if (infer_shape != nullptr) {
         auto* ctx = new gert::InferShapeContext();
         std::vector<gert::StorageShape> storage(ins.size());
         std::vector<gert::CompileTimeTensorDesc> descs(ins.size());
@@ -159,7 +174,7 @@ void check_op() {
         ctx->out_.resize(outs.size());
         ctx->attrs_ = &attrs;
         ctx->name_ = op.name_.c_str();
-        ge::graphStatus st = op.infer_shape_(ctx);
+        ge::graphStatus st = infer_shape(ctx);
         if (st != ge::GRAPH_SUCCESS) reject(who + ": its InferShape function returned " + std::to_string(st) +
                                             " (not ge::GRAPH_SUCCESS) on the task's input shapes");
         for (size_t i = 0; i < outs.size(); ++i) {
@@ -175,13 +190,13 @@ void check_op() {
         }
         delete ctx;
     }
-    if (op.infer_dtype_ != nullptr) {
+    if (infer_dtype != nullptr) {
         gert::InferDataTypeContext ctx;
         for (auto& t : ins) ctx.in_.push_back(ge_dtype(t.dtype));
         ctx.out_.assign(outs.size(), ge::DT_UNDEFINED);
         ctx.attrs_ = &attrs;
         ctx.name_ = op.name_.c_str();
-        ge::graphStatus st = op.infer_dtype_(&ctx);
+        ge::graphStatus st = infer_dtype(&ctx);
         if (st != ge::GRAPH_SUCCESS) reject(who + ": its InferDataType function returned " + std::to_string(st) +
                                             " (not ge::GRAPH_SUCCESS) on the task's input dtypes");
         for (size_t i = 0; i < outs.size(); ++i) {
@@ -196,6 +211,17 @@ void check_op() {
 
 }  // namespace
 
+}  // namespace hawk::opdef
+
+namespace hawk {
+void register_infer(const char* op_type, gert::InferShapeKernelFunc shape, gert::InferDataTypeKernelFunc dtype) {
+    auto& e = opdef::infer_registry()[op_type ? op_type : ""];
+    if (shape != nullptr) e.first = shape;
+    if (dtype != nullptr) e.second = dtype;
+}
+}  // namespace hawk
+
+namespace hawk::opdef {
 void register_op(ops::OpDef* op) {
     registry().push_back(op);
     register_op_check(&check_op);

@@ -379,6 +379,19 @@ void run_tiling() {
     ctx->raw_.capacity_ = c.tiling_capacity;
     ctx->node_name_ = R->op_type.c_str();
     g_phase = 1;
+    if (R->tiling_parse_thunk != nullptr) {  // TilingParse fills the compile info the tiling function reads
+        gert::TilingParseContext pctx;
+        pctx.node_name_ = ctx->node_name_;
+        ge::graphStatus ps = R->tiling_parse_thunk(R->tiling_parse_fn, ctx->compile_info_, sizeof ctx->compile_info_,
+                                                   &pctx);
+        if (ps != ge::GRAPH_SUCCESS) {
+            g_phase = 0;
+            emit_result("RUNTIME_ERROR", "the host TilingParse function returned " + std::to_string(ps) +
+                                             " (not ge::GRAPH_SUCCESS), or its compile info struct exceeds " +
+                                             std::to_string(sizeof ctx->compile_info_) + " bytes", "");
+            _exit(0);
+        }
+    }
     ge::graphStatus st = R->tiling_fn(ctx);
     g_phase = 0;
     if (st != ge::GRAPH_SUCCESS) {

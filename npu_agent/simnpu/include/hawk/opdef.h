@@ -77,10 +77,6 @@ class InferDataTypeContext {
     const char* name_ = "";
 };
 class InferShapeRangeContext {};
-class TilingParseContext {};
-using InferShapeKernelFunc = ge::graphStatus (*)(InferShapeContext*);
-using InferDataTypeKernelFunc = ge::graphStatus (*)(InferDataTypeContext*);
-using InferShapeRangeKernelFunc = ge::graphStatus (*)(InferShapeRangeContext*);
 }  // namespace gert
 
 namespace ge {

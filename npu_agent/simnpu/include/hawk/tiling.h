@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
+#include <new>
 #include <type_traits>
 
 #include "hawk/runtime.h"
@@ -23,8 +25,17 @@ enum DataType : int32_t {
 };
 enum Format : int32_t { FORMAT_NCHW = 0, FORMAT_NHWC = 1, FORMAT_ND = 2, FORMAT_FRACTAL_NZ = 29 };
 using graphStatus = uint32_t;
+// CANN's graph status codes (graph/ge_error_codes.h), with their numbers: a tiling-template framework tells
+// "this template does not apply, try the next" by GRAPH_PARAM_INVALID.
 constexpr graphStatus GRAPH_SUCCESS = 0;
 constexpr graphStatus GRAPH_FAILED = 0xFFFFFFFFu;
+constexpr graphStatus GRAPH_NOT_CHANGED = 1343242304;
+constexpr graphStatus GRAPH_PARAM_INVALID = 50331649;
+constexpr graphStatus GRAPH_NODE_WITHOUT_CONST_INPUT = 50331648;
+constexpr graphStatus GRAPH_NODE_NEED_REPASS = 50331647;
+constexpr graphStatus GRAPH_INVALID_IR_DEF = 50331646;
+constexpr graphStatus OP_WITHOUT_IR_DATATYPE_INFER_RULE = 50331645;
+constexpr graphStatus GRAPH_PARAM_OUT_OF_RANGE = 50331644;
 }  // namespace ge
 
 namespace hawk {
@@ -52,6 +63,10 @@ class Shape {
    public:
     static constexpr size_t kMaxDims = 8;
     Shape() = default;
+    // `*shape = {a, b}` and `gert::Shape s{a, b}` (CANN: Shape(const std::initializer_list<int64_t>&)).
+    Shape(std::initializer_list<int64_t> dims) {
+        for (int64_t d : dims) AppendDim(d);
+    }
     size_t GetDimNum() const { return num_; }
     int64_t GetDim(size_t i) const { return i < num_ ? dims_[i] : 0; }
     int64_t GetShapeSize() const {
@@ -66,7 +81,17 @@ class Shape {
         return *this;
     }
     int64_t operator[](size_t i) const { return GetDim(i); }
+    int64_t& operator[](size_t i) { return dims_[i < kMaxDims ? i : kMaxDims - 1]; }
     bool IsScalar() const { return num_ == 0; }
+    void SetScalar() { num_ = 0; }
+    // Equal when the dim counts and the dims are (CANN compares exactly these).
+    bool operator==(const Shape& o) const {
+        if (num_ != o.num_) return false;
+        for (size_t i = 0; i < num_; ++i)
+            if (dims_[i] != o.dims_[i]) return false;
+        return true;
+    }
+    bool operator!=(const Shape& o) const { return !(*this == o); }
 
    private:
     int64_t dims_[kMaxDims] = {};
@@ -75,6 +100,13 @@ class Shape {
 
 class StorageShape {
    public:
+    StorageShape() = default;
+    // CANN's (origin, storage) form; the twin keeps one shape (every tensor is ND), the storage one.
+    StorageShape(std::initializer_list<int64_t> origin, std::initializer_list<int64_t> storage) : shape_(storage) {
+        (void)origin;
+    }
+    bool operator==(const StorageShape& o) const { return shape_ == o.shape_; }
+    bool operator!=(const StorageShape& o) const { return !(*this == o); }
     const Shape& GetOriginShape() const { return shape_; }
     const Shape& GetStorageShape() const { return shape_; }
     Shape& MutableOriginShape() { return shape_; }
@@ -249,8 +281,10 @@ class TilingContext {
         raw_.size_ = sizeof(T);
         return reinterpret_cast<T*>(raw_.data_);
     }
-    // Compile info (what a TilingParse function would have filled): zero bytes on the twin.
+    // Compile info: what the TilingParse function registered with IMPL_OP_OPTILING(...).TilingParse<T>(fn) filled
+    // (it runs before the tiling function, on the same platform); zero bytes when there is none.
     const void* GetCompileInfo() const { return compile_info_; }
+    template <typename T> const T* GetCompileInfo() const { return GetCompiledInfo<T>(); }
     template <typename T> const T* GetCompiledInfo() const {
         static_assert(sizeof(T) <= sizeof(compile_info_), "compile info struct larger than the twin provides");
         return reinterpret_cast<const T*>(compile_info_);
@@ -266,7 +300,7 @@ class TilingContext {
         return workspaces_;
     }
     size_t GetWorkspaceNum() const { return workspace_num_; }
-    fe::PlatFormInfos* GetPlatformInfo() { return &platform_; }
+    fe::PlatFormInfos* GetPlatformInfo() const { return &platform_; }
     ge::graphStatus SetScheduleMode(uint32_t mode) {
         schedule_mode_ = mode;
         return ge::GRAPH_SUCCESS;
@@ -286,7 +320,7 @@ class TilingContext {
     TilingData raw_;
     size_t workspaces_[kMaxWorkspaces] = {};
     size_t workspace_num_ = 0;
-    fe::PlatFormInfos platform_;
+    mutable fe::PlatFormInfos platform_;
     const char* node_name_ = "";
     alignas(16) uint8_t compile_info_[4096] = {};
     mutable ComputeNodeInfo node_info_;
@@ -309,21 +343,80 @@ inline const AnchorInstanceInfo* ComputeNodeInfo::GetInputInstanceInfo(size_t ir
 
 using TilingFunc = ge::graphStatus (*)(TilingContext*);
 
+// The context of a TilingParse function (CANN runs it once per compiled operator, before any tiling): it fills the
+// operator's compile info, a struct of the op's own type T, from the platform; tiling functions then read it back
+// with TilingContext::GetCompileInfo<T>(). The twin runs it before the tiling function, on the task's platform.
+class TilingParseContext {
+   public:
+    template <typename T> T* GetCompiledInfo() { return static_cast<T*>(info_); }
+    template <typename T> const T* GetCompiledInfo() const { return static_cast<const T*>(info_); }
+    fe::PlatFormInfos* GetPlatformInfo() const { return &platform_; }
+    const char* GetCompiledJson() const { return "{}"; }  // the TBE-era compile json: empty
+    const char* GetNodeName() const { return node_name_; }
+    const char* GetNodeType() const { return node_name_; }
+    void* info_ = nullptr;
+    mutable fe::PlatFormInfos platform_;
+    const char* node_name_ = "";
+};
+using TilingParseFunc = ge::graphStatus (*)(TilingParseContext*);
+
+// InferShape / InferDataType contexts are declared in hawk/opdef.h (register/op_def_registry.h).
+class InferShapeContext;
+class InferDataTypeContext;
+class InferShapeRangeContext;
+using InferShapeKernelFunc = ge::graphStatus (*)(InferShapeContext*);
+using InferDataTypeKernelFunc = ge::graphStatus (*)(InferDataTypeContext*);
+using InferShapeRangeKernelFunc = ge::graphStatus (*)(InferShapeRangeContext*);
+
 }  // namespace gert
 
 namespace hawk {
 void register_tiling(gert::TilingFunc fn, const char* op_type);
+// The TilingParse function and how to build its compile info (runtime: run before the tiling function).
+using TilingParseThunk = ge::graphStatus (*)(gert::TilingParseFunc fn, void* info, size_t capacity,
+                                             gert::TilingParseContext* ctx);
+void register_tiling_parse(TilingParseThunk thunk, gert::TilingParseFunc fn, const char* op_type);
+// InferShape / InferDataType registered by IMPL_OP_INFERSHAPE(Op) (runtime/opdef.cpp: used by the OpDef check
+// when the OpDef itself does not name them).
+void register_infer(const char* op_type, gert::InferShapeKernelFunc shape, gert::InferDataTypeKernelFunc dtype);
 
+template <typename T>
+ge::graphStatus run_tiling_parse(gert::TilingParseFunc fn, void* info, size_t capacity, gert::TilingParseContext* ctx) {
+    static_assert(alignof(T) <= 16, "compile info struct aligned beyond 16 bytes");
+    if (sizeof(T) > capacity) return ge::GRAPH_FAILED;
+    ctx->info_ = ::new (info) T();  // value-initialised, as CANN creates it before TilingParse
+    return fn(ctx);
+}
+
+// IMPL_OP / IMPL_OP_OPTILING / IMPL_OP_INFERSHAPE(Op): CANN's OpImplRegisterV2. Tiling, TilingParse<T>, InferShape
+// and InferDataType are registered and run; the other settings are accepted without effect.
 class OpImplRegister {
    public:
     explicit OpImplRegister(const char* op) : op_(op) {}
-    OpImplRegister& Tiling(gert::TilingFunc fn) {
+    OpImplRegister& Tiling(gert::TilingFunc fn, size_t = 0) {
         register_tiling(fn, op_);
         return *this;
     }
-    template <typename... A> OpImplRegister& TilingParse(A&&...) { return *this; }
+    template <typename T> OpImplRegister& TilingParse(gert::TilingParseFunc fn) {
+        register_tiling_parse(&run_tiling_parse<T>, fn, op_);
+        return *this;
+    }
+    OpImplRegister& InferShape(gert::InferShapeKernelFunc fn) {
+        register_infer(op_, fn, nullptr);
+        return *this;
+    }
+    OpImplRegister& InferDataType(gert::InferDataTypeKernelFunc fn) {
+        register_infer(op_, nullptr, fn);
+        return *this;
+    }
+    OpImplRegister& InferShapeRange(gert::InferShapeRangeKernelFunc) { return *this; }
     template <typename... A> OpImplRegister& TilingInputsDataDependency(A&&...) { return *this; }
-    template <typename... A> OpImplRegister& InferShape(A&&...) { return *this; }
+    template <typename... A> OpImplRegister& InputsDataDependency(A&&...) { return *this; }
+    template <typename... A> OpImplRegister& PrivateAttr(A&&...) { return *this; }
+    template <typename... A> OpImplRegister& InferFormat(A&&...) { return *this; }
+    template <typename... A> OpImplRegister& OutputShapeDependOnCompute(A&&...) { return *this; }
+    template <typename... A> OpImplRegister& HostInputs(A&&...) { return *this; }
+    OpImplRegister& InferOutDataTypeSameWithFirstInput() { return *this; }
     const char* op_;
 };
 
@@ -347,6 +440,9 @@ class PlatformAscendC {
     uint32_t GetCoreNum() const { return uint32_t(hawk::platform_query(hawk::PlatformQuery::CORE_NUM, 0)); }
     uint32_t GetCoreNumAic() const { return uint32_t(hawk::platform_query(hawk::PlatformQuery::AIC, 0)); }
     uint32_t GetCoreNumAiv() const { return uint32_t(hawk::platform_query(hawk::PlatformQuery::AIV, 0)); }
+    // Independent Vector Cores (documented: only Atlas inference products have them; 0 elsewhere). The twin's
+    // profiles model none, so 0.
+    uint32_t GetCoreNumVector() const { return 0; }
     void GetCoreMemSize(CoreMemType t, uint64_t& size) const {
         size = hawk::platform_query(hawk::PlatformQuery::MEM_SIZE, static_cast<int>(t));
     }
@@ -402,9 +498,12 @@ template <int N> struct TilingTag {};
 
 #define HAWK_CONCAT_(a, b) a##b
 #define HAWK_CONCAT(a, b) HAWK_CONCAT_(a, b)
-// The one registration line: IMPL_OP_OPTILING(OpName).Tiling(TilingFunc);
-#define IMPL_OP_OPTILING(op) \
+// The registration lines: IMPL_OP_OPTILING(OpName).Tiling(TilingFunc).TilingParse<CompileInfo>(ParseFunc);
+// IMPL_OP_INFERSHAPE(OpName).InferShape(f).InferDataType(g); IMPL_OP(OpName) takes any of these.
+#define IMPL_OP(op) \
     static ::hawk::OpImplRegister HAWK_CONCAT(hawk_op_impl_, __COUNTER__) = ::hawk::OpImplRegister(#op)
+#define IMPL_OP_OPTILING(op) IMPL_OP(op)
+#define IMPL_OP_INFERSHAPE(op) IMPL_OP(op)
 
 // Kernel side: copy the tiling struct the host tiling function saved (zero-filled past what it saved).
 #define GET_TILING_DATA(var, tiling)                                                                         \

@@ -1,0 +1,192 @@
+// Kernel-side names a CANN (bisheng) kernel build provides besides the documented kernel API, which public
+// kernels use without declaring them: the device compiler's builtins (block_idx, block_num, get_block_idx(),
+// get_block_num(), get_subblockid(), get_subblockdim(), the global QuantMode_t), the constants of
+// kernel_operator.h's utils (ONE_BLK_SIZE, DEFAULT_REPEAT_STRIDE, ...), AscendCUtils, likely/unlikely and the
+// vcadd intrinsic. Our own code; names and values follow CANN's headers (impl/basic_api/utils/
+// kernel_utils_constants.h, kernel_utils_macros.h, kernel_utils_base.h) so that a kernel that compiles there
+// compiles here, and nothing is added to namespace AscendC that CANN does not define (a kernel's own global
+// constant of the same name would become ambiguous under `using namespace AscendC`).
+#ifndef HAWK_CANN_COMPAT_H
+#define HAWK_CANN_COMPAT_H
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hawk/cube.h"
+#include "hawk/runtime.h"
+#include "hawk/tensor.h"
+#include "hawk/vector.h"
+
+// ----------------------------------------------------------------------------------------- likely/unlikely
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#endif
+#ifndef unlikely
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+// ------------------------------------------------------------------------------------- device builtins
+// get_block_idx(): the block's index in the launch; on an AIV of a mixed kernel it is the cluster index, and
+// GetBlockIdx() = get_block_idx() * get_subblockdim() + get_subblockid() (CANN's GetBlockIdxImpl).
+__aicore__ inline int64_t get_subblockid() { return hawk::g.sub_block_idx; }
+__aicore__ inline int64_t get_subblockdim() { return hawk::g.sub_block_num; }
+__aicore__ inline int64_t get_block_idx() {
+    return hawk::g.sub_block_num > 1 ? (hawk::g.block_idx - hawk::g.sub_block_idx) / hawk::g.sub_block_num
+                                     : hawk::g.block_idx;
+}
+__aicore__ inline int64_t get_block_num() { return hawk::g.block_num; }
+
+namespace hawk {
+// `block_idx` / `block_num` are read-only variables of the device compiler. A variable of this type reads the
+// running block's value wherever it is used as an integer, and a kernel may still declare its own `block_num`
+// member or local (which hides it, as on the device).
+struct BlockBuiltin {
+    bool num;
+    __aicore__ operator int64_t() const { return num ? get_block_num() : get_block_idx(); }
+};
+}  // namespace hawk
+inline constexpr hawk::BlockBuiltin block_idx{false};
+inline constexpr hawk::BlockBuiltin block_num{true};
+
+// GetTPipePtr() is declared at global scope in CANN (kernel_common.h), so it is found without AscendC.
+using AscendC::GetTPipePtr;
+
+// QuantMode_t at global scope: hawk/cube.h.
+
+namespace AscendC {
+// ------------------------------------------------------------------------------ kernel_utils constants
+// CANN's values and types (impl/basic_api/utils/kernel_utils_constants.h): API encodings, not hardware numbers
+// of the twin's model (those live in npu_agent/hardware/*.toml).
+const int32_t DEFAULT_BLK_NUM = 8;
+const int32_t DEFAULT_BLK_STRIDE = 1;
+const uint8_t DEFAULT_REPEAT_STRIDE = 8;
+const uint8_t HALF_DEFAULT_REPEAT_STRIDE = 4;
+const uint8_t ONE_FOURTH_DEFAULT_REPEAT_STRIDE = 2;
+const uint64_t FULL_MASK = 0xffffffffffffffff;
+const int32_t DEFAULT_C0_SIZE = 32;
+const int32_t DEFAULT_BLOCK_SIZE = 256;
+const int32_t MAX_REPEAT_TIMES = 255;
+const int32_t ONE_BYTE_BIT_SIZE = 8;
+const int32_t BLOCK_CUBE = 16;
+const uint16_t ONE_BLK_SIZE = 32;
+const int32_t CUBE_MAX_SIZE = 256;
+const int32_t ONE_REPEAT_BYTE_SIZE = 256;
+const int32_t FULL_MASK_LEN = 128;
+const int32_t HALF_MASK_LEN = 64;
+const int32_t DEFAULT_REDUCE_DST_REP_STRIDE = 1;
+const uint8_t B64_BYTE_SIZE = 8;
+const uint8_t B32_BYTE_SIZE = 4;
+const uint8_t B16_BYTE_SIZE = 2;
+const uint8_t B8_BYTE_SIZE = 1;
+const uint8_t B32_DATA_NUM_PER_BLOCK = 8;
+const uint8_t B16_DATA_NUM_PER_BLOCK = 16;
+const int32_t B16_DATA_NUM_PER_REPEAT = 128;
+const int32_t B32_DATA_NUM_PER_REPEAT = 64;
+const uint32_t HALF_REPEAT_SIZE = ONE_REPEAT_BYTE_SIZE / B16_BYTE_SIZE;
+const uint32_t FLOAT_REPEAT_SIZE = ONE_REPEAT_BYTE_SIZE / B32_BYTE_SIZE;
+const uint32_t ONE_REPEAT_FLOAT_SIZE = ONE_REPEAT_BYTE_SIZE / B32_BYTE_SIZE;
+const uint32_t ONE_REPEAT_HALF_SIZE = ONE_REPEAT_BYTE_SIZE / B16_BYTE_SIZE;
+const uint32_t MAX_REPEAT_FLOAT_SIZE = ONE_REPEAT_FLOAT_SIZE * MAX_REPEAT_TIMES;
+const uint32_t MAX_REPEAT_HALF_SIZE = ONE_REPEAT_HALF_SIZE * MAX_REPEAT_TIMES;
+const uint32_t ONE_BLK_HALF_NUM = ONE_BLK_SIZE / B16_BYTE_SIZE;
+const uint32_t ONE_BLK_FLOAT_NUM = ONE_BLK_SIZE / B32_BYTE_SIZE;
+const uint32_t BRCB_BROADCAST_NUMBER = 8;
+const uint32_t BRCB_MAX_REPEAT_SIZE = BRCB_BROADCAST_NUMBER * MAX_REPEAT_TIMES;
+const int32_t MIN_BLOCK_LEN = 1;
+
+// ----------------------------------------------------------------------------------------- AscendCUtils
+// The mask helpers CANN's kernels call directly (kernel_utils_base.h). SetMask<T>(len) in normal mode: the first
+// len elements (64 -> the low register only; one full repeat or >= 128 -> both registers full).
+class AscendCUtils {
+   public:
+    __aicore__ static inline int32_t GetBitSize(int32_t byteSize) { return byteSize * ONE_BYTE_BIT_SIZE; }
+    __aicore__ static inline int32_t GetC0Size() { return DEFAULT_C0_SIZE; }
+    __aicore__ static inline int32_t GetC0Count(const int32_t dtypeSize) { return GetC0Size() / dtypeSize; }
+    __aicore__ static inline int32_t GetDefaultBlockNum() { return DEFAULT_BLK_NUM; }
+    template <typename T, bool isSetMask = true>
+    __aicore__ static inline void SetMask(const uint64_t& maskHigh, const uint64_t& maskLow) {
+        if constexpr (isSetMask) {
+            if (hawk::g.core != hawk::Core::AIC) AscendC::SetVectorMask<T>(maskHigh, maskLow);
+        }
+    }
+    template <typename T, bool isSetMask = true> __aicore__ static inline void SetMask(int32_t len) {
+        if constexpr (!isSetMask) return;
+        const int32_t typeLen = DEFAULT_BLOCK_SIZE / static_cast<int32_t>(sizeof(T));
+        if (len == HALF_MASK_LEN) {
+            SetMask<T>(0, FULL_MASK);
+        } else if (len == typeLen || len >= FULL_MASK_LEN) {
+            SetMask<T>(FULL_MASK, FULL_MASK);
+        } else {
+            SetMask<T>(len > HALF_MASK_LEN ? (uint64_t(1) << (len - HALF_MASK_LEN)) - 1 : 0,
+                       len > HALF_MASK_LEN ? FULL_MASK : (uint64_t(1) << len) - 1);
+        }
+    }
+    template <typename T> __aicore__ static inline void SetMaskCount() { AscendC::SetMaskCount(); }
+    template <typename T> __aicore__ static inline void SetMaskNorm() { AscendC::SetMaskNorm(); }
+    template <bool isSetMask = true> __aicore__ static inline void ResetMask() {
+        if constexpr (isSetMask) {
+            if (hawk::g.core != hawk::Core::AIC) AscendC::ResetMask();
+        }
+    }
+};
+
+// --------------------------------------------------------------- impl/dav_c220/kernel_operator_reg_others_impl.h
+__aicore__ inline int64_t GetSubBlockDim() { return get_subblockdim(); }
+__aicore__ inline int64_t GetSubBlockId() { return get_subblockid(); }
+
+// ------------------------------------------------------------------------------------ GetReduceMaxMinCount
+// Reads the value/index register a counter-mode ReduceMax/ReduceMin/WholeReduceMax/Min leaves behind
+// (get_max_min_cnt). The twin does not model that register yet: the call fails with UNSUPPORTED_API.
+template <typename T> __aicore__ inline void GetReduceMaxMinCount(T&, T&, HAWK_LINE) {
+    hawk::unsupported_api("GetReduceMaxMinCount", hawk::Site{hawk::Api::None, hawk_line.v});
+}
+template <typename T> __aicore__ inline void GetReduceMaxMinCount(T&, HAWK_LINE) {
+    hawk::unsupported_api("GetReduceMaxMinCount", hawk::Site{hawk::Api::None, hawk_line.v});
+}
+template <typename T> __aicore__ inline void GetReduceRepeatMaxMinSpr(T&, T&, HAWK_LINE) {
+    hawk::unsupported_api("GetReduceRepeatMaxMinSpr", hawk::Site{hawk::Api::None, hawk_line.v});
+}
+// GetAccVal: the accumulator register a counter-mode ReduceSum / accumulating vcadd leaves (get_acc_val); not
+// modelled yet.
+template <typename T = int64_t> __aicore__ inline T GetAccVal(HAWK_LINE) {
+    hawk::unsupported_api("GetAccVal", hawk::Site{hawk::Api::None, hawk_line.v});
+}
+
+// BroadCast<T, dim, axis[, isReuseSource]>(dst, src, dstShape, srcShape[, sharedTmpBuffer]): a documented
+// high-level API the twin does not model yet; calls compile and fail with UNSUPPORTED_API.
+template <typename T, int32_t dim, int32_t axis, bool isReuseSource = false, typename... A>
+__aicore__ inline void BroadCast(const A&...) {
+    hawk::unsupported_api("BroadCast", hawk::Site{hawk::Api::None, hawk::g.last_line});
+}
+}  // namespace AscendC
+
+// --------------------------------------------------------------------------------------------- vcadd
+// The device intrinsic behind WholeReduceSum: per repeat, the sum of the masked elements of src (UB addresses as
+// pointers, as `(__ubuf__ float*)tensor.GetPhyAddr()` gives them) written to dst[repeat * dstRepStride], under the
+// mask register in normal mode. The accumulate form (mode = true, counter mode) is not modelled.
+template <typename T>
+__aicore__ inline void vcadd(T* dst, T* src, uint64_t repeat, uint64_t dstRepStride, uint64_t srcBlkStride,
+                             uint64_t srcRepStride, bool mode = false, HAWK_LINE) {
+    if (mode || hawk::mask_counter_mode()) {
+        hawk::unsupported_api("vcadd (counter mode / accumulate)", hawk::Site{hawk::Api::None, hawk_line.v});
+    }
+    const auto addr = [](T* p) { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p)); };
+    const uint64_t rep = repeat ? repeat : 1;
+    const uint64_t src_len = ((rep - 1) * srcRepStride * 32 + 8 * (srcBlkStride ? srcBlkStride : 1) * 32) / sizeof(T);
+    const uint64_t dst_len = (rep - 1) * (dstRepStride ? dstRepStride : 1) + 1;
+    AscendC::LocalTensor<T> d(AscendC::TPosition::VECCALC, addr(dst), static_cast<uint32_t>(dst_len));
+    AscendC::LocalTensor<T> s(AscendC::TPosition::VECCALC, addr(src), static_cast<uint32_t>(src_len));
+    uint64_t m[2];
+    hawk::mask_get(m);
+    const uint64_t bits[2] = {m[0], m[1]};
+    AscendC::WholeReduceSum<T>(d, s, bits, static_cast<int64_t>(repeat), static_cast<int64_t>(dstRepStride),
+                               static_cast<int64_t>(srcBlkStride), static_cast<int64_t>(srcRepStride), hawk_line);
+}
+
+// vcadd(nullptr, src, ..., true): the accumulating form (result in the accumulator register, read by GetAccVal).
+template <typename T>
+__aicore__ inline void vcadd(std::nullptr_t, T*, uint64_t, uint64_t, uint64_t, uint64_t, bool = true, HAWK_LINE) {
+    hawk::unsupported_api("vcadd (counter mode / accumulate)", hawk::Site{hawk::Api::None, hawk_line.v});
+}
+
+#endif  // HAWK_CANN_COMPAT_H
