@@ -24,6 +24,7 @@ from hawk.v1 import result_pb2
 from npu_agent.candidate import Candidate, CandidateError, check_defines
 from npu_agent.sandbox import Limits, Sandbox
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
+from npu_agent.simnpu import shapes
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
 from npu_agent.simnpu.shapes import HOST_HEADER, LAUNCH_JSON, TASK_HEADER, Plan, ShapeError, TaskArgs, plan
 
@@ -57,9 +58,13 @@ class CompileResult:
         return self.status == result_pb2.OK
 
 
+# The planner decides what the compiler sees (generated files, rewritten launches): a change to it is a new build.
+_PLANNER_VERSION = hashlib.sha256(Path(shapes.__file__).read_bytes()).hexdigest()[:16]
+
+
 def cache_key(source: str, entry: str, twin: TwinBuild, *extra: str) -> str:
     h = hashlib.sha256()
-    for part in (twin.version, " ".join(CANDIDATE_FLAGS + LINK_FLAGS), entry, source, *extra):
+    for part in (twin.version, _PLANNER_VERSION, " ".join(CANDIDATE_FLAGS + LINK_FLAGS), entry, source, *extra):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()

@@ -540,7 +540,7 @@ def _plan_host_program(cand: Candidate, names: list[str], texts: dict[str, str],
 
 def _direct_call(k: KernelFn, launch: dict | None, consts: Constants, args: TaskArgs) -> list[str]:
     """HAWK_LAUNCH of the kernel itself, or of a generated wrapper when the launch instantiates a template or
-    passes scalar arguments (their constant values, or a task attribute named like the parameter)."""
+    passes scalar arguments (a task attribute named like the parameter, else the launch's constant value)."""
     scalars = [i for i, p in enumerate(k.params) if p.strip() not in ("", "void") and not _is_pointer(p)]
     if not k.template and not scalars:
         return [f"HAWK_LAUNCH({k.name})"]
@@ -566,15 +566,15 @@ def _direct_call(k: KernelFn, launch: dict | None, consts: Constants, args: Task
             continue
         name = _param_name(p)
         value = None
-        if launch is not None and i < len(launch["args"]):
+        if name in attrs:  # the task says what the (unseen) host passes: it beats a guess from the source text
+            value = consts.value(attrs[name])
+            if value is None and re.fullmatch(r"[-+0-9.eE]+", attrs[name].strip()):
+                value = attrs[name].strip()
+        if value is None and launch is not None and i < len(launch["args"]):
             arg = launch["args"][i].strip()
             value = consts.value(arg)
             if value is None and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?[fF]?", arg):
                 value = arg  # a floating-point literal
-        if value is None and name in attrs:
-            value = consts.value(attrs[name])
-            if value is None and re.fullmatch(r"[-+0-9.eE]+", attrs[name].strip()):
-                value = attrs[name].strip()
         if value is None:
             raise ShapeError(f"the kernel {k.name} takes the scalar parameter {p.strip()!r}; the twin passes it the "
                              "constant the <<<>>> launch gives it, or a task attribute of the same name, and "

@@ -114,6 +114,19 @@ const DevAlloc* alloc_at(const uint8_t* p) {
     return p >= a.base && p < a.base + std::max<uint64_t>(a.padded, 1) ? &a : nullptr;
 }
 
+// A device-side range of a copy or memset: inside its allocation (padding included), or host memory (not ours to
+// check). The runtime would refuse a range past the allocation; writing it here would corrupt the process.
+bool dev_range_ok(const void* p, size_t n) {
+    if (H == nullptr) return true;
+    auto it = H->allocs.upper_bound(static_cast<uint8_t*>(const_cast<void*>(p)));
+    if (it == H->allocs.begin()) return true;
+    --it;
+    const DevAlloc& a = it->second;
+    const uint8_t* q = static_cast<const uint8_t*>(p);
+    if (q >= a.base + a.padded) return true;  // past this allocation: host memory
+    return q + n <= a.base + a.padded;
+}
+
 bool alive(int id) {
     for (auto& kv : H->allocs)
         if (kv.second.id == id) return true;
@@ -417,6 +430,9 @@ aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, a
     if (count == 0) return ACL_SUCCESS;
     if (dst == nullptr || src == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemcpy: null pointer");
     if (count > destMax) return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemcpy: count is larger than destMax");
+    if (!dev_range_ok(dst, count) || !dev_range_ok(src, count)) {
+        return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemcpy: the copy runs past the end of a device allocation");
+    }
     std::memmove(dst, src, count);
     return ACL_SUCCESS;
 }
@@ -427,6 +443,9 @@ aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t cou
 aclError aclrtMemset(void* p, size_t maxCount, int32_t value, size_t count) {
     if (p == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemset: null pointer");
     if (count > maxCount) return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemset: count is larger than maxCount");
+    if (!dev_range_ok(p, count)) {
+        return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemset: the range runs past the end of a device allocation");
+    }
     std::memset(p, value, count);
     return ACL_SUCCESS;
 }
