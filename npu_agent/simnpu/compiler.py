@@ -23,8 +23,8 @@ from pathlib import Path
 from hawk.v1 import result_pb2
 from npu_agent.candidate import Candidate, CandidateError, check_defines
 from npu_agent.sandbox import Limits, Sandbox
-from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
 from npu_agent.simnpu import shapes
+from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
 from npu_agent.simnpu.shapes import HOST_HEADER, LAUNCH_JSON, TASK_HEADER, Plan, ShapeError, TaskArgs, plan
 

@@ -175,6 +175,15 @@ class KernelFn:
     path: str
     params: list[str]
     template: bool
+    quals: str = ""  # qualifiers between __global__ and void (`__cube__`, `__mix__(1, 2)`, `__aicore__` ...)
+
+    def core_hint(self) -> tuple[int, int]:
+        """(core, mix) as hawk/launch.h's core_of / mix_type_of would report them: GCC drops the section
+        attribute of __cube__/__vector__/__mix__ on template instances, so the twin takes them from the text."""
+        m = re.search(r"\b__mix__\s*\(\s*(\d)\s*,\s*(\d)\s*\)", self.quals)
+        mix = {("0", "1"): 2, ("1", "0"): 3, ("1", "1"): 4, ("1", "2"): 5}.get(m.groups(), -1) if m else -1
+        core = 2 if re.search(r"\b__cube__\b", self.quals) else 1 if re.search(r"\b__vector__\b", self.quals) else 0
+        return core, mix
 
 
 def global_functions(path: str, text: str) -> list[KernelFn]:
@@ -192,7 +201,7 @@ def global_functions(path: str, text: str) -> list[KernelFn]:
         before = code[max(0, m.start() - 400):m.start()]
         stmt = re.split(r"[;}]", before)[-1]
         found.append(KernelFn(name=m.group(2), path=path, params=split_top(code[open_at + 1:close - 1]),
-                              template=bool(re.search(r"\btemplate\s*<", stmt))))
+                              template=bool(re.search(r"\btemplate\s*<", stmt)), quals=m.group(1) or ""))
     return found
 
 
@@ -507,15 +516,17 @@ def _plan_host_program(cand: Candidate, names: list[str], texts: dict[str, str],
     sites: list[str] = []
     launched: list[str] = []
     shown_single = cand.single
+    by_name = {k.name: k for k in kernels}
     for p in names:
         text, found = blank_chevrons(texts[p], rewrite=True)
         files[f"{SRC_DIR}/{p}"] = text
         for x in found:
             launched.append(x["callee"])
             arg_texts = "\x1f".join(re.sub(r"\s+", " ", a) for a in x["args"])
+            core, mix = by_name[x["callee"]].core_hint() if x["callee"] in by_name else (0, -1)
             sites.append(f"    {{{_c_str(f'{SRC_DIR}/{p}')}, {x['line']}, {x['last']}, "
-                         f"{_c_str('' if shown_single else p)}, {_c_str(x['text'])}, {_c_str(arg_texts)}}},")
-    by_name = {k.name: k for k in kernels}
+                         f"{_c_str('' if shown_single else p)}, {_c_str(x['text'])}, {_c_str(arg_texts)}, "
+                         f"{core}, {mix}}},")
     entry = (task_entry if task_entry in by_name else next((c for c in launched if c in by_name), kernels[0].name))
     chosen = by_name[entry]
     tus = [p for p in names if p.lower().endswith(TU_EXTENSIONS)]
@@ -526,7 +537,7 @@ def _plan_host_program(cand: Candidate, names: list[str], texts: dict[str, str],
              f'#include "{SRC_DIR}/{chosen.path}"',
              "HAWK_HOST_PROGRAM()",
              'extern "C" const hawk_host_site hawk_host_sites[] = {', *sites,
-             "    {nullptr, 0, 0, nullptr, nullptr, nullptr}};"]
+             "    {nullptr, 0, 0, nullptr, nullptr, nullptr, 0, -1}};"]
     files[LAUNCH_FILE] = "\n".join(lines) + "\n"
     others = []
     for i, p in enumerate(t for t in tus if t != chosen.path):
@@ -580,5 +591,9 @@ def _direct_call(k: KernelFn, launch: dict | None, consts: Constants, args: Task
                              "constant the <<<>>> launch gives it, or a task attribute of the same name, and "
                              "found neither")
         call_args.append(f"({value})")
-    return [f"static void hawk_direct_entry({', '.join(params)}) {{ {callee}({', '.join(call_args)}); }}",
+    # The wrapper carries the kernel's core qualifier (a template instance loses its section attribute).
+    core, mix = k.core_hint()
+    qual = ("__mix__(" + {2: "0, 1", 3: "1, 0", 4: "1, 1", 5: "1, 2"}[mix] + ") " if mix >= 0 else
+            "__cube__ " if core == 2 else "__vector__ " if core == 1 else "")
+    return [f"{qual}static void hawk_direct_entry({', '.join(params)}) {{ {callee}({', '.join(call_args)}); }}",
             "HAWK_LAUNCH(hawk_direct_entry)"]

@@ -193,3 +193,13 @@ def test_cli_define_reaches_the_kernel(twin_root) -> None:
                         "--task-file", str(TASKS), "--task", "shapes_axpb_fp32", "--define", "BAD NAME"],
                        capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
     assert p.returncode != 0 and "--define" in p.stderr, p.stderr
+
+
+def test_templated_cube_kernel_launched_by_the_host_runs_on_aic(twin) -> None:
+    spec = task("cube_offset", [tensor("x", [16], "float32")], [tensor("y", [16], "float32")])
+    built = twin.compile(Candidate.from_path(KERNELS / "cube_template.asc"), "cube_offset", task=spec)
+    assert built.ok, f"{built.message}\n{built.log_tail}"
+    x = np.arange(16, dtype=np.float32)
+    r = twin.run(built.binary, spec, {"x": x})
+    assert r.status == S.OK and "AIC" in r.message, r.message
+    np.testing.assert_array_equal(r.outputs["y"], x + 1)

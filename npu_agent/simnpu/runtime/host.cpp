@@ -342,7 +342,9 @@ extern "C" void hawk_host_launch(const hawk_host_launch_info* info) {
     int declared = R->declared_type;
     uint64_t t0 = now_ns();
     g_phase = 2;
-    run_launch_fn(info->run, info->ctx, info->core, info->mix);
+    int core = info->core != 0 || s == nullptr ? info->core : s->core;
+    int mix = info->mix >= 0 || s == nullptr ? info->mix : s->mix;
+    run_launch_fn(info->run, info->ctx, core, mix);
     g_phase = kHostPhase;
     H->kernel_ns += now_ns() - t0;
     R->declared_type = declared;  // a __mix__ qualifier is the launched kernel's, not the program's

@@ -46,6 +46,8 @@ struct hawk_host_site {
     const char* shown;   // the candidate's own name for the file ("" for a one-file candidate)
     const char* callee;  // the kernel as written before <<<
     const char* args;    // the argument texts, separated by '\x1f'
+    int core;            // the kernel's qualifiers as written (a template instance loses its section attribute):
+    int mix;             // core 2 __cube__, 1 __vector__, 0 none; mix the KernelMetaType of __mix__(c, v), -1 none
 };
 }
 
