@@ -78,11 +78,22 @@ def test_direct_launch_pair_with_acl_memory_binds_the_task_tensors(twin, specs) 
     assert r.stats["block_dim"] == 8
 
 
-def test_host_main_returning_non_zero_is_a_runtime_error(twin, specs) -> None:
-    files = pair(main=("    aclFinalize();\n    return 0;", "    aclFinalize();\n    return 1;"))
+def test_host_main_returning_non_zero_before_any_launch_is_a_runtime_error(twin, specs) -> None:
+    files = pair(main=("    vadd_custom<<<", "    return 1;\n    vadd_custom<<<"))
     built, r, _ = run(twin, Candidate.from_files(files), specs["shapes_vadd_fp32"])
     assert built.ok, built.message
     assert r.status == S.RUNTIME_ERROR and "host program's main() returned 1" in r.message, r.message
+
+
+def test_host_main_failing_its_own_check_after_the_launch_is_a_warning(twin, specs) -> None:
+    # A sample's main() compares the output with a golden of the data it prepared; the twin ran the launch on the
+    # task's inputs instead, so that check fails while the task's verification passes.
+    files = pair(main=("    aclFinalize();\n    return 0;", "    aclFinalize();\n    return 1;"))
+    built, r, inputs = run(twin, Candidate.from_files(files), specs["shapes_vadd_fp32"])
+    assert built.ok, built.message
+    assert r.status == S.OK, r.message
+    np.testing.assert_array_equal(r.outputs["z"], inputs["x"] + inputs["y"])
+    assert any("main() returned 1 after 1 kernel launch" in w for w in r.warnings), r.warnings
 
 
 def test_host_program_crash_is_reported_as_such(twin, specs) -> None:

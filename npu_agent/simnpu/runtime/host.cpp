@@ -196,12 +196,19 @@ void copy_outputs() {
 void host_exit(int status, void*) {
     if (R == nullptr || R->result_written) return;
     g_phase = 3;
-    if (status != 0) {
+    if (status != 0 && (H->launches == 0 || !H->last_error.empty())) {
         emit_result("RUNTIME_ERROR", "the host program's main() returned " + std::to_string(status) +
                     " (or called exit(" + std::to_string(status) + ")) after " + std::to_string(H->launches) +
                     " kernel launch(es); a sample's main() returns non-zero when a step failed" +
                     (H->last_error.empty() ? std::string() : " (last AscendCL error: " + H->last_error + ")"), "");
         return;
+    }
+    if (status != 0) {
+        // The launches ran on the task's inputs, not on the data the host prepared, so a sample's own check of the
+        // output against its own golden fails; the task's verification decides instead.
+        add_warning("the host program's main() returned " + std::to_string(status) + " after " +
+                    std::to_string(H->launches) + " kernel launch(es) with no AscendCL error: a sample's own check "
+                    "compares with the data it prepared, which the twin replaced with the task's inputs");
     }
     if (H->launches == 0) {
         emit_result("RUNTIME_ERROR", "the host program ended without launching a kernel (no <<<>>> launch ran)", "");
