@@ -323,6 +323,8 @@ double load(DT d, const uint8_t* p);
 void store(DT d, uint8_t* p, double v);
 double round_to(DT d, double v);
 double cast_value(DT dst, double v, int mode);
+// A same-type float Cast with a rounding mode: the value rounded to an integral one (how Ascend C floors and rounds).
+double round_integral(double v, int mode);
 
 // vector.cpp
 bool dt_in(DT d, std::initializer_list<DT> l);
