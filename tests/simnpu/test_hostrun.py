@@ -215,3 +215,16 @@ def test_templated_cube_kernel_launched_by_the_host_runs_on_aic(twin) -> None:
     r = twin.run(built.binary, spec, {"x": x})
     assert r.status == S.OK and "AIC" in r.message, r.message
     np.testing.assert_array_equal(r.outputs["y"], x + 1)
+
+
+# --------------------------------------------------------------------------- what the device compiler defines
+def test_host_code_may_name_its_own_dt_constants_and_the_kfc_workspace_marker_compiles(twin, specs) -> None:
+    # A direct launch is built by the device compiler alone: CANN's op-build macros (DT_FLOAT16 ...) are not defined,
+    # so host code may use matmul_tiling::DataType::DT_FLOAT16-style enums; __kfc_workspace__ marks a parameter.
+    files = pair(main=("int main(", "enum class HostDataType { DT_FLOAT16 = 1, DT_FLOAT = 0 };\n"
+                                    "static_assert(static_cast<int>(HostDataType::DT_FLOAT16) == 1, \"enum\");\nint main("),
+                 kernel=("GM_ADDR z, uint32_t n)", "__kfc_workspace__ GM_ADDR z, uint32_t n)"))
+    built, r, inputs = run(twin, Candidate.from_files(files), specs["shapes_vadd_fp32"])
+    assert built.ok, f"{built.message}\n{built.log_tail}"
+    assert r.status == S.OK, r.message
+    np.testing.assert_array_equal(r.outputs["z"], inputs["x"] + inputs["y"])

@@ -24,6 +24,7 @@
 #define __ca__
 #define __cb__
 #define __cc__
+#define __kfc_workspace__  // marks the workspace parameter a Matmul client (KFC) kernel hands the AIC server
 #define __vector__ __attribute__((section(HAWK_AIV_SECTION)))
 #define __cube__ __attribute__((section(HAWK_AIC_SECTION)))
 #define HAWK_AIV_SECTION "hawk_aiv_text"
