@@ -25,20 +25,6 @@ std::map<std::string, std::pair<gert::InferShapeKernelFunc, gert::InferDataTypeK
     return fns;
 }
 
-ge::DataType ge_dtype(int d) {  // hawk.v1.DType -> ge::DataType (as the runtime's tiling context)
-    switch (d) {
-        case 1: return ge::DT_FLOAT16;
-        case 2: return ge::DT_BF16;
-        case 3: return ge::DT_FLOAT;
-        case 4: return ge::DT_INT8;
-        case 5: return ge::DT_INT16;
-        case 6: return ge::DT_INT32;
-        case 7: return ge::DT_UINT8;
-        case 8: return ge::DT_INT64;
-        default: return ge::DT_UNDEFINED;
-    }
-}
-
 const char* dtype_name(ge::DataType d) {
     switch (d) {
         case ge::DT_FLOAT: return "DT_FLOAT";

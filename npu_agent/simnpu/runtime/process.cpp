@@ -334,21 +334,6 @@ __attribute__((constructor(101))) void hawk_runtime_setup() {
 namespace {
 using namespace hawk;
 
-ge::DataType ge_dtype(int d) {  // hawk.v1.DType -> ge::DataType
-    switch (d) {
-        case 1: return ge::DT_FLOAT16;
-        case 2: return ge::DT_BF16;
-        case 3: return ge::DT_FLOAT;
-        case 4: return ge::DT_INT8;
-        case 5: return ge::DT_INT16;
-        case 6: return ge::DT_INT32;
-        case 7: return ge::DT_UINT8;
-        case 8: return ge::DT_INT64;
-        case 9: return ge::DT_BOOL;
-        default: return ge::DT_UNDEFINED;
-    }
-}
-
 void run_tiling() {
     Config& c = R->cfg;
     R->block_dim = static_cast<uint32_t>(c.default_block_dim ? c.default_block_dim : 1);

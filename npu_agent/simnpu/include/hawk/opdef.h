@@ -35,6 +35,21 @@ const char* task_attr_value(size_t i);
 // Attribute order and values seen by every context from now on (the OpDef's declaration order, defaults filled).
 void set_task_attrs(size_t n, const char* const* names, const char* const* values);
 void register_op_check(void (*fn)());
+// hawk.v1.DType -> ge::DataType, as the tiling and InferShape contexts report a task tensor's dtype.
+inline ge::DataType ge_dtype(int d) {
+    switch (d) {
+        case 1: return ge::DT_FLOAT16;
+        case 2: return ge::DT_BF16;
+        case 3: return ge::DT_FLOAT;
+        case 4: return ge::DT_INT8;
+        case 5: return ge::DT_INT16;
+        case 6: return ge::DT_INT32;
+        case 7: return ge::DT_UINT8;
+        case 8: return ge::DT_INT64;
+        case 9: return ge::DT_BOOL;
+        default: return ge::DT_UNDEFINED;
+    }
+}
 [[noreturn]] void reject(const std::string& message);
 void note(const std::string& message);  // a warning of the run (the result's warnings)
 }  // namespace hawk
