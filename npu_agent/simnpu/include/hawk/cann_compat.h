@@ -152,12 +152,7 @@ template <typename T = int64_t> __aicore__ inline T GetAccVal(HAWK_LINE) {
     hawk::unsupported_api("GetAccVal", hawk::Site{hawk::Api::None, hawk_line.v});
 }
 
-// BroadCast<T, dim, axis[, isReuseSource]>(dst, src, dstShape, srcShape[, sharedTmpBuffer]): a documented
-// high-level API the twin does not model yet; calls compile and fail with UNSUPPORTED_API.
-template <typename T, int32_t dim, int32_t axis, bool isReuseSource = false, typename... A>
-__aicore__ inline void BroadCast(const A&...) {
-    hawk::unsupported_api("BroadCast", hawk::Site{hawk::Api::None, hawk::g.last_line});
-}
+// BroadCast / Broadcast: hawk/norms.h.
 }  // namespace AscendC
 
 // --------------------------------------------------------------------------------------------- vcadd
