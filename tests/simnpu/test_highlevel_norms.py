@@ -129,13 +129,28 @@ def test_broadcast_axes(twin) -> None:
 
 
 def test_tque_handle_forms_and_datacopypad_brace_list(twin) -> None:
-    spec = task("que_handle_pad_brace", [tensor("x", [100], "float32")], [tensor("y", [100], "float32")])
+    spec = task("que_handle_pad_brace", [tensor("x", [100], "float32")],
+                [tensor("y", [100], "float32"), tensor("tail", [8], "float32")])
     x = np.random.default_rng(1).uniform(-1, 1, 100).astype(np.float32)
     r, _ = run_task(twin, kernel_source("que_handle_pad_brace.cpp"), spec, inputs={"x": x})
     assert r.status == result_pb2.OK, f"{r.message}\n{r.log_tail}"
     np.testing.assert_array_equal(r.outputs["y"], x + x)
+    # DataCopyPad GM -> UB with leftPadding = rightPadding = 0: the dummy data repeats the block's first element.
+    np.testing.assert_array_equal(r.outputs["tail"], np.concatenate([x[96:], np.full(4, x[0])]))
 
 
 @pytest.mark.parametrize("name", ["LayerNormGrad", "LayerNormGradBeta", "Sum", "Broadcast"])
 def test_new_api_names_are_in_the_record_list(name: str) -> None:
     assert name in API_NAMES
+
+
+def test_reduce_max_min_register(twin) -> None:
+    """GetReduceMaxMinCount after a counter-mode WholeReduceMin over all elements (BLAS isamin style), and
+    GetReduceRepeatMaxMinSpr after a 3-repeat WholeReduceMax: the extreme over all repeats and its element index."""
+    spec = task("reduce_spr", [tensor("x", [300], "float32")],
+                [tensor("vals", [8], "float32"), tensor("idx", [8], "int32")])
+    x = np.random.default_rng(6).uniform(-10, 10, 300).astype(np.float32)
+    r, _ = run_task(twin, kernel_source("reduce_spr.cpp"), spec, inputs={"x": x})
+    assert r.status == result_pb2.OK, f"{r.message}\n{r.log_tail}"
+    assert r.outputs["vals"][0] == x.min() and r.outputs["idx"][0] == int(np.argmin(x))
+    assert r.outputs["vals"][1] == x[:192].max() and r.outputs["idx"][1] == int(np.argmax(x[:192]))
