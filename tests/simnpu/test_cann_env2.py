@@ -78,18 +78,16 @@ def test_no_applicable_tiling_template_fails_the_tiling(twin, spec) -> None:
     assert "tiling function returned 4294967295" in r.message  # DoTilingImpl: GRAPH_FAILED, no template applies
 
 
+# GetReduceMaxMinCount and BroadCast are modelled now (tests/simnpu/test_highlevel_norms.py).
 @pytest.mark.parametrize("entry, marker, api", [
-    ("reg_max_min", "UNMODELLED_MAXMIN", "GetReduceMaxMinCount"),
     ("reg_acc_val", "UNMODELLED_VCADD", "vcadd"),
-    ("broadcast_rows", "UNMODELLED_BROADCAST", "BroadCast"),
 ])
 def test_unmodelled_cann_names_compile_and_fail_as_unsupported_api(twin, entry: str, marker: str, api: str) -> None:
     source = kernel_source("cann_unmodelled_regs.cpp")
     r, _ = run_task(twin, source, task(entry, [tensor("x", [8], "float32")], [tensor("y", [8], "float32")]))
     assert r.status == result_pb2.HARDWARE_EXCEPTION, f"{r.message}\n{r.log_tail}"
     assert r.exception.kind == "UNSUPPORTED_API" and api in r.exception.message, r.exception.message
-    if api != "BroadCast":  # BroadCast's variadic form has no line argument: it reports the last API's line
-        assert r.exception.source_line == marked_line(source, marker)
+    assert r.exception.source_line == marked_line(source, marker)
 
 
 def test_aicore_attribute_is_blanked_keeping_columns_but_not_subscripts_or_comments() -> None:

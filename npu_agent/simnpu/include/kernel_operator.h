@@ -45,6 +45,7 @@
 #include "hawk/matmul_tiling.h"
 #include "hawk/matmul.h"
 #include "hawk/softmax.h"
+#include "hawk/norms.h"
 #include "hawk/cann_compat.h"
 #include "hawk/cann_env.h"  // last: it redefines assert after every standard header
 

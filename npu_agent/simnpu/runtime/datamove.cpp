@@ -159,12 +159,19 @@ void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadPara
         uint64_t d_step = row_ub + p.dst_stride * unit;        // UB side in 32 B blocks
         uint8_t* s = side(src, 0, (p.block_count - 1) * s_step + p.block_len, false, site);
         uint8_t* d = side(dst, 0, (p.block_count - 1) * d_step + row_ub, true, site);
+        // With leftPadding = rightPadding = 0, the dummy data up to the 32 B boundary repeats the block's first
+        // element (DataCopyPad GMToUB 示例2), whatever isPad says; otherwise padding and dummy take paddingValue when
+        // isPad (or SetPadValue), and are left as they were (the hardware's "random" values) when not.
+        const bool dummy_first = pad.left == 0 && pad.right == 0 && row < row_ub && p.block_len >= es;
         for (uint64_t b = 0; b < p.block_count; ++b) {
             uint8_t* o = d + b * d_step;
-            if (pad.is_pad) {
+            if (pad.is_pad && !dummy_first) {
                 for (uint64_t k = 0; k + es <= row_ub; k += es) std::memcpy(o + k, &pad.value_bits, es);
             }
             std::memmove(o + pad.left * es, s + b * s_step, p.block_len);
+            if (dummy_first) {
+                for (uint64_t k = p.block_len; k + es <= row_ub; k += es) std::memcpy(o + k, o, es);
+            }
         }
     } else {  // UB -> GM: the padding of each UB row is dropped
         uint64_t row_ub = (p.block_len + unit - 1) / unit * unit;

@@ -236,6 +236,12 @@ struct PerCore {
     uint64_t pad_value_bits = 0;
     std::map<std::pair<int, int>, uint32_t> event_busy;  // (pipe, HardEvent) -> bit set of allocated ids
     uint16_t mrgsort_counts[4] = {};  // sort.cpp: pairs taken per queue by the last exhausted-suspension MrgSort
+    // reduce.cpp: the special register the Max/Min reductions leave (GetReduceRepeatMaxMinSpr): the extreme value
+    // over all repeats of the last ReduceMax/Min or WholeReduceMax/Min and its element index.
+    bool spr_set = false;
+    double spr_value = 0;
+    uint64_t spr_index = 0;
+    DT spr_dt = DT::NONE;
 };
 
 struct Runtime : PerCore {

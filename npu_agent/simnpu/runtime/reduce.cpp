@@ -17,6 +17,12 @@ void write_index(DT d, uint8_t* p, uint64_t idx) {
         std::memcpy(p, &v, 4);
     }
 }
+void set_spr(DT dt, double v, uint64_t at) {
+    R->spr_set = true;
+    R->spr_value = v;
+    R->spr_index = at;
+    R->spr_dt = dt;
+}
 // Sum, max or min over `vals` in the element type (sums accumulate in float, the result is rounded once).
 }  // namespace
 
@@ -92,6 +98,7 @@ void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t co
     auto [v, at] = fold(op, dst.dt, vals, elems);
     store(dst.dt, d, v);
     if (cal_index) write_index(dst.dt, d + es, at);
+    if (op != VOp::ADD) set_spr(dst.dt, v, at);
 }
 
 void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const uint64_t mask[2], bool bit_mask,
@@ -138,6 +145,7 @@ void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const 
     auto [v, at] = fold(op, dst.dt, vals, idx);
     store(dst.dt, d, v);
     if (cal_index) write_index(dst.dt, d + es, at);
+    if (op != VOp::ADD) set_spr(dst.dt, v, at);
 }
 
 void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2], bool bit_mask, uint64_t repeat,
@@ -178,6 +186,9 @@ void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2]
     uint64_t dst_step = dst_rep * unit;
     uint8_t* d = local(dst, 0, (u.repeats - 1) * dst_step + unit, true, site,
                        reduce_dst_align(op, es, pair, only_index));
+    bool spr_any = false;
+    double spr_v = 0;
+    uint64_t spr_at = 0;
     for (uint64_t r = 0; r < u.repeats; ++r) {
         std::vector<double> vals;
         std::vector<uint64_t> idx;
@@ -187,6 +198,13 @@ void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2]
         }
         if (vals.empty()) continue;
         auto [v, at] = fold(op, dst.dt, vals, idx);
+        // The register keeps the extreme over all repeats (the first one on a tie) with its index over the whole
+        // operand (repeat * elements per repeat + index in the repeat).
+        if (!sum && (!spr_any || (op == VOp::MAX ? v > spr_v : v < spr_v))) {
+            spr_any = true;
+            spr_v = v;
+            spr_at = r * epr + at;
+        }
         uint8_t* o = d + r * dst_step;
         if (sum || order == 2) {
             store(dst.dt, o, v);
@@ -201,6 +219,36 @@ void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2]
             store(dst.dt, o + es, v);
         }
     }
+    if (spr_any) set_spr(dst.dt, spr_v, spr_at);
+}
+
+// GetReduceRepeatMaxMinSpr / GetReduceMaxMinCount: the register's value, and its index stored in the element type's
+// bits (a uint16_t for half, a uint32_t for float), as documented.
+void reduce_spr(DT dt, void* value, void* index, Site site) {
+    if (!R->spr_set) {
+        warn(site, "%s reads the max/min register before any ReduceMax/ReduceMin/WholeReduceMax/WholeReduceMin "
+                   "set it (it reads 0)", api_name(site.api));
+    }
+    if (R->spr_set && R->spr_dt != dt) {
+        warn(site, "%s reads the register as %s, but the last reduction was %s (the documentation requires the "
+                   "reduction's type)", api_name(site.api), dt_name(dt), dt_name(R->spr_dt));
+    }
+    RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
+    e.dtype = static_cast<uint8_t>(dt);
+    e.bytes = 2 * dt_size(dt);
+    rec_done();
+    const size_t es = dt_size(dt);
+    uint8_t v[8] = {}, i[8] = {};
+    store(dt, v, R->spr_set ? R->spr_value : 0.0);
+    if (es == 2) {
+        const uint16_t x = static_cast<uint16_t>(R->spr_index);
+        std::memcpy(i, &x, 2);
+    } else {
+        const uint32_t x = static_cast<uint32_t>(R->spr_index);
+        std::memcpy(i, &x, 4);
+    }
+    if (value) std::memcpy(value, v, es);
+    if (index) std::memcpy(index, i, es);
 }
 
 // ------------------------------------------------------------------------------ BlockReduce*, PairReduceSum

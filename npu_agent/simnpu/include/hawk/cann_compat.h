@@ -135,16 +135,25 @@ __aicore__ inline int64_t GetSubBlockDim() { return get_subblockdim(); }
 __aicore__ inline int64_t GetSubBlockId() { return get_subblockid(); }
 
 // ------------------------------------------------------------------------------------ GetReduceMaxMinCount
-// Reads the value/index register a counter-mode ReduceMax/ReduceMin/WholeReduceMax/Min leaves behind
-// (get_max_min_cnt). The twin does not model that register yet: the call fails with UNSUPPORTED_API.
-template <typename T> __aicore__ inline void GetReduceMaxMinCount(T&, T&, HAWK_LINE) {
-    hawk::unsupported_api("GetReduceMaxMinCount", hawk::Site{hawk::Api::None, hawk_line.v});
+// GetReduceRepeatMaxMinSpr (and its older name GetReduceMaxMinCount): the extreme value over all repeats of the last
+// ReduceMax/ReduceMin/WholeReduceMax/WholeReduceMin and its index, stored in T's bits (reduce.cpp). The one-value
+// form is the Atlas inference (310P) prototype.
+}  // namespace AscendC
+namespace hawk {
+void reduce_spr(DT dt, void* value, void* index, Site site);
+}  // namespace hawk
+namespace AscendC {
+template <typename T> __aicore__ inline void GetReduceRepeatMaxMinSpr(T& maxMinValue, T& maxMinIndex, HAWK_LINE) {
+    hawk::reduce_spr(hawk::dt_v<T>, &maxMinValue, &maxMinIndex, hawk::Site{hawk::Api::GetReduceMaxMinSpr, hawk_line.v});
 }
-template <typename T> __aicore__ inline void GetReduceMaxMinCount(T&, HAWK_LINE) {
-    hawk::unsupported_api("GetReduceMaxMinCount", hawk::Site{hawk::Api::None, hawk_line.v});
+template <typename T> __aicore__ inline void GetReduceRepeatMaxMinSpr(T& maxMinValue, HAWK_LINE) {
+    hawk::reduce_spr(hawk::dt_v<T>, &maxMinValue, nullptr, hawk::Site{hawk::Api::GetReduceMaxMinSpr, hawk_line.v});
 }
-template <typename T> __aicore__ inline void GetReduceRepeatMaxMinSpr(T&, T&, HAWK_LINE) {
-    hawk::unsupported_api("GetReduceRepeatMaxMinSpr", hawk::Site{hawk::Api::None, hawk_line.v});
+template <typename T> __aicore__ inline void GetReduceMaxMinCount(T& maxMinValue, T& maxMinIndex, HAWK_LINE) {
+    hawk::reduce_spr(hawk::dt_v<T>, &maxMinValue, &maxMinIndex, hawk::Site{hawk::Api::GetReduceMaxMinSpr, hawk_line.v});
+}
+template <typename T> __aicore__ inline void GetReduceMaxMinCount(T& maxMinValue, HAWK_LINE) {
+    hawk::reduce_spr(hawk::dt_v<T>, &maxMinValue, nullptr, hawk::Site{hawk::Api::GetReduceMaxMinSpr, hawk_line.v});
 }
 // GetAccVal: the accumulator register a counter-mode ReduceSum / accumulating vcadd leaves (get_acc_val); not
 // modelled yet.
@@ -152,12 +161,7 @@ template <typename T = int64_t> __aicore__ inline T GetAccVal(HAWK_LINE) {
     hawk::unsupported_api("GetAccVal", hawk::Site{hawk::Api::None, hawk_line.v});
 }
 
-// BroadCast<T, dim, axis[, isReuseSource]>(dst, src, dstShape, srcShape[, sharedTmpBuffer]): a documented
-// high-level API the twin does not model yet; calls compile and fail with UNSUPPORTED_API.
-template <typename T, int32_t dim, int32_t axis, bool isReuseSource = false, typename... A>
-__aicore__ inline void BroadCast(const A&...) {
-    hawk::unsupported_api("BroadCast", hawk::Site{hawk::Api::None, hawk::g.last_line});
-}
+// BroadCast / Broadcast: hawk/norms.h.
 }  // namespace AscendC
 
 // --------------------------------------------------------------------------------------------- vcadd

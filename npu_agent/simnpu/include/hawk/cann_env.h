@@ -126,14 +126,7 @@ template <class... Args> __aicore__ inline void PRINTF(const char* fmt, Args&&..
     AscendC::printf(fmt, std::forward<Args>(args)...);
 }
 
-struct ShapeInfo {
-    __aicore__ ShapeInfo() = default;
-    __aicore__ ShapeInfo(uint8_t dim, const uint32_t* shape) : shapeDim(dim) {
-        for (uint8_t i = 0; i < dim && i < 8; ++i) this->shape[i] = shape[i];
-    }
-    uint8_t shapeDim = 0;
-    uint32_t shape[8] = {};
-};
+// ShapeInfo: hawk/tensor.h.
 
 // DumpTensor: "DumpTensor: desc=<desc>, addr=<addr>, data_type=<type>, position=<pos>, dump_size=<n>" and the values.
 template <typename T>

@@ -18,10 +18,12 @@ struct DataCopyParams {
 };
 
 // DataCopyExtParams (DataCopyPad): blockLen in bytes; GM-side stride in bytes, UB-side stride in 32 B blocks.
+// The constructor takes all five values (rsv has no default, as in CANN), so a four-element brace list
+// `DataCopyPad(gm, ub, {count, len, src, dst})` means DataCopyParams, as it does on CANN.
 struct DataCopyExtParams {
     __aicore__ DataCopyExtParams() = default;
     __aicore__ DataCopyExtParams(uint32_t count, uint32_t len, uint32_t srcStrideIn, uint32_t dstStrideIn,
-                                 uint32_t rsvIn = 0)
+                                 uint32_t rsvIn)
         : blockCount(count), blockLen(len), srcStride(srcStrideIn), dstStride(dstStrideIn), rsv(rsvIn) {}
     uint32_t blockCount = 1;
     uint32_t blockLen = 0;

@@ -56,7 +56,8 @@ enum class Op : uint8_t {
     X(Transpose) X(GatherMask) X(Sort) X(Arange) X(Power) X(Sin) X(Cos) X(Erf) X(Sigmoid) X(Gelu) X(Silu)     \
     X(CumSum) X(LayerNorm) X(RmsNorm) X(Copy)                                                           \
     X(CreateVecIndex) X(AddRelu) X(SubRelu) X(FusedMulAdd) X(MulAddRelu) X(MulAddDst) X(ReduceDataBlock)      \
-    X(Sort32) X(MrgSort) X(Extract)
+    X(Sort32) X(MrgSort) X(Extract) X(LayerNormGrad) X(LayerNormGradBeta) X(Sum) X(Broadcast)  \
+    X(GetReduceMaxMinSpr)
 
 enum class Api : uint16_t {
 #define HAWK_API_ENUM(name) name,

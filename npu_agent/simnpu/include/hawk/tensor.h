@@ -93,6 +93,34 @@ constexpr Pipe pipe_of(pipe_t p) {
 }
 }  // namespace detail
 
+// ShapeInfo (辅助数据结构): the shape a LocalTensor/GlobalTensor carries for the high-level APIs.
+enum class DataFormat : uint8_t { ND = 0, NZ, NCHW, NC1HWC0, NHWC };
+constexpr uint32_t K_MAX_DIM = 8;
+struct ShapeInfo {
+    __aicore__ inline ShapeInfo() = default;
+    __aicore__ inline ShapeInfo(const uint8_t inputShapeDim, const uint32_t inputShape[],
+                                const uint8_t inputOriginalShapeDim, const uint32_t inputOriginalShape[],
+                                const DataFormat inputFormat)
+        : shapeDim(inputShapeDim), originalShapeDim(inputOriginalShapeDim), dataFormat(inputFormat) {
+        for (uint32_t i = 0; i < shapeDim && i < K_MAX_DIM; ++i) shape[i] = inputShape[i];
+        for (uint32_t i = 0; i < originalShapeDim && i < K_MAX_DIM; ++i) originalShape[i] = inputOriginalShape[i];
+    }
+    __aicore__ inline ShapeInfo(const uint8_t inputShapeDim, const uint32_t inputShape[], const DataFormat inputFormat)
+        : ShapeInfo(inputShapeDim, inputShape, inputShapeDim, inputShape, inputFormat) {}
+    __aicore__ inline ShapeInfo(const uint8_t inputShapeDim, const uint32_t inputShape[])
+        : ShapeInfo(inputShapeDim, inputShape, inputShapeDim, inputShape, DataFormat::ND) {}
+    uint8_t shapeDim = 0;
+    uint8_t originalShapeDim = 0;
+    uint32_t shape[K_MAX_DIM] = {};
+    uint32_t originalShape[K_MAX_DIM] = {};
+    DataFormat dataFormat = DataFormat::ND;
+};
+__aicore__ inline int GetShapeSize(const ShapeInfo& shapeInfo) {
+    int n = 1;
+    for (uint32_t i = 0; i < shapeInfo.shapeDim && i < K_MAX_DIM; ++i) n *= static_cast<int>(shapeInfo.shape[i]);
+    return n;
+}
+
 __aicore__ inline int64_t GetBlockIdx() { return hawk::g.block_idx; }
 __aicore__ inline int64_t GetBlockNum() { return hawk::g.block_num; }
 // Mixed kernels: an AIV's GetBlockIdx() is blockIdx * GetSubBlockNum() + GetSubBlockIdx() (crosscore.cpp).
@@ -139,7 +167,8 @@ template <typename T> class GlobalTensor {
     __aicore__ inline __gm__ T* GetPhyAddr() const { return ptr_; }
     __aicore__ inline __gm__ T* GetPhyAddr(uint64_t offset) const { return ptr_ + offset; }
     __aicore__ inline void SetL2CacheHint(CacheMode mode) { cache_mode_ = mode; }
-    __aicore__ inline void SetShapeInfo(...) {}
+    __aicore__ inline void SetShapeInfo(const ShapeInfo& shapeInfo) { shape_info_ = shapeInfo; }
+    __aicore__ inline ShapeInfo GetShapeInfo() const { return shape_info_; }
 
     hawk::Ref ref() const {
         hawk::Ref r;
@@ -153,6 +182,7 @@ template <typename T> class GlobalTensor {
     __gm__ T* ptr_ = nullptr;
     uint64_t size_ = 0;
     CacheMode cache_mode_ = CacheMode::CACHE_MODE_NORMAL;
+    ShapeInfo shape_info_{};
 };
 
 enum class CacheLine : uint8_t { SINGLE_CACHE_LINE = 0, ENTIRE_DATA_CACHE };
@@ -220,6 +250,8 @@ template <typename T> class LocalTensor {
     __aicore__ inline uint64_t GetPhyAddr() const { return ref_.addr; }
     __aicore__ inline uint64_t GetPhyAddr(uint32_t offset) const { return ref_.addr + uint64_t(offset) * sizeof(T); }
     __aicore__ inline TPosition GetPosition() const { return pos_; }
+    __aicore__ inline void SetShapeInfo(const ShapeInfo& shapeInfo) { shape_info_ = shapeInfo; }
+    __aicore__ inline ShapeInfo GetShapeInfo() const { return shape_info_; }
     __aicore__ inline void SetUserTag(int32_t tag) { tag_ = tag; }
     __aicore__ inline int32_t GetUserTag() const { return tag_; }
 
@@ -255,6 +287,7 @@ template <typename T> class LocalTensor {
     TPosition pos_ = TPosition::VECCALC;
     int32_t tag_ = 0;
     int32_t que_ = -1;   // the queue the buffer came from, -1 for TBuf views
+    ShapeInfo shape_info_{};
 };
 
 namespace detail {
@@ -268,6 +301,20 @@ template <typename T> inline LocalTensor<T> make_local(const hawk::Ref& r, TPosi
 }  // namespace detail
 
 // ------------------------------------------------------------------------------------------- queues
+using TBufHandle = uint8_t*;
+namespace detail {
+inline TBufHandle to_handle(const hawk::Ref& r) {
+    return hawk::g.mem_base[static_cast<int>(r.mem)] + r.addr;
+}
+inline hawk::Ref from_handle(TBufHandle h, TPosition pos) {
+    hawk::Ref r;
+    r.mem = hawk::position_mem(static_cast<int>(pos));
+    r.dt = hawk::DT::U8;
+    r.addr = static_cast<uint64_t>(h - hawk::g.mem_base[static_cast<int>(r.mem)]);
+    return r;
+}
+}  // namespace detail
+
 template <TPosition pos, int32_t depth, auto mask = 0> class TQue {
    public:
     static constexpr TPosition kPosition = pos;
@@ -300,6 +347,21 @@ template <TPosition pos, int32_t depth, auto mask = 0> class TQue {
     }
     template <TPosition srcUserPos, TPosition dstUserPos, typename T> __aicore__ inline LocalTensor<T> DeQue(HAWK_LINE) {
         return detail::make_local<T>(hawk::que_deque(id_, hawk::dt_v<T>, HAWK_SITE(DeQue)), pos, id_);
+    }
+    // The buffer-handle forms (CANN's TBufHandle: an opaque handle of one buffer of the queue). The twin's handle
+    // is the buffer's host address in the core's memory, so EnQue/FreeBuffer find the buffer again.
+    __aicore__ inline TBufHandle AllocBuffer(HAWK_LINE) {
+        return detail::to_handle(hawk::que_alloc(id_, hawk::DT::U8, HAWK_SITE(AllocTensor)));
+    }
+    __aicore__ inline bool EnQue(TBufHandle buf, HAWK_LINE) {
+        hawk::que_enque(id_, detail::from_handle(buf, pos), HAWK_SITE(EnQue));
+        return true;
+    }
+    __aicore__ inline TBufHandle DeQue(HAWK_LINE) {
+        return detail::to_handle(hawk::que_deque(id_, hawk::DT::U8, HAWK_SITE(DeQue)));
+    }
+    __aicore__ inline void FreeBuffer(TBufHandle buf, HAWK_LINE) {
+        hawk::que_free(id_, detail::from_handle(buf, pos), HAWK_SITE(FreeTensor));
     }
     __aicore__ inline bool VacantInQue() const { return hawk::que_count(id_) < (depth > 0 ? depth : 1); }
     __aicore__ inline bool HasTensorInQue() const { return hawk::que_count(id_) > 0; }
