@@ -513,6 +513,45 @@ __aicore__ inline void vreducev2(T* dst, U* src0, V* src1, uint64_t repeat, uint
 }
 HAWK_CCE_OTHER_FORMS(vreducev2, HAWK_N(8))
 
+// ------------------------------------------------------------------------- CANN's internal Impl layer
+// The pointer-level functions of CANN's Ascend C implementation (impl/basic_api/dav_c220: DuplicateImpl,
+// DataCopyGM2UBImpl ...) that some public kernels call directly; each is its Ascend C API on raw UB / GM pointers.
+namespace AscendC {
+template <typename T>
+__aicore__ inline void DuplicateImpl(__ubuf__ T* dst, const T& scalarValue, const int32_t& count, HAWK_LINE) {
+    hawk::VecCall c{};
+    c.op = hawk::VOp::DUP;
+    c.dst = hawk::cce::ub(dst);
+    c.count = count;
+    hawk::cce::scalar<T>(c, scalarValue);
+    hawk::vec(c, HAWK_SITE(Duplicate));
+}
+template <typename T, bool isSetMask = true, typename M>
+__aicore__ inline void DuplicateImpl(__ubuf__ T* dst, const T& scalarValue, M mask, const uint8_t repeatTime,
+                                     const uint16_t dstBlockStride, const uint8_t dstRepeatStride, HAWK_LINE) {
+    hawk::VecCall c{};
+    c.op = hawk::VOp::DUP;
+    c.dst = hawk::cce::ub(dst);
+    hawk::cce::scalar<T>(c, scalarValue);
+    c.st.dst_blk = dstBlockStride;
+    c.st.dst_rep = dstRepeatStride;
+    detail::mask_form(c, mask, repeatTime, isSetMask);
+    hawk::vec(c, HAWK_SITE(Duplicate));
+}
+template <typename T>
+__aicore__ inline void DataCopyGM2UBImpl(__ubuf__ T* dst, __gm__ T* src, const DataCopyParams& p, HAWK_LINE) {
+    hawk::copy_params(hawk::cce::ub(dst), hawk::cce::gm(src), detail::cp(p), HAWK_SITE(DataCopy));
+}
+template <typename T>
+__aicore__ inline void DataCopyUB2GMImpl(__gm__ T* dst, __ubuf__ T* src, const DataCopyParams& p, HAWK_LINE) {
+    hawk::copy_params(hawk::cce::gm(dst), hawk::cce::ub(src), detail::cp(p), HAWK_SITE(DataCopy));
+}
+template <typename T>
+__aicore__ inline void DataCopyUB2UBImpl(__ubuf__ T* dst, __ubuf__ T* src, const DataCopyParams& p, HAWK_LINE) {
+    hawk::copy_params(hawk::cce::ub(dst), hawk::cce::ub(src), detail::cp(p), HAWK_SITE(DataCopy));
+}
+}  // namespace AscendC
+
 // ------------------------------------------------------------------------------- not modelled (the rest)
 HAWK_CCE_UNMODELLED(vgather)
 HAWK_CCE_UNMODELLED(vgatherb)
