@@ -81,7 +81,6 @@ def test_no_applicable_tiling_template_fails_the_tiling(twin, spec) -> None:
 
 @pytest.mark.parametrize("entry, marker, api", [
     ("reg_max_min", "UNMODELLED_MAXMIN", "GetReduceMaxMinCount"),
-    ("reg_acc_val", "UNMODELLED_VCADD", "vcadd"),
     ("broadcast_rows", "UNMODELLED_BROADCAST", "BroadCast"),
 ])
 def test_unmodelled_cann_names_compile_and_fail_as_unsupported_api(twin, entry: str, marker: str, api: str) -> None:

@@ -11,18 +11,6 @@ extern "C" __global__ __aicore__ void reg_max_min(GM_ADDR x, GM_ADDR y)
     (void)x; (void)y;
 }
 
-extern "C" __global__ __aicore__ void reg_acc_val(GM_ADDR x, GM_ADDR y)
-{
-    TPipe pipe;
-    TBuf<TPosition::VECCALC> buf;
-    pipe.InitBuffer(buf, 256);
-    LocalTensor<float> t = buf.Get<float>();
-    SetMaskCount();
-    vcadd(nullptr, (__ubuf__ float*)t.GetPhyAddr(), 1, 1, 1, 8, true);  // UNMODELLED_VCADD
-    uint64_t acc = GetAccVal();
-    (void)acc; (void)x; (void)y;
-}
-
 extern "C" __global__ __aicore__ void broadcast_rows(GM_ADDR x, GM_ADDR y)
 {
     TPipe pipe;
