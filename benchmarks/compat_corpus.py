@@ -23,6 +23,7 @@ Manifest: one `[[kernel]]` table per kernel; paths are relative to the manifest'
     task_file = "tasks/mkb.toml"
     task = "mkb_add"
     glued = "glued/mkb_add.cpp"            # optional: a hand-glued one-file variant (second layer, --glued)
+    defines = ["SCENARIO_NUM=0"]           # optional: what the sample's own build passes as -D (`--define`)
     note = "..."                           # optional
 
 "Compiled unchanged" is yes when `hawk sim run` got past compilation (any status but COMPILE_ERROR, or a CLI
@@ -178,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HAWK_SIM_WORK_ROOT", "/tmp/hawk-sim-compat")
     rows: list[tuple[dict, Outcome, Outcome | None]] = []
     for k in kernels:
-        o = run_one(base / k["run"], base / k["task_file"], k["task"], args.timeout, extra)
+        defines = [a for d in k.get("defines", []) for a in ("--define", str(d))]
+        o = run_one(base / k["run"], base / k["task_file"], k["task"], args.timeout, extra + defines)
         g = None
         if args.glued and k.get("glued"):
             g = run_one(base / k["glued"], base / k["task_file"], k["task"], args.timeout, extra)

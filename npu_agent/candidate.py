@@ -4,6 +4,10 @@ kernel with its host code, an asc-devkit `.asc` file); docs/kernel-contract.md s
 The same validation serves the wire (EvaluateRequest.files), `hawk sim run DIR|TARBALL` and the twin, so a
 candidate the CLI accepts is one the agent accepts. A single-file candidate keeps today's identity: its hash is
 the SHA-256 of its text, exactly as before multi-file candidates existed.
+
+A candidate may also carry preprocessor definitions its own build passes (`-DSCENARIO_NUM=2` from an asc-devkit
+sample's CMakeLists): `defines`, `NAME` or `NAME=VALUE` each (EvaluateRequest.defines, `hawk sim run --define`).
+They are part of its hash and of the compile cache key.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ MAX_FILES = 256
 MAX_PATH_CHARS = 200
 DEFAULT_MAX_BYTES = 1 << 20   # the agent's --max-source-bytes default; callers pass their own limit
 _COMPONENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+MAX_DEFINES = 64
+MAX_DEFINE_CHARS = 256
+_DEFINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:=([\x21-\x7e]*))?$")
 
 
 class CandidateError(ValueError):
@@ -47,12 +54,37 @@ def check_path(path: str) -> str:
     return path
 
 
+def check_defines(defines: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Build definitions `NAME` or `NAME=VALUE`: an identifier, a value of printable non-space characters, bounded
+    count and length; names the twin reserves (`hawk*`, leading `__`) are refused. Order is kept (a later
+    definition of the same name wins, as with repeated -D)."""
+    defines = tuple(defines)
+    if len(defines) > MAX_DEFINES:
+        raise CandidateError(f"the candidate has {len(defines)} defines; at most {MAX_DEFINES} are accepted")
+    for d in defines:
+        if not isinstance(d, str) or len(d) > MAX_DEFINE_CHARS:
+            raise CandidateError(f"define {str(d)[:40]!r}... is longer than {MAX_DEFINE_CHARS} characters")
+        m = _DEFINE.match(d)
+        if m is None:
+            raise CandidateError(f"define {d!r} is not NAME or NAME=VALUE (an identifier, then optionally '=' and a "
+                                 "value of printable characters without spaces or newlines)")
+        if m.group(1).lower().startswith("hawk") or m.group(1).startswith("__"):
+            raise CandidateError(f"define {d!r}: names starting with 'hawk' or '__' are reserved by the twin")
+    return defines
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """The candidate's files, path -> text, sorted by path; `single` for the one-file contract."""
+    """The candidate's files, path -> text, sorted by path; `single` for the one-file contract; the build
+    definitions its own build passes (`NAME[=VALUE]`, in order)."""
 
     files: tuple[tuple[str, str], ...]
     single: bool = False
+    defines: tuple[str, ...] = ()
+
+    def with_defines(self, defines: list[str] | tuple[str, ...]) -> Candidate:
+        """The same files with these build definitions (validated)."""
+        return Candidate(files=self.files, single=self.single, defines=check_defines(defines))
 
     # ------------------------------------------------------------------------------------- builders
     @classmethod
@@ -121,14 +153,22 @@ class Candidate:
         return sum(len(t.encode("utf-8")) for _, t in self.files)
 
     def hash(self) -> str:
-        """SHA-256: of the text for a single file (as always); else of every (path, text), length-prefixed."""
+        """SHA-256: of the text for a single file (as always); else of every (path, text), length-prefixed; with
+        defines, of that hash and every define (so a candidate without defines keeps its hash)."""
         if self.single:
-            return hashlib.sha256(self.files[0][1].encode("utf-8")).hexdigest()
-        h = hashlib.sha256(b"hawk-candidate-files-v1\0")
-        for p, t in self.files:
-            data = t.encode("utf-8")
-            h.update(f"{len(p)}:{p}\0{len(data)}:".encode())
-            h.update(data)
+            base = hashlib.sha256(self.files[0][1].encode("utf-8")).hexdigest()
+        else:
+            h = hashlib.sha256(b"hawk-candidate-files-v1\0")
+            for p, t in self.files:
+                data = t.encode("utf-8")
+                h.update(f"{len(p)}:{p}\0{len(data)}:".encode())
+                h.update(data)
+            base = h.hexdigest()
+        if not self.defines:
+            return base
+        h = hashlib.sha256(f"hawk-candidate-defines-v1\0{base}\0".encode())
+        for d in self.defines:
+            h.update(f"{len(d)}:{d}\0".encode())
         return h.hexdigest()
 
 

@@ -128,11 +128,14 @@ class AgentClient:
 
     def evaluate_stream(self, task_hash: str, source: str | dict[str, str], *, evaluation_id: str | None = None,
                         options: agent_pb2.EvaluateOptions | None = None, campaign: str = "",
-                        timeout_s: float | None = None) -> Iterator[agent_pb2.EvaluateEvent]:
+                        timeout_s: float | None = None,
+                        defines: Iterable[str] = ()) -> Iterator[agent_pb2.EvaluateEvent]:
         """Progress events, then the final event carrying the Result. Closing the iterator early cancels.
-        `source` is one file's text, or {path: text} for a multi-file candidate (EvaluateRequest.files)."""
+        `source` is one file's text, or {path: text} for a multi-file candidate (EvaluateRequest.files);
+        `defines` the candidate's build definitions (NAME or NAME=VALUE)."""
         req = agent_pb2.EvaluateRequest(evaluation_id=evaluation_id or uuid.uuid4().hex, task_hash=task_hash,
-                                        options=options or agent_pb2.EvaluateOptions(), campaign=campaign)
+                                        options=options or agent_pb2.EvaluateOptions(), campaign=campaign,
+                                        defines=list(defines))
         if isinstance(source, dict):
             req.files.extend(agent_pb2.SourceFile(path=p, content=t) for p, t in source.items())
         else:
@@ -148,10 +151,11 @@ class AgentClient:
     def evaluate(self, task_hash: str, source: str | dict[str, str], *, evaluation_id: str | None = None,
                  options: agent_pb2.EvaluateOptions | None = None, campaign: str = "",
                  timeout_s: float | None = None,
-                 on_progress: Callable[[agent_pb2.Progress], None] | None = None) -> result_pb2.Result:
+                 on_progress: Callable[[agent_pb2.Progress], None] | None = None,
+                 defines: Iterable[str] = ()) -> result_pb2.Result:
         """Run one evaluation to its end and return the Result (progress goes to `on_progress`)."""
         for event in self.evaluate_stream(task_hash, source, evaluation_id=evaluation_id, options=options,
-                                          campaign=campaign, timeout_s=timeout_s):
+                                          campaign=campaign, timeout_s=timeout_s, defines=defines):
             if event.HasField("result"):
                 return event.result
             if on_progress is not None:

@@ -200,7 +200,9 @@ class Pipeline:
             ev.stage = result_pb2.COMPILING
             ev.events.put(progress(result_pb2.COMPILING, f"compiling ({len(ev.source)} bytes)"))
             try:
-                cand = ev.candidate if ev.candidate is not None and not ev.candidate.single else ev.source
+                # A one-file candidate travels as its text (backends may take only text) unless it carries defines.
+                use_files = ev.candidate is not None and (not ev.candidate.single or ev.candidate.defines)
+                cand = ev.candidate if use_files else ev.source
                 return self.backend.compile(cand, ev.task, timeout_s=timeout, cancel=ev.cancel)
             finally:
                 timings[result_pb2.COMPILING] = time.monotonic() - start

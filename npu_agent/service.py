@@ -221,7 +221,16 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
                           source_hash=candidate.hash(), options=o, campaign=r.campaign, candidate=candidate)
 
     def _candidate(self, r: agent_pb2.EvaluateRequest) -> Candidate:
-        """The request's candidate: `source` (one file, as always) or `files` (several named files)."""
+        """The request's candidate: `source` (one file) or `files` (several named files), with its `defines`."""
+        cand = self._candidate_files(r)
+        if not r.defines:
+            return cand
+        try:
+            return cand.with_defines(list(r.defines))
+        except CandidateError as e:
+            raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"defines: {e}") from None
+
+    def _candidate_files(self, r: agent_pb2.EvaluateRequest) -> Candidate:
         bad = grpc.StatusCode.INVALID_ARGUMENT
         if r.files:
             if r.source:

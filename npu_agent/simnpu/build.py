@@ -56,16 +56,18 @@ class TwinBuild:
         return arch_flags(self.npu_arch, self.cce_aicore)
 
     def compile_argv(self, source: str | list[str], output: str, *, use_pch: bool = True,
-                     quote_dirs: list[str] | None = None) -> list[str]:
+                     quote_dirs: list[str] | None = None, defines: tuple[str, ...] | list[str] = ()) -> list[str]:
         """g++ command line for one candidate (one or several translation units): kernel_operator.h is
         force-included in each (from the PCH unless told otherwise), then the runtime object is linked.
-        HOST_STUB_DIR (AscendCL and sample helpers for direct-launch host code) is searched last."""
+        HOST_STUB_DIR (AscendCL and sample helpers for direct-launch host code) is searched last. `defines` are the
+        candidate's own build definitions (validated by npu_agent.candidate.check_defines), passed as -D."""
         pch = ["-I", str(self.pch_dir)] if use_pch else []
         sources = [source] if isinstance(source, str) else list(source)
         quotes = [a for d in quote_dirs or [] for a in ("-iquote", d)]
         # The runtime object comes first: among constructors of the same priority, link order decides, and the
         # runtime's seccomp lockdown must run before anything the candidate declares.
-        return [CXX, *CANDIDATE_FLAGS, *self.arch_flags, *pch, "-I", str(INCLUDE_DIR), *quotes, "-idirafter",
+        return [CXX, *CANDIDATE_FLAGS, *self.arch_flags, *(f"-D{d}" for d in defines), *pch, "-I", str(INCLUDE_DIR),
+                *quotes, "-idirafter",
                 str(HOST_STUB_DIR), str(self.runtime_object), "-include", "kernel_operator.h", *sources, *LINK_FLAGS,
                 "-o", output]
 

@@ -1,7 +1,7 @@
 """`hawk sim run`: compile, run and verify one kernel on the Ascend C twin.
 
     hawk sim run KERNEL.cpp --task NAME [--task-file FILE] [--hardware SOC] [--json] [--sets N] [--seed S]
-    hawk sim run OP_PROJECT_DIR | PROJECT.tar.gz | KERNEL.asc --task NAME ...
+    hawk sim run OP_PROJECT_DIR | PROJECT.tar.gz | KERNEL.asc --task NAME [--define NAME[=VALUE] ...] ...
 
 KERNEL is any accepted candidate shape (docs/kernel-contract.md section 9): one C++ file (also a direct-launch
 file with `<<<>>>` and main()), an asc-devkit `.asc` file, or a directory / tarball (.tar, .tar.gz, .tgz) holding a
@@ -63,6 +63,11 @@ def run_kernel(args: argparse.Namespace):
         raise SystemExit(f"hawk sim run: cannot read the kernel {args.kernel}: {e.strerror}") from None
     except (CandidateError, UnicodeDecodeError) as e:
         raise SystemExit(f"hawk sim run: {args.kernel}: {e}") from None
+    if args.define:
+        try:
+            candidate = candidate.with_defines(args.define)
+        except CandidateError as e:
+            raise SystemExit(f"hawk sim run: --define: {e}") from None
     taskdef = _load_task(args)
     spec = taskdef.spec
     try:
@@ -187,5 +192,8 @@ def add_sim_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--record", help="write the instruction record of the first run to this file")
     run.add_argument("--profile-out", help="simulate the run with the cycle model and write msprof-style "
                      "OpBasicInfo.csv, PipeUtilization.csv and trace.json (Perfetto) into this directory")
+    run.add_argument("--define", "-D", action="append", default=[], metavar="NAME[=VALUE]",
+                     help="a preprocessor definition the candidate's own build passes (e.g. SCENARIO_NUM=2 from an "
+                     "asc-devkit sample's CMakeLists); repeatable")
     run.add_argument("--work-root", help="twin build and compile cache (default $HAWK_SIM_WORK_ROOT or a temp dir)")
     run.set_defaults(handler=_run)

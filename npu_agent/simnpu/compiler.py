@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hawk.v1 import result_pb2
-from npu_agent.candidate import Candidate
+from npu_agent.candidate import Candidate, CandidateError, check_defines
 from npu_agent.sandbox import Limits, Sandbox
+from npu_agent.simnpu import shapes
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
 from npu_agent.simnpu.shapes import (
@@ -67,9 +68,13 @@ class CompileResult:
         return self.status == result_pb2.OK
 
 
+# The planner decides what the compiler sees (generated files, rewritten launches): a change to it is a new build.
+_PLANNER_VERSION = hashlib.sha256(Path(shapes.__file__).read_bytes()).hexdigest()[:16]
+
+
 def cache_key(source: str, entry: str, twin: TwinBuild, *extra: str) -> str:
     h = hashlib.sha256()
-    for part in (twin.version, " ".join(CANDIDATE_FLAGS + LINK_FLAGS), entry, source, *extra):
+    for part in (twin.version, _PLANNER_VERSION, " ".join(CANDIDATE_FLAGS + LINK_FLAGS), entry, source, *extra):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()
@@ -263,11 +268,18 @@ class CandidateCompiler:
         if any("\0" in t for _, t in cand.files):
             return CompileResult(status=result_pb2.REJECTED, message="the source contains a NUL byte")
         try:
+            check_defines(cand.defines)
+        except CandidateError as e:
+            return CompileResult(status=result_pb2.REJECTED, message=str(e))
+        try:
             p = plan(cand, entry, args)
         except ShapeError as e:
             return CompileResult(status=result_pb2.REJECTED, message=str(e), seconds=time.monotonic() - start)
         source = cand.source if cand.single else "\0".join(f"{n}\0{t}" for n, t in cand.files)
         extra = [] if p.kind == "single" and task_args is None else [p.kind, args.key()]
+        if cand.defines:
+            extra.append("defines\0" + "\0".join(cand.defines))
+        p.defines = cand.defines
         key = cache_key(source + ("" if self.use_pch else "\0nopch"), entry, self.twin, *extra)
         with self._lock_for(key):
             hit = self._load(key)
@@ -297,7 +309,7 @@ class CandidateCompiler:
                 d.chmod(0o755)
                 d = d.parent
         argv = self.twin.compile_argv(p.sources or [LAUNCH_FILE], BINARY_FILE, use_pch=self.use_pch,
-                                      quote_dirs=p.quote_dirs)
+                                      quote_dirs=p.quote_dirs, defines=p.defines)
         r = self.sandbox.run(argv, cwd=work, limits=COMPILE_LIMITS, timeout_s=timeout_s, cancel=cancel)
         stderr = r.stderr.decode("utf-8", errors="replace")
         log = stderr[-8000:]

@@ -93,10 +93,27 @@ def config_lines(hardware: HardwareProfile) -> list[str]:
     for key in ("l2_bytes", "hbm_bytes"):
         if key in mem:
             lines.append(f"{key} {int(mem[key])}")
+    rnd, extra, align = gm_alloc(hardware)
+    lines.append(f"gm_alloc {rnd} {extra} {align}")
     return lines
 
 
-def _write_tensor(path: Path, array: np.ndarray, t: task_pb2.TensorSpec, role: str) -> int:
+def gm_alloc(hardware: HardwareProfile) -> tuple[int, int, int]:
+    """A GM allocation's padding (size rounded up to `round`, plus `extra` bytes) and start alignment, as the
+    profile's [memory] gm_alloc_* give them (aclrtMalloc's documented behaviour)."""
+    mem = hardware["memory"]
+    return (int(mem.get("gm_alloc_round_bytes", 1)), int(mem.get("gm_alloc_extra_bytes", 0)),
+            int(mem.get("gm_alloc_start_align", 64)))
+
+
+def padded_bytes(nbytes: int, hardware: HardwareProfile) -> int:
+    """The bytes a GM allocation of `nbytes` holds: what a kernel may touch without GM_OUT_OF_BOUNDS."""
+    rnd, extra, _ = gm_alloc(hardware)
+    return (nbytes + rnd - 1) // max(rnd, 1) * max(rnd, 1) + extra
+
+
+def _write_tensor(path: Path, array: np.ndarray, t: task_pb2.TensorSpec, role: str, padded_to: int = 0) -> int:
+    """Writes the tensor's bytes, then zeros up to `padded_to` (the GM allocation padding); returns the data size."""
     want = taskspec.storage_dtype(t.dtype)
     arr = np.asarray(array)
     if arr.dtype != want:
@@ -105,7 +122,10 @@ def _write_tensor(path: Path, array: np.ndarray, t: task_pb2.TensorSpec, role: s
         raise ValueError(f"{role} {t.name}: {arr.size} elements, the task's shape {list(t.shape)} needs "
                          f"{taskspec.num_elements(t)}")
     data = np.ascontiguousarray(arr).astype(want.newbyteorder("<"), copy=False)
-    data.tofile(path)
+    with open(path, "wb") as f:
+        f.write(data.tobytes())
+        if padded_to > data.nbytes:
+            f.write(bytes(padded_to - data.nbytes))
     return data.nbytes
 
 
@@ -147,17 +167,17 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
             lines.append(f"attr {_esc(k)} ={_esc(task.attributes[k])}")
         for i, t in enumerate(task.inputs):
             path = work / f"in{i}.bin"
-            n = _write_tensor(path, inputs[t.name], t, "input")
+            n = _write_tensor(path, inputs[t.name], t, "input", padded_bytes(taskspec.tensor_bytes(t), hardware))
             lines.append(f"input {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
         for i, t in enumerate(task.outputs):
             path = work / f"out{i}.bin"
-            n = _write_tensor(path, taskspec.poison(t), t, "output")
+            n = _write_tensor(path, taskspec.poison(t), t, "output", padded_bytes(taskspec.tensor_bytes(t), hardware))
             sandbox.share_with_sandbox(path)
             lines.append(f"output {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
         if record_to is not None:
             lines.append(f"record {RECORD_FILE}")
         (work / "run.cfg").write_text("\n".join(lines) + "\n")
-        tensor_bytes = sum(taskspec.tensor_bytes(t) for t in (*task.inputs, *task.outputs))
+        tensor_bytes = sum(padded_bytes(taskspec.tensor_bytes(t), hardware) for t in (*task.inputs, *task.outputs))
         # Address space: the mapped tensors (twice over for private input pages) plus a fixed allowance for the
         # runtime, per-core memories, workspace and record buffer; an allocation past it is a violation.
         limits = limits or Limits(cpu_seconds=int(timeout_s) + 30,
@@ -190,8 +210,9 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         if out.status == result_pb2.OK:
             for i, t in enumerate(task.outputs):
                 dt = taskspec.storage_dtype(t.dtype)
-                out.outputs[t.name] = np.fromfile(work / f"out{i}.bin", dtype=dt.newbyteorder("<")).astype(
-                    dt, copy=False).reshape(tuple(t.shape))
+                out.outputs[t.name] = np.fromfile(work / f"out{i}.bin", dtype=dt.newbyteorder("<"),
+                                                  count=taskspec.num_elements(t)).astype(dt, copy=False).reshape(
+                    tuple(t.shape))
         if record_to is not None and (work / RECORD_FILE).exists():
             record_to = Path(record_to)
             record_to.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +229,10 @@ def profile_from_stats(stats: dict[str, Any], hardware: HardwareProfile, seconds
     time_us is the twin's host wall time of the run, labelled by `model`; the cycle model (a later part) replaces
     it with simulated NPU time from the instruction record.
     """
-    p = result_pb2.Profile(time_us=max(seconds, 1e-6) * 1e6, clock_mhz=hardware.clock_mhz,
+    # The kernel launches' own wall time when the runtime reports it (host code and setup are not the kernel's).
+    kernel_us = float(stats.get("kernel_us") or 0.0)
+    p = result_pb2.Profile(time_us=kernel_us if kernel_us > 0 else max(seconds, 1e-6) * 1e6,
+                           clock_mhz=hardware.clock_mhz,
                            block_dim=int(stats.get("block_dim", 0)), model="simnpu-functional-wallclock")
     for path, n in sorted((stats.get("bytes_moved") or {}).items()):
         p.bytes_moved.add(path=path, bytes=int(n))

@@ -104,3 +104,17 @@ def test_bad_files_are_refused_with_a_clear_error(simnpu_agent, hashes, files, s
         list(c._stub.Evaluate(req, metadata=c._metadata))
     err = AgentError.from_rpc(e.value)
     assert err.code == code and fragment in err.details, err
+
+
+def test_defines_travel_with_the_request_and_are_validated(simnpu_agent, hashes) -> None:
+    """EvaluateRequest.defines: the build definitions an asc-devkit sample's CMakeLists passes (SCENARIO_NUM)."""
+    files = files_of(SIMNPU / "kernels" / "host_tiling.asc")
+    with AgentClient(simnpu_agent.address) as c:
+        r = c.evaluate(hashes["shapes_axpb_fp32"], files, options=OPTS, defines=["SCENARIO_NUM=1"])
+        assert r.status == S.OK, f"{r.message}\n{r.log_tail}"
+        assert r.source_hash == Candidate.from_files(files).with_defines(["SCENARIO_NUM=1"]).hash()
+        r = c.evaluate(hashes["shapes_axpb_fp32"], files, options=OPTS)  # the sample needs its define
+        assert r.status == S.COMPILE_ERROR and "SCENARIO_NUM" in r.message, r.message
+        with pytest.raises(AgentError) as e:
+            c.evaluate(hashes["shapes_axpb_fp32"], files, options=OPTS, defines=["SCENARIO NUM=1"])
+    assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT and "defines:" in e.value.details, e.value

@@ -55,8 +55,7 @@ def test_impl_op_infershape_functions_are_run_by_the_opdef_check(twin, spec) -> 
     built = twin.compile(cand, spec.kernel_entry, task=spec)
     assert built.ok, built.message
     r = twin.run(built.binary, spec, taskspec.generate_inputs(spec, 5))
-    assert r.status == result_pb2.REJECTED, r.message
-    assert "InferShape function gives output 'y' the shape [32, 1]" in r.message
+    assert any("InferShape function gives output 'y' the shape [32, 1]" in w for w in r.warnings), r.warnings
 
 
 def test_a_failing_tiling_parse_function_ends_the_run(twin, spec) -> None:

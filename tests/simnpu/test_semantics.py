@@ -103,6 +103,20 @@ def test_cast_round_modes_follow_the_a2_table(twin) -> None:
     assert "does not support RoundMode::CAST_RINT (supported: CAST_NONE)" in r.exception.message
 
 
+def test_cast_float_to_float_rounds_to_integral_values(twin) -> None:
+    # Before: the float -> float Cast only rounded to float precision, so a kernel's Cast(..., CAST_FLOOR) left the
+    # value unchanged (NPUKernelBench's SinMath range reduction came out wrong).
+    outs = ["rint", "floor_", "ceil_", "round_", "trunc_"]
+    spec = task("cast_float_integral", [tensor("x", [64], "float32")], [tensor(n, [64], "float32") for n in outs])
+    x = np.random.default_rng(5).uniform(-50, 50, 64).astype(np.float32)
+    x[:8] = [2.5, -2.5, 3.5, -0.5, 0.5, 1e9 + 0.5, -7.0, 0.0]
+    r, _ = run_task(twin, kernel_source("cast_float_integral.cpp"), spec, inputs={"x": x})
+    _ok(r)
+    half_away = np.sign(x) * np.floor(np.abs(x.astype(np.float64)) + 0.5)
+    for name, want in zip(outs, [np.rint(x), np.floor(x), np.ceil(x), half_away, np.trunc(x)], strict=True):
+        np.testing.assert_array_equal(r.outputs[name], want.astype(np.float32), err_msg=name)
+
+
 def test_a_kernel_entry_may_be_named_like_a_libm_function(twin) -> None:
     # Before: COMPILE_ERROR (conflicting declaration of C function 'void sqrt(...)').
     spec = task("sqrt", [tensor("x", [256], "float32")], [tensor("y", [256], "float32")])

@@ -148,21 +148,22 @@ void check_gm(uint64_t addr, uint64_t n, bool write, Site site) {
         if (addr >= b && addr + n <= b + r.bytes) return;
     }
     const char* near = nullptr;
-    long long off = 0;
+    const Runtime::Region* below = nullptr;  // the buffer the access starts in or runs on from (nearest base below)
     for (auto& r : R->gm) {
         uint64_t b = reinterpret_cast<uint64_t>(r.base);
         if (addr + n > b && addr < b + r.bytes + (1u << 30)) {
             near = r.name.c_str();
-            off = static_cast<long long>(addr - b);
-            if (addr >= b) {
-                fault(Kind::GM_OUT_OF_BOUNDS, Mem::GM, site,
-                      "illegal %s of %llu bytes at offset %lld of GM buffer '%s' (%llu bytes): it ends %llu bytes "
-                      "past the buffer",
-                      write ? "write" : "read", static_cast<unsigned long long>(n), off, near,
-                      static_cast<unsigned long long>(r.bytes),
-                      static_cast<unsigned long long>(addr + n - b - r.bytes));
-            }
+            if (addr >= b && (below == nullptr || r.base > below->base)) below = &r;
         }
+    }
+    if (below != nullptr) {
+        uint64_t b = reinterpret_cast<uint64_t>(below->base);
+        fault(Kind::GM_OUT_OF_BOUNDS, Mem::GM, site,
+              "illegal %s of %llu bytes at offset %lld of GM buffer '%s' (%llu bytes): it ends %llu bytes "
+              "past the buffer",
+              write ? "write" : "read", static_cast<unsigned long long>(n), static_cast<long long>(addr - b),
+              below->name.c_str(), static_cast<unsigned long long>(below->bytes),
+              static_cast<unsigned long long>(addr + n - b - below->bytes));
     }
     fault(Kind::GM_OUT_OF_BOUNDS, Mem::GM, site,
           "illegal %s of %llu bytes at GM address 0x%llx, outside every buffer the harness allocated%s%s",

@@ -77,7 +77,8 @@ struct Launch {
     bool scheduler = true;       // the cross-core scheduler is started (not for explicit AIV_ONLY / AIC_ONLY)
     bool mixed = false;          // MIX_AIC_1_1 / MIX_AIC_1_2
     uint32_t ratio = 1;          // AIVs per AI Core in a mixed kernel
-    uint8_t** args = nullptr;
+    void (*run)(void*) = nullptr;  // one block of the kernel
+    void* ctx = nullptr;
     ucontext_t main_ctx;
     CoreCtx* cur = nullptr;
     std::vector<Fiber*> pool;
@@ -142,7 +143,7 @@ void fiber_main() {
     CoreCtx* c = L->cur;
     try {
         begin_block(c);
-        hawk_entry_launch(L->args);
+        L->run(L->ctx);
         deadlock_check(Site{Api::WaitFlag, 0}, "the kernel ends");
     } catch (const std::bad_alloc&) {
         emit_result("SANDBOX_VIOLATION", "memory limit exhausted: the kernel's allocation failed (std::bad_alloc)", "");
@@ -534,18 +535,31 @@ bool launch_mixed() { return L != nullptr && L->mixed; }
 
 // ==================================================================================== the launch
 void run_launch(uint8_t** args) {
+    run_launch_fn([](void* a) { hawk_entry_launch(static_cast<uint8_t**>(a)); }, args,
+                  hawk_entry_core != nullptr ? hawk_entry_core() : 0, hawk_entry_mix != nullptr ? hawk_entry_mix() : -1);
+}
+
+void run_launch_fn(void (*run)(void*), void* ctx, int core, int mix) {
     Config& c = R->cfg;
+    if (L != nullptr) {  // the previous launch of a host program: its cores are done
+        for (Fiber* f : L->pool) {
+            ::munmap(f->stack, kStackBytes + kGuardBytes);
+            delete f;
+        }
+        delete L;
+    }
     L = new Launch();
-    L->args = args;
+    L->run = run;
+    L->ctx = ctx;
     L->need.push_back(0);
     select_kernel_type();
     int type = R->declared_type >= 0 ? R->declared_type : -1;
-    if (R->declared_type == -1 && hawk_entry_mix != nullptr && hawk_entry_mix() >= 0) {
-        type = hawk_entry_mix();  // __global__ __mix__(1, 2) void kernel(...)
+    if (R->declared_type == -1 && mix >= 0) {
+        type = mix;  // __global__ __mix__(1, 2) void kernel(...)
         R->declared_type = type;
     }
     // A __cube__ entry with no declared type runs on AIC cores (a coupled SoC has one core type: no effect there).
-    if (R->declared_type == -1 && hawk_entry_core != nullptr && hawk_entry_core() == 2 && !c.coupled) type = 1;
+    if (R->declared_type == -1 && core == 2 && !c.coupled) type = 1;
     // A Matmul client (lib/matmul_intf.h without ASCENDC_CUBE_ONLY) is built as a MIX 1:2 kernel by CANN: one AIC
     // serves the Matmul requests of two AIVs.
     if (R->declared_type == -1 && type == -1 && mm_mix_kernel() && !c.coupled) {

@@ -123,6 +123,9 @@ struct Config {
     Mem co2_mem = Mem::GM;
     std::map<std::string, uint64_t> mem_bw;
     uint64_t l2_bytes = 0, hbm_bytes = 0, lib_workspace = 0, tiling_capacity = 64 * 1024;
+    // A GM allocation (aclrtMalloc, and the task's tensors): size rounded up to `round` plus `extra` bytes, start
+    // aligned to `align` (hardware profile [memory] gm_alloc_*).
+    uint64_t gm_alloc_round = 32, gm_alloc_extra = 32, gm_alloc_align = 64;
     std::vector<TensorArg> tensors;
     std::vector<std::pair<std::string, std::string>> attrs;
     std::string node_name;
@@ -325,6 +328,8 @@ double load(DT d, const uint8_t* p);
 void store(DT d, uint8_t* p, double v);
 double round_to(DT d, double v);
 double cast_value(DT dst, double v, int mode);
+// A same-type float Cast with a rounding mode: the value rounded to an integral one (how Ascend C floors and rounds).
+double round_integral(double v, int mode);
 
 // vector.cpp
 bool dt_in(DT d, std::initializer_list<DT> l);
@@ -399,10 +404,18 @@ void bind_core_memories(uint64_t phys);
 
 // crosscore.cpp: the cores of a launch as cooperative fibers, cross-core flags, SyncAll.
 // Runs every block of the launch; a core blocked on a cross-core wait lets the others run.
-void run_launch(uint8_t** args);
+void run_launch(uint8_t** args);  // the task's kernel entry (HAWK_LAUNCH) with GM arguments
+// Any kernel: `run(ctx)` runs one block; core/mix as hawk/launch.h's core_of / mix_type_of of the kernel.
+void run_launch_fn(void (*run)(void*), void* ctx, int core, int mix);
+
+// host.cpp: the host program of a direct-launch candidate (its main()), AscendCL, <<<>>> launches.
+bool host_program_setup();   // after the lockdown: true when the candidate brings a host main()
+bool host_program_running();
+uint64_t kernel_time_ns();   // wall time inside the host program's kernel launches
 
 extern Runtime* R;
 extern char* g_crash_buf;
 extern std::atomic<int> g_phase;
+extern uint64_t g_kernel_ns;
 
 }  // namespace hawk

@@ -154,6 +154,7 @@ void set_task_attrs(size_t n, const char* const* names, const char* const* value
     for (size_t i = 0; i < n; ++i) attrs.emplace_back(names[i], values[i]);
     R->cfg.attrs = std::move(attrs);
 }
+void note(const std::string& message) { add_warning(message); }
 void reject(const std::string& message) {
     emit_result("REJECTED", message, "");
     _exit(0);

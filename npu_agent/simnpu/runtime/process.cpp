@@ -10,7 +10,8 @@ namespace hawk {
 State g;
 Runtime* R = nullptr;
 char* g_crash_buf = nullptr;
-std::atomic<int> g_phase{0};  // 0 setup, 1 tiling, 2 kernel, 3 done
+std::atomic<int> g_phase{0};  // 0 setup, 1 tiling, 2 kernel, 3 done, 4 the host program (host.cpp)
+uint64_t g_kernel_ns = 0;     // wall time of the kernel launch (not the tiling, not host code)
 
 // ========================================================================================== process
 
@@ -151,6 +152,12 @@ void parse_config(const char* path) {
         else if (k == "mem_bw") { need(2); c.mem_bw[t[1]] = u64(t[2], k.c_str()); }
         else if (k == "l2_bytes") { need(1); c.l2_bytes = u64(t[1], k.c_str()); }
         else if (k == "hbm_bytes") { need(1); c.hbm_bytes = u64(t[1], k.c_str()); }
+        else if (k == "gm_alloc") {  // gm_alloc ROUND EXTRA ALIGN
+            need(3);
+            c.gm_alloc_round = u64(t[1], k.c_str());
+            c.gm_alloc_extra = u64(t[2], k.c_str());
+            c.gm_alloc_align = u64(t[3], k.c_str());
+        }
         else if (k == "lib_workspace_bytes") { need(1); c.lib_workspace = u64(t[1], k.c_str()); }
         else if (k == "tiling_capacity") { need(1); c.tiling_capacity = u64(t[1], k.c_str()); }
         else if (k == "timeout_s") { need(1); c.timeout_s = std::atof(t[1].c_str()); }
@@ -182,15 +189,25 @@ void parse_config(const char* path) {
     if (c.mem[static_cast<int>(Mem::UB)].bytes == 0) setup_error("config gives no UB size");
 }
 
+// The task's tensors are GM allocations like aclrtMalloc's: the file holds the data then the documented padding
+// (runner.py writes it), so a kernel access inside the padding is legal, as on the device.
+uint64_t gm_padded(uint64_t bytes) {
+    const Config& c = R->cfg;
+    uint64_t r = c.gm_alloc_round ? (bytes + c.gm_alloc_round - 1) / c.gm_alloc_round * c.gm_alloc_round : bytes;
+    return r + c.gm_alloc_extra;
+}
+
 uint8_t* map_tensor(const TensorArg& a) {
     int fd = ::open(a.path.c_str(), a.output ? O_RDWR : O_RDONLY);
     if (fd < 0) setup_error("cannot open tensor file %s: %s", a.path.c_str(), std::strerror(errno));
     struct stat st{};
-    if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != a.bytes) {
-        setup_error("tensor file %s has %lld bytes, expected %llu", a.path.c_str(), static_cast<long long>(st.st_size),
+    uint64_t want = gm_padded(a.bytes);
+    if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != want) {
+        setup_error("tensor file %s has %lld bytes, expected %llu (%llu of data, then the GM allocation padding)",
+                    a.path.c_str(), static_cast<long long>(st.st_size), static_cast<unsigned long long>(want),
                     static_cast<unsigned long long>(a.bytes));
     }
-    void* p = ::mmap(nullptr, a.bytes ? a.bytes : 1, PROT_READ | PROT_WRITE, a.output ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+    void* p = ::mmap(nullptr, want ? want : 1, PROT_READ | PROT_WRITE, a.output ? MAP_SHARED : MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (p == MAP_FAILED) setup_error("cannot map %s: %s", a.path.c_str(), std::strerror(errno));
     return static_cast<uint8_t*>(p);
@@ -216,6 +233,8 @@ void crash_handler(int sig) {
         put(what);
         if (phase == 1) {
             put(" in the host tiling function");
+        } else if (phase == 4) {
+            put(" in the host program (main() and the code it calls)");
         } else if (phase >= 2) {
             put(" in block ");
             num(static_cast<unsigned long long>(g.block_idx));
@@ -251,6 +270,9 @@ void watchdog(double seconds) {
     if (phase == 1) {
         std::snprintf(msg, sizeof msg, "the host tiling function was still running after %.1f s (runaway loop?)",
                       seconds);
+    } else if (phase == 4) {
+        std::snprintf(msg, sizeof msg, "the host program (main()) was still running after %.1f s (runaway loop?)",
+                      seconds);
     } else {
         std::snprintf(msg, sizeof msg,
                       "the kernel was still running after %.1f s (runaway loop?) in block %lld of %u; last Ascend C "
@@ -279,7 +301,7 @@ __attribute__((constructor(101))) void hawk_runtime_setup() {
     parse_config(cfg);
     for (auto& a : R->cfg.tensors) {
         a.data = map_tensor(a);
-        R->gm.push_back({a.data, a.bytes, a.name});
+        R->gm.push_back({a.data, gm_padded(a.bytes), a.name});
     }
     R->tiling_buf = static_cast<uint8_t*>(std::calloc(1, R->cfg.tiling_capacity));
     R->gm.push_back({R->tiling_buf, R->cfg.tiling_capacity, "tiling"});
@@ -303,6 +325,7 @@ __attribute__((constructor(101))) void hawk_runtime_setup() {
     for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::sigaction(s, &sa, nullptr);
     if (R->cfg.timeout_s > 0) std::thread(watchdog, R->cfg.timeout_s).detach();
     if (hawk_sandbox::lockdown() != 0) setup_error("seccomp lockdown failed: %s", std::strerror(errno));
+    host_program_setup();  // a direct-launch candidate's own main() runs next (host.cpp)
 }
 
 }  // namespace hawk
@@ -450,12 +473,23 @@ void run_blocks() {
     args.push_back(R->workspace);
     args.push_back(R->tiling_buf);
     g_phase = 2;
+    timespec t0{}, t1{};
+    ::clock_gettime(CLOCK_MONOTONIC, &t0);
     run_launch(args.data());
+    ::clock_gettime(CLOCK_MONOTONIC, &t1);
+    g_kernel_ns = static_cast<uint64_t>(t1.tv_sec - t0.tv_sec) * 1000000000ull + static_cast<uint64_t>(t1.tv_nsec) -
+                  static_cast<uint64_t>(t0.tv_nsec);
     g_phase = 3;
 }
 }  // namespace
 
-int main() {
+// Weak: a direct-launch candidate's own main() (its host program) replaces it; host.cpp then runs the show.
+__attribute__((weak)) int main() {
+    if (host_program_running()) {
+        emit_result("RUNTIME_ERROR", "the candidate's host program has no main() in the build the twin compiles (NPU "
+                    "build: ASCENDC_CPU_DEBUG and __CCE_KT_TEST__ are not defined)", "");
+        return 0;
+    }
     try {
         if (g_op_check != nullptr) g_op_check();  // an op project's OpDef against the task (hawk/opdef.h)
         run_tiling();

@@ -53,7 +53,8 @@ std::string stats_json() {
              "," + std::to_string(mem_usable(static_cast<Mem>(m))) + "]";
         first = false;
     }
-    s += "},\"record_entries\":" + std::to_string(R->rec_total) + ",\"record_truncated\":" +
+    s += "},\"kernel_us\":" + std::to_string(static_cast<double>(g_kernel_ns + kernel_time_ns()) / 1000.0);
+    s += ",\"record_entries\":" + std::to_string(R->rec_total) + ",\"record_truncated\":" +
          (R->rec_truncated ? "true" : "false") + "}";
     return s;
 }

@@ -90,6 +90,18 @@ double fnext(DT d, double r, bool up) {
 }
 }  // namespace
 
+double round_integral(double v, int mode) {
+    if (!std::isfinite(v) || std::fabs(v) >= 4503599627370496.0) return v;  // 2^52: already integral
+    switch (mode) {
+        case FLOOR: return std::floor(v);
+        case CEIL: return std::ceil(v);
+        case ROUND: return std::round(v);
+        case TRUNC: return std::trunc(v);
+        case RINT: return std::nearbyint(v);
+        default: return v;
+    }
+}
+
 double cast_value(DT dst, double v, int mode) {
     if (is_float(dst)) {
         if (std::isnan(v) || std::isinf(v)) return round_to(dst, v);

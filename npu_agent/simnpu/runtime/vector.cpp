@@ -445,7 +445,10 @@ void vec(const VecCall& c0, Site site) {
             return;
         }
         if (c.op == VOp::CAST) {
-            store(d, od.base + od_off, cast_value(d, a, c.mode));
+            // float -> float with a rounding mode rounds to an integral value (Cast.md: the float->float row is how
+            // Ascend C rounds, floors, ceils and truncates); other pairs round to the destination's precision.
+            double v = s0 == d && is_float(d) ? round_integral(a, c.mode) : a;
+            store(d, od.base + od_off, cast_value(d, v, c.mode));
             return;
         }
         if (c.op == VOp::DUP) {

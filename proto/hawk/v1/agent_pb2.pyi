@@ -94,20 +94,22 @@ class SourceFile(_message.Message):
     def __init__(self, path: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
 
 class EvaluateRequest(_message.Message):
-    __slots__ = ("evaluation_id", "task_hash", "source", "options", "campaign", "files")
+    __slots__ = ("evaluation_id", "task_hash", "source", "options", "campaign", "files", "defines")
     EVALUATION_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_HASH_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
     FILES_FIELD_NUMBER: _ClassVar[int]
+    DEFINES_FIELD_NUMBER: _ClassVar[int]
     evaluation_id: str
     task_hash: str
     source: str
     options: EvaluateOptions
     campaign: str
     files: _containers.RepeatedCompositeFieldContainer[SourceFile]
-    def __init__(self, evaluation_id: _Optional[str] = ..., task_hash: _Optional[str] = ..., source: _Optional[str] = ..., options: _Optional[_Union[EvaluateOptions, _Mapping]] = ..., campaign: _Optional[str] = ..., files: _Optional[_Iterable[_Union[SourceFile, _Mapping]]] = ...) -> None: ...
+    defines: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, evaluation_id: _Optional[str] = ..., task_hash: _Optional[str] = ..., source: _Optional[str] = ..., options: _Optional[_Union[EvaluateOptions, _Mapping]] = ..., campaign: _Optional[str] = ..., files: _Optional[_Iterable[_Union[SourceFile, _Mapping]]] = ..., defines: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ("stage", "message", "at_unix")

@@ -36,6 +36,7 @@ const char* task_attr_value(size_t i);
 void set_task_attrs(size_t n, const char* const* names, const char* const* values);
 void register_op_check(void (*fn)());
 [[noreturn]] void reject(const std::string& message);
+void note(const std::string& message);  // a warning of the run (the result's warnings)
 }  // namespace hawk
 
 namespace gert {

@@ -336,11 +336,12 @@ __aicore__ inline void ReduceDataBlock(const LocalTensor<T>& dst, const LocalTen
     constexpr hawk::VOp op = reduceType == ReduceType::SUM ? hawk::VOp::ADD
                              : reduceType == ReduceType::MAX ? hawk::VOp::MAX : hawk::VOp::MIN;
     static_assert(reduceType != ReduceType::NONE, "ReduceDataBlock takes ReduceType::SUM, MAX or MIN");
-    hawk::block_reduce(op, dst.ref_, src.ref_, m, detail::is_bits(mask), !isSetMask,
+    hawk::block_reduce(op, dst.ref_, src.ref_, m, detail::is_bits(mask),
                        static_cast<uint64_t>(static_cast<int64_t>(repeatTime)),
                        static_cast<uint64_t>(static_cast<int64_t>(dstRepStride)),
                        static_cast<uint64_t>(static_cast<int64_t>(srcBlkStride)),
-                       static_cast<uint64_t>(static_cast<int64_t>(srcRepStride)), HAWK_SITE(ReduceDataBlock));
+                       static_cast<uint64_t>(static_cast<int64_t>(srcRepStride)), HAWK_SITE(ReduceDataBlock),
+                       isSetMask);
 }
 
 // ----------------------------------------------------------------- documented APIs the twin does not model

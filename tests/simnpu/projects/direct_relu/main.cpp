@@ -1,5 +1,5 @@
 // Test direct-launch host program: the NPU branch uses AscendCL, the CPU-debug branch the CPU twin of CANN.
-// The Ascend C twin compiles it (NPU branch) but never runs it.
+// The Ascend C twin compiles the NPU branch and runs it (docs/kernel-contract.md section 9).
 #include <cstdint>
 #ifndef ASCENDC_CPU_DEBUG
 #include "acl/acl.h"
