@@ -16,7 +16,6 @@ from npu_agent import taskspec
 from npu_agent.candidate import Candidate
 from npu_agent.simnpu.shapes import blank_bisheng_attributes
 from npu_agent.taskspec import load_task_file
-from tests.simnpu.helpers import kernel_source, marked_line, run_task, task, tensor
 
 PROJECTS = Path(__file__).resolve().parent / "projects"
 ROW_SUM = PROJECTS / "row_sum"
@@ -76,18 +75,6 @@ def test_no_applicable_tiling_template_fails_the_tiling(twin, spec) -> None:
     r = twin.run(built.binary, spec, taskspec.generate_inputs(spec, 5))
     assert r.status == result_pb2.RUNTIME_ERROR, r.message
     assert "tiling function returned 4294967295" in r.message  # DoTilingImpl: GRAPH_FAILED, no template applies
-
-
-# GetReduceMaxMinCount and BroadCast are modelled now (tests/simnpu/test_highlevel_norms.py).
-@pytest.mark.parametrize("entry, marker, api", [
-    ("reg_acc_val", "UNMODELLED_VCADD", "vcadd"),
-])
-def test_unmodelled_cann_names_compile_and_fail_as_unsupported_api(twin, entry: str, marker: str, api: str) -> None:
-    source = kernel_source("cann_unmodelled_regs.cpp")
-    r, _ = run_task(twin, source, task(entry, [tensor("x", [8], "float32")], [tensor("y", [8], "float32")]))
-    assert r.status == result_pb2.HARDWARE_EXCEPTION, f"{r.message}\n{r.log_tail}"
-    assert r.exception.kind == "UNSUPPORTED_API" and api in r.exception.message, r.exception.message
-    assert r.exception.source_line == marked_line(source, marker)
 
 
 def test_aicore_attribute_is_blanked_keeping_columns_but_not_subscripts_or_comments() -> None:

@@ -47,6 +47,7 @@
 #include "hawk/softmax.h"
 #include "hawk/norms.h"
 #include "hawk/cann_compat.h"
+#include "hawk/cce.h"
 #include "hawk/cann_env.h"  // last: it redefines assert after every standard header
 
 #endif  // HAWK_KERNEL_OPERATOR_H

@@ -242,6 +242,11 @@ struct PerCore {
     double spr_value = 0;
     uint64_t spr_index = 0;
     DT spr_dt = DT::NONE;
+    // cce.cpp / transform.cpp: the VA0..VA7 address registers (8 UB addresses each), the ACC_VAL register of an
+    // accumulating vcadd / ReduceSum (the result's bits), the RSVD_CNT register of GatherMask.
+    uint64_t va[8][8] = {};
+    int64_t acc_val = 0;
+    int64_t rsvd_cnt = 0;
 };
 
 struct Runtime : PerCore {
@@ -341,6 +346,10 @@ inline uint64_t elem_off(uint64_t i, uint64_t es, uint64_t blk, uint64_t rep, ui
     return (r * rep + (i / per_block) * blk) * 32 + (i % per_block) * es;
 }
 inline bool mask_bit(const uint64_t m[2], uint64_t i) { return i < 128 && ((m[i / 64] >> (i % 64)) & 1u); }
+
+// reduce.cpp: sum, max or min over `vals` in the element type (sums accumulate in float, the result is rounded
+// once); the second value is the index of the max/min.
+std::pair<double, uint64_t> fold(VOp op, DT d, const std::vector<double>& vals, const std::vector<uint64_t>& idx);
 
 // datamove.cpp
 uint64_t gm_rec_addr(uint64_t addr);

@@ -67,7 +67,7 @@ float fsum(const std::vector<float>& v, uint32_t n) {
 uint32_t tmp_rows(const NormCall& c, uint64_t fixed, uint64_t per_row, uint32_t rows, const char* api,
                   const char* getter, uint64_t* addr, Site site) {
     Ref t = c.tmp;
-    if (!c.has_tmp) t = pop_stack(c.pipe, static_cast<int>(AscendC::TPosition::VECCALC), DT::U8, site);
+    if (!c.has_tmp) t = pipe_stack(c.pipe, static_cast<int>(AscendC::TPosition::VECCALC), DT::U8, site);
     const uint64_t need = fixed + per_row;
     if (t.bytes < need) {
         if (c.has_tmp) {
@@ -458,24 +458,6 @@ void broadcast(const NormCall& c, Site site) {
 }
 
 }  // namespace
-
-Ref pop_stack(int pipe, int position, DT dt, Site site) {
-    const Mem m = position_mem(position);
-    if (m == Mem::NONE || m == Mem::GM) {
-        fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "PopStackBuffer: the position has no on-chip memory");
-    }
-    uint64_t cursor = 0;
-    if (pipe >= 0 && pipe < static_cast<int>(R->pipes.size()) && R->pipes[pipe].alive) {
-        cursor = align_up(R->pipes[pipe].cursor[static_cast<int>(m)], std::max<uint64_t>(mem_align(m), 32));
-    }
-    const uint64_t usable = mem_usable(m);
-    Ref r;
-    r.mem = m;
-    r.dt = dt;
-    r.addr = cursor;
-    r.bytes = usable > cursor ? usable - cursor : 0;
-    return r;
-}
 
 void norm(const NormCall& c, Site site) {
     need_core(Core::AIV, site);

@@ -104,6 +104,33 @@ void pipe_reset(int pipe) {
     }
 }
 
+// PopStackBuffer: all of the position's memory the TPipe has not handed out (from its cursor, aligned, to the
+// usable end); no TPipe, or nothing left, gives an empty tensor (mem NONE) and the API returns false.
+Ref pipe_stack(int pipe, int position, DT dt, Site site) {
+    g.last_line = site.line;
+    g.last_api = site.api;
+    Ref r;
+    Mem m = position_mem(position);
+    if (m == Mem::NONE || m == Mem::GM) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "PopStackBuffer: TPosition %s has no on-chip memory",
+              pos_name(position));
+    }
+    if (!core_has(m)) {
+        fault(Kind::WRONG_CORE_TYPE, m, site, "TPosition %s (%s) is not on the %s core", pos_name(position),
+              mem_name(m), g.core == Core::AIV ? "AIV" : "AIC");
+    }
+    // Without a live TPipe nothing is handed out yet: the whole memory.
+    uint64_t al = std::max<uint64_t>(mem_align(m), 32);
+    bool live = pipe >= 0 && pipe < static_cast<int>(R->pipes.size()) && R->pipes[pipe].alive;
+    uint64_t base = live ? (R->pipes[pipe].cursor[static_cast<int>(m)] + al - 1) / al * al : 0;
+    if (base >= mem_usable(m)) return r;
+    r.mem = m;
+    r.dt = dt;
+    r.addr = base;
+    r.bytes = mem_usable(m) - base;
+    return r;
+}
+
 int pipe_init_queue(int pipe, int position, int depth, uint64_t num, uint64_t len, Site site) {
     g.last_line = site.line;
     g.last_api = site.api;

@@ -99,6 +99,11 @@ void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t co
     store(dst.dt, d, v);
     if (cal_index) write_index(dst.dt, d + es, at);
     if (op != VOp::ADD) set_spr(dst.dt, v, at);
+    if (op == VOp::ADD && reduce_sum_counter_impl()) {  // vcadd's accumulator: GetAccVal / GetReduceRepeatSumSpr
+        uint8_t bits[8] = {};
+        store(dst.dt, bits, v);
+        std::memcpy(&R->acc_val, bits, 8);
+    }
 }
 
 void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const uint64_t mask[2], bool bit_mask,

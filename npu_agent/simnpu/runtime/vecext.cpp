@@ -154,6 +154,8 @@ void cmpmask_get(const Ref& dst, Site site) {
 
 // ===================================================================================== atomic stores
 void set_atomic(int op, DT dt, Site site) {
+    // The CCE set_atomic_add/max/min choose only the operation (DT::NONE): the type stays (float by default).
+    if (op > 0 && dt == DT::NONE) dt = R->atomic_dt != DT::NONE ? R->atomic_dt : DT::F32;
     if (op != 0) {
         if (!dt_in(dt, {DT::I8, DT::I16, DT::F16, DT::BF16, DT::I32, DT::F32}))
             dtype_fault(site, dt, "int8_t / int16_t / half / bfloat16_t / int32_t / float");

@@ -155,42 +155,48 @@ template <typename T> __aicore__ inline void GetReduceMaxMinCount(T& maxMinValue
 template <typename T> __aicore__ inline void GetReduceMaxMinCount(T& maxMinValue, HAWK_LINE) {
     hawk::reduce_spr(hawk::dt_v<T>, &maxMinValue, nullptr, hawk::Site{hawk::Api::GetReduceMaxMinSpr, hawk_line.v});
 }
-// GetAccVal: the accumulator register a counter-mode ReduceSum / accumulating vcadd leaves (get_acc_val); not
-// modelled yet.
-template <typename T = int64_t> __aicore__ inline T GetAccVal(HAWK_LINE) {
-    hawk::unsupported_api("GetAccVal", hawk::Site{hawk::Api::None, hawk_line.v});
+// GetAccVal / GetReduceRepeatSumSpr: the accumulator register (ACC_VAL) an accumulating vcadd or ReduceSum's count
+// form on 2201 leaves behind (get_acc_val), as T's bits.
+template <typename T = int64_t> __aicore__ inline T GetAccVal() {
+    const int64_t v = hawk::acc_val();
+    T out;
+    std::memcpy(&out, &v, sizeof(T));
+    return out;
 }
+template <typename T> __aicore__ inline T GetReduceRepeatSumSpr() { return GetAccVal<T>(); }
 
 // BroadCast / Broadcast: hawk/norms.h.
 }  // namespace AscendC
 
 // --------------------------------------------------------------------------------------------- vcadd
-// The device intrinsic behind WholeReduceSum: per repeat, the sum of the masked elements of src (UB addresses as
-// pointers, as `(__ubuf__ float*)tensor.GetPhyAddr()` gives them) written to dst[repeat * dstRepStride], under the
-// mask register in normal mode. The accumulate form (mode = true, counter mode) is not modelled.
+// The device intrinsic behind WholeReduceSum / ReduceSum (UB addresses as pointers, as
+// `(__ubuf__ float*)tensor.GetPhyAddr()` gives them), under the mask register and mode: per repeat, the sum of the
+// masked elements of src written to dst[repeat * dstRepStride]; with the accumulate flag (`mode`, ReduceSum's count
+// form) the sum over all repeats goes to the ACC_VAL register instead (GetAccVal / get_acc_val read it).
 template <typename T>
 __aicore__ inline void vcadd(T* dst, T* src, uint64_t repeat, uint64_t dstRepStride, uint64_t srcBlkStride,
                              uint64_t srcRepStride, bool mode = false, HAWK_LINE) {
-    if (mode || hawk::mask_counter_mode()) {
-        hawk::unsupported_api("vcadd (counter mode / accumulate)", hawk::Site{hawk::Api::None, hawk_line.v});
+    hawk::Ref s;
+    s.mem = hawk::Mem::UB;
+    s.dt = hawk::dt_v<T>;
+    s.addr = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(src));
+    s.bytes = ~0ull;
+    if (mode) {
+        hawk::reduce_acc(s, repeat, srcBlkStride, srcRepStride, HAWK_SITE(WholeReduceSum));
+        return;
     }
-    const auto addr = [](T* p) { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p)); };
-    const uint64_t rep = repeat ? repeat : 1;
-    const uint64_t src_len = ((rep - 1) * srcRepStride * 32 + 8 * (srcBlkStride ? srcBlkStride : 1) * 32) / sizeof(T);
-    const uint64_t dst_len = (rep - 1) * (dstRepStride ? dstRepStride : 1) + 1;
-    AscendC::LocalTensor<T> d(AscendC::TPosition::VECCALC, addr(dst), static_cast<uint32_t>(dst_len));
-    AscendC::LocalTensor<T> s(AscendC::TPosition::VECCALC, addr(src), static_cast<uint32_t>(src_len));
-    uint64_t m[2];
-    hawk::mask_get(m);
-    const uint64_t bits[2] = {m[0], m[1]};
-    AscendC::WholeReduceSum<T>(d, s, bits, static_cast<int64_t>(repeat), static_cast<int64_t>(dstRepStride),
-                               static_cast<int64_t>(srcBlkStride), static_cast<int64_t>(srcRepStride), hawk_line);
+    hawk::Ref d = s;
+    d.addr = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(dst));
+    const uint64_t none[2] = {0, 0};
+    hawk::whole_reduce(hawk::VOp::ADD, d, s, none, true, repeat, dstRepStride, srcBlkStride, srcRepStride, 0,
+                       HAWK_SITE(WholeReduceSum), false);
 }
 
-// vcadd(nullptr, src, ..., true): the accumulating form (result in the accumulator register, read by GetAccVal).
+// vcadd(nullptr, src, ..., true): the accumulating form without a destination.
 template <typename T>
-__aicore__ inline void vcadd(std::nullptr_t, T*, uint64_t, uint64_t, uint64_t, uint64_t, bool = true, HAWK_LINE) {
-    hawk::unsupported_api("vcadd (counter mode / accumulate)", hawk::Site{hawk::Api::None, hawk_line.v});
+__aicore__ inline void vcadd(std::nullptr_t, T* src, uint64_t repeat, uint64_t dstRepStride, uint64_t srcBlkStride,
+                             uint64_t srcRepStride, bool mode = true, HAWK_LINE) {
+    vcadd(static_cast<T*>(nullptr), src, repeat, dstRepStride, srcBlkStride, srcRepStride, mode, hawk_line);
 }
 
 #endif  // HAWK_CANN_COMPAT_H

@@ -157,13 +157,6 @@ using AscendC::tiling::LayerNormSeparateTiling;
 using AscendC::tiling::LayerNormGradTiling;
 using AscendC::tiling::LayerNormGradBetaTiling;
 using AscendC::tiling::RmsNormTiling;
-namespace optiling {
-using ::AscendC::tiling::LayerNormTiling;
-using ::AscendC::tiling::LayerNormSeparateTiling;
-using ::AscendC::tiling::LayerNormGradTiling;
-using ::AscendC::tiling::LayerNormGradBetaTiling;
-using ::AscendC::tiling::RmsNormTiling;
-}  // namespace optiling
 
 namespace hawk {
 enum class NormKind : uint8_t { LAYERNORM = 0, LAYERNORM_RSTD, LN_GRAD, LN_GRAD_BETA, RMSNORM, SUM, BROADCAST };
@@ -181,8 +174,6 @@ struct NormCall {
     bool no_beta = false, no_gamma = false;
 };
 void norm(const NormCall& c, Site site);
-// PopStackBuffer: the part of the position's memory the running TPipe has not given out.
-Ref pop_stack(int pipe, int position, DT dt, Site site);
 }  // namespace hawk
 
 namespace AscendC {
@@ -448,15 +439,6 @@ template <typename T, int32_t dim, int32_t axis, bool isReuseSource = false>
 __aicore__ inline void BroadCast(const LocalTensor<T>& dstLocal, const LocalTensor<T>& srcLocal,
                                  const uint32_t dstShape[dim], const uint32_t srcShape[dim], HAWK_LINE) {
     detail::broadcast<T, dim, axis>(dstLocal, srcLocal, dstShape, srcShape, nullptr, HAWK_SITE(Broadcast));
-}
-
-// ------------------------------------------------------------------------------------------ PopStackBuffer
-// All of the position's memory the running TPipe has not given out (the space high-level APIs take when no
-// sharedTmpBuffer is passed). It is not reserved: a later InitBuffer may overlap it, as on the device.
-template <typename T, TPosition pos> __aicore__ inline bool PopStackBuffer(LocalTensor<T>& popLocal, HAWK_LINE) {
-    popLocal = detail::make_local<T>(
-        hawk::pop_stack(detail::cur_pipe_id(), static_cast<int>(pos), hawk::dt_v<T>, HAWK_SITE(TBufGet)), pos, -1);
-    return true;
 }
 
 }  // namespace AscendC

@@ -57,7 +57,7 @@ enum class Op : uint8_t {
     X(CumSum) X(LayerNorm) X(RmsNorm) X(Copy)                                                           \
     X(CreateVecIndex) X(AddRelu) X(SubRelu) X(FusedMulAdd) X(MulAddRelu) X(MulAddDst) X(ReduceDataBlock)      \
     X(Sort32) X(MrgSort) X(Extract) X(LayerNormGrad) X(LayerNormGradBeta) X(Sum) X(Broadcast)  \
-    X(GetReduceMaxMinSpr)
+    X(GetReduceMaxMinSpr) X(TransDataTo5HD)
 
 enum class Api : uint16_t {
 #define HAWK_API_ENUM(name) name,
@@ -274,6 +274,7 @@ int que_count(int que);
 int que_free_slots(int que);
 Ref tbuf_get(int buf, DT dt, uint64_t offset_bytes, uint64_t len_bytes, Site site);
 Mem position_mem(int position);
+Ref pipe_stack(int pipe, int position, DT dt, Site site);  // PopStackBuffer
 int64_t alloc_event_id(int pipe, int evt);
 
 // Cross-core synchronisation (crosscore.cpp).
@@ -299,6 +300,22 @@ void sort32(const Ref& dst, const Ref& src0, const Ref& src1, int64_t repeat, Si
 void mrgsort(const Ref& dst, const Ref src[4], const uint16_t len[4], bool exhausted, uint16_t valid, int64_t repeat,
              uint32_t sorted[4], Site site);
 void mrgsort_result(uint16_t out[4]);
+// transform.cpp: Transpose (16 x 16 of 2-byte elements), TransDataTo5HD (the scatter transpose of 16 UB blocks
+// per repeat; addresses are UB byte offsets), GatherMask (returns rsvdCnt; pattern 1-7 built in, 0 = src1 bits).
+void transpose16(const Ref& dst, const Ref& src, Site site);
+void trans5hd(const uint64_t dst[16], const uint64_t src[16], DT dt, uint64_t repeat, uint64_t dst_rep,
+              uint64_t src_rep, bool dst_high, bool src_high, Site site);
+uint64_t gather_mask(const Ref& dst, const Ref& src0, const Ref& src1, int pattern, bool reduce_mode, uint64_t mask,
+                     uint64_t repeat, uint64_t src0_blk, uint64_t src0_rep, uint64_t src1_rep, Site site);
+// cce.cpp: state of the raw CCE intrinsics layer (include/hawk/cce.h): the VA address registers of
+// scatter_vnchwconv, the accumulator an accumulating vcadd / ReduceSum leaves (get_acc_val, GetAccVal), the
+// GatherMask count register (get_rsvd_cnt), and UNSUPPORTED_API for intrinsics the twin does not model.
+void va_set(int reg, const uint64_t addrs[8], Site site);
+void va_get(int reg, uint64_t out[8]);
+void reduce_acc(const Ref& src, uint64_t repeat, uint64_t src_blk, uint64_t src_rep, Site site);
+int64_t acc_val();
+int64_t rsvd_cnt();
+[[noreturn]] void unsupported_intrinsic(const char* name, Site site);
 void sort_full(const Ref& dst, const Ref& tmp, int64_t repeat, Site site);
 void sort_extract(const Ref& dst_val, const Ref& dst_idx, const Ref& sorted, int64_t repeat, Site site);
 

@@ -102,10 +102,6 @@ void SoftMaxFlashV2TilingFunc(const TensorShape& srcShape, const uint32_t dataTy
 }  // namespace AscendC
 using AscendC::tiling::SoftMaxTiling;
 using AscendC::tiling::LogSoftMaxTiling;
-namespace optiling {
-using ::AscendC::tiling::SoftMaxTiling;
-using ::AscendC::tiling::LogSoftMaxTiling;
-}  // namespace optiling
 
 namespace hawk {
 enum class SmKind : uint8_t { SOFTMAX = 0, SIMPLE = 1, FLASH_V2 = 2, ADJUST = 3 };

@@ -374,10 +374,7 @@ HAWK_UNMODELLED(LogSoftMax)
 HAWK_UNMODELLED(CumSum)
 HAWK_UNMODELLED(IsFinite)
 HAWK_UNMODELLED(Axpby)
-HAWK_UNMODELLED(GatherMask)
 HAWK_UNMODELLED(Scatter)
-HAWK_UNMODELLED(Transpose)
-HAWK_UNMODELLED(TransDataTo5HD)
 HAWK_UNMODELLED(Arange)
 HAWK_UNMODELLED(TopK)
 HAWK_UNMODELLED(FusedMulAddRelu)
@@ -397,5 +394,6 @@ HAWK_UNMODELLED(BilinearInterpolation)
 }  // namespace AscendC
 
 #include "hawk/sort.h"
+#include "hawk/transform.h"
 
 #endif  // HAWK_VECEXT_H

@@ -1,0 +1,3 @@
+// CANN aclnn op-dev header (op_log.h): the op-dev API lives in one twin header, hawk_opdev.h.
+#pragma once
+#include "aclnn/opdev/hawk_opdev.h"
