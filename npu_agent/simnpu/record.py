@@ -81,6 +81,7 @@ class DT(IntEnum):
     U16 = 9
     U32 = 10
     U64 = 11
+    I4 = 12   # int4b_t, two elements per byte
 
 
 class Flag(IntEnum):

@@ -108,6 +108,45 @@ def test_load_data_with_transpose_b8_builds_zn(twin) -> None:
     np.testing.assert_array_equal(r.outputs["c"], ins["a"].astype(np.int32) @ ins["b"].astype(np.int32))
 
 
+def _pack_int4(x: np.ndarray) -> np.ndarray:
+    """int4b_t in memory: two per byte along the last axis, element 2i in the low nibble (LoadDataWithTranspose.md)."""
+    u = x.astype(np.int8).view(np.uint8) & 0xF
+    return (u[..., 0::2] | (u[..., 1::2] << 4)).astype(np.uint8)
+
+
+def test_int4_gm_l1_l0_mmad_fixpipe(twin, tmp_path) -> None:
+    # int4b_t through the whole cube path: Nd2Nz in bytes, LoadData 2D and load3dv2 to L0A, LoadDataWithTranspose of
+    # 64 x 64 squares to L0B, Mmad int4 x int4 -> int32 (c0 = 64 elements), Fixpipe; tensor offsets in half bytes.
+    rng = np.random.default_rng(12)
+    a = rng.integers(-8, 8, (32, 128))
+    b = rng.integers(-8, 8, (128, 128))
+    ins = {"a": _pack_int4(a), "b": _pack_int4(b), "mode": np.zeros(1, np.int32)}
+    spec = task("int4_mmad", [tensor("a", [32, 64], "uint8"), tensor("b", [128, 64], "uint8"),
+                              tensor("mode", [1], "int32")],
+                [tensor("c", [32, 128], "int32"), tensor("c3", [32, 128], "int32"), tensor("nib", [8], "int32")])
+    src = kernel_source("int4_mmad.cpp")
+    r, _ = run_task(twin, src, spec, inputs=ins, record_to=tmp_path / "i4.bin")
+    _ok(r)
+    want = a.astype(np.int32) @ b.astype(np.int32)
+    np.testing.assert_array_equal(r.outputs["c"], want)
+    np.testing.assert_array_equal(r.outputs["c3"], want)
+    # GetValue: element 1 is the high nibble; a view [2] starts one byte in; sizes and offsets count half bytes.
+    assert r.outputs["nib"][:7].tolist() == [a[0, 0], a[0, 1], a[1, 1], a[0, 3], 32 * 128, 128 * 128, 32]
+    e = record.read_record(r.record_path).entries
+    mmad = e[e["api"] == record.API_NAMES.index("Mmad")]
+    assert set(mmad["src_dtype"].tolist()) == {record.DT.I4} and set(mmad["dtype"].tolist()) == {record.DT.I32}
+    nd2nz = e[(e["api"] == record.API_NAMES.index("DataCopy")) & (e["dst_mem"] == record.Mem.L1)]
+    assert nd2nz["bytes"].tolist() == [32 * 64, 128 * 64]  # half a byte per element
+    # int4b_t into L0A with LoadDataWithTranspose (L0B only), and an odd K, are hardware exceptions.
+    for md, kind, api, mark in ((1, "UNSUPPORTED_DTYPE", "LoadData", "// BAD_T"), (2, "INVALID_PARAMETER", "Mmad",
+                                                                                  "// BAD_K")):
+        ins["mode"][0] = md
+        r, _ = run_task(twin, src, spec, inputs=ins)
+        assert r.status == result_pb2.HARDWARE_EXCEPTION, r.message
+        assert (r.exception.kind, r.exception.api) == (kind, api), r.message
+        assert r.exception.source_line == marked_line(src, mark)
+
+
 def test_unit_flag_hands_l0c_to_the_fixpipe(twin, tmp_path) -> None:
     rng = np.random.default_rng(11)
     ins = {"a": rng.integers(-4, 4, (16, 16)).astype(np.float16), "bt": rng.integers(-4, 4, (16, 16)).astype(np.float16),

@@ -8,7 +8,8 @@ namespace hawk {
 //   L0A holds A (m x k) as Zz: fractals [m1][k1], each 16 rows x c0 (row-major inside);
 //   L0B holds B (k x n) as Zn: fractals [k1][n1], each 16 (n) x c0 (k), i.e. B transposed inside the fractal;
 //   L0C holds C (m x n) as Nz: fractals [n1][m1] of 16 x 16, row-major inside.
-// c0 = 32 bytes / element size. For float with kDirectionAlign the K axis of L0A is padded to 16 (k1 even).
+// c0 = 32 bytes / element size (int4b_t: 64, two per byte). For float with kDirectionAlign the K axis of L0A is padded
+// to 16 (k1 even).
 // m == 1 is GEMV: A is read as K contiguous elements (ND), not as a Zz fractal row.
 namespace {
 
@@ -83,15 +84,26 @@ void mmad(const Ref& dst, const Ref& a, const Ref& b, const Ref& bias, const Mma
     bool ok = (a.dt == DT::F16 && b.dt == DT::F16 && dst.dt == DT::F32) ||
               (a.dt == DT::BF16 && b.dt == DT::BF16 && dst.dt == DT::F32 && R->cfg.bf16_cube) ||
               (a.dt == DT::I8 && b.dt == DT::I8 && dst.dt == DT::I32) ||
-              (a.dt == DT::F32 && b.dt == DT::F32 && dst.dt == DT::F32);
+              (a.dt == DT::F32 && b.dt == DT::F32 && dst.dt == DT::F32) ||
+              (a.dt == DT::I4 && b.dt == DT::I4 && dst.dt == DT::I32);
     if (!ok) {
-        char buf[160];
+        char buf[200];
         std::snprintf(buf, sizeof buf, "(A, B, C) = (half, half, float) / (bfloat16_t, bfloat16_t, float)%s / "
-                      "(int8_t, int8_t, int32_t) / (float, float, float); got (%s, %s, %s)",
+                      "(int8_t, int8_t, int32_t) / (float, float, float) / (int4b_t, int4b_t, int32_t); got (%s, %s, %s)",
                       R->cfg.bf16_cube ? "" : " [not on this SoC]", dt_name(a.dt), dt_name(b.dt), dt_name(dst.dt));
         fault(Kind::UNSUPPORTED_DTYPE, Mem::NONE, site, "current api support dtype combination is %s", buf);
     }
     const bool with_bias = bias.mem != Mem::NONE;
+    const bool b4 = a.dt == DT::I4;
+    if (with_bias && b4) {  // the bias form's dtype list (dav_c220 MmadCal with bias) has no int4b_t
+        fault(Kind::UNSUPPORTED_DTYPE, Mem::NONE, site,
+              "Mmad with a bias tensor supports (int8_t, int8_t, int32_t) / (half, half, float) / (float, float, "
+              "float) / (bfloat16_t, bfloat16_t, float); got (int4b_t, int4b_t, int32_t)");
+    }
+    if (b4 && p.k % 2 != 0) {
+        fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "MmadParams.k is %llu: it must be an even number when A and "
+              "B are int4b_t", static_cast<unsigned long long>(p.k));
+    }
     if (with_bias) {
         if (bias.mem != Mem::BT && bias.mem != Mem::L0C) {
             fault(Kind::INVALID_PARAMETER, bias.mem, site,
@@ -128,13 +140,14 @@ void mmad(const Ref& dst, const Ref& a, const Ref& b, const Ref& bias, const Mma
     e.bytes = p.m * p.n * p.k;  // multiply-accumulates
     rec_done();
     if (p.m == 0 || p.n == 0 || p.k == 0) return;  // NOP
-    const size_t es = dt_size(a.dt), eo = dt_size(dst.dt);
-    const uint64_t c0 = 32 / es;
+    const size_t eo = dt_size(dst.dt);
+    const uint64_t bits = dt_bits(a.dt), c0 = 256 / bits, frac = 4096 / bits;  // c0 and a fractal in elements
     const bool gemv = p.m == 1;
     const uint64_t m1 = (p.m + 15) / 16, n1 = (p.n + 15) / 16, k1 = (p.k + c0 - 1) / c0;
     // K fractals per fractal row of L0A: float with kDirectionAlign pads K to 16 (pairs of 16x8 fractals).
     const uint64_t k1_row = (a.dt == DT::F32 && p.k_direction_align) ? (p.k + 15) / 16 * 2 : k1;
-    uint8_t* A = gemv ? local(a, 0, p.k * es, false, site) : local(a, 0, ((m1 - 1) * k1_row + k1) * 512, false, site);
+    uint8_t* A = gemv ? local(a, 0, (p.k * bits + 7) / 8, false, site)
+                      : local(a, 0, ((m1 - 1) * k1_row + k1) * 512, false, site);
     uint8_t* B = local(b, 0, k1 * n1 * 512, false, site);
     uint8_t* C = local(dst, 0, n1 * m1 * 256 * eo, true, site, R->cfg.mmad_dst_align);
     const uint8_t* BIAS = nullptr;
@@ -143,18 +156,21 @@ void mmad(const Ref& dst, const Ref& a, const Ref& b, const Ref& bias, const Mma
         Ref bt = with_bias ? bias : Ref{Mem::BT, dst.dt, 0, ~0ull, 0};
         BIAS = local(bt, 0, p.n * eo, false, site);
     }
-    const bool integer = a.dt == DT::I8;
+    const bool integer = a.dt == DT::I8 || b4;
+    const size_t es = dt_size(a.dt);
     for (uint64_t i = 0; i < p.m; ++i)
         for (uint64_t j = 0; j < p.n; ++j) {
             double acc = 0;
             int64_t iacc = 0;
-            for (uint64_t k = 0; k < p.k; ++k) {
-                uint64_t ao = gemv ? k * es : ((i / 16) * k1_row + k / c0) * 512 + ((i % 16) * c0 + k % c0) * es;
-                uint64_t bo = ((k / c0) * n1 + j / 16) * 512 + ((j % 16) * c0 + k % c0) * es;
-                if (integer) {
-                    iacc += static_cast<int64_t>(static_cast<int8_t>(A[ao])) * static_cast<int8_t>(B[bo]);
+            for (uint64_t k = 0; k < p.k; ++k) {  // element indices; int4b_t: two per byte, low nibble first
+                uint64_t ai = gemv ? k : ((i / 16) * k1_row + k / c0) * frac + (i % 16) * c0 + k % c0;
+                uint64_t bi = ((k / c0) * n1 + j / 16) * frac + (j % 16) * c0 + k % c0;
+                if (b4) {
+                    iacc += static_cast<int64_t>(i4_get(A, ai)) * i4_get(B, bi);
+                } else if (integer) {
+                    iacc += static_cast<int64_t>(static_cast<int8_t>(A[ai])) * static_cast<int8_t>(B[bi]);
                 } else {
-                    acc += load(a.dt, A + ao) * load(b.dt, B + bo);
+                    acc += load(a.dt, A + ai * es) * load(b.dt, B + bi * es);
                 }
             }
             uint8_t* o = C + (((j / 16) * m1 + i / 16) * 256 + (i % 16) * 16 + j % 16) * eo;

@@ -63,13 +63,12 @@ void check_copy_route(const Ref& dst, const Ref& src, Site site) {
 void copy(const Ref& dst, const Ref& src, uint64_t count, Site site) {
     if (dst.mem == Mem::BT || dst.mem == Mem::FB) {  // L1 -> BT / FB: count elements, whole destination blocks
         CopyParams p;
-        p.block_len = count * dt_size(dst.dt) / (dst.mem == Mem::BT ? 64 : 128);
+        p.block_len = dt_bytes(dst.dt, count) / (dst.mem == Mem::BT ? 64 : 128);
         copy_bias(dst, src, p, site);
         return;
     }
     check_copy_route(dst, src, site);
-    size_t es = dt_size(src.dt);
-    uint64_t bytes = count * es;
+    uint64_t bytes = dt_bytes(src.dt, count);  // int4b_t: two elements per byte
     uint64_t blk = R->cfg.datacopy_block;
     uint64_t moved = bytes / blk * blk;
     RecordEntry& e = rec_copy(site, dst, src, moved);
@@ -146,6 +145,12 @@ void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadPara
     e.repeats = static_cast<uint32_t>(p.block_count);
     rec_done();
     if (p.block_count == 0 || p.block_len == 0) return;  // NOP on A2
+    const DT edt = dst.mem == Mem::GM ? src.dt : dst.dt;
+    if (edt == DT::I4 && dst.mem != Mem::GM && (pad.left != 0 || pad.right != 0)) {
+        fault(Kind::UNSUPPORTED_API, Mem::NONE, site,
+              "DataCopyPad of int4b_t with leftPadding/rightPadding (half-byte padding) is not modelled by the twin");
+    }
+    if (edt == DT::I4) pad.value_bits = (pad.value_bits & 0xF) * 0x11;  // both nibbles of a padding byte
     if (p.block_len % es != 0) {
         fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "blockLen %llu bytes is not a multiple of the %zu-byte element",
               static_cast<unsigned long long>(p.block_len), es);
@@ -223,22 +228,28 @@ void copy_nd2nz(const Ref& dst, const Ref& src, const Nd2Nz& p, Site site) {
 }
 
 // LoadDataWithTranspose (LoadData2dTransposeParams): per repeat, one square block of the source (b16: one 16x16
-// fractal; b8: two 16x32 fractals stacked into 32x32; b32: two 16x8 fractals side by side into 16x16) is
-// transposed and split back into fractals (dstFracGap fractals apart), as the public pseudocode describes.
+// fractal; b8: two 16x32 fractals stacked into 32x32; b32: two 16x8 fractals side by side into 16x16; b4: four
+// 16x64 fractals stacked into 64x64, L0B only) is transposed and split back into fractals (dstFracGap fractals
+// apart), as the public pseudocode describes.
 void load2d_transpose(const Ref& dst, const Ref& src, const Load2DT& p, Site site) {
     need_core(Core::AIC, site);
     if (!(dst.mem == Mem::L0A || dst.mem == Mem::L0B) || src.mem != Mem::L1) {
         fault(Kind::INVALID_PARAMETER, dst.mem, site, "LoadDataWithTranspose moves L1 to L0A/L0B only (%s -> %s)",
               mem_name(src.mem), mem_name(dst.mem));
     }
+    const bool b4 = dst.dt == DT::I4;
     const size_t es = dt_size(dst.dt);
     if (es != 1 && es != 2 && es != 4) {
-        fault(Kind::UNSUPPORTED_DTYPE, dst.mem, site, "LoadDataWithTranspose supports b8, b16 and b32 types; got %s",
+        fault(Kind::UNSUPPORTED_DTYPE, dst.mem, site, "LoadDataWithTranspose supports b4, b8, b16 and b32 types; got %s",
               dt_name(dst.dt));
     }
+    if (b4 && dst.mem != Mem::L0B) {
+        dtype_fault(site, dst.dt, "int8_t / uint8_t / half / bfloat16_t / int32_t / uint32_t / float to L0A "
+                    "(int4b_t only to L0B)");
+    }
     range(site, "repeatTimes", p.repeat, 0, 255);
-    const uint64_t nf = es == 2 ? 1 : 2, sq = nf * 512;
-    const uint64_t R = es == 1 ? 32 : 16;
+    const uint64_t nf = b4 ? 4 : es == 2 ? 1 : 2, sq = nf * 512;
+    const uint64_t R = b4 ? 64 : es == 1 ? 32 : 16;
     RecordEntry& e = rec_copy(site, dst, src, p.repeat * sq);
     e.flags |= RF_TRANSPOSE;
     e.repeats = static_cast<uint32_t>(p.repeat);
@@ -260,6 +271,10 @@ void load2d_transpose(const Ref& dst, const Ref& src, const Load2DT& p, Site sit
         for (uint64_t i = 0; i < R; ++i)
             for (uint64_t j = 0; j < R; ++j) {  // T[i][j] = S[j][i]
                 uint64_t so, dof;
+                if (b4) {  // in half bytes: 64 per fractal row
+                    i4_set(D, (i / 16) * fgap * 2 + (i % 16) * 64 + j, i4_get(S, j * 64 + i));
+                    continue;
+                }
                 if (es == 1) {
                     so = j * 32 + i;
                     dof = (i / 16) * fgap + (i % 16) * 32 + j;
@@ -345,15 +360,15 @@ void copy_bias(const Ref& dst, const Ref& src, const CopyParams& p, Site site) {
         for (uint64_t i = 0; i < dlen / ed; ++i) store(dst.dt, d + b * d_step + i * ed, load(src.dt, s + b * s_step + i * esrc));
 }
 
-// LoadData with LoadData3DParamsV2 (img2col): not modelled yet.
 // LoadData with LoadData3DParamsV2 (load3dv2, PIPE_MTE1): img2col of an NC1HWC0 feature map in L1 (N = 1,
 // C0 = 32 bytes of elements) into L0A (Zz) or L0B, as the public LoadData(卷积数据搬运) page and its pseudo-code
 // describe. The img2col matrix A has M = Ho x Wo rows (output positions) and K = C1 x Kh x Kw x C0 columns
 // (column k: channel block k / (Kh Kw C0), filter point (k / C0) % (Kh Kw), channel k % C0); the instruction
 // moves A[mStart, mStart + mExt) x [kStart, kStart + kExt) in whole fractals (16 rows x C0). Positions outside the
 // (padded) feature map read padValue. Non-transposed L0A is Zz; with enTranspose (b16/b32 to L0A) and always to
-// L0B the block is stored transposed (b16: fractal (kb, mb) holds A^T; b32: 16 x 8 fractals of A^T).
-void load3d(const Ref& dst, const Ref& src, const Load3D& p, Site site) {
+// L0B the block is stored transposed (b16: fractal (kb, mb) holds A^T; b32: 16 x 8 fractals of A^T). int4b_t
+// (to L0A, not transposed) is the b8 img2col of its bytes.
+void load3d(const Ref& dst, const Ref& src, const Load3D& p_in, Site site) {
     need_core(Core::AIC, site);
     if (src.mem != Mem::L1 || (dst.mem != Mem::L0A && dst.mem != Mem::L0B)) {
         fault(Kind::INVALID_PARAMETER, dst.mem, site,
@@ -363,14 +378,32 @@ void load3d(const Ref& dst, const Ref& src, const Load3D& p, Site site) {
     const DT d = dst.dt;
     const size_t es = dt_size(d);
     if (src.dt != d) dtype_fault(site, src.dt, "src and dst of one type");
-    if (dst.mem == Mem::L0A && !dt_in(d, {DT::I8, DT::U8, DT::F16, DT::BF16, DT::I32, DT::U32, DT::F32}))
-        dtype_fault(site, d, "int8_t / uint8_t / half / bfloat16_t / int32_t / uint32_t / float (to L0A)");
+    if (dst.mem == Mem::L0A && !dt_in(d, {DT::I4, DT::I8, DT::U8, DT::F16, DT::BF16, DT::I32, DT::U32, DT::F32}))
+        dtype_fault(site, d, "int4b_t / int8_t / uint8_t / half / bfloat16_t / int32_t / uint32_t / float (to L0A)");
     if (dst.mem == Mem::L0B && !dt_in(d, {DT::F16, DT::BF16, DT::I32, DT::U32, DT::F32}))
         dtype_fault(site, d, "half / bfloat16_t / int32_t / uint32_t / float (to L0B; no b8/b4 on this path)");
     const bool to_b = dst.mem == Mem::L0B;
-    const bool trans = to_b || p.transpose;
-    if (dst.mem == Mem::L0A && p.transpose && es == 1)
-        dtype_fault(site, d, "b16 / b32 types with enTranspose (no transposed b8 load3dv2 to L0A on this SoC)");
+    const bool trans = to_b || p_in.transpose;
+    if (dst.mem == Mem::L0A && p_in.transpose && es == 1)
+        dtype_fault(site, d, "b16 / b32 types with enTranspose (no transposed b8 / b4 load3dv2 to L0A on this SoC)");
+    // int4b_t moves as bytes: C0 is 64 elements = 32 bytes, so the K-axis fields (counted in elements) halve and
+    // the rest is the b8 img2col; a padding byte holds padValue in both nibbles.
+    Load3D p = p_in;
+    if (d == DT::I4) {
+        if (p.channel_size % 64 != 0) {
+            fault(Kind::UNSUPPORTED_API, Mem::NONE, site,
+                  "load3dv2 of int4b_t with channelSize %llu (not a multiple of C0 = 64) is not modelled by the twin",
+                  static_cast<unsigned long long>(p.channel_size));
+        }
+        if (p.k_start % 64 != 0) {
+            fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "kStartPt %llu should be a multiple of 64 for int4b_t",
+                  static_cast<unsigned long long>(p.k_start));
+        }
+        p.channel_size /= 2;
+        p.k_start /= 2;
+        p.k_ext = (p.k_ext + 1) / 2;
+        p.pad_bits = (p.pad_bits & 0xF) * 0x11;
+    }
     if (p.fmatrix_ctrl) {
         fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "fMatrixCtrl must be false (the only supported setting)");
     }
@@ -395,8 +428,8 @@ void load3d(const Ref& dst, const Ref& src, const Load3D& p, Site site) {
     e.flags |= trans ? RF_TRANSPOSE : 0;
     e.repeats = static_cast<uint32_t>(m_frac * kb_n);
     e.a0 = static_cast<uint32_t>(p.m_ext);
-    e.a1 = static_cast<uint32_t>(p.k_ext);
-    e.a2 = static_cast<uint32_t>(p.channel_size);
+    e.a1 = static_cast<uint32_t>(p_in.k_ext);
+    e.a2 = static_cast<uint32_t>(p_in.channel_size);
     rec_done();
     // Documented NOPs: any of l1H, l1W, channelSize, kExtension, mExtension 0, or a zero filter dimension.
     if (p.l1_h == 0 || p.l1_w == 0 || p.channel_size == 0 || p.k_ext == 0 || p.m_ext == 0 || fh == 0 || fw == 0) return;
@@ -475,11 +508,20 @@ void load3d(const Ref& dst, const Ref& src, const Load3D& p, Site site) {
     std::memcpy(out, o.data(), bytes);
 }
 
-void load2d(const Ref& dst, const Ref& src, const Load2D& p, Site site) {
+void load2d(const Ref& dst, const Ref& src, const Load2D& p_in, Site site) {
     need_core(Core::AIC, site);
     if (!(dst.mem == Mem::L0A || dst.mem == Mem::L0B) || !(src.mem == Mem::L1 || src.mem == Mem::GM)) {
         fault(Kind::INVALID_PARAMETER, dst.mem, site, "LoadData moves L1 (or GM) to L0A/L0B only (%s -> %s)",
               mem_name(src.mem), mem_name(dst.mem));
+    }
+    Load2D p = p_in;
+    if (dst.dt == DT::I4 && src.mem != Mem::L1) {
+        dtype_fault(site, dst.dt, "int4b_t from L1 only (GM -> L0A/L0B does not support int4b_t)");
+    }
+    if (dst.dt == DT::I4 && p.transpose) {  // the A2 int4 load (load_cbuf_to_c*_s4) has no transpose
+        warn(site, "ifTranspose is ignored for int4b_t on this architecture (the fractals are copied as they are; "
+                   "use LoadDataWithTranspose to L0B)");
+        p.transpose = false;
     }
     range(site, "repeatTimes", p.repeat, 0, R->cfg.max_repeat);
     range(site, "srcStride", p.src_stride, 0, 65535);

@@ -56,8 +56,9 @@ void assert_fail(const char* expr, const char* file, uint32_t line, const char* 
 
 void dump_tensor(const Ref& t, uint32_t desc, uint32_t count, Site site) {
     static const char* const kTypes[] = {"none", "float16", "bfloat16", "float32", "int8", "int16", "int32",
-                                         "uint8", "int64", "uint16", "uint32", "uint64"};
+                                         "uint8", "int64", "uint16", "uint32", "uint64", "int4"};
     const size_t es = dt_size(t.dt);
+    const bool b4 = t.dt == DT::I4;  // two elements per byte
     const uint8_t* base = nullptr;
     uint64_t avail = 0;  // bytes readable from the tensor's start
     if (t.mem == Mem::GM) {
@@ -72,7 +73,7 @@ void dump_tensor(const Ref& t, uint32_t desc, uint32_t count, Site site) {
         base = g.mem_base[static_cast<int>(t.mem)] + t.addr;
         avail = g.mem_size[static_cast<int>(t.mem)] - t.addr;
     }
-    uint64_t n = std::min<uint64_t>(count, es ? avail / es : 0);
+    uint64_t n = std::min<uint64_t>(count, b4 ? avail * 2 : es ? avail / es : 0);
     char head[256];
     std::snprintf(head, sizeof head, "DumpTensor: desc=%u, addr=%llu, data_type=%s, position=%s, dump_size=%u\n",
                   desc, static_cast<unsigned long long>(t.mem == Mem::GM ? gm_rec_addr(t.addr) : t.addr),
@@ -80,9 +81,10 @@ void dump_tensor(const Ref& t, uint32_t desc, uint32_t count, Site site) {
     std::string s = head;
     s += "[";
     for (uint64_t i = 0; i < n; ++i) {
-        const uint8_t* p = base + i * es;
+        const uint8_t* p = base + (b4 ? i / 2 : i * es);
         char v[48];
         switch (t.dt) {
+            case DT::I4: std::snprintf(v, sizeof v, "%d", i4_get(base, i)); break;
             case DT::F16: { half h; std::memcpy(&h, p, 2); std::snprintf(v, sizeof v, "%f", static_cast<double>(h)); break; }
             case DT::BF16: { bfloat16_t b; std::memcpy(&b, p, 2); std::snprintf(v, sizeof v, "%f", static_cast<double>(static_cast<float>(b))); break; }
             case DT::F32: { float f; std::memcpy(&f, p, 4); std::snprintf(v, sizeof v, "%f", static_cast<double>(f)); break; }

@@ -75,19 +75,34 @@ inline const char* mem_lower(Mem m) {
 const char* const kPipeNames[] = {"NONE", "S", "MTE1", "MTE2", "MTE3", "V", "M", "FIX", "ALL"};
 inline const char* pipe_name(Pipe p) { return kPipeNames[static_cast<int>(p)]; }
 
+// Bytes per element, at least 1: int4b_t (two elements per byte) counts as its storage byte here, so only the APIs
+// that take int4b_t (DataCopy GM -> L1, LoadData, LoadDataWithTranspose to L0B, load3dv2 to L0A, Mmad) size it, with
+// dt_bits / dt_bytes; every other API rejects DT::I4 through its dtype check before sizing anything.
 inline size_t dt_size(DT d) {
     switch (d) {
         case DT::F16: case DT::BF16: case DT::I16: case DT::U16: return 2;
         case DT::F32: case DT::I32: case DT::U32: return 4;
-        case DT::I8: case DT::U8: return 1;
+        case DT::I8: case DT::U8: case DT::I4: return 1;
         case DT::I64: case DT::U64: return 8;
         default: return 1;
     }
 }
+inline uint64_t dt_bits(DT d) { return d == DT::I4 ? 4 : dt_size(d) * 8; }
+// Bytes of n elements (int4b_t: n / 2, rounded down as the device's tensor lengths are).
+inline uint64_t dt_bytes(DT d, uint64_t n) { return n * dt_bits(d) / 8; }
 inline const char* dt_name(DT d) {
     static const char* const n[] = {"none", "half", "bfloat16_t", "float", "int8_t", "int16_t", "int32_t",
-                                    "uint8_t", "int64_t", "uint16_t", "uint32_t", "uint64_t"};
-    return n[static_cast<int>(d)];
+                                    "uint8_t", "int64_t", "uint16_t", "uint32_t", "uint64_t", "int4b_t"};
+    return static_cast<size_t>(d) < sizeof n / sizeof n[0] ? n[static_cast<int>(d)] : "?";
+}
+// int4b_t element i of packed data at p (element 2j in the low nibble of byte j), sign-extended; and its store.
+inline int32_t i4_get(const uint8_t* p, uint64_t i) {
+    const int32_t v = (p[i / 2] >> (4 * (i % 2))) & 0xF;
+    return v >= 8 ? v - 16 : v;
+}
+inline void i4_set(uint8_t* p, uint64_t i, int32_t v) {
+    const unsigned sh = 4 * (i % 2);
+    p[i / 2] = static_cast<uint8_t>((p[i / 2] & ~(0xFu << sh)) | ((static_cast<unsigned>(v) & 0xFu) << sh));
 }
 inline bool is_float(DT d) { return d == DT::F16 || d == DT::BF16 || d == DT::F32; }
 

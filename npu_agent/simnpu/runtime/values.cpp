@@ -29,6 +29,7 @@ double load(DT d, const uint8_t* p) {
         case DT::U16: return ld<uint16_t>(p);
         case DT::U32: return ld<uint32_t>(p);
         case DT::U64: return ld<uint64_t>(p);
+        case DT::I4: return i4_get(p, 0);  // the element in the low nibble (callers index int4b_t with i4_get)
         default: return 0;
     }
 }
@@ -44,6 +45,7 @@ void store(DT d, uint8_t* p, double v) {
         case DT::F16: { half h = static_cast<half>(v); std::memcpy(p, &h, 2); break; }
         case DT::BF16: { uint16_t b = bf16_from_double(v); std::memcpy(p, &b, 2); break; }
         case DT::F32: { float f = static_cast<float>(v); std::memcpy(p, &f, 4); break; }
+        case DT::I4: i4_set(p, 0, std::isfinite(v) ? static_cast<int32_t>(static_cast<int64_t>(v)) : 0); break;
         default: {
             int64_t i = std::isfinite(v) ? static_cast<int64_t>(v) : 0;
             std::memcpy(p, &i, dt_size(d));  // little-endian: the low bytes, i.e. wrap-around

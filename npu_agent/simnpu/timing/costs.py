@@ -279,8 +279,10 @@ class CostModel:
         m = e["a0"][sel].astype(float)
         n = e["a1"][sel].astype(float)
         k = e["a2"][sel].astype(float)
-        es = np.where(np.isin(e["src_dtype"][sel], [int(DT.F32), int(DT.I32)]), 4.0,
-                      np.where(np.isin(e["src_dtype"][sel], [int(DT.I8), int(DT.U8)]), 1.0, 2.0))
+        sdt = e["src_dtype"][sel]
+        es = np.where(np.isin(sdt, [int(DT.F32), int(DT.I32)]), 4.0,
+                      np.where(np.isin(sdt, [int(DT.I8), int(DT.U8)]), 1.0,
+                               np.where(sdt == int(DT.I4), 0.5, 2.0)))  # int4b_t: 64 K per 32 B fractal row
         k_per = float(c["fractal_k_bytes"]) / es
         frac = np.ceil(m / float(c["fractal_m"])) * np.ceil(k / k_per) * np.ceil(n / float(c["fractal_n"]))
         frac *= np.where(es == 4.0, float(c["fp32_factor"]), 1.0)

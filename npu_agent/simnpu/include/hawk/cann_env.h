@@ -81,15 +81,11 @@ template <typename... A>
 #define DEBUG_CODE(T)
 
 // ------------------------------------------------------------------------------------------------ types
-// float16_t / float32_t: the device compiler's names for half and float. int4b_t: a 4-bit integer, two per byte
-// (only as a type tag here: no twin API moves or computes int4 data, a kernel using it fails with UNSUPPORTED_DTYPE).
+// float16_t / float32_t: the device compiler's names for half and float. int4b_t (two per byte) is in hawk/types.h.
 using float16_t = half;
 using float32_t = float;
 
 namespace AscendC {
-struct int4b_t {
-    int8_t storage;
-};
 template <typename T, typename U> struct IsSameType { static constexpr bool value = std::is_same_v<T, U>; };
 template <typename T> struct SizeOfBits { static constexpr uint32_t value = sizeof(T) * 8; };
 template <> struct SizeOfBits<int4b_t> { static constexpr uint32_t value = 4; };

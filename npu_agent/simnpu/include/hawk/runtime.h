@@ -19,6 +19,7 @@ enum class Mem : uint8_t { NONE = 0, GM = 1, UB = 2, L1 = 3, L0A = 4, L0B = 5, L
 // Element types as the record and the checker name them.
 enum class DT : uint8_t {
     NONE = 0, F16 = 1, BF16 = 2, F32 = 3, I8 = 4, I16 = 5, I32 = 6, U8 = 7, I64 = 8, U16 = 9, U32 = 10, U64 = 11,
+    I4 = 12,  // int4b_t: two elements per byte (dt_bits 4)
 };
 
 // Pipes; the numbers match hawk.v1.Pipe (SCALAR=1 ... FIXPIPE=7).

@@ -131,6 +131,17 @@ __aicore__ inline int64_t GetTaskRatio() { return hawk::g.sub_block_num; }
 template <typename T> class LocalTensor;
 template <typename T> class GlobalTensor;
 
+namespace detail {
+// Element `index` of int4b_t data whose byte is at p: even indices in the low nibble, odd in the high one.
+inline int4b_t nibble_get(const uint8_t* p, uint64_t index) {
+    return int4b_t(static_cast<int32_t>(*p >> (4 * (index % 2))));
+}
+inline void nibble_set(uint8_t* p, uint64_t index, int4b_t v) {
+    const unsigned sh = 4 * (index % 2);
+    *p = static_cast<uint8_t>((*p & ~(0xFu << sh)) | ((v.storage & 0xFu) << sh));
+}
+}  // namespace detail
+
 // ------------------------------------------------------------------------------------------- GlobalTensor
 template <typename T> class GlobalTensor {
    public:
@@ -146,26 +157,40 @@ template <typename T> class GlobalTensor {
     }
     __aicore__ inline GlobalTensor operator[](uint64_t offset) const {
         GlobalTensor out;
-        out.ptr_ = ptr_ + offset;
+        out.ptr_ = GetPhyAddr(offset);
         out.size_ = size_ > offset ? size_ - offset : 0;
         out.cache_mode_ = cache_mode_;  // a view keeps its tensor's L2 cache hint
         return out;
     }
     __aicore__ inline T GetValue(uint64_t offset, HAWK_LINE) const {
-        T v;
-        std::memcpy(&v, hawk::scalar_gm(ref(), offset * sizeof(T), sizeof(T), false, HAWK_SITE(GetValue)), sizeof(T));
-        return v;
+        if constexpr (std::is_same_v<T, int4b_t>) {
+            return detail::nibble_get(hawk::scalar_gm(ref(), offset / 2, 1, false, HAWK_SITE(GetValue)), offset);
+        } else {
+            T v;
+            std::memcpy(&v, hawk::scalar_gm(ref(), offset * sizeof(T), sizeof(T), false, HAWK_SITE(GetValue)),
+                        sizeof(T));
+            return v;
+        }
     }
     __aicore__ inline void SetValue(uint64_t offset, const typename hawk::identity<T>::type& value, HAWK_LINE) {
-        std::memcpy(hawk::scalar_gm(ref(), offset * sizeof(T), sizeof(T), true, HAWK_SITE(SetValue)), &value, sizeof(T));
+        if constexpr (std::is_same_v<T, int4b_t>) {
+            detail::nibble_set(hawk::scalar_gm(ref(), offset / 2, 1, true, HAWK_SITE(SetValue)), offset, value);
+        } else {
+            std::memcpy(hawk::scalar_gm(ref(), offset * sizeof(T), sizeof(T), true, HAWK_SITE(SetValue)), &value,
+                        sizeof(T));
+        }
     }
     __aicore__ inline T& operator()(uint64_t offset) {
-        return *reinterpret_cast<T*>(hawk::scalar_gm(ref(), offset * sizeof(T), sizeof(T), true,
-                                                     hawk::Site{hawk::Api::GetValue, hawk::g.last_line}));
+        const hawk::Site site{hawk::Api::GetValue, hawk::g.last_line};
+        if constexpr (std::is_same_v<T, int4b_t>) hawk::unsupported_api("operator() of an int4b_t GlobalTensor", site);
+        return *reinterpret_cast<T*>(hawk::scalar_gm(ref(), offset * sizeof(T), sizeof(T), true, site));
     }
     __aicore__ inline uint64_t GetSize() const { return size_; }
     __aicore__ inline __gm__ T* GetPhyAddr() const { return ptr_; }
-    __aicore__ inline __gm__ T* GetPhyAddr(uint64_t offset) const { return ptr_ + offset; }
+    // int4b_t: two elements per byte, so the offset moves by half bytes (an odd offset rounds down, as on the device).
+    __aicore__ inline __gm__ T* GetPhyAddr(uint64_t offset) const {
+        return reinterpret_cast<__gm__ T*>(reinterpret_cast<__gm__ uint8_t*>(ptr_) + hawk::elem_bytes<T>(offset));
+    }
     __aicore__ inline void SetL2CacheHint(CacheMode mode) { cache_mode_ = mode; }
     __aicore__ inline void SetShapeInfo(const ShapeInfo& shapeInfo) { shape_info_ = shapeInfo; }
     __aicore__ inline ShapeInfo GetShapeInfo() const { return shape_info_; }
@@ -175,7 +200,7 @@ template <typename T> class GlobalTensor {
         r.mem = hawk::Mem::GM;
         r.dt = hawk::dt_v<T>;
         r.addr = reinterpret_cast<uint64_t>(ptr_);
-        r.bytes = size_ * sizeof(T);
+        r.bytes = hawk::elem_bytes<T>(size_);
         r.l2_hint = static_cast<uint8_t>(cache_mode_);
         return r;
     }
@@ -212,31 +237,43 @@ template <typename T> class LocalTensor {
         ref_.mem = hawk::position_mem(static_cast<int>(pos));
         ref_.dt = hawk::dt_v<T>;
         ref_.addr = addr;
-        ref_.bytes = static_cast<uint64_t>(tileSize) * sizeof(T);
+        ref_.bytes = hawk::elem_bytes<T>(tileSize);
         pos_ = pos;
     }
     __aicore__ inline LocalTensor operator[](uint32_t offset) const {
         LocalTensor out = *this;
-        uint64_t off = static_cast<uint64_t>(offset) * sizeof(T);
+        uint64_t off = hawk::elem_bytes<T>(offset);
         out.ref_.addr += off;
         out.ref_.bytes = ref_.bytes > off ? ref_.bytes - off : 0;
         return out;
     }
-    __aicore__ inline uint32_t GetSize() const { return static_cast<uint32_t>(ref_.bytes / sizeof(T)); }
+    __aicore__ inline uint32_t GetSize() const { return static_cast<uint32_t>(hawk::elems_in<T>(ref_.bytes)); }
     __aicore__ inline uint32_t GetLength() const { return static_cast<uint32_t>(ref_.bytes); }
-    __aicore__ inline void SetSize(uint32_t size) { ref_.bytes = static_cast<uint64_t>(size) * sizeof(T); }
+    __aicore__ inline void SetSize(uint32_t size) { ref_.bytes = hawk::elem_bytes<T>(size); }
     __aicore__ inline void SetBufferLen(uint32_t dataLen) { ref_.bytes = dataLen; }
     __aicore__ inline T GetValue(uint32_t index, HAWK_LINE) const {
-        T v;
-        std::memcpy(&v, hawk::scalar_local(ref_, uint64_t(index) * sizeof(T), sizeof(T), false, HAWK_SITE(GetValue)),
-                    sizeof(T));
-        return v;
+        if constexpr (std::is_same_v<T, int4b_t>) {
+            return detail::nibble_get(hawk::scalar_local(ref_, index / 2, 1, false, HAWK_SITE(GetValue)), index);
+        } else {
+            T v;
+            std::memcpy(&v,
+                        hawk::scalar_local(ref_, uint64_t(index) * sizeof(T), sizeof(T), false, HAWK_SITE(GetValue)),
+                        sizeof(T));
+            return v;
+        }
     }
     __aicore__ inline void SetValue(uint32_t index, const typename hawk::identity<T>::type& value, HAWK_LINE) const {
-        std::memcpy(hawk::scalar_local(ref_, uint64_t(index) * sizeof(T), sizeof(T), true, HAWK_SITE(SetValue)), &value,
-                    sizeof(T));
+        if constexpr (std::is_same_v<T, int4b_t>) {
+            detail::nibble_set(hawk::scalar_local(ref_, index / 2, 1, true, HAWK_SITE(SetValue)), index, value);
+        } else {
+            std::memcpy(hawk::scalar_local(ref_, uint64_t(index) * sizeof(T), sizeof(T), true, HAWK_SITE(SetValue)),
+                        &value, sizeof(T));
+        }
     }
     __aicore__ inline T& operator()(uint32_t index, HAWK_LINE) const {
+        if constexpr (std::is_same_v<T, int4b_t>) {
+            hawk::unsupported_api("operator() of an int4b_t LocalTensor", HAWK_SITE(SetValue));
+        }
         return *reinterpret_cast<T*>(
             hawk::scalar_local(ref_, uint64_t(index) * sizeof(T), sizeof(T), true, HAWK_SITE(SetValue)));
     }
@@ -248,7 +285,7 @@ template <typename T> class LocalTensor {
         return out;
     }
     __aicore__ inline uint64_t GetPhyAddr() const { return ref_.addr; }
-    __aicore__ inline uint64_t GetPhyAddr(uint32_t offset) const { return ref_.addr + uint64_t(offset) * sizeof(T); }
+    __aicore__ inline uint64_t GetPhyAddr(uint32_t offset) const { return ref_.addr + hawk::elem_bytes<T>(offset); }
     __aicore__ inline TPosition GetPosition() const { return pos_; }
     __aicore__ inline void SetShapeInfo(const ShapeInfo& shapeInfo) { shape_info_ = shapeInfo; }
     __aicore__ inline ShapeInfo GetShapeInfo() const { return shape_info_; }
@@ -383,11 +420,11 @@ template <TPosition pos = TPosition::VECCALC> class TBuf {
     }
     template <typename T> __aicore__ inline LocalTensor<T> Get(uint32_t len, HAWK_LINE) {
         return detail::make_local<T>(
-            hawk::tbuf_get(id_, hawk::dt_v<T>, 0, uint64_t(len) * sizeof(T), HAWK_SITE(TBufGet)), pos, -1);
+            hawk::tbuf_get(id_, hawk::dt_v<T>, 0, hawk::elem_bytes<T>(len), HAWK_SITE(TBufGet)), pos, -1);
     }
     template <typename T> __aicore__ inline LocalTensor<T> GetWithOffset(uint32_t size, uint32_t bufOffset, HAWK_LINE) {
         return detail::make_local<T>(
-            hawk::tbuf_get(id_, hawk::dt_v<T>, bufOffset, uint64_t(size) * sizeof(T), HAWK_SITE(TBufGet)), pos, -1);
+            hawk::tbuf_get(id_, hawk::dt_v<T>, bufOffset, hawk::elem_bytes<T>(size), HAWK_SITE(TBufGet)), pos, -1);
     }
     // Inherited from TQueBind in CANN: on a TBuf, AllocTensor and DeQue are Get, EnQue and FreeTensor do nothing.
     template <typename T> __aicore__ inline LocalTensor<T> AllocTensor(HAWK_LINE) {
