@@ -380,6 +380,7 @@ extern void (*g_op_check)();  // an op project's OpDef check (opdef.cpp), run be
 uint64_t current_ai_core();   // AIC index of the running core (its own, or its AI Core's for an AIV)
 uint64_t current_phys();      // physical index of the running core within its type
 bool launch_mixed();          // the launch is MIX_AIC_1_1 / 1_2 (one AIC and its AIVs per block)
+bool per_core_build();        // the kernel was compiled once per core type (hawk/coretype.h)
 
 // matmul.cpp
 bool mm_mix_kernel();
