@@ -37,6 +37,12 @@ def arch_flags(npu_arch: int, cce_aicore: int) -> tuple[str, ...]:
     return (f"-D__NPU_ARCH__={int(npu_arch)}", f"-D__CCE_AICORE__={int(cce_aicore)}")
 
 
+def _flags(std: str | None) -> tuple[str, ...]:
+    """CANDIDATE_FLAGS, with another -std= when one is given."""
+    return CANDIDATE_FLAGS if std is None else tuple(f"-std={std}" if f.startswith("-std=") else f
+                                                     for f in CANDIDATE_FLAGS)
+
+
 class TwinBuildError(RuntimeError):
     """The twin itself failed to build (an agent problem, never a candidate's)."""
 
@@ -49,24 +55,46 @@ class TwinBuild:
     pch_dir: Path         # holds kernel_operator.h.gch (and a copy of the header beside it), one per NPU arch
     npu_arch: int         # __NPU_ARCH__ of the hardware profile ([soc] npu_arch)
     cce_aicore: int       # __CCE_AICORE__ ([soc] cce_aicore)
+    # The device compiler's predefined macros of the cube and vector sub-archs ([soc] core_macros_aic / _aiv);
+    # empty on a coupled architecture, where a kernel is compiled once (npu_agent/simnpu/percore.py).
+    core_macros: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
     @property
     def arch_flags(self) -> tuple[str, ...]:
         """The predefined macros of the CANN device compiler for this arch; identical for PCH and candidate."""
         return arch_flags(self.npu_arch, self.cce_aicore)
 
+    def object_argv(self, source: str, output: str, *, use_pch: bool = True,
+                    quote_dirs: list[str] | None = None, defines: tuple[str, ...] | list[str] = (),
+                    std: str | None = None) -> list[str]:
+        """g++ command line compiling one translation unit to an object, as compile_argv compiles it (the
+        per-core-type build compiles and links in separate steps, npu_agent/simnpu/percore.py). `std` replaces
+        the language standard (the precompiled header, built for the default, is then not used)."""
+        pch = ["-I", str(self.pch_dir)] if use_pch and std is None else []
+        quotes = [a for d in quote_dirs or [] for a in ("-iquote", d)]
+        return [CXX, *_flags(std), *self.arch_flags, *(f"-D{d}" for d in defines), *pch, "-I", str(INCLUDE_DIR),
+                *quotes, "-idirafter", str(HOST_STUB_DIR), "-include", "kernel_operator.h", "-c", source, "-o",
+                output]
+
+    def link_argv(self, inputs: list[str], output: str) -> list[str]:
+        """g++ command line linking candidate objects (and generated sources that need no header) with the
+        runtime object first, as compile_argv links."""
+        return [CXX, *CANDIDATE_FLAGS, str(self.runtime_object), *inputs, *LINK_FLAGS, "-o", output]
+
     def compile_argv(self, source: str | list[str], output: str, *, use_pch: bool = True,
-                     quote_dirs: list[str] | None = None, defines: tuple[str, ...] | list[str] = ()) -> list[str]:
+                     quote_dirs: list[str] | None = None, defines: tuple[str, ...] | list[str] = (),
+                     std: str | None = None) -> list[str]:
         """g++ command line for one candidate (one or several translation units): kernel_operator.h is
-        force-included in each (from the PCH unless told otherwise), then the runtime object is linked.
-        HOST_STUB_DIR (AscendCL and sample helpers for direct-launch host code) is searched last. `defines` are the
-        candidate's own build definitions (validated by npu_agent.candidate.check_defines), passed as -D."""
-        pch = ["-I", str(self.pch_dir)] if use_pch else []
+        force-included in each (from the PCH unless told otherwise, or unless another C++ standard is asked for),
+        then the runtime object is linked. HOST_STUB_DIR (AscendCL and sample helpers for direct-launch host code)
+        is searched last. `defines` are the candidate's own build definitions (validated by
+        npu_agent.candidate.check_defines), passed as -D."""
+        pch = ["-I", str(self.pch_dir)] if use_pch and std is None else []
         sources = [source] if isinstance(source, str) else list(source)
         quotes = [a for d in quote_dirs or [] for a in ("-iquote", d)]
         # The runtime object comes first: among constructors of the same priority, link order decides, and the
         # runtime's seccomp lockdown must run before anything the candidate declares.
-        return [CXX, *CANDIDATE_FLAGS, *self.arch_flags, *(f"-D{d}" for d in defines), *pch, "-I", str(INCLUDE_DIR),
+        return [CXX, *_flags(std), *self.arch_flags, *(f"-D{d}" for d in defines), *pch, "-I", str(INCLUDE_DIR),
                 *quotes, "-idirafter",
                 str(HOST_STUB_DIR), str(self.runtime_object), "-include", "kernel_operator.h", *sources, *LINK_FLAGS,
                 "-o", output]
@@ -133,8 +161,10 @@ def ensure_twin(work_root: Path, hardware: HardwareProfile | None = None) -> Twi
     base = twin_version()
     root = work_root / f"twin-{base}"
     tag = f"{npu_arch}-{cce_aicore}"
+    core_macros = (tuple(str(m) for m in soc.get("core_macros_aic", ())),
+                   tuple(str(m) for m in soc.get("core_macros_aiv", ())))
     build = TwinBuild(root=root, version=f"{base}-{tag}", runtime_object=root / "hawk_runtime.o",
-                      pch_dir=root / f"pch-{tag}", npu_arch=npu_arch, cce_aicore=cce_aicore)
+                      pch_dir=root / f"pch-{tag}", npu_arch=npu_arch, cce_aicore=cce_aicore, core_macros=core_macros)
     _ensure_runtime(work_root, root, base)
     _ensure_pch(work_root, build)
     return build

@@ -23,7 +23,7 @@ from pathlib import Path
 from hawk.v1 import result_pb2
 from npu_agent.candidate import Candidate, CandidateError, check_defines
 from npu_agent.sandbox import Limits, Sandbox
-from npu_agent.simnpu import shapes
+from npu_agent.simnpu import percore, shapes
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
 from npu_agent.simnpu.shapes import (
@@ -113,7 +113,7 @@ def parse_diagnostics(stderr: str, entry: str, plan: Plan | None = None) -> list
                 continue
             if sev != "note":
                 context = (file, line)
-        elif fname in (LAUNCH_FILE, TASK_HEADER, HOST_HEADER) or fname.startswith("host_tu_"):
+        elif fname in (LAUNCH_FILE, TASK_HEADER, HOST_HEADER) or fname.startswith(("host_tu_", "launch_")):
             file, line, col = "", 0, 0
             if re.search(rf"'{re.escape(entry)}' was not declared", msg) or "not declared in this scope" in msg:
                 msg = (f"the kernel entry '{entry}' named by the task is not defined in the source (it must be an "
@@ -308,9 +308,9 @@ class CandidateCompiler:
             while d != work and d.is_relative_to(work):
                 d.chmod(0o755)
                 d = d.parent
-        argv = self.twin.compile_argv(p.sources or [LAUNCH_FILE], BINARY_FILE, use_pch=self.use_pch,
-                                      quote_dirs=p.quote_dirs, defines=p.defines)
-        r = self.sandbox.run(argv, cwd=work, limits=COMPILE_LIMITS, timeout_s=timeout_s, cancel=cancel)
+        # One compile, or one per core type when the kernel needs its core type at compile time (percore.py).
+        r = percore.compile_candidate(self.twin, self.sandbox, work, p, files, BINARY_FILE, use_pch=self.use_pch,
+                                      limits=COMPILE_LIMITS, timeout_s=timeout_s, cancel=cancel)
         stderr = r.stderr.decode("utf-8", errors="replace")
         log = stderr[-8000:]
         if r.cancelled:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from hawk.v1 import task_pb2
 from npu_agent.candidate import Candidate
 from npu_agent.simnpu.build import INCLUDE_DIR
+from npu_agent.simnpu.memberspec import fold_member_specializations
 
 SRC_DIR = "src"                  # candidate files live under <work>/src/<their path>
 LAUNCH_FILE = "launch.cpp"
@@ -444,7 +445,8 @@ def launch_source(entry: str) -> str:
 
 
 def plan(cand: Candidate, entry: str, args: TaskArgs) -> Plan:
-    cand = Candidate(files=tuple((p, blank_bisheng_attributes(t)) for p, t in cand.files), single=cand.single)
+    cand = Candidate(files=tuple((p, fold_member_specializations(blank_bisheng_attributes(t))) for p, t in cand.files),
+                     single=cand.single)
     kind = classify(cand)
     if kind == "single":
         return Plan(kind="single", entry=entry, single_file=True, files={

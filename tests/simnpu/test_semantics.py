@@ -25,13 +25,16 @@ def test_a_pipe_of_the_whole_ub_is_legal_in_a_vector_only_kernel(twin) -> None:
     assert r.stats["buffer_peaks"]["UB"] == [196608, 196608]
 
 
-def test_the_256_byte_reserve_applies_to_mix_kernels(twin) -> None:
+def test_the_256_byte_reserve_of_mix_kernels_is_a_warning(twin) -> None:
+    # The framework keeps the last 256 B of UB in a fused kernel, but the device's TPipe does not check it (public
+    # kernels such as catlass' book the whole memory and run): a warning naming the line, not an exception.
     source = kernel_source("ub_full_pipe.cpp")
     spec = task("ub_full_mix", [tensor("x", [256], "float32")], [tensor("z", [256], "float32")])
-    r, _ = run_task(twin, source, spec)
-    assert r.status == S.HARDWARE_EXCEPTION, r.message
-    assert r.exception.kind == "UB_OUT_OF_BOUNDS" and r.exception.source_line == marked_line(source, "// INIT")
-    assert "exceeds the limit 196352" in r.exception.message
+    r, ins = run_task(twin, source, spec)
+    _ok(r)
+    np.testing.assert_array_equal(r.outputs["z"], ins["x"] * np.float32(2))
+    line = marked_line(source, "// INIT")
+    assert any(f"line {line}" in w and "last 256 bytes a fused Cube+Vector kernel" in w for w in r.warnings), r.warnings
 
 
 def test_tque_buffers_rotate_in_a_ring(twin) -> None:

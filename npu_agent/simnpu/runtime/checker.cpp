@@ -128,9 +128,9 @@ void fault(Kind kind, Mem mem, Site site, const char* fmt, ...) {
 uint64_t mem_capacity(Mem m) { return R->cfg.mem[static_cast<int>(m)].bytes; }
 uint64_t mem_usable(Mem m) {
     const MemSpec& s = R->cfg.mem[static_cast<int>(m)];
-    uint64_t held = s.reserved + (R->kernel_mix ? s.mix_reserved : 0);
-    return s.bytes > held ? s.bytes - held : 0;
+    return s.bytes > s.reserved ? s.bytes - s.reserved : 0;
 }
+uint64_t mem_mix_reserved(Mem m) { return R->kernel_mix ? R->cfg.mem[static_cast<int>(m)].mix_reserved : 0; }
 uint64_t mem_align(Mem m) { return R->cfg.mem[static_cast<int>(m)].align; }
 
 bool core_has(Mem m) {

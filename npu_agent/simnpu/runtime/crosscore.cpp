@@ -28,6 +28,12 @@
 extern "C" void hawk_entry_launch(uint8_t** args);
 extern "C" int hawk_entry_mix() __attribute__((weak));  // hawk/launch.h: the __mix__(c, v) type, -1 none
 extern "C" int hawk_entry_core() __attribute__((weak));  // hawk/launch.h: 2 __cube__, 1 __vector__, 0 none
+// A kernel compiled once per core type (hawk/coretype.h, npu_agent/simnpu/percore.py): the entry of each variant
+// the build linked, and the kernel type CANN infers for it when the source declares none (from the AIC and AIV
+// objects' instructions: cube only -> AIC_ONLY, cube and vector -> MIX_AIC_1_2).
+extern "C" void hawk_entry_launch_aic(uint8_t** args) __attribute__((weak));
+extern "C" void hawk_entry_launch_aiv(uint8_t** args) __attribute__((weak));
+extern "C" const int hawk_inferred_kernel_type __attribute__((weak));
 
 namespace hawk {
 
@@ -137,6 +143,22 @@ void begin_block(CoreCtx* c) {
     e.a1 = R->block_dim;
     e.a2 = c->phys;
     rec_done();
+}
+
+// The kernel code for this core's type: the variant compiled for it when the kernel was compiled per core type.
+void launch_entry(const CoreCtx* c, uint8_t** args) {
+    if (!per_core_build()) {
+        hawk_entry_launch(args);
+        return;
+    }
+    void (*f)(uint8_t**) = c->type == Core::AIC ? hawk_entry_launch_aic : hawk_entry_launch_aiv;
+    if (f == nullptr) {
+        emit_result("RUNTIME_ERROR", std::string("this launch runs the kernel on ") + (c->type == Core::AIC ? "AIC" : "AIV") +
+                    " cores, but it was built for " + (c->type == Core::AIC ? "AIV" : "AIC") + " cores only (the "
+                    "kernel type inferred from its code, as CANN does when a kernel declares none)", "");
+        _exit(0);
+    }
+    f(args);
 }
 
 void fiber_main() {
@@ -531,11 +553,12 @@ uint64_t current_ai_core() {
     return c.phys / per;
 }
 uint64_t current_phys() { return L != nullptr && L->cur != nullptr ? L->cur->phys : 0; }
+bool per_core_build() { return hawk_entry_launch_aic != nullptr || hawk_entry_launch_aiv != nullptr; }
 bool launch_mixed() { return L != nullptr && L->mixed; }
 
 // ==================================================================================== the launch
 void run_launch(uint8_t** args) {
-    run_launch_fn([](void* a) { hawk_entry_launch(static_cast<uint8_t**>(a)); }, args,
+    run_launch_fn([](void* a) { launch_entry(L->cur, static_cast<uint8_t**>(a)); }, args,
                   hawk_entry_core != nullptr ? hawk_entry_core() : 0, hawk_entry_mix != nullptr ? hawk_entry_mix() : -1);
 }
 
@@ -564,6 +587,11 @@ void run_launch_fn(void (*run)(void*), void* ctx, int core, int mix) {
     // serves the Matmul requests of two AIVs.
     if (R->declared_type == -1 && type == -1 && mm_mix_kernel() && !c.coupled) {
         type = 5;
+        R->declared_type = type;
+    }
+    // A kernel compiled per core type that declares no type: the type CANN infers from its AIC and AIV code.
+    if (R->declared_type == -1 && type == -1 && &hawk_inferred_kernel_type != nullptr && !c.coupled) {
+        type = hawk_inferred_kernel_type;
         R->declared_type = type;
     }
     auto kt = R->key_types.find(g.tiling_key);

@@ -331,6 +331,8 @@ void rec_done();
 void add_warning(const std::string& w);
 uint64_t mem_capacity(Mem m);
 uint64_t mem_usable(Mem m);
+// The bytes at the end of UB/L1 the framework keeps in a fused (KERNEL_TYPE_MIX_*) kernel; 0 otherwise.
+uint64_t mem_mix_reserved(Mem m);
 uint64_t mem_align(Mem m);
 bool core_has(Mem m);
 void check_gm(uint64_t addr, uint64_t n, bool write, Site site);
@@ -415,6 +417,7 @@ extern void (*g_op_check)();  // an op project's OpDef check (opdef.cpp), run be
 uint64_t current_ai_core();   // AIC index of the running core (its own, or its AI Core's for an AIV)
 uint64_t current_phys();      // physical index of the running core within its type
 bool launch_mixed();          // the launch is MIX_AIC_1_1 / 1_2 (one AIC and its AIVs per block)
+bool per_core_build();        // the kernel was compiled once per core type (hawk/coretype.h)
 
 // matmul.cpp
 bool mm_mix_kernel();

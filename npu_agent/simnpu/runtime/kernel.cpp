@@ -61,6 +61,11 @@ void kernel_type(int type, Site site) {
     R->kernel_type_set = true;
     R->kernel_core = want;
     R->kernel_mix = type >= 2;  // the fused-kernel reserve of UB/L1 applies (mem_usable)
+    if (g.core != want && per_core_build()) {
+        fault(Kind::UNSUPPORTED_API, Mem::NONE, site,
+              "KERNEL_TASK_TYPE_DEFAULT chooses this block's core type while the block runs, but the kernel was "
+              "compiled per core type (it uses g_coreType or ASCEND_IS_AIC/AIV as a constant): declare one type");
+    }
     if (g.core != want) {
         g.core = want;
         bind_core_memories(static_cast<uint64_t>(g.block_idx) % (want == Core::AIC ? R->cfg.aic_cores

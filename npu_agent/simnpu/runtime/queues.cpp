@@ -49,10 +49,8 @@ uint64_t reserve(int pipe, int position, uint64_t bytes, uint64_t count, Site si
         fault(Kind::INVALID_PARAMETER, Mem::NONE, site, "TPosition %s has no on-chip buffer on %s", pos_name(position),
               R->cfg.soc.c_str());
     }
-    if (!core_has(m)) {
-        fault(Kind::WRONG_CORE_TYPE, m, site, "TPosition %s (%s) is not on the %s core", pos_name(position),
-              mem_name(m), g.core == Core::AIV ? "AIV" : "AIC");
-    }
+    // A buffer of a memory this core does not have is only bookkeeping, as in CANN's TPipe::InitBuffer (catlass's
+    // Resource gives every core all six pools); touching it faults (checker.cpp local: WRONG_CORE_TYPE).
     if (pipe < 0 || pipe >= static_cast<int>(R->pipes.size()) || !R->pipes[pipe].alive) {
         fault(Kind::INVALID_PARAMETER, m, site, "InitBuffer on a TPipe that no longer exists");
     }
@@ -74,8 +72,17 @@ uint64_t reserve(int pipe, int position, uint64_t bytes, uint64_t count, Site si
               static_cast<unsigned long long>(count), static_cast<unsigned long long>(len), mem_name(m),
               static_cast<unsigned long long>(base), mem_name(m), static_cast<unsigned long long>(end));
     }
+    const uint64_t kept = mem_mix_reserved(m);
+    if (kept != 0 && end > mem_usable(m) - kept && pr.cursor[static_cast<int>(m)] <= mem_usable(m) - kept) {
+        // CANN's TPipe does not check this on the device (its limit is an ASCENDC_ASSERT of the CPU-debug build), and
+        // kernels that lay buffers over the whole memory run (catlass books all of L1 and UB); the bytes are the
+        // framework's, so a kernel that writes them may corrupt what it keeps there.
+        warn(site, "the TPipe's %s buffers end at %llu bytes, inside the last %llu bytes a fused Cube+Vector kernel "
+                   "leaves to the framework (usable: %llu)", mem_name(m), static_cast<unsigned long long>(end),
+             static_cast<unsigned long long>(kept), static_cast<unsigned long long>(mem_usable(m) - kept));
+    }
     pr.cursor[static_cast<int>(m)] = end;
-    R->peak[static_cast<int>(m)] = std::max(R->peak[static_cast<int>(m)], end);
+    if (core_has(m)) R->peak[static_cast<int>(m)] = std::max(R->peak[static_cast<int>(m)], end);
     *mem_out = m;
     return base;
 }

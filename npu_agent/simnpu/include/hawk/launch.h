@@ -61,7 +61,17 @@ template <typename F> int mix_type_of(F* f) {
 }
 }  // namespace hawk::launch
 
+// A translation unit compiled for one core type (hawk/coretype.h) also exports the entry under the name the runtime
+// calls on that core type (hawk_entry_launch_aic / hawk_entry_launch_aiv).
+#ifdef HAWK_ENTRY_VARIANT
+#define HAWK_LAUNCH_VARIANT(entry) \
+    extern "C" void HAWK_ENTRY_VARIANT(uint8_t** args) { ::hawk::launch::launch(&entry, args); }
+#else
+#define HAWK_LAUNCH_VARIANT(entry)
+#endif
+
 #define HAWK_LAUNCH(entry)                                                                        \
+    HAWK_LAUNCH_VARIANT(entry)                                                                    \
     extern "C" unsigned long long hawk_entry_abi() { return HAWK_ABI_SIGNATURE; }                \
     extern "C" int hawk_entry_arity() { return ::hawk::launch::arity(&entry); }                  \
     extern "C" void hawk_entry_launch(uint8_t** args) { ::hawk::launch::launch(&entry, args); }    \
