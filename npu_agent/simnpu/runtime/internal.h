@@ -2,8 +2,11 @@
 //
 // The runtime is compiled once per twin version and linked with every candidate. The kernel-side headers
 // describe each API call (hawk/runtime.h) and hand it here. One file per layer or API family:
-//   functional layer: datamove.cpp, vector.cpp, reduce.cpp, cube.cpp, scalar.cpp, queues.cpp, sync.cpp,
-//                     kernel.cpp (kernel type, tiling, platform), values.cpp (dtype semantics, Cast);
+//   functional layer: datamove.cpp, vector.cpp, vecext.cpp, reduce.cpp, sort.cpp, transform.cpp, cube.cpp,
+//                     matmul.cpp, softmax.cpp, norms.cpp, cce.cpp (CCE intrinsics' registers), scalar.cpp,
+//                     queues.cpp, sync.cpp, crosscore.cpp (the launch: cores as coroutines, cross-core flags),
+//                     kernel.cpp (kernel type, tiling, platform), opdef.cpp (an op project's OpDef check),
+//                     host.cpp (host programs and AscendCL), values.cpp (dtype semantics, Cast), debug.cpp;
 //   checker layer:    checker.cpp (hardware exceptions, memory-access checks);
 //   record:           record.cpp (the instruction record for the cycle model, docs/simnpu-record.md);
 //   process:          process.cpp (config, mapped tensors, crash reports, lockdown, main).
@@ -12,7 +15,8 @@
 //   env HAWK_SIM_CONFIG = path of a line-based config ("key value ..."), HAWK_RESULT_FD = result pipe.
 //   A priority-101 constructor reads the config, maps the tensor files, opens the record file, starts the
 //   watchdog and calls hawk_sandbox::lockdown() before any candidate code (static initialisers included)
-//   runs. main() then runs the registered tiling function and launches the blocks one after another.
+//   runs. main() then runs the registered tiling function and launches the kernel (crosscore.cpp), or runs the
+//   candidate's own host program (host.cpp), whose <<<>>> launches go through the same launch.
 //   Exactly one JSON object is written to the result fd; tensors travel through the mapped files.
 //
 // No hardware number lives here: every size, alignment and limit comes from the config.
