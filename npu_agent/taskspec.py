@@ -153,10 +153,27 @@ def validate(spec: task_pb2.TaskSpec) -> None:
                 raise TaskError(f"{where}.dtype is unspecified or unsupported")
             if role == "inputs" and t.not_compared:
                 raise TaskError(f"{where}: not_compared is for outputs only")
+            if role == "inputs" and t.inplace_of:
+                raise TaskError(f"{where}: inplace is for outputs only")
             if any(d <= 0 for d in t.shape):
                 raise TaskError(f"{where}.shape {list(t.shape)} has a non-positive dimension")
     if all(t.not_compared for t in spec.outputs):
         raise TaskError(f"task {spec.name}: every output is marked not compared; nothing would be verified")
+    by_input = {t.name: t for t in spec.inputs}
+    taken: set[str] = set()
+    for i, t in enumerate(spec.outputs):
+        if not t.inplace_of:
+            continue
+        where = f"task {spec.name}: outputs[{i}] ({t.name})"
+        src = by_input.get(t.inplace_of)
+        if src is None:
+            raise TaskError(f"{where}: inplace names {t.inplace_of!r}, which is not an input of the task")
+        if list(src.shape) != list(t.shape) or src.dtype != t.dtype:
+            raise TaskError(f"{where}: an in-place output has its input's shape and dtype; {t.inplace_of} is "
+                            f"{list(src.shape)} {dtype_name(src.dtype)}")
+        if t.inplace_of in taken:
+            raise TaskError(f"{where}: input {t.inplace_of!r} is already the buffer of another in-place output")
+        taken.add(t.inplace_of)
     for tol in spec.tolerances:
         if tol.atol < 0 or tol.rtol < 0:
             raise TaskError(f"task {spec.name}: tolerance for {dtype_name(tol.dtype)} is negative")
@@ -476,11 +493,13 @@ def _tensor(d: Mapping[str, Any], where: str, with_dist: bool, dims: Mapping[str
             ) -> task_pb2.TensorSpec:
     if not isinstance(d, Mapping):
         raise TaskError(f"{where} must be a table {{name, shape, dtype[, distribution]}}")
-    unknown = set(d) - {"name", "shape", "dtype", "distribution", "compare"}
+    unknown = set(d) - {"name", "shape", "dtype", "distribution", "compare", "inplace"}
     if unknown:
         raise TaskError(f"{where}: unknown keys {sorted(unknown)}")
     if "compare" in d and (with_dist or not isinstance(d["compare"], bool)):
         raise TaskError(f"{where}.compare must be true or false, and only outputs have it")
+    if "inplace" in d and (with_dist or not isinstance(d["inplace"], str)):
+        raise TaskError(f"{where}.inplace must be the name of an input, and only outputs have it")
     for key in ("name", "shape", "dtype"):
         if key not in d:
             raise TaskError(f"{where}: missing {key!r}")
@@ -488,7 +507,7 @@ def _tensor(d: Mapping[str, Any], where: str, with_dist: bool, dims: Mapping[str
         raise TaskError(f"{where}.shape must be a list of integers or size expressions")
     shape = [eval_size(x, dims or {}, f"{where}.shape[{i}]") for i, x in enumerate(d["shape"])]
     t = task_pb2.TensorSpec(name=str(d["name"]), shape=shape, dtype=dtype_from_name(str(d["dtype"])),
-                            not_compared=d.get("compare", True) is False)
+                            not_compared=d.get("compare", True) is False, inplace_of=str(d.get("inplace", "")))
     dist = d.get("distribution")
     if dist is not None and with_dist:
         if not isinstance(dist, Mapping):

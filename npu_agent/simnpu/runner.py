@@ -165,11 +165,20 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                   f"timeout_s {max(0.2, timeout_s * 0.9 - 0.2):.3f}"]
         for k in sorted(task.attributes):
             lines.append(f"attr {_esc(k)} ={_esc(task.attributes[k])}")
+        # An in-place output is its input's buffer after the run: the kernel gets no argument for it, and that input
+        # is mapped writable ("inout").
+        inplace = {t.inplace_of: t.name for t in task.outputs if t.inplace_of}
         for i, t in enumerate(task.inputs):
             path = work / f"in{i}.bin"
             n = _write_tensor(path, inputs[t.name], t, "input", padded_bytes(taskspec.tensor_bytes(t), hardware))
-            lines.append(f"input {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
+            kind = "input"
+            if t.name in inplace:
+                sandbox.share_with_sandbox(path)
+                kind = "inout"
+            lines.append(f"{kind} {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
         for i, t in enumerate(task.outputs):
+            if t.inplace_of:
+                continue
             path = work / f"out{i}.bin"
             n = _write_tensor(path, taskspec.poison(t), t, "output", padded_bytes(taskspec.tensor_bytes(t), hardware))
             sandbox.share_with_sandbox(path)
@@ -177,7 +186,8 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         if record_to is not None:
             lines.append(f"record {RECORD_FILE}")
         (work / "run.cfg").write_text("\n".join(lines) + "\n")
-        tensor_bytes = sum(padded_bytes(taskspec.tensor_bytes(t), hardware) for t in (*task.inputs, *task.outputs))
+        tensor_bytes = sum(padded_bytes(taskspec.tensor_bytes(t), hardware)
+                           for t in (*task.inputs, *(o for o in task.outputs if not o.inplace_of)))
         # Address space: the mapped tensors (twice over for private input pages) plus a fixed allowance for the
         # runtime, per-core memories, workspace and record buffer; an allocation past it is a violation.
         limits = limits or Limits(cpu_seconds=int(timeout_s) + 30,
@@ -208,9 +218,11 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         if payload.get("exception"):
             out.exception = _exception(payload["exception"])
         if out.status == result_pb2.OK:
+            in_file = {t.name: f"in{i}.bin" for i, t in enumerate(task.inputs)}
             for i, t in enumerate(task.outputs):
                 dt = taskspec.storage_dtype(t.dtype)
-                out.outputs[t.name] = np.fromfile(work / f"out{i}.bin", dtype=dt.newbyteorder("<"),
+                name = in_file[t.inplace_of] if t.inplace_of else f"out{i}.bin"
+                out.outputs[t.name] = np.fromfile(work / name, dtype=dt.newbyteorder("<"),
                                                   count=taskspec.num_elements(t)).astype(dt, copy=False).reshape(
                     tuple(t.shape))
         if record_to is not None and (work / RECORD_FILE).exists():

@@ -4,6 +4,7 @@ test runs a small kernel of our own (kernels/) that reproduced the old behaviour
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from hawk.v1 import result_pb2, task_pb2
 from npu_agent import taskspec
@@ -140,3 +141,24 @@ def test_bool_output_and_a_not_compared_scratch_output(twin) -> None:
     reports = taskspec.verify(spec, lambda ins, outs: twin.run(binary, spec, ins).outputs, [5, 6])
     assert reports[-1].mismatch_count == 0 and reports[-1].output_name == "mask", reports[-1]
     assert list(reports[-1].not_compared) == ["ws"]
+
+
+def test_an_in_place_output_is_its_inputs_buffer_after_the_run(twin, tmp_path) -> None:
+    # Before: a task could not state an in-place operator (NPUKernelBench's InplaceAttnSoftmax has one tensor x,
+    # read and overwritten); the output now names the input whose buffer it is, and the kernel gets no argument for it.
+    out = tensor("y", [256], "float32")
+    out.inplace_of = "x"
+    spec = task("inplace_scale", [tensor("x", [256], "float32")], [out])
+    x = np.random.default_rng(9).uniform(-4, 4, 256).astype(np.float32)
+    r, _ = run_task(twin, kernel_source("inplace_scale.cpp"), spec, inputs={"x": x})
+    _ok(r)
+    np.testing.assert_array_equal(r.outputs["y"], x * np.float32(2) + np.float32(1))
+    # The task file form, and its checks.
+    f = tmp_path / "t.toml"
+    f.write_text('[[task]]\nname = "ip"\ninputs = [{ name = "x", shape = [256], dtype = "float32" }]\n'
+                 'outputs = [{ name = "y", shape = [256], dtype = "float32", inplace = "x" }]\n'
+                 'reference = """\ndef reference(x):\n    return x * 2 + 1\n"""\nkernel_entry = "inplace_scale"\n')
+    assert taskspec.load_task_file(f)[0].spec.outputs[0].inplace_of == "x"
+    f.write_text(f.read_text().replace('inplace = "x"', 'inplace = "z"'))
+    with pytest.raises(taskspec.TaskError, match="inplace names 'z', which is not an input"):
+        taskspec.load_task_file(f)

@@ -189,7 +189,7 @@ void copy_inputs() {
 void copy_outputs() {
     for (auto& b : H->bound) {
         const TensorArg& t = R->cfg.tensors[b.tensor];
-        if (t.output && alive(b.alloc_id)) std::memcpy(t.data, b.ptr, t.bytes);
+        if ((t.output || t.written) && alive(b.alloc_id)) std::memcpy(t.data, b.ptr, t.bytes);
     }
 }
 
@@ -215,7 +215,7 @@ void host_exit(int status, void*) {
         return;
     }
     for (auto& a : R->cfg.tensors)
-        if (a.output) ::msync(a.data, a.bytes, MS_SYNC);
+        if (a.output || a.written) ::msync(a.data, a.bytes, MS_SYNC);
     const char* cores = R->launch_type == 4 ? "1 AIC + 1 AIV" : R->launch_type == 5 ? "1 AIC + 2 AIV"
                         : R->kernel_core == Core::AIC ? "AIC" : "AIV";
     emit_result("OK", "ran " + std::to_string(R->block_dim) + " block(s) on " + cores + " cores (host program: " +

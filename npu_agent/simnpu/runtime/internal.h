@@ -124,6 +124,7 @@ struct TensorArg {
     uint64_t bytes = 0;
     std::vector<int64_t> shape;
     bool output = false;
+    bool written = false;  // an input an in-place output reads back ("inout"): mapped shared and writable
     uint8_t* data = nullptr;
 };
 

@@ -170,7 +170,7 @@ void parse_config(const char* path) {
             std::string v = unescape(t[2]);
             c.attrs.emplace_back(unescape(t[1]), v.empty() ? v : v.substr(1));
         }
-        else if (k == "input" || k == "output") {
+        else if (k == "input" || k == "output" || k == "inout") {  // inout: an input of an in-place output
             need(4);  // name dtype path bytes dims...
             TensorArg a;
             a.name = t[1];
@@ -179,6 +179,7 @@ void parse_config(const char* path) {
             a.bytes = u64(t[4], "bytes");
             for (size_t i = 5; i < t.size(); ++i) a.shape.push_back(static_cast<int64_t>(u64(t[i], "dim")));
             a.output = k == "output";
+            a.written = k == "inout";
             c.tensors.push_back(a);
         } else {
             setup_error("unknown config key %s", k.c_str());
@@ -198,7 +199,8 @@ uint64_t gm_padded(uint64_t bytes) {
 }
 
 uint8_t* map_tensor(const TensorArg& a) {
-    int fd = ::open(a.path.c_str(), a.output ? O_RDWR : O_RDONLY);
+    const bool shared = a.output || a.written;
+    int fd = ::open(a.path.c_str(), shared ? O_RDWR : O_RDONLY);
     if (fd < 0) setup_error("cannot open tensor file %s: %s", a.path.c_str(), std::strerror(errno));
     struct stat st{};
     uint64_t want = gm_padded(a.bytes);
@@ -207,7 +209,7 @@ uint8_t* map_tensor(const TensorArg& a) {
                     a.path.c_str(), static_cast<long long>(st.st_size), static_cast<unsigned long long>(want),
                     static_cast<unsigned long long>(a.bytes));
     }
-    void* p = ::mmap(nullptr, want ? want : 1, PROT_READ | PROT_WRITE, a.output ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+    void* p = ::mmap(nullptr, want ? want : 1, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (p == MAP_FAILED) setup_error("cannot map %s: %s", a.path.c_str(), std::strerror(errno));
     return static_cast<uint8_t*>(p);
@@ -480,7 +482,7 @@ __attribute__((weak)) int main() {
         run_tiling();
         run_blocks();
         for (auto& a : R->cfg.tensors)
-            if (a.output) ::msync(a.data, a.bytes, MS_SYNC);
+            if (a.output || a.written) ::msync(a.data, a.bytes, MS_SYNC);
         const char* cores = R->launch_type == 4 ? "1 AIC + 1 AIV" : R->launch_type == 5 ? "1 AIC + 2 AIV"
                             : R->kernel_core == Core::AIC ? "AIC" : "AIV";
         emit_result("OK", "ran " + std::to_string(R->block_dim) + " block(s) on " + cores + " cores", "");

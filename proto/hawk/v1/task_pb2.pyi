@@ -59,18 +59,20 @@ class Distribution(_message.Message):
     def __init__(self, kind: _Optional[_Union[Distribution.Kind, str]] = ..., low: _Optional[float] = ..., high: _Optional[float] = ..., mean: _Optional[float] = ..., std: _Optional[float] = ..., fixed_tensor_hash: _Optional[str] = ...) -> None: ...
 
 class TensorSpec(_message.Message):
-    __slots__ = ("name", "shape", "dtype", "distribution", "not_compared")
+    __slots__ = ("name", "shape", "dtype", "distribution", "not_compared", "inplace_of")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SHAPE_FIELD_NUMBER: _ClassVar[int]
     DTYPE_FIELD_NUMBER: _ClassVar[int]
     DISTRIBUTION_FIELD_NUMBER: _ClassVar[int]
     NOT_COMPARED_FIELD_NUMBER: _ClassVar[int]
+    INPLACE_OF_FIELD_NUMBER: _ClassVar[int]
     name: str
     shape: _containers.RepeatedScalarFieldContainer[int]
     dtype: DType
     distribution: Distribution
     not_compared: bool
-    def __init__(self, name: _Optional[str] = ..., shape: _Optional[_Iterable[int]] = ..., dtype: _Optional[_Union[DType, str]] = ..., distribution: _Optional[_Union[Distribution, _Mapping]] = ..., not_compared: _Optional[bool] = ...) -> None: ...
+    inplace_of: str
+    def __init__(self, name: _Optional[str] = ..., shape: _Optional[_Iterable[int]] = ..., dtype: _Optional[_Union[DType, str]] = ..., distribution: _Optional[_Union[Distribution, _Mapping]] = ..., not_compared: _Optional[bool] = ..., inplace_of: _Optional[str] = ...) -> None: ...
 
 class Tolerance(_message.Message):
     __slots__ = ("dtype", "atol", "rtol")
