@@ -23,8 +23,9 @@ from pathlib import Path
 from hawk.v1 import result_pb2
 from npu_agent.candidate import Candidate, CandidateError, check_defines
 from npu_agent.sandbox import Limits, Sandbox
-from npu_agent.simnpu import percore, shapes
+from npu_agent.simnpu import cpptext, memberspec, percore, shapes
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
+from npu_agent.simnpu.cpptext import match_paren, strip_comments
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
 from npu_agent.simnpu.shapes import (
     HOST_HEADER,
@@ -33,9 +34,7 @@ from npu_agent.simnpu.shapes import (
     Plan,
     ShapeError,
     TaskArgs,
-    _match_paren,
     plan,
-    strip_comments,
 )
 
 KERNEL_FILE = "kernel.cpp"
@@ -68,8 +67,10 @@ class CompileResult:
         return self.status == result_pb2.OK
 
 
-# The planner decides what the compiler sees (generated files, rewritten launches): a change to it is a new build.
-_PLANNER_VERSION = hashlib.sha256(Path(shapes.__file__).read_bytes()).hexdigest()[:16]
+# The planner and its source passes decide what the compiler sees (generated files, rewritten launches and
+# specializations, the per-core-type build): a change to any of them is a new build.
+_PLANNER_VERSION = hashlib.sha256(b"".join(Path(m.__file__).read_bytes()
+                                           for m in (shapes, cpptext, memberspec, percore))).hexdigest()[:16]
 
 
 def cache_key(source: str, entry: str, twin: TwinBuild, *extra: str) -> str:
@@ -162,12 +163,12 @@ def entry_span(text: str, entry: str) -> tuple[int, int] | None:
     """First and last line of the body of `entry`'s definition in text, or None when it is not defined there."""
     code = strip_comments(text)
     for m in re.finditer(rf"\b{re.escape(entry)}\s*\(", code):
-        close = _match_paren(code, m.end() - 1)
+        close = match_paren(code, m.end() - 1)
         brace = re.match(r"[^;{}()]*\{", code[close:]) if close > 0 else None
         if brace is None:
             continue  # a call or a declaration, not the definition
         open_at = close + brace.end() - 1
-        end = _match_paren(code, open_at, "{", "}")
+        end = match_paren(code, open_at, "{", "}")
         if end > 0:
             return code.count("\n", 0, m.start()) + 1, code.count("\n", 0, end) + 1
     return None

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from npu_agent.simnpu.cpptext import split_top, strip_comments
+
 _SPEC_RE = re.compile(r"\btemplate\s*<\s*>")
 _TEMPLATE_RE = re.compile(r"\btemplate\s*<")
 _CLASS_HEAD = re.compile(r"\b(?:class|struct|union)\b[^;{}()]*$")
@@ -84,11 +86,6 @@ def _blank_comments(text: str) -> str:
     return "".join(out)
 
 
-def _strip_code(text: str) -> str:
-    from npu_agent.simnpu.shapes import strip_comments  # shapes imports this module: import at call time
-
-    return strip_comments(text)
-
 
 def _match(code: str, start: int, open_: str, close: str) -> int:
     """Index just past the bracket matching code[start] (== open_), or -1. Angle brackets skip parenthesised
@@ -112,23 +109,6 @@ def _match(code: str, start: int, open_: str, close: str) -> int:
                 return i + 1
         i += 1
     return -1
-
-
-def _split_top(text: str) -> list[str]:
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch in "(<[{":
-            depth += 1
-        elif ch in ")>]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    if "".join(cur).strip():
-        parts.append("".join(cur).strip())
-    return parts
 
 
 def _one_line(text: str) -> str:
@@ -226,7 +206,7 @@ def _parse_decl(code: str, tstart: int, head_open: int, specialization: bool) ->
 def _template_params(head: str) -> list[tuple[str, str]] | None:
     """(kind, name) of each template parameter: kind "type" or "value"; None when one is not supported."""
     out = []
-    for p in _split_top(head):
+    for p in split_top(head):
         decl = _split_top_eq(p)[0].strip()
         if "..." in decl or re.match(r"template\b", decl):
             return None
@@ -257,7 +237,7 @@ def _split_top_eq(param: str) -> tuple[str, str]:
 def _function_params(params: str) -> tuple[list[str], list[str]] | None:
     """The dispatcher's parameter declarations (a name added where the primary left one out) and their names."""
     decls, names = [], []
-    for j, p in enumerate(_split_top(params)):
+    for j, p in enumerate(split_top(params)):
         if p in ("", "void"):
             continue
         decl, default = _split_top_eq(p)
@@ -280,7 +260,7 @@ def fold_member_specializations(text: str) -> str:
     (see the module docstring); unchanged when there is none."""
     if "template" not in text:
         return text
-    code = _strip_code(text)
+    code = strip_comments(text)
     specs_at = list(_SPEC_RE.finditer(code))
     if not specs_at:
         return text
@@ -341,7 +321,7 @@ def _fold(text: str, clean: str, primary: _Decl, specs: list[_Decl], n: int) -> 
     primary_name = f"hawk_primary_{n}"
     branches = []
     for i, s in enumerate(specs):
-        args = _split_top(_one_line(s.args))
+        args = split_top(_one_line(s.args))
         if len(args) != len(tparams):
             return None
         conds = [f"::std::is_same<{p}, {a}>::value" if kind == "type" else f"({p}) == ({a})"

@@ -44,7 +44,8 @@ from pathlib import Path
 
 from npu_agent.sandbox import Limits, Sandbox, SandboxResult
 from npu_agent.simnpu.build import TwinBuild
-from npu_agent.simnpu.shapes import LAUNCH_FILE, SRC_DIR, Plan, strip_comments
+from npu_agent.simnpu.cpptext import strip_comments
+from npu_agent.simnpu.shapes import LAUNCH_FILE, SRC_DIR, Plan
 
 VARIANTS = ("aic", "aiv")  # HAWK_CORE_VARIANT 1 and 2; the AIV object is the primary (keeps its symbol names)
 OBJCOPY = shutil.which("objcopy") or "/usr/bin/objcopy"

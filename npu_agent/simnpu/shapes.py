@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from hawk.v1 import task_pb2
 from npu_agent.candidate import Candidate
 from npu_agent.simnpu.build import INCLUDE_DIR
+from npu_agent.simnpu.cpptext import match_paren, split_top, strip_comments
 from npu_agent.simnpu.memberspec import fold_member_specializations
 
 SRC_DIR = "src"                  # candidate files live under <work>/src/<their path>
@@ -111,64 +112,6 @@ class Plan:
 
 
 # ------------------------------------------------------------------------------------------ text helpers
-def strip_comments(text: str) -> str:
-    """Comments and string literals blanked (newlines kept), so regexes see only code at its real offsets."""
-    out = list(text)
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out[i:j] = " " * (j - i)
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out[i:j] = ["\n" if ch == "\n" else " " for ch in text[i:j]]
-            i = j
-        elif c in "\"'":
-            j = i + 1
-            while j < n and text[j] != c and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            out[i + 1:j] = " " * (j - i - 1)
-            i = j + 1
-        else:
-            i += 1
-    return "".join(out)
-
-
-def _match_paren(text: str, start: int, open_: str = "(", close: str = ")") -> int:
-    """Index just past the bracket matching text[start] (== open_), or -1."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == open_:
-            depth += 1
-        elif text[i] == close:
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return -1
-
-
-def split_top(text: str) -> list[str]:
-    """Split at commas outside (), <>, [], {}."""
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch in "(<[{":
-            depth += 1
-        elif ch in ")>]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    if "".join(cur).strip():
-        parts.append("".join(cur).strip())
-    return parts
-
-
 _GLOBAL_RE = re.compile(r"\b__global__\b((?:\s+\w+(?:\s*\([^()]*\))?)*?)\s+void\s+(\w+)\s*\(")
 
 
@@ -195,7 +138,7 @@ def global_functions(path: str, text: str) -> list[KernelFn]:
     found = []
     for m in _GLOBAL_RE.finditer(code):
         open_at = m.end() - 1
-        close = _match_paren(code, open_at)
+        close = match_paren(code, open_at)
         if close < 0:
             continue
         after = code[close:close + 200].lstrip()
@@ -329,7 +272,7 @@ def blank_chevrons(text: str, *, rewrite: bool = False) -> tuple[str, list[dict]
         call = re.match(r"\s*\(", rest)
         args: list[str] = []
         if call:
-            close = _match_paren(rest, call.end() - 1)
+            close = match_paren(rest, call.end() - 1)
             if close > 0:
                 args = split_top(rest[call.end():close - 1])
         if callee:

@@ -330,6 +330,7 @@ void emit_result(const std::string& status, const std::string& message, const st
 [[noreturn]] void setup_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void flush_record(bool final);
 RecordEntry& rec(Op op, Pipe pipe, Site site);
+RecordEntry& rec_operands(Op op, Pipe pipe, Site site, const Ref& dst, const Ref& src);
 void rec_done();
 
 // checker.cpp

@@ -137,6 +137,18 @@ RecordEntry& rec(Op op, Pipe pipe, Site site) {
     e.event_id = -1;
     return e;
 }
+// An instruction entry with its operands: dtypes, memories and addresses of dst and src (the other fields are the
+// caller's).
+RecordEntry& rec_operands(Op op, Pipe pipe, Site site, const Ref& dst, const Ref& src) {
+    RecordEntry& e = rec(op, pipe, site);
+    e.dtype = static_cast<uint8_t>(dst.dt);
+    e.src_dtype = static_cast<uint8_t>(src.dt);
+    e.src_mem = static_cast<uint8_t>(src.mem);
+    e.dst_mem = static_cast<uint8_t>(dst.mem);
+    e.src_addr = src.addr;
+    e.dst_addr = dst.addr;
+    return e;
+}
 void rec_done() {
     if (R->rec.size() >= 4096) flush_record(false);
 }

@@ -123,12 +123,8 @@ void reduce_mask(VOp op, const Ref& dst, const Ref& src, const Ref& work, const 
         range(site, "mask", mask[0], 0, epr);
         for (uint64_t i = 0; i < mask[0]; ++i) active.push_back(i);
     }
-    RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
-    e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
-    e.src_mem = static_cast<uint8_t>(src.mem);
-    e.dst_mem = static_cast<uint8_t>(dst.mem);
-    e.src_addr = src.addr;
-    e.dst_addr = dst.addr;
+    RecordEntry& e = rec_operands(Op::INSTR, Pipe::V, site, dst, src);
+    e.src_dtype = e.dtype;
     e.bytes = repeat * active.size() * es;
     e.repeats = static_cast<uint32_t>(repeat);
     e.a0 = static_cast<uint32_t>(repeat * active.size());
@@ -170,12 +166,8 @@ void whole_reduce(VOp op, const Ref& dst, const Ref& src, const uint64_t mask[2]
     const bool only_index = !sum && order == 3;
     const bool pair = !sum && (order == 0 || order == 1);
     const uint64_t unit = only_index ? 4 : (pair ? 2 : 1) * es;
-    RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
-    e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
-    e.src_mem = static_cast<uint8_t>(src.mem);
-    e.dst_mem = static_cast<uint8_t>(dst.mem);
-    e.src_addr = src.addr;
-    e.dst_addr = dst.addr;
+    RecordEntry& e = rec_operands(Op::INSTR, Pipe::V, site, dst, src);
+    e.src_dtype = e.dtype;
     e.bytes = u.total() * es;
     e.repeats = static_cast<uint32_t>(u.repeats);
     e.a0 = static_cast<uint32_t>(u.total());
@@ -260,12 +252,8 @@ void reduce_spr(DT dt, void* value, void* index, Site site) {
 namespace {
 RecordEntry& rec_reduce(Site site, const Ref& dst, const Ref& src, const MaskUse& u, VOp op) {
     const uint64_t es = dt_size(dst.dt), epr = R->cfg.repeat_bytes / es;
-    RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
-    e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
-    e.src_mem = static_cast<uint8_t>(src.mem);
-    e.dst_mem = static_cast<uint8_t>(dst.mem);
-    e.src_addr = src.addr;
-    e.dst_addr = dst.addr;
+    RecordEntry& e = rec_operands(Op::INSTR, Pipe::V, site, dst, src);
+    e.src_dtype = e.dtype;
     e.bytes = u.repeats * epr * es;
     e.repeats = static_cast<uint32_t>(u.repeats);
     e.a0 = static_cast<uint32_t>(u.total());
@@ -382,12 +370,8 @@ void brcb(const Ref& dst, const Ref& src, uint64_t repeat, uint64_t dst_blk, uin
     range(site, "dstBlkStride", dst_blk, 0, 65535);
     range(site, "dstRepStride", dst_rep, 0, 65535);
     size_t es = dt_size(dst.dt);
-    RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
-    e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
-    e.src_mem = static_cast<uint8_t>(src.mem);
-    e.dst_mem = static_cast<uint8_t>(dst.mem);
-    e.src_addr = src.addr;
-    e.dst_addr = dst.addr;
+    RecordEntry& e = rec_operands(Op::INSTR, Pipe::V, site, dst, src);
+    e.src_dtype = e.dtype;
     e.bytes = repeat * 8 * 32;
     e.repeats = static_cast<uint32_t>(repeat);
     e.a0 = static_cast<uint32_t>(repeat * 8);

@@ -32,13 +32,7 @@ void aligned(const Ref& t, uint64_t align, const char* what, Site site) {
     }
 }
 RecordEntry& rec_sort(Site site, const Ref& dst, const Ref& src, uint64_t pairs, uint64_t repeats) {
-    RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
-    e.dtype = static_cast<uint8_t>(dst.dt);
-    e.src_dtype = static_cast<uint8_t>(src.dt);
-    e.src_mem = static_cast<uint8_t>(src.mem);
-    e.dst_mem = static_cast<uint8_t>(dst.mem);
-    e.src_addr = src.addr;
-    e.dst_addr = dst.addr;
+    RecordEntry& e = rec_operands(Op::INSTR, Pipe::V, site, dst, src);
     e.bytes = pairs * kPair;
     e.repeats = static_cast<uint32_t>(repeats);
     e.a0 = static_cast<uint32_t>(pairs);

@@ -71,7 +71,7 @@ void trans5hd(const uint64_t dst[16], const uint64_t src[16], DT dt, uint64_t re
     range(site, "dstRepStride", dst_rep, 0, 65535);
     range(site, "srcRepStride", src_rep, 0, 65535);
     const size_t es = dt_size(dt);
-    RecordEntry& e = rec_layout(site, dt, Mem::UB, dst[0], Mem::UB, src[0], repeat * 512 / es, repeat);
+    rec_layout(site, dt, Mem::UB, dst[0], Mem::UB, src[0], repeat * 512 / es, repeat);
     rec_done();
     const uint64_t blk = 32;
     for (uint64_t r = 0; r < repeat; ++r) {

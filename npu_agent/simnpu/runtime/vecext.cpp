@@ -8,13 +8,7 @@ namespace hawk {
 // ============================================================================================= Gather
 namespace {
 RecordEntry& rec_vec(Site site, const Ref& dst, const Ref& src, uint64_t elems, uint64_t repeats, VOp op) {
-    RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
-    e.dtype = static_cast<uint8_t>(dst.dt);
-    e.src_dtype = static_cast<uint8_t>(src.dt);
-    e.src_mem = static_cast<uint8_t>(src.mem);
-    e.dst_mem = static_cast<uint8_t>(dst.mem);
-    e.src_addr = src.addr;
-    e.dst_addr = dst.addr;
+    RecordEntry& e = rec_operands(Op::INSTR, Pipe::V, site, dst, src);
     e.bytes = elems * dt_size(dst.dt);
     e.repeats = static_cast<uint32_t>(repeats);
     e.a0 = static_cast<uint32_t>(elems);

@@ -208,20 +208,13 @@ template <typename T, typename U>
 __aicore__ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
                                      const typename hawk::identity<T>::type src1Scalar, CMPMODE cmpMode,
                                      const uint32_t count, HAWK_LINE) {
-    auto c = detail::call(hawk::VOp::CMPS, dst);
-    c.src0 = src0.ref_; c.count = count; c.mode = static_cast<int>(cmpMode);
-    c.scalar = detail::to_double(src1Scalar); c.scalar_bits = hawk::bits_of(src1Scalar);
-    hawk::vec(c, HAWK_SITE(Compares));
+    Compares(dst, src0, src1Scalar, cmpMode, static_cast<int64_t>(count), hawk_line);
 }
 template <typename T, typename U, bool isSetMask = true, typename M>
 __aicore__ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
                                      const typename hawk::identity<T>::type src1Scalar, CMPMODE cmpMode, M mask,
                                      const uint64_t repeatTime, const UnaryRepeatParams& p, HAWK_LINE) {
-    auto c = detail::call(hawk::VOp::CMPS, dst);
-    c.src0 = src0.ref_; c.mode = static_cast<int>(cmpMode); c.st = detail::strides(p);
-    c.scalar = detail::to_double(src1Scalar); c.scalar_bits = hawk::bits_of(src1Scalar);
-    detail::mask_form(c, mask, repeatTime, isSetMask);
-    hawk::vec(c, HAWK_SITE(Compares));
+    Compares<T, U, isSetMask>(dst, src0, src1Scalar, cmpMode, mask, repeatTime, p, hawk_line);
 }
 
 // ------------------------------------------------------------------------------------ atomic GM stores
