@@ -22,7 +22,6 @@ from npu_agent.hardware import DEFAULT_PROFILE, HardwareProfile, load_profile
 HERE = Path(__file__).resolve().parent
 INCLUDE_DIR = HERE / "include"
 RUNTIME_DIR = HERE / "runtime"  # one .cpp per layer or API family, internal.h between them
-HOST_STUB_DIR = INCLUDE_DIR / "hawk" / "host"  # AscendCL and sample helpers for direct-launch host code
 SANDBOX_DIR = HERE.parent / "sandbox"
 CXX = shutil.which(os.environ.get("HAWK_SIM_CXX", "g++")) or os.environ.get("HAWK_SIM_CXX", "g++")
 # Candidate and precompiled-header flags must be identical, or GCC silently ignores the PCH.
@@ -60,6 +59,16 @@ class TwinBuild:
     core_macros: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
     @property
+    def include_dir(self) -> Path:
+        """The twin's headers as the sandboxed compiler reads them: a copy inside the build, so a checkout under a
+        directory the sandbox uid may not enter (a 0700 home or temp dir) still compiles candidates."""
+        return self.root / "include"
+
+    @property
+    def host_stub_dir(self) -> Path:
+        return self.include_dir / "hawk" / "host"
+
+    @property
     def arch_flags(self) -> tuple[str, ...]:
         """The predefined macros of the CANN device compiler for this arch; identical for PCH and candidate."""
         return arch_flags(self.npu_arch, self.cce_aicore)
@@ -72,8 +81,8 @@ class TwinBuild:
         the language standard (the precompiled header, built for the default, is then not used)."""
         pch = ["-I", str(self.pch_dir)] if use_pch and std is None else []
         quotes = [a for d in quote_dirs or [] for a in ("-iquote", d)]
-        return [CXX, *_flags(std), *self.arch_flags, *(f"-D{d}" for d in defines), *pch, "-I", str(INCLUDE_DIR),
-                *quotes, "-idirafter", str(HOST_STUB_DIR), "-include", "kernel_operator.h", "-c", source, "-o",
+        return [CXX, *_flags(std), *self.arch_flags, *(f"-D{d}" for d in defines), *pch, "-I", str(self.include_dir),
+                *quotes, "-idirafter", str(self.host_stub_dir), "-include", "kernel_operator.h", "-c", source, "-o",
                 output]
 
     def link_argv(self, inputs: list[str], output: str) -> list[str]:
@@ -86,7 +95,7 @@ class TwinBuild:
                      std: str | None = None) -> list[str]:
         """g++ command line for one candidate (one or several translation units): kernel_operator.h is
         force-included in each (from the PCH unless told otherwise, or unless another C++ standard is asked for),
-        then the runtime object is linked. HOST_STUB_DIR (AscendCL and sample helpers for direct-launch host code)
+        then the runtime object is linked. host_stub_dir (AscendCL and sample helpers for direct-launch host code)
         is searched last. `defines` are the candidate's own build definitions (validated by
         npu_agent.candidate.check_defines), passed as -D."""
         pch = ["-I", str(self.pch_dir)] if use_pch and std is None else []
@@ -94,9 +103,9 @@ class TwinBuild:
         quotes = [a for d in quote_dirs or [] for a in ("-iquote", d)]
         # The runtime object comes first: among constructors of the same priority, link order decides, and the
         # runtime's seccomp lockdown must run before anything the candidate declares.
-        return [CXX, *_flags(std), *self.arch_flags, *(f"-D{d}" for d in defines), *pch, "-I", str(INCLUDE_DIR),
+        return [CXX, *_flags(std), *self.arch_flags, *(f"-D{d}" for d in defines), *pch, "-I", str(self.include_dir),
                 *quotes, "-idirafter",
-                str(HOST_STUB_DIR), str(self.runtime_object), "-include", "kernel_operator.h", *sources, *LINK_FLAGS,
+                str(self.host_stub_dir), str(self.runtime_object), "-include", "kernel_operator.h", *sources, *LINK_FLAGS,
                 "-o", output]
 
 
@@ -183,7 +192,12 @@ def _ensure_runtime(work_root: Path, root: Path, version: str) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
             _build_runtime(tmp)
-            tmp.chmod(0o755)
+            shutil.copytree(INCLUDE_DIR, tmp / "include")
+            for d in (tmp, *(x for x in (tmp / "include").rglob("*") if x.is_dir())):
+                d.chmod(0o755)
+            for f in (tmp / "include").rglob("*"):
+                if f.is_file():
+                    f.chmod(0o644)
             (tmp / "hawk_runtime.o").chmod(0o644)
             (tmp / ".complete").write_text(version)
             if root.exists():
@@ -207,9 +221,9 @@ def _ensure_pch(work_root: Path, build: TwinBuild) -> None:
             tmp.mkdir(parents=True)
             # GCC looks for <dir>/kernel_operator.h.gch where it finds the header; the copy beside it serves the
             # candidate's own #include "kernel_operator.h" (a no-op through the include guard).
-            shutil.copy2(INCLUDE_DIR / "kernel_operator.h", tmp / "kernel_operator.h")
-            _run([CXX, *CANDIDATE_FLAGS, *build.arch_flags, "-I", str(INCLUDE_DIR), "-x", "c++-header",
-                  str(INCLUDE_DIR / "kernel_operator.h"), "-o", str(tmp / "kernel_operator.h.gch")],
+            shutil.copy2(build.include_dir / "kernel_operator.h", tmp / "kernel_operator.h")
+            _run([CXX, *CANDIDATE_FLAGS, *build.arch_flags, "-I", str(build.include_dir), "-x", "c++-header",
+                  str(build.include_dir / "kernel_operator.h"), "-o", str(tmp / "kernel_operator.h.gch")],
                  "precompiled header")
             tmp.chmod(0o755)
             for f in tmp.iterdir():
