@@ -54,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
         work_dir=Path(args.work_dir) if args.work_dir else None, compile_workers=args.compile_workers,
         max_concurrent=args.max_concurrent, max_source_bytes=args.max_source_bytes,
         max_message_bytes=args.max_message_bytes, cache_entries=args.cache_entries,
-        timeouts=StageTimeouts(args.compile_timeout, args.verify_timeout, args.profile_timeout),
+        timeouts=StageTimeouts(args.compile_timeout, args.verify_timeout, args.profile_timeout, args.heartbeat_interval),
         drain_timeout_s=args.drain_timeout, null_compile_s=args.null_compile_s, null_run_s=args.null_run_s,
     )
     try:
@@ -108,6 +108,8 @@ def add_agent_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--compile-timeout", type=float, default=120.0, help="seconds, from compile start")
     s.add_argument("--verify-timeout", type=float, default=120.0, help="seconds, from verification start")
     s.add_argument("--profile-timeout", type=float, default=300.0, help="seconds, from profiling start")
+    s.add_argument("--heartbeat-interval", type=float, default=2.0,
+                   help="seconds: the longest silence on an Evaluate stream (0: no heartbeats)")
     s.add_argument("--drain-timeout", type=float, default=60.0, help="SIGTERM: seconds before cancelling")
     s.add_argument("--null-compile-s", type=float, default=0.0, help="null backend: seconds per compile")
     s.add_argument("--null-run-s", type=float, default=0.0, help="null backend: seconds per run")

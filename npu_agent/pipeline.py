@@ -44,11 +44,13 @@ _DONE = object()  # end-of-compile marker on an evaluation's event queue
 
 @dataclass(frozen=True)
 class StageTimeouts:
-    """Default per-stage deadlines in seconds; a request's EvaluateOptions may override each."""
+    """Default per-stage deadlines in seconds; a request's EvaluateOptions may override each. `heartbeat_s`: the
+    longest silence on an Evaluate stream (npu_agent/heartbeat.py), 0 for none."""
 
     compile_s: float = 120.0
     verify_s: float = 120.0
     profile_s: float = 300.0
+    heartbeat_s: float = 2.0
 
 
 @dataclass
@@ -203,7 +205,9 @@ class Pipeline:
                 # A one-file candidate travels as its text (backends may take only text) unless it carries defines.
                 use_files = ev.candidate is not None and (not ev.candidate.single or ev.candidate.defines)
                 cand = ev.candidate if use_files else ev.source
-                return self.backend.compile(cand, ev.task, timeout_s=timeout, cancel=ev.cancel)
+                # bypass_cache bypasses every level: the compile cache too (a starved compile must not stick).
+                return self.backend.compile(cand, ev.task, timeout_s=timeout, cancel=ev.cancel,
+                                            use_cache=not ev.options.bypass_cache)
             finally:
                 timings[result_pb2.COMPILING] = time.monotonic() - start
 

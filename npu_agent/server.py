@@ -143,7 +143,7 @@ class Agent:
             max_source_bytes=c.max_source_bytes, max_message_bytes=c.max_message_bytes,
             agent_version=__version__, protocol_version="hawk.v1", busy_devices=self.devices.busy,
             queued=self.devices.waiting + self.pipeline.compile_queued, draining=self.servicer.draining,
-            hardware=self.backend.hardware.summary())
+            hardware=self.backend.hardware.summary(), heartbeat_interval_s=self.pipeline.timeouts.heartbeat_s)
 
     @property
     def address(self) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 from hawk.v1 import agent_pb2, agent_pb2_grpc, task_pb2
 from npu_agent import taskspec
 from npu_agent.candidate import Candidate, CandidateError
+from npu_agent.heartbeat import with_heartbeats
 from npu_agent.pipeline import Evaluation, Pipeline
 
 MAX_STAGE_TIMEOUT_S = 3600.0
@@ -177,7 +178,8 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
         released = False
         try:
             context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
-            for event in self.pipeline.run(ev):
+            for event in with_heartbeats(self.pipeline.run(ev), self.pipeline.timeouts.heartbeat_s,
+                                         lambda: ev.stage):
                 if event.HasField("result"):
                     # Free the slot before the client can see the result, so a client that keeps exactly
                     # max_concurrent evaluations in flight is never refused.

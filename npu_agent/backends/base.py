@@ -61,9 +61,11 @@ class Backend(ABC):
 
     @abstractmethod
     def compile(self, source: str | Candidate, task: task_pb2.TaskSpec, *, timeout_s: float,
-                cancel: threading.Event | None = None) -> CompileOutcome:
+                cancel: threading.Event | None = None, use_cache: bool = True) -> CompileOutcome:
         """Compile one candidate for `task`: a source text (the one-file contract) or a multi-file Candidate
-        (docs/kernel-contract.md section 9). Runs on the compile pool, concurrently with other calls."""
+        (docs/kernel-contract.md section 9). Runs on the compile pool, concurrently with other calls.
+        use_cache=False (the request's bypass_cache) must not answer from any compile cache. An infrastructure
+        failure (the compiler could not start, a full disk) is INTERNAL and must never be cached."""
 
     @abstractmethod
     def run(self, artifact: Path | None, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *,

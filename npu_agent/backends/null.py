@@ -25,7 +25,7 @@ from npu_agent.candidate import Candidate
 from npu_agent.hardware import HardwareProfile
 
 _DIRECTIVE = re.compile(r"^\s*//\s*hawk-null:(.*)$", re.MULTILINE)
-_FAILS = ("compile", "run")
+_FAILS = ("compile", "run", "internal")
 
 
 def parse_directives(source: str) -> tuple[dict[str, str], int]:
@@ -65,7 +65,7 @@ class NullBackend(Backend):
         return seconds > timeout_s and not (cancel is not None and cancel.is_set()), waited
 
     def compile(self, source: str | Candidate, task: task_pb2.TaskSpec, *, timeout_s: float,
-                cancel: threading.Event | None = None) -> CompileOutcome:
+                cancel: threading.Event | None = None, use_cache: bool = True) -> CompileOutcome:
         opts, line = parse_directives(source if isinstance(source, str) else source.source)
         try:
             compile_s = float(opts.get("compile_s", self.compile_s))
@@ -84,6 +84,9 @@ class NullBackend(Backend):
             return CompileOutcome(status=result_pb2.COMPILE_ERROR, seconds=waited, message="null backend: fail=compile",
                                   diagnostics=[result_pb2.CompilerDiagnostic(
                                       severity="error", line=line, message="requested by hawk-null directive")])
+        if fail == "internal":  # an infrastructure failure, for tests of blame, retries and caching
+            return CompileOutcome(status=result_pb2.INTERNAL, seconds=waited,
+                                  message="null backend: fail=internal (the compiler could not start)")
         if fail and fail not in _FAILS:
             return CompileOutcome(status=result_pb2.REJECTED, seconds=waited,
                                   message=f"hawk-null fail={fail!r}: expected one of {', '.join(_FAILS)}")

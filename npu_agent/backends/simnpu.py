@@ -36,8 +36,9 @@ class SimNpuBackend(Backend):
         self.version = f"simnpu-{self.twin.build.version}"
 
     def compile(self, source: str | Candidate, task: task_pb2.TaskSpec, *, timeout_s: float,
-                cancel: threading.Event | None = None) -> CompileOutcome:
-        r = self.twin.compile(source, task.kernel_entry, task=task, timeout_s=timeout_s, cancel=cancel)
+                cancel: threading.Event | None = None, use_cache: bool = True) -> CompileOutcome:
+        r = self.twin.compile(source, task.kernel_entry, task=task, timeout_s=timeout_s, cancel=cancel,
+                              use_cache=use_cache)
         return CompileOutcome(status=r.status, message=r.message, artifact=r.binary, diagnostics=list(r.diagnostics),
                               cached=r.cached, seconds=r.seconds, log_tail=r.log_tail)
 

@@ -49,12 +49,13 @@ class Twin:
                                           self.sandbox)
 
     def compile(self, source: str | Candidate, entry: str, *, task: task_pb2.TaskSpec | None = None,
-                timeout_s: float = 120.0, cancel: threading.Event | None = None) -> CompileResult:
+                timeout_s: float = 120.0, cancel: threading.Event | None = None,
+                use_cache: bool = True) -> CompileResult:
         """Compile one candidate (a source text, or a Candidate of several files) for the task's kernel entry
         `entry`; with `task`, its tensors' DTYPE_<ARG> macros are defined. Cached by files, entry, task
         signature and twin version."""
         return self.compiler.compile(source, entry, task_args=TaskArgs.from_task(task) if task is not None else None,
-                                     timeout_s=timeout_s, cancel=cancel)
+                                     timeout_s=timeout_s, cancel=cancel, use_cache=use_cache)
 
     def run(self, binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, timeout_s: float = 60.0,
             record_to: Path | None = None, cancel: threading.Event | None = None) -> RunResult:

@@ -10,11 +10,13 @@ dim of a constant `<<<>>>` launch), which the runner reads.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from pathlib import Path
 from hawk.v1 import result_pb2
 from npu_agent.candidate import Candidate, CandidateError, check_defines
 from npu_agent.sandbox import Limits, Sandbox
-from npu_agent.simnpu import cpptext, memberspec, percore, shapes
+from npu_agent.simnpu import blame, cpptext, memberspec, percore, shapes
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
 from npu_agent.simnpu.cpptext import match_paren, strip_comments
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
@@ -140,6 +142,16 @@ def parse_diagnostics(stderr: str, entry: str, plan: Plan | None = None) -> list
     return out
 
 
+_ASM_LINE_RE = re.compile(r"^(?:\S+\.s|\{standard input\}):\d+: (?:Error|Fatal error): (?P<msg>.*)$")
+
+
+def asm_diagnostics(stderr: str) -> list[result_pb2.CompilerDiagnostic]:
+    """The assembler's errors (an inline-asm typo, an .incbin of a missing file): they name the generated
+    assembly, not the candidate's line, so they carry no position."""
+    return [result_pb2.CompilerDiagnostic(severity="error", line=0, column=0, message=f"assembler: {m['msg'].strip()}")
+            for m in map(_ASM_LINE_RE.match, stderr.splitlines()) if m]
+
+
 def _summary(diags: list[result_pb2.CompilerDiagnostic]) -> str:
     errors = [d for d in diags if d.severity == "error"]
     if not errors:
@@ -195,8 +207,9 @@ class CandidateCompiler:
     """Compiles candidates for one twin build into a content-addressed cache directory."""
 
     def __init__(self, twin: TwinBuild, cache_dir: Path, sandbox: Sandbox, *, max_entries: int = 2000,
-                 use_pch: bool = True) -> None:
+                 use_pch: bool = True, limits: Limits = COMPILE_LIMITS) -> None:
         self.twin = twin
+        self.limits = limits
         self.use_pch = use_pch  # False only to measure what the precompiled header saves (benchmarks)
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -242,6 +255,11 @@ class CandidateCompiler:
                                  "file": d.file} for d in result.diagnostics]}
         (tmp / "meta.json").write_text(json.dumps(meta))
         tmp.chmod(0o755)
+        if final.exists():  # a refresh (bypass_cache): the new outcome replaces the old one
+            old = self.cache_dir / f".{key}.old{os.getpid()}.{threading.get_ident()}"
+            with contextlib.suppress(OSError):
+                os.replace(final, old)
+            shutil.rmtree(old, ignore_errors=True)
         try:
             os.replace(tmp, final)
         except OSError:  # another process stored the same key first
@@ -257,9 +275,11 @@ class CandidateCompiler:
             shutil.rmtree(p, ignore_errors=True)
 
     def compile(self, candidate: str | Candidate, entry: str, *, task_args: TaskArgs | None = None,
-                timeout_s: float = 120.0, cancel: threading.Event | None = None) -> CompileResult:
+                timeout_s: float = 120.0, cancel: threading.Event | None = None,
+                use_cache: bool = True) -> CompileResult:
         """Compile a candidate. `entry` is the task's kernel entry (op projects and direct-launch files name
-        their own); `task_args` (the task's tensor names and dtypes) give the DTYPE_<ARG> macros."""
+        their own); `task_args` (the task's tensor names and dtypes) give the DTYPE_<ARG> macros. With
+        use_cache=False (a request's bypass_cache) the compile runs again and its outcome replaces the entry."""
         start = time.monotonic()
         cand = candidate if isinstance(candidate, Candidate) else Candidate.from_source(candidate)
         args = task_args or TaskArgs()
@@ -283,7 +303,7 @@ class CandidateCompiler:
         p.defines = cand.defines
         key = cache_key(source + ("" if self.use_pch else "\0nopch"), entry, self.twin, *extra)
         with self._lock_for(key):
-            hit = self._load(key)
+            hit = self._load(key) if use_cache else None
             if hit is not None:
                 (self.cache_dir / key).touch()
                 hit.seconds = time.monotonic() - start
@@ -311,41 +331,42 @@ class CandidateCompiler:
                 d = d.parent
         # One compile, or one per core type when the kernel needs its core type at compile time (percore.py).
         r = percore.compile_candidate(self.twin, self.sandbox, work, p, files, BINARY_FILE, use_pch=self.use_pch,
-                                      limits=COMPILE_LIMITS, timeout_s=timeout_s, cancel=cancel)
+                                      limits=self.limits, timeout_s=timeout_s, cancel=cancel)
         stderr = r.stderr.decode("utf-8", errors="replace")
         log = stderr[-8000:]
-        if r.cancelled:
-            return CompileResult(status=result_pb2.CANCELLED, message="compile cancelled",
-                                 seconds=time.monotonic() - start, log_tail=log)
-        if r.timed_out:
-            return CompileResult(status=result_pb2.TIMEOUT, message=f"compile exceeded {timeout_s:g} s",
-                                 seconds=time.monotonic() - start, log_tail=log)
-        why = r.violation()
-        if why is not None:
-            return CompileResult(status=result_pb2.SANDBOX_VIOLATION, message=f"compiler stopped: {why}",
+        if r.signal == signal.SIGSYS:
+            return CompileResult(status=result_pb2.SANDBOX_VIOLATION, message=f"compiler stopped: {r.violation()}",
                                  seconds=time.monotonic() - start, log_tail=log)
         diags = parse_diagnostics(stderr, entry, p)
-        early = pre_lockdown_code(work / BINARY_FILE) if r.returncode == 0 and (
-            work / BINARY_FILE).exists() else None
+        built = r.returncode == 0 and not r.timed_out and not r.cancelled and (work / BINARY_FILE).exists()
+        early = pre_lockdown_code(work / BINARY_FILE) if built else None
         if early is not None:
             result = CompileResult(status=result_pb2.SANDBOX_VIOLATION, diagnostics=diags, log_tail=log,
                                    key=key, message=early)
             self._store(key, result, None)
-        elif r.returncode == 0 and (work / BINARY_FILE).exists():
+            return result
+        if built:
             result = CompileResult(status=result_pb2.OK, diagnostics=diags, log_tail=log, key=key,
                                    message="compiled", entry=entry, shape=p.kind)
             self._store(key, result, work / BINARY_FILE, p.launch)
             result.binary = self.cache_dir / key / BINARY_FILE
+            return result
+        lim = r.limits
+        verdict = blame.classify(blame.Evidence(
+            returncode=r.returncode, signal=r.signal, timed_out=r.timed_out, cancelled=r.cancelled, stderr=stderr,
+            setup_failed=getattr(r, "setup_failed", None), timeout_s=timeout_s, cpu_seconds=lim.cpu_seconds,
+            memory_bytes=lim.address_space_bytes, file_size_bytes=lim.file_size_bytes))
+        if not verdict.candidate:  # ours (or a cancel): never cached, retried elsewhere by the controller
+            return CompileResult(status=verdict.status, message=verdict.reason, seconds=time.monotonic() - start,
+                                 log_tail=log)
+        diags += [d for d in asm_diagnostics(stderr) if d.message not in {x.message for x in diags}]
+        if any(d.severity == "error" for d in diags):
+            message = _summary(diags) if verdict.reason == blame.COMPILER_ERRORS else (
+                f"{verdict.reason}: {_summary(diags)}")
         else:
-            if "error" not in stderr:  # the compiler never ran: not the candidate's fault, not cached
-                return CompileResult(status=result_pb2.INTERNAL, seconds=time.monotonic() - start,
-                                     message=f"the compiler did not run: {stderr.strip()[-500:]}",
-                                     log_tail=log)
-            if not any(d.severity == "error" for d in diags):
-                diags.append(result_pb2.CompilerDiagnostic(severity="error", line=0, column=0,
-                                                           message=(stderr.strip().splitlines() or
-                                                                    ["the compiler failed"])[-1]))
-            result = CompileResult(status=result_pb2.COMPILE_ERROR, diagnostics=diags, log_tail=log,
-                                   key=key, message=_summary(diags))
-            self._store(key, result, None)
+            message = verdict.reason
+            diags.append(result_pb2.CompilerDiagnostic(severity="error", line=0, column=0, message=verdict.reason))
+        result = CompileResult(status=result_pb2.COMPILE_ERROR, diagnostics=diags, log_tail=log, key=key,
+                               message=message)
+        self._store(key, result, None)
         return result

@@ -13,7 +13,7 @@ class GetInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class AgentInfo(_message.Message):
-    __slots__ = ("agent_id", "backend", "backend_version", "hardware_profile", "device_count", "compile_workers", "max_concurrent_evaluations", "max_source_bytes", "max_message_bytes", "agent_version", "protocol_version", "busy_devices", "queued", "draining", "hardware")
+    __slots__ = ("agent_id", "backend", "backend_version", "hardware_profile", "device_count", "compile_workers", "max_concurrent_evaluations", "max_source_bytes", "max_message_bytes", "agent_version", "protocol_version", "busy_devices", "queued", "draining", "hardware", "heartbeat_interval_s")
     class HardwareEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -36,6 +36,7 @@ class AgentInfo(_message.Message):
     QUEUED_FIELD_NUMBER: _ClassVar[int]
     DRAINING_FIELD_NUMBER: _ClassVar[int]
     HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     backend: str
     backend_version: str
@@ -51,7 +52,8 @@ class AgentInfo(_message.Message):
     queued: int
     draining: bool
     hardware: _containers.ScalarMap[str, str]
-    def __init__(self, agent_id: _Optional[str] = ..., backend: _Optional[str] = ..., backend_version: _Optional[str] = ..., hardware_profile: _Optional[str] = ..., device_count: _Optional[int] = ..., compile_workers: _Optional[int] = ..., max_concurrent_evaluations: _Optional[int] = ..., max_source_bytes: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., agent_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., busy_devices: _Optional[int] = ..., queued: _Optional[int] = ..., draining: _Optional[bool] = ..., hardware: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    heartbeat_interval_s: float
+    def __init__(self, agent_id: _Optional[str] = ..., backend: _Optional[str] = ..., backend_version: _Optional[str] = ..., hardware_profile: _Optional[str] = ..., device_count: _Optional[int] = ..., compile_workers: _Optional[int] = ..., max_concurrent_evaluations: _Optional[int] = ..., max_source_bytes: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., agent_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., busy_devices: _Optional[int] = ..., queued: _Optional[int] = ..., draining: _Optional[bool] = ..., hardware: _Optional[_Mapping[str, str]] = ..., heartbeat_interval_s: _Optional[float] = ...) -> None: ...
 
 class PutTaskRequest(_message.Message):
     __slots__ = ("tasks", "tensors")
@@ -112,14 +114,16 @@ class EvaluateRequest(_message.Message):
     def __init__(self, evaluation_id: _Optional[str] = ..., task_hash: _Optional[str] = ..., source: _Optional[str] = ..., options: _Optional[_Union[EvaluateOptions, _Mapping]] = ..., campaign: _Optional[str] = ..., files: _Optional[_Iterable[_Union[SourceFile, _Mapping]]] = ..., defines: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Progress(_message.Message):
-    __slots__ = ("stage", "message", "at_unix")
+    __slots__ = ("stage", "message", "at_unix", "heartbeat")
     STAGE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     AT_UNIX_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     stage: _result_pb2.Stage
     message: str
     at_unix: float
-    def __init__(self, stage: _Optional[_Union[_result_pb2.Stage, str]] = ..., message: _Optional[str] = ..., at_unix: _Optional[float] = ...) -> None: ...
+    heartbeat: bool
+    def __init__(self, stage: _Optional[_Union[_result_pb2.Stage, str]] = ..., message: _Optional[str] = ..., at_unix: _Optional[float] = ..., heartbeat: _Optional[bool] = ...) -> None: ...
 
 class EvaluateEvent(_message.Message):
     __slots__ = ("progress", "result")
