@@ -104,10 +104,10 @@ def classify(e: Evidence) -> Verdict:
          "macro bomb)"),
         (e.signal == signal.SIGXCPU, result_pb2.COMPILE_ERROR,
          f"the compile of this source exceeded its CPU time limit of {e.cpu_seconds} s (e.g. a template explosion)"),
-        (e.signal == signal.SIGXFSZ or "File size limit exceeded" in driver, result_pb2.COMPILE_ERROR,
+        (e.signal == signal.SIGXFSZ or "File size limit exceeded" in e.stderr, result_pb2.COMPILE_ERROR,
          f"the compile of this source exceeded its output size limit of {_mib(e.file_size_bytes)} (e.g. a huge "
          ".incbin or generated table)"),
-        (bool(_OUT_OF_MEMORY.search(driver)) or (e.signal == signal.SIGABRT and "bad_alloc" in e.stderr),
+        (bool(_OUT_OF_MEMORY.search(e.stderr)) or (e.signal == signal.SIGABRT and "bad_alloc" in e.stderr),
          result_pb2.COMPILE_ERROR,
          f"the compile of this source exceeded its memory limit of {_mib(e.memory_bytes)} (e.g. #include of an "
          "endless file, a macro bomb or a template explosion)"),

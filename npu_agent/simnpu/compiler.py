@@ -142,14 +142,20 @@ def parse_diagnostics(stderr: str, entry: str, plan: Plan | None = None) -> list
     return out
 
 
-_ASM_LINE_RE = re.compile(r"^(?:\S+\.s|\{standard input\}):\d+: (?:Error|Fatal error): (?P<msg>.*)$")
+_ASM_LINE_RE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+): (?:Error|Fatal error): (?P<msg>.*)$")
 
 
-def asm_diagnostics(stderr: str) -> list[result_pb2.CompilerDiagnostic]:
-    """The assembler's errors (an inline-asm typo, an .incbin of a missing file): they name the generated
-    assembly, not the candidate's line, so they carry no position."""
-    return [result_pb2.CompilerDiagnostic(severity="error", line=0, column=0, message=f"assembler: {m['msg'].strip()}")
-            for m in map(_ASM_LINE_RE.match, stderr.splitlines()) if m]
+def asm_diagnostics(stderr: str, plan: Plan) -> list[result_pb2.CompilerDiagnostic]:
+    """The assembler's errors (an inline-asm typo, an .incbin of a missing file), at the candidate's line when
+    the assembler names it (GCC's line markers), else without a position."""
+    out = []
+    for m in map(_ASM_LINE_RE.match, stderr.splitlines()):
+        if m is None:
+            continue
+        shown = plan.display(m["file"])
+        out.append(result_pb2.CompilerDiagnostic(severity="error", line=int(m["line"]) if shown is not None else 0,
+                                                 column=0, file=shown or "", message=f"assembler: {m['msg'].strip()}"))
+    return out
 
 
 def _summary(diags: list[result_pb2.CompilerDiagnostic]) -> str:
@@ -359,7 +365,7 @@ class CandidateCompiler:
         if not verdict.candidate:  # ours (or a cancel): never cached, retried elsewhere by the controller
             return CompileResult(status=verdict.status, message=verdict.reason, seconds=time.monotonic() - start,
                                  log_tail=log)
-        diags += [d for d in asm_diagnostics(stderr) if d.message not in {x.message for x in diags}]
+        diags += [d for d in asm_diagnostics(stderr, p) if d.message not in {x.message for x in diags}]
         if any(d.severity == "error" for d in diags):
             message = _summary(diags) if verdict.reason == blame.COMPILER_ERRORS else (
                 f"{verdict.reason}: {_summary(diags)}")
