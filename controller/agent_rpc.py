@@ -102,21 +102,38 @@ class AgentConnections:
 
     async def evaluate(self, address: str, task: task_pb2.TaskSpec, source: str, evaluation_id: str, *,
                        options: agent_pb2.EvaluateOptions | None = None, campaign: str = "",
-                       timeout_s: float = 900.0,
+                       timeout_s: float = 900.0, inactivity_s: float = 0.0,
                        on_progress: Callable[[agent_pb2.Progress], None] | None = None) -> result_pb2.Result:
-        """Upload the task if this agent lacks it, evaluate, and return the final Result."""
+        """Upload the task if this agent lacks it, evaluate, and return the final Result.
+
+        inactivity_s > 0: the agent heartbeats its streams (AgentInfo.heartbeat_interval_s), so a stream silent
+        that long means a frozen agent (SIGSTOP, a hung host): the call is cancelled and the evaluation may run
+        elsewhere, in seconds rather than at the RPC deadline.
+        """
         stub = self._stub(address)
         md = self.credentials.metadata()
         th = task_hash(task)
         try:
             if th not in self._tasks_held.get(address, set()):
-                await stub.PutTask(agent_pb2.PutTaskRequest(tasks=[task]), timeout=30, metadata=md)
+                put_timeout = max(10.0, 2 * inactivity_s) if inactivity_s > 0 else 30.0
+                await stub.PutTask(agent_pb2.PutTaskRequest(tasks=[task]), timeout=put_timeout, metadata=md)
                 self._tasks_held.setdefault(address, set()).add(th)
             call = stub.Evaluate(agent_pb2.EvaluateRequest(
                 evaluation_id=evaluation_id, task_hash=th, source=source, options=options, campaign=campaign),
                 timeout=timeout_s, metadata=md)
             result: result_pb2.Result | None = None
-            async for event in call:
+            events = call.__aiter__()
+            while True:
+                try:
+                    event = await (asyncio.wait_for(events.__anext__(), inactivity_s) if inactivity_s > 0
+                                   else events.__anext__())
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    call.cancel()
+                    self.forget(address)
+                    raise AgentUnavailable(f"{address}: no message on the Evaluate stream for {inactivity_s:g} s "
+                                           "(heartbeats stopped): the agent is presumed frozen") from None
                 if event.HasField("progress") and on_progress is not None:
                     on_progress(event.progress)
                 elif event.HasField("result"):
@@ -133,7 +150,8 @@ class AgentConnections:
                 # The agent restarted and lost our task: upload it again and retry once, right here.
                 self.forget(address)
                 return await self.evaluate(address, task, source, evaluation_id, options=options,
-                                           campaign=campaign, timeout_s=timeout_s, on_progress=on_progress)
+                                           campaign=campaign, timeout_s=timeout_s, inactivity_s=inactivity_s,
+                                           on_progress=on_progress)
             if code in _RETRY_ELSEWHERE:
                 self.forget(address)
                 raise AgentUnavailable(f"{address}: {code.name}: {e.details()}") from None

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 class Evaluator(Protocol):
     async def evaluate(self, *, evaluation_id: str, campaign: str, task: Any, source: str, hardware: str,
-                       team: str, priority: int, options: agent_pb2.EvaluateOptions | None) -> result_pb2.Result: ...
+                       team: str, priority: int, options: agent_pb2.EvaluateOptions | None,
+                       agents: list[str] | None = None, backend: str = "") -> result_pb2.Result: ...
 
     async def wait_capacity(self, campaign: str, timeout_s: float | None = None) -> bool: ...
 
@@ -94,7 +95,8 @@ class CampaignRunner:
     def __init__(self, spec: CampaignSpec, store: ResultsStore, evaluator: Evaluator, tasks: list[TaskDef],
                  proposers: dict[str, Any], *, knowledge: KnowledgeAccess | None = None,
                  knowledge_sink: KnowledgeSink | None = None, metrics: Any = None,
-                 on_update: Callable[[CampaignState], None] | None = None) -> None:
+                 on_update: Callable[[CampaignState], None] | None = None, agents: list[str] | None = None,
+                 backend: str = "") -> None:
         self.spec = spec
         self.store = store
         self.evaluator = evaluator
@@ -104,6 +106,9 @@ class CampaignRunner:
         self.knowledge_sink = knowledge_sink if spec.knowledge.enabled else None
         self.metrics = metrics
         self.on_update = on_update or (lambda state: None)
+        # Where this campaign's candidates may run, also on a scheduler shared with other campaigns.
+        self.agents = list(agents) if agents is not None else None
+        self.backend = backend
         self.state: CampaignState | None = None
         self._budget = spec.budget.max_evaluations or spec.budget.rounds * spec.budget.candidates_per_round * len(tasks)
         self._deadline = (time.monotonic() + spec.budget.wall_time_s) if spec.budget.wall_time_s else None
@@ -322,8 +327,10 @@ class CampaignRunner:
         task = self.tasks[cand.task]
         result = await self.evaluator.evaluate(
             evaluation_id=cand.id, campaign=cand.campaign_id, task=task.spec, source=cand.source,
-            hardware=self.spec.hardware, team=self.spec.team, priority=self.spec.priority, options=None)
-        self.store.record_evaluation(cand.id, result)
+            hardware=self.spec.hardware, team=self.spec.team, priority=self.spec.priority, options=None,
+            agents=self.agents, backend=self.backend)
+        # Once, however many agents it took (the store refuses a second record of a candidate).
+        self.store.record_evaluation(cand.id, result, attempts=max(1, result.attempts))
         if self.metrics is not None:
             self.metrics.evaluations.labels(campaign=self.spec.name,
                                            status=result_pb2.Status.Name(result.status).lower()).inc()

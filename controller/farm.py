@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,13 +41,17 @@ class LocalAgents:
                  backend: str = "simnpu", token_file: str = "") -> None:
         self.procs: list[subprocess.Popen] = []
         self.logs: list[Path] = []
+        self.addresses: list[str] = []  # where they serve (and register): the campaign's own agents
         work_dir.mkdir(parents=True, exist_ok=True)
         # Agents running as root sandbox candidates as an unprivileged uid, which must traverse to its dirs.
         work_dir.chmod(work_dir.stat().st_mode | 0o711)
         for i in range(count):
             log_path = work_dir / f"agent-{i}.log"
-            cmd = [sys.executable, "-m", "controller.cli", "agent", "serve", "--port", "0", "--devices",
+            port = _free_port()
+            self.addresses.append(f"127.0.0.1:{port}")
+            cmd = [sys.executable, "-m", "controller.cli", "agent", "serve", "--port", str(port), "--devices",
                    str(devices), "--backend", backend, "--hardware", hardware, "--register", registry,
+                   "--host", "127.0.0.1", "--advertise", self.addresses[-1],
                    "--work-dir", str(work_dir / f"agent-{i}")]
             if token_file:
                 cmd += ["--token-file", token_file]
@@ -73,6 +78,22 @@ class LocalAgents:
                 p.wait()
 
 
+def _free_port() -> int:
+    """A loopback port free now, so a local agent's address is known before it registers (its campaign is
+    restricted to its own agents on a shared scheduler)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def campaign_agents(spec: CampaignSpec, local: LocalAgents | None) -> list[str] | None:
+    """The agents a campaign may use: its listed addresses and its own local agents. None (any agent of its
+    hardware and backend) only when it takes agents that register with a registry it names."""
+    if spec.agents.registry:
+        return None
+    return list(spec.agents.addresses) + (local.addresses if local is not None else [])
+
+
 def init_ray(address: str | None) -> None:
     import ray
 
@@ -85,19 +106,22 @@ def init_ray(address: str | None) -> None:
                  num_cpus=max(2, os.cpu_count() or 2))
 
 
-async def _wait_for_slots(actor: Any, agents: LocalAgents | None, hardware: str,
-                          timeout_s: float) -> dict[str, Any]:
-    """Wait for an agent of the campaign's hardware profile; jobs for a profile no agent serves never run."""
+async def _wait_for_slots(actor: Any, agents: LocalAgents | None, hardware: str, timeout_s: float,
+                          backend: str = "", allowed: list[str] | None = None) -> dict[str, Any]:
+    """Wait for an agent the campaign may use (hardware profile, backend, agent list); its jobs run nowhere else."""
     end = time.monotonic() + timeout_s
     while True:
         snap = await actor.snapshot.remote()
-        if any(a["devices"] and a["hardware"] == hardware for a in snap["agents"]):
+        if any(a["devices"] and a["hardware"] == hardware and (not backend or a.get("backend") == backend)
+               and (allowed is None or a["address"] in allowed) for a in snap["agents"]):
             return snap
         if agents is not None:
             agents.check()
         if time.monotonic() > end:
             seen = sorted({a["hardware"] for a in snap["agents"]})
-            raise RuntimeError(f"no agent with hardware profile {hardware} joined the farm within {timeout_s:g} s"
+            which = f"hardware profile {hardware}" + (f" and backend {backend}" if backend else "") + (
+                f" among {', '.join(allowed)}" if allowed is not None else "")
+            raise RuntimeError(f"no agent with {which} joined the farm within {timeout_s:g} s"
                                + (f" (agents serve: {', '.join(seen)})" if seen else ""))
         await asyncio.sleep(0.2)
 
@@ -144,7 +168,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         if spec.agents.local:
             local = LocalAgents(spec.agents.local, spec.agents.local_devices, registry, spec.hardware, work,
                                 backend=spec.agents.local_backend, token_file=path(spec.agents.token_file))
-        await _wait_for_slots(actor, local, spec.hardware, timeout_s=120.0)
+        allowed = campaign_agents(spec, local)
+        await _wait_for_slots(actor, local, spec.hardware, timeout_s=120.0, backend=spec.backend, allowed=allowed)
         metrics = CampaignMetrics()
         if scheduler_metrics_port is not None:
             port = await actor.serve_metrics.remote(scheduler_metrics_port, "0.0.0.0")
@@ -165,7 +190,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
             handle = get_or_create(spec.knowledge.db or None, llm=llm)
             knowledge = CampaignKnowledge(KnowledgeClient(handle), spec.hardware, metrics=metrics)
         runner = CampaignRunner(spec, store, ActorEvaluator(actor), tasks, proposers, knowledge=knowledge,
-                                knowledge_sink=knowledge, metrics=metrics, on_update=on_update)
+                                knowledge_sink=knowledge, metrics=metrics, on_update=on_update, agents=allowed,
+                                backend=spec.backend)
         cid = campaign_id or runner.create()
         await runner.run(cid)
         succeeded = True

@@ -7,10 +7,15 @@ Policy, in order:
 1. Priority is strict: a queued job of a higher-priority campaign is dispatched before any lower one.
 2. Within a priority, teams share fairly, then campaigns within a team: the next job comes from the team,
    then the campaign, that has been served the fewest device slots so far (stride scheduling, FIFO ties).
-3. A job goes to the eligible agent (same hardware profile, healthy, not draining, not already failed for
-   this job) with the lowest load.
-4. An agent failure retries the job on another agent, at most `max_retries` times; `quarantine_after`
-   consecutive failures quarantine the agent for a back-off that doubles each time.
+3. A job goes to the eligible agent (same hardware profile, the campaign's backend and agent list, healthy, not
+   draining, not already tried for this job) with the lowest load. A campaign's agent list and backend hold on
+   a shared scheduler too: an agent outside them is never used, however idle.
+4. An infrastructure failure (unreachable, a broken or silent stream, an agent-side INTERNAL) retries the job on
+   another agent, at most `max_retries` times. Failover never goes back to an agent already tried while an
+   untried one may still serve the job: the job waits for it. `quarantine_after` consecutive infrastructure
+   failures quarantine the agent for a back-off that doubles each time; a candidate's own status (a compile
+   error, a timeout, a wrong answer) never counts. Every try is counted in `Result.attempts`, with the agents
+   in `Result.agents_tried`.
 5. Backpressure: `wait_capacity` holds a campaign's proposer until it has fewer jobs queued than free
    device slots on the farm, so proposals never run far ahead of devices.
 """
@@ -54,6 +59,7 @@ class AgentState:
     last_heartbeat: float = field(default_factory=time.monotonic)
     completed: int = 0
     failed: int = 0
+    heartbeat_s: float = 0.0             # AgentInfo.heartbeat_interval_s (0: an agent without heartbeats)
 
     def eligible(self, hardware: str, now: float) -> bool:
         return (not self.draining and self.hardware == hardware and now >= self.quarantined_until
@@ -73,6 +79,9 @@ class Job:
     future: asyncio.Future
     seq: int
     attempts: int = 0
+    agents: frozenset[str] | None = None  # the campaign's agent list (None: any agent)
+    backend: str = ""                     # the campaign's backend ("": any)
+    tried: list[str] = field(default_factory=list)
     excluded: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     enqueued_at: float = field(default_factory=time.monotonic)
@@ -81,7 +90,8 @@ class Job:
 class Scheduler:
     def __init__(self, evaluate: EvaluateFn, get_info: InfoFn, *, max_retries: int = 2,
                  quarantine_after: int = 3, quarantine_s: float = 10.0, heartbeat_interval_s: float = 2.0,
-                 expiry_s: float = 10.0, busy_retry_s: float = 0.5, metrics: Any = None) -> None:
+                 expiry_s: float = 10.0, busy_retry_s: float = 0.5, frozen_after_beats: float = 3.0,
+                 metrics: Any = None) -> None:
         self._evaluate = evaluate
         self._get_info = get_info
         self.max_retries = max_retries
@@ -90,6 +100,7 @@ class Scheduler:
         self.heartbeat_interval_s = heartbeat_interval_s
         self.expiry_s = expiry_s
         self.busy_retry_s = busy_retry_s
+        self.frozen_after_beats = frozen_after_beats  # heartbeat intervals of silence that mean a frozen agent
         self.metrics = metrics
         self.agents: dict[str, AgentState] = {}
         self._queues: dict[str, deque[Job]] = defaultdict(deque)    # per campaign
@@ -151,6 +162,7 @@ class Scheduler:
         else:
             state.devices, state.hardware, state.backend = info.device_count, info.hardware_profile, info.backend
             state.draining = False
+        state.heartbeat_s = info.heartbeat_interval_s
         self._kick()
         return state
 
@@ -173,14 +185,16 @@ class Scheduler:
     # --------------------------------------------------------------------------------------- jobs
     async def evaluate(self, *, evaluation_id: str, campaign: str, task: task_pb2.TaskSpec, source: str,
                        hardware: str, team: str = "default", priority: int = 0,
-                       options: agent_pb2.EvaluateOptions | None = None) -> result_pb2.Result:
-        """Queue one evaluation and wait for its final result (never raises for agent failures)."""
+                       options: agent_pb2.EvaluateOptions | None = None, agents: list[str] | None = None,
+                       backend: str = "") -> result_pb2.Result:
+        """Queue one evaluation and wait for its final result (never raises for agent failures). `agents` (the
+        campaign's agent addresses) and `backend` restrict where it may run; None and "" allow any."""
         loop = asyncio.get_running_loop()
         self._activate(campaign, team)
         self._campaign_meta[campaign] = (team, priority)
         job = Job(evaluation_id=evaluation_id, campaign=campaign, team=team, priority=priority, task=task,
                   source=source, hardware=hardware, options=options, future=loop.create_future(),
-                  seq=next(self._seq))
+                  seq=next(self._seq), agents=frozenset(agents) if agents is not None else None, backend=backend)
         self._queues[campaign].append(job)
         self._kick()
         try:
@@ -265,11 +279,20 @@ class Scheduler:
                     return job, agent
         return None
 
+    @staticmethod
+    def _serves(job: Job, a: AgentState) -> bool:
+        """The agent may ever take this job: the campaign's hardware, backend and agent list."""
+        return (a.hardware == job.hardware and (not job.backend or a.backend == job.backend)
+                and (job.agents is None or a.address in job.agents))
+
     def _pick_agent(self, job: Job, now: float) -> AgentState | None:
-        options = [a for a in self.agents.values() if a.eligible(job.hardware, now) and a.address not in job.excluded]
-        if not options and job.excluded:
-            # Every agent already failed this job once: allow a retry on any healthy agent.
-            options = [a for a in self.agents.values() if a.eligible(job.hardware, now)]
+        serving = [a for a in self.agents.values() if self._serves(job, a)]
+        options = [a for a in serving if a.eligible(job.hardware, now) and a.address not in job.excluded]
+        if not options and job.excluded and not any(
+                a.address not in job.excluded and not a.draining for a in serving):
+            # Every agent that may serve this job already failed it: a retry on one of them is all there is
+            # (a restarted agent, a transient fault); otherwise the job waits for an untried agent to free up.
+            options = [a for a in serving if a.eligible(job.hardware, now)]
         return min(options, key=lambda a: (a.busy / a.devices, a.consecutive_failures), default=None)
 
     def _pump(self) -> None:
@@ -293,15 +316,19 @@ class Scheduler:
 
     async def _run(self, job: Job, agent: AgentState) -> None:
         job.attempts += 1
+        job.tried.append(agent.address)
         outcome: result_pb2.Result | None = None
         requeue_after = 0.0
+        inactivity = self.frozen_after_beats * agent.heartbeat_s if agent.heartbeat_s > 0 else 0.0
         try:
             outcome = await self._evaluate(agent.address, job.task, job.source, job.evaluation_id,
-                                           options=job.options, campaign=job.campaign)
-            agent.consecutive_failures = 0
+                                           options=job.options, campaign=job.campaign,
+                                           inactivity_s=max(1.0, inactivity) if inactivity else 0.0)
+            agent.consecutive_failures = 0  # a candidate's status, whatever it is, says the agent works
             agent.completed += 1
         except AgentBusy as e:
             job.attempts -= 1  # not the agent's fault nor the job's: try again shortly
+            job.tried.pop()
             requeue_after = self.busy_retry_s
             if "draining" in str(e):
                 agent.draining = True  # a static agent says so only here; registered ones also heartbeat it
@@ -328,6 +355,9 @@ class Scheduler:
             if agent.draining and agent.busy == 0 and agent.source == "registry":
                 self.agents.pop(agent.address, None)
         if outcome is not None:
+            outcome.attempts = job.attempts
+            del outcome.agents_tried[:]
+            outcome.agents_tried.extend(job.tried)
             if not job.future.done():
                 job.future.set_result(outcome)
         elif job.future.done():
@@ -359,7 +389,7 @@ class Scheduler:
         now = time.monotonic()
         return {
             "agents": [{"address": a.address, "devices": a.devices, "busy": a.busy, "hardware": a.hardware,
-                        "source": a.source, "draining": a.draining,
+                        "backend": a.backend, "source": a.source, "draining": a.draining,
                         "quarantined_s": max(0.0, a.quarantined_until - now), "completed": a.completed,
                         "failed": a.failed} for a in self.agents.values()],
             "queued": {c: len(q) for c, q in self._queues.items() if q},

@@ -66,6 +66,7 @@ class AgentSettings:
     local: int = 0                # agents to start on this machine (the twin), for demos and laptops
     local_devices: int = 1
     local_backend: str = "simnpu"  # "null" for load tests of the farm
+    backend: str = ""             # the backend every evaluation must run on ("" = local_backend); others never used
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ class CampaignSpec:
     agents: AgentSettings = field(default_factory=AgentSettings)
     text: str = ""                # the TOML as given, stored with the campaign
     base_dir: Path = Path(".")
+
+    @property
+    def backend(self) -> str:
+        """The backend this campaign's candidates are evaluated on; agents of another backend are never used."""
+        return self.agents.backend or self.agents.local_backend
 
 
 _PROPOSERS = {"offline", "llm"}
@@ -165,6 +171,8 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
         raise SpecError(f"{where}[agents]: give addresses, a registry address, or local = N agents")
     if agents.local_backend not in ("simnpu", "null"):
         raise SpecError(f"{where}[agents].local_backend must be 'simnpu' or 'null'")
+    if agents.backend not in ("", "simnpu", "null", "cann"):
+        raise SpecError(f"{where}[agents].backend must be 'simnpu', 'null' or 'cann'")
     if agents.local < 0 or agents.local_devices < 1:
         raise SpecError(f"{where}[agents]: local must be >= 0 and local_devices >= 1")
     if bool(agents.tls_cert) != bool(agents.tls_key):

@@ -134,6 +134,7 @@ class Evaluation:
     device_id: int
     cached: bool
     result: result_pb2.Result
+    attempts: int = 1             # tries it took (failovers included); Result.agents_tried names the agents
 
 
 def _now() -> float:
@@ -351,7 +352,7 @@ class ResultsStore:
                           message=row["message"], time_us=row["time_us"], speedup=row["speedup"],
                           floor_fraction=row["floor_fraction"], bottleneck=row["bottleneck"],
                           agent_id=row["agent_id"], device_id=row["device_id"], cached=bool(row["cached"]),
-                          result=result)
+                          result=result, attempts=row["attempts"])
 
     def evaluations(self, campaign_id: str, task: str | None = None) -> list[Evaluation]:
         q = "SELECT * FROM evaluations WHERE campaign_id=?" + (" AND task=?" if task else "") + " ORDER BY created_at"

@@ -276,7 +276,7 @@ class StageTiming(_message.Message):
     def __init__(self, stage: _Optional[_Union[Stage, str]] = ..., seconds: _Optional[float] = ...) -> None: ...
 
 class Result(_message.Message):
-    __slots__ = ("evaluation_id", "status", "message", "diagnostics", "hardware_exception", "numeric", "profile", "stage_timings", "agent_id", "device_id", "cached", "source_hash", "task_hash", "hardware_profile", "backend", "backend_version", "log_tail")
+    __slots__ = ("evaluation_id", "status", "message", "diagnostics", "hardware_exception", "numeric", "profile", "stage_timings", "agent_id", "device_id", "cached", "source_hash", "task_hash", "hardware_profile", "backend", "backend_version", "log_tail", "attempts", "agents_tried")
     EVALUATION_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
@@ -294,6 +294,8 @@ class Result(_message.Message):
     BACKEND_FIELD_NUMBER: _ClassVar[int]
     BACKEND_VERSION_FIELD_NUMBER: _ClassVar[int]
     LOG_TAIL_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_TRIED_FIELD_NUMBER: _ClassVar[int]
     evaluation_id: str
     status: Status
     message: str
@@ -311,4 +313,6 @@ class Result(_message.Message):
     backend: str
     backend_version: str
     log_tail: str
-    def __init__(self, evaluation_id: _Optional[str] = ..., status: _Optional[_Union[Status, str]] = ..., message: _Optional[str] = ..., diagnostics: _Optional[_Iterable[_Union[CompilerDiagnostic, _Mapping]]] = ..., hardware_exception: _Optional[_Union[HardwareException, _Mapping]] = ..., numeric: _Optional[_Union[NumericReport, _Mapping]] = ..., profile: _Optional[_Union[Profile, _Mapping]] = ..., stage_timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., agent_id: _Optional[str] = ..., device_id: _Optional[int] = ..., cached: _Optional[bool] = ..., source_hash: _Optional[str] = ..., task_hash: _Optional[str] = ..., hardware_profile: _Optional[str] = ..., backend: _Optional[str] = ..., backend_version: _Optional[str] = ..., log_tail: _Optional[str] = ...) -> None: ...
+    attempts: int
+    agents_tried: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, evaluation_id: _Optional[str] = ..., status: _Optional[_Union[Status, str]] = ..., message: _Optional[str] = ..., diagnostics: _Optional[_Iterable[_Union[CompilerDiagnostic, _Mapping]]] = ..., hardware_exception: _Optional[_Union[HardwareException, _Mapping]] = ..., numeric: _Optional[_Union[NumericReport, _Mapping]] = ..., profile: _Optional[_Union[Profile, _Mapping]] = ..., stage_timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., agent_id: _Optional[str] = ..., device_id: _Optional[int] = ..., cached: _Optional[bool] = ..., source_hash: _Optional[str] = ..., task_hash: _Optional[str] = ..., hardware_profile: _Optional[str] = ..., backend: _Optional[str] = ..., backend_version: _Optional[str] = ..., log_tail: _Optional[str] = ..., attempts: _Optional[int] = ..., agents_tried: _Optional[_Iterable[str]] = ...) -> None: ...
