@@ -171,3 +171,15 @@ def test_bypass_cache_reaches_the_compile_cache_through_the_agent(twin_root: Pat
     finally:
         agent.stop()
         shutil.rmtree(cache, ignore_errors=True)
+
+
+def test_an_infrastructure_failure_is_never_cached(start_agent) -> None:
+    from tests.agent.helpers import add_task
+
+    agent = start_agent(devices=1)
+    with AgentClient(agent.address) as c:
+        h = c.put_task(add_task())[0]
+        first = c.evaluate(h, "// hawk-null: fail=internal\n")
+        again = c.evaluate(h, "// hawk-null: fail=internal\n")
+    assert first.status == again.status == S.INTERNAL
+    assert not again.cached

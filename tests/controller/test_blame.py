@@ -269,3 +269,27 @@ def test_a_null_backend_agent_is_never_used_for_a_simnpu_campaign() -> None:
     assert load.status == S.OK and load.backend == "null"
     assert waiting, "the simnpu campaign's candidate ran on a null-backend agent"
     assert snap["agents"][0]["completed"] == 1
+
+
+def test_only_infrastructure_failures_count_toward_quarantine_and_every_try_is_counted() -> None:
+    async def main(a: str, b: str) -> tuple[list[result_pb2.Result], result_pb2.Result, Scheduler]:
+        conns = AgentConnections()
+        s = Scheduler(conns.evaluate, conns.get_info, quarantine_after=2, quarantine_s=60, max_retries=2)
+        await s.add_static_agent(a)
+        await s.add_static_agent(b)
+        own = await asyncio.gather(*[
+            s.evaluate(evaluation_id=f"bad{i}", campaign="c", task=_task(), source=f"// {i}\n// hawk-null: fail=compile\n",
+                       hardware=HW) for i in range(6)])
+        healthy = all(x.failed == 0 and x.quarantined_until == 0 for x in s.agents.values())
+        infra = await s.evaluate(evaluation_id="infra", campaign="c", task=_task(),
+                                 source="// hawk-null: fail=internal\n", hardware=HW)
+        await conns.close()
+        assert healthy
+        return own, infra, s
+
+    with null_agents(1, 1) as (a, b):
+        own, infra, s = asyncio.run(main(a.address, b.address))
+    assert [r.status for r in own] == [S.COMPILE_ERROR] * 6 and all(r.attempts == 1 for r in own)
+    assert infra.status == S.INTERNAL and infra.attempts == 3
+    assert set(infra.agents_tried[:2]) == {a.address, b.address}  # the second try went to the other agent
+    assert sum(x.failed for x in s.agents.values()) == 3
