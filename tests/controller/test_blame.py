@@ -145,8 +145,8 @@ def test_an_asm_typo_template_quarantines_no_agent(twin_root: Path) -> None:
         for a in started:
             await s.add_static_agent(a.address)
         results = await asyncio.gather(*[
-            s.evaluate(evaluation_id=f"typo{i}", campaign="c", task=fp16_add_task(), source=src, hardware=HW,
-                       backend="simnpu") for i, src in enumerate(sources)])
+            s.evaluate(evaluation_id=f"typo{i}", campaign="c", task=fp16_add_task(), source=src, hardware=HW)
+            for i, src in enumerate(sources)])
         await conns.close()
         return results, s
 
@@ -177,8 +177,7 @@ def test_an_agent_killed_mid_evaluation_is_not_retried_and_the_candidate_is_reco
         other = asyncio.create_task(s.evaluate(evaluation_id="other", campaign="x", task=_task(),
                                                source=_src("other", 0.5), hardware=HW))
         busy = await _busy_agent(s)  # "other" holds one agent for ~2 s
-        runner = CampaignRunner(spec, store, s, load_task_file(task_file), {"offline": OfflineProposer()},
-                                backend="null")
+        runner = CampaignRunner(spec, store, s, load_task_file(task_file), {"offline": OfflineProposer()})
         cid = runner.create()
         run = asyncio.create_task(runner.run(cid))
         end = time.monotonic() + 10
