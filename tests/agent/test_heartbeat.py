@@ -15,13 +15,13 @@ def test_the_stream_carries_a_message_at_least_every_heartbeat_interval(start_ag
         assert abs(c.get_info().heartbeat_interval_s - 0.2) < 1e-9
         h = c.put_task(add_task(verify_sets=1))[0]
         arrivals: list[tuple[float, agent_pb2.Progress]] = []
-        result = c.evaluate(h, "// hawk-null: compile_s=0.6 run_s=0.6 profile_s=0.6\n",
+        result = c.evaluate(h, "// hawk-null: compile_s=1.2 run_s=1.2 profile_s=1.2\n",
                             on_progress=lambda p: arrivals.append((time.monotonic(), p)))
     assert result.status == result_pb2.OK
     beats = [p for _, p in arrivals if p.heartbeat]
     assert {p.stage for p in beats} >= {result_pb2.COMPILING, result_pb2.VERIFYING, result_pb2.PROFILING}
     gaps = [b - a for (a, _), (b, _) in zip(arrivals, arrivals[1:], strict=False)]
-    assert max(gaps) < 0.6, gaps  # never silent for long, even while a stage blocks in the backend
+    assert max(gaps) < 0.9, gaps  # never silent for long, even while a stage blocks in the backend
 
 
 def test_heartbeats_can_be_switched_off(start_agent) -> None:
