@@ -150,8 +150,8 @@ static int bind_path(const char *root, const char *path, int readonly, int optio
     if (stat(path, &st) != 0) return optional ? 0 : fail_path("cannot expose", path);
     if (S_ISDIR(st.st_mode)) {
         if (mkdir(dst, 0755) != 0 && errno != EEXIST) return fail_path("mkdir", dst);
-    } else {
-        int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    } else if (lstat(dst, &st) != 0) {  /* (an existing one: visible through a parent already bound) */
+        int fd = open(dst, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST && errno != EROFS) return fail_path("create", dst);
         if (fd >= 0) close(fd);
     }

@@ -317,6 +317,9 @@ class CandidateCompiler:
         if r.cancelled:
             return CompileResult(status=result_pb2.CANCELLED, message="compile cancelled",
                                  seconds=time.monotonic() - start, log_tail=log)
+        if r.setup_failed:  # the sandbox could not start: ours, not the candidate's (never cached)
+            return CompileResult(status=result_pb2.INTERNAL, message=f"sandbox set-up failed: {r.setup_failed}",
+                                 seconds=time.monotonic() - start, log_tail=log)
         if r.timed_out:
             return CompileResult(status=result_pb2.TIMEOUT, message=f"compile exceeded {timeout_s:g} s",
                                  seconds=time.monotonic() - start, log_tail=log)

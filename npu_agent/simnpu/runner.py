@@ -199,6 +199,9 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         if r.cancelled:
             out.status, out.message = result_pb2.CANCELLED, "run cancelled"
             return out
+        if r.setup_failed:  # the sandbox could not start: ours, not the candidate's
+            out.status, out.message = result_pb2.INTERNAL, f"sandbox set-up failed: {r.setup_failed}"
+            return out
         why = r.violation()
         if why is not None:
             out.status, out.message = result_pb2.SANDBOX_VIOLATION, f"kernel stopped: {why}"
