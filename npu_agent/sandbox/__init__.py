@@ -23,6 +23,7 @@ candidate's fault. ``Sandbox.capabilities`` says which of these guarantees this 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -192,21 +193,55 @@ def _check_traversable(root: Path) -> None:
 
 
 class _UidPool:
-    """Leases distinct uids from [base, base + count): one per live work dir."""
+    """Leases distinct uids from [base, base + count): one per live work dir. Agents on the same host share the
+    range safely: a leased uid is also held by an flock on a per-uid file in LOCK_DIR (root only)."""
+
+    LOCK_DIR = Path("/run/hawk-sandbox-uids")
 
     def __init__(self, base: int, count: int) -> None:
         self.base, self.count = base, count
         self._free = list(range(base + count - 1, base - 1, -1))
+        self._held: dict[int, int] = {}  # uid -> fd of its lock file
         self._lock = threading.Lock()
+        self._locks: Path | None = None
+        if os.geteuid() == 0:
+            with contextlib.suppress(OSError):
+                self.LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+                self._locks = self.LOCK_DIR
+
+    def _claim(self, uid: int) -> bool:
+        if self._locks is None:
+            return True
+        try:
+            fd = os.open(self._locks / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return True  # no lock files: this process's own bookkeeping still holds
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False  # another agent on this host runs a sandbox as this uid
+        self._held[uid] = fd
+        return True
 
     def lease(self) -> int:
         with self._lock:
-            if not self._free:
-                raise SandboxError(f"all {self.count} sandbox uids from {self.base} are in use")
-            return self._free.pop()
+            busy = []
+            try:
+                while self._free:
+                    uid = self._free.pop()
+                    if self._claim(uid):
+                        return uid
+                    busy.append(uid)
+            finally:
+                self._free.extend(reversed(busy))
+            raise SandboxError(f"all {self.count} sandbox uids from {self.base} are in use")
 
     def release(self, uid: int) -> None:
         with self._lock:
+            fd = self._held.pop(uid, None)
+            if fd is not None:
+                os.close(fd)
             if self.base <= uid < self.base + self.count and uid not in self._free:
                 self._free.append(uid)
 

@@ -359,3 +359,67 @@ def test_thread_starvation_does_not_fail_another_tenants_kernel(twin, binaries) 
     results = [twin.run(binaries["plain"], _add_task(), _inputs(), timeout_s=30) for _ in range(3)]
     t.join()
     assert [r.status for r in results] == [result_pb2.OK] * 3, [(r.message, r.log_tail) for r in results]
+
+
+# ------------------------------------------------------------------------ start-up report and opt-in
+def test_agent_reports_its_isolation_in_get_info(root: Path, sandbox: Sandbox, twin) -> None:
+    from npu_agent.backends.simnpu import SimNpuBackend
+    from npu_agent.client import AgentClient
+    from npu_agent.server import Agent, AgentConfig
+
+    backend = SimNpuBackend(twin.hardware, work_root=root / "simnpu", sandbox=sandbox)
+    agent = Agent(AgentConfig(backend="simnpu", work_dir=root / "agent"), backend=backend).start()
+    try:
+        with AgentClient(agent.address) as c:
+            info = c.get_info()
+    finally:
+        agent.stop()
+    assert dict(info.isolation) == {name: True for name in sandbox.capabilities.report()}
+    assert {"seccomp-allowlist", "mount-namespace", "per-sandbox-uid", "cgroup-pids", "cgroup-memory",
+            "network-namespace", "pid-namespace"} == set(info.isolation)
+    assert not info.single_tenant
+
+
+def test_a_missing_guarantee_refuses_multi_tenant_use(root: Path, sandbox: Sandbox, twin) -> None:
+    import copy
+    import dataclasses
+
+    from npu_agent.backends.simnpu import SimNpuBackend
+    from npu_agent.server import Agent, AgentConfig
+
+    weak = copy.copy(sandbox)
+    weak.capabilities = dataclasses.replace(sandbox.capabilities, drops_privileges=False, cgroup_pids=False)
+    backend = SimNpuBackend(twin.hardware, work_root=root / "simnpu", sandbox=weak)
+    with pytest.raises(RuntimeError, match=r"missing: per-sandbox-uid, cgroup-pids\).*--single-tenant") as e:
+        Agent(AgentConfig(backend="simnpu", work_dir=root / "agent2"), backend=backend)
+    assert "\n" not in str(e.value)
+    agent = Agent(AgentConfig(backend="simnpu", work_dir=root / "agent3", single_tenant=True), backend=backend)
+    assert agent.isolation["per-sandbox-uid"] is False and agent.isolation["mount-namespace"] is True
+    assert agent.info().single_tenant
+
+
+def test_unprivileged_launcher_gets_namespaces_from_a_user_namespace(sandbox: Sandbox) -> None:
+    """Single-tenant development without root: the mount, network and PID namespaces still hold."""
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv is not installed")
+    d = Path(tempfile.mkdtemp(prefix="hawk-iso-user-"))
+    try:
+        d.chmod(0o755)
+        launcher = d / "launcher"
+        shutil.copy2(sandbox.launcher, launcher)
+        work, mnt = d / "work", d / "mnt"
+        for x in (work, mnt):
+            x.mkdir()
+            os.chown(x, 65534, 65534)
+        host_tmp = Path("/tmp") / f"hawk-iso-user-{uuid.uuid4().hex}"
+        proc = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(launcher), "--netns", "--pidns",
+             "--mountns", "--newroot", str(mnt), "--rw", str(work), "--cwd", str(work), "--seccomp", "compile", "--",
+             "/bin/sh", "-c", f"echo hi > {host_tmp} && cat {host_tmp} && touch in-work && ls /"],
+            capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == ["hi", "bin", "dev", "etc", "lib", "lib64", "sbin", "tmp", "usr"] or \
+            proc.stdout.startswith("hi\n"), proc.stdout
+        assert not host_tmp.exists() and (work / "in-work").exists()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
