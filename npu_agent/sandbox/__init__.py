@@ -370,6 +370,8 @@ class Sandbox:
         out: list[str] = []
         for p in paths:
             s = str(Path(os.path.abspath(p)))
+            if s == "/":
+                raise ValueError("the whole file system cannot be exposed to a sandbox")
             if s not in out:
                 out.append(s)
         return out

@@ -93,6 +93,7 @@ static int enter_userns(void) {
 #define MOUNT_ATTR_RDONLY 0x00000001
 #define MOUNT_ATTR_NOSUID 0x00000002
 #define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
 #endif
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
@@ -103,10 +104,14 @@ static int enter_userns(void) {
 struct hawk_mount_attr { unsigned long long attr_set, attr_clr, propagation, userns_fd; };
 
 /* Adds attributes to a mount and every mount below it (mount_setattr), falling back to a remount of the top. */
+/* Read-only binds keep exec (the program, the compiler, Python); writable ones are noexec: nothing the sandbox
+ * writes can be run as a program. */
 static int restrict_mount(const char *path, int readonly) {
-    struct hawk_mount_attr a = {MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (readonly ? MOUNT_ATTR_RDONLY : 0), 0, 0, 0};
+    struct hawk_mount_attr a = {MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (readonly ? MOUNT_ATTR_RDONLY : MOUNT_ATTR_NOEXEC),
+                                0, 0, 0};
     if (syscall(__NR_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &a, sizeof a) == 0) return 0;
-    return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : 0), NULL);
+    return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : MS_NOEXEC),
+                 NULL);
 }
 
 /* mkdir -p of `path` (absolute, already prefixed with the new root); existing entries are fine. */
@@ -164,7 +169,8 @@ static int mount_tmpfs(const char *where, const char *mode, unsigned long long s
     char opts[96];
     snprintf(opts, sizeof opts, "mode=%s,size=%llu", mode, size);
     if (make_dirs(where) != 0) return fail_path("mkdir", where);
-    if (mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) return fail_path("mount tmpfs on", where);
+    if (mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0)
+        return fail_path("mount tmpfs on", where);
     return 0;
 }
 

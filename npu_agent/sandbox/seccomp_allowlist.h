@@ -67,7 +67,8 @@ static const int hawk_base_calls[] = {
     __NR_timer_create, __NR_timer_settime, __NR_timer_gettime, __NR_timer_getoverrun, __NR_timer_delete,
     __NR_setitimer, __NR_getitimer, __NR_ftruncate, __NR_fallocate, __NR_fsync, __NR_fdatasync,
     __NR_fadvise64, __NR_flock, __NR_membarrier, __NR_umask, __NR_fstatfs, __NR_statfs, __NR_prctl,
-    __NR_seccomp, __NR_sched_setaffinity, __NR_getxattr, __NR_lgetxattr, __NR_fgetxattr,
+    __NR_seccomp, __NR_sched_setaffinity, __NR_getxattr, __NR_lgetxattr, __NR_fgetxattr, __NR_copy_file_range,
+    __NR_sendfile, __NR_splice, __NR_tee,
 #ifdef __NR_arch_prctl
     __NR_arch_prctl,
 #endif

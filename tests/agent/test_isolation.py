@@ -423,3 +423,10 @@ def test_unprivileged_launcher_gets_namespaces_from_a_user_namespace(sandbox: Sa
         assert not host_tmp.exists() and (work / "in-work").exists()
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_what_the_sandbox_writes_cannot_be_executed(sandbox: Sandbox, prog: Path) -> None:
+    """The work dir, /tmp and /dev/shm are noexec: a compile may run g++, never a program it wrote."""
+    r, work = run(sandbox, ["/bin/sh", "-c", "cp /bin/true ./t && ./t; echo $?; cp /bin/true /tmp/t && /tmp/t; "
+                            "echo $?"], profile="compile")
+    assert r.ok and r.stdout.split() == [b"126", b"126"], (r.stdout, r.stderr)

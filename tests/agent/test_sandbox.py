@@ -90,10 +90,11 @@ def test_cpu_limit_stops_a_spinning_process(sandbox: Sandbox, built) -> None:
     assert r.signal == signal.SIGXCPU and "CPU time limit" in (r.violation() or "")
 
 
+@pytest.mark.parametrize("profile", ["run", "reference"])
 @pytest.mark.parametrize("mode", ["nproc", "forkbomb", "escape"])
-def test_kernel_runs_cannot_create_processes(sandbox: Sandbox, built, mode: str) -> None:
-    """The launcher's allowlist refuses clone without CLONE_THREAD in the run profile, before any kernel code."""
-    r, _ = run(sandbox, [built["hostile"], mode, uuid.uuid4().hex])
+def test_kernel_runs_cannot_create_processes(sandbox: Sandbox, built, mode: str, profile: str) -> None:
+    """The launcher's allowlist refuses clone without CLONE_THREAD (run, reference), before any of the program."""
+    r, _ = run(sandbox, [built["hostile"], mode, uuid.uuid4().hex], profile=profile)
     assert r.signal == signal.SIGSYS and "forbidden system call" in (r.violation() or "")
 
 
