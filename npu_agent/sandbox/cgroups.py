@@ -11,6 +11,7 @@ whatever is still inside first.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import os
@@ -147,6 +148,7 @@ class CgroupManager:
                             "pids and memory controllers)")
         for parent in {self.pids_parent, self.memory_parent} - {None}:
             _remove_stale(parent.parent)
+        atexit.register(self.close)  # the empty parents; a dead agent's are removed by the next one
 
     def _try_v2(self, own: str) -> None:
         mount = _v2_mount()
