@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -35,7 +36,9 @@ def _one_agent(work: Path) -> None:
     lines[at] = "        pipe.InitBuffer(inX, BUFFER_NUM, TILE_LENGTH * sizeof(T) * 16);  // 16x too big for UB"
     broken = "\n".join(lines) + "\n"
     print("== 1/3  One agent on the Ascend C twin, over gRPC on 127.0.0.1")
-    with Agent(AgentConfig(backend="simnpu", devices=1, work_dir=work / "agent0")) as agent:
+    # The demo is one user's: without root (no per-sandbox uids or cgroups) it runs single-tenant.
+    with Agent(AgentConfig(backend="simnpu", devices=1, work_dir=work / "agent0",
+                           single_tenant=os.geteuid() != 0)) as agent:
         client = AgentClient(agent.address)
         print(f"agent {agent.address}: health {client.health()}, backend {client.get_info().backend}, "
               f"hardware {client.get_info().hardware_profile}")

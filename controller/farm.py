@@ -55,6 +55,8 @@ class LocalAgents:
                    "--work-dir", str(work_dir / f"agent-{i}")]
             if token_file:
                 cmd += ["--token-file", token_file]
+            if os.geteuid() != 0:  # one developer's local agents: no per-sandbox uids or cgroups without root
+                cmd.append("--single-tenant")
             with open(log_path, "wb") as out:
                 self.procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT))
             self.logs.append(log_path)

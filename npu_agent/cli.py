@@ -29,6 +29,16 @@ def port_arg(text: str) -> int:
     return port
 
 
+def _uid_base(text: str) -> int:
+    try:
+        uid = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a uid") from None
+    if not 1000 <= uid <= 2**32 - 2 - 4096:
+        raise argparse.ArgumentTypeError(f"{uid} is out of range (1000 .. {2**32 - 2 - 4096})")
+    return uid
+
+
 def _serve(args: argparse.Namespace) -> int:
     # Heavy imports here, so `hawk --help` stays fast.
     from npu_agent.auth import TlsFiles, read_token_file
@@ -56,6 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
         max_message_bytes=args.max_message_bytes, cache_entries=args.cache_entries,
         timeouts=StageTimeouts(args.compile_timeout, args.verify_timeout, args.profile_timeout, args.heartbeat_interval),
         drain_timeout_s=args.drain_timeout, null_compile_s=args.null_compile_s, null_run_s=args.null_run_s,
+        single_tenant=args.single_tenant, sandbox_uid_base=args.sandbox_uid_base,
     )
     try:
         agent = Agent(cfg).start()
@@ -113,4 +124,9 @@ def add_agent_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--drain-timeout", type=float, default=60.0, help="SIGTERM: seconds before cancelling")
     s.add_argument("--null-compile-s", type=float, default=0.0, help="null backend: seconds per compile")
     s.add_argument("--null-run-s", type=float, default=0.0, help="null backend: seconds per run")
+    s.add_argument("--single-tenant", action="store_true",
+                   help="start even when a sandbox guarantee is missing (e.g. not root); candidates of different "
+                        "owners are then not isolated from each other")
+    s.add_argument("--sandbox-uid-base", type=_uid_base, default=None, metavar="UID",
+                   help="first uid of the range sandboxes run as (default 200000; 4096 uids)")
     s.set_defaults(handler=_serve)

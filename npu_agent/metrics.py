@@ -53,6 +53,10 @@ class AgentMetrics:
             reason = "timeout"
         elif result.cancelled:
             reason = "cancelled"
+        elif result.setup_failed:
+            reason = "setup_failed"
+        elif result.oom_killed:
+            reason = "memory_cgroup"
         elif result.signal == signal.SIGSYS:
             reason = "seccomp"
         elif result.signal == signal.SIGXCPU:

@@ -66,6 +66,8 @@ class AgentConfig:
     drain_timeout_s: float = 60.0
     null_compile_s: float = 0.0      # null backend waits
     null_run_s: float = 0.0
+    single_tenant: bool = False      # run even when a sandbox guarantee is missing (one tenant only)
+    sandbox_uid_base: int | None = None  # first uid of the per-sandbox range (default 200000)
 
 
 def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Backend:
@@ -79,9 +81,28 @@ def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Bac
             from npu_agent.backends.simnpu import SimNpuBackend
         except ImportError as e:
             raise RuntimeError(f"the simnpu backend is not available in this build: {e}") from e
-        sandbox = Sandbox(work_dir / "sandbox", observer=metrics.observe_sandbox)
+        sandbox = Sandbox(work_dir / "sandbox", observer=metrics.observe_sandbox, uid_base=cfg.sandbox_uid_base)
         return SimNpuBackend(hardware, work_root=work_dir / "simnpu", sandbox=sandbox)
     raise ValueError(f"unknown backend {cfg.backend!r}; expected one of {', '.join(BACKENDS)}")
+
+
+def isolation_report(backend: Backend, single_tenant: bool) -> dict[str, bool]:
+    """The sandbox guarantees of a backend that runs candidate code, logged at start-up. A missing one refuses
+    multi-tenant use (RuntimeError, one line naming it) unless the operator opted in to single-tenant use."""
+    sandbox = getattr(getattr(backend, "twin", None), "sandbox", None) or getattr(backend, "sandbox", None)
+    if not isinstance(sandbox, Sandbox):
+        return {}
+    caps = sandbox.capabilities
+    log.info("%s", caps.summary())
+    missing = caps.missing()
+    if missing and not single_tenant:
+        raise RuntimeError(f"sandbox isolation incomplete on this host (missing: {', '.join(missing)}); refusing "
+                           "multi-tenant use: run as root on a host with namespaces, seccomp and cgroups, or pass "
+                           "--single-tenant")
+    if missing:
+        log.warning("single-tenant mode: candidates of different owners are NOT isolated from each other "
+                    "(missing: %s)", ", ".join(missing))
+    return caps.report()
 
 
 class Agent:
@@ -105,6 +126,7 @@ class Agent:
         self.metrics = AgentMetrics()
         try:
             self.backend = backend or make_backend(cfg, self.work_dir, self.metrics)
+            self.isolation = isolation_report(self.backend, cfg.single_tenant)
         except BaseException:
             if self._own_work_dir:  # nothing else will ever clean the temporary work dir up
                 shutil.rmtree(self.work_dir, ignore_errors=True)
@@ -143,7 +165,8 @@ class Agent:
             max_source_bytes=c.max_source_bytes, max_message_bytes=c.max_message_bytes,
             agent_version=__version__, protocol_version="hawk.v1", busy_devices=self.devices.busy,
             queued=self.devices.waiting + self.pipeline.compile_queued, draining=self.servicer.draining,
-            hardware=self.backend.hardware.summary(), heartbeat_interval_s=self.pipeline.timeouts.heartbeat_s)
+            hardware=self.backend.hardware.summary(), heartbeat_interval_s=self.pipeline.timeouts.heartbeat_s,
+            isolation=self.isolation, single_tenant=self.cfg.single_tenant)
 
     @property
     def address(self) -> str:

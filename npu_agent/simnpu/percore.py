@@ -249,7 +249,8 @@ def compile_candidate(twin: TwinBuild, sandbox: Sandbox, work: Path, plan: Plan,
         else:
             argv = twin.compile_argv(plan.sources or [LAUNCH_FILE], output, use_pch=use_pch,
                                      quote_dirs=plan.quote_dirs, defines=plan.defines, std=std)
-            r = sandbox.run(argv, cwd=work, limits=limits, timeout_s=left, cancel=cancel)
+            r = sandbox.run(argv, cwd=work, limits=limits, timeout_s=left, cancel=cancel, profile="compile",
+                            readonly_paths=(twin.root,))
         if r.returncode == 0 or r.timed_out or r.cancelled or r.violation() is not None:
             return r
         if not per_core and retry_wanted(twin, r.stderr):
@@ -275,7 +276,7 @@ def build(twin: TwinBuild, sandbox: Sandbox, work: Path, plan: Plan, files: dict
 
     def run(argv: list[str]) -> SandboxResult:
         return sandbox.run(argv, cwd=work, limits=limits, timeout_s=max(1.0, deadline - time.monotonic()),
-                           cancel=cancel)
+                           cancel=cancel, profile="compile", readonly_paths=(twin.root,))
 
     workers = max(1, min(len(jobs), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -199,9 +199,8 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         if r.cancelled:
             out.status, out.message = result_pb2.CANCELLED, "run cancelled"
             return out
-        setup = getattr(r, "setup_failed", None)  # the sandbox's own word: ours, never the kernel's (blame.py)
-        if setup:
-            out.status, out.message = result_pb2.INTERNAL, f"the sandbox could not start the kernel: {setup}"
+        if r.setup_failed:  # the sandbox could not start: ours, not the candidate's
+            out.status, out.message = result_pb2.INTERNAL, f"sandbox set-up failed: {r.setup_failed}"
             return out
         why = r.violation()
         if why is not None:

@@ -13,7 +13,7 @@ class GetInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class AgentInfo(_message.Message):
-    __slots__ = ("agent_id", "backend", "backend_version", "hardware_profile", "device_count", "compile_workers", "max_concurrent_evaluations", "max_source_bytes", "max_message_bytes", "agent_version", "protocol_version", "busy_devices", "queued", "draining", "hardware", "heartbeat_interval_s")
+    __slots__ = ("agent_id", "backend", "backend_version", "hardware_profile", "device_count", "compile_workers", "max_concurrent_evaluations", "max_source_bytes", "max_message_bytes", "agent_version", "protocol_version", "busy_devices", "queued", "draining", "hardware", "heartbeat_interval_s", "isolation", "single_tenant")
     class HardwareEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,13 @@ class AgentInfo(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class IsolationEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bool
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     BACKEND_FIELD_NUMBER: _ClassVar[int]
     BACKEND_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +44,8 @@ class AgentInfo(_message.Message):
     DRAINING_FIELD_NUMBER: _ClassVar[int]
     HARDWARE_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    ISOLATION_FIELD_NUMBER: _ClassVar[int]
+    SINGLE_TENANT_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     backend: str
     backend_version: str
@@ -53,7 +62,9 @@ class AgentInfo(_message.Message):
     draining: bool
     hardware: _containers.ScalarMap[str, str]
     heartbeat_interval_s: float
-    def __init__(self, agent_id: _Optional[str] = ..., backend: _Optional[str] = ..., backend_version: _Optional[str] = ..., hardware_profile: _Optional[str] = ..., device_count: _Optional[int] = ..., compile_workers: _Optional[int] = ..., max_concurrent_evaluations: _Optional[int] = ..., max_source_bytes: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., agent_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., busy_devices: _Optional[int] = ..., queued: _Optional[int] = ..., draining: _Optional[bool] = ..., hardware: _Optional[_Mapping[str, str]] = ..., heartbeat_interval_s: _Optional[float] = ...) -> None: ...
+    isolation: _containers.ScalarMap[str, bool]
+    single_tenant: bool
+    def __init__(self, agent_id: _Optional[str] = ..., backend: _Optional[str] = ..., backend_version: _Optional[str] = ..., hardware_profile: _Optional[str] = ..., device_count: _Optional[int] = ..., compile_workers: _Optional[int] = ..., max_concurrent_evaluations: _Optional[int] = ..., max_source_bytes: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., agent_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., busy_devices: _Optional[int] = ..., queued: _Optional[int] = ..., draining: _Optional[bool] = ..., hardware: _Optional[_Mapping[str, str]] = ..., heartbeat_interval_s: _Optional[float] = ..., isolation: _Optional[_Mapping[str, bool]] = ..., single_tenant: _Optional[bool] = ...) -> None: ...
 
 class PutTaskRequest(_message.Message):
     __slots__ = ("tasks", "tensors")
