@@ -25,7 +25,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from hawk.v1 import agent_pb2, agent_pb2_grpc
-from npu_agent import __version__
+from npu_agent import __version__, secrets
 from npu_agent.auth import TlsFiles, TokenInterceptor, random_secret
 from npu_agent.backends.base import Backend
 from npu_agent.cache import ResultCache
@@ -51,6 +51,8 @@ class AgentConfig:
     backend: str = "simnpu"
     hardware: str = DEFAULT_PROFILE
     metrics_port: int | None = None  # None: no metrics endpoint; 0: any free port
+    metrics_host: str = "127.0.0.1"  # loopback unless the operator names an address (--metrics-host)
+    allow_expired_cert: bool = False  # serve an expired / not-yet-valid certificate (with a warning)
     token: str | None = None
     tls: TlsFiles | None = None
     register: str | None = None      # Registry HOST:PORT
@@ -62,6 +64,8 @@ class AgentConfig:
     max_source_bytes: int = 256 << 10
     max_message_bytes: int = 64 << 20
     cache_entries: int = 4096
+    compile_cache_entry_mb: int | None = None  # None: $HAWK_COMPILE_CACHE_ENTRY_MB, else 64 (simnpu/build_cache.py)
+    compile_cache_mb: int | None = None        # None: $HAWK_COMPILE_CACHE_MB, else 2048
     timeouts: StageTimeouts = field(default_factory=StageTimeouts)
     drain_timeout_s: float = 60.0
     null_compile_s: float = 0.0      # null backend waits
@@ -80,7 +84,11 @@ def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Bac
         except ImportError as e:
             raise RuntimeError(f"the simnpu backend is not available in this build: {e}") from e
         sandbox = Sandbox(work_dir / "sandbox", observer=metrics.observe_sandbox)
-        return SimNpuBackend(hardware, work_root=work_dir / "simnpu", sandbox=sandbox)
+        mb = 1 << 20
+        return SimNpuBackend(hardware, work_root=work_dir / "simnpu", sandbox=sandbox,
+                             cache_max_entry_bytes=cfg.compile_cache_entry_mb * mb if cfg.compile_cache_entry_mb
+                             else None,
+                             cache_max_bytes=cfg.compile_cache_mb * mb if cfg.compile_cache_mb else None)
     raise ValueError(f"unknown backend {cfg.backend!r}; expected one of {', '.join(BACKENDS)}")
 
 
@@ -97,6 +105,10 @@ class Agent:
         self.host = host
         if cfg.devices < 1:
             raise ValueError(f"devices must be at least 1, got {cfg.devices}")
+        if cfg.tls is not None:  # before anything is bound: gRPC would only say "Failed to bind to address"
+            for warning in cfg.tls.validate(allow_expired=cfg.allow_expired_cert):
+                log.warning("%s", warning)
+        secrets.register(cfg.token)  # scrubbed from every Result, also when given in code rather than a file
         self._own_work_dir = cfg.work_dir is None  # a temporary one is removed on stop
         self.work_dir = Path(cfg.work_dir or tempfile.mkdtemp(prefix="hawk-agent-"))
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -185,13 +197,13 @@ class Agent:
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         if c.metrics_port is not None:
-            self.metrics_port = self.metrics.serve(c.metrics_port, self.host)
+            self.metrics_port = self.metrics.serve(c.metrics_port, c.metrics_host)
         security = ("mutual TLS" if c.tls and c.tls.ca else "TLS" if c.tls else "plaintext") + (
             " + token" if c.token else "")
         log.info("hawk agent serving on %s:%d (%s; backend %s %s, hardware %s, %d devices, %d compile workers%s)",
                  self.host, self.port, security, self.backend.name, self.backend.version,
                  self.backend.hardware.name, self.devices.count, self.compile_workers,
-                 f", metrics on :{self.metrics_port}" if self.metrics_port else "")
+                 f", metrics on {c.metrics_host}:{self.metrics_port}" if self.metrics_port else "")
         if c.token is None and c.tls is None:
             log.warning("no token and no TLS: listening on 127.0.0.1 only (use --token-file and/or --tls-cert/"
                         "--tls-key to serve other hosts)")

@@ -441,7 +441,7 @@ def eval_size(expr: int | str, dims: Mapping[str, int], where: str) -> int:
     if isinstance(expr, bool):
         raise TaskError(f"{where} must be an integer or a size expression, got {expr!r}")
     if isinstance(expr, int):
-        return expr
+        return _size_in_range(expr, where)
     if not isinstance(expr, str):
         raise TaskError(f"{where} must be an integer or a size expression, got {expr!r}")
 
@@ -455,16 +455,32 @@ def eval_size(expr: int | str, dims: Mapping[str, int], where: str) -> int:
                 raise TaskError(f"{where}: unknown dim {node.id!r} in {expr!r}; dims are {sorted(dims)}")
             return int(dims[node.id])
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Pow) and (not 0 <= right <= 64 or abs(left) > MAX_DIM):
+                raise TaskError(f"{where}: {expr!r}: exponent out of range")  # 10**10**10 would never finish
+            if isinstance(node.op, ast.FloorDiv | ast.Mod) and right == 0:
+                raise TaskError(f"{where}: {expr!r} divides by zero")
+            return _size_in_range(_BINOPS[type(node.op)](left, right), where)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -ev(node.operand)
         raise TaskError(f"{where}: {expr!r} is not a size expression (integers, dim names, + - * // % **)")
 
     try:
         tree = ast.parse(expr.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError):
         raise TaskError(f"{where}: {expr!r} is not a size expression") from None
     return ev(tree)
+
+
+MAX_ELEMENTS = 2**36  # one tensor of a task file (256 GiB of fp32): beyond any device
+MAX_DIM = 2**40  # far beyond any tensor a device holds; keeps sizes inside int64 and arithmetic cheap
+
+
+def _size_in_range(value: int, where: str) -> int:
+    if abs(value) > MAX_DIM:
+        raise TaskError(f"{where}: {value if abs(value) < 1e15 else f'{value:.3g}'} is out of range "
+                        f"(at most 2**40)")
+    return value
 
 
 def _dims(value: Any, where: str) -> dict[str, int]:
@@ -486,7 +502,13 @@ def _float(table: Mapping[str, Any], key: str, where: str) -> float:
     value = table.get(key, 0.0)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TaskError(f"{where}.{key} must be a number, got {value!r}")
-    return float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise TaskError(f"{where}.{key} is out of range") from None
+    if not math.isfinite(value):
+        raise TaskError(f"{where}.{key} must be a finite number, got {value}")
+    return value
 
 
 def _tensor(d: Mapping[str, Any], where: str, with_dist: bool, dims: Mapping[str, int] | None = None
@@ -506,6 +528,8 @@ def _tensor(d: Mapping[str, Any], where: str, with_dist: bool, dims: Mapping[str
     if not isinstance(d["shape"], list):
         raise TaskError(f"{where}.shape must be a list of integers or size expressions")
     shape = [eval_size(x, dims or {}, f"{where}.shape[{i}]") for i, x in enumerate(d["shape"])]
+    if math.prod(abs(x) for x in shape) > MAX_ELEMENTS:
+        raise TaskError(f"{where}.shape {shape} has more than 2**36 elements")
     t = task_pb2.TensorSpec(name=str(d["name"]), shape=shape, dtype=dtype_from_name(str(d["dtype"])),
                             not_compared=d.get("compare", True) is False, inplace_of=str(d.get("inplace", "")))
     dist = d.get("distribution")
@@ -593,9 +617,9 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
     for key in ("attributes", "tolerance", "extra"):
         if key in d and not isinstance(d[key], Mapping):
             raise TaskError(f"{where}.{key} must be a table")
-    for key in ("block_dim", "verify_sets", "version"):
-        if key in d and (isinstance(d[key], bool) or not isinstance(d[key], int) or d[key] < 0):
-            raise TaskError(f"{where}.{key} must be a non-negative integer, got {d[key]!r}")
+    for key, high in (("block_dim", 65535), ("verify_sets", 1000), ("version", 2**31 - 1)):
+        if key in d and (isinstance(d[key], bool) or not isinstance(d[key], int) or not 0 <= d[key] <= high):
+            raise TaskError(f"{where}.{key} must be an integer in 0..{high}, got {d[key]!r}")
     spec = task_pb2.TaskSpec(
         name=name,
         category=str(d.get("category", "")),
@@ -642,6 +666,12 @@ def load_task_file(path: str | Path) -> list[TaskDef]:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TaskError(f"task file {p} does not exist") from None
+    except IsADirectoryError:
+        raise TaskError(f"task file {p} is a directory") from None
+    except OSError as e:
+        raise TaskError(f"cannot read task file {p}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise TaskError(f"task file {p} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise TaskError(f"task file {p}: {e}") from None
     tables = data.get("task")
