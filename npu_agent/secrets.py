@@ -107,7 +107,10 @@ def scrub_message(msg: Message) -> Message:
 
 
 def _is_repeated(field: FieldDescriptor) -> bool:
-    return bool(getattr(field, "is_repeated", field.label == FieldDescriptor.LABEL_REPEATED))
+    repeated = getattr(field, "is_repeated", None)  # protobuf >= 6; older ones only have `label`
+    if repeated is None:
+        repeated = field.label == FieldDescriptor.LABEL_REPEATED
+    return bool(repeated)
 
 
 def _scrub_map(msg: Message, field: FieldDescriptor, value) -> None:
