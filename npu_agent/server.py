@@ -10,6 +10,7 @@ stays a plain threading.Event that the sandbox polls.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import socket
@@ -92,6 +93,20 @@ def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Bac
     raise ValueError(f"unknown backend {cfg.backend!r}; expected one of {', '.join(BACKENDS)}")
 
 
+def _check_config(cfg: AgentConfig) -> None:
+    """The same ranges as the CLI's flags (docs/cli.md), for agents built in code."""
+    if cfg.max_concurrent < 1:
+        raise ValueError(f"max_concurrent must be at least 1, got {cfg.max_concurrent}")
+    if cfg.cache_entries < 0 or cfg.compile_workers < 0:
+        raise ValueError("cache_entries and compile_workers must not be negative")
+    t = cfg.timeouts
+    for name, value in (("compile", t.compile_s), ("verify", t.verify_s), ("profile", t.profile_s)):
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"the {name} timeout must be a finite number of seconds above 0, got {value}")
+    if not math.isfinite(cfg.drain_timeout_s) or cfg.drain_timeout_s < 0:
+        raise ValueError(f"drain_timeout_s must be a finite number of seconds, at least 0, got {cfg.drain_timeout_s}")
+
+
 class Agent:
     """Build with a config, `start()`, then `drain()` or `stop()`; `wait()` blocks until the server ends."""
 
@@ -105,6 +120,7 @@ class Agent:
         self.host = host
         if cfg.devices < 1:
             raise ValueError(f"devices must be at least 1, got {cfg.devices}")
+        _check_config(cfg)
         if cfg.tls is not None:  # before anything is bound: gRPC would only say "Failed to bind to address"
             for warning in cfg.tls.validate(allow_expired=cfg.allow_expired_cert):
                 log.warning("%s", warning)

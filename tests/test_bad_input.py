@@ -160,6 +160,18 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "spec_empty": "",
         "spec_unknown_backend": _spec(('local_backend = "null"', 'local_backend = "gpu"')),
     }
+    specs.update({
+        "spec_token_0644": _spec(("local = 1", f'local = 1\ntoken_file = "{f["token_0644"]}"')),
+        "spec_token_missing": _spec(("local = 1", f'local = 1\ntoken_file = "{f["missing"]}"')),
+        "spec_tls_garbage": _spec(("local = 1", f'local = 1\ntls_cert = "{f["garbage.pem"]}"\n'
+                                                f'tls_key = "{f["good_key"]}"')),
+        "spec_tls_mismatch": _spec(("local = 1", f'local = 1\ntls_cert = "{f["good_crt"]}"\n'
+                                                 f'tls_key = "{f["other_key"]}"')),
+        "spec_tls_expired": _spec(("local = 1", f'local = 1\ntls_cert = "{f["expired_crt"]}"\n'
+                                                f'tls_key = "{f["expired_key"]}"')),
+        "spec_tls_ca_garbage": _spec(("local = 1", f'local = 1\ntls_ca = "{f["garbage.pem"]}"')),
+        "spec_unknown_task": _spec(('tasks = ["add_fp16_small"]', 'tasks = ["no_such_task_xyz"]')),
+    })
     for name, text in specs.items():
         put(name + ".toml", text)
     put("spec_latin1.toml", b"name = \"caf\xe9\"\n")
@@ -186,9 +198,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         put(name + ".toml", text)
     put("kb.jsonl", '{"not": "an entry"}\n')
     return f
-
-
-F = "{%s}"  # placeholder for a file of the fixture
 
 
 def _serve(*extra: str) -> list[str]:
@@ -221,7 +230,7 @@ CASES = [
     ("sim-task-file-missing", _sim("--task-file", "{missing}"), EXIT_USAGE, "does-not-exist"),
     ("sim-bad-define", _sim("--task", "add_fp16_small", "--define", "1BAD=2"), EXIT_USAGE, "--define"),
     # task files
-    *[(f"task-{n}", _sim("--task-file", "{task_%s.toml}" % n), EXIT_USAGE, needle) for n, needle in [
+    *[(f"task-{n}", _sim("--task-file", "{task_" + n + ".toml}"), EXIT_USAGE, needle) for n, needle in [
         ("negative_dim", "shape"), ("huge_dim", "t_add"), ("absurd_int", "t_add"), ("bad_dtype", "float99"),
         ("verify_sets_negative", "verify_sets"), ("verify_sets_huge", "verify_sets"),
         ("reference_syntax", "reference"), ("bad_entry", "kernel_entry"), ("bad_toml", "task_bad_toml"),
@@ -285,7 +294,7 @@ CASES = [
     ("campaign-spec-missing", ["campaign", "run", "{missing}"], EXIT_USAGE, "does not exist"),
     ("campaign-spec-dir", ["campaign", "run", "{token_dir}"], EXIT_USAGE, "is a directory"),
     ("campaign-spec-latin1", ["campaign", "run", "{spec_latin1.toml}"], EXIT_USAGE, "not UTF-8"),
-    *[(f"campaign-{n}", ["campaign", "run", "{spec_%s.toml}" % n], EXIT_USAGE, needle) for n, needle in [
+    *[(f"campaign-{n}", ["campaign", "run", "{spec_" + n + ".toml}"], EXIT_USAGE, needle) for n, needle in [
         ("rounds_huge", "[budget].rounds = 1e+20 is out of range"), ("rounds_zero", "rounds must be at least 1"),
         ("rounds_negative", "rounds"), ("rounds_float", "rounds must be int"), ("rounds_string", "rounds must be int"),
         ("cpr_huge", "candidates_per_round"), ("wall_nan", "wall_time_s"), ("wall_inf", "wall_time_s"),
@@ -296,9 +305,12 @@ CASES = [
         ("local_devices_zero", "local_devices"), ("proposer_negative", "offline"), ("proposer_inf", "offline"),
         ("unknown_key", "unknown keys ['colour']"), ("unknown_hardware", "ascend9999"),
         ("bad_address", "is not host:port"), ("bad_port", "is not host:port"), ("bad_toml", "spec_bad_toml"),
-        ("empty", "name must be"), ("unknown_backend", "local_backend")]],
+        ("empty", "name must be"), ("unknown_backend", "local_backend"), ("token_0644", "chmod 600"),
+        ("token_missing", "does not exist"), ("tls_garbage", "not a PEM certificate"),
+        ("tls_mismatch", "does not match the certificate"), ("tls_expired", "expired on"),
+        ("tls_ca_garbage", "not a PEM certificate"), ("unknown_task", "no_such_task_xyz")]],
     *[(f"campaign-{verb}-{store}", ["campaign", verb, *(["some-id"] if verb != "status" else []), "--store",
-                                    "{%s.sqlite}" % store], EXIT_USAGE, "not a usable hawk results database")
+                                    "{" + store + ".sqlite}"], EXIT_USAGE, "not a usable hawk results database")
       for verb in ("status", "report") for store in ("garbage", "random", "truncated")],
     ("campaign-status-foreign", ["campaign", "status", "--store", "{foreign.sqlite}"], EXIT_USAGE, "schema version"),
     ("campaign-report-missing-store", ["campaign", "report", "x", "--store", "{missing}"], EXIT_USAGE,
@@ -325,7 +337,7 @@ def _fill(argv: list[str], files: dict[str, str], tmp: Path) -> list[str]:
     out = []
     for a in argv:
         for name, path in files.items():
-            a = a.replace("{%s}" % name, path)
+            a = a.replace("{" + name + "}", path)
         out.append(a.replace("{tmp}", str(tmp)))
     return out
 

@@ -35,9 +35,16 @@ def test_stale_records_of_dead_processes_are_removed(private_tmp: Path) -> None:
     assert not dead.exists() and not old.exists() and mine.exists() and fresh.exists()
 
 
-def test_a_failed_run_leaves_no_record(private_tmp: Path, twin_root: Path, tmp_path: Path,
+@pytest.fixture
+def sim_root(request: pytest.FixtureRequest) -> Path:
+    """$HAWK_SIM_WORK_ROOT when set (a private, already built twin), else the session's twin root."""
+    root = os.environ.get("HAWK_SIM_WORK_ROOT")
+    return Path(root) if root else request.getfixturevalue("twin_root")
+
+
+def test_a_failed_run_leaves_no_record(private_tmp: Path, sim_root: Path, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("HAWK_SIM_WORK_ROOT", str(twin_root))
+    monkeypatch.setenv("HAWK_SIM_WORK_ROOT", str(sim_root))
     broken = tmp_path / "broken.cpp"
     broken.write_text((EXAMPLES / "add_custom.cpp").read_text().replace(
         "AscendC::Add(zLocal, xLocal, yLocal, tileLength);", "AscendC::Add(zLocal, xLocal, yLocal, tileLength * 4096);"))
