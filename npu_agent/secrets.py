@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -65,6 +66,20 @@ def _pem_lines(pem: str | bytes) -> set[str]:
     text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else pem
     return {line.strip() for line in text.splitlines()
             if line.strip() and not line.startswith("-----") and len(line.strip()) >= 16}
+
+
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|ACCESS_KEY|PRIVATE_KEY|AUTH", re.IGNORECASE)
+
+
+def register_environment(environ: dict[str, str] | None = None) -> list[str]:
+    """Register the values of environment variables whose names say they are secret (`OPENAI_API_KEY`,
+    `AWS_SECRET_ACCESS_KEY`, `*_TOKEN`, ...): the agent's environment is not the candidate's, but a value that
+    reaches a diagnostic must not go back. Returns the names registered."""
+    env = os.environ if environ is None else environ
+    names = [k for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= MIN_LEN]
+    for k in names:
+        register(env[k])
+    return names
 
 
 def registered() -> int:

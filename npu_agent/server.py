@@ -125,6 +125,7 @@ class Agent:
             for warning in cfg.tls.validate(allow_expired=cfg.allow_expired_cert):
                 log.warning("%s", warning)
         secrets.register(cfg.token)  # scrubbed from every Result, also when given in code rather than a file
+        secrets.register_environment()  # API keys and tokens the agent's own environment holds
         self._own_work_dir = cfg.work_dir is None  # a temporary one is removed on stop
         self.work_dir = Path(cfg.work_dir or tempfile.mkdtemp(prefix="hawk-agent-"))
         self.work_dir.mkdir(parents=True, exist_ok=True)

@@ -94,6 +94,14 @@ def test_pem_key_lines_are_scrubbed(tmp_path: Path) -> None:
     assert body and all(secrets.scrub(f"note: {line}") == "note: [redacted]" for line in body if len(line) >= 16)
 
 
+def test_secret_looking_environment_values_are_registered() -> None:
+    env = {"OPENAI_API_KEY": "sk-abcdef0123456789", "HAWK_SUITE_SECRET": "0badc0ffee0badc0ffee", "PATH": "/usr/bin:/bin",
+           "MY_TOKEN": "short", "HOME": "/root/somewhere"}
+    assert sorted(secrets.register_environment(env)) == ["HAWK_SUITE_SECRET", "OPENAI_API_KEY"]
+    assert secrets.scrub("k=sk-abcdef0123456789 p=/usr/bin:/bin s=0badc0ffee0badc0ffee") == \
+        "k=[redacted] p=/usr/bin:/bin s=[redacted]"
+
+
 def test_short_or_empty_values_are_not_registered() -> None:
     secrets.register("")
     secrets.register("abc")
