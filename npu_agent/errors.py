@@ -60,6 +60,8 @@ def classify(e: BaseException) -> tuple[int, str]:
         return e.code, _one_line(str(e))
     if isinstance(e, sqlite3.DatabaseError):  # corrupt or foreign file given as a store
         return EXIT_USAGE, f"not a usable database: {_one_line(str(e))}"
+    if isinstance(e, ConnectionError | TimeoutError) and not getattr(e, "filename", None):
+        return EXIT_UNREACHABLE, _one_line(str(e) or type(e).__name__)  # a peer or cluster we cannot reach
     if isinstance(e, OSError):
         if e.filename:
             return EXIT_USAGE, f"{e.strerror or _one_line(str(e))}: {e.filename}"

@@ -395,3 +395,37 @@ def test_a_taken_port_is_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
         rc = main(["agent", "serve", "--port", str(port), "--backend", "null"])
     err = capsys.readouterr().err
     assert rc == EXIT_UNREACHABLE and "Traceback" not in err and "bind" in err, err
+
+
+def test_the_handler_maps_known_errors_to_their_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    import grpc
+
+    from npu_agent.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, run_guarded
+
+    class Unavailable(grpc.RpcError):
+        def code(self):
+            return grpc.StatusCode.UNAVAILABLE
+
+        def details(self):
+            return "connection refused"
+
+    def raising(e: BaseException):
+        def fn():
+            raise e
+        return fn
+
+    cases = [
+        (ConnectionError("could not reach the Ray cluster at 10.0.0.1:6379"), EXIT_UNREACHABLE, "Ray cluster"),
+        (Unavailable(), EXIT_UNREACHABLE, "UNAVAILABLE: connection refused"),
+        (FileNotFoundError(2, "No such file or directory", "/x/y"), EXIT_USAGE, "No such file or directory: /x/y"),
+        (sqlite3.DatabaseError("file is not a database"), EXIT_USAGE, "not a usable database"),
+        (ValueError("bad\nvalue"), EXIT_USAGE, "bad; value"),
+        (SystemExit("hawk x: the message"), EXIT_USAGE, "hawk x: the message"),
+        (KeyboardInterrupt(), EXIT_INTERRUPTED, "interrupted"),
+        (ZeroDivisionError("oops"), EXIT_INTERNAL, "internal error: ZeroDivisionError: oops"),
+    ]
+    for exc, code, needle in cases:
+        assert run_guarded("hawk t", raising(exc)) == code, exc
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and needle in err and "Traceback" not in err, err
+    assert run_guarded("hawk t", lambda: 1) == 1 and run_guarded("hawk t", raising(SystemExit(0))) == 0
