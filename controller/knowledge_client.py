@@ -12,9 +12,9 @@ from typing import Any
 from controller.prompt import KnowledgeSnippet
 from controller.store import Candidate, Evaluation
 from hawk.v1 import result_pb2
-from npu_agent import secrets
 from knowledge.observation import Observation
 from knowledge.retrieval import Query
+from npu_agent import secrets
 from npu_agent.taskspec import TaskDef, dtype_name
 
 log = logging.getLogger(__name__)
