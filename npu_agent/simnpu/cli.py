@@ -8,7 +8,8 @@ file with `<<<>>>` and main()), an asc-devkit `.asc` file, or a directory / tarb
 CANN op project (op_host/, op_kernel/) or a direct-launch file set.
 
 Exit status 0 only when the kernel compiled, ran and matched the reference on every input set; 1 for a
-candidate failure (the summary or the JSON Result says which); 2 for bad arguments.
+candidate failure (the summary or the JSON Result says which); 2 for bad arguments or input files; 4 for an
+internal error (docs/cli.md).
 """
 
 from __future__ import annotations
