@@ -262,6 +262,8 @@ CASES = [
     ("serve-bad-label", _serve("--label", "novalue"), EXIT_USAGE, "expected KEY=VALUE"),
     ("serve-bad-backend", _serve("--backend", "gpu"), EXIT_USAGE, "invalid choice: 'gpu'"),
     ("serve-unknown-hardware", _serve("--hardware", "ascend9999"), EXIT_USAGE, "unknown hardware profile"),
+    ("serve-hardware-path", _serve("--hardware", "../hardware/ascend910b2"), EXIT_USAGE, "unknown hardware profile"),
+    ("serve-hardware-too-long", _serve("--hardware", "x" * 5000), EXIT_USAGE, "unknown hardware profile"),
     ("serve-token-missing", _serve("--token-file", "{missing}"), EXIT_USAGE, "does not exist"),
     ("serve-token-0644", _serve("--token-file", "{token_0644}"), EXIT_USAGE, "has mode 0644"),
     ("serve-token-0640", _serve("--token-file", "{token_0640}"), EXIT_USAGE, "chmod 600"),
