@@ -220,7 +220,7 @@ class Agent:
         log.info("hawk agent serving on %s:%d (%s; backend %s %s, hardware %s, %d devices, %d compile workers%s)",
                  self.host, self.port, security, self.backend.name, self.backend.version,
                  self.backend.hardware.name, self.devices.count, self.compile_workers,
-                 f", metrics on {c.metrics_host}:{self.metrics_port}" if self.metrics_port else "")
+                 f", metrics on :{self.metrics_port} bound to {c.metrics_host}" if self.metrics_port else "")
         if c.token is None and c.tls is None:
             log.warning("no token and no TLS: listening on 127.0.0.1 only (use --token-file and/or --tls-cert/"
                         "--tls-key to serve other hosts)")
