@@ -127,8 +127,16 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         agent.start()
     except (RuntimeError, OSError) as e:  # the port (or the metrics port) is taken or not ours to bind
-        agent.stop()
-        raise UnreachableError(str(e)) from None
+        logging.disable(logging.WARNING)  # the error is the one line to show, not the shutdown's log
+        try:
+            agent.stop()
+        finally:
+            logging.disable(logging.NOTSET)
+        text = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        if "cannot bind" not in text:
+            text = f"port {args.port}" + (f" or metrics port {args.metrics_port}" if args.metrics_port is not None
+                                          else "") + f": {text}"
+        raise UnreachableError(text) from None
 
     def on_term(signum, frame) -> None:
         if agent.servicer.draining:  # a second signal: stop now

@@ -93,6 +93,17 @@ def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Bac
     raise ValueError(f"unknown backend {cfg.backend!r}; expected one of {', '.join(BACKENDS)}")
 
 
+def _check_bindable(host: str, port: int) -> None:
+    """Raise OSError naming the address when `host:port` cannot be bound (taken, or not an address of ours)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC does: TIME_WAIT is no obstacle
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise OSError(e.errno, f"cannot bind {host}:{port}: {e.strerror}") from None
+
+
 def _check_config(cfg: AgentConfig) -> None:
     """The same ranges as the CLI's flags (docs/cli.md), for agents built in code."""
     if cfg.max_concurrent < 1:
@@ -199,6 +210,8 @@ class Agent:
             (agent_pb2.DESCRIPTOR.services_by_name["NpuAgent"].full_name,
              health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), self._server)
         bind = f"[{self.host}]:{c.port}" if ":" in self.host else f"{self.host}:{c.port}"
+        if c.port:
+            _check_bindable(self.host, c.port)  # gRPC would only log "Failed to bind" from C++ and return 0
         if c.tls is not None:
             self.port = self._server.add_secure_port(bind, c.tls.server_credentials())
         else:

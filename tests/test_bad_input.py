@@ -387,16 +387,26 @@ def test_unexpected_errors_are_one_line_with_a_debug_hint(monkeypatch: pytest.Mo
         main(["tasks", "list"])
 
 
-def test_a_taken_port_is_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_taken_port_or_a_foreign_address_is_exit_3(capsys: pytest.CaptureFixture[str], files: dict[str, str],
+                                                      tmp_path: Path) -> None:
     import socket
 
+    token = tmp_path / "token"
+    token.write_text("a-token-for-binding\n")
+    token.chmod(0o600)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        rc = main(["agent", "serve", "--port", str(port), "--backend", "null"])
-    err = capsys.readouterr().err
-    assert rc == EXIT_UNREACHABLE and "Traceback" not in err and "bind" in err, err
+        for argv, needle in [
+            (["--port", str(port)], f"cannot bind 127.0.0.1:{port}: Address already in use"),
+            (["--port", "0", "--metrics-port", str(port)], f"metrics port {port}: Address already in use"),
+            (["--port", "5", "--host", "192.0.2.77", "--token-file", str(token)], "cannot bind 192.0.2.77:5"),
+        ]:
+            rc = main(["agent", "serve", "--backend", "null", *argv])
+            err = capsys.readouterr().err
+            lines = [x for x in err.splitlines() if x.strip()]
+            assert rc == EXIT_UNREACHABLE and len(lines) == 1 and needle in lines[0], err
 
 
 def test_the_handler_maps_known_errors_to_their_codes(capsys: pytest.CaptureFixture[str]) -> None:
