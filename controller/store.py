@@ -155,6 +155,7 @@ class ResultsStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         try:
+            self._refuse_foreign()
             self._conn().executescript(_SCHEMA)  # executescript commits on its own; the DDL is idempotent
             columns = {r[1] for r in self._conn().execute("PRAGMA table_info(campaigns)")}
             if "base_dir" not in columns:  # the folder the spec's relative paths refer to (for resume)
@@ -168,6 +169,19 @@ class ResultsStore:
         except sqlite3.DatabaseError as e:  # not SQLite, truncated, or another program's database
             self.close()
             raise StoreError(f"{self.path} is not a usable hawk results database: {e}") from None
+
+    def _refuse_foreign(self) -> None:
+        """Another program's database is refused untouched (not even switched to WAL), naming its tables."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            con.close()
+        if tables and "campaigns" not in tables:
+            raise StoreError(f"{self.path} is not a hawk results database (it holds tables "
+                             f"{', '.join(sorted(tables)[:5])}); give another --store")
 
     # ----------------------------------------------------------------------------------- connections
     def _conn(self) -> sqlite3.Connection:

@@ -73,7 +73,8 @@ def host_arg(text: str) -> str:
         ipaddress.ip_address(t)
         return t
     except ValueError:
-        pass
+        if all(c.isdigit() or c == "." for c in t) or ":" in t:  # looks like an address, and is not one
+            raise argparse.ArgumentTypeError(f"{text!r} is not an IP address") from None
     ok = t and len(t) <= 253 and all(c.isalnum() or c in "-." for c in t) and not t.startswith(("-", "."))
     if not ok:
         raise argparse.ArgumentTypeError(f"{text!r} is not an IP address or host name")

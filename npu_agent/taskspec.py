@@ -678,6 +678,15 @@ def load_task_file(path: str | Path) -> list[TaskDef]:
     if not isinstance(tables, list) or not tables:
         raise TaskError(f"task file {p}: no [[task]] tables")
     defs = [task_from_mapping(t, p.parent, where=f"{p}: task[{i}]") for i, t in enumerate(tables)]
-    for d in defs:
+    seen: set[str] = set()
+    for i, d in enumerate(defs):
+        if d.name in seen:
+            raise TaskError(f"task file {p}: task[{i}]: the name {d.name!r} is used twice")
+        seen.add(d.name)
+        try:  # a syntax error is the file's fault, said at load time (compiled only: nothing runs here)
+            compile(d.spec.reference_source, f"<reference of {d.name}>", "exec")
+        except (SyntaxError, ValueError) as e:
+            raise TaskError(f"task file {p}: task {d.name}: reference line {getattr(e, 'lineno', '?')}: "
+                            f"{getattr(e, 'msg', e)}") from None
         d.source_path = p
     return defs

@@ -191,6 +191,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "task_bad_entry": _task(('kernel_entry = "add_custom"', 'kernel_entry = "add custom; rm"')),
         "task_bad_toml": "[[task]\nname=",
         "task_empty": "",
+        "task_twice": TASK + TASK,
         "task_low_above_high": _task(("low = -1.0, high = 1.0", "low = 1.0, high = -1.0")),
         "task_nan_bound": _task(("low = -1.0, high = 1.0", "low = nan, high = 1.0")),
     }
@@ -234,7 +235,11 @@ CASES = [
         ("negative_dim", "shape"), ("huge_dim", "t_add"), ("absurd_int", "t_add"), ("bad_dtype", "float99"),
         ("verify_sets_negative", "verify_sets"), ("verify_sets_huge", "verify_sets"),
         ("reference_syntax", "reference"), ("bad_entry", "kernel_entry"), ("bad_toml", "task_bad_toml"),
-        ("empty", "task_empty"), ("low_above_high", "t_add"), ("nan_bound", "t_add")]],
+        ("empty", "task_empty"), ("low_above_high", "t_add"), ("nan_bound", "t_add"), ("twice", "used twice")]],
+    ("tasks-show-reference-syntax", ["tasks", "show", "t_add", "--task-file", "{task_reference_syntax.toml}"],
+     EXIT_USAGE, "reference line"),
+    ("tasks-show-task-twice", ["tasks", "show", "t_add", "--task-file", "{task_twice.toml}"], EXIT_USAGE,
+     "used twice"),
     # --- hawk agent serve -----------------------------------------------------------------------------
     ("serve-port-high", ["agent", "serve", "--port", "70000"], EXIT_USAGE, "70000 is not a port"),
     ("serve-port-negative", ["agent", "serve", "--port", "-1"], EXIT_USAGE, "is not a port"),
@@ -256,6 +261,7 @@ CASES = [
     ("serve-cache-entries-negative", _serve("--cache-entries", "-1"), EXIT_USAGE, "out of range"),
     ("serve-compile-cache-zero", _serve("--compile-cache-mb", "0"), EXIT_USAGE, "out of range"),
     ("serve-bad-host", _serve("--host", "not a host!"), EXIT_USAGE, "is not an IP address or host name"),
+    ("serve-host-not-an-ip", _serve("--host", "999.1.1.1"), EXIT_USAGE, "'999.1.1.1' is not an IP address"),
     ("serve-bad-metrics-host", _serve("--metrics-host", "a b"), EXIT_USAGE, "is not an IP address or host name"),
     ("serve-register-no-port", _serve("--register", "controller"), EXIT_USAGE, "is not HOST:PORT"),
     ("serve-register-port-zero", _serve("--register", "controller:0"), EXIT_USAGE, "is not HOST:PORT"),
@@ -314,7 +320,8 @@ CASES = [
     *[(f"campaign-{verb}-{store}", ["campaign", verb, *(["some-id"] if verb != "status" else []), "--store",
                                     "{" + store + ".sqlite}"], EXIT_USAGE, "not a usable hawk results database")
       for verb in ("status", "report") for store in ("garbage", "random", "truncated")],
-    ("campaign-status-foreign", ["campaign", "status", "--store", "{foreign.sqlite}"], EXIT_USAGE, "schema version"),
+    ("campaign-status-foreign", ["campaign", "status", "--store", "{foreign.sqlite}"], EXIT_USAGE,
+     "is not a hawk results database"),
     ("campaign-report-missing-store", ["campaign", "report", "x", "--store", "{missing}"], EXIT_USAGE,
      "no results database"),
     ("campaign-resume-bad-store", ["campaign", "resume", "x", "--store", "{garbage.sqlite}"], EXIT_USAGE,
@@ -441,3 +448,17 @@ def test_the_handler_maps_known_errors_to_their_codes(capsys: pytest.CaptureFixt
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and needle in err and "Traceback" not in err, err
     assert run_guarded("hawk t", lambda: 1) == 1 and run_guarded("hawk t", raising(SystemExit(0))) == 0
+
+
+def test_another_programs_database_is_refused_and_left_unchanged(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "theirs.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE other (x INTEGER)")
+    con.execute("INSERT INTO other VALUES (42)")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    assert main(["campaign", "status", "--store", str(db)]) == EXIT_USAGE
+    assert "is not a hawk results database (it holds tables other)" in capsys.readouterr().err
+    assert db.read_bytes() == before
