@@ -183,6 +183,10 @@ def check_validity(cert: Path, allow_expired: bool = False, now: float | None = 
     return warnings
 
 
+def _unparsed(data: bytes) -> bytes:
+    return data
+
+
 class _Deny:
     """Handlers of every RPC shape that fail with UNAUTHENTICATED."""
 
@@ -197,8 +201,8 @@ class _Deny:
         yield  # pragma: no cover - makes this a generator for streaming responses
 
     def handler_like(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        kw = {"request_deserializer": handler.request_deserializer,
-              "response_serializer": handler.response_serializer}
+        # The request is never parsed: an unauthenticated caller's bytes (garbage included) get UNAUTHENTICATED.
+        kw = {"request_deserializer": _unparsed, "response_serializer": handler.response_serializer}
         if handler.request_streaming and handler.response_streaming:
             return grpc.stream_stream_rpc_method_handler(self.stream, **kw)
         if handler.request_streaming:

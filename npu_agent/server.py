@@ -38,6 +38,7 @@ from npu_agent.pipeline import Pipeline, StageTimeouts
 from npu_agent.registration import Registration
 from npu_agent.sandbox import Sandbox
 from npu_agent.service import NpuAgentServicer, TaskStore
+from npu_agent.wire_guard import MalformedRequestInterceptor
 
 log = logging.getLogger("npu_agent")
 BACKENDS = ("simnpu", "null")
@@ -198,6 +199,7 @@ class Agent:
         if c.token is not None:
             interceptors.append(TokenInterceptor(c.token, on_reject=lambda: self.metrics.rejected.labels(
                 code="unauthenticated").inc()))
+        interceptors.append(MalformedRequestInterceptor())  # garbage bytes: INVALID_ARGUMENT, not INTERNAL
         opts = [("grpc.max_receive_message_length", c.max_message_bytes),
                 ("grpc.max_send_message_length", c.max_message_bytes),
                 ("grpc.so_reuseport", 0)]

@@ -15,6 +15,7 @@ import ast
 import hashlib
 import math
 import operator
+import re
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -130,10 +131,29 @@ def tensor_bytes(t: task_pb2.TensorSpec) -> int:
     return num_elements(t) * itemsize(t.dtype)
 
 
+_TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
+
+
+def check_task_fields(spec: task_pb2.TaskSpec) -> None:
+    """A name that is a name (it ends up in logs, file names and reports), and counts in their ranges."""
+    if not _TASK_NAME.match(spec.name):
+        raise TaskError(f"task.name {spec.name[:80]!r} must be 1-128 letters, digits and _.+- (not starting with "
+                        "'.', '+' or '-')")
+    if not 0 <= spec.verify_sets <= 1000:
+        raise TaskError(f"task {spec.name}: verify_sets {spec.verify_sets} is out of range 0..1000")
+    if not 0 <= spec.default_block_dim <= 65535:
+        raise TaskError(f"task {spec.name}: default_block_dim {spec.default_block_dim} is out of range 0..65535")
+    for role, tensors in (("inputs", spec.inputs), ("outputs", spec.outputs)):
+        for i, t in enumerate(tensors):
+            if not t.shape:
+                raise TaskError(f"task {spec.name}: {role}[{i}].shape is empty; a tensor has at least one dim")
+
+
 def validate(spec: task_pb2.TaskSpec) -> None:
     """Reject a spec the agent cannot run, naming the offending field."""
     if not spec.name:
         raise TaskError("task.name is empty")
+    check_task_fields(spec)
     if not spec.kernel_entry or not spec.kernel_entry.isidentifier():
         raise TaskError(f"task {spec.name}: kernel_entry {spec.kernel_entry!r} is not a C identifier")
     if not spec.outputs:
