@@ -29,6 +29,17 @@ def _guarded(handler):
     return run
 
 
+def _register_secrets(spec) -> None:
+    """The controller's own secrets (the LLM key the spec names, secret-looking environment variables) are
+    scrubbed from everything it stores; the farm token and TLS key register themselves when read."""
+    import os
+
+    from npu_agent import secrets
+
+    secrets.register_environment()
+    secrets.register(os.environ.get(spec.llm.api_key_env, ""))
+
+
 def _store(args: argparse.Namespace, must_exist: bool = False):
     from controller.farm import default_store_path
     from controller.store import ResultsStore
@@ -61,6 +72,7 @@ def _run(args: argparse.Namespace) -> int:
         spec = load_spec(args.spec)
     except SpecError as e:
         raise SystemExit(f"hawk campaign run: {e}") from None
+    _register_secrets(spec)
     store = _store(args)
     try:
         cid = asyncio.run(run_campaign(spec, store, ray_address=args.ray_address,
@@ -85,6 +97,7 @@ def _resume(args: argparse.Namespace) -> int:
         row = store.campaign(args.id)
         base = Path(args.spec_dir) if args.spec_dir else Path(row["base_dir"] or Path.cwd())
         spec = parse_spec(row["spec"], base_dir=base, where=f"the spec of campaign {args.id}")
+        _register_secrets(spec)
         if row["state"] == "finished":
             print(f"campaign {args.id} is already finished")
             return _finish(store, args.id, spec)
