@@ -76,10 +76,17 @@ def register_environment(environ: dict[str, str] | None = None) -> list[str]:
     `AWS_SECRET_ACCESS_KEY`, `*_TOKEN`, ...): the agent's environment is not the candidate's, but a value that
     reaches a diagnostic must not go back. Returns the names registered."""
     env = os.environ if environ is None else environ
-    names = [k for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= MIN_LEN]
+    names = [k for k, v in env.items() if _SECRET_NAME.search(k) and _looks_secret(v)]
     for k in names:
         register(env[k])
     return names
+
+
+def _looks_secret(value: str) -> bool:
+    """Settings that merely have a secret-sounding name (`RAY_AUTH_MODE=disabled`, a path) are not redacted:
+    a word or a path would turn ordinary text into "[redacted]"."""
+    v = value.strip()
+    return len(v) >= 12 and not v.isalpha() and not v.startswith(("/", "~", ".")) and " " not in v
 
 
 def registered() -> int:

@@ -96,7 +96,8 @@ def test_pem_key_lines_are_scrubbed(tmp_path: Path) -> None:
 
 def test_secret_looking_environment_values_are_registered() -> None:
     env = {"OPENAI_API_KEY": "sk-abcdef0123456789", "HAWK_SUITE_SECRET": "0badc0ffee0badc0ffee", "PATH": "/usr/bin:/bin",
-           "MY_TOKEN": "short", "HOME": "/root/somewhere"}
+           "MY_TOKEN": "short", "HOME": "/root/somewhere", "RAY_AUTH_MODE": "disabledforever",
+           "TOKEN_FILE": "/etc/hawk/token-file-path"}
     assert sorted(secrets.register_environment(env)) == ["HAWK_SUITE_SECRET", "OPENAI_API_KEY"]
     assert secrets.scrub("k=sk-abcdef0123456789 p=/usr/bin:/bin s=0badc0ffee0badc0ffee") == \
         "k=[redacted] p=/usr/bin:/bin s=[redacted]"
