@@ -8,6 +8,7 @@ INTERNAL result means "try another agent", a busy agent means "try later", a rej
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ import grpc
 
 from hawk.v1 import agent_pb2, agent_pb2_grpc, result_pb2, task_pb2
 from npu_agent.taskspec import task_hash
+
+log = logging.getLogger(__name__)
 
 _RETRY_ELSEWHERE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNKNOWN,
                     grpc.StatusCode.INTERNAL, grpc.StatusCode.CANCELLED, grpc.StatusCode.ABORTED}
@@ -54,6 +57,16 @@ class Credentials:
 
         if bool(tls_cert) != bool(tls_key):
             raise ValueError("tls_cert and tls_key go together")
+        if tls_cert:  # one line naming the file for garbage, a mismatch, a 0644 key or an expired certificate
+            from npu_agent.auth import check_pem_files, check_validity
+
+            check_pem_files(Path(tls_cert), Path(tls_key), Path(tls_ca) if tls_ca else None)
+            for warning in check_validity(Path(tls_cert)):
+                log.warning("%s", warning)
+        elif tls_ca:
+            from npu_agent.auth import check_ca_file
+
+            check_ca_file(Path(tls_ca))
         return cls(token=read_token_file(token_file) if token_file else "", tls_ca=data(tls_ca),
                    tls_cert=data(tls_cert), tls_key=data(tls_key))
 

@@ -8,6 +8,38 @@ import json
 from pathlib import Path
 
 
+def _guarded(handler):
+    """Bad input below a verb (a corrupt or foreign store, an invalid spec or task, an unknown campaign) is one
+    line and exit 2, never a traceback (docs/cli.md)."""
+    def run(args: argparse.Namespace) -> int:
+        import sqlite3
+
+        from controller.spec import SpecError
+        from controller.store import StoreError
+        from npu_agent.taskspec import TaskError
+
+        try:
+            return handler(args)
+        except (StoreError, SpecError, TaskError) as e:
+            raise SystemExit(f"hawk campaign {args.verb}: {e}") from None
+        except sqlite3.DatabaseError as e:
+            where = args.store or "the results database"
+            raise SystemExit(f"hawk campaign {args.verb}: {where} is not a usable hawk results database: {e}") from None
+
+    return run
+
+
+def _register_secrets(spec) -> None:
+    """The controller's own secrets (the LLM key the spec names, secret-looking environment variables) are
+    scrubbed from everything it stores; the farm token and TLS key register themselves when read."""
+    import os
+
+    from npu_agent import secrets
+
+    secrets.register_environment()
+    secrets.register(os.environ.get(spec.llm.api_key_env, ""))
+
+
 def _store(args: argparse.Namespace, must_exist: bool = False):
     from controller.farm import default_store_path
     from controller.store import ResultsStore
@@ -40,12 +72,14 @@ def _run(args: argparse.Namespace) -> int:
         spec = load_spec(args.spec)
     except SpecError as e:
         raise SystemExit(f"hawk campaign run: {e}") from None
+    _register_secrets(spec)
     store = _store(args)
     try:
         cid = asyncio.run(run_campaign(spec, store, ray_address=args.ray_address,
                                        on_update=None if args.quiet else LiveView(),
                                        metrics_port=args.metrics_port,
-                                       scheduler_metrics_port=args.scheduler_metrics_port))
+                                       scheduler_metrics_port=args.scheduler_metrics_port,
+                                       metrics_host=args.metrics_host))
     except (TaskError, SpecError) as e:
         raise SystemExit(f"hawk campaign run: {e}") from None
     return _finish(store, cid, spec)
@@ -63,12 +97,14 @@ def _resume(args: argparse.Namespace) -> int:
         row = store.campaign(args.id)
         base = Path(args.spec_dir) if args.spec_dir else Path(row["base_dir"] or Path.cwd())
         spec = parse_spec(row["spec"], base_dir=base, where=f"the spec of campaign {args.id}")
+        _register_secrets(spec)
         if row["state"] == "finished":
             print(f"campaign {args.id} is already finished")
             return _finish(store, args.id, spec)
         asyncio.run(run_campaign(spec, store, ray_address=args.ray_address, campaign_id=args.id,
                                  on_update=None if args.quiet else LiveView(), metrics_port=args.metrics_port,
-                                 scheduler_metrics_port=args.scheduler_metrics_port))
+                                 scheduler_metrics_port=args.scheduler_metrics_port,
+                                 metrics_host=args.metrics_host))
     except (StoreError, SpecError, TaskError) as e:
         raise SystemExit(f"hawk campaign resume: {e}") from None
     return _finish(store, args.id, spec)
@@ -119,13 +155,16 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     def common(v: argparse.ArgumentParser) -> None:
         v.add_argument("--store", default=None, help="results database (default: $HAWK_HOME/results.sqlite)")
 
-    from npu_agent.cli import port_arg
+    from npu_agent.cli import host_arg, port_arg
 
     def serving(v: argparse.ArgumentParser) -> None:
         v.add_argument("--metrics-port", type=port_arg, default=None,
                        help="serve hawk_campaign_*/hawk_llm_*/hawk_knowledge_* metrics on this port")
         v.add_argument("--scheduler-metrics-port", type=port_arg, default=None,
                        help="serve the scheduler actor's hawk_scheduler_* metrics on this port")
+        v.add_argument("--metrics-host", type=host_arg, default="127.0.0.1",
+                       help="address the metrics ports bind (default 127.0.0.1, loopback only; give 0.0.0.0 or "
+                       "an interface address explicitly for a Prometheus on another host)")
 
     run = verbs.add_parser("run", help="run a campaign from a TOML spec (docs/campaign-example.toml)")
     run.add_argument("spec")
@@ -133,7 +172,7 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--quiet", action="store_true", help="no live progress view")
     common(run)
     serving(run)
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_guarded(_run))
     resume = verbs.add_parser("resume", help="resume an interrupted campaign")
     resume.add_argument("id")
     resume.add_argument("--ray-address", default=None)
@@ -142,17 +181,17 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     resume.add_argument("--quiet", action="store_true")
     common(resume)
     serving(resume)
-    resume.set_defaults(handler=_resume)
+    resume.set_defaults(handler=_guarded(_resume))
     status = verbs.add_parser("status", help="list campaigns, or show one")
     status.add_argument("id", nargs="?")
     status.add_argument("--json", action="store_true")
     common(status)
-    status.set_defaults(handler=_status)
+    status.set_defaults(handler=_guarded(_status))
     report = verbs.add_parser("report", help="print a campaign's summary; --html writes the full report")
     report.add_argument("id")
     report.add_argument("--html", metavar="FILE")
     common(report)
-    report.set_defaults(handler=_report)
+    report.set_defaults(handler=_guarded(_report))
 
 
 def add_demo_command(sub: argparse._SubParsersAction) -> None:

@@ -13,14 +13,16 @@ import sys
 from collections.abc import Callable, Sequence
 
 from npu_agent import __version__
+from npu_agent.errors import EXIT_USAGE, run_guarded
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that names the whole command in its errors and exits with status 2."""
+    """argparse that names the whole command in its errors and exits with status 2, in one line (the
+    full usage is one `--help` away; a screenful of flags would hide the error)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        one = " ".join(message.split())
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one} (usage: {self.prog} --help)\n")
 
 
 def _groups() -> list[Callable[[argparse._SubParsersAction], None]]:
@@ -38,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hawk", description="Hawk Farm: distributed NPU kernel search with hardware-aware knowledge.")
     parser.add_argument("--version", action="version", version=f"hawk-farm {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an unexpected error (also HAWK_DEBUG=1; accepted anywhere)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for add in _groups():
@@ -46,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, then run the verb under the one top-level error handler (exit codes: docs/cli.md)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]  # accepted after the verb too: `hawk sim run K --debug`
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -57,20 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(SystemExit):
             parser.parse_args([args.command, "--help"])
         print(f"hawk {args.command}: a verb is required", file=sys.stderr)
-        return 2
-    try:
-        return int(handler(args) or 0)
-    except KeyboardInterrupt:
-        return 130
-    except (OSError, ValueError) as e:
-        # Bad input that reached a handler (a path that is not there, an unknown profile, a malformed file):
-        # one line naming the problem; -v shows the traceback for bug reports.
-        if args.verbose:
-            raise
-        what = " ".join(str(x) for x in (args.command, getattr(args, "verb", None)) if x)
-        detail = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.filename else str(e)
-        print(f"hawk {what}: error: {detail}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
+    prog = "hawk " + " ".join(str(x) for x in (args.command, getattr(args, "verb", None)) if x)
+    return run_guarded(prog, lambda: handler(args), debug=debug)
 
 
 if __name__ == "__main__":

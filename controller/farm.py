@@ -131,8 +131,9 @@ async def _wait_for_slots(actor: Any, agents: LocalAgents | None, hardware: str,
 async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: str | None = None,
                        campaign_id: str | None = None, on_update: Callable | None = None,
                        work_dir: Path | None = None, metrics_port: int | None = None,
-                       scheduler_metrics_port: int | None = None) -> str:
-    """Run or resume a campaign to the end of its budget; returns its id."""
+                       scheduler_metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> str:
+    """Run or resume a campaign to the end of its budget; returns its id. Metrics bind `metrics_host`
+    (loopback unless the operator names another address)."""
     from controller.agent_rpc import Credentials
     from controller.campaign import ActorEvaluator, CampaignRunner
     from controller.llm import LLMClient
@@ -174,10 +175,10 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         await _wait_for_slots(actor, local, spec.hardware, timeout_s=120.0, backend=spec.backend, allowed=allowed)
         metrics = CampaignMetrics()
         if scheduler_metrics_port is not None:
-            port = await actor.serve_metrics.remote(scheduler_metrics_port, "0.0.0.0")
-            log.info("scheduler metrics on :%d", port)
+            port = await actor.serve_metrics.remote(scheduler_metrics_port, metrics_host)
+            log.info("scheduler metrics on %s:%d", metrics_host, port)
         if metrics_port is not None:
-            log.info("campaign metrics on :%d", serve(metrics.registry, metrics_port, "0.0.0.0"))
+            log.info("campaign metrics on %s:%d", metrics_host, serve(metrics.registry, metrics_port, metrics_host))
         proposers: dict[str, Any] = {"offline": OfflineProposer()}
         if spec.llm.configured:
             proposers["llm"] = LLMProposer(LLMClient(spec.llm, metrics=metrics), spec.hardware)

@@ -14,6 +14,7 @@ from controller.store import Candidate, Evaluation
 from hawk.v1 import result_pb2
 from knowledge.observation import Observation
 from knowledge.retrieval import Query
+from npu_agent import secrets
 from npu_agent.taskspec import TaskDef, dtype_name
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ class CampaignKnowledge:
         self.metrics = metrics
 
     def _observation(self, task: TaskDef, cand: Candidate, result: result_pb2.Result) -> Observation:
+        # The knowledge store is SQLite every team reads: never a secret this process knows (token, TLS key).
+        clean = result_pb2.Result()
+        clean.CopyFrom(result)
+        result = secrets.scrub_message(clean)
         return Observation.from_result(result, cand.source, task.spec, evaluation_id=cand.id, candidate_id=cand.id,
                                        parent_id=cand.parent_id or "", params=cand.params.get("values"))
 

@@ -94,6 +94,42 @@ class CampaignSpec:
 
 _PROPOSERS = {"offline", "llm"}
 
+# Every numeric key and its inclusive range (docs/campaign-example.toml lists them): an absurd value
+# (`rounds = 99999999999999999999`, a negative timeout, nan) is refused with the key and the range.
+RANGES: dict[str, tuple[float, float]] = {
+    "priority": (-1000, 1000),
+    "seed": (0, 2**63 - 1),
+    "budget.rounds": (1, 100_000),
+    "budget.candidates_per_round": (1, 10_000),
+    "budget.max_evaluations": (0, 100_000_000),
+    "budget.wall_time_s": (0, 30 * 86400),
+    "llm.temperature": (0, 2),
+    "llm.max_concurrency": (1, 1024),
+    "llm.max_tokens": (1, 1_000_000),
+    "llm.request_timeout_s": (0.001, 3600),
+    "llm.max_retries": (0, 100),
+    "llm.price_per_1k_prompt_usd": (0, 1000),
+    "llm.price_per_1k_completion_usd": (0, 1000),
+    "knowledge.k": (1, 100),
+    "agents.local": (0, 64),
+    "agents.local_devices": (1, 1024),
+    "proposers.*": (0, 1_000_000),
+}
+
+
+def _check_range(where: str, key: str, value: float, ranges_key: str | None = None) -> None:
+    low, high = RANGES[ranges_key or key]
+    span = f"{_num(low)}..{_num(high)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(f"{where}: {key} must be a finite number in {span}, got {value}")
+    if not low <= value <= high:
+        shown = value if abs(value) < 1e15 else f"{value:.3g}"
+        raise SpecError(f"{where}: {key} = {shown} is out of range {span}")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
 
 def _section(data: dict[str, Any], key: str, cls: type, where: str) -> Any:
     raw = data.get(key, {})
@@ -119,6 +155,12 @@ def _section(data: dict[str, Any], key: str, cls: type, where: str) -> Any:
     return cls(**kwargs)
 
 
+def _check_section_ranges(where: str, section: str, obj: Any) -> None:
+    for f in obj.__dataclass_fields__:
+        if f"{section}.{f}" in RANGES:
+            _check_range(where, f"[{section}].{f}", getattr(obj, f), f"{section}.{f}")
+
+
 def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign spec") -> CampaignSpec:
     try:
         data = tomllib.loads(text)
@@ -141,6 +183,7 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
             raise SpecError(f"{where}[budget].{key} must be at least 1")
     if budget.max_evaluations < 0 or budget.wall_time_s < 0 or not math.isfinite(budget.wall_time_s):
         raise SpecError(f"{where}[budget]: max_evaluations and wall_time_s must not be negative")
+    _check_section_ranges(where, "budget", budget)
     proposers = data.get("proposers", {"offline": 1.0})
     if not isinstance(proposers, dict) or not proposers:
         raise SpecError(f"{where}[proposers] must be a table of proposer = weight")
@@ -151,6 +194,7 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
     for k, v in proposers.items():
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
             raise SpecError(f"{where}[proposers].{k} must be a finite non-negative number")
+        _check_range(where, f"[proposers].{k}", v, "proposers.*")
         weights[k] = float(v)
     if sum(weights.values()) <= 0:
         raise SpecError(f"{where}[proposers]: at least one weight must be positive")
@@ -163,10 +207,13 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
         value = getattr(llm, key)
         if not math.isfinite(value) or value < low:
             raise SpecError(f"{where}[llm].{key} must be a finite number of at least {low:g}")
+    _check_section_ranges(where, "llm", llm)
     knowledge = _section(data, "knowledge", KnowledgeSettings, where)
+    _check_section_ranges(where, "knowledge", knowledge)
     if knowledge.k < 1:
         raise SpecError(f"{where}[knowledge].k must be at least 1")
     agents = _section(data, "agents", AgentSettings, where)
+    _check_section_ranges(where, "agents", agents)
     if not agents.addresses and not agents.registry and agents.local < 1:
         raise SpecError(f"{where}[agents]: give addresses, a registry address, or local = N agents")
     if agents.local_backend not in ("simnpu", "null"):
@@ -185,6 +232,8 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
     for key, typ in (("hardware", str), ("team", str), ("output_dir", str), ("priority", int), ("seed", int)):
         if key in data and (not isinstance(data[key], typ) or isinstance(data[key], bool)):
             raise SpecError(f"{where}: {key} must be {typ.__name__}")
+        if key in data and key in RANGES:
+            _check_range(where, key, data[key])
     from npu_agent.hardware import UnknownHardwareProfile, load_profile
 
     try:
@@ -206,4 +255,10 @@ def load_spec(path: str | Path) -> CampaignSpec:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(f"campaign spec {p} does not exist") from None
+    except IsADirectoryError:
+        raise SpecError(f"campaign spec {p} is a directory, not a TOML file") from None
+    except OSError as e:
+        raise SpecError(f"cannot read campaign spec {p}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"campaign spec {p} is not UTF-8 text") from None
     return parse_spec(text, base_dir=p.resolve().parent, where=str(p))

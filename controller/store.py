@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hawk.v1 import result_pb2
+from npu_agent import secrets
 
 SCHEMA_VERSION = 1
 
@@ -137,6 +138,12 @@ class Evaluation:
     attempts: int = 1             # tries it took (failovers included); Result.agents_tried names the agents
 
 
+def _copy(result: result_pb2.Result) -> result_pb2.Result:
+    out = result_pb2.Result()
+    out.CopyFrom(result)
+    return out
+
+
 def _now() -> float:
     return time.time()
 
@@ -148,16 +155,34 @@ class ResultsStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._conn().executescript(_SCHEMA)  # executescript commits on its own; the DDL is idempotent
-        columns = {r[1] for r in self._conn().execute("PRAGMA table_info(campaigns)")}
-        if "base_dir" not in columns:  # the folder the spec's relative paths refer to (for resume)
-            self._conn().execute("ALTER TABLE campaigns ADD COLUMN base_dir TEXT NOT NULL DEFAULT ''")
-        with self._tx() as db:
-            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) != SCHEMA_VERSION:
-                raise StoreError(f"{self.path}: schema version {row[0]}, this hawk-farm reads {SCHEMA_VERSION}")
+        try:
+            self._refuse_foreign()
+            self._conn().executescript(_SCHEMA)  # executescript commits on its own; the DDL is idempotent
+            columns = {r[1] for r in self._conn().execute("PRAGMA table_info(campaigns)")}
+            if "base_dir" not in columns:  # the folder the spec's relative paths refer to (for resume)
+                self._conn().execute("ALTER TABLE campaigns ADD COLUMN base_dir TEXT NOT NULL DEFAULT ''")
+            with self._tx() as db:
+                row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None:
+                    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif not str(row[0]).isdigit() or int(row[0]) != SCHEMA_VERSION:
+                    raise StoreError(f"{self.path}: schema version {row[0]}, this hawk-farm reads {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as e:  # not SQLite, truncated, or another program's database
+            self.close()
+            raise StoreError(f"{self.path} is not a usable hawk results database: {e}") from None
+
+    def _refuse_foreign(self) -> None:
+        """Another program's database is refused untouched (not even switched to WAL), naming its tables."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            con.close()
+        if tables and "campaigns" not in tables:
+            raise StoreError(f"{self.path} is not a hawk results database (it holds tables "
+                             f"{', '.join(sorted(tables)[:5])}); give another --store")
 
     # ----------------------------------------------------------------------------------- connections
     def _conn(self) -> sqlite3.Connection:
@@ -305,6 +330,9 @@ class ResultsStore:
 
     def record_evaluation(self, candidate_id: str, result: result_pb2.Result, attempts: int = 1) -> bool:
         """Store a candidate's final result and update the best; False when it was already recorded."""
+        # Never store a secret this process knows (the farm token, TLS keys): an agent that did not scrub it,
+        # or an error text that quotes it, must not put it in a file every team can read.
+        result = secrets.scrub_message(_copy(result))
         with self._tx() as db:
             cand = db.execute("SELECT campaign_id, task FROM candidates WHERE id=?", (candidate_id,)).fetchone()
             if cand is None:

@@ -27,8 +27,11 @@ def _print_json(obj: Any) -> None:
 
 
 def _fail(message: str) -> int:
+    """Bad input (an unknown id, a malformed or missing file, not a knowledge database): exit 2 (docs/cli.md)."""
+    from npu_agent.errors import EXIT_USAGE
+
     print(f"hawk kb: {message}", file=sys.stderr)
-    return 1
+    return EXIT_USAGE
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -27,13 +27,28 @@ class CacheKey(NamedTuple):
     skip_profile: bool
 
 
-class ResultCache:
-    """A bounded LRU of final Results (and the stage each one ended in). Thread-safe."""
+DEFAULT_MAX_BYTES = 256 << 20        # all cached Results together
+DEFAULT_MAX_ENTRY_BYTES = 4 << 20    # one Result (a candidate controls its diagnostics' size)
 
-    def __init__(self, max_entries: int = 4096) -> None:
+
+class ResultCache:
+    """A bounded LRU of final Results (and the stage each one ended in), bounded in count and in bytes:
+    a Result above `max_entry_bytes` is not kept, and the least recently used go once the total passes
+    `max_bytes`. Thread-safe."""
+
+    def __init__(self, max_entries: int = 4096, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYTES) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_entry_bytes
         self._entries: OrderedDict[CacheKey, tuple[bytes, str]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
+
+    @property
+    def bytes(self) -> int:
+        with self._lock:
+            return self._bytes
 
     def __len__(self) -> int:
         with self._lock:
@@ -58,9 +73,15 @@ class ResultCache:
         if self.max_entries <= 0 or result.status not in CACHEABLE:
             return False
         blob = result.SerializeToString()  # stored serialized: immutable and compact
+        if len(blob) > self.max_entry_bytes:
+            return False
         with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[0])
             self._entries[key] = (blob, stage)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += len(blob)
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _, (dropped, _) = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
         return True

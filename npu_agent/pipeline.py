@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hawk.v1 import agent_pb2, result_pb2, task_pb2
-from npu_agent import taskspec
+from npu_agent import secrets, taskspec
 from npu_agent.backends.base import Backend, CompileOutcome, RunOutcome
 from npu_agent.cache import CacheKey, ResultCache
 from npu_agent.candidate import Candidate
@@ -333,6 +333,7 @@ class Pipeline:
             result.numeric.CopyFrom(extra["numeric"])
         if extra.get("profile") is not None and status == result_pb2.OK:
             result.profile.CopyFrom(extra["profile"])
+        secrets.scrub_message(result)  # nothing the candidate's owner gets back may hold an agent secret
         stage = STAGE_NAMES[ev.stage]
         for s, v in timings.items():
             self.metrics.stage_seconds.labels(stage=STAGE_NAMES[s]).observe(v)

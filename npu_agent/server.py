@@ -10,6 +10,7 @@ stays a plain threading.Event that the sandbox polls.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import socket
@@ -25,7 +26,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from hawk.v1 import agent_pb2, agent_pb2_grpc
-from npu_agent import __version__
+from npu_agent import __version__, secrets
 from npu_agent.auth import TlsFiles, TokenInterceptor, random_secret
 from npu_agent.backends.base import Backend
 from npu_agent.cache import ResultCache
@@ -37,6 +38,7 @@ from npu_agent.pipeline import Pipeline, StageTimeouts
 from npu_agent.registration import Registration
 from npu_agent.sandbox import Sandbox
 from npu_agent.service import NpuAgentServicer, TaskStore
+from npu_agent.wire_guard import MalformedRequestInterceptor
 
 log = logging.getLogger("npu_agent")
 BACKENDS = ("simnpu", "null")
@@ -51,6 +53,8 @@ class AgentConfig:
     backend: str = "simnpu"
     hardware: str = DEFAULT_PROFILE
     metrics_port: int | None = None  # None: no metrics endpoint; 0: any free port
+    metrics_host: str = "127.0.0.1"  # loopback unless the operator names an address (--metrics-host)
+    allow_expired_cert: bool = False  # serve an expired / not-yet-valid certificate (with a warning)
     token: str | None = None
     tls: TlsFiles | None = None
     register: str | None = None      # Registry HOST:PORT
@@ -62,6 +66,8 @@ class AgentConfig:
     max_source_bytes: int = 256 << 10
     max_message_bytes: int = 64 << 20
     cache_entries: int = 4096
+    compile_cache_entry_mb: int | None = None  # None: $HAWK_COMPILE_CACHE_ENTRY_MB, else 64 (simnpu/build_cache.py)
+    compile_cache_mb: int | None = None        # None: $HAWK_COMPILE_CACHE_MB, else 2048
     timeouts: StageTimeouts = field(default_factory=StageTimeouts)
     drain_timeout_s: float = 60.0
     null_compile_s: float = 0.0      # null backend waits
@@ -82,7 +88,11 @@ def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Bac
         except ImportError as e:
             raise RuntimeError(f"the simnpu backend is not available in this build: {e}") from e
         sandbox = Sandbox(work_dir / "sandbox", observer=metrics.observe_sandbox, uid_base=cfg.sandbox_uid_base)
-        return SimNpuBackend(hardware, work_root=work_dir / "simnpu", sandbox=sandbox)
+        mb = 1 << 20
+        return SimNpuBackend(hardware, work_root=work_dir / "simnpu", sandbox=sandbox,
+                             cache_max_entry_bytes=cfg.compile_cache_entry_mb * mb if cfg.compile_cache_entry_mb
+                             else None,
+                             cache_max_bytes=cfg.compile_cache_mb * mb if cfg.compile_cache_mb else None)
     raise ValueError(f"unknown backend {cfg.backend!r}; expected one of {', '.join(BACKENDS)}")
 
 
@@ -105,6 +115,31 @@ def isolation_report(backend: Backend, single_tenant: bool) -> dict[str, bool]:
     return caps.report()
 
 
+def _check_bindable(host: str, port: int) -> None:
+    """Raise OSError naming the address when `host:port` cannot be bound (taken, or not an address of ours)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC does: TIME_WAIT is no obstacle
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise OSError(e.errno, f"cannot bind {host}:{port}: {e.strerror}") from None
+
+
+def _check_config(cfg: AgentConfig) -> None:
+    """The same ranges as the CLI's flags (docs/cli.md), for agents built in code."""
+    if cfg.max_concurrent < 1:
+        raise ValueError(f"max_concurrent must be at least 1, got {cfg.max_concurrent}")
+    if cfg.cache_entries < 0 or cfg.compile_workers < 0:
+        raise ValueError("cache_entries and compile_workers must not be negative")
+    t = cfg.timeouts
+    for name, value in (("compile", t.compile_s), ("verify", t.verify_s), ("profile", t.profile_s)):
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"the {name} timeout must be a finite number of seconds above 0, got {value}")
+    if not math.isfinite(cfg.drain_timeout_s) or cfg.drain_timeout_s < 0:
+        raise ValueError(f"drain_timeout_s must be a finite number of seconds, at least 0, got {cfg.drain_timeout_s}")
+
+
 class Agent:
     """Build with a config, `start()`, then `drain()` or `stop()`; `wait()` blocks until the server ends."""
 
@@ -118,6 +153,12 @@ class Agent:
         self.host = host
         if cfg.devices < 1:
             raise ValueError(f"devices must be at least 1, got {cfg.devices}")
+        _check_config(cfg)
+        if cfg.tls is not None:  # before anything is bound: gRPC would only say "Failed to bind to address"
+            for warning in cfg.tls.validate(allow_expired=cfg.allow_expired_cert):
+                log.warning("%s", warning)
+        secrets.register(cfg.token)  # scrubbed from every Result, also when given in code rather than a file
+        secrets.register_environment()  # API keys and tokens the agent's own environment holds
         self._own_work_dir = cfg.work_dir is None  # a temporary one is removed on stop
         self.work_dir = Path(cfg.work_dir or tempfile.mkdtemp(prefix="hawk-agent-"))
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -181,6 +222,7 @@ class Agent:
         if c.token is not None:
             interceptors.append(TokenInterceptor(c.token, on_reject=lambda: self.metrics.rejected.labels(
                 code="unauthenticated").inc()))
+        interceptors.append(MalformedRequestInterceptor())  # garbage bytes: INVALID_ARGUMENT, not INTERNAL
         opts = [("grpc.max_receive_message_length", c.max_message_bytes),
                 ("grpc.max_send_message_length", c.max_message_bytes),
                 ("grpc.so_reuseport", 0)]
@@ -193,6 +235,8 @@ class Agent:
             (agent_pb2.DESCRIPTOR.services_by_name["NpuAgent"].full_name,
              health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), self._server)
         bind = f"[{self.host}]:{c.port}" if ":" in self.host else f"{self.host}:{c.port}"
+        if c.port:
+            _check_bindable(self.host, c.port)  # gRPC would only log "Failed to bind" from C++ and return 0
         if c.tls is not None:
             self.port = self._server.add_secure_port(bind, c.tls.server_credentials())
         else:
@@ -208,13 +252,13 @@ class Agent:
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         if c.metrics_port is not None:
-            self.metrics_port = self.metrics.serve(c.metrics_port, self.host)
+            self.metrics_port = self.metrics.serve(c.metrics_port, c.metrics_host)
         security = ("mutual TLS" if c.tls and c.tls.ca else "TLS" if c.tls else "plaintext") + (
             " + token" if c.token else "")
         log.info("hawk agent serving on %s:%d (%s; backend %s %s, hardware %s, %d devices, %d compile workers%s)",
                  self.host, self.port, security, self.backend.name, self.backend.version,
                  self.backend.hardware.name, self.devices.count, self.compile_workers,
-                 f", metrics on :{self.metrics_port}" if self.metrics_port else "")
+                 f", metrics on :{self.metrics_port} bound to {c.metrics_host}" if self.metrics_port else "")
         if c.token is None and c.tls is None:
             log.warning("no token and no TLS: listening on 127.0.0.1 only (use --token-file and/or --tls-cert/"
                         "--tls-key to serve other hosts)")

@@ -156,6 +156,9 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             self._reject(context, e)
 
     def Cancel(self, request, context):
+        if not _ID.match(request.evaluation_id):  # the same rule as Evaluate: say so instead of "not found"
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                          "evaluation_id must be 1-128 characters of letters, digits and ._:/@+-")
         with self._lock:
             ev = self._inflight.get(request.evaluation_id)
         if ev is not None:

@@ -15,6 +15,7 @@ import ast
 import hashlib
 import math
 import operator
+import re
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -130,10 +131,29 @@ def tensor_bytes(t: task_pb2.TensorSpec) -> int:
     return num_elements(t) * itemsize(t.dtype)
 
 
+_TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
+
+
+def check_task_fields(spec: task_pb2.TaskSpec) -> None:
+    """A name that is a name (it ends up in logs, file names and reports), and counts in their ranges."""
+    if not _TASK_NAME.match(spec.name):
+        raise TaskError(f"task.name {spec.name[:80]!r} must be 1-128 letters, digits and _.+- (not starting with "
+                        "'.', '+' or '-')")
+    if not 0 <= spec.verify_sets <= 1000:
+        raise TaskError(f"task {spec.name}: verify_sets {spec.verify_sets} is out of range 0..1000")
+    if not 0 <= spec.default_block_dim <= 65535:
+        raise TaskError(f"task {spec.name}: default_block_dim {spec.default_block_dim} is out of range 0..65535")
+    for role, tensors in (("inputs", spec.inputs), ("outputs", spec.outputs)):
+        for i, t in enumerate(tensors):
+            if not t.shape:
+                raise TaskError(f"task {spec.name}: {role}[{i}].shape is empty; a tensor has at least one dim")
+
+
 def validate(spec: task_pb2.TaskSpec) -> None:
     """Reject a spec the agent cannot run, naming the offending field."""
     if not spec.name:
         raise TaskError("task.name is empty")
+    check_task_fields(spec)
     if not spec.kernel_entry or not spec.kernel_entry.isidentifier():
         raise TaskError(f"task {spec.name}: kernel_entry {spec.kernel_entry!r} is not a C identifier")
     if not spec.outputs:
@@ -441,7 +461,7 @@ def eval_size(expr: int | str, dims: Mapping[str, int], where: str) -> int:
     if isinstance(expr, bool):
         raise TaskError(f"{where} must be an integer or a size expression, got {expr!r}")
     if isinstance(expr, int):
-        return expr
+        return _size_in_range(expr, where)
     if not isinstance(expr, str):
         raise TaskError(f"{where} must be an integer or a size expression, got {expr!r}")
 
@@ -455,16 +475,32 @@ def eval_size(expr: int | str, dims: Mapping[str, int], where: str) -> int:
                 raise TaskError(f"{where}: unknown dim {node.id!r} in {expr!r}; dims are {sorted(dims)}")
             return int(dims[node.id])
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Pow) and (not 0 <= right <= 64 or abs(left) > MAX_DIM):
+                raise TaskError(f"{where}: {expr!r}: exponent out of range")  # 10**10**10 would never finish
+            if isinstance(node.op, ast.FloorDiv | ast.Mod) and right == 0:
+                raise TaskError(f"{where}: {expr!r} divides by zero")
+            return _size_in_range(_BINOPS[type(node.op)](left, right), where)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -ev(node.operand)
         raise TaskError(f"{where}: {expr!r} is not a size expression (integers, dim names, + - * // % **)")
 
     try:
         tree = ast.parse(expr.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError):
         raise TaskError(f"{where}: {expr!r} is not a size expression") from None
     return ev(tree)
+
+
+MAX_ELEMENTS = 2**36  # one tensor of a task file (256 GiB of fp32): beyond any device
+MAX_DIM = 2**40  # far beyond any tensor a device holds; keeps sizes inside int64 and arithmetic cheap
+
+
+def _size_in_range(value: int, where: str) -> int:
+    if abs(value) > MAX_DIM:
+        raise TaskError(f"{where}: {value if abs(value) < 1e15 else f'{value:.3g}'} is out of range "
+                        f"(at most 2**40)")
+    return value
 
 
 def _dims(value: Any, where: str) -> dict[str, int]:
@@ -486,7 +522,13 @@ def _float(table: Mapping[str, Any], key: str, where: str) -> float:
     value = table.get(key, 0.0)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TaskError(f"{where}.{key} must be a number, got {value!r}")
-    return float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise TaskError(f"{where}.{key} is out of range") from None
+    if not math.isfinite(value):
+        raise TaskError(f"{where}.{key} must be a finite number, got {value}")
+    return value
 
 
 def _tensor(d: Mapping[str, Any], where: str, with_dist: bool, dims: Mapping[str, int] | None = None
@@ -506,6 +548,8 @@ def _tensor(d: Mapping[str, Any], where: str, with_dist: bool, dims: Mapping[str
     if not isinstance(d["shape"], list):
         raise TaskError(f"{where}.shape must be a list of integers or size expressions")
     shape = [eval_size(x, dims or {}, f"{where}.shape[{i}]") for i, x in enumerate(d["shape"])]
+    if math.prod(abs(x) for x in shape) > MAX_ELEMENTS:
+        raise TaskError(f"{where}.shape {shape} has more than 2**36 elements")
     t = task_pb2.TensorSpec(name=str(d["name"]), shape=shape, dtype=dtype_from_name(str(d["dtype"])),
                             not_compared=d.get("compare", True) is False, inplace_of=str(d.get("inplace", "")))
     dist = d.get("distribution")
@@ -593,9 +637,9 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
     for key in ("attributes", "tolerance", "extra"):
         if key in d and not isinstance(d[key], Mapping):
             raise TaskError(f"{where}.{key} must be a table")
-    for key in ("block_dim", "verify_sets", "version"):
-        if key in d and (isinstance(d[key], bool) or not isinstance(d[key], int) or d[key] < 0):
-            raise TaskError(f"{where}.{key} must be a non-negative integer, got {d[key]!r}")
+    for key, high in (("block_dim", 65535), ("verify_sets", 1000), ("version", 2**31 - 1)):
+        if key in d and (isinstance(d[key], bool) or not isinstance(d[key], int) or not 0 <= d[key] <= high):
+            raise TaskError(f"{where}.{key} must be an integer in 0..{high}, got {d[key]!r}")
     spec = task_pb2.TaskSpec(
         name=name,
         category=str(d.get("category", "")),
@@ -642,12 +686,27 @@ def load_task_file(path: str | Path) -> list[TaskDef]:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TaskError(f"task file {p} does not exist") from None
+    except IsADirectoryError:
+        raise TaskError(f"task file {p} is a directory") from None
+    except OSError as e:
+        raise TaskError(f"cannot read task file {p}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise TaskError(f"task file {p} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise TaskError(f"task file {p}: {e}") from None
     tables = data.get("task")
     if not isinstance(tables, list) or not tables:
         raise TaskError(f"task file {p}: no [[task]] tables")
     defs = [task_from_mapping(t, p.parent, where=f"{p}: task[{i}]") for i, t in enumerate(tables)]
-    for d in defs:
+    seen: set[str] = set()
+    for i, d in enumerate(defs):
+        if d.name in seen:
+            raise TaskError(f"task file {p}: task[{i}]: the name {d.name!r} is used twice")
+        seen.add(d.name)
+        try:  # a syntax error is the file's fault, said at load time (compiled only: nothing runs here)
+            compile(d.spec.reference_source, f"<reference of {d.name}>", "exec")
+        except (SyntaxError, ValueError) as e:
+            raise TaskError(f"task file {p}: task {d.name}: reference line {getattr(e, 'lineno', '?')}: "
+                            f"{getattr(e, 'msg', e)}") from None
         d.source_path = p
     return defs

@@ -29,10 +29,12 @@ class SimNpuBackend(Backend):
     name = "simnpu"
     produces_outputs = True
 
-    def __init__(self, hardware: HardwareProfile, *, work_root: Path, sandbox: Sandbox) -> None:
+    def __init__(self, hardware: HardwareProfile, *, work_root: Path, sandbox: Sandbox,
+                 cache_max_entry_bytes: int | None = None, cache_max_bytes: int | None = None) -> None:
         super().__init__(hardware)
         self.work_root = Path(work_root)
-        self.twin = Twin(hardware, work_root=self.work_root, sandbox=sandbox)
+        self.twin = Twin(hardware, work_root=self.work_root, sandbox=sandbox,
+                         cache_max_entry_bytes=cache_max_entry_bytes, cache_max_bytes=cache_max_bytes)
         self.version = f"simnpu-{self.twin.build.version}"
 
     def compile(self, source: str | Candidate, task: task_pb2.TaskSpec, *, timeout_s: float,

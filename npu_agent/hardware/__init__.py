@@ -76,9 +76,11 @@ def load_profile(name: str = DEFAULT_PROFILE) -> HardwareProfile:
     """Load a profile by name (e.g. "ascend910b2"); unknown names raise with the list of known ones."""
     key = name.strip().lower()
     path = resources.files(__package__) / f"{key}.toml"
-    if not path.is_file():
+    # Only the names of the profiles shipped here: never a path (`../x`), nor a name too long for the file system.
+    if key not in available_profiles() or not path.is_file():
         known = ", ".join(available_profiles())
-        raise UnknownHardwareProfile(f"unknown hardware profile {name!r}; known profiles: {known}")
+        shown = name if len(name) <= 80 else name[:80] + "..."
+        raise UnknownHardwareProfile(f"unknown hardware profile {shown!r}; known profiles: {known}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     if data.get("soc", {}).get("name") != key:
         raise UnknownHardwareProfile(f"hardware file {path} declares soc.name={data.get('soc', {}).get('name')!r}")

@@ -36,7 +36,8 @@ class Twin:
     """One hardware profile's twin: a build (runtime + PCH), a compile cache and a sandbox under work_root."""
 
     def __init__(self, hardware: str | HardwareProfile = DEFAULT_PROFILE, *, work_root: Path | None = None,
-                 sandbox: Sandbox | None = None, cache_dir: Path | None = None) -> None:
+                 sandbox: Sandbox | None = None, cache_dir: Path | None = None,
+                 cache_max_entry_bytes: int | None = None, cache_max_bytes: int | None = None) -> None:
         self.hardware = hardware if isinstance(hardware, HardwareProfile) else load_profile(hardware)
         if work_root is None:
             work_root = Path(tempfile.gettempdir()) / "hawk-simnpu"
@@ -46,7 +47,8 @@ class Twin:
         self.sandbox = sandbox or Sandbox(self.work_root / "sandbox")
         self.build = ensure_twin(self.work_root, self.hardware)
         self.compiler = CandidateCompiler(self.build, Path(cache_dir) if cache_dir else self.work_root / "cache",
-                                          self.sandbox)
+                                          self.sandbox, max_entry_bytes=cache_max_entry_bytes,
+                                          max_total_bytes=cache_max_bytes)
 
     def compile(self, source: str | Candidate, entry: str, *, task: task_pb2.TaskSpec | None = None,
                 timeout_s: float = 120.0, cancel: threading.Event | None = None,

@@ -8,7 +8,8 @@ file with `<<<>>>` and main()), an asc-devkit `.asc` file, or a directory / tarb
 CANN op project (op_host/, op_kernel/) or a direct-launch file set.
 
 Exit status 0 only when the kernel compiled, ran and matched the reference on every input set; 1 for a
-candidate failure (the summary or the JSON Result says which); 2 for bad arguments.
+candidate failure (the summary or the JSON Result says which); 2 for bad arguments or input files; 4 for an
+internal error (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -43,17 +44,34 @@ def _load_task(args: argparse.Namespace):
             raise SystemExit("hawk sim run: name a task with --task (and/or --task-file)")
         if args.test_dims:
             task = task.reduced()
+        try:  # a syntax error in the reference is the task file's fault: say so before compiling the kernel
+            compile(task.spec.reference_source, f"<reference of {task.spec.name}>", "exec")
+        except (SyntaxError, ValueError) as e:
+            raise SystemExit(f"hawk sim run: task {task.spec.name}: reference line {getattr(e, 'lineno', '?')}: "
+                             f"{getattr(e, 'msg', e)}") from None
     except (TaskError, KeyError, OSError) as e:
         raise SystemExit(f"hawk sim run: {e}") from None
     return task
 
 
 def run_kernel(args: argparse.Namespace):
-    """The whole `sim run` flow; returns a hawk.v1.Result."""
+    """The whole `sim run` flow; returns a hawk.v1.Result. A scratch record never outlives the run, whatever
+    way it ends (candidate failure, a twin error, Ctrl-C); ones left by a killed run are removed at start."""
+    _clean_stale_records()
+    scratch: list[Path] = []
+    try:
+        return _run_kernel(args, scratch)
+    finally:
+        for path in scratch:
+            path.unlink(missing_ok=True)
+
+
+def _run_kernel(args: argparse.Namespace, scratch: list[Path]):
     from hawk.v1 import result_pb2
     from npu_agent import taskspec
     from npu_agent.candidate import Candidate, CandidateError
     from npu_agent.hardware import UnknownHardwareProfile
+    from npu_agent.sandbox import SandboxError
     from npu_agent.simnpu import Twin
     from npu_agent.simnpu.runner import profile_from_stats
 
@@ -72,7 +90,7 @@ def run_kernel(args: argparse.Namespace):
     spec = taskdef.spec
     try:
         twin = Twin(args.hardware, work_root=Path(args.work_root) if args.work_root else _default_work_root())
-    except UnknownHardwareProfile as e:
+    except (UnknownHardwareProfile, SandboxError) as e:  # a profile name, or a work root the sandbox cannot use
         raise SystemExit(f"hawk sim run: {e}") from None
     res = result_pb2.Result(source_hash=candidate.hash(), task_hash=taskdef.hash,
                             hardware_profile=twin.hardware.name, backend="simnpu",
@@ -88,7 +106,7 @@ def run_kernel(args: argparse.Namespace):
     last = {}
 
     def run_once(inputs, outputs):
-        record = _record_path(args) if not last else None
+        record = _record_path(args, scratch) if not last else None
         r = twin.run(built.binary, spec, inputs, timeout_s=args.timeout, record_to=record)
         last["run"] = r
         if record is not None:
@@ -128,17 +146,63 @@ def run_kernel(args: argparse.Namespace):
 
 
 # --- cycle model hook (npu_agent/simnpu/timing, docs/cycle-model.md) ---------------------------------------
-def _record_path(args: argparse.Namespace) -> Path:
-    """Where the first run writes its record: --record, --profile-out, else a scratch file, so the printed
-    profile always comes from the cycle model and never from the host's wall clock."""
+RECORD_PREFIX = "hawk-record-"
+
+
+def _record_path(args: argparse.Namespace, scratch: list[Path]) -> Path:
+    """Where the first run writes its record: --record, --profile-out, else a scratch file (named after this
+    process, listed in `scratch` for removal), so the printed profile always comes from the cycle model and
+    never from the host's wall clock."""
     if args.record:
         return Path(args.record)
     if getattr(args, "profile_out", None):
         return Path(args.profile_out) / "record.bin"
 
-    fd, path = tempfile.mkstemp(prefix="hawk-record-", suffix=".bin")
+    fd, path = tempfile.mkstemp(prefix=f"{RECORD_PREFIX}{os.getpid()}-", suffix=".bin")
     os.close(fd)
+    scratch.append(Path(path))
     return Path(path)
+
+
+def _clean_stale_records(directory: Path | None = None, max_age_s: float = 86400.0) -> int:
+    """Remove scratch records of runs that died without cleaning up: ours whose process is gone, and
+    unattributed ones older than `max_age_s`. Returns how many were removed."""
+    import time
+
+    removed = 0
+    root = Path(directory or tempfile.gettempdir())
+    try:
+        candidates = list(root.glob(f"{RECORD_PREFIX}*.bin"))
+    except OSError:
+        return 0
+    for path in candidates:
+        try:
+            st = path.lstat()
+            if st.st_uid != os.geteuid():
+                continue
+            pid_text = path.name[len(RECORD_PREFIX):].split("-", 1)[0]
+            if pid_text.isdigit() and "-" in path.name[len(RECORD_PREFIX):]:
+                stale = not _alive(int(pid_text))
+            else:
+                stale = time.time() - st.st_mtime > max_age_s
+            if stale:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _cycle_model(args: argparse.Namespace, res, run, spec, hardware) -> None:
@@ -151,8 +215,6 @@ def _cycle_model(args: argparse.Namespace, res, run, spec, hardware) -> None:
     res.profile.CopyFrom(sim.profile(spec, run.stats))
     if getattr(args, "profile_out", None):
         write_msprof(sim, args.profile_out, op_name=spec.name, op_type=spec.kernel_entry)
-    if not args.record:
-        Path(run.record_path).unlink(missing_ok=True)
 
 
 class _Stop(Exception):
@@ -176,6 +238,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_sim_commands(sub: argparse._SubParsersAction) -> None:
+    from npu_agent.cli import int_range, seconds_arg
+
     p = sub.add_parser("sim", help="run kernels on the Ascend C twin")
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
     run = verbs.add_parser("run", help="compile, run and verify one kernel on the twin")
@@ -185,10 +249,13 @@ def add_sim_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--task-file", help="a task file (docs/tasks.md)")
     run.add_argument("--hardware", default="ascend910b2", help="hardware profile (default ascend910b2)")
     run.add_argument("--json", action="store_true", help="print the hawk.v1.Result as JSON")
-    run.add_argument("--sets", type=int, default=0, help="verification input sets (default: the task's)")
-    run.add_argument("--seed", type=int, help="seed of the first input set (default: fresh random seeds)")
+    run.add_argument("--sets", type=int_range(1, 1000), default=0,
+                     help="verification input sets, 1..1000 (default: the task's)")
+    run.add_argument("--seed", type=int_range(0, 2**63 - 1 - 1000),
+                     help="seed of the first input set, 0..2^63-1001 (default: fresh random seeds)")
     run.add_argument("--test-dims", action="store_true", help="run the task at its reduced test_dims")
-    run.add_argument("--timeout", type=float, default=60.0, help="seconds per compile and per run (default 60)")
+    run.add_argument("--timeout", type=seconds_arg(0, 86400), default=60.0,
+                     help="seconds per compile and per run, more than 0 and at most 86400 (default 60)")
     run.add_argument("--record", help="write the instruction record of the first run to this file")
     run.add_argument("--profile-out", help="simulate the run with the cycle model and write msprof-style "
                      "OpBasicInfo.csv, PipeUtilization.csv and trace.json (Perfetto) into this directory")

@@ -27,6 +27,7 @@ from npu_agent.candidate import Candidate, CandidateError, check_defines
 from npu_agent.sandbox import Limits, Sandbox
 from npu_agent.simnpu import blame, cpptext, memberspec, percore, shapes
 from npu_agent.simnpu.build import CANDIDATE_FLAGS, LINK_FLAGS, TwinBuild
+from npu_agent.simnpu.build_cache import BuildCacheLimits, evict_build_cache, touch_entry
 from npu_agent.simnpu.cpptext import match_paren, strip_comments
 from npu_agent.simnpu.elfcheck import pre_lockdown_code
 from npu_agent.simnpu.shapes import (
@@ -213,7 +214,8 @@ class CandidateCompiler:
     """Compiles candidates for one twin build into a content-addressed cache directory."""
 
     def __init__(self, twin: TwinBuild, cache_dir: Path, sandbox: Sandbox, *, max_entries: int = 2000,
-                 use_pch: bool = True, limits: Limits = COMPILE_LIMITS) -> None:
+                 use_pch: bool = True, limits: Limits = COMPILE_LIMITS, max_entry_bytes: int | None = None,
+                 max_total_bytes: int | None = None) -> None:
         self.twin = twin
         self.limits = limits
         self.use_pch = use_pch  # False only to measure what the precompiled header saves (benchmarks)
@@ -222,6 +224,7 @@ class CandidateCompiler:
         self.cache_dir.chmod(0o755)
         self.sandbox = sandbox
         self.max_entries = max_entries
+        self.cache_limits = BuildCacheLimits.resolve(max_entry_bytes, max_total_bytes)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -237,10 +240,13 @@ class CandidateCompiler:
             m = json.loads(meta.read_text())
         except ValueError:
             return None
+        if m.get("uncached"):  # over the per-entry cap: kept only for the runs of the compile that made it
+            return None
         diags = [result_pb2.CompilerDiagnostic(**d) for d in m.get("diagnostics", [])]
         binary = self.cache_dir / key / BINARY_FILE
         if m["status"] == result_pb2.OK and not binary.exists():
             return None
+        touch_entry(self.cache_dir / key)  # least recently used goes first
         return CompileResult(status=m["status"], binary=binary if m["status"] == result_pb2.OK else None,
                              message=m.get("message", ""), diagnostics=diags, cached=True,
                              log_tail=m.get("log_tail", ""), key=key, entry=m.get("entry", ""),
@@ -251,12 +257,13 @@ class CandidateCompiler:
         tmp = self.cache_dir / f".{key}.tmp{os.getpid()}.{threading.get_ident()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
+        oversized = built is not None and built.stat().st_size > self.cache_limits.max_entry_bytes
         if built is not None:
             shutil.copy2(built, tmp / BINARY_FILE)
             (tmp / BINARY_FILE).chmod(0o755)
             (tmp / LAUNCH_JSON).write_text(json.dumps(launch or {}))
         meta = {"status": result.status, "message": result.message, "log_tail": result.log_tail,
-                "entry": result.entry, "shape": result.shape,
+                "entry": result.entry, "shape": result.shape, "uncached": oversized,
                 "diagnostics": [{"severity": d.severity, "line": d.line, "column": d.column, "message": d.message,
                                  "file": d.file} for d in result.diagnostics]}
         (tmp / "meta.json").write_text(json.dumps(meta))
@@ -270,15 +277,10 @@ class CandidateCompiler:
             os.replace(tmp, final)
         except OSError:  # another process stored the same key first
             shutil.rmtree(tmp, ignore_errors=True)
-        self._evict()
+        self._evict(keep=final)
 
-    def _evict(self) -> None:
-        entries = [p for p in self.cache_dir.iterdir() if not p.name.startswith(".")]
-        if len(entries) <= self.max_entries:
-            return
-        entries.sort(key=lambda p: p.stat().st_mtime)
-        for p in entries[: len(entries) - self.max_entries]:
-            shutil.rmtree(p, ignore_errors=True)
+    def _evict(self, keep: Path | None = None) -> None:
+        evict_build_cache(self.cache_dir, max_entries=self.max_entries, limits=self.cache_limits, keep=keep)
 
     def compile(self, candidate: str | Candidate, entry: str, *, task_args: TaskArgs | None = None,
                 timeout_s: float = 120.0, cancel: threading.Event | None = None,

@@ -64,16 +64,16 @@ def test_export_import_and_bad_input(capsys: pytest.CaptureFixture[str], db: Pat
     bad.write_text(out_file.read_text().splitlines()[0] + "\n{\"type\": \"entry\", \"entry\": {\"id\": \"x\"}}\n")
     before = KnowledgeBase(fresh).stats()["revision"]
     rc, _, err = _run(capsys, "--db", str(fresh), "import", str(bad))
-    assert rc == 1 and "line 2: entry field 'title' is required" in err and "nothing was imported" in err
+    assert rc == 2 and "line 2: entry field 'title' is required" in err and "nothing was imported" in err
     assert KnowledgeBase(fresh).stats()["revision"] == before
     rc, _, err = _run(capsys, "--db", str(fresh), "import", str(tmp_path / "missing.jsonl"))
-    assert rc == 1 and "no such file" in err
+    assert rc == 2 and "no such file" in err
     rc, _, err = _run(capsys, "--db", str(db), "show", "kb-nope")
-    assert rc == 1 and "no knowledge entry 'kb-nope'" in err
+    assert rc == 2 and "no knowledge entry 'kb-nope'" in err
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"x" * 4096)
     rc, _, err = _run(capsys, "--db", str(junk), "list")
-    assert rc == 1 and "is not a usable knowledge database" in err
+    assert rc == 2 and "is not a usable knowledge database" in err
 
 
 def test_distill_and_default_path(capsys: pytest.CaptureFixture[str], tmp_path: Path,
