@@ -33,6 +33,7 @@ from npu_agent.cache import CacheKey, ResultCache
 from npu_agent.candidate import Candidate
 from npu_agent.devices import DevicePool
 from npu_agent.metrics import AgentMetrics
+from npu_agent.references import ReferenceCancelled, ReferenceFailed, ReferenceRunError, ReferenceRunner
 
 log = logging.getLogger("npu_agent.evaluation")
 
@@ -95,7 +96,8 @@ class Pipeline:
 
     def __init__(self, *, backend: Backend, devices: DevicePool, compile_workers: int, metrics: AgentMetrics,
                  cache: ResultCache, timeouts: StageTimeouts, agent_id: str,
-                 fixed_tensors: Callable[[], Mapping[str, np.ndarray]], secret: bytes) -> None:
+                 fixed_tensors: Callable[[], Mapping[str, np.ndarray]], secret: bytes,
+                 references: ReferenceRunner | None = None) -> None:
         self.backend = backend
         self.devices = devices
         self.compile_workers = compile_workers
@@ -109,6 +111,7 @@ class Pipeline:
         self._compile_queued = 0
         self._lock = threading.Lock()
         self.produces_outputs = bool(getattr(backend, "produces_outputs", True))
+        self.references = references  # task references run here, out of process (never in this one)
 
     # ---------------------------------------------------------------------------------------- helpers
     @property
@@ -230,17 +233,31 @@ class Pipeline:
             raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
         return outcome
 
-    def _run_once(self, ev: Evaluation, artifact, set_index: int, *, profile: bool, deadline: float,
+    def _reference_sets(self, ev: Evaluation, n: int) -> list[tuple[dict, dict]]:
+        """Fresh inputs and the reference's outputs for every set of this evaluation: one sandboxed reference
+        process for all of them. Its failure is the task's (REJECTED), or the agent's (INTERNAL)."""
+        if not self.produces_outputs:
+            return [({}, {})] * n
+        try:
+            inputs = [taskspec.generate_inputs(ev.task, self.seed(ev, i), self._fixed_tensors()) for i in range(n)]
+        except taskspec.TaskError as e:
+            raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
+        if self.references is None:
+            raise _Stop(result_pb2.INTERNAL, "this agent has no sandbox to run task references in")
+        try:
+            expected = self.references.run(ev.task, inputs, cancel=ev.cancel)
+        except ReferenceCancelled:
+            raise _Stop(result_pb2.CANCELLED, f"cancelled while {STAGE_NAMES[ev.stage]}") from None
+        except ReferenceFailed as e:
+            raise _Stop(result_pb2.REJECTED, e.message) from None
+        except ReferenceRunError as e:
+            raise _Stop(result_pb2.INTERNAL, e.message) from None
+        return list(zip(inputs, expected, strict=True))
+
+    def _run_once(self, ev: Evaluation, artifact, prepared: tuple[dict, dict], *, profile: bool, deadline: float,
                   timeout_s: float) -> tuple[RunOutcome, dict, dict]:
-        """Generate one fresh input set, run the reference and the kernel on separate copies."""
-        inputs: dict[str, np.ndarray] = {}
-        expected: dict[str, np.ndarray] = {}
-        if self.produces_outputs:
-            try:
-                inputs = taskspec.generate_inputs(ev.task, self.seed(ev, set_index), self._fixed_tensors())
-                expected = taskspec.run_reference(ev.task, inputs)
-            except taskspec.TaskError as e:
-                raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
+        """Run the kernel on its own copies of one prepared input set (the reference had others)."""
+        inputs, expected = prepared
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Stop(result_pb2.TIMEOUT, f"{STAGE_NAMES[ev.stage]} exceeded its {timeout_s:g} s deadline")
@@ -287,14 +304,20 @@ class Pipeline:
         timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
         ev.stage = result_pb2.VERIFYING
         yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets")
+        ref_start = time.monotonic()
+        try:  # the reference's time is the task's, never part of the candidate's verify deadline
+            sets = self._reference_sets(ev, n + (0 if ev.options.skip_profile else 1))
+        finally:
+            timings[result_pb2.VERIFYING] = time.monotonic() - ref_start
+        ref_seconds = timings[result_pb2.VERIFYING]
         start = time.monotonic()
         try:
             for i in range(n):
-                out, _, expected = self._run_once(ev, compiled.artifact, i, profile=False,
+                out, _, expected = self._run_once(ev, compiled.artifact, sets[i], profile=False,
                                                   deadline=start + timeout, timeout_s=timeout)
                 self._check(ev, out, expected, i, extra)
         finally:
-            timings[result_pb2.VERIFYING] = time.monotonic() - start
+            timings[result_pb2.VERIFYING] = ref_seconds + time.monotonic() - start
         if ev.options.skip_profile:
             extra["message"] = f"correct on {n} input sets; profiling skipped"
             return
@@ -303,7 +326,7 @@ class Pipeline:
         yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling")
         start = time.monotonic()
         try:
-            out, _, expected = self._run_once(ev, compiled.artifact, n, profile=True,
+            out, _, expected = self._run_once(ev, compiled.artifact, sets[n], profile=True,
                                               deadline=start + timeout, timeout_s=timeout)
             self._check(ev, out, expected, n, extra)  # the timed run must be correct too
         finally:

@@ -40,7 +40,7 @@ _MAX_RETURN_ITEMSIZE = 8      # a reference may compute in float64/int64; more t
 _ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 
 
-class ReferenceError(Exception):
+class ReferenceRunError(Exception):
     """A reference run did not produce outputs; `message` is one line naming the task."""
 
     def __init__(self, message: str) -> None:
@@ -48,19 +48,19 @@ class ReferenceError(Exception):
         self.message = message
 
 
-class ReferenceFailed(ReferenceError):
+class ReferenceFailed(ReferenceRunError):
     """The task's reference raised, timed out, exceeded a limit or returned the wrong thing: the task's fault."""
 
 
-class ReferenceUnavailable(ReferenceError):
+class ReferenceUnavailable(ReferenceRunError):
     """The sandbox could not run the reference at all: the agent's fault (INTERNAL)."""
 
 
-class ReferenceCancelled(ReferenceError):
+class ReferenceCancelled(ReferenceRunError):
     """The caller cancelled while the reference ran."""
 
 
-class ReferenceBusy(ReferenceError):
+class ReferenceBusy(ReferenceRunError):
     """Too many reference checks already run (PutTask answers RESOURCE_EXHAUSTED)."""
 
 

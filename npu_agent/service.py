@@ -20,6 +20,7 @@ from hawk.v1 import agent_pb2, agent_pb2_grpc, task_pb2
 from npu_agent import taskspec
 from npu_agent.candidate import Candidate, CandidateError
 from npu_agent.pipeline import Evaluation, Pipeline
+from npu_agent.references import ReferenceBusy, ReferenceFailed, ReferenceRunError, ReferenceRunner
 
 MAX_STAGE_TIMEOUT_S = 3600.0
 MAX_VERIFY_SETS = 64
@@ -35,11 +36,20 @@ class _Abort(Exception):
 
 
 class TaskStore:
-    """Tasks and fixed tensors this agent holds, content-addressed. Bounded; thread-safe."""
+    """Tasks and fixed tensors this agent holds, content-addressed. Bounded; thread-safe.
 
-    def __init__(self, max_tasks: int = 4096, max_tensor_bytes: int = 1 << 30) -> None:
+    A task's reference is never executed in this process: with a ReferenceRunner, PutTask loads it in the
+    sandbox (short deadline, a few at a time; more get RESOURCE_EXHAUSTED instead of holding handler threads);
+    without one (the null backend never runs references) it is only parsed.
+    """
+
+    def __init__(self, max_tasks: int = 4096, max_tensor_bytes: int = 1 << 30,
+                 limits: taskspec.TaskLimits = taskspec.DEFAULT_LIMITS,
+                 references: ReferenceRunner | None = None) -> None:
         self.max_tasks = max_tasks
         self.max_tensor_bytes = max_tensor_bytes
+        self.limits = limits
+        self.references = references
         self._tasks: dict[str, task_pb2.TaskSpec] = {}
         self._tensors: dict[str, np.ndarray] = {}
         self._tensor_bytes = 0
@@ -67,18 +77,20 @@ class TaskStore:
                 dt = taskspec.storage_dtype(t.dtype)
             except taskspec.TaskError as e:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"{where}.dtype: {e}") from None
-            n = math.prod(t.shape) if t.shape else 1
-            if any(d <= 0 for d in t.shape) or len(t.data) != n * dt.itemsize:
+            try:
+                nbytes = taskspec.check_shape(t.shape, t.dtype, where, self.limits)
+            except taskspec.TaskError as e:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, str(e)) from None
+            if len(t.data) != nbytes:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
-                             f"{where}.data has {len(t.data)} bytes; shape {list(t.shape)} needs {n * dt.itemsize}")
+                             f"{where}.data has {len(t.data)} bytes; shape {list(t.shape)} needs {nbytes}")
             new_tensors[digest] = np.frombuffer(t.data, dtype=dt.newbyteorder("<")).astype(dt).reshape(tuple(t.shape))
         with self._lock:
             known = set(self._tensors) | set(new_tensors)
         hashes: list[str] = []
         for i, spec in enumerate(request.tasks):
             try:
-                taskspec.validate(spec)
-                taskspec.reference_function(spec)  # a reference that does not even compile is refused now
+                taskspec.validate(spec, self.limits)
             except taskspec.TaskError as e:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"tasks[{i}]: {e}") from None
             for j, t in enumerate(spec.inputs):
@@ -86,6 +98,9 @@ class TaskStore:
                     raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
                                  f"tasks[{i}].inputs[{j}].distribution.fixed_tensor_hash names no uploaded tensor")
             hashes.append(taskspec.task_hash(spec))
+        for i, (h, spec) in enumerate(zip(hashes, request.tasks, strict=True)):
+            if self.get(h) is None:
+                self._check_reference(i, spec)
         with self._lock:
             added = sum(a.nbytes for h, a in new_tensors.items() if h not in self._tensors)
             fresh = {h for h in hashes if h not in self._tasks}
@@ -105,6 +120,27 @@ class TaskStore:
                 self._tasks.setdefault(h, spec)
         return agent_pb2.PutTaskResponse(tasks=[task_pb2.TaskRef(task_hash=h) for h in hashes],
                                          already_present=sorted(set(present)))
+
+    def _check_reference(self, i: int, spec: task_pb2.TaskSpec) -> None:
+        """A reference that does not even load is refused now, not at every evaluation."""
+        if self.references is None:
+            try:  # parsed only (compile() runs nothing): this agent never runs references
+                compile(spec.reference_source, f"<reference of {spec.name}>", "exec", dont_inherit=True)
+            except SyntaxError as e:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                             f"tasks[{i}]: task {spec.name}: reference_source line {e.lineno}: {e.msg}") from None
+            except (ValueError, RecursionError, MemoryError) as e:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                             f"tasks[{i}]: task {spec.name}: reference_source does not parse: {e}") from None
+            return
+        try:
+            self.references.check(spec)
+        except ReferenceBusy as e:
+            raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"tasks[{i}]: {e.message}") from None
+        except ReferenceFailed as e:
+            raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"tasks[{i}]: {e.message}") from None
+        except ReferenceRunError as e:  # the sandbox, not the task: the caller may retry here or elsewhere
+            raise _Abort(grpc.StatusCode.INTERNAL, f"tasks[{i}]: {e.message}") from None
 
 
 class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):

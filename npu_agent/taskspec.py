@@ -18,7 +18,7 @@ import operator
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +130,68 @@ def tensor_bytes(t: task_pb2.TensorSpec) -> int:
     return num_elements(t) * itemsize(t.dtype)
 
 
-def validate(spec: task_pb2.TaskSpec) -> None:
-    """Reject a spec the agent cannot run, naming the offending field."""
+@dataclass(frozen=True)
+class TaskLimits:
+    """How large a task may be; every number is checked before anything is allocated (docs/tasks.md, "Limits").
+
+    A tensor cannot exceed the device's HBM (the agent uses its profile's ``hbm_bytes``; the default is the
+    largest profile's, 64 GiB); one verification set (all inputs and outputs) is capped by ``max_task_bytes``
+    because the agent holds several sets, their reference outputs and the kernel's copies in memory at once.
+    Agents change each with a ``hawk agent serve --max-*`` flag.
+    """
+
+    max_rank: int = 8
+    max_dim: int = (1 << 31) - 1
+    max_tensor_elements: int = 1 << 32
+    max_tensor_bytes: int = 64 << 30
+    max_task_bytes: int = 4 << 30
+    max_tensors: int = 64
+    max_reference_bytes: int = 256 << 10
+
+    @classmethod
+    def for_hardware(cls, hbm_bytes: int | None, **overrides: int) -> TaskLimits:
+        """The defaults with a tensor capped at `hbm_bytes`; `overrides` (flags) win where set (non-zero)."""
+        base = cls() if not hbm_bytes else cls(max_tensor_bytes=int(hbm_bytes),
+                                               max_task_bytes=min(cls.max_task_bytes, int(hbm_bytes)))
+        return replace(base, **{k: v for k, v in overrides.items() if v})
+
+
+DEFAULT_LIMITS = TaskLimits()
+
+
+def check_shape(shape: Sequence[int], dtype: int, where: str, limits: TaskLimits) -> int:
+    """Bytes of a tensor of `shape` and `dtype`, after checking rank, every dim, elements and bytes (no
+    arithmetic on an unchecked value, so 2^62 elements or an int64 product overflow are just refused)."""
+    if len(shape) > limits.max_rank:
+        raise TaskError(f"{where}.shape has rank {len(shape)}; at most {limits.max_rank} dims are allowed")
+    elements = 1
+    for i, d in enumerate(shape):
+        if d <= 0:
+            raise TaskError(f"{where}.shape {list(shape)} has a non-positive dimension")
+        if d > limits.max_dim:
+            raise TaskError(f"{where}.shape[{i}] = {d} exceeds the largest dimension, {limits.max_dim}")
+        elements *= d  # both factors are bounded here: exact, and never more than max_dim * max_tensor_elements
+        if elements > limits.max_tensor_elements:
+            raise TaskError(f"{where}.shape {list(shape)} has more than {limits.max_tensor_elements} elements "
+                            f"(the limit per tensor)")
+    nbytes = elements * itemsize(dtype)
+    if nbytes > limits.max_tensor_bytes:
+        raise TaskError(f"{where}: {list(shape)} {dtype_name(dtype)} takes {nbytes} bytes; a tensor may take at "
+                        f"most {limits.max_tensor_bytes}")
+    return nbytes
+
+
+def validate(spec: task_pb2.TaskSpec, limits: TaskLimits = DEFAULT_LIMITS) -> None:
+    """Reject a spec the agent cannot run, or one past `limits`, naming the offending field."""
     if not spec.name:
         raise TaskError("task.name is empty")
+    ref_bytes = len(spec.reference_source.encode("utf-8", errors="surrogatepass"))
+    if ref_bytes > limits.max_reference_bytes:
+        raise TaskError(f"task {spec.name}: reference_source has {ref_bytes} bytes; at most "
+                        f"{limits.max_reference_bytes} are allowed")
+    if len(spec.inputs) + len(spec.outputs) > limits.max_tensors:
+        raise TaskError(f"task {spec.name}: {len(spec.inputs)} inputs and {len(spec.outputs)} outputs; at most "
+                        f"{limits.max_tensors} tensors are allowed")
     if not spec.kernel_entry or not spec.kernel_entry.isidentifier():
         raise TaskError(f"task {spec.name}: kernel_entry {spec.kernel_entry!r} is not a C identifier")
     if not spec.outputs:
@@ -141,6 +199,7 @@ def validate(spec: task_pb2.TaskSpec) -> None:
     if not spec.reference_source or not spec.reference_entry:
         raise TaskError(f"task {spec.name}: reference_source and reference_entry are required")
     seen: set[str] = set()
+    total = 0
     for role, tensors in (("inputs", spec.inputs), ("outputs", spec.outputs)):
         for i, t in enumerate(tensors):
             where = f"task {spec.name}: {role}[{i}]"
@@ -155,8 +214,10 @@ def validate(spec: task_pb2.TaskSpec) -> None:
                 raise TaskError(f"{where}: not_compared is for outputs only")
             if role == "inputs" and t.inplace_of:
                 raise TaskError(f"{where}: inplace is for outputs only")
-            if any(d <= 0 for d in t.shape):
-                raise TaskError(f"{where}.shape {list(t.shape)} has a non-positive dimension")
+            total += check_shape(t.shape, t.dtype, f"{where} ({t.name})", limits)
+    if total > limits.max_task_bytes:
+        raise TaskError(f"task {spec.name}: its inputs and outputs take {total} bytes; a task may take at most "
+                        f"{limits.max_task_bytes}")
     if all(t.not_compared for t in spec.outputs):
         raise TaskError(f"task {spec.name}: every output is marked not compared; nothing would be verified")
     by_input = {t.name: t for t in spec.inputs}
@@ -441,21 +502,35 @@ def eval_size(expr: int | str, dims: Mapping[str, int], where: str) -> int:
     if isinstance(expr, bool):
         raise TaskError(f"{where} must be an integer or a size expression, got {expr!r}")
     if isinstance(expr, int):
+        if abs(expr) >= 1 << 63:
+            raise TaskError(f"{where}: {expr} does not fit a 64-bit integer")
         return expr
     if not isinstance(expr, str):
         raise TaskError(f"{where} must be an integer or a size expression, got {expr!r}")
+
+    def _bounded(value: int) -> int:
+        # Every intermediate fits an int64, so "10**10**10" or a long product is refused, never computed.
+        if abs(value) >= 1 << 63:
+            raise TaskError(f"{where}: {expr!r} does not fit a 64-bit integer")
+        return value
 
     def ev(node: ast.AST) -> int:
         if isinstance(node, ast.Expression):
             return ev(node.body)
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-            return node.value
+            return _bounded(node.value)
         if isinstance(node, ast.Name):
             if node.id not in dims:
                 raise TaskError(f"{where}: unknown dim {node.id!r} in {expr!r}; dims are {sorted(dims)}")
             return int(dims[node.id])
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Pow) and (right < 0 or right > 64):
+                raise TaskError(f"{where}: exponent {right} in {expr!r} is out of range (0..64)")
+            try:
+                return _bounded(_BINOPS[type(node.op)](left, right))
+            except ZeroDivisionError:
+                raise TaskError(f"{where}: division by zero in {expr!r}") from None
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -ev(node.operand)
         raise TaskError(f"{where}: {expr!r} is not a size expression (integers, dim names, + - * // % **)")
