@@ -199,7 +199,7 @@ def validate(spec: task_pb2.TaskSpec, limits: TaskLimits = DEFAULT_LIMITS) -> No
     if not spec.reference_source or not spec.reference_entry:
         raise TaskError(f"task {spec.name}: reference_source and reference_entry are required")
     seen: set[str] = set()
-    total = 0
+    total, largest, largest_bytes = 0, "", -1
     for role, tensors in (("inputs", spec.inputs), ("outputs", spec.outputs)):
         for i, t in enumerate(tensors):
             where = f"task {spec.name}: {role}[{i}]"
@@ -214,10 +214,13 @@ def validate(spec: task_pb2.TaskSpec, limits: TaskLimits = DEFAULT_LIMITS) -> No
                 raise TaskError(f"{where}: not_compared is for outputs only")
             if role == "inputs" and t.inplace_of:
                 raise TaskError(f"{where}: inplace is for outputs only")
-            total += check_shape(t.shape, t.dtype, f"{where} ({t.name})", limits)
+            nbytes = check_shape(t.shape, t.dtype, f"{where} ({t.name})", limits)
+            total += nbytes
+            if nbytes > largest_bytes:
+                largest, largest_bytes = f"{role}[{i}] ({t.name})", nbytes
     if total > limits.max_task_bytes:
-        raise TaskError(f"task {spec.name}: its inputs and outputs take {total} bytes; a task may take at most "
-                        f"{limits.max_task_bytes}")
+        raise TaskError(f"task {spec.name}: its inputs and outputs take {total} bytes (the largest, {largest}, "
+                        f"takes {largest_bytes} bytes); a task may take at most {limits.max_task_bytes}")
     if all(t.not_compared for t in spec.outputs):
         raise TaskError(f"task {spec.name}: every output is marked not compared; nothing would be verified")
     by_input = {t.name: t for t in spec.inputs}
