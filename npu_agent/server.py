@@ -142,10 +142,12 @@ class Agent:
         """Task references run in a sandbox of their own kind; a backend that verifies nothing needs none."""
         if not getattr(self.backend, "produces_outputs", True):
             return None
-        try:
-            sandbox = Sandbox(self.work_dir / "sandbox", observer=self.metrics.observe_sandbox)
-        except (SandboxError, OSError, subprocess.SubprocessError) as e:
-            raise RuntimeError(f"cannot set up the sandbox for task references: {e}") from e
+        sandbox = getattr(getattr(self.backend, "twin", None), "sandbox", None) or getattr(self.backend, "sandbox", None)
+        if not isinstance(sandbox, Sandbox):  # a backend without a sandbox of its own (tests, future backends)
+            try:
+                sandbox = Sandbox(self.work_dir / "sandbox", observer=self.metrics.observe_sandbox)
+            except (SandboxError, OSError, subprocess.SubprocessError) as e:
+                raise RuntimeError(f"cannot set up the sandbox for task references: {e}") from e
         return ReferenceRunner(sandbox, self.cfg.references)
 
     def _devices_changed(self, busy: int, waiting: int) -> None:
