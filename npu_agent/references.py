@@ -108,9 +108,12 @@ def numpy_path() -> Path:
 
 
 def readonly_paths(interpreter: Path) -> tuple[str, ...]:
-    """Host paths a reference process reads: its Python's prefixes, numpy's site-packages, the runner."""
-    paths = {str(Path(os.path.realpath(interpreter)).parent.parent), sys.prefix, sys.base_prefix,
-             str(numpy_path()), str(RUNNER.parent)}
+    """Host paths a reference process reads: its Python's prefix (the agent's venv and base prefix when it is
+    the agent's own interpreter), numpy's site-packages, the runner's directory."""
+    real = Path(os.path.realpath(interpreter))
+    paths = {str(real.parent.parent), str(numpy_path()), str(RUNNER.parent)}
+    if real == Path(os.path.realpath(sys.executable)):
+        paths |= {sys.prefix, sys.base_prefix}
     return tuple(sorted(paths))
 
 
