@@ -33,7 +33,13 @@ from npu_agent.cache import CacheKey, ResultCache
 from npu_agent.candidate import Candidate
 from npu_agent.devices import DevicePool
 from npu_agent.metrics import AgentMetrics
-from npu_agent.references import ReferenceCancelled, ReferenceFailed, ReferenceRunError, ReferenceRunner
+from npu_agent.references import (
+    PendingReference,
+    ReferenceCancelled,
+    ReferenceFailed,
+    ReferenceRunError,
+    ReferenceRunner,
+)
 
 log = logging.getLogger("npu_agent.evaluation")
 
@@ -233,38 +239,44 @@ class Pipeline:
             raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
         return outcome
 
-    def _reference_sets(self, ev: Evaluation, n: int) -> list[tuple[dict, dict]]:
-        """Fresh inputs and the reference's outputs for every set of this evaluation: one sandboxed reference
-        process for all of them. Its failure is the task's (REJECTED), or the agent's (INTERNAL)."""
+    def _start_reference(self, ev: Evaluation, n: int) -> PendingReference | None:
+        """Draw every input set of this evaluation and start the task's reference on all of them in one
+        sandboxed process, which runs while the kernel runs (None when the backend produces no outputs)."""
         if not self.produces_outputs:
-            return [({}, {})] * n
+            return None
         try:
             inputs = [taskspec.generate_inputs(ev.task, self.seed(ev, i), self._fixed_tensors()) for i in range(n)]
         except taskspec.TaskError as e:
             raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
         if self.references is None:
             raise _Stop(result_pb2.INTERNAL, "this agent has no sandbox to run task references in")
+        return self.references.start(ev.task, inputs, cancel=ev.cancel)
+
+    def _expected(self, ev: Evaluation, pending: PendingReference | None, i: int, out: RunOutcome) -> dict:
+        """The reference's outputs for set i: the task's failure is REJECTED, the sandbox's INTERNAL."""
+        if pending is None or not out.ok:
+            return {}  # nothing to compare, or the kernel's own failure decides
         try:
-            expected = self.references.run(ev.task, inputs, cancel=ev.cancel)
+            return pending.get(i)
         except ReferenceCancelled:
             raise _Stop(result_pb2.CANCELLED, f"cancelled while {STAGE_NAMES[ev.stage]}") from None
         except ReferenceFailed as e:
             raise _Stop(result_pb2.REJECTED, e.message) from None
         except ReferenceRunError as e:
             raise _Stop(result_pb2.INTERNAL, e.message) from None
-        return list(zip(inputs, expected, strict=True))
 
-    def _run_once(self, ev: Evaluation, artifact, prepared: tuple[dict, dict], *, profile: bool, deadline: float,
-                  timeout_s: float) -> tuple[RunOutcome, dict, dict]:
-        """Run the kernel on its own copies of one prepared input set (the reference had others)."""
-        inputs, expected = prepared
+    def _run_once(self, ev: Evaluation, artifact, pending: PendingReference | None, set_index: int, *,
+                  profile: bool, deadline: float, timeout_s: float) -> RunOutcome:
+        """Run the kernel on its own copies of one input set (the reference has others)."""
+        inputs = pending.inputs[set_index] if pending is not None else {}
+        if pending is not None:
+            deadline += pending.waited  # time spent waiting for the task's reference is not the candidate's
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Stop(result_pb2.TIMEOUT, f"{STAGE_NAMES[ev.stage]} exceeded its {timeout_s:g} s deadline")
         kernel_inputs = {k: np.array(v, copy=True) for k, v in inputs.items()}
-        out = self.backend.run(artifact, ev.task, kernel_inputs, device_id=ev.device_id or 0, profile=profile,
-                               timeout_s=remaining, cancel=ev.cancel)
-        return out, inputs, expected
+        return self.backend.run(artifact, ev.task, kernel_inputs, device_id=ev.device_id or 0, profile=profile,
+                                timeout_s=remaining, cancel=ev.cancel)
 
     def _check(self, ev: Evaluation, out: RunOutcome, expected: dict, set_index: int, extra: dict
                ) -> result_pb2.NumericReport | None:
@@ -304,33 +316,33 @@ class Pipeline:
         timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
         ev.stage = result_pb2.VERIFYING
         yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets")
-        ref_start = time.monotonic()
-        try:  # the reference's time is the task's, never part of the candidate's verify deadline
-            sets = self._reference_sets(ev, n + (0 if ev.options.skip_profile else 1))
-        finally:
-            timings[result_pb2.VERIFYING] = time.monotonic() - ref_start
-        ref_seconds = timings[result_pb2.VERIFYING]
         start = time.monotonic()
+        pending = self._start_reference(ev, n + (0 if ev.options.skip_profile else 1))
         try:
-            for i in range(n):
-                out, _, expected = self._run_once(ev, compiled.artifact, sets[i], profile=False,
-                                                  deadline=start + timeout, timeout_s=timeout)
-                self._check(ev, out, expected, i, extra)
+            try:
+                for i in range(n):
+                    out = self._run_once(ev, compiled.artifact, pending, i, profile=False, deadline=start + timeout,
+                                         timeout_s=timeout)
+                    self._check(ev, out, self._expected(ev, pending, i, out), i, extra)
+            finally:
+                timings[result_pb2.VERIFYING] = time.monotonic() - start
+            if ev.options.skip_profile:
+                extra["message"] = f"correct on {n} input sets; profiling skipped"
+                return
+            timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
+            ev.stage = result_pb2.PROFILING
+            yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling")
+            start = time.monotonic()
+            waited = pending.waited if pending is not None else 0.0
+            try:
+                out = self._run_once(ev, compiled.artifact, pending, n, profile=True,
+                                     deadline=start + timeout - waited, timeout_s=timeout)
+                self._check(ev, out, self._expected(ev, pending, n, out), n, extra)  # the timed run must be correct
+            finally:
+                timings[result_pb2.PROFILING] = time.monotonic() - start
         finally:
-            timings[result_pb2.VERIFYING] = ref_seconds + time.monotonic() - start
-        if ev.options.skip_profile:
-            extra["message"] = f"correct on {n} input sets; profiling skipped"
-            return
-        timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
-        ev.stage = result_pb2.PROFILING
-        yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling")
-        start = time.monotonic()
-        try:
-            out, _, expected = self._run_once(ev, compiled.artifact, sets[n], profile=True,
-                                              deadline=start + timeout, timeout_s=timeout)
-            self._check(ev, out, expected, n, extra)  # the timed run must be correct too
-        finally:
-            timings[result_pb2.PROFILING] = time.monotonic() - start
+            if pending is not None:
+                pending.close()  # a reference still running when the kernel failed is not needed any more
         if out.profile is None:
             raise _Stop(result_pb2.INTERNAL, "backend returned no profile")
         extra["profile"] = out.profile

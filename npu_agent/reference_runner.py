@@ -2,7 +2,7 @@
 
 Self-contained on purpose (numpy and the standard library only, no hawk imports), so the sandbox needs
 nothing of the agent but this file and a Python with numpy. The agent writes, in the working directory:
-``manifest.json`` ({"task", "entry", "inputs": [names], "sets": n, "numpy_path"}), ``reference.py`` (the task's
+``manifest.json`` ({"task", "entry", "inputs": [names], "sets": n, "numpy_path", "timeout_s"}), ``reference.py`` (the task's
 reference source) and ``in<set>_<k>.npy`` per input (already in the dtype numpy computes in). For each set the
 runner calls the reference once and writes what it returned as ``out<set>_<j>.npy`` (j-th returned value).
 
@@ -15,6 +15,7 @@ too; the agent trusts nothing after "started" except the output files it validat
 
 import json
 import os
+import signal
 import sys
 import traceback
 
@@ -49,6 +50,9 @@ def main(argv: list) -> int:
     import numpy as np
 
     _emit(fd, {"started": True})
+    # The task's own deadline, from now: SIGALRM ends the process (task code that catches it still meets the
+    # sandbox's hard deadline a few seconds later).
+    signal.setitimer(signal.ITIMER_REAL, float(manifest["timeout_s"]))
     name = manifest["task"]
     stage = "loading the reference"
     try:

@@ -21,6 +21,7 @@ import signal
 import stat
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from npu_agent.sandbox import NOBODY, Limits, Sandbox, SandboxError, SandboxResu
 log = logging.getLogger(__name__)
 
 RUNNER = Path(__file__).resolve().parent / "reference_runner.py"
+_STARTUP_S = 5.0              # on top of a reference's deadline: starting Python + numpy on a loaded host
 _BASE_MEMORY = 1 << 30        # address space of Python + numpy (+ OpenBLAS buffers) before any tensor
 _NPY_HEADER = 4096
 _MAX_RETURN_ITEMSIZE = 8      # a reference may compute in float64/int64; more than that per element is refused
@@ -154,12 +156,17 @@ class ReferenceRunner:
         """Reference outputs (storage dtypes) for every input set, from one sandboxed process."""
         return self._run(spec, input_sets, timeout_s=timeout_s or self.settings.timeout_s, cancel=cancel)
 
+    def start(self, spec: task_pb2.TaskSpec, input_sets: Sequence[Mapping[str, np.ndarray]], *,
+              cancel: threading.Event | None = None) -> PendingReference:
+        """`run` in a background thread, so the reference overlaps the kernel's first run."""
+        return PendingReference(self, spec, input_sets, cancel)
+
     # ----------------------------------------------------------------------------------------- inside
     def _limits(self, spec: task_pb2.TaskSpec, timeout_s: float) -> Limits:
         set_bytes = sum(taskspec.num_elements(t) * _MAX_RETURN_ITEMSIZE for t in (*spec.inputs, *spec.outputs))
         largest = max((taskspec.num_elements(t) for t in spec.outputs), default=1) * _MAX_RETURN_ITEMSIZE
         memory = self.settings.memory_bytes or _BASE_MEMORY + 8 * set_bytes
-        return Limits(cpu_seconds=math.ceil(timeout_s) + 1, address_space_bytes=memory,
+        return Limits(cpu_seconds=math.ceil(timeout_s + _STARTUP_S), address_space_bytes=memory,
                       file_size_bytes=max(largest + _NPY_HEADER, 1 << 20), processes=64, open_files=64)
 
     def _sandbox_run(self, argv: list[str], work: Path, limits: Limits, timeout_s: float,
@@ -182,7 +189,8 @@ class ReferenceRunner:
                 (work / "reference.py").write_text(spec.reference_source, encoding="utf-8")
                 (work / "manifest.json").write_text(json.dumps({
                     "task": name, "entry": spec.reference_entry, "inputs": [t.name for t in spec.inputs],
-                    "sets": len(input_sets), "numpy_path": str(numpy_path())}), encoding="utf-8")
+                    "sets": len(input_sets), "numpy_path": str(numpy_path()),
+                    "timeout_s": timeout_s}), encoding="utf-8")
                 for i, inputs in enumerate(input_sets):
                     for k, t in enumerate(spec.inputs):
                         np.save(work / f"in{i}_{k}.npy", taskspec.to_compute(np.asarray(inputs[t.name]), t.dtype),
@@ -190,8 +198,8 @@ class ReferenceRunner:
             except OSError as e:
                 raise ReferenceUnavailable(f"task {name}: cannot write the reference inputs: {e}") from None
             argv = [str(self.python), "-I", "-B", "runner.py", "manifest.json"]
-            try:
-                r = self._sandbox_run(argv, work, self._limits(spec, timeout_s), timeout_s, cancel)
+            try:  # the task's deadline starts once the runner started (a slow start is not the task's fault)
+                r = self._sandbox_run(argv, work, self._limits(spec, timeout_s), timeout_s + _STARTUP_S, cancel)
             except SandboxError as e:
                 raise ReferenceUnavailable(f"task {name}: the reference sandbox failed to start: {e}") from None
             sets_done = self._verdict(spec, r, timeout_s, len(input_sets))
@@ -224,7 +232,7 @@ class ReferenceRunner:
         where = f" (after {len(sets)} of {n} input sets)" if n else ""
         if errors:
             raise ReferenceFailed(f"task {name}: reference failed: {_one_line(errors[0])}")
-        if r.timed_out:
+        if r.timed_out or r.signal == signal.SIGALRM:  # the sandbox's deadline, or the runner's own alarm
             raise ReferenceFailed(f"task {name}: reference exceeded its {timeout_s:g} s deadline{where}")
         violation = r.violation()
         if violation:
@@ -269,6 +277,52 @@ class ReferenceRunner:
                                       f"{list(t.shape)} {taskspec.dtype_name(t.dtype)}")
             out[t.name] = taskspec.from_compute(arr.reshape(tuple(t.shape)), t.dtype)
         return out
+
+
+class _Either:
+    """Set when either event is (the Sandbox only polls ``is_set``)."""
+
+    def __init__(self, a: threading.Event, b: threading.Event | None) -> None:
+        self.a, self.b = a, b
+
+    def is_set(self) -> bool:
+        return self.a.is_set() or (self.b is not None and self.b.is_set())
+
+
+class PendingReference:
+    """A reference run under way. `get(i)` waits for set i's outputs; `waited` is the time callers spent
+    waiting (the pipeline adds it to the candidate's deadline); `close()` stops a run nobody needs any more."""
+
+    def __init__(self, runner: ReferenceRunner, spec: task_pb2.TaskSpec,
+                 input_sets: Sequence[Mapping[str, np.ndarray]], cancel: threading.Event | None) -> None:
+        self.inputs = list(input_sets)
+        self.waited = 0.0
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._result: list[dict[str, np.ndarray]] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(runner, spec, _Either(self._stop, cancel)),
+                                        name="hawk-reference", daemon=True)
+        self._thread.start()
+
+    def _run(self, runner: ReferenceRunner, spec: task_pb2.TaskSpec, cancel: _Either) -> None:
+        try:
+            self._result = runner.run(spec, self.inputs, cancel=cancel)  # type: ignore[arg-type]
+        except BaseException as e:  # handed to the waiting caller
+            self._error = e
+        finally:
+            self._done.set()
+
+    def get(self, i: int) -> dict[str, np.ndarray]:
+        t0 = time.monotonic()
+        self._done.wait()
+        self.waited += time.monotonic() - t0
+        if self._error is not None:
+            raise self._error
+        return self._result[i]
+
+    def close(self) -> None:
+        self._stop.set()
 
 
 def _load(path: Path, elements: int, what: str) -> np.ndarray:
