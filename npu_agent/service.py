@@ -86,7 +86,7 @@ class TaskStore:
                              f"{where}.data has {len(t.data)} bytes; shape {list(t.shape)} needs {nbytes}")
             new_tensors[digest] = np.frombuffer(t.data, dtype=dt.newbyteorder("<")).astype(dt).reshape(tuple(t.shape))
         with self._lock:
-            known = set(self._tensors) | set(new_tensors)
+            known = dict(self._tensors) | new_tensors
         hashes: list[str] = []
         for i, spec in enumerate(request.tasks):
             try:
@@ -94,9 +94,16 @@ class TaskStore:
             except taskspec.TaskError as e:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"tasks[{i}]: {e}") from None
             for j, t in enumerate(spec.inputs):
-                if t.distribution.kind == task_pb2.Distribution.FIXED and t.distribution.fixed_tensor_hash not in known:
+                if t.distribution.kind != task_pb2.Distribution.FIXED:
+                    continue
+                fixed = known.get(t.distribution.fixed_tensor_hash)
+                if fixed is None:
                     raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
                                  f"tasks[{i}].inputs[{j}].distribution.fixed_tensor_hash names no uploaded tensor")
+                if fixed.size != taskspec.num_elements(t) or fixed.dtype != taskspec.storage_dtype(t.dtype):
+                    raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                 f"tasks[{i}].inputs[{j}] ({t.name}) is {list(t.shape)} {taskspec.dtype_name(t.dtype)}; "
+                                 f"its fixed tensor is {list(fixed.shape)} {fixed.dtype}")
             hashes.append(taskspec.task_hash(spec))
         for i, (h, spec) in enumerate(zip(hashes, request.tasks, strict=True)):
             if self.get(h) is None:

@@ -287,3 +287,48 @@ def test_readonly_paths_cover_python_numpy_and_the_runner() -> None:
     paths = readonly_paths(Path(os.path.realpath(os.sys.executable)))
     assert os.sys.prefix in paths and os.sys.base_prefix in paths
     assert any(Path(np.__file__).is_relative_to(p) for p in paths)
+
+
+# ------------------------------------------------------------------------------- null agent, agent flags
+def test_a_fixed_tensor_must_fit_the_input_that_uses_it(start_agent) -> None:
+    agent = start_agent()
+    data = np.arange(8, dtype=np.float32).tobytes()
+    fixed = task_pb2.FixedTensor(sha256=hashlib.sha256(data).hexdigest(), dtype=task_pb2.FLOAT32, shape=[8],
+                                 data=data)
+    spec = task(GOOD, name="fixed_mismatch")
+    spec.inputs[1].distribution.CopyFrom(task_pb2.Distribution(kind=task_pb2.Distribution.FIXED,
+                                                               fixed_tensor_hash=fixed.sha256))
+    with AgentClient(agent.address) as c, pytest.raises(AgentError) as e:
+        c.put_task(spec, tensors=[fixed])
+    assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert e.value.details == "tasks[0].inputs[1] (y) is [2048] float16; its fixed tensor is [8] float32"
+
+
+def test_agent_flags_set_the_limits(tmp_path) -> None:
+    """`hawk agent serve --max-tensor-rank 2 --max-reference-bytes 100`: a real agent process applies them."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "controller.cli", "agent", "serve", "--port", "0",
+                             "--backend", "null", "--max-tensor-rank", "2", "--max-reference-bytes", "100",
+                             "--reference-check-concurrency", "1"],
+                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        port = None
+        for line in proc.stderr:
+            if "serving on" in line:
+                port = int(line.split("serving on ")[1].split()[0].rsplit(":", 1)[1])
+                break
+        assert port, "the agent did not start"
+        with AgentClient(f"127.0.0.1:{port}") as c:
+            c.wait_ready()
+            spec = task(GOOD, name="rank3")
+            spec.inputs[0].shape[:] = [4, 4, 128]
+            with pytest.raises(AgentError, match=r"inputs\[0\] \(x\)\.shape has rank 3; at most 2 dims"):
+                c.put_task(spec)
+            with pytest.raises(AgentError, match=r"reference_source has \d+ bytes; at most 100 are allowed"):
+                c.put_task(task(GOOD + "#" * 60, name="big_ref"))
+            assert c.put_task(task(GOOD, name="small_ref"))  # within both limits
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
