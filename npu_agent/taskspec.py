@@ -2,7 +2,8 @@
 
 The agent verifies candidates itself (inputs come from a secret seed the candidate never sees), so this
 module is the one place that turns a ``hawk.v1.TaskSpec`` into input tensors, reference outputs and a
-``NumericReport``. Task *files* (TOML) are parsed here too, because `hawk sim run --task-file` and the
+``NumericReport`` (the agent runs the reference itself out of process: npu_agent/references.py). Task
+*files* (TOML) are parsed here too, because `hawk sim run --task-file` and the
 controller's campaign specs both read them; the catalogue of built-in tasks lives in ``tasks/``.
 
 Tensors are numpy arrays in their *storage* dtype: bfloat16 is held as ``uint16`` bit patterns (numpy has
@@ -132,7 +133,7 @@ def tensor_bytes(t: task_pb2.TensorSpec) -> int:
 
 @dataclass(frozen=True)
 class TaskLimits:
-    """How large a task may be; every number is checked before anything is allocated (docs/tasks.md, "Limits").
+    """How large a task may be; every number is checked before anything is allocated (docs/agent.md).
 
     A tensor cannot exceed the device's HBM (the agent uses its profile's ``hbm_bytes``; the default is the
     largest profile's, 64 GiB); one verification set (all inputs and outputs) is capped by ``max_task_bytes``
@@ -292,7 +293,7 @@ _REFERENCE_CACHE: dict[str, Any] = {}
 
 
 def reference_function(spec: task_pb2.TaskSpec):
-    """Compile the task's numpy reference once per source text."""
+    """Compile the task's numpy reference once per source text (executes it: trusted task files only)."""
     key = hashlib.sha256(spec.reference_source.encode()).hexdigest() + spec.reference_entry
     fn = _REFERENCE_CACHE.get(key)
     if fn is None:
@@ -310,6 +311,9 @@ def reference_function(spec: task_pb2.TaskSpec):
 
 def run_reference(spec: task_pb2.TaskSpec, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Reference outputs in storage dtypes. Inputs are copies: the reference cannot alias kernel buffers.
+
+    In-process, so for local tools with the user's own task files only; the agent runs references in its
+    sandbox (npu_agent.references), never here.
 
     The reference returns every output, or only the compared ones; a not-compared output it returns as None
     (or leaves out) is absent from the result.
