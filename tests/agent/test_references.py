@@ -332,3 +332,16 @@ def test_agent_flags_set_the_limits(tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_concurrent_uploads_of_one_task_share_one_reference_check(agent) -> None:
+    """A controller's first evaluations all upload the task at once: they wait for one check, none is refused."""
+    spec = task("import time\ntime.sleep(0.5)\n" + GOOD, name="shared_check")
+
+    def put() -> list[str]:
+        with AgentClient(agent.address) as c:
+            return c.put_task(spec)
+
+    with ThreadPoolExecutor(6) as pool:
+        hashes = [f.result(timeout=60) for f in [pool.submit(put) for _ in range(6)]]
+    assert all(h == [taskspec.task_hash(spec)] for h in hashes)
