@@ -345,3 +345,17 @@ def test_concurrent_uploads_of_one_task_share_one_reference_check(agent) -> None
     with ThreadPoolExecutor(6) as pool:
         hashes = [f.result(timeout=60) for f in [pool.submit(put) for _ in range(6)]]
     assert all(h == [taskspec.task_hash(spec)] for h in hashes)
+
+
+def test_a_reference_process_that_cannot_start_is_the_agents_fault(runner) -> None:
+    """No Python for the sandbox (here: a path that does not exist): INTERNAL material, never the task's."""
+    from npu_agent.references import ReferenceUnavailable
+
+    saved = runner.python
+    runner.python = Path("/nonexistent/python3")
+    try:
+        with pytest.raises(ReferenceUnavailable, match="task add_fp16_ref: the (sandboxed reference process did "
+                                                       "not start|reference sandbox failed to start)"):
+            runner.run(task(GOOD), [taskspec.generate_inputs(task(GOOD), 1)])
+    finally:
+        runner.python = saved
