@@ -116,7 +116,7 @@ def readonly_paths(interpreter: Path) -> tuple[str, ...]:
     paths = {str(real.parent.parent), str(numpy_path()), str(RUNNER.parent)}
     if real == Path(os.path.realpath(sys.executable)):
         paths |= {sys.prefix, sys.base_prefix}
-    return tuple(sorted(paths))
+    return tuple(sorted(p for p in paths if Path(p).parent != Path(p)))  # never "/" (the sandbox binds system dirs)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -200,7 +200,7 @@ class ReferenceRunner:
             argv = [str(self.python), "-I", "-B", "runner.py", "manifest.json"]
             try:  # the task's deadline starts once the runner started (a slow start is not the task's fault)
                 r = self._sandbox_run(argv, work, self._limits(spec, timeout_s), timeout_s + _STARTUP_S, cancel)
-            except SandboxError as e:
+            except (SandboxError, ValueError, OSError) as e:
                 raise ReferenceUnavailable(f"task {name}: the reference sandbox failed to start: {e}") from None
             sets_done = self._verdict(spec, r, timeout_s, len(input_sets))
             return [self._outputs(spec, work, i, sets_done[i]) for i in range(len(input_sets))]
