@@ -100,11 +100,39 @@ def address_arg(text: str) -> str:
     return text
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} is not positive")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of seconds")
+    return value
+
+
+# --max-* task size flags -> taskspec.TaskLimits fields (0/absent: the default, see docs/agent.md)
+_TASK_LIMIT_FLAGS = {"max_task_bytes": "max_task_bytes", "max_tensor_bytes": "max_tensor_bytes",
+                     "max_tensor_elements": "max_tensor_elements", "max_tensor_rank": "max_rank",
+                     "max_tensor_dim": "max_dim", "max_task_tensors": "max_tensors",
+                     "max_reference_bytes": "max_reference_bytes"}
+
+
 def _serve(args: argparse.Namespace) -> int:
     # Heavy imports here, so `hawk --help` stays fast.
     from npu_agent.auth import TlsFiles, read_token_file
     from npu_agent.errors import UnreachableError, UsageError
     from npu_agent.pipeline import StageTimeouts
+    from npu_agent.references import ReferenceSettings
     from npu_agent.server import Agent, AgentConfig
 
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -131,6 +159,10 @@ def _serve(args: argparse.Namespace) -> int:
         timeouts=StageTimeouts(args.compile_timeout, args.verify_timeout, args.profile_timeout, args.heartbeat_interval),
         drain_timeout_s=args.drain_timeout, null_compile_s=args.null_compile_s, null_run_s=args.null_run_s,
         single_tenant=args.single_tenant, sandbox_uid_base=args.sandbox_uid_base,
+        task_limits={field: getattr(args, flag) or 0 for flag, field in _TASK_LIMIT_FLAGS.items()},
+        references=ReferenceSettings(timeout_s=args.reference_timeout, check_timeout_s=args.reference_check_timeout,
+                                     check_concurrency=args.reference_check_concurrency,
+                                     memory_bytes=args.reference_memory_bytes or 0),
     )
     try:
         agent = Agent(cfg)
@@ -218,4 +250,23 @@ def add_agent_commands(sub: argparse._SubParsersAction) -> None:
                         "owners are then not isolated from each other")
     s.add_argument("--sandbox-uid-base", type=_uid_base, default=None, metavar="UID",
                    help="first uid of the range sandboxes run as (default 200000; 4096 uids)")
+    r = s.add_argument_group("task references and sizes",
+                             "a task's numpy reference runs in the sandbox, never in the agent (docs/agent.md)")
+    r.add_argument("--reference-timeout", type=_positive_float, default=60.0,
+                   help="seconds for the reference on all input sets of one evaluation (default 60)")
+    r.add_argument("--reference-check-timeout", type=_positive_float, default=10.0,
+                   help="seconds for PutTask to load a new task's reference (default 10)")
+    r.add_argument("--reference-check-concurrency", type=_positive_int, default=2,
+                   help="PutTask reference checks at once; more are refused with RESOURCE_EXHAUSTED (default 2)")
+    r.add_argument("--reference-memory-bytes", type=_positive_int,
+                   help="address space of a reference process (default 1 GiB + 8x one input set's bytes)")
+    r.add_argument("--max-task-bytes", type=_positive_int,
+                   help="bytes of all inputs and outputs of a task (default 4 GiB, at most the profile's HBM)")
+    r.add_argument("--max-tensor-bytes", type=_positive_int, help="bytes of one tensor (default: the profile's HBM)")
+    r.add_argument("--max-tensor-elements", type=_positive_int, help="elements of one tensor (default 2^32)")
+    r.add_argument("--max-tensor-rank", type=_positive_int, help="dims of one tensor (default 8)")
+    r.add_argument("--max-tensor-dim", type=_positive_int, help="size of one dimension (default 2^31-1)")
+    r.add_argument("--max-task-tensors", type=_positive_int, help="inputs + outputs of a task (default 64)")
+    r.add_argument("--max-reference-bytes", type=_positive_int,
+                   help="bytes of a task's reference source (default 256 KiB)")
     s.set_defaults(handler=_serve)

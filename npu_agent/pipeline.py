@@ -33,6 +33,13 @@ from npu_agent.cache import CacheKey, ResultCache
 from npu_agent.candidate import Candidate
 from npu_agent.devices import DevicePool
 from npu_agent.metrics import AgentMetrics
+from npu_agent.references import (
+    PendingReference,
+    ReferenceCancelled,
+    ReferenceFailed,
+    ReferenceRunError,
+    ReferenceRunner,
+)
 
 log = logging.getLogger("npu_agent.evaluation")
 
@@ -97,7 +104,8 @@ class Pipeline:
 
     def __init__(self, *, backend: Backend, devices: DevicePool, compile_workers: int, metrics: AgentMetrics,
                  cache: ResultCache, timeouts: StageTimeouts, agent_id: str,
-                 fixed_tensors: Callable[[], Mapping[str, np.ndarray]], secret: bytes) -> None:
+                 fixed_tensors: Callable[[], Mapping[str, np.ndarray]], secret: bytes,
+                 references: ReferenceRunner | None = None) -> None:
         self.backend = backend
         self.devices = devices
         self.compile_workers = compile_workers
@@ -111,6 +119,7 @@ class Pipeline:
         self._compile_queued = 0
         self._lock = threading.Lock()
         self.produces_outputs = bool(getattr(backend, "produces_outputs", True))
+        self.references = references  # task references run here, out of process (never in this one)
 
     # ---------------------------------------------------------------------------------------- helpers
     @property
@@ -234,24 +243,44 @@ class Pipeline:
             raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
         return outcome
 
-    def _run_once(self, ev: Evaluation, artifact, set_index: int, *, profile: bool, deadline: float,
-                  timeout_s: float) -> tuple[RunOutcome, dict, dict]:
-        """Generate one fresh input set, run the reference and the kernel on separate copies."""
-        inputs: dict[str, np.ndarray] = {}
-        expected: dict[str, np.ndarray] = {}
-        if self.produces_outputs:
-            try:
-                inputs = taskspec.generate_inputs(ev.task, self.seed(ev, set_index), self._fixed_tensors())
-                expected = taskspec.run_reference(ev.task, inputs)
-            except taskspec.TaskError as e:
-                raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
+    def _start_reference(self, ev: Evaluation, n: int) -> PendingReference | None:
+        """Draw every input set of this evaluation and start the task's reference on all of them in one
+        sandboxed process, which runs while the kernel runs (None when the backend produces no outputs)."""
+        if not self.produces_outputs:
+            return None
+        try:
+            inputs = [taskspec.generate_inputs(ev.task, self.seed(ev, i), self._fixed_tensors()) for i in range(n)]
+        except taskspec.TaskError as e:
+            raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
+        if self.references is None:
+            raise _Stop(result_pb2.INTERNAL, "this agent has no sandbox to run task references in")
+        return self.references.start(ev.task, inputs, cancel=ev.cancel)
+
+    def _expected(self, ev: Evaluation, pending: PendingReference | None, i: int, out: RunOutcome) -> dict:
+        """The reference's outputs for set i: the task's failure is REJECTED, the sandbox's INTERNAL."""
+        if pending is None or not out.ok:
+            return {}  # nothing to compare, or the kernel's own failure decides
+        try:
+            return pending.get(i)
+        except ReferenceCancelled:
+            raise _Stop(result_pb2.CANCELLED, f"cancelled while {STAGE_NAMES[ev.stage]}") from None
+        except ReferenceFailed as e:
+            raise _Stop(result_pb2.REJECTED, e.message) from None
+        except ReferenceRunError as e:
+            raise _Stop(result_pb2.INTERNAL, e.message) from None
+
+    def _run_once(self, ev: Evaluation, artifact, pending: PendingReference | None, set_index: int, *,
+                  profile: bool, deadline: float, timeout_s: float) -> RunOutcome:
+        """Run the kernel on its own copies of one input set (the reference has others)."""
+        inputs = pending.inputs[set_index] if pending is not None else {}
+        if pending is not None:
+            deadline += pending.waited  # time spent waiting for the task's reference is not the candidate's
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Stop(result_pb2.TIMEOUT, f"{STAGE_NAMES[ev.stage]} exceeded its {timeout_s:g} s deadline")
         kernel_inputs = {k: np.array(v, copy=True) for k, v in inputs.items()}
-        out = self.backend.run(artifact, ev.task, kernel_inputs, device_id=ev.device_id or 0, profile=profile,
-                               timeout_s=remaining, cancel=ev.cancel)
-        return out, inputs, expected
+        return self.backend.run(artifact, ev.task, kernel_inputs, device_id=ev.device_id or 0, profile=profile,
+                                timeout_s=remaining, cancel=ev.cancel)
 
     def _check(self, ev: Evaluation, out: RunOutcome, expected: dict, set_index: int, extra: dict
                ) -> result_pb2.NumericReport | None:
@@ -292,26 +321,32 @@ class Pipeline:
         ev.stage = result_pb2.VERIFYING
         yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets")
         start = time.monotonic()
+        pending = self._start_reference(ev, n + (0 if ev.options.skip_profile else 1))
         try:
-            for i in range(n):
-                out, _, expected = self._run_once(ev, compiled.artifact, i, profile=False,
-                                                  deadline=start + timeout, timeout_s=timeout)
-                self._check(ev, out, expected, i, extra)
+            try:
+                for i in range(n):
+                    out = self._run_once(ev, compiled.artifact, pending, i, profile=False, deadline=start + timeout,
+                                         timeout_s=timeout)
+                    self._check(ev, out, self._expected(ev, pending, i, out), i, extra)
+            finally:
+                timings[result_pb2.VERIFYING] = time.monotonic() - start
+            if ev.options.skip_profile:
+                extra["message"] = f"correct on {n} input sets; profiling skipped"
+                return
+            timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
+            ev.stage = result_pb2.PROFILING
+            yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling")
+            start = time.monotonic()
+            waited = pending.waited if pending is not None else 0.0
+            try:
+                out = self._run_once(ev, compiled.artifact, pending, n, profile=True,
+                                     deadline=start + timeout - waited, timeout_s=timeout)
+                self._check(ev, out, self._expected(ev, pending, n, out), n, extra)  # the timed run must be correct
+            finally:
+                timings[result_pb2.PROFILING] = time.monotonic() - start
         finally:
-            timings[result_pb2.VERIFYING] = time.monotonic() - start
-        if ev.options.skip_profile:
-            extra["message"] = f"correct on {n} input sets; profiling skipped"
-            return
-        timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
-        ev.stage = result_pb2.PROFILING
-        yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling")
-        start = time.monotonic()
-        try:
-            out, _, expected = self._run_once(ev, compiled.artifact, n, profile=True,
-                                              deadline=start + timeout, timeout_s=timeout)
-            self._check(ev, out, expected, n, extra)  # the timed run must be correct too
-        finally:
-            timings[result_pb2.PROFILING] = time.monotonic() - start
+            if pending is not None:
+                pending.close()  # a reference still running when the kernel failed is not needed any more
         if out.profile is None:
             raise _Stop(result_pb2.INTERNAL, "backend returned no profile")
         extra["profile"] = out.profile

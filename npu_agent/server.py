@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -35,9 +36,11 @@ from npu_agent.devices import DevicePool
 from npu_agent.hardware import DEFAULT_PROFILE, load_profile
 from npu_agent.metrics import AgentMetrics
 from npu_agent.pipeline import Pipeline, StageTimeouts
+from npu_agent.references import ReferenceRunner, ReferenceSettings
 from npu_agent.registration import Registration
-from npu_agent.sandbox import Sandbox
+from npu_agent.sandbox import Sandbox, SandboxError
 from npu_agent.service import NpuAgentServicer, TaskStore
+from npu_agent.taskspec import TaskLimits
 from npu_agent.wire_guard import MalformedRequestInterceptor
 
 log = logging.getLogger("npu_agent")
@@ -74,6 +77,8 @@ class AgentConfig:
     null_run_s: float = 0.0
     single_tenant: bool = False      # run even when a sandbox guarantee is missing (one tenant only)
     sandbox_uid_base: int | None = None  # first uid of the per-sandbox range (default 200000)
+    task_limits: dict[str, int] = field(default_factory=dict)  # TaskLimits fields to override (non-zero wins)
+    references: ReferenceSettings = field(default_factory=ReferenceSettings)
 
 
 def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Backend:
@@ -175,13 +180,17 @@ class Agent:
         self.devices = DevicePool(cfg.devices, on_change=self._devices_changed)
         self.metrics.devices.set(cfg.devices)
         self.cache = ResultCache(cfg.cache_entries)
-        self.tasks = TaskStore()
+        hardware = self.backend.hardware
+        self.task_limits = TaskLimits.for_hardware(hardware.get("memory", "hbm_bytes"), **cfg.task_limits)
+        self.references = self._reference_runner()
+        self.tasks = TaskStore(limits=self.task_limits, references=self.references)
         self.compile_workers = cfg.compile_workers or os.cpu_count() or 1
         self.port = 0
         self.agent_id = ""
         self.pipeline = Pipeline(backend=self.backend, devices=self.devices, compile_workers=self.compile_workers,
                                  metrics=self.metrics, cache=self.cache, timeouts=cfg.timeouts,
-                                 agent_id="", fixed_tensors=self.tasks.tensors, secret=random_secret())
+                                 agent_id="", fixed_tensors=self.tasks.tensors, secret=random_secret(),
+                                 references=self.references)
         self.servicer = NpuAgentServicer(pipeline=self.pipeline, tasks=self.tasks, info=self.info,
                                          max_concurrent=cfg.max_concurrent, max_source_bytes=cfg.max_source_bytes)
         self.health = health.HealthServicer()
@@ -191,6 +200,18 @@ class Agent:
         self._stopped = threading.Event()
         self._drain_lock = threading.Lock()
         self._draining = False
+
+    def _reference_runner(self) -> ReferenceRunner | None:
+        """Task references run in a sandbox of their own kind; a backend that verifies nothing needs none."""
+        if not getattr(self.backend, "produces_outputs", True):
+            return None
+        sandbox = getattr(getattr(self.backend, "twin", None), "sandbox", None) or getattr(self.backend, "sandbox", None)
+        if not isinstance(sandbox, Sandbox):  # a backend without a sandbox of its own (tests, future backends)
+            try:
+                sandbox = Sandbox(self.work_dir / "sandbox", observer=self.metrics.observe_sandbox)
+            except (SandboxError, OSError, subprocess.SubprocessError) as e:
+                raise RuntimeError(f"cannot set up the sandbox for task references: {e}") from e
+        return ReferenceRunner(sandbox, self.cfg.references)
 
     def _devices_changed(self, busy: int, waiting: int) -> None:
         self.metrics.busy_devices.set(busy)

@@ -21,9 +21,11 @@ from npu_agent import taskspec
 from npu_agent.candidate import Candidate, CandidateError
 from npu_agent.heartbeat import with_heartbeats
 from npu_agent.pipeline import Evaluation, Pipeline
+from npu_agent.references import ReferenceBusy, ReferenceFailed, ReferenceRunError, ReferenceRunner
 
 MAX_STAGE_TIMEOUT_S = 3600.0
 MAX_VERIFY_SETS = 64
+MAX_CHECK_WAITERS = 8  # PutTask calls waiting for another call's check of the same task (each holds a thread)
 _ID = re.compile(r"^[\w.:/@+\-]{1,128}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -35,12 +37,31 @@ class _Abort(Exception):
         self.message = message
 
 
-class TaskStore:
-    """Tasks and fixed tensors this agent holds, content-addressed. Bounded; thread-safe."""
+class _Check:
+    """A reference check under way; uploads of the same task wait for its verdict."""
 
-    def __init__(self, max_tasks: int = 4096, max_tensor_bytes: int = 1 << 30) -> None:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: _Abort | None = None
+
+
+class TaskStore:
+    """Tasks and fixed tensors this agent holds, content-addressed. Bounded; thread-safe.
+
+    A task's reference is never executed in this process: with a ReferenceRunner, PutTask loads it in the
+    sandbox (short deadline, a few at a time; more get RESOURCE_EXHAUSTED instead of holding handler threads);
+    without one (the null backend never runs references) it is only parsed.
+    """
+
+    def __init__(self, max_tasks: int = 4096, max_tensor_bytes: int = 1 << 30,
+                 limits: taskspec.TaskLimits = taskspec.DEFAULT_LIMITS,
+                 references: ReferenceRunner | None = None) -> None:
         self.max_tasks = max_tasks
         self.max_tensor_bytes = max_tensor_bytes
+        self.limits = limits
+        self.references = references
+        self._checking: dict[str, _Check] = {}  # task hash -> its reference check under way
+        self._check_waiters = 0
         self._tasks: dict[str, task_pb2.TaskSpec] = {}
         self._tensors: dict[str, np.ndarray] = {}
         self._tensor_bytes = 0
@@ -68,25 +89,40 @@ class TaskStore:
                 dt = taskspec.storage_dtype(t.dtype)
             except taskspec.TaskError as e:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"{where}.dtype: {e}") from None
-            n = math.prod(t.shape) if t.shape else 1
-            if any(d <= 0 for d in t.shape) or len(t.data) != n * dt.itemsize:
+            try:
+                nbytes = taskspec.check_shape(t.shape, t.dtype, where, self.limits)
+            except taskspec.TaskError as e:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, str(e)) from None
+            if len(t.data) != nbytes:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
-                             f"{where}.data has {len(t.data)} bytes; shape {list(t.shape)} needs {n * dt.itemsize}")
+                             f"{where}.data has {len(t.data)} bytes; shape {list(t.shape)} needs {nbytes}")
             new_tensors[digest] = np.frombuffer(t.data, dtype=dt.newbyteorder("<")).astype(dt).reshape(tuple(t.shape))
         with self._lock:
-            known = set(self._tensors) | set(new_tensors)
+            known = dict(self._tensors) | new_tensors
         hashes: list[str] = []
         for i, spec in enumerate(request.tasks):
             try:
-                taskspec.validate(spec)
-                taskspec.reference_function(spec)  # a reference that does not even compile is refused now
+                taskspec.validate(spec, self.limits)
             except taskspec.TaskError as e:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"tasks[{i}]: {e}") from None
             for j, t in enumerate(spec.inputs):
-                if t.distribution.kind == task_pb2.Distribution.FIXED and t.distribution.fixed_tensor_hash not in known:
+                if t.distribution.kind != task_pb2.Distribution.FIXED:
+                    continue
+                fixed = known.get(t.distribution.fixed_tensor_hash)
+                if fixed is None:
                     raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
                                  f"tasks[{i}].inputs[{j}].distribution.fixed_tensor_hash names no uploaded tensor")
+                if fixed.size != taskspec.num_elements(t) or fixed.dtype != taskspec.storage_dtype(t.dtype):
+                    raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                 f"tasks[{i}].inputs[{j}] ({t.name}) is {list(t.shape)} {taskspec.dtype_name(t.dtype)}; "
+                                 f"its fixed tensor is {list(fixed.shape)} {fixed.dtype}")
             hashes.append(taskspec.task_hash(spec))
+        for i, (h, spec) in enumerate(zip(hashes, request.tasks, strict=True)):
+            if self.get(h) is None:
+                try:
+                    self._check_once(h, spec)
+                except _Abort as e:
+                    raise _Abort(e.code, f"tasks[{i}]: {e.message}") from None
         with self._lock:
             added = sum(a.nbytes for h, a in new_tensors.items() if h not in self._tensors)
             fresh = {h for h in hashes if h not in self._tasks}
@@ -106,6 +142,68 @@ class TaskStore:
                 self._tasks.setdefault(h, spec)
         return agent_pb2.PutTaskResponse(tasks=[task_pb2.TaskRef(task_hash=h) for h in hashes],
                                          already_present=sorted(set(present)))
+
+    def _check_once(self, task_hash: str, spec: task_pb2.TaskSpec) -> None:
+        """One check per task at a time: callers uploading the same task meanwhile (a controller's first
+        evaluations all do) wait for its verdict, at most `MAX_CHECK_WAITERS` of them and never past the check's
+        own deadline, instead of each starting a reference process or being refused."""
+        with self._lock:
+            check = self._checking.get(task_hash)
+            owner = check is None
+            if owner:
+                check = self._checking[task_hash] = _Check()
+            elif self._check_waiters >= MAX_CHECK_WAITERS:
+                raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             f"task {spec.name}: {MAX_CHECK_WAITERS} uploads already wait for its reference check; "
+                             "retry later")
+            else:
+                self._check_waiters += 1
+        if owner:
+            try:
+                self._check_reference(spec)
+            except _Abort as e:
+                check.error = e
+                raise
+            except Exception as e:  # an agent bug: the waiters must not read it as a pass
+                check.error = _Abort(grpc.StatusCode.INTERNAL, f"task {spec.name}: reference check failed: {e}")
+                raise
+            finally:
+                check.done.set()
+                with self._lock:
+                    del self._checking[task_hash]
+            return
+        try:
+            settings = self.references.settings if self.references is not None else None
+            wait_s = (settings.check_timeout_s + 10.0) if settings is not None else 10.0
+            if not check.done.wait(wait_s):
+                raise _Abort(grpc.StatusCode.UNAVAILABLE, f"task {spec.name}: its reference check did not finish "
+                                                          f"within {wait_s:g} s; retry later")
+        finally:
+            with self._lock:
+                self._check_waiters -= 1
+        if check.error is not None:
+            raise _Abort(check.error.code, check.error.message)
+
+    def _check_reference(self, spec: task_pb2.TaskSpec) -> None:
+        """A reference that does not even load is refused now, not at every evaluation."""
+        if self.references is None:
+            try:  # parsed only (compile() runs nothing): this agent never runs references
+                compile(spec.reference_source, f"<reference of {spec.name}>", "exec", dont_inherit=True)
+            except SyntaxError as e:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                             f"task {spec.name}: reference_source line {e.lineno}: {e.msg}") from None
+            except (ValueError, RecursionError, MemoryError) as e:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                             f"task {spec.name}: reference_source does not parse: {e}") from None
+            return
+        try:
+            self.references.check(spec)
+        except ReferenceBusy as e:
+            raise _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED, e.message) from None
+        except ReferenceFailed as e:
+            raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, e.message) from None
+        except ReferenceRunError as e:  # the sandbox, not the task: the caller may retry here or elsewhere
+            raise _Abort(grpc.StatusCode.INTERNAL, e.message) from None
 
 
 class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):

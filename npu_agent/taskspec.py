@@ -2,7 +2,8 @@
 
 The agent verifies candidates itself (inputs come from a secret seed the candidate never sees), so this
 module is the one place that turns a ``hawk.v1.TaskSpec`` into input tensors, reference outputs and a
-``NumericReport``. Task *files* (TOML) are parsed here too, because `hawk sim run --task-file` and the
+``NumericReport`` (the agent runs the reference itself out of process: npu_agent/references.py). Task
+*files* (TOML) are parsed here too, because `hawk sim run --task-file` and the
 controller's campaign specs both read them; the catalogue of built-in tasks lives in ``tasks/``.
 
 Tensors are numpy arrays in their *storage* dtype: bfloat16 is held as ``uint16`` bit patterns (numpy has
@@ -19,7 +20,7 @@ import re
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,57 @@ def tensor_bytes(t: task_pb2.TensorSpec) -> int:
     return num_elements(t) * itemsize(t.dtype)
 
 
+@dataclass(frozen=True)
+class TaskLimits:
+    """How large a task may be; every number is checked before anything is allocated (docs/agent.md).
+
+    A tensor cannot exceed the device's HBM (the agent uses its profile's ``hbm_bytes``; the default is the
+    largest profile's, 64 GiB); one verification set (all inputs and outputs) is capped by ``max_task_bytes``
+    because the agent holds several sets, their reference outputs and the kernel's copies in memory at once.
+    Agents change each with a ``hawk agent serve --max-*`` flag.
+    """
+
+    max_rank: int = 8
+    max_dim: int = (1 << 31) - 1
+    max_tensor_elements: int = 1 << 32
+    max_tensor_bytes: int = 64 << 30
+    max_task_bytes: int = 4 << 30
+    max_tensors: int = 64
+    max_reference_bytes: int = 256 << 10
+
+    @classmethod
+    def for_hardware(cls, hbm_bytes: int | None, **overrides: int) -> TaskLimits:
+        """The defaults with a tensor capped at `hbm_bytes`; `overrides` (flags) win where set (non-zero)."""
+        base = cls() if not hbm_bytes else cls(max_tensor_bytes=int(hbm_bytes),
+                                               max_task_bytes=min(cls.max_task_bytes, int(hbm_bytes)))
+        return replace(base, **{k: v for k, v in overrides.items() if v})
+
+
+DEFAULT_LIMITS = TaskLimits()
+
+
+def check_shape(shape: Sequence[int], dtype: int, where: str, limits: TaskLimits) -> int:
+    """Bytes of a tensor of `shape` and `dtype`, after checking rank, every dim, elements and bytes (no
+    arithmetic on an unchecked value, so 2^62 elements or an int64 product overflow are just refused)."""
+    if len(shape) > limits.max_rank:
+        raise TaskError(f"{where}.shape has rank {len(shape)}; at most {limits.max_rank} dims are allowed")
+    elements = 1
+    for i, d in enumerate(shape):
+        if d <= 0:
+            raise TaskError(f"{where}.shape {list(shape)} has a non-positive dimension")
+        if d > limits.max_dim:
+            raise TaskError(f"{where}.shape[{i}] = {d} exceeds the largest dimension, {limits.max_dim}")
+        elements *= d  # both factors are bounded here: exact, and never more than max_dim * max_tensor_elements
+        if elements > limits.max_tensor_elements:
+            raise TaskError(f"{where}.shape {list(shape)} has more than {limits.max_tensor_elements} elements "
+                            f"(the limit per tensor)")
+    nbytes = elements * itemsize(dtype)
+    if nbytes > limits.max_tensor_bytes:
+        raise TaskError(f"{where}: {list(shape)} {dtype_name(dtype)} takes {nbytes} bytes; a tensor may take at "
+                        f"most {limits.max_tensor_bytes}")
+    return nbytes
+
+
 _TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
 
 
@@ -149,11 +201,18 @@ def check_task_fields(spec: task_pb2.TaskSpec) -> None:
                 raise TaskError(f"task {spec.name}: {role}[{i}].shape is empty; a tensor has at least one dim")
 
 
-def validate(spec: task_pb2.TaskSpec) -> None:
-    """Reject a spec the agent cannot run, naming the offending field."""
+def validate(spec: task_pb2.TaskSpec, limits: TaskLimits = DEFAULT_LIMITS) -> None:
+    """Reject a spec the agent cannot run, or one past `limits`, naming the offending field."""
     if not spec.name:
         raise TaskError("task.name is empty")
     check_task_fields(spec)
+    ref_bytes = len(spec.reference_source.encode("utf-8", errors="surrogatepass"))
+    if ref_bytes > limits.max_reference_bytes:
+        raise TaskError(f"task {spec.name}: reference_source has {ref_bytes} bytes; at most "
+                        f"{limits.max_reference_bytes} are allowed")
+    if len(spec.inputs) + len(spec.outputs) > limits.max_tensors:
+        raise TaskError(f"task {spec.name}: {len(spec.inputs)} inputs and {len(spec.outputs)} outputs; at most "
+                        f"{limits.max_tensors} tensors are allowed")
     if not spec.kernel_entry or not spec.kernel_entry.isidentifier():
         raise TaskError(f"task {spec.name}: kernel_entry {spec.kernel_entry!r} is not a C identifier")
     if not spec.outputs:
@@ -161,6 +220,7 @@ def validate(spec: task_pb2.TaskSpec) -> None:
     if not spec.reference_source or not spec.reference_entry:
         raise TaskError(f"task {spec.name}: reference_source and reference_entry are required")
     seen: set[str] = set()
+    total, largest, largest_bytes = 0, "", -1
     for role, tensors in (("inputs", spec.inputs), ("outputs", spec.outputs)):
         for i, t in enumerate(tensors):
             where = f"task {spec.name}: {role}[{i}]"
@@ -175,8 +235,13 @@ def validate(spec: task_pb2.TaskSpec) -> None:
                 raise TaskError(f"{where}: not_compared is for outputs only")
             if role == "inputs" and t.inplace_of:
                 raise TaskError(f"{where}: inplace is for outputs only")
-            if any(d <= 0 for d in t.shape):
-                raise TaskError(f"{where}.shape {list(t.shape)} has a non-positive dimension")
+            nbytes = check_shape(t.shape, t.dtype, f"{where} ({t.name})", limits)
+            total += nbytes
+            if nbytes > largest_bytes:
+                largest, largest_bytes = f"{role}[{i}] ({t.name})", nbytes
+    if total > limits.max_task_bytes:
+        raise TaskError(f"task {spec.name}: its inputs and outputs take {total} bytes (the largest, {largest}, "
+                        f"takes {largest_bytes} bytes); a task may take at most {limits.max_task_bytes}")
     if all(t.not_compared for t in spec.outputs):
         raise TaskError(f"task {spec.name}: every output is marked not compared; nothing would be verified")
     by_input = {t.name: t for t in spec.inputs}
@@ -248,7 +313,7 @@ _REFERENCE_CACHE: dict[str, Any] = {}
 
 
 def reference_function(spec: task_pb2.TaskSpec):
-    """Compile the task's numpy reference once per source text."""
+    """Compile the task's numpy reference once per source text (executes it: trusted task files only)."""
     key = hashlib.sha256(spec.reference_source.encode()).hexdigest() + spec.reference_entry
     fn = _REFERENCE_CACHE.get(key)
     if fn is None:
@@ -266,6 +331,9 @@ def reference_function(spec: task_pb2.TaskSpec):
 
 def run_reference(spec: task_pb2.TaskSpec, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Reference outputs in storage dtypes. Inputs are copies: the reference cannot alias kernel buffers.
+
+    In-process, so for local tools with the user's own task files only; the agent runs references in its
+    sandbox (npu_agent.references), never here.
 
     The reference returns every output, or only the compared ones; a not-compared output it returns as None
     (or leaves out) is absent from the result.
@@ -469,7 +537,7 @@ def eval_size(expr: int | str, dims: Mapping[str, int], where: str) -> int:
         if isinstance(node, ast.Expression):
             return ev(node.body)
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-            return node.value
+            return _size_in_range(node.value, where)
         if isinstance(node, ast.Name):
             if node.id not in dims:
                 raise TaskError(f"{where}: unknown dim {node.id!r} in {expr!r}; dims are {sorted(dims)}")
