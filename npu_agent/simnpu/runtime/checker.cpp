@@ -140,6 +140,28 @@ bool core_has(Mem m) {
     return m == Mem::L1 || m == Mem::L0A || m == Mem::L0B || m == Mem::L0C || m == Mem::BT || m == Mem::FB;
 }
 
+uint8_t* gm_window_reserve(uint64_t bytes) {
+    // Regions 2 MiB apart and 2 MiB aligned (alignment checks see the same low bits as a real allocation's), with
+    // at least 2 MiB of unmapped gap between them.
+    static uint64_t next = kGmWindowBase;
+    const uint64_t step = 2ull << 20;
+    uint64_t at = next;
+    uint64_t span = (std::max<uint64_t>(bytes, 1) + step - 1) / step * step + step;
+    if (at + span > kGmWindowBase + kGmWindowBytes) setup_error("the GM window (1 TiB) is full");
+    next = at + span;
+    return reinterpret_cast<uint8_t*>(at);
+}
+
+uint8_t* gm_host(uint64_t addr) {
+    if (addr >= kGmWindowBase && addr < kGmWindowBase + kGmWindowBytes) {
+        for (auto& r : R->gm) {
+            uint64_t b = reinterpret_cast<uint64_t>(r.base);
+            if (r.real != nullptr && addr >= b && addr <= b + r.bytes) return r.real + (addr - b);
+        }
+    }
+    return reinterpret_cast<uint8_t*>(addr);
+}
+
 // Checks that [addr, addr+n) of GM lies inside one harness allocation.
 void check_gm(uint64_t addr, uint64_t n, bool write, Site site) {
     if (n == 0) return;

@@ -8,7 +8,7 @@ namespace {
 uint8_t* side(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
     if (t.mem == Mem::GM) {
         check_gm_tensor(t, off, n, write, site);
-        return reinterpret_cast<uint8_t*>(t.addr) + off;
+        return gm_host(t.addr) + off;
     }
     return local(t, off, n, write, site);
 }

@@ -198,8 +198,8 @@ uint64_t gm_padded(uint64_t bytes) {
     return r + c.gm_alloc_extra;
 }
 
-uint8_t* map_tensor(const TensorArg& a) {
-    const bool shared = a.output || a.written;
+uint8_t* map_tensor(const TensorArg& a, bool copy = false) {
+    const bool shared = (a.output || a.written) && !copy;
     int fd = ::open(a.path.c_str(), shared ? O_RDWR : O_RDONLY);
     if (fd < 0) setup_error("cannot open tensor file %s: %s", a.path.c_str(), std::strerror(errno));
     struct stat st{};
@@ -215,10 +215,82 @@ uint8_t* map_tensor(const TensorArg& a) {
     return static_cast<uint8_t*>(p);
 }
 
+// The GM window must be unmapped for a raw access to fault (nothing the runtime maps lands there: 32 TiB up).
+void check_gm_window_free() {
+    FILE* f = std::fopen("/proc/self/maps", "r");
+    if (f == nullptr) return;  // no /proc: the range was chosen far from every mapping the loader makes
+    char line[512];
+    while (std::fgets(line, sizeof line, f)) {
+        unsigned long long lo = 0, hi = 0;
+        if (std::sscanf(line, "%llx-%llx", &lo, &hi) == 2 && lo < kGmWindowBase + kGmWindowBytes && hi > kGmWindowBase) {
+            std::fclose(f);
+            setup_error("the GM window 0x%llx.. is already mapped (%s)", static_cast<unsigned long long>(kGmWindowBase),
+                        line);
+        }
+    }
+    std::fclose(f);
+}
+
+// A load or store at a GM window address from the candidate's own code (not through the Ascend C API): refused
+// with the tensor, the offset and the last API call. Async-signal-safe: preformatted bytes, no allocation.
+bool gm_window_report(const void* fault_addr, char*& p) {
+    auto addr = reinterpret_cast<uint64_t>(fault_addr);
+    if (addr < kGmWindowBase || addr >= kGmWindowBase + kGmWindowBytes || R == nullptr) return false;
+    const Runtime::Region* hit = nullptr;
+    for (auto& r : R->gm) {
+        uint64_t b = reinterpret_cast<uint64_t>(r.base);
+        if (r.real != nullptr && addr >= b && addr < b + r.bytes) hit = &r;
+    }
+    auto put = [&](const char* s) { while (*s) *p++ = *s++; };
+    auto num = [&](unsigned long long v) {
+        char t[24];
+        int n = 0;
+        do { t[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v);
+        while (n) *p++ = t[--n];
+    };
+    auto name = [&](const char* s) {  // JSON-safe: tensor names are identifiers, anything else becomes '?'
+        for (int i = 0; *s && i < 64; ++s, ++i) *p++ = (*s == '"' || *s == '\\' || *s < 0x20) ? '?' : *s;
+    };
+    put("{\"status\":\"SANDBOX_VIOLATION\",\"message\":\"raw access to GM ");
+    if (hit != nullptr) {
+        put("tensor ");
+        name(hit->name.c_str());
+        put(" at byte ");
+        num(addr - reinterpret_cast<uint64_t>(hit->base));
+    } else {
+        put("address outside every tensor (window offset ");
+        num(addr - kGmWindowBase);
+        put(")");
+    }
+    put(" outside the Ascend C API in block ");
+    num(static_cast<unsigned long long>(g.block_idx));
+    if (g.last_line) {
+        put(" (last Ascend C call: ");
+        put(api_name(g.last_api));
+        put(" at line ");
+        num(g.last_line);
+        put(")");
+    } else {
+        put(" (before any Ascend C call)");
+    }
+    put("; on the NPU this is a slow scalar access: use DataCopy or GlobalTensor::GetValue/SetValue\",\"raw_gm\":{"
+        "\"block_id\":");
+    num(static_cast<unsigned long long>(g.block_idx));
+    put(",\"last_line\":");
+    num(g.last_line);
+    put("}}\n");
+    return true;
+}
+
 // Async-signal-safe crash report: a preformatted JSON written with write(2).
-void crash_handler(int sig) {
+void crash_handler(int sig, siginfo_t* info, void*) {
     if (R != nullptr && R->result_fd >= 0 && !R->result_written && g_crash_buf != nullptr) {
         R->result_written = true;
+        char* q = g_crash_buf;
+        if ((sig == SIGSEGV || sig == SIGBUS) && info != nullptr && gm_window_report(info->si_addr, q)) {
+            write_all(R->result_fd, g_crash_buf, static_cast<size_t>(q - g_crash_buf));
+            _exit(0);
+        }
         const char* what = sig == SIGSEGV ? "SIGSEGV (invalid memory access)" : sig == SIGBUS ? "SIGBUS (bus error)"
                          : sig == SIGFPE ? "SIGFPE (arithmetic fault, e.g. integer division by zero)"
                          : sig == SIGILL ? "SIGILL (illegal instruction)" : "SIGABRT (abort)";
@@ -301,29 +373,31 @@ __attribute__((constructor(101))) void hawk_runtime_setup() {
     const char* cfg = std::getenv("HAWK_SIM_CONFIG");
     if (cfg == nullptr) setup_error("HAWK_SIM_CONFIG is not set (run kernels through npu_agent.simnpu)");
     parse_config(cfg);
+    check_gm_window_free();
     for (auto& a : R->cfg.tensors) {
         a.data = map_tensor(a);
-        R->gm.push_back({a.data, gm_padded(a.bytes), a.name});
+        a.gm = gm_window_reserve(gm_padded(a.bytes));
+        R->gm.push_back({a.gm, gm_padded(a.bytes), a.name, a.data});
     }
     R->tiling_buf = static_cast<uint8_t*>(std::calloc(1, R->cfg.tiling_capacity));
     R->gm.push_back({R->tiling_buf, R->cfg.tiling_capacity, "tiling"});
     if (!R->cfg.record_path.empty()) {
-        R->record_fd = ::open(R->cfg.record_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        R->record_fd = raw_open(R->cfg.record_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (R->record_fd < 0) setup_error("cannot create record %s: %s", R->cfg.record_path.c_str(), std::strerror(errno));
         RecordHeader h{};
         std::memcpy(h.magic, "HAWKREC0", 8);  // "0": not final until the run ends
         write_all(R->record_fd, reinterpret_cast<const char*>(&h), sizeof h);
         R->rec.reserve(4096);
     }
-    g_crash_buf = static_cast<char*>(std::malloc(1024));
+    g_crash_buf = static_cast<char*>(std::malloc(2048));
     static char altstack[1 << 16];
     stack_t ss{};
     ss.ss_sp = altstack;
     ss.ss_size = sizeof altstack;
     ::sigaltstack(&ss, nullptr);
     struct sigaction sa{};
-    sa.sa_handler = crash_handler;
-    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sa.sa_sigaction = crash_handler;
+    sa.sa_flags = SA_ONSTACK | SA_RESETHAND | SA_SIGINFO;
     for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::sigaction(s, &sa, nullptr);
     if (R->cfg.timeout_s > 0) std::thread(watchdog, R->cfg.timeout_s).detach();
     if (hawk_sandbox::lockdown() != 0) setup_error("seccomp lockdown failed: %s", std::strerror(errno));
@@ -353,7 +427,9 @@ void run_tiling() {
         ctx->descs_[i].dtype_ = ge_dtype(a.dtype);
         ctx->tensors_[i].shape_ = &ctx->shapes_[i];
         ctx->tensors_[i].desc_ = &ctx->descs_[i];
-        ctx->tensors_[i].data_ = a.data;  // host values, as CANN gives a value-depend input
+        // Host values, as CANN gives a value-depend input: a private copy-on-write view of the tensor file, so
+        // the tiling function never learns where the kernel's tensors live.
+        ctx->tensors_[i].data_ = map_tensor(a, true);
         ctx->tensors_[i].size_ = a.bytes;
         ++i;
     }
@@ -438,9 +514,10 @@ void run_blocks() {
     }
     // Workspace: one GM allocation the kernel gets as its `workspace` argument.
     if (R->workspace_bytes) {
-        R->workspace = static_cast<uint8_t*>(std::calloc(1, R->workspace_bytes));
-        if (R->workspace == nullptr) throw std::bad_alloc();
-        R->gm.push_back({R->workspace, R->workspace_bytes, "workspace"});
+        auto* real = static_cast<uint8_t*>(std::calloc(1, R->workspace_bytes));
+        if (real == nullptr) throw std::bad_alloc();
+        R->workspace = gm_window_reserve(R->workspace_bytes);
+        R->gm.push_back({R->workspace, R->workspace_bytes, "workspace", real});
     }
     if (hawk_entry_abi() != HAWK_ABI_SIGNATURE) {
         emit_result("INTERNAL", "twin ABI mismatch: the candidate was compiled against other twin headers than "
@@ -456,7 +533,7 @@ void run_blocks() {
         _exit(0);
     }
     std::vector<uint8_t*> args;
-    for (auto& a : c.tensors) args.push_back(a.data);
+    for (auto& a : c.tensors) args.push_back(a.gm);
     args.push_back(R->workspace);
     args.push_back(R->tiling_buf);
     g_phase = 2;

@@ -62,7 +62,7 @@ uint8_t* scalar_gm(const Ref& t, uint64_t off, uint64_t n, bool write, Site site
         rec_done();
     }
     check_gm_tensor(t, off, n, write, site);
-    return reinterpret_cast<uint8_t*>(t.addr) + off;
+    return gm_host(t.addr) + off;
 }
 
 void check_gm_buffer(const void* ptr, uint64_t bytes, Site site) {
