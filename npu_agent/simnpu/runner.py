@@ -21,8 +21,8 @@ from hawk.v1 import result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.hardware import HardwareProfile
 from npu_agent.sandbox import Limits, Sandbox
+from npu_agent.simnpu import coverage, resultmsg
 from npu_agent.simnpu import record as recfile
-from npu_agent.simnpu import resultmsg
 from npu_agent.simnpu.shapes import LAUNCH_JSON
 
 TILING_CAPACITY = 64 * 1024  # bytes of tiling data a host tiling function may save (CANN software limit)
@@ -175,6 +175,14 @@ def launch_block_dim(binary: Path) -> int:
         return 0
 
 
+def _host_program(binary: Path) -> bool:
+    """Whether the candidate brings its own host main() (launch.json, written by the trusted compile step)."""
+    try:
+        return bool(json.loads((Path(binary).parent / LAUNCH_JSON).read_text()).get("host_program", False))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
+
+
 def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, hardware: HardwareProfile,
                sandbox: Sandbox, timeout_s: float = 60.0, record_to: Path | None = None,
                cancel: threading.Event | None = None, limits: Limits | None = None) -> RunResult:
@@ -263,6 +271,12 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         if out.status == result_pb2.OK and record_to is not None:
             written = any(_differs_from_poison(out.outputs[t.name], t) for t in task.outputs)
             out.record, why = check_record(work / RECORD_FILE, out.stats, written)
+            if out.record is not None and not out.record.truncated and not _host_program(binary):
+                # A host program's kernels store to its own aclrtMalloc buffers, which the twin copies to the
+                # task's outputs afterwards: no record entry names the outputs, so there is nothing to check.
+                gap = coverage.uncovered(out.record, task, out.outputs, coverage.before_run(task, inputs))
+                if gap is not None:
+                    out.record, why = None, f"the kernel wrote its outputs outside the Ascend C API: {gap}"
             if out.record is None:
                 return RunResult(status=result_pb2.SANDBOX_VIOLATION, message=why, seconds=out.seconds,
                                  log_tail=out.log_tail, stats=out.stats)
