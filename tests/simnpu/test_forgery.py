@@ -13,10 +13,14 @@ import pytest
 
 from hawk.v1 import result_pb2 as S
 from npu_agent import taskspec
+from npu_agent.candidate import Candidate
 from npu_agent.result_text import describe
 from npu_agent.simnpu import Twin
 from npu_agent.simnpu.timing import simulate
+from npu_agent.taskspec import load_task_file
 from tests.simnpu.helpers import build, kernel_source, marked_line, task, tensor
+
+PAIR = Path(__file__).resolve().parent / "projects" / "direct_pair"
 
 
 def copy_task():
@@ -113,3 +117,33 @@ def test_profile_below_the_floor_is_flagged_not_clamped(twin, tmp_path: Path) ->
     spec.work.gm_bytes = 0
     p = simulate(r.record, twin.hardware).profile(spec, r.stats)
     assert not p.floor.below_floor and 0 < p.floor.achieved_fraction <= 1.0
+
+
+# ------------------------------------------------------------------------- host programs (their own main())
+def _pair(kernel: tuple[str, str] | None = None, main: tuple[str, str] | None = None) -> dict[str, str]:
+    files = dict(Candidate.from_path(PAIR).files)
+    for path, rep in (("vadd_kernel.cpp", kernel), ("main.cpp", main)):
+        if rep is not None:
+            assert rep[0] in files[path], rep[0]
+            files[path] = files[path].replace(*rep)
+    return files
+
+
+def _run_pair(twin: Twin, files: dict[str, str]):
+    spec = next(d.spec for d in load_task_file(PAIR.parent / "projects.toml") if d.name == "shapes_vadd_fp32")
+    built = twin.compile(Candidate.from_files(files), spec.kernel_entry, task=spec)
+    assert built.ok, built.message
+    return twin.run(built.binary, spec, taskspec.generate_inputs(spec, 3))
+
+
+def test_host_program_kernel_raw_gm_loop_is_refused(twin) -> None:
+    r = _run_pair(twin, _pair(kernel=("    AscendC::DataCopy(zGm, a, length);\n",
+                                      "    for (uint32_t i = 0; i < length; ++i) zGm.GetPhyAddr()[i] = 0.0f;\n")))
+    assert r.status == S.SANDBOX_VIOLATION, f"{S.Status.Name(r.status)}: {r.message}"
+    assert "raw access to GM tensor" in r.message and "last Ascend C call: PipeBarrier at line 20" in r.message
+
+
+def test_host_program_dereferencing_device_memory_is_refused(twin) -> None:
+    r = _run_pair(twin, _pair(main=("    vadd_custom<<<", "    z[0] = 1;\n    vadd_custom<<<")))
+    assert r.status == S.SANDBOX_VIOLATION, f"{S.Status.Name(r.status)}: {r.message}"
+    assert "from the host program: device memory is not host memory" in r.message

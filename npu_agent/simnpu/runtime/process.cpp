@@ -252,6 +252,15 @@ bool gm_window_report(const void* fault_addr, char*& p) {
         for (int i = 0; *s && i < 64; ++s, ++i) *p++ = (*s == '"' || *s == '\\' || *s < 0x20) ? '?' : *s;
     };
     put("{\"status\":\"SANDBOX_VIOLATION\",\"message\":\"raw access to GM ");
+    if (g_phase.load() == 4 && hit != nullptr) {  // the host program's own code, between launches
+        put("buffer ");
+        name(hit->name.c_str());
+        put(" at byte ");
+        num(addr - reinterpret_cast<uint64_t>(hit->base));
+        put(" from the host program: device memory is not host memory (copy it with aclrtMemcpy)\",\"raw_gm\":{"
+            "\"block_id\":-1,\"last_line\":0}}\n");
+        return true;
+    }
     if (hit != nullptr) {
         put("tensor ");
         name(hit->name.c_str());
