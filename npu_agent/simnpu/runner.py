@@ -227,9 +227,10 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                            for t in (*task.inputs, *(o for o in task.outputs if not o.inplace_of)))
         # Address space: the mapped tensors (twice over for private input pages) plus a fixed allowance for the
         # runtime, per-core memories, workspace and record buffer; an allocation past it is a violation.
-        # A third time over: the tiling function's private views of the tensors (runtime/process.cpp run_tiling).
+        # Twice more: the GM window's second mapping of every tensor and the tiling function's private views of
+        # them (runtime/process.cpp).
         limits = limits or Limits(cpu_seconds=int(timeout_s) + 30,
-                                  address_space_bytes=RUN_MEMORY_ALLOWANCE + 3 * tensor_bytes)
+                                  address_space_bytes=RUN_MEMORY_ALLOWANCE + 4 * tensor_bytes)
         r = sandbox.run([str(binary)], cwd=work, limits=limits,
                         timeout_s=timeout_s, env={"HAWK_SIM_CONFIG": "run.cfg"}, cancel=cancel)
         out = RunResult(status=result_pb2.INTERNAL, seconds=r.wall_seconds, log_tail=r.log_tail())

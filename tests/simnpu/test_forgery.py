@@ -42,9 +42,10 @@ def test_raw_gm_loop_is_refused_naming_tensor_and_line(twin, tmp_path: Path) -> 
     source = kernel_source("forge_raw_gm.cpp")
     r, _ = run(twin, source, tmp_path)
     assert r.status == S.SANDBOX_VIOLATION, f"{S.Status.Name(r.status)}: {r.message}"
-    assert "raw access to GM tensor x at byte 0 outside the Ascend C API" in r.message
+    # The raw read of x is charged (a scalar GM read); the raw store to z is refused.
+    assert "raw store to GM tensor z at byte 0 outside the Ascend C API" in r.message
     assert f"last Ascend C call: GetValue at line {marked_line(source, '// LAST')}" in r.message
-    assert "use DataCopy or GlobalTensor::GetValue/SetValue" in r.message
+    assert "use DataCopy or GlobalTensor::SetValue" in r.message
     assert r.outputs == {}
 
 
@@ -140,10 +141,24 @@ def test_host_program_kernel_raw_gm_loop_is_refused(twin) -> None:
     r = _run_pair(twin, _pair(kernel=("    AscendC::DataCopy(zGm, a, length);\n",
                                       "    for (uint32_t i = 0; i < length; ++i) zGm.GetPhyAddr()[i] = 0.0f;\n")))
     assert r.status == S.SANDBOX_VIOLATION, f"{S.Status.Name(r.status)}: {r.message}"
-    assert "raw access to GM tensor" in r.message and "last Ascend C call: PipeBarrier at line 20" in r.message
+    assert "raw store to GM tensor z" in r.message and "last Ascend C call: PipeBarrier at line 20" in r.message
 
 
 def test_host_program_dereferencing_device_memory_is_refused(twin) -> None:
     r = _run_pair(twin, _pair(main=("    vadd_custom<<<", "    z[0] = 1;\n    vadd_custom<<<")))
     assert r.status == S.SANDBOX_VIOLATION, f"{S.Status.Name(r.status)}: {r.message}"
     assert "from the host program: device memory is not host memory" in r.message
+
+
+def test_raw_scalar_reads_run_and_are_charged(twin, tmp_path: Path) -> None:
+    spec = task("scale_kernel", [tensor("x", [256], "float32"), tensor("s", [8], "float32")],
+                [tensor("z", [256], "float32")])
+    ins = taskspec.generate_inputs(spec, 4)
+    r = twin.run(build(twin, kernel_source("raw_scalar_read.cpp"), "scale_kernel"), spec, ins,
+                 record_to=tmp_path / "rec.bin")
+    assert r.ok, r.message
+    want = (ins["x"] * ins["s"][0] + ins["s"][1]).astype(np.float32)
+    np.testing.assert_allclose(r.outputs["z"], want, rtol=1e-6)
+    e = r.record.entries
+    raw = e[(e["op"] == 1) & (e["src_mem"] == 1) & ((e["src_addr"] >> np.uint64(48)) == 2)]
+    assert int(raw["repeats"].sum()) == 2, raw  # the two raw reads of s, as scalar GM reads

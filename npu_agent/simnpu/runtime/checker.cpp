@@ -152,6 +152,29 @@ uint8_t* gm_window_reserve(uint64_t bytes) {
     return reinterpret_cast<uint8_t*>(at);
 }
 
+uint8_t* gm_shared_alloc(uint64_t bytes) {
+    void* p = ::mmap(nullptr, (std::max<uint64_t>(bytes, 1) + 4095) / 4096 * 4096, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return static_cast<uint8_t*>(p);
+}
+
+void gm_shared_free(uint8_t* real, uint64_t bytes) {
+    if (real != nullptr) ::munmap(real, (std::max<uint64_t>(bytes, 1) + 4095) / 4096 * 4096);
+}
+
+uint8_t* gm_window_add(uint8_t* real, uint64_t bytes, const std::string& name) {
+    uint8_t* w = gm_window_reserve(bytes);
+    uint64_t len = (std::max<uint64_t>(bytes, 1) + 4095) / 4096 * 4096;
+    // mremap with old_size 0 maps the same shared pages a second time. Without it (no room under the address-space
+    // limit, say) the window stays unmapped: raw accesses are then refused rather than charged.
+    void* a = ::mremap(real, 0, len, MREMAP_MAYMOVE | MREMAP_FIXED, w);
+    bool alias = a == w && ::mprotect(w, len, PROT_NONE) == 0;
+    if (a != MAP_FAILED && !alias) ::munmap(a, len);
+    R->gm.push_back({w, bytes, name, real, alias});
+    return w;
+}
+
 uint8_t* gm_host(uint64_t addr) {
     if (addr >= kGmWindowBase && addr < kGmWindowBase + kGmWindowBytes) {
         for (auto& r : R->gm) {

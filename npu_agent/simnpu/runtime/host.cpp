@@ -247,18 +247,23 @@ aclError dev_malloc(void** out, size_t size, bool extra, const char* api) {
     const Config& c = R->cfg;
     uint64_t padded = round_up(size, c.gm_alloc_round) + (extra ? c.gm_alloc_extra : 0);
     uint64_t align = std::max<uint64_t>(c.gm_alloc_align, 16);
-    auto* real = static_cast<uint8_t*>(std::aligned_alloc(align, round_up(padded, align)));
-    if (real == nullptr) return fail(ACL_ERROR_RT_MEMORY_ALLOCATION, std::string(api) + ": out of memory");
+    (void)align;  // a window address is 2 MiB aligned
+    uint8_t* real = nullptr;
+    try {
+        // The documentation does not promise the contents, but memory fresh from the driver reads as zero, and
+        // public samples rely on it (asc-devkit cross_core_set_wait_flag accumulates atomically into a fresh one).
+        real = gm_shared_alloc(padded);
+    } catch (const std::bad_alloc&) {
+        return fail(ACL_ERROR_RT_MEMORY_ALLOCATION, std::string(api) + ": out of memory");
+    }
     // Device memory is handed out at a GM window address, as the task's tensors are: the host program and its
-    // kernels reach it through AscendCL and the Ascend C API only (a raw access faults, process.cpp).
-    uint8_t* p = gm_window_reserve(padded);
-    DevAlloc a{p, size, padded, H->next_id++};
-    // The documentation does not promise the contents, but memory fresh from the driver reads as zero, and public
-    // samples rely on it (asc-devkit cross_core_set_wait_flag accumulates atomically into a fresh aclrtMalloc).
-    std::memset(real, 0, padded);
-    H->allocs[p] = a;
-    R->gm.push_back({p, padded, std::string(api) + " #" + std::to_string(a.id) + " (" + std::to_string(size) +
-                                    " bytes + " + std::to_string(padded - size) + " of padding)", real});
+    // kernels reach it through AscendCL and the Ascend C API (a raw read from a kernel is charged, anything else
+    // raw is refused: process.cpp).
+    int id = H->next_id++;
+    uint8_t* p = gm_window_add(real, padded, std::string(api) + " #" + std::to_string(id) + " (" +
+                                                 std::to_string(size) + " bytes + " + std::to_string(padded - size) +
+                                                 " of padding)");
+    H->allocs[p] = DevAlloc{p, size, padded, id};
     *out = p;
     return ACL_SUCCESS;
 }
@@ -426,7 +431,8 @@ aclError aclrtFree(void* p) {
     copy_outputs();  // what the kernels left in a bound output buffer survives its release
     for (auto r = R->gm.begin(); r != R->gm.end(); ++r) {
         if (r->base == it->first) {
-            std::free(r->real);
+            if (r->alias) ::munmap(r->base, (std::max<uint64_t>(r->bytes, 1) + 4095) / 4096 * 4096);
+            gm_shared_free(r->real, r->bytes);
             R->gm.erase(r);
             break;
         }

@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/ucontext.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,6 +295,7 @@ struct Runtime : PerCore {
         uint64_t bytes;
         std::string name;
         uint8_t* real = nullptr;  // where the bytes live when `base` is a window address (nullptr: at `base`)
+        bool alias = false;       // `base` maps the same pages as `real` (PROT_NONE): raw reads are charged
     };
     std::vector<Region> gm;
     uint8_t* tiling_buf = nullptr;
@@ -368,6 +370,13 @@ void range(Site site, const char* what, uint64_t v, uint64_t lo, uint64_t hi);
 constexpr uint64_t kGmWindowBase = 0x200000000000ull;   // 32 TiB
 constexpr uint64_t kGmWindowBytes = 0x10000000000ull;   // 1 TiB
 uint8_t* gm_window_reserve(uint64_t bytes);  // the next free window address for a region of `bytes`
+// A GM region at a window address: `real` must be a MAP_SHARED mapping; the window maps the same pages PROT_NONE so
+// a raw read can be single-stepped and charged (process.cpp). Pushes the region to R->gm and returns its address.
+uint8_t* gm_window_add(uint8_t* real, uint64_t bytes, const std::string& name);
+uint8_t* gm_shared_alloc(uint64_t bytes);  // zeroed MAP_SHARED anonymous memory for a window region
+void gm_shared_free(uint8_t* real, uint64_t bytes);
+// Raw GM reads charged since the last record entry (the SIGSEGV/SIGTRAP handlers count them; rec() records them).
+void flush_raw_reads();
 uint8_t* gm_host(uint64_t addr);             // a (checked) GM address -> host address of its bytes
 inline uint8_t* gm_host(const void* p) { return gm_host(reinterpret_cast<uint64_t>(p)); }
 

@@ -212,7 +212,13 @@ uint8_t* map_tensor(const TensorArg& a, bool copy = false) {
     void* p = ::mmap(nullptr, want ? want : 1, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (p == MAP_FAILED) setup_error("cannot map %s: %s", a.path.c_str(), std::strerror(errno));
-    return static_cast<uint8_t*>(p);
+    if (shared || copy) return static_cast<uint8_t*>(p);
+    // An input: the kernel may scribble on it without touching the file, and the GM window needs shared pages to
+    // alias, so its bytes move to shared anonymous memory.
+    uint8_t* m = gm_shared_alloc(want);
+    std::memcpy(m, p, want);
+    ::munmap(p, want ? want : 1);
+    return m;
 }
 
 // The GM window must be unmapped for a raw access to fault (nothing the runtime maps lands there: 32 TiB up).
@@ -233,7 +239,7 @@ void check_gm_window_free() {
 
 // A load or store at a GM window address from the candidate's own code (not through the Ascend C API): refused
 // with the tensor, the offset and the last API call. Async-signal-safe: preformatted bytes, no allocation.
-bool gm_window_report(const void* fault_addr, char*& p) {
+bool gm_window_report(const void* fault_addr, bool store, char*& p) {
     auto addr = reinterpret_cast<uint64_t>(fault_addr);
     if (addr < kGmWindowBase || addr >= kGmWindowBase + kGmWindowBytes || R == nullptr) return false;
     const Runtime::Region* hit = nullptr;
@@ -251,7 +257,8 @@ bool gm_window_report(const void* fault_addr, char*& p) {
     auto name = [&](const char* s) {  // JSON-safe: tensor names are identifiers, anything else becomes '?'
         for (int i = 0; *s && i < 64; ++s, ++i) *p++ = (*s == '"' || *s == '\\' || *s < 0x20) ? '?' : *s;
     };
-    put("{\"status\":\"SANDBOX_VIOLATION\",\"message\":\"raw access to GM ");
+    put(store ? "{\"status\":\"SANDBOX_VIOLATION\",\"message\":\"raw store to GM "
+              : "{\"status\":\"SANDBOX_VIOLATION\",\"message\":\"raw access to GM ");
     if (g_phase.load() == 4 && hit != nullptr) {  // the host program's own code, between launches
         put("buffer ");
         name(hit->name.c_str());
@@ -282,8 +289,10 @@ bool gm_window_report(const void* fault_addr, char*& p) {
     } else {
         put(" (before any Ascend C call)");
     }
-    put("; on the NPU this is a slow scalar access: use DataCopy or GlobalTensor::GetValue/SetValue\",\"raw_gm\":{"
-        "\"block_id\":");
+    put(store ? "; the twin charges raw reads as scalar GM reads but refuses raw stores (on the NPU a slow scalar "
+                "store): use DataCopy or GlobalTensor::SetValue\",\"raw_gm\":{"
+              : "; on the NPU this is a slow scalar access: use DataCopy or GlobalTensor::GetValue/SetValue\",\"raw_gm\":{");
+    put("\"block_id\":");
     num(static_cast<unsigned long long>(g.block_idx));
     put(",\"last_line\":");
     num(g.last_line);
@@ -291,12 +300,128 @@ bool gm_window_report(const void* fault_addr, char*& p) {
     return true;
 }
 
+// ------------------------------------------------------------------- raw GM reads: single-stepped and charged
+// A kernel may read GM through a raw pointer (`*(__gm__ T*)x`: a slow scalar access on the NPU, and public
+// kernels do it for scalar inputs). The window maps the region's pages PROT_NONE, so the read faults; the handler
+// opens that page for reading, sets the trap flag and returns: the read runs, the CPU traps right after it, and
+// the trap handler closes the page again. Every such read is charged as a scalar GM read (a GetValue entry of the
+// record, with the last Ascend C call's line). A raw write, or any raw access outside a kernel, is refused.
+// x86-64 only (the trap flag); elsewhere every raw access is refused.
+namespace {
+constexpr int kRawPages = 8;
+uintptr_t g_raw_pages[kRawPages];
+int g_raw_npages = 0;
+struct RawRun {
+    int64_t block;
+    uint8_t core;
+    uint32_t line;
+    uint64_t rec_addr;
+    uint64_t count;
+};
+constexpr int kRawRuns = 64;
+RawRun g_raw_runs[kRawRuns];
+int g_raw_nruns = 0;
+
+bool raw_read_step(const siginfo_t* info, void* ctx) {
+#if defined(__x86_64__)
+    auto* uc = static_cast<ucontext_t*>(ctx);
+    if (uc == nullptr || info == nullptr || R == nullptr || g_phase.load() != 2) return false;
+    if (uc->uc_mcontext.gregs[REG_ERR] & 2) return false;  // a write: refused
+    auto addr = reinterpret_cast<uint64_t>(info->si_addr);
+    size_t idx = R->gm.size();
+    for (size_t i = 0; i < R->gm.size(); ++i) {
+        uint64_t b = reinterpret_cast<uint64_t>(R->gm[i].base);
+        if (R->gm[i].alias && addr >= b && addr < b + R->gm[i].bytes) idx = i;
+    }
+    if (idx == R->gm.size() || g_raw_npages >= kRawPages) return false;
+    uintptr_t page = addr & ~uintptr_t(4095);
+    if (raw_syscall(SYS_mprotect, static_cast<long>(page), 4096, PROT_READ, 0) != 0) return false;
+    g_raw_pages[g_raw_npages++] = page;
+    uc->uc_mcontext.gregs[REG_EFL] |= 0x100;  // TF: trap after the faulting instruction
+    uint64_t rec_addr = (static_cast<uint64_t>(idx + 1) << 48) | (addr - reinterpret_cast<uint64_t>(R->gm[idx].base));
+    RawRun* last = g_raw_nruns ? &g_raw_runs[g_raw_nruns - 1] : nullptr;
+    if (last != nullptr && last->block == g.block_idx && last->core == static_cast<uint8_t>(g.core) &&
+        last->line == g.last_line) {
+        ++last->count;
+    } else if (g_raw_nruns < kRawRuns) {
+        g_raw_runs[g_raw_nruns++] = {g.block_idx, static_cast<uint8_t>(g.core), g.last_line, rec_addr, 1};
+    } else {
+        ++last->count;
+    }
+    return true;
+#else
+    (void)info;
+    (void)ctx;
+    return false;
+#endif
+}
+
+void trap_handler(int sig, siginfo_t*, void* ctx) {
+#if defined(__x86_64__)
+    if (g_raw_npages > 0 && ctx != nullptr) {
+        for (int i = 0; i < g_raw_npages; ++i)
+            raw_syscall(SYS_mprotect, static_cast<long>(g_raw_pages[i]), 4096, PROT_NONE, 0);
+        g_raw_npages = 0;
+        static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs[REG_EFL] &= ~0x100LL;
+        return;
+    }
+#else
+    (void)ctx;
+#endif
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+}  // namespace
+}  // namespace
+
+void flush_raw_reads() {
+    int n = g_raw_nruns;
+    g_raw_nruns = 0;
+    for (int i = 0; i < n; ++i) {
+        const RawRun& r = g_raw_runs[i];
+        R->calls += r.count;
+        if (R->record_fd < 0) continue;
+        if (R->rec_total >= R->cfg.record_max) {
+            R->rec_truncated = true;
+            continue;
+        }
+        R->rec.emplace_back();
+        ++R->rec_total;
+        RecordEntry& e = R->rec.back();
+        std::memset(&e, 0, sizeof e);
+        e.block = static_cast<uint32_t>(r.block);
+        e.line = r.line;
+        e.api = static_cast<uint16_t>(Api::GetValue);
+        e.op = static_cast<uint8_t>(Op::SCALAR);
+        e.core = r.core;
+        e.pipe = static_cast<uint8_t>(Pipe::S);
+        e.event_id = -1;
+        e.src_mem = static_cast<uint8_t>(Mem::GM);
+        e.src_addr = r.rec_addr;
+        e.bytes = r.count * 4;  // the width of a raw read is not known; 4 bytes each
+        e.repeats = static_cast<uint32_t>(std::min<uint64_t>(r.count, 0xFFFFFFFFu));
+    }
+    if (n) R->scalar_run_n = 0;
+}
+
+namespace {
+
+bool fault_is_store(void* ctx) {
+#if defined(__x86_64__)
+    return ctx != nullptr && (static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+#else
+    (void)ctx;
+    return false;
+#endif
+}
+
 // Async-signal-safe crash report: a preformatted JSON written with write(2).
-void crash_handler(int sig, siginfo_t* info, void*) {
+void crash_handler(int sig, siginfo_t* info, void* ctx) {
+    if (sig == SIGSEGV && raw_read_step(info, ctx)) return;
     if (R != nullptr && R->result_fd >= 0 && !R->result_written && g_crash_buf != nullptr) {
         R->result_written = true;
         char* q = g_crash_buf;
-        if ((sig == SIGSEGV || sig == SIGBUS) && info != nullptr && gm_window_report(info->si_addr, q)) {
+        if ((sig == SIGSEGV || sig == SIGBUS) && info != nullptr && gm_window_report(info->si_addr, fault_is_store(ctx), q)) {
             write_all(R->result_fd, g_crash_buf, static_cast<size_t>(q - g_crash_buf));
             _exit(0);
         }
@@ -385,8 +510,7 @@ __attribute__((constructor(101))) void hawk_runtime_setup() {
     check_gm_window_free();
     for (auto& a : R->cfg.tensors) {
         a.data = map_tensor(a);
-        a.gm = gm_window_reserve(gm_padded(a.bytes));
-        R->gm.push_back({a.gm, gm_padded(a.bytes), a.name, a.data});
+        a.gm = gm_window_add(a.data, gm_padded(a.bytes), a.name);
     }
     R->tiling_buf = static_cast<uint8_t*>(std::calloc(1, R->cfg.tiling_capacity));
     R->gm.push_back({R->tiling_buf, R->cfg.tiling_capacity, "tiling"});
@@ -406,8 +530,10 @@ __attribute__((constructor(101))) void hawk_runtime_setup() {
     ::sigaltstack(&ss, nullptr);
     struct sigaction sa{};
     sa.sa_sigaction = crash_handler;
-    sa.sa_flags = SA_ONSTACK | SA_RESETHAND | SA_SIGINFO;
+    sa.sa_flags = SA_ONSTACK | SA_SIGINFO;  // no SA_RESETHAND: a charged raw read returns (the crash path resets)
     for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::sigaction(s, &sa, nullptr);
+    sa.sa_sigaction = trap_handler;
+    ::sigaction(SIGTRAP, &sa, nullptr);
     if (R->cfg.timeout_s > 0) std::thread(watchdog, R->cfg.timeout_s).detach();
     if (hawk_sandbox::lockdown() != 0) setup_error("seccomp lockdown failed: %s", std::strerror(errno));
     host_program_setup();  // a direct-launch candidate's own main() runs next (host.cpp)
@@ -523,10 +649,7 @@ void run_blocks() {
     }
     // Workspace: one GM allocation the kernel gets as its `workspace` argument.
     if (R->workspace_bytes) {
-        auto* real = static_cast<uint8_t*>(std::calloc(1, R->workspace_bytes));
-        if (real == nullptr) throw std::bad_alloc();
-        R->workspace = gm_window_reserve(R->workspace_bytes);
-        R->gm.push_back({R->workspace, R->workspace_bytes, "workspace", real});
+        R->workspace = gm_window_add(gm_shared_alloc(R->workspace_bytes), R->workspace_bytes, "workspace");
     }
     if (hawk_entry_abi() != HAWK_ABI_SIGNATURE) {
         emit_result("INTERNAL", "twin ABI mismatch: the candidate was compiled against other twin headers than "

@@ -138,6 +138,7 @@ void rec_checksum(const RecordEntry* e, size_t n) {
 
 void flush_record(bool final) {
     if (R->record_fd < 0) return;
+    flush_raw_reads();
     if (!R->rec.empty()) {
         rec_checksum(R->rec.data(), R->rec.size());
         write_all(R->record_fd, reinterpret_cast<const char*>(R->rec.data()), R->rec.size() * sizeof(RecordEntry));
@@ -169,6 +170,7 @@ void flush_record(bool final) {
 
 RecordEntry& rec(Op op, Pipe pipe, Site site) {
     static RecordEntry scratch;
+    flush_raw_reads();  // raw GM reads the kernel made since the last call come first
     ++R->calls;
     g.last_line = site.line;
     g.last_api = site.api;

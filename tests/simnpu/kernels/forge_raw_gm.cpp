@@ -1,5 +1,5 @@
-// Profile forgery: z = x + 1 done by a plain C++ loop over the GM pointers, outside the Ascend C API (on the NPU
-// a slow scalar access per element; the twin hands the kernel window addresses, so the loop faults and is refused).
+// Profile forgery: z = x + 1 done by a plain C++ loop over the GM pointers, outside the Ascend C API. The twin
+// charges each raw read of x as a scalar GM read and refuses the first raw store to z.
 #include "kernel_operator.h"
 using namespace AscendC;
 
