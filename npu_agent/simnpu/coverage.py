@@ -7,9 +7,9 @@ the run (the poison, or an in-place output's input) lies inside the GM extent of
 
 Extents are over-approximated, never under (a legitimate kernel is never flagged): a DataCopy count form covers
 exactly its bytes; a DataCopy with DataCopyParams or a DataCopyPad to GM covers from its first to its last block
-(gaps included, the gap from the entry's `reserved` field, docs/simnpu-record.md); a Fixpipe covers from its
-start to the end of the tensor; a scalar store (SetValue, operator()) or any other entry storing to GM covers the
-whole tensor.
+(gaps included, the gap from the entry's `reserved` field, docs/simnpu-record.md); a run of scalar stores
+(SetValue, operator()) covers from its lowest to its highest address; a Fixpipe covers from its start to the end
+of the tensor; any other entry storing to GM covers the whole tensor.
 """
 
 from __future__ import annotations
@@ -63,6 +63,11 @@ def store_extents(rec: Record, region: int, size: int) -> np.ndarray:
     n = e["a0"].astype(np.int64)
     blk = e["a1"].astype(np.int64)
     gap = e["reserved"].astype(np.int64)
+    scalar = e["op"] == int(Op.SCALAR)  # SetValue / operator(): lowest address to the end of the highest (a1 | a2)
+    hi = ((e["a2"].astype(np.uint64) << np.uint64(32)) | e["a1"].astype(np.uint64)) & np.uint64(_OFFSET_MASK)
+    known = scalar & (hi != 0)
+    start[known] = off[known]
+    end[known] = hi[known].astype(np.int64)
     params = copy & ~count & (api == _DATACOPY)
     end[params] = off[params] + np.maximum(n[params] - 1, 0) * (blk[params] + gap[params] * 32) + blk[params]
     pad = (api == _DATACOPY_PAD) & (gap != _UNKNOWN_GAP)

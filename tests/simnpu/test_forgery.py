@@ -162,3 +162,12 @@ def test_raw_scalar_reads_run_and_are_charged(twin, tmp_path: Path) -> None:
     e = r.record.entries
     raw = e[(e["op"] == 1) & (e["src_mem"] == 1) & ((e["src_addr"] >> np.uint64(48)) == 2)]
     assert int(raw["repeats"].sum()) == 2, raw  # the two raw reads of s, as scalar GM reads
+
+
+def test_scalar_stores_are_covered_but_stores_through_a_taken_address_are_not(twin, tmp_path: Path) -> None:
+    r, ins = run(twin, variant("scalar_store.cpp"), tmp_path)
+    assert r.ok, r.message
+    assert np.array_equal(r.outputs["z"], ins["x"])
+    r, _ = run(twin, variant("scalar_store.cpp", "FORGE_REF"), tmp_path)
+    assert r.status == S.SANDBOX_VIOLATION, f"{S.Status.Name(r.status)}: {r.message}"
+    assert "outside every recorded store to it (first at byte 4)" in r.message, r.message
