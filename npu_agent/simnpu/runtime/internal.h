@@ -17,7 +17,9 @@
 //   watchdog and calls hawk_sandbox::lockdown() before any candidate code (static initialisers included)
 //   runs. main() then runs the registered tiling function and launches the kernel (crosscore.cpp), or runs the
 //   candidate's own host program (host.cpp), whose <<<>>> launches go through the same launch.
-//   Exactly one JSON object is written to the result fd; tensors travel through the mapped files.
+//   Exactly one JSON object is written to the result fd (raw `syscall`, as the record: record.cpp); tensors travel
+//   through the mapped files. Kernels see GM at window addresses (kGmWindowBase below; process.cpp charges raw
+//   reads and refuses raw stores).
 //
 // No hardware number lives here: every size, alignment and limit comes from the config.
 #pragma once
