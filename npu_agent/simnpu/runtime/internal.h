@@ -369,6 +369,10 @@ void range(Site site, const char* what, uint64_t v, uint64_t lo, uint64_t hi);
 // The GM window: the task's tensors and the workspace are handed to the kernel at addresses in a fixed range that
 // is never mapped, so a raw load or store through them (outside the Ascend C API) faults and is refused
 // (process.cpp); every API path turns a checked GM address into the bytes' real host address with gm_host.
+// The sandbox's seccomp filter should refuse mprotect/pkey_mprotect adding PROT_WRITE or PROT_EXEC, and mremap of an
+// old range, when the range may touch the window: address in [0x100000000000, 0x210000000000) or length >= 2^44
+// (the runtime itself only ever sets PROT_NONE / PROT_READ there and only mremaps *into* it). Without that rule a
+// kernel could open the window for uncharged raw access; the output coverage check still catches raw stores.
 constexpr uint64_t kGmWindowBase = 0x200000000000ull;   // 32 TiB
 constexpr uint64_t kGmWindowBytes = 0x10000000000ull;   // 1 TiB
 uint8_t* gm_window_reserve(uint64_t bytes);  // the next free window address for a region of `bytes`
