@@ -171,7 +171,7 @@ def _parse(raw: bytes) -> Message | None:
     for k in ("crash", "hang", "raw_gm", "assert"):
         if k in value:
             for kk, vv in _dict(value[k], k).items():
-                _int(vv, f"{k}.{str(kk)[:20]}", -MAX_INT, MAX_INT)
+                _int(vv, f"{k}.{str(kk)[:20]}", -MAX_INT, (1 << 64) - 1)  # informational; C++ may print unsigned
     return msg
 
 
