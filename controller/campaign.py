@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from controller import verify
 from controller.proposers import (
     KnowledgeAccess,
     Proposal,
@@ -329,8 +330,15 @@ class CampaignRunner:
             evaluation_id=cand.id, campaign=cand.campaign_id, task=task.spec, source=cand.source,
             hardware=self.spec.hardware, team=self.spec.team, priority=self.spec.priority, options=None,
             agents=self.agents, backend=self.backend)
+        may_be_best = True
+        if verify.would_be_best(result, self.store.best(cand.campaign_id).get(cand.task)):  # controller/verify.py
+            check = await verify.cross_check(
+                self.evaluator, evaluation_id=cand.id, campaign=cand.campaign_id, task=task.spec, source=cand.source,
+                hardware=self.spec.hardware, team=self.spec.team, priority=self.spec.priority, result=result,
+                agents=self.agents, backend=self.backend)
+            result, may_be_best = verify.apply(result, check)
         # Once, however many agents it took (the store refuses a second record of a candidate).
-        self.store.record_evaluation(cand.id, result, attempts=max(1, result.attempts))
+        self.store.record_evaluation(cand.id, result, attempts=max(1, result.attempts), may_be_best=may_be_best)
         if self.metrics is not None:
             self.metrics.evaluations.labels(campaign=self.spec.name,
                                            status=result_pb2.Status.Name(result.status).lower()).inc()

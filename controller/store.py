@@ -328,7 +328,8 @@ class ResultsStore:
                                    (campaign_id, task)).fetchone()
         return float(row[0]) if row else None
 
-    def record_evaluation(self, candidate_id: str, result: result_pb2.Result, attempts: int = 1) -> bool:
+    def record_evaluation(self, candidate_id: str, result: result_pb2.Result, attempts: int = 1,
+                          may_be_best: bool = True) -> bool:
         """Store a candidate's final result and update the best; False when it was already recorded."""
         # Never store a secret this process knows (the farm token, TLS keys): an agent that did not scrub it,
         # or an error text that quotes it, must not put it in a file every team can read.
@@ -360,7 +361,9 @@ class ResultsStore:
             except sqlite3.IntegrityError:
                 return False
             db.execute("UPDATE candidates SET state='done' WHERE id=?", (candidate_id,))
-            if ok:
+            # A profile below the hardware floor (flagged by the agent) or one whose cross-check failed
+            # (controller/verify.py) is recorded, but never becomes a task's best.
+            if ok and may_be_best and not result.profile.floor.below_floor:
                 best = db.execute("SELECT time_us FROM best WHERE campaign_id=? AND task=?",
                                   (campaign_id, task)).fetchone()
                 if best is None or time_us < best[0]:

@@ -6,7 +6,8 @@ its chip-wide peak, and a launch costs at least what the cycle model charges a o
 clock as the profiles it is compared with; without a cost file, the profile's framework launch head). The
 floor is the largest of those times,
 so ``floor / measured`` (the floor fraction) is at most 1 and says how much room is left, which a speedup
-over a naive baseline cannot. Every number comes from the hardware profile (npu_agent/hardware/*.toml).
+over a naive baseline cannot. A profile above 1 is impossible for a correct kernel: it is flagged
+(``Floor.below_floor``), never clamped. Every number comes from the hardware profile (npu_agent/hardware/*.toml).
 
 The agent (to annotate profiles) and the controller (reports, ``hawk tasks show``) both use this module;
 it needs nothing but the wire spec and a profile.
@@ -19,6 +20,9 @@ from dataclasses import asdict, dataclass
 from hawk.v1 import result_pb2, task_pb2
 from npu_agent.hardware import HardwareProfile, load_profile
 from npu_agent.taskspec import TaskError, dtype_name, itemsize, tensor_bytes
+
+# Relative slack before a profile counts as below the floor (rounding of cycles and clocks, not a model error).
+BELOW_FLOOR_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,13 @@ class Floor:
         if clock_mhz:
             msg.cycles = round(self.floor_us * clock_mhz)
         if measured_us:
-            msg.achieved_fraction = min(1.0, self.fraction(measured_us))
+            # Never clamped: a profile faster than the floor is impossible for a correct kernel, so it is flagged
+            # and keeps its real ratio (> 1) for whoever looks into it.
+            msg.achieved_fraction = self.fraction(measured_us)
+            if msg.achieved_fraction > 1.0 + BELOW_FLOOR_TOLERANCE:
+                msg.below_floor = True
+                msg.explanation += (f"; FLAGGED: the profile ({measured_us:.3g} us) is below this floor, so it cannot "
+                                    f"be the work a correct kernel did")
         return msg
 
 

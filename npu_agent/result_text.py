@@ -28,7 +28,8 @@ def describe(res: result_pb2.Result, name: str) -> str:
                          + (f"; {p.bottleneck.explanation}" if p.bottleneck.explanation else ""))
         if p.HasField("floor") and p.floor.time_us:
             lines.append(f"  hardware floor {p.floor.time_us:.2f} us ({p.floor.limiter}); achieved "
-                         f"{p.floor.achieved_fraction:.0%}")
+                         f"{p.floor.achieved_fraction:.0%}"
+                         + ("  FLAGGED: below the hardware floor, not believed" if p.floor.below_floor else ""))
         moved = ", ".join(f"{m.path} {m.bytes} B" for m in p.bytes_moved)
         lines.append(f"  block dim {p.block_dim}; moved: {moved or 'nothing'}")
     if res.stage_timings:

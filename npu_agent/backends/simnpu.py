@@ -59,10 +59,10 @@ class SimNpuBackend(Backend):
         if profile and r.ok:
             out.profile = profile_from_stats(r.stats, self.hardware, r.seconds)
             # --- cycle model (npu_agent/simnpu/timing, docs/cycle-model.md): simulated time from the record ---
-            if r.record_path is not None:
-                from npu_agent.simnpu.timing import profile_record
+            if r.record is not None:  # verified by the runner (runner.check_record)
+                from npu_agent.simnpu.timing import simulate
                 try:
-                    out.profile = profile_record(r.record_path, self.hardware, task, r.stats)
+                    out.profile = simulate(r.record, self.hardware).profile(task, r.stats)
                 except Exception as e:  # the functional profile stays; say why the model did not run
                     out.log_tail = (out.log_tail + f"\ncycle model failed: {type(e).__name__}: {e}")[-8000:]
         return out

@@ -209,9 +209,9 @@ def _cycle_model(args: argparse.Namespace, res, run, spec, hardware) -> None:
     """Replace the functional profile with the cycle model's; write msprof files for --profile-out."""
     if run.record_path is None:
         return
-    from npu_agent.simnpu.timing import simulate_file, write_msprof
+    from npu_agent.simnpu.timing import simulate, simulate_file, write_msprof
 
-    sim = simulate_file(run.record_path, hardware)
+    sim = simulate(run.record, hardware) if run.record is not None else simulate_file(run.record_path, hardware)
     res.profile.CopyFrom(sim.profile(spec, run.stats))
     if getattr(args, "profile_out", None):
         write_msprof(sim, args.profile_out, op_name=spec.name, op_type=spec.kernel_entry)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-MAGIC = b"HAWKREC1"
+MAGIC = b"HAWKREC2"
+TRAILER_MAGIC = b"HAWKEND2"
 HEADER_BYTES = 32
-VERSION = 1
+TRAILER_BYTES = 32
+VERSION = 2
 
 HEADER_DTYPE = np.dtype([("magic", "S8"), ("version", "<u4"), ("entry_size", "<u4"), ("block_dim", "<u4"),
                          ("flags", "<u4"), ("entries", "<u8")])
@@ -26,7 +28,9 @@ ENTRY_DTYPE = np.dtype([
     ("ev_src", "u1"), ("ev_dst", "u1"), ("event_id", "<i2"), ("reserved", "<u2"), ("src_addr", "<u8"),
     ("dst_addr", "<u8"), ("bytes", "<u8"), ("repeats", "<u4"), ("a0", "<u4"), ("a1", "<u4"), ("a2", "<u4"),
 ])
-assert HEADER_DTYPE.itemsize == HEADER_BYTES and ENTRY_DTYPE.itemsize == 64
+TRAILER_DTYPE = np.dtype([("magic", "S8"), ("entries", "<u8"), ("checksum", "<u8"), ("block_dim", "<u4"),
+                          ("flags", "<u4")])
+assert HEADER_DTYPE.itemsize == HEADER_BYTES and ENTRY_DTYPE.itemsize == 64 and TRAILER_DTYPE.itemsize == TRAILER_BYTES
 
 
 class Op(IntEnum):
@@ -147,8 +151,25 @@ def read_record(path: str | Path) -> Record:
         raise RecordError(f"{path}: record version {int(h['version'])}, entry size {int(h['entry_size'])}; "
                           f"this reader knows version {VERSION}, {ENTRY_DTYPE.itemsize}")
     n = int(h["entries"])
-    body = data[HEADER_BYTES:]
-    if len(body) < n * ENTRY_DTYPE.itemsize:
-        raise RecordError(f"{path}: header says {n} entries, the file holds {len(body) // ENTRY_DTYPE.itemsize}")
-    entries = np.frombuffer(body[: n * ENTRY_DTYPE.itemsize], dtype=ENTRY_DTYPE).copy()
+    want = HEADER_BYTES + n * ENTRY_DTYPE.itemsize + TRAILER_BYTES
+    if len(data) != want:
+        raise RecordError(f"{path}: header says {n} entries ({want} bytes with the trailer), the file has "
+                          f"{len(data)} bytes")
+    body = data[HEADER_BYTES: HEADER_BYTES + n * ENTRY_DTYPE.itemsize]
+    t = np.frombuffer(data[want - TRAILER_BYTES:], dtype=TRAILER_DTYPE)[0]
+    if (bytes(t["magic"]) != TRAILER_MAGIC or int(t["entries"]) != n or int(t["block_dim"]) != int(h["block_dim"])
+            or int(t["flags"]) != int(h["flags"])):
+        raise RecordError(f"{path}: the trailer does not match the header")
+    if int(t["checksum"]) != checksum(body):
+        raise RecordError(f"{path}: the entries do not match the trailer's checksum")
+    entries = np.frombuffer(body, dtype=ENTRY_DTYPE).copy()
     return Record(block_dim=int(h["block_dim"]), truncated=bool(int(h["flags"]) & 1), entries=entries)
+
+
+def checksum(body: bytes) -> int:
+    """The trailer's checksum of the entries (runtime/record.cpp rec_checksum): sum of
+    (w_i ^ i * 0x9E3779B97F4A7C15) * 0xFF51AFD7ED558CCD over the 64-bit words w_i, modulo 2**64."""
+    w = np.frombuffer(body, dtype="<u8")
+    i = np.arange(w.size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return int(((w ^ (i * np.uint64(0x9E3779B97F4A7C15))) * np.uint64(0xFF51AFD7ED558CCD)).sum(dtype=np.uint64))

@@ -21,6 +21,8 @@ from hawk.v1 import result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.hardware import HardwareProfile
 from npu_agent.sandbox import Limits, Sandbox
+from npu_agent.simnpu import coverage, resultmsg
+from npu_agent.simnpu import record as recfile
 from npu_agent.simnpu.shapes import LAUNCH_JSON
 
 TILING_CAPACITY = 64 * 1024  # bytes of tiling data a host tiling function may save (CANN software limit)
@@ -43,6 +45,7 @@ class RunResult:
     stats: dict[str, Any] = field(default_factory=dict)   # block_dim, bytes_moved, buffer_peaks, api_calls
     warnings: list[str] = field(default_factory=list)     # silent hardware behaviours the kernel hit
     record_path: Path | None = None
+    record: recfile.Record | None = None          # the verified record (OK runs that asked for one)
     seconds: float = 0.0                          # wall time of the kernel process
     log_tail: str = ""
 
@@ -129,6 +132,32 @@ def _write_tensor(path: Path, array: np.ndarray, t: task_pb2.TensorSpec, role: s
     return data.nbytes
 
 
+TAMPERED = "the kernel process tampered with its profile record"
+
+
+def check_record(rec_path: Path, stats: dict[str, Any], outputs_written: bool) -> tuple[recfile.Record | None, str]:
+    """The record of an OK run, or why it cannot be the run's: missing, cut, rewritten, or at odds with the run
+    (no entries though the kernel ran, blocks outside the launch, counts that disagree with the runtime's)."""
+    if not rec_path.is_file():
+        return None, f"{TAMPERED}: the record is missing"
+    try:
+        rec = recfile.read_record(rec_path)
+    except (recfile.RecordError, OSError, ValueError) as e:
+        return None, f"{TAMPERED}: {str(e).replace(str(rec_path) + ': ', '')}"
+    n = len(rec)
+    block_dim = int(stats.get("block_dim", rec.block_dim))
+    if n == 0:
+        return None, f"{TAMPERED}: it holds no entries" + (" though outputs were written" if outputs_written else "")
+    if "record_entries" in stats and int(stats["record_entries"]) != n:
+        return None, f"{TAMPERED}: it holds {n} entries, the runtime counted {stats['record_entries']}"
+    if rec.block_dim != block_dim:
+        return None, f"{TAMPERED}: its block dim {rec.block_dim} is not the launch's {block_dim}"
+    top = int(rec.entries["block"].max())
+    if top >= 2 * max(block_dim, 1):  # an AIV of a mixed kernel is block * 2 + sub-block
+        return None, f"{TAMPERED}: block id {top} is outside the launch of {block_dim} block(s)"
+    return rec, ""
+
+
 def _exception(d: dict) -> result_pb2.HardwareException:
     return result_pb2.HardwareException(
         code=str(d.get("code", "")), error_code=str(d.get("error_code", "")), kind=str(d.get("kind", "")),
@@ -144,6 +173,14 @@ def launch_block_dim(binary: Path) -> int:
         return int(json.loads(meta.read_text()).get("block_dim", 0))
     except (OSError, ValueError, TypeError, AttributeError):
         return 0
+
+
+def _host_program(binary: Path) -> bool:
+    """Whether the candidate brings its own host main() (launch.json, written by the trusted compile step)."""
+    try:
+        return bool(json.loads((Path(binary).parent / LAUNCH_JSON).read_text()).get("host_program", False))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
 
 
 def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, hardware: HardwareProfile,
@@ -190,12 +227,14 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                            for t in (*task.inputs, *(o for o in task.outputs if not o.inplace_of)))
         # Address space: the mapped tensors (twice over for private input pages) plus a fixed allowance for the
         # runtime, per-core memories, workspace and record buffer; an allocation past it is a violation.
+        # Twice more: the GM window's second mapping of every tensor and the tiling function's private views of
+        # them (runtime/process.cpp).
         limits = limits or Limits(cpu_seconds=int(timeout_s) + 30,
-                                  address_space_bytes=RUN_MEMORY_ALLOWANCE + 2 * tensor_bytes)
+                                  address_space_bytes=RUN_MEMORY_ALLOWANCE + 4 * tensor_bytes)
         r = sandbox.run([str(binary)], cwd=work, limits=limits,
                         timeout_s=timeout_s, env={"HAWK_SIM_CONFIG": "run.cfg"}, cancel=cancel)
         out = RunResult(status=result_pb2.INTERNAL, seconds=r.wall_seconds, log_tail=r.log_tail())
-        payload = r.result_json()
+        payload = resultmsg.parse(r.result)
         if r.cancelled:
             out.status, out.message = result_pb2.CANCELLED, "run cancelled"
             return out
@@ -206,20 +245,25 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         if why is not None:
             out.status, out.message = result_pb2.SANDBOX_VIOLATION, f"kernel stopped: {why}"
             return out
-        if r.timed_out and (payload is None or payload.get("status") != "TIMEOUT"):
+        if r.timed_out and (not isinstance(payload, resultmsg.Message) or payload.status != "TIMEOUT"):
             out.status, out.message = result_pb2.TIMEOUT, f"the kernel ran past its {timeout_s:g} s deadline"
+            return out
+        if isinstance(payload, resultmsg.Malformed):
+            # The runtime writes one well-formed message: anything else on the pipe came from the candidate.
+            out.status = result_pb2.SANDBOX_VIOLATION
+            out.message = f"the kernel process forged its result message ({payload.reason})"
             return out
         if payload is None:
             sig = f"signal {r.signal}" if r.signal else f"exit status {r.returncode}"
             out.status = result_pb2.RUNTIME_ERROR
             out.message = f"the kernel process ended ({sig}) without a result"
             return out
-        out.status = _STATUS.get(str(payload.get("status")), result_pb2.INTERNAL)
-        out.message = str(payload.get("message", ""))
-        out.stats = dict(payload.get("stats") or {})
-        out.warnings = [str(w) for w in payload.get("warnings") or []]
-        if payload.get("exception"):
-            out.exception = _exception(payload["exception"])
+        out.status = _STATUS[payload.status]
+        out.message = payload.message
+        out.stats = payload.stats
+        out.warnings = payload.warnings
+        if payload.exception:
+            out.exception = _exception(payload.exception)
         if out.status == result_pb2.OK:
             in_file = {t.name: f"in{i}.bin" for i, t in enumerate(task.inputs)}
             for i, t in enumerate(task.outputs):
@@ -228,6 +272,18 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                 out.outputs[t.name] = np.fromfile(work / name, dtype=dt.newbyteorder("<"),
                                                   count=taskspec.num_elements(t)).astype(dt, copy=False).reshape(
                     tuple(t.shape))
+        if out.status == result_pb2.OK and record_to is not None:
+            written = any(_differs_from_poison(out.outputs[t.name], t) for t in task.outputs)
+            out.record, why = check_record(work / RECORD_FILE, out.stats, written)
+            if out.record is not None and not out.record.truncated and not _host_program(binary):
+                # A host program's kernels store to its own aclrtMalloc buffers, which the twin copies to the
+                # task's outputs afterwards: no record entry names the outputs, so there is nothing to check.
+                gap = coverage.uncovered(out.record, task, out.outputs, coverage.before_run(task, inputs))
+                if gap is not None:
+                    out.record, why = None, f"the kernel wrote its outputs outside the Ascend C API: {gap}"
+            if out.record is None:
+                return RunResult(status=result_pb2.SANDBOX_VIOLATION, message=why, seconds=out.seconds,
+                                 log_tail=out.log_tail, stats=out.stats)
         if record_to is not None and (work / RECORD_FILE).exists():
             record_to = Path(record_to)
             record_to.parent.mkdir(parents=True, exist_ok=True)
@@ -236,6 +292,11 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         return out
     finally:
         sandbox.remove_workdir(work)
+
+
+def _differs_from_poison(arr: np.ndarray, t: task_pb2.TensorSpec) -> bool:
+    poison = taskspec.poison(t)
+    return np.asarray(arr).tobytes() != np.asarray(poison).astype(np.asarray(arr).dtype, copy=False).tobytes()
 
 
 def profile_from_stats(stats: dict[str, Any], hardware: HardwareProfile, seconds: float) -> result_pb2.Profile:

@@ -140,6 +140,51 @@ bool core_has(Mem m) {
     return m == Mem::L1 || m == Mem::L0A || m == Mem::L0B || m == Mem::L0C || m == Mem::BT || m == Mem::FB;
 }
 
+uint8_t* gm_window_reserve(uint64_t bytes) {
+    // Regions 2 MiB apart and 2 MiB aligned (alignment checks see the same low bits as a real allocation's), with
+    // at least 2 MiB of unmapped gap between them.
+    static uint64_t next = kGmWindowBase;
+    const uint64_t step = 2ull << 20;
+    uint64_t at = next;
+    uint64_t span = (std::max<uint64_t>(bytes, 1) + step - 1) / step * step + step;
+    if (at + span > kGmWindowBase + kGmWindowBytes) setup_error("the GM window (1 TiB) is full");
+    next = at + span;
+    return reinterpret_cast<uint8_t*>(at);
+}
+
+uint8_t* gm_shared_alloc(uint64_t bytes) {
+    void* p = ::mmap(nullptr, (std::max<uint64_t>(bytes, 1) + 4095) / 4096 * 4096, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return static_cast<uint8_t*>(p);
+}
+
+void gm_shared_free(uint8_t* real, uint64_t bytes) {
+    if (real != nullptr) ::munmap(real, (std::max<uint64_t>(bytes, 1) + 4095) / 4096 * 4096);
+}
+
+uint8_t* gm_window_add(uint8_t* real, uint64_t bytes, const std::string& name) {
+    uint8_t* w = gm_window_reserve(bytes);
+    uint64_t len = (std::max<uint64_t>(bytes, 1) + 4095) / 4096 * 4096;
+    // mremap with old_size 0 maps the same shared pages a second time. Without it (no room under the address-space
+    // limit, say) the window stays unmapped: raw accesses are then refused rather than charged.
+    void* a = ::mremap(real, 0, len, MREMAP_MAYMOVE | MREMAP_FIXED, w);
+    bool alias = a == w && ::mprotect(w, len, PROT_NONE) == 0;
+    if (a != MAP_FAILED && !alias) ::munmap(a, len);
+    R->gm.push_back({w, bytes, name, real, alias});
+    return w;
+}
+
+uint8_t* gm_host(uint64_t addr) {
+    if (addr >= kGmWindowBase && addr < kGmWindowBase + kGmWindowBytes) {
+        for (auto& r : R->gm) {
+            uint64_t b = reinterpret_cast<uint64_t>(r.base);
+            if (r.real != nullptr && addr >= b && addr <= b + r.bytes) return r.real + (addr - b);
+        }
+    }
+    return reinterpret_cast<uint8_t*>(addr);
+}
+
 // Checks that [addr, addr+n) of GM lies inside one harness allocation.
 void check_gm(uint64_t addr, uint64_t n, bool write, Site site) {
     if (n == 0) return;

@@ -494,7 +494,7 @@ void sync_all_soft(bool aiv_only, const Ref& gm, const Ref& ub, int64_t used_cor
     }
     check_gm_tensor(gm, 0, bytes, true, site);
     uint8_t* ubp = local(ub, 0, bytes, true, site, mem_align(ub.mem));
-    uint8_t* slot = reinterpret_cast<uint8_t*>(gm.addr) + idx * 32;
+    uint8_t* slot = gm_host(gm.addr) + idx * 32;
     int32_t cur;
     std::memcpy(&cur, slot, 4);
     ++cur;
@@ -521,7 +521,7 @@ void sync_all_soft(bool aiv_only, const Ref& gm, const Ref& ub, int64_t used_cor
     e.a2 = L->need[serial];
     rec_done();
     CoreCtx* c = L->cur;
-    c->poll_gm = reinterpret_cast<const uint8_t*>(gm.addr);
+    c->poll_gm = gm_host(gm.addr);
     c->poll_n = static_cast<uint64_t>(total);
     c->poll_target = total * static_cast<int64_t>(cur);
     if (!soft_sync_done(*c)) {
@@ -531,7 +531,7 @@ void sync_all_soft(bool aiv_only, const Ref& gm, const Ref& ub, int64_t used_cor
         yield();
         c->blocked = Blocked::NONE;
     }
-    std::memcpy(ubp, reinterpret_cast<const uint8_t*>(gm.addr), static_cast<size_t>(total) * 32);
+    std::memcpy(ubp, gm_host(gm.addr), static_cast<size_t>(total) * 32);
     RecordEntry& w = rec(Op::XWAIT, Pipe::S, site);
     w.ev_src = w.ev_dst = static_cast<uint8_t>(Pipe::S);
     w.src_mem = static_cast<uint8_t>(Mem::GM);

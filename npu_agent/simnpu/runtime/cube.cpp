@@ -353,7 +353,7 @@ void fixpipe(const Ref& dst, const Ref& src, const Ref& quant, const FixpipeArgs
         D = local(dst, 0, d_ext, true, site);
     } else {
         check_gm_tensor(dst, 0, d_ext, true, site);
-        D = reinterpret_cast<uint8_t*>(dst.addr);
+        D = gm_host(dst.addr);
     }
     const bool src_int = s == DT::I32;
     for (uint64_t t = 0; t < nd_num; ++t)

@@ -8,7 +8,7 @@ namespace {
 uint8_t* side(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
     if (t.mem == Mem::GM) {
         check_gm_tensor(t, off, n, write, site);
-        return reinterpret_cast<uint8_t*>(t.addr) + off;
+        return gm_host(t.addr) + off;
     }
     return local(t, off, n, write, site);
 }
@@ -110,6 +110,7 @@ void copy_params(const Ref& dst, const Ref& src, const CopyParams& p, Site site)
     e.a1 = static_cast<uint32_t>(len);
     e.a2 = static_cast<uint32_t>(p.src_stride * unit);
     e.repeats = static_cast<uint32_t>(p.block_count);
+    if (dst.mem == Mem::GM) e.reserved = static_cast<uint16_t>(p.dst_stride);  // GM gap in blocks (coverage.py)
     rec_done();
     check_gm_elem_align(dst, site);
     check_gm_elem_align(src, site);
@@ -143,6 +144,8 @@ void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadPara
     e.a1 = static_cast<uint32_t>(p.block_len);
     e.a2 = static_cast<uint32_t>(p.src_stride);
     e.repeats = static_cast<uint32_t>(p.block_count);
+    // The GM gap in bytes of a store (coverage.py); 0xFFFF: that much or more, the extent is not recorded.
+    if (dst.mem == Mem::GM) e.reserved = static_cast<uint16_t>(std::min<uint64_t>(p.dst_stride, 0xFFFF));
     rec_done();
     if (p.block_count == 0 || p.block_len == 0) return;  // NOP on A2
     const DT edt = dst.mem == Mem::GM ? src.dt : dst.dt;

@@ -65,7 +65,7 @@ void dump_tensor(const Ref& t, uint32_t desc, uint32_t count, Site site) {
         for (auto& r : R->gm) {
             auto a = reinterpret_cast<const uint8_t*>(t.addr);
             if (a >= r.base && a < r.base + r.bytes) {
-                base = a;
+                base = gm_host(t.addr);
                 avail = static_cast<uint64_t>(r.base + r.bytes - a);
             }
         }

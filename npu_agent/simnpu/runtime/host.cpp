@@ -34,7 +34,7 @@ namespace {
 constexpr int kHostPhase = 4;  // g_phase: the host program runs (0 setup, 1 tiling, 2 kernel, 3 done)
 
 struct DevAlloc {
-    uint8_t* base = nullptr;
+    uint8_t* base = nullptr;  // what aclrtMalloc returned: an address in the GM window (device memory is not host memory)
     uint64_t bytes = 0;   // what the host asked for
     uint64_t padded = 0;  // what the allocation really holds (documented padding)
     int id = 0;
@@ -182,14 +182,14 @@ void bind_tensors(const hawk_host_launch_info* info, const hawk_host_site* s) {
 void copy_inputs() {
     for (auto& b : H->bound) {
         const TensorArg& t = R->cfg.tensors[b.tensor];
-        if (!t.output) std::memcpy(b.ptr, t.data, t.bytes);
+        if (!t.output) std::memcpy(gm_host(b.ptr), t.data, t.bytes);
     }
 }
 
 void copy_outputs() {
     for (auto& b : H->bound) {
         const TensorArg& t = R->cfg.tensors[b.tensor];
-        if ((t.output || t.written) && alive(b.alloc_id)) std::memcpy(t.data, b.ptr, t.bytes);
+        if ((t.output || t.written) && alive(b.alloc_id)) std::memcpy(t.data, gm_host(b.ptr), t.bytes);
     }
 }
 
@@ -247,15 +247,23 @@ aclError dev_malloc(void** out, size_t size, bool extra, const char* api) {
     const Config& c = R->cfg;
     uint64_t padded = round_up(size, c.gm_alloc_round) + (extra ? c.gm_alloc_extra : 0);
     uint64_t align = std::max<uint64_t>(c.gm_alloc_align, 16);
-    auto* p = static_cast<uint8_t*>(std::aligned_alloc(align, round_up(padded, align)));
-    if (p == nullptr) return fail(ACL_ERROR_RT_MEMORY_ALLOCATION, std::string(api) + ": out of memory");
-    DevAlloc a{p, size, padded, H->next_id++};
-    // The documentation does not promise the contents, but memory fresh from the driver reads as zero, and public
-    // samples rely on it (asc-devkit cross_core_set_wait_flag accumulates atomically into a fresh aclrtMalloc).
-    std::memset(p, 0, padded);
-    H->allocs[p] = a;
-    R->gm.push_back({p, padded, std::string(api) + " #" + std::to_string(a.id) + " (" + std::to_string(size) +
-                                    " bytes + " + std::to_string(padded - size) + " of padding)"});
+    (void)align;  // a window address is 2 MiB aligned
+    uint8_t* real = nullptr;
+    try {
+        // The documentation does not promise the contents, but memory fresh from the driver reads as zero, and
+        // public samples rely on it (asc-devkit cross_core_set_wait_flag accumulates atomically into a fresh one).
+        real = gm_shared_alloc(padded);
+    } catch (const std::bad_alloc&) {
+        return fail(ACL_ERROR_RT_MEMORY_ALLOCATION, std::string(api) + ": out of memory");
+    }
+    // Device memory is handed out at a GM window address, as the task's tensors are: the host program and its
+    // kernels reach it through AscendCL and the Ascend C API (a raw read from a kernel is charged, anything else
+    // raw is refused: process.cpp).
+    int id = H->next_id++;
+    uint8_t* p = gm_window_add(real, padded, std::string(api) + " #" + std::to_string(id) + " (" +
+                                                 std::to_string(size) + " bytes + " + std::to_string(padded - size) +
+                                                 " of padding)");
+    H->allocs[p] = DevAlloc{p, size, padded, id};
     *out = p;
     return ACL_SUCCESS;
 }
@@ -423,11 +431,12 @@ aclError aclrtFree(void* p) {
     copy_outputs();  // what the kernels left in a bound output buffer survives its release
     for (auto r = R->gm.begin(); r != R->gm.end(); ++r) {
         if (r->base == it->first) {
+            if (r->alias) ::munmap(r->base, (std::max<uint64_t>(r->bytes, 1) + 4095) / 4096 * 4096);
+            gm_shared_free(r->real, r->bytes);
             R->gm.erase(r);
             break;
         }
     }
-    std::free(it->first);
     H->allocs.erase(it);
     return ACL_SUCCESS;
 }
@@ -442,7 +451,7 @@ aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, a
     if (!dev_range_ok(dst, count) || !dev_range_ok(src, count)) {
         return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemcpy: the copy runs past the end of a device allocation");
     }
-    std::memmove(dst, src, count);
+    std::memmove(gm_host(dst), gm_host(src), count);
     return ACL_SUCCESS;
 }
 aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind,
@@ -455,7 +464,7 @@ aclError aclrtMemset(void* p, size_t maxCount, int32_t value, size_t count) {
     if (!dev_range_ok(p, count)) {
         return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemset: the range runs past the end of a device allocation");
     }
-    std::memset(p, value, count);
+    std::memset(gm_host(p), value, count);
     return ACL_SUCCESS;
 }
 aclError aclrtMemsetAsync(void* p, size_t maxCount, int32_t value, size_t count, aclrtStream) {

@@ -17,7 +17,9 @@
 //   watchdog and calls hawk_sandbox::lockdown() before any candidate code (static initialisers included)
 //   runs. main() then runs the registered tiling function and launches the kernel (crosscore.cpp), or runs the
 //   candidate's own host program (host.cpp), whose <<<>>> launches go through the same launch.
-//   Exactly one JSON object is written to the result fd; tensors travel through the mapped files.
+//   Exactly one JSON object is written to the result fd (raw `syscall`, as the record: record.cpp); tensors travel
+//   through the mapped files. Kernels see GM at window addresses (kGmWindowBase below; process.cpp charges raw
+//   reads and refuses raw stores).
 //
 // No hardware number lives here: every size, alignment and limit comes from the config.
 #pragma once
@@ -26,6 +28,8 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/ucontext.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,7 +63,7 @@ extern "C" const uint64_t* hawk_entry_span() __attribute__((weak));
 namespace hawk {
 
 constexpr int kMemCount = static_cast<int>(Mem::COUNT);
-constexpr uint32_t kRecordVersion = 1;
+constexpr uint32_t kRecordVersion = 2;  // 2: the trailer after the entries
 
 const char* const kApiNames[] = {
 #define HAWK_API_NAME(name) #name,
@@ -125,7 +129,8 @@ struct TensorArg {
     std::vector<int64_t> shape;
     bool output = false;
     bool written = false;  // an input an in-place output reads back ("inout"): mapped shared and writable
-    uint8_t* data = nullptr;
+    uint8_t* data = nullptr;  // the runtime's own mapping (never handed to candidate code)
+    uint8_t* gm = nullptr;    // the address the kernel gets: in the GM window (gm_window_reserve)
 };
 
 struct Config {
@@ -187,7 +192,15 @@ struct RecordHeader {  // 32 bytes
     uint32_t flags;  // bit 0: truncated
     uint64_t entries;
 };
+struct RecordTrailer {  // 32 bytes after the entries
+    char magic[8];      // "HAWKEND2"
+    uint64_t entries;
+    uint64_t checksum;  // over the entries' 64-bit words (record.cpp rec_checksum)
+    uint32_t block_dim;
+    uint32_t flags;
+};
 #pragma pack(pop)
+static_assert(sizeof(RecordTrailer) == 32, "record trailer layout");
 static_assert(sizeof(RecordEntry) == 64, "record entry layout");
 static_assert(sizeof(RecordHeader) == 32, "record header layout");
 
@@ -280,9 +293,11 @@ struct Runtime : PerCore {
     gert::TilingParseFunc tiling_parse_fn = nullptr;
     // GM regions the harness allocated: tensors, workspace, tiling.
     struct Region {
-        uint8_t* base;
+        uint8_t* base;      // the address kernels see (in the GM window for the task's tensors and the workspace)
         uint64_t bytes;
         std::string name;
+        uint8_t* real = nullptr;  // where the bytes live when `base` is a window address (nullptr: at `base`)
+        bool alias = false;       // `base` maps the same pages as `real` (PROT_NONE): raw reads are charged
     };
     std::vector<Region> gm;
     uint8_t* tiling_buf = nullptr;
@@ -325,7 +340,9 @@ struct Runtime : PerCore {
 
 // record.cpp
 std::string jstr(const std::string& s);
-void write_all(int fd, const char* p, size_t n);
+void write_all(int fd, const char* p, size_t n);  // raw `syscall`: no libc symbol a candidate can replace
+long raw_syscall(long n, long a1, long a2, long a3, long a4);
+int raw_open(const char* path, int flags, int mode);
 void emit_result(const std::string& status, const std::string& message, const std::string& extra);
 [[noreturn]] void setup_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void flush_record(bool final);
@@ -349,6 +366,25 @@ void need_core(Core c, Site site);
 void count_path(Mem src, Mem dst, uint64_t bytes);
 Pipe copy_pipe(Mem src, Mem dst);
 void range(Site site, const char* what, uint64_t v, uint64_t lo, uint64_t hi);
+// The GM window: the task's tensors and the workspace are handed to the kernel at addresses in a fixed range that
+// is never mapped, so a raw load or store through them (outside the Ascend C API) faults and is refused
+// (process.cpp); every API path turns a checked GM address into the bytes' real host address with gm_host.
+// The sandbox's seccomp filter should refuse mprotect/pkey_mprotect adding PROT_WRITE or PROT_EXEC, and mremap of an
+// old range, when the range may touch the window: address in [0x100000000000, 0x210000000000) or length >= 2^44
+// (the runtime itself only ever sets PROT_NONE / PROT_READ there and only mremaps *into* it). Without that rule a
+// kernel could open the window for uncharged raw access; the output coverage check still catches raw stores.
+constexpr uint64_t kGmWindowBase = 0x200000000000ull;   // 32 TiB
+constexpr uint64_t kGmWindowBytes = 0x10000000000ull;   // 1 TiB
+uint8_t* gm_window_reserve(uint64_t bytes);  // the next free window address for a region of `bytes`
+// A GM region at a window address: `real` must be a MAP_SHARED mapping; the window maps the same pages PROT_NONE so
+// a raw read can be single-stepped and charged (process.cpp). Pushes the region to R->gm and returns its address.
+uint8_t* gm_window_add(uint8_t* real, uint64_t bytes, const std::string& name);
+uint8_t* gm_shared_alloc(uint64_t bytes);  // zeroed MAP_SHARED anonymous memory for a window region
+void gm_shared_free(uint8_t* real, uint64_t bytes);
+// Raw GM reads charged since the last record entry (the SIGSEGV/SIGTRAP handlers count them; rec() records them).
+void flush_raw_reads();
+uint8_t* gm_host(uint64_t addr);             // a (checked) GM address -> host address of its bytes
+inline uint8_t* gm_host(const void* p) { return gm_host(reinterpret_cast<uint64_t>(p)); }
 
 // values.cpp
 // RoundMode as the kernel headers pass it.

@@ -173,7 +173,7 @@ void bias_to_l0c(MmObj& o, const Shape& s, int64_t n0, int64_t bn, int64_t bm, S
     const uint8_t* src = nullptr;
     if (o.bias.mem == Mem::GM) {
         check_gm_tensor(o.bias, n0 * eb, bytes, false, site);
-        src = reinterpret_cast<const uint8_t*>(o.bias.addr) + n0 * eb;
+        src = gm_host(o.bias.addr) + n0 * eb;
     } else {
         fault(Kind::UNSUPPORTED_API, o.bias.mem, site, "Matmul::SetBias with a bias in %s is not modelled (GM only)",
               mem_name(o.bias.mem));
@@ -372,7 +372,7 @@ void fixpipe_to_gm(MmObj& o, Ref dst, int64_t bm, int64_t bn, int64_t ld, int at
                   atomic);
         }
         check_gm_tensor(dst, 0, ext, true, site);
-        const uint8_t* D = reinterpret_cast<const uint8_t*>(dst.addr);
+        const uint8_t* D = gm_host(dst.addr);
         old.resize(bm * bn);
         for (int64_t i = 0; i < bm; ++i)
             for (int64_t j = 0; j < bn; ++j) old[i * bn + j] = load(o.c_dt, D + (i * ld + j) * ec);
@@ -382,7 +382,7 @@ void fixpipe_to_gm(MmObj& o, Ref dst, int64_t bm, int64_t bn, int64_t ld, int at
         fixpipe(dst, src, Ref{}, fa, Site{Api::Fixpipe, site.line});
     }
     if (atomic) {
-        uint8_t* D = reinterpret_cast<uint8_t*>(dst.addr);
+        uint8_t* D = gm_host(dst.addr);
         for (int64_t i = 0; i < bm; ++i)
             for (int64_t j = 0; j < bn; ++j) {
                 uint8_t* p = D + (i * ld + j) * ec;

@@ -198,8 +198,8 @@ uint64_t gm_padded(uint64_t bytes) {
     return r + c.gm_alloc_extra;
 }
 
-uint8_t* map_tensor(const TensorArg& a) {
-    const bool shared = a.output || a.written;
+uint8_t* map_tensor(const TensorArg& a, bool copy = false) {
+    const bool shared = (a.output || a.written) && !copy;
     int fd = ::open(a.path.c_str(), shared ? O_RDWR : O_RDONLY);
     if (fd < 0) setup_error("cannot open tensor file %s: %s", a.path.c_str(), std::strerror(errno));
     struct stat st{};
@@ -212,13 +212,219 @@ uint8_t* map_tensor(const TensorArg& a) {
     void* p = ::mmap(nullptr, want ? want : 1, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (p == MAP_FAILED) setup_error("cannot map %s: %s", a.path.c_str(), std::strerror(errno));
-    return static_cast<uint8_t*>(p);
+    if (shared || copy) return static_cast<uint8_t*>(p);
+    // An input: the kernel may scribble on it without touching the file, and the GM window needs shared pages to
+    // alias, so its bytes move to shared anonymous memory.
+    uint8_t* m = gm_shared_alloc(want);
+    std::memcpy(m, p, want);
+    ::munmap(p, want ? want : 1);
+    return m;
+}
+
+// The GM window must be unmapped for a raw access to fault (nothing the runtime maps lands there: 32 TiB up).
+void check_gm_window_free() {
+    FILE* f = std::fopen("/proc/self/maps", "r");
+    if (f == nullptr) return;  // no /proc: the range was chosen far from every mapping the loader makes
+    char line[512];
+    while (std::fgets(line, sizeof line, f)) {
+        unsigned long long lo = 0, hi = 0;
+        if (std::sscanf(line, "%llx-%llx", &lo, &hi) == 2 && lo < kGmWindowBase + kGmWindowBytes && hi > kGmWindowBase) {
+            std::fclose(f);
+            setup_error("the GM window 0x%llx.. is already mapped (%s)", static_cast<unsigned long long>(kGmWindowBase),
+                        line);
+        }
+    }
+    std::fclose(f);
+}
+
+// A load or store at a GM window address from the candidate's own code (not through the Ascend C API): refused
+// with the tensor, the offset and the last API call. Async-signal-safe: preformatted bytes, no allocation.
+bool gm_window_report(const void* fault_addr, bool store, char*& p) {
+    auto addr = reinterpret_cast<uint64_t>(fault_addr);
+    if (addr < kGmWindowBase || addr >= kGmWindowBase + kGmWindowBytes || R == nullptr) return false;
+    const Runtime::Region* hit = nullptr;
+    for (auto& r : R->gm) {
+        uint64_t b = reinterpret_cast<uint64_t>(r.base);
+        if (r.real != nullptr && addr >= b && addr < b + r.bytes) hit = &r;
+    }
+    auto put = [&](const char* s) { while (*s) *p++ = *s++; };
+    auto num = [&](unsigned long long v) {
+        char t[24];
+        int n = 0;
+        do { t[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v);
+        while (n) *p++ = t[--n];
+    };
+    auto name = [&](const char* s) {  // JSON-safe: tensor names are identifiers, anything else becomes '?'
+        for (int i = 0; *s && i < 64; ++s, ++i) *p++ = (*s == '"' || *s == '\\' || *s < 0x20) ? '?' : *s;
+    };
+    put(store ? "{\"status\":\"SANDBOX_VIOLATION\",\"message\":\"raw store to GM "
+              : "{\"status\":\"SANDBOX_VIOLATION\",\"message\":\"raw access to GM ");
+    if (g_phase.load() == 4 && hit != nullptr) {  // the host program's own code, between launches
+        put("buffer ");
+        name(hit->name.c_str());
+        put(" at byte ");
+        num(addr - reinterpret_cast<uint64_t>(hit->base));
+        put(" from the host program: device memory is not host memory (copy it with aclrtMemcpy)\",\"raw_gm\":{"
+            "\"block_id\":-1,\"last_line\":0}}\n");
+        return true;
+    }
+    if (hit != nullptr) {
+        put("tensor ");
+        name(hit->name.c_str());
+        put(" at byte ");
+        num(addr - reinterpret_cast<uint64_t>(hit->base));
+    } else {
+        put("address outside every tensor (window offset ");
+        num(addr - kGmWindowBase);
+        put(")");
+    }
+    put(" outside the Ascend C API in block ");
+    num(static_cast<unsigned long long>(g.block_idx));
+    if (g.last_line) {
+        put(" (last Ascend C call: ");
+        put(api_name(g.last_api));
+        put(" at line ");
+        num(g.last_line);
+        put(")");
+    } else {
+        put(" (before any Ascend C call)");
+    }
+    put(store ? "; the twin charges raw reads as scalar GM reads but refuses raw stores (on the NPU a slow scalar "
+                "store): use DataCopy or GlobalTensor::SetValue\",\"raw_gm\":{"
+              : "; on the NPU this is a slow scalar access: use DataCopy or GlobalTensor::GetValue/SetValue\",\"raw_gm\":{");
+    put("\"block_id\":");
+    num(static_cast<unsigned long long>(g.block_idx));
+    put(",\"last_line\":");
+    num(g.last_line);
+    put("}}\n");
+    return true;
+}
+
+// ------------------------------------------------------------------- raw GM reads: single-stepped and charged
+// A kernel may read GM through a raw pointer (`*(__gm__ T*)x`: a slow scalar access on the NPU, and public
+// kernels do it for scalar inputs). The window maps the region's pages PROT_NONE, so the read faults; the handler
+// opens that page for reading, sets the trap flag and returns: the read runs, the CPU traps right after it, and
+// the trap handler closes the page again. Every such read is charged as a scalar GM read (a GetValue entry of the
+// record, with the last Ascend C call's line). A raw write, or any raw access outside a kernel, is refused.
+// x86-64 only (the trap flag); elsewhere every raw access is refused.
+namespace {
+constexpr int kRawPages = 8;
+uintptr_t g_raw_pages[kRawPages];
+int g_raw_npages = 0;
+struct RawRun {
+    int64_t block;
+    uint8_t core;
+    uint32_t line;
+    uint64_t rec_addr;
+    uint64_t count;
+};
+constexpr int kRawRuns = 64;
+RawRun g_raw_runs[kRawRuns];
+int g_raw_nruns = 0;
+
+bool raw_read_step(const siginfo_t* info, void* ctx) {
+#if defined(__x86_64__)
+    auto* uc = static_cast<ucontext_t*>(ctx);
+    if (uc == nullptr || info == nullptr || R == nullptr || g_phase.load() != 2) return false;
+    if (uc->uc_mcontext.gregs[REG_ERR] & 2) return false;  // a write: refused
+    auto addr = reinterpret_cast<uint64_t>(info->si_addr);
+    size_t idx = R->gm.size();
+    for (size_t i = 0; i < R->gm.size(); ++i) {
+        uint64_t b = reinterpret_cast<uint64_t>(R->gm[i].base);
+        if (R->gm[i].alias && addr >= b && addr < b + R->gm[i].bytes) idx = i;
+    }
+    if (idx == R->gm.size() || g_raw_npages >= kRawPages) return false;
+    uintptr_t page = addr & ~uintptr_t(4095);
+    if (raw_syscall(SYS_mprotect, static_cast<long>(page), 4096, PROT_READ, 0) != 0) return false;
+    g_raw_pages[g_raw_npages++] = page;
+    uc->uc_mcontext.gregs[REG_EFL] |= 0x100;  // TF: trap after the faulting instruction
+    uint64_t rec_addr = (static_cast<uint64_t>(idx + 1) << 48) | (addr - reinterpret_cast<uint64_t>(R->gm[idx].base));
+    RawRun* last = g_raw_nruns ? &g_raw_runs[g_raw_nruns - 1] : nullptr;
+    if (last != nullptr && last->block == g.block_idx && last->core == static_cast<uint8_t>(g.core) &&
+        last->line == g.last_line) {
+        ++last->count;
+    } else if (g_raw_nruns < kRawRuns) {
+        g_raw_runs[g_raw_nruns++] = {g.block_idx, static_cast<uint8_t>(g.core), g.last_line, rec_addr, 1};
+    } else {
+        ++last->count;
+    }
+    return true;
+#else
+    (void)info;
+    (void)ctx;
+    return false;
+#endif
+}
+
+void trap_handler(int sig, siginfo_t*, void* ctx) {
+#if defined(__x86_64__)
+    if (g_raw_npages > 0 && ctx != nullptr) {
+        for (int i = 0; i < g_raw_npages; ++i)
+            raw_syscall(SYS_mprotect, static_cast<long>(g_raw_pages[i]), 4096, PROT_NONE, 0);
+        g_raw_npages = 0;
+        static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs[REG_EFL] &= ~0x100LL;
+        return;
+    }
+#else
+    (void)ctx;
+#endif
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+}  // namespace
+}  // namespace
+
+void flush_raw_reads() {
+    int n = g_raw_nruns;
+    g_raw_nruns = 0;
+    for (int i = 0; i < n; ++i) {
+        const RawRun& r = g_raw_runs[i];
+        R->calls += r.count;
+        if (R->record_fd < 0) continue;
+        if (R->rec_total >= R->cfg.record_max) {
+            R->rec_truncated = true;
+            continue;
+        }
+        R->rec.emplace_back();
+        ++R->rec_total;
+        RecordEntry& e = R->rec.back();
+        std::memset(&e, 0, sizeof e);
+        e.block = static_cast<uint32_t>(r.block);
+        e.line = r.line;
+        e.api = static_cast<uint16_t>(Api::GetValue);
+        e.op = static_cast<uint8_t>(Op::SCALAR);
+        e.core = r.core;
+        e.pipe = static_cast<uint8_t>(Pipe::S);
+        e.event_id = -1;
+        e.src_mem = static_cast<uint8_t>(Mem::GM);
+        e.src_addr = r.rec_addr;
+        e.bytes = r.count * 4;  // the width of a raw read is not known; 4 bytes each
+        e.repeats = static_cast<uint32_t>(std::min<uint64_t>(r.count, 0xFFFFFFFFu));
+    }
+    if (n) R->scalar_run_n = 0;
+}
+
+namespace {
+
+bool fault_is_store(void* ctx) {
+#if defined(__x86_64__)
+    return ctx != nullptr && (static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+#else
+    (void)ctx;
+    return false;
+#endif
 }
 
 // Async-signal-safe crash report: a preformatted JSON written with write(2).
-void crash_handler(int sig) {
+void crash_handler(int sig, siginfo_t* info, void* ctx) {
+    if (sig == SIGSEGV && raw_read_step(info, ctx)) return;
     if (R != nullptr && R->result_fd >= 0 && !R->result_written && g_crash_buf != nullptr) {
         R->result_written = true;
+        char* q = g_crash_buf;
+        if ((sig == SIGSEGV || sig == SIGBUS) && info != nullptr && gm_window_report(info->si_addr, fault_is_store(ctx), q)) {
+            write_all(R->result_fd, g_crash_buf, static_cast<size_t>(q - g_crash_buf));
+            _exit(0);
+        }
         const char* what = sig == SIGSEGV ? "SIGSEGV (invalid memory access)" : sig == SIGBUS ? "SIGBUS (bus error)"
                          : sig == SIGFPE ? "SIGFPE (arithmetic fault, e.g. integer division by zero)"
                          : sig == SIGILL ? "SIGILL (illegal instruction)" : "SIGABRT (abort)";
@@ -301,30 +507,33 @@ __attribute__((constructor(101))) void hawk_runtime_setup() {
     const char* cfg = std::getenv("HAWK_SIM_CONFIG");
     if (cfg == nullptr) setup_error("HAWK_SIM_CONFIG is not set (run kernels through npu_agent.simnpu)");
     parse_config(cfg);
+    check_gm_window_free();
     for (auto& a : R->cfg.tensors) {
         a.data = map_tensor(a);
-        R->gm.push_back({a.data, gm_padded(a.bytes), a.name});
+        a.gm = gm_window_add(a.data, gm_padded(a.bytes), a.name);
     }
     R->tiling_buf = static_cast<uint8_t*>(std::calloc(1, R->cfg.tiling_capacity));
     R->gm.push_back({R->tiling_buf, R->cfg.tiling_capacity, "tiling"});
     if (!R->cfg.record_path.empty()) {
-        R->record_fd = ::open(R->cfg.record_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        R->record_fd = raw_open(R->cfg.record_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (R->record_fd < 0) setup_error("cannot create record %s: %s", R->cfg.record_path.c_str(), std::strerror(errno));
         RecordHeader h{};
         std::memcpy(h.magic, "HAWKREC0", 8);  // "0": not final until the run ends
         write_all(R->record_fd, reinterpret_cast<const char*>(&h), sizeof h);
         R->rec.reserve(4096);
     }
-    g_crash_buf = static_cast<char*>(std::malloc(1024));
+    g_crash_buf = static_cast<char*>(std::malloc(2048));
     static char altstack[1 << 16];
     stack_t ss{};
     ss.ss_sp = altstack;
     ss.ss_size = sizeof altstack;
     ::sigaltstack(&ss, nullptr);
     struct sigaction sa{};
-    sa.sa_handler = crash_handler;
-    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sa.sa_sigaction = crash_handler;
+    sa.sa_flags = SA_ONSTACK | SA_SIGINFO;  // no SA_RESETHAND: a charged raw read returns (the crash path resets)
     for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::sigaction(s, &sa, nullptr);
+    sa.sa_sigaction = trap_handler;
+    ::sigaction(SIGTRAP, &sa, nullptr);
     if (R->cfg.timeout_s > 0) std::thread(watchdog, R->cfg.timeout_s).detach();
     if (hawk_sandbox::lockdown() != 0) setup_error("seccomp lockdown failed: %s", std::strerror(errno));
     host_program_setup();  // a direct-launch candidate's own main() runs next (host.cpp)
@@ -353,7 +562,9 @@ void run_tiling() {
         ctx->descs_[i].dtype_ = ge_dtype(a.dtype);
         ctx->tensors_[i].shape_ = &ctx->shapes_[i];
         ctx->tensors_[i].desc_ = &ctx->descs_[i];
-        ctx->tensors_[i].data_ = a.data;  // host values, as CANN gives a value-depend input
+        // Host values, as CANN gives a value-depend input: a private copy-on-write view of the tensor file, so
+        // the tiling function never learns where the kernel's tensors live.
+        ctx->tensors_[i].data_ = map_tensor(a, true);
         ctx->tensors_[i].size_ = a.bytes;
         ++i;
     }
@@ -438,9 +649,7 @@ void run_blocks() {
     }
     // Workspace: one GM allocation the kernel gets as its `workspace` argument.
     if (R->workspace_bytes) {
-        R->workspace = static_cast<uint8_t*>(std::calloc(1, R->workspace_bytes));
-        if (R->workspace == nullptr) throw std::bad_alloc();
-        R->gm.push_back({R->workspace, R->workspace_bytes, "workspace"});
+        R->workspace = gm_window_add(gm_shared_alloc(R->workspace_bytes), R->workspace_bytes, "workspace");
     }
     if (hawk_entry_abi() != HAWK_ABI_SIGNATURE) {
         emit_result("INTERNAL", "twin ABI mismatch: the candidate was compiled against other twin headers than "
@@ -456,7 +665,7 @@ void run_blocks() {
         _exit(0);
     }
     std::vector<uint8_t*> args;
-    for (auto& a : c.tensors) args.push_back(a.data);
+    for (auto& a : c.tensors) args.push_back(a.gm);
     args.push_back(R->workspace);
     args.push_back(R->tiling_buf);
     g_phase = 2;

@@ -6,14 +6,27 @@ namespace hawk {
 // ============================================================================================ scalar
 // A scalar access of the same call site, memory and direction as one since the last non-scalar entry adds to
 // that entry's `repeats` and `bytes` (docs/simnpu-record.md); the first one starts a new entry with repeats 1.
+// The entry's address is the lowest the run accessed and a1 | a2 << 32 the end of the highest (for a GM store
+// that is the extent the output coverage check allows, npu_agent/simnpu/coverage.py); a run stays in one GM region.
 namespace {
-bool merge_scalar(Mem mem, bool write, uint64_t n, Site site) {
+void set_extent(RecordEntry& e, bool write, uint64_t addr, uint64_t n) {
+    uint64_t& lo = write ? e.dst_addr : e.src_addr;
+    uint64_t hi = (static_cast<uint64_t>(e.a2) << 32) | e.a1;
+    if (e.repeats == 0 || addr < lo) lo = addr;
+    if (e.repeats == 0 || addr + n > hi) hi = addr + n;
+    e.a1 = static_cast<uint32_t>(hi);
+    e.a2 = static_cast<uint32_t>(hi >> 32);
+}
+
+bool merge_scalar(Mem mem, bool write, uint64_t addr, uint64_t n, Site site) {
     if (R->record_fd < 0 || R->rec_total >= R->cfg.record_max) return false;
     for (size_t i = 0; i < R->scalar_run_n; ++i) {
         RecordEntry& e = R->rec[R->scalar_run[i]];
         if (e.line == site.line && e.api == static_cast<uint16_t>(site.api) &&
             (write ? e.dst_mem : e.src_mem) == static_cast<uint8_t>(mem) &&
+            ((write ? e.dst_addr : e.src_addr) >> 48) == (addr >> 48) &&
             e.block == static_cast<uint32_t>(g.block_idx) && e.repeats < 0xFFFFFFFFu) {
+            set_extent(e, write, addr, n);
             ++e.repeats;
             e.bytes += n;
             ++R->calls;
@@ -35,13 +48,13 @@ void join_scalar_run(RecordEntry& e, const size_t (&run)[8], size_t keep) {
 }  // namespace
 
 uint8_t* scalar_local(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
-    if (!merge_scalar(t.mem, write, n, site)) {
+    if (!merge_scalar(t.mem, write, t.addr + off, n, site)) {
         size_t keep = R->scalar_run_n, run[8];
         std::memcpy(run, R->scalar_run, sizeof run);
         RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
         e.dtype = static_cast<uint8_t>(t.dt);
         (write ? e.dst_mem : e.src_mem) = static_cast<uint8_t>(t.mem);
-        (write ? e.dst_addr : e.src_addr) = t.addr + off;
+        set_extent(e, write, t.addr + off, n);
         e.bytes = n;
         join_scalar_run(e, run, keep);
         rec_done();
@@ -50,19 +63,20 @@ uint8_t* scalar_local(const Ref& t, uint64_t off, uint64_t n, bool write, Site s
 }
 
 uint8_t* scalar_gm(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
-    if (!merge_scalar(Mem::GM, write, n, site)) {
+    const uint64_t at = gm_rec_addr(t.addr + off);
+    if (!merge_scalar(Mem::GM, write, at, n, site)) {
         size_t keep = R->scalar_run_n, run[8];
         std::memcpy(run, R->scalar_run, sizeof run);
         RecordEntry& e = rec(Op::SCALAR, Pipe::S, site);
         e.dtype = static_cast<uint8_t>(t.dt);
         (write ? e.dst_mem : e.src_mem) = static_cast<uint8_t>(Mem::GM);
-        (write ? e.dst_addr : e.src_addr) = gm_rec_addr(t.addr + off);
+        set_extent(e, write, at, n);
         e.bytes = n;
         join_scalar_run(e, run, keep);
         rec_done();
     }
     check_gm_tensor(t, off, n, write, site);
-    return reinterpret_cast<uint8_t*>(t.addr) + off;
+    return gm_host(t.addr) + off;
 }
 
 void check_gm_buffer(const void* ptr, uint64_t bytes, Site site) {

@@ -226,18 +226,20 @@ class Hotspot(_message.Message):
     def __init__(self, line: _Optional[int] = ..., pipe: _Optional[_Union[Pipe, str]] = ..., cycles: _Optional[int] = ..., calls: _Optional[int] = ..., api: _Optional[str] = ...) -> None: ...
 
 class Floor(_message.Message):
-    __slots__ = ("cycles", "time_us", "limiter", "achieved_fraction", "explanation")
+    __slots__ = ("cycles", "time_us", "limiter", "achieved_fraction", "explanation", "below_floor")
     CYCLES_FIELD_NUMBER: _ClassVar[int]
     TIME_US_FIELD_NUMBER: _ClassVar[int]
     LIMITER_FIELD_NUMBER: _ClassVar[int]
     ACHIEVED_FRACTION_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    BELOW_FLOOR_FIELD_NUMBER: _ClassVar[int]
     cycles: int
     time_us: float
     limiter: str
     achieved_fraction: float
     explanation: str
-    def __init__(self, cycles: _Optional[int] = ..., time_us: _Optional[float] = ..., limiter: _Optional[str] = ..., achieved_fraction: _Optional[float] = ..., explanation: _Optional[str] = ...) -> None: ...
+    below_floor: bool
+    def __init__(self, cycles: _Optional[int] = ..., time_us: _Optional[float] = ..., limiter: _Optional[str] = ..., achieved_fraction: _Optional[float] = ..., explanation: _Optional[str] = ..., below_floor: _Optional[bool] = ...) -> None: ...
 
 class Profile(_message.Message):
     __slots__ = ("total_cycles", "time_us", "clock_mhz", "block_dim", "core_types", "blocks", "bottleneck", "buffer_peaks", "bytes_moved", "hotspots", "floor", "model")
