@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -120,6 +121,38 @@ static void hawk_allow_list(struct hawk_bpf *b, const int *calls, size_t n) {
     }
 }
 
+/* Kernel runs: the twin hands kernels GM addresses in a window it maps PROT_NONE (runtime/internal.h,
+ * kGmWindowBase = 0x2000'0000'0000, 1 TiB) and charges or refuses every raw access there. A kernel must not
+ * open that window for writing or move it: mprotect/pkey_mprotect with PROT_WRITE or PROT_EXEC, and mremap, of
+ * an address whose upper word is in [0x1000, 0x2100) (16 TiB up to the window's end) or of a length of 16 TiB or
+ * more, fail with EPERM. Ordinary heap, stack and library addresses (upper words 0x55.., 0x7f..) are unaffected. */
+#define HAWK_WINDOW_HI_LOW 0x1000u
+#define HAWK_WINDOW_HI_END 0x2100u
+static void hawk_guard_gm_window(struct hawk_bpf *b) {
+    const int prot_calls[] = {__NR_mprotect, __NR_pkey_mprotect};
+    for (size_t i = 0; i < 2; i++) {
+        HAWK_LD_NR();
+        HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)prot_calls[i], 0, 8);
+        HAWK_LD_ARG_LO(2);
+        HAWK_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_WRITE | PROT_EXEC, 0, 6);
+        HAWK_LD_ARG_HI(0);
+        HAWK_JUMP(BPF_JMP | BPF_JGE | BPF_K, HAWK_WINDOW_HI_END, 1, 0);
+        HAWK_JUMP(BPF_JMP | BPF_JGE | BPF_K, HAWK_WINDOW_HI_LOW, 2, 0);
+        HAWK_LD_ARG_HI(1);
+        HAWK_JUMP(BPF_JMP | BPF_JGE | BPF_K, HAWK_WINDOW_HI_LOW, 0, 1);
+        HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+    }
+    HAWK_LD_NR();
+    HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mremap, 0, 6);
+    HAWK_LD_ARG_HI(0);
+    HAWK_JUMP(BPF_JMP | BPF_JGE | BPF_K, HAWK_WINDOW_HI_END, 1, 0);
+    HAWK_JUMP(BPF_JMP | BPF_JGE | BPF_K, HAWK_WINDOW_HI_LOW, 2, 0);
+    HAWK_LD_ARG_HI(1);
+    HAWK_JUMP(BPF_JMP | BPF_JGE | BPF_K, HAWK_WINDOW_HI_LOW, 0, 1);
+    HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+    HAWK_LD_NR();
+}
+
 /* Builds the filter for `profile`; `exec_path` is the pointer the launcher's execv will pass (run, reference).
  * Returns 0, or -1 when the program does not fit. */
 static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_path) {
@@ -133,6 +166,7 @@ static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_p
     HAWK_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1);
     HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 #endif
+    if (profile == HAWK_PROFILE_RUN) hawk_guard_gm_window(b);
     hawk_allow_list(b, hawk_base_calls, sizeof hawk_base_calls / sizeof hawk_base_calls[0]);
     if (profile == HAWK_PROFILE_COMPILE)
         hawk_allow_list(b, hawk_compile_calls, sizeof hawk_compile_calls / sizeof hawk_compile_calls[0]);

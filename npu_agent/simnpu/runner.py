@@ -260,6 +260,13 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
             return out
         out.status = _STATUS[payload.status]
         out.message = payload.message
+        if out.status == result_pb2.INTERNAL:
+            # The kernel process runs the candidate's code, so its word that *we* failed cannot be trusted: taken
+            # as is, a forged INTERNAL would be retried on every agent and quarantine them. The runtime's own
+            # set-up failures (an ABI mismatch) are deterministic for the binary, so nothing is lost by this.
+            out.status = result_pb2.RUNTIME_ERROR
+            out.message = f"the kernel process reported an internal failure (not trusted: it runs the candidate's " \
+                          f"code): {payload.message}"
         out.stats = payload.stats
         out.warnings = payload.warnings
         if payload.exception:

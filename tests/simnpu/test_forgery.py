@@ -65,6 +65,13 @@ def test_overriding_write_and_pwrite_cannot_drop_the_record(twin, tmp_path: Path
     assert p.time_us > 0 and p.model != "simnpu-functional-wallclock"
 
 
+def test_the_gm_window_cannot_be_made_writable(twin, tmp_path: Path) -> None:
+    # The launcher's filter refuses mprotect(PROT_WRITE) on the window, so the raw store after it never happens.
+    r, ins = run(twin, variant("forge_copy.cpp", "FORGE_UNGUARD"), tmp_path)
+    assert r.ok, r.message
+    assert np.array_equal(r.outputs["z"], ins["x"])
+
+
 def test_truncating_the_record_after_the_run_is_a_violation(twin, tmp_path: Path) -> None:
     r, _ = run(twin, variant("forge_copy.cpp", "FORGE_TRUNCATE"), tmp_path)
     assert r.status == S.SANDBOX_VIOLATION, r.message

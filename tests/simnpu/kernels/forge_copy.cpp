@@ -2,7 +2,9 @@
 //   FORGE_WRITE:    overrides libc write/pwrite so the runtime's record writes vanish (only the result gets out);
 //   FORGE_TRUNCATE: truncates every open file after the run (the record among them) from a destructor;
 //   FORGE_PIPE:     writes its own result message ("warnings": 5) to the result fd and exits before the runtime;
-//   FORGE_TWICE:    writes a forged OK message at start-up; the runtime then writes the real one.
+//   FORGE_TWICE:    writes a forged OK message at start-up; the runtime then writes the real one;
+//   FORGE_UNGUARD:  makes the GM window writable with mprotect, then stores raw over z[0] (the sandbox's filter
+//                   refuses the mprotect, so the store must not happen).
 #include "kernel_operator.h"
 #include <cstdlib>
 using namespace AscendC;
@@ -45,6 +47,10 @@ extern "C" __global__ __aicore__ void fault_kernel(GM_ADDR x, GM_ADDR z)
     t = q.DeQue<float>();
     DataCopy(zGm, t, 256);
     q.FreeTensor(t);
+#if defined(FORGE_UNGUARD)
+    unsigned long page = reinterpret_cast<unsigned long>(z) & ~4095ul;
+    if (syscall(10, page, 4096ul, 3L) == 0) reinterpret_cast<float *>(z)[0] = 42.0f;  // mprotect RW, then a raw store
+#endif
 #if defined(FORGE_PIPE)
     forge_message("{\"status\":\"OK\",\"message\":\"fast\",\"warnings\":5}\n");
     syscall(231, 0L);  // exit_group(0) before the runtime writes its message
