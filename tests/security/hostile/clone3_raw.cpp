@@ -1,8 +1,8 @@
 // Hawk Farm security suite: hostile candidate (docs/security.md, tests/security/test_hostile_corpus.py).
 // name: clone3_raw
 // class: fork
-// tries: raw clone3 syscall creating a process
-// expect: SANDBOX_VIOLATION
+// tries: raw clone3 syscall creating a process (an allowlist may answer ENOSYS: then no process exists and OK is fine)
+// expect: SANDBOX_VIOLATION OK
 // The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
 // whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
 #define HOSTILE_NAME "clone3_raw"

@@ -6,6 +6,6 @@
 // The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
 // whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
 #define HOSTILE_NAME "huge_object"
-static char big[1u << 30] = {1};
+__attribute__((used)) static char big[1u << 30] = {1};
 #define HOSTILE_ENTRY() (void)big[0]
 //@ADD_KERNEL@

@@ -2,7 +2,7 @@
 // name: override_exit
 // class: symbol_override
 // tries: replace exit() and _exit() so the process writes /tmp after the run instead of exiting
-// expect: SANDBOX_VIOLATION COMPILE_ERROR RUNTIME_ERROR TIMEOUT
+// expect: SANDBOX_VIOLATION COMPILE_ERROR RUNTIME_ERROR TIMEOUT OK
 // The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
 // whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
 #define HOSTILE_NAME "override_exit"

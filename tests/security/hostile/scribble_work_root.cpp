@@ -2,7 +2,7 @@
 // name: scribble_work_root
 // class: cross_tenant
 // tries: walk the agent's work root and overwrite every file it can open for writing (other evaluations' outputs)
-// expect: SANDBOX_VIOLATION
+// expect: SANDBOX_VIOLATION OK
 // The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
 // whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
 #define HOSTILE_NAME "scribble_work_root"
