@@ -67,6 +67,19 @@ def ledger() -> Ledger:
     return _LEDGER
 
 
+@pytest.fixture(scope="session")
+def simnpu_agent() -> Iterator:
+    """One real simnpu agent process (token, 2 device slots, short stage deadlines) for the whole suite: its
+    twin build is the slowest start-up of all. A test that finds it dead restarts it on the same port."""
+    from tests.security.procs import AgentProcess
+
+    agent = AgentProcess("simnpu", devices=2, extra=("--verify-timeout", "4", "--compile-timeout", "25",
+                                                     "--profile-timeout", "20"))
+    agent.start(wait_s=300)
+    yield agent
+    agent.close()
+
+
 def case_id(request: pytest.FixtureRequest) -> str:
     """The ledger key of the running test: its name with parameters, without the file path."""
     return request.node.nodeid.split("::", 1)[-1]

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from npu_agent.client import AgentClient
 
-ROOT = Path(__file__).resolve().parents[2]
+# The checkout whose code the suite's subprocesses run: this one, unless HAWK_SUITE_PRODUCT_ROOT names another
+# (to try the suite against a branch before merging it).
+ROOT = Path(os.environ.get("HAWK_SUITE_PRODUCT_ROOT") or Path(__file__).resolve().parents[2])
 SECRET_ENV = "HAWK_SUITE_SECRET"
 
 
