@@ -35,7 +35,7 @@ from tests.security.procs import AgentProcess, free_port
 from tests.support.null_task import write_null_task
 
 RUN_S = 0.6          # each null evaluation holds its device slot this long
-DEADLINE_S = 75.0    # a scenario that has not finished by then has lost its in-flight candidates
+DEADLINE_S = 45.0    # a scenario that has not finished by then has lost its in-flight candidates
 
 
 def _spec(rounds: int, per_round: int) -> str:
@@ -135,7 +135,7 @@ def test_kill_9_an_agent_mid_evaluation(tmp_path: Path, task_file: Path, ledger,
 
         cid, secs, fin = asyncio.run(_campaign(ResultsStore(store_path), task_file, [a, b], _spec(4, 4), kill))
         assert not a.alive()
-    _judge(ledger, case, store_path, cid, secs, fin, limit_s=60)
+    _judge(ledger, case, store_path, cid, secs, fin, limit_s=40)
 
 
 def test_sigstop_an_agent_is_detected_in_seconds(tmp_path: Path, task_file: Path, ledger, case: str) -> None:
@@ -151,7 +151,7 @@ def test_sigstop_an_agent_is_detected_in_seconds(tmp_path: Path, task_file: Path
                                                    freeze))
         finally:
             a.signal(signal.SIGCONT)
-    _judge(ledger, case, store_path, cid, secs, fin, limit_s=60)
+    _judge(ledger, case, store_path, cid, secs, fin, limit_s=40)
 
 
 def test_restart_an_agent_on_the_same_port(tmp_path: Path, task_file: Path, ledger, case: str) -> None:
@@ -167,7 +167,7 @@ def test_restart_an_agent_on_the_same_port(tmp_path: Path, task_file: Path, ledg
 
         cid, secs, fin = asyncio.run(_campaign(ResultsStore(store_path), task_file, [a], _spec(3, 4), bounce))
         assert a.healthy()
-    _judge(ledger, case, store_path, cid, secs, fin, limit_s=70)
+    _judge(ledger, case, store_path, cid, secs, fin, limit_s=40)
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess[str]:
@@ -224,4 +224,4 @@ def test_network_partition_of_an_agent(tmp_path: Path, task_file: Path, netns, l
                                                    cut))
         finally:
             _ip("link", "set", host_if, "up")
-    _judge(ledger, case, store_path, cid, secs, fin, limit_s=60)
+    _judge(ledger, case, store_path, cid, secs, fin, limit_s=40)
