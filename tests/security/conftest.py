@@ -67,17 +67,33 @@ def ledger() -> Ledger:
     return _LEDGER
 
 
+_SIMNPU: list = []  # the session's simnpu agent, launched as soon as collection shows a test needs it
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any("simnpu_agent" in getattr(item, "fixturenames", ()) for item in session.items):
+        from tests.security.procs import AgentProcess
+
+        _SIMNPU.append(AgentProcess("simnpu", devices=2, extra=(
+            "--verify-timeout", "4", "--compile-timeout", "25", "--profile-timeout", "20")).launch())
+
+
 @pytest.fixture(scope="session")
 def simnpu_agent() -> Iterator:
     """One real simnpu agent process (token, 2 device slots, short stage deadlines) for the whole suite: its
-    twin build is the slowest start-up of all. A test that finds it dead restarts it on the same port."""
-    from tests.security.procs import AgentProcess
-
-    agent = AgentProcess("simnpu", devices=2, extra=("--verify-timeout", "4", "--compile-timeout", "25",
-                                                     "--profile-timeout", "20"))
-    agent.start(wait_s=300)
+    twin build is the slowest start-up of all, so it starts right after collection and builds while the
+    first modules run. A test that finds it dead restarts it on the same port."""
+    agent = _SIMNPU[0]
+    if agent.alive():
+        agent.wait_ready(300)
+    else:
+        agent.start(wait_s=300)
     yield agent
-    agent.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for agent in _SIMNPU:
+        agent.close()
 
 
 def case_id(request: pytest.FixtureRequest) -> str:

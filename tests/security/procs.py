@@ -85,11 +85,16 @@ class AgentProcess:
             a = ["ip", "netns", "exec", self.netns, *a]
         return a
 
-    def start(self, wait_s: float = 90.0) -> AgentProcess:
+    def launch(self) -> AgentProcess:
+        """Start the process without waiting for it to serve (its start-up overlaps other work)."""
         env = {**os.environ, "PYTHONPATH": str(ROOT), SECRET_ENV: self.secret_env}
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                                          start_new_session=True)
+        return self
+
+    def start(self, wait_s: float = 90.0) -> AgentProcess:
+        self.launch()
         self.wait_ready(wait_s)
         return self
 

@@ -156,7 +156,7 @@ def test_sigstop_an_agent_is_detected_in_seconds(tmp_path: Path, task_file: Path
 
 def test_restart_an_agent_on_the_same_port(tmp_path: Path, task_file: Path, ledger, case: str) -> None:
     """The only agent dies mid-campaign and comes back on the same port: the campaign carries on there."""
-    (a, _) = _pair(uuid.uuid4().hex)
+    a = AgentProcess("null", devices=2, token=uuid.uuid4().hex, extra=("--null-run-s", str(RUN_S)))
     store_path = tmp_path / "r.sqlite"
     with a:
         async def bounce(store: ResultsStore, cid: str) -> None:
