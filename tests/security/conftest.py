@@ -32,6 +32,9 @@ class Ledger:
     outcomes: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
+    def __repr__(self) -> str:  # keeps failure reports (which show fixture arguments) short
+        return f"Ledger({len(self.outcomes)} cases, {len(self.escapes)} escaped)"
+
     def escape(self, case: str, evidence: str) -> None:
         """Record evidence that `case` got out; the calling test should then fail."""
         self.escapes.setdefault(case, []).append(evidence)
@@ -129,8 +132,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if not _LEDGER.outcomes:
-        return
+    if not _LEDGER.outcomes or os.environ.get(SUMMARY_ENV):
+        return  # `make test-security` sets the summary file and prints it with tests/security/summary.py
     terminalreporter.write_line("")
     for line in format_summary(_LEDGER.summary()).splitlines():
         terminalreporter.write_line(line)
