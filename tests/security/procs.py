@@ -20,6 +20,7 @@ from npu_agent.client import AgentClient
 # The checkout whose code the suite's subprocesses run: this one, unless HAWK_SUITE_PRODUCT_ROOT names another
 # (to try the suite against a branch before merging it).
 ROOT = Path(os.environ.get("HAWK_SUITE_PRODUCT_ROOT") or Path(__file__).resolve().parents[2])
+PYTHONPATH = f"{ROOT}{os.pathsep}{ROOT / 'proto'}"  # the checkout's code and its generated hawk.v1 protos
 SECRET_ENV = "HAWK_SUITE_SECRET"
 
 
@@ -32,7 +33,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 def hawk(*args: str, env: dict[str, str] | None = None, timeout_s: float = 60, cwd: Path | None = None,
          stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real `hawk` command line (controller/cli.py) in a subprocess."""
-    e = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    e = {**os.environ, "PYTHONPATH": PYTHONPATH, **(env or {})}
     return subprocess.run([sys.executable, "-m", "controller.cli", *args], capture_output=True, text=True,
                           timeout=timeout_s, env=e, cwd=cwd or ROOT, input=stdin)
 
@@ -87,7 +88,7 @@ class AgentProcess:
 
     def launch(self) -> AgentProcess:
         """Start the process without waiting for it to serve (its start-up overlaps other work)."""
-        env = {**os.environ, "PYTHONPATH": str(ROOT), SECRET_ENV: self.secret_env}
+        env = {**os.environ, "PYTHONPATH": PYTHONPATH, SECRET_ENV: self.secret_env}
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                                          start_new_session=True)

@@ -25,7 +25,7 @@ import pytest
 
 from hawk.v1 import agent_pb2, result_pb2, task_pb2
 from tests.security.corpus import fp16_add_task
-from tests.security.procs import ROOT, AgentProcess, free_port
+from tests.security.procs import PYTHONPATH, AgentProcess, free_port
 
 USAGE, UNREACHABLE = 2, 3  # docs/cli.md
 pytestmark = pytest.mark.timeout(600)  # the first test also runs the module's shared fixtures
@@ -322,7 +322,7 @@ def cli_runs(tmp_path_factory) -> dict[str, tuple[Cli, subprocess.CompletedProce
     tls_dir = root / "tls"
     tls_dir.mkdir()
     cases = {**CLI, **_tls_cases(tls_dir)}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HAWK_HOME": str(root / "home"), "RAY_ADDRESS": "127.0.0.1:1"}
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH, "HAWK_HOME": str(root / "home"), "RAY_ADDRESS": "127.0.0.1:1"}
 
     def run(item: tuple[str, Cli]):
         name, cli = item
@@ -563,6 +563,6 @@ def test_port_taken_is_unreachable_not_usage() -> None:
         port = s.getsockname()[1]
         p = subprocess.run([sys.executable, "-m", "controller.cli", "agent", "serve", "--backend", "null",
                             "--port", str(port)], capture_output=True, text=True, timeout=40,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+                           env={**os.environ, "PYTHONPATH": PYTHONPATH})
     assert "Traceback" not in p.stderr
     assert p.returncode == UNREACHABLE, f"exit {p.returncode}: {p.stderr[-400:]}"

