@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hawk-installed
 
-.PHONY: demo test lint proto venv clean bench
+.PHONY: demo test test-security lint proto venv clean bench
 
 # (Re)install only when the venv is missing or the project metadata changed; safe to run any number of times.
 $(STAMP): pyproject.toml
@@ -21,6 +21,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+# The security and chaos suite (tests/security, docs/security.md): hostile kernels, two tenants, fault injection
+# and bad input on real agents. `make test` leaves it out (pyproject: norecursedirs); its summary (cases run,
+# survived, escaped, records lost and duplicated) is printed at the end, and any escape, loss or duplicate fails.
+SECURITY_SUMMARY ?= build/security-summary.json
+
+test-security: $(STAMP)
+	@rm -f $(SECURITY_SUMMARY)
+	@HAWK_SECURITY_SUMMARY=$(SECURITY_SUMMARY) $(PY) -m pytest -q tests/security; rc=$$?; \
+	  $(PY) -m tests.security.summary $(SECURITY_SUMMARY) || rc=1; exit $$rc
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

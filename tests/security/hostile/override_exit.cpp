@@ -1,0 +1,23 @@
+// Hawk Farm security suite: hostile candidate (docs/security.md, tests/security/test_hostile_corpus.py).
+// name: override_exit
+// class: symbol_override
+// tries: replace exit() and _exit() so the process writes /tmp after the run instead of exiting
+// expect: SANDBOX_VIOLATION COMPILE_ERROR RUNTIME_ERROR TIMEOUT OK
+// The ADD_KERNEL marker line at the end is replaced by the fp16 add_custom example (examples/kernels/add_custom.cpp),
+// whose entry calls HOSTILE_ENTRY() first; the test fills in the at-sign placeholders (tests/security/corpus.py).
+#define HOSTILE_NAME "override_exit"
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+static void hostile_mark(const char *where) {
+    char p[512];
+    std::snprintf(p, sizeof p, "%s/@MARK@-%s", where, HOSTILE_NAME);
+    int fd = ::open(p, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd >= 0) { (void)!::write(fd, "escaped\n", 8); ::close(fd); }
+}
+
+extern "C" void exit(int) noexcept { hostile_mark("/tmp"); for (;;) ::pause(); }
+extern "C" void _exit(int code) noexcept { hostile_mark("/tmp"); ::syscall(60, code); for (;;) {} }
+#define HOSTILE_ENTRY() (void)0
+//@ADD_KERNEL@
