@@ -133,7 +133,9 @@ def test_a_compile_starved_of_processes_is_internal_and_never_cached(twin: Twin)
     twin.compiler.limits = Limits(cpu_seconds=30, address_space_bytes=1 << 30, file_size_bytes=64 << 20,
                                   processes=1, open_files=256)
     r = twin.compiler.compile(source, "add_custom", timeout_s=40)
-    assert r.status == S.INTERNAL and "could not start a process" in r.message, (r.status, r.message)
+    # With a pids cgroup per sandbox the launcher's own fork may be the one refused: still ours, never cached.
+    assert r.status == S.INTERNAL and ("could not start a process" in r.message
+                                       or "could not start the compiler" in r.message), (r.status, r.message)
     twin.compiler.limits = limits
     again = twin.compiler.compile(source, "add_custom", timeout_s=40)
     assert again.status == S.OK and not again.cached
