@@ -91,7 +91,7 @@ class Scheduler:
     def __init__(self, evaluate: EvaluateFn, get_info: InfoFn, *, max_retries: int = 2,
                  quarantine_after: int = 3, quarantine_s: float = 10.0, heartbeat_interval_s: float = 2.0,
                  expiry_s: float = 10.0, busy_retry_s: float = 0.5, frozen_after_beats: float = 3.0,
-                 metrics: Any = None) -> None:
+                 retry_backoff_s: float = 1.0, metrics: Any = None) -> None:
         self._evaluate = evaluate
         self._get_info = get_info
         self.max_retries = max_retries
@@ -100,6 +100,9 @@ class Scheduler:
         self.heartbeat_interval_s = heartbeat_interval_s
         self.expiry_s = expiry_s
         self.busy_retry_s = busy_retry_s
+        # A retry that can only go back to an agent that already failed the job waits 1x, 2x, 4x this first, so an
+        # agent restarting on its port (a crash, a deploy) gets the job back instead of it ending INTERNAL.
+        self.retry_backoff_s = retry_backoff_s
         self.frozen_after_beats = frozen_after_beats  # heartbeat intervals of silence that mean a frozen agent
         self.metrics = metrics
         self.agents: dict[str, AgentState] = {}
@@ -341,6 +344,9 @@ class Scheduler:
                 outcome = result_pb2.Result(
                     evaluation_id=job.evaluation_id, status=result_pb2.INTERNAL,
                     message=f"failed on {job.attempts} attempts: " + " | ".join(job.errors[-3:]))
+            elif not any(a.address not in job.excluded and not a.draining
+                         for a in self.agents.values() if self._serves(job, a)):
+                requeue_after = self.retry_backoff_s * 2 ** (job.attempts - 1)
         except asyncio.CancelledError:
             if not job.future.done():
                 job.future.cancel()

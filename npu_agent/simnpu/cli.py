@@ -150,13 +150,11 @@ RECORD_PREFIX = "hawk-record-"
 
 
 def _record_path(args: argparse.Namespace, scratch: list[Path]) -> Path:
-    """Where the first run writes its record: --record, --profile-out, else a scratch file (named after this
-    process, listed in `scratch` for removal), so the printed profile always comes from the cycle model and
-    never from the host's wall clock."""
+    """Where the first run writes its record: --record, else a scratch file (named after this process, listed
+    in `scratch` for removal; --profile-out gets the msprof files, not the raw record), so the printed profile
+    always comes from the cycle model and never from the host's wall clock."""
     if args.record:
         return Path(args.record)
-    if getattr(args, "profile_out", None):
-        return Path(args.profile_out) / "record.bin"
 
     fd, path = tempfile.mkstemp(prefix=f"{RECORD_PREFIX}{os.getpid()}-", suffix=".bin")
     os.close(fd)
