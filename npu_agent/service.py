@@ -7,6 +7,7 @@ evaluation ends with exactly one Result, whatever happens to the candidate.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import math
 import re
@@ -188,13 +189,20 @@ class TaskStore:
         """A reference that does not even load is refused now, not at every evaluation."""
         if self.references is None:
             try:  # parsed only (compile() runs nothing): this agent never runs references
-                compile(spec.reference_source, f"<reference of {spec.name}>", "exec", dont_inherit=True)
+                tree = compile(spec.reference_source, f"<reference of {spec.name}>", "exec", dont_inherit=True,
+                               flags=ast.PyCF_ONLY_AST)
             except SyntaxError as e:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
                              f"task {spec.name}: reference_source line {e.lineno}: {e.msg}") from None
             except (ValueError, RecursionError, MemoryError) as e:
                 raise _Abort(grpc.StatusCode.INVALID_ARGUMENT,
                              f"task {spec.name}: reference_source does not parse: {e}") from None
+            defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+            defined |= {x.id for n in tree.body if isinstance(n, ast.Assign) for x in n.targets
+                        if isinstance(x, ast.Name)}
+            if spec.reference_entry not in defined:
+                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"task {spec.name}: reference_source defines no "
+                                                               f"function {spec.reference_entry!r}")
             return
         try:
             self.references.check(spec)
