@@ -31,16 +31,6 @@ def port_arg(text: str) -> int:
     return port
 
 
-def _uid_base(text: str) -> int:
-    try:
-        uid = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a uid") from None
-    if not 1000 <= uid <= 2**32 - 2 - 4096:
-        raise argparse.ArgumentTypeError(f"{uid} is out of range (1000 .. {2**32 - 2 - 4096})")
-    return uid
-
-
 def int_range(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: an integer in [low, high] (no absurd values reach the agent)."""
     def parse(text: str) -> int:
@@ -98,26 +88,6 @@ def address_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT with a port in 1..65535")
     host_arg(host)
     return text
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} is not positive")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{value} is not a positive number of seconds")
-    return value
 
 
 # --max-* task size flags -> taskspec.TaskLimits fields (0/absent: the default, see docs/agent.md)
@@ -248,25 +218,25 @@ def add_agent_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--single-tenant", action="store_true",
                    help="start even when a sandbox guarantee is missing (e.g. not root); candidates of different "
                         "owners are then not isolated from each other")
-    s.add_argument("--sandbox-uid-base", type=_uid_base, default=None, metavar="UID",
+    s.add_argument("--sandbox-uid-base", type=int_range(1000, 2**32 - 2 - 4096), default=None, metavar="UID",
                    help="first uid of the range sandboxes run as (default 200000; 4096 uids)")
     r = s.add_argument_group("task references and sizes",
                              "a task's numpy reference runs in the sandbox, never in the agent (docs/agent.md)")
-    r.add_argument("--reference-timeout", type=_positive_float, default=60.0,
+    r.add_argument("--reference-timeout", type=seconds_arg(0, 86400), default=60.0,
                    help="seconds for the reference on all input sets of one evaluation (default 60)")
-    r.add_argument("--reference-check-timeout", type=_positive_float, default=10.0,
+    r.add_argument("--reference-check-timeout", type=seconds_arg(0, 86400), default=10.0,
                    help="seconds for PutTask to load a new task's reference (default 10)")
-    r.add_argument("--reference-check-concurrency", type=_positive_int, default=2,
+    r.add_argument("--reference-check-concurrency", type=int_range(1, 2**62), default=2,
                    help="PutTask reference checks at once; more are refused with RESOURCE_EXHAUSTED (default 2)")
-    r.add_argument("--reference-memory-bytes", type=_positive_int,
+    r.add_argument("--reference-memory-bytes", type=int_range(1, 2**62),
                    help="address space of a reference process (default 1 GiB + 8x one input set's bytes)")
-    r.add_argument("--max-task-bytes", type=_positive_int,
+    r.add_argument("--max-task-bytes", type=int_range(1, 2**62),
                    help="bytes of all inputs and outputs of a task (default 4 GiB, at most the profile's HBM)")
-    r.add_argument("--max-tensor-bytes", type=_positive_int, help="bytes of one tensor (default: the profile's HBM)")
-    r.add_argument("--max-tensor-elements", type=_positive_int, help="elements of one tensor (default 2^32)")
-    r.add_argument("--max-tensor-rank", type=_positive_int, help="dims of one tensor (default 8)")
-    r.add_argument("--max-tensor-dim", type=_positive_int, help="size of one dimension (default 2^31-1)")
-    r.add_argument("--max-task-tensors", type=_positive_int, help="inputs + outputs of a task (default 64)")
-    r.add_argument("--max-reference-bytes", type=_positive_int,
+    r.add_argument("--max-tensor-bytes", type=int_range(1, 2**62), help="bytes of one tensor (default: the profile's HBM)")
+    r.add_argument("--max-tensor-elements", type=int_range(1, 2**62), help="elements of one tensor (default 2^32)")
+    r.add_argument("--max-tensor-rank", type=int_range(1, 2**62), help="dims of one tensor (default 8)")
+    r.add_argument("--max-tensor-dim", type=int_range(1, 2**62), help="size of one dimension (default 2^31-1)")
+    r.add_argument("--max-task-tensors", type=int_range(1, 2**62), help="inputs + outputs of a task (default 64)")
+    r.add_argument("--max-reference-bytes", type=int_range(1, 2**62),
                    help="bytes of a task's reference source (default 256 KiB)")
     s.set_defaults(handler=_serve)
