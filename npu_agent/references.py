@@ -76,10 +76,14 @@ class ReferenceSettings:
     memory_bytes: int = 0          # address space; 0: 1 GiB + 8x the bytes of one input set and its outputs
 
 
-def _reachable(path: Path, uid: int) -> bool:
-    """Whether `uid` (other than the owner) may walk to `path` and read it, judged by mode bits alone."""
+def _reachable(path: Path, uid: int, roots: tuple[Path, ...] = ()) -> bool:
+    """Whether `uid` (other than the owner) may walk to `path` and read it, judged by mode bits alone. With
+    `roots` (the sandbox binds them into a private mount namespace, whose parents are fresh 0755 dirs) only the
+    components from a root down count: a 0700 home or temp dir above a bound prefix is no obstacle."""
     try:
         for d in [*reversed(path.parents), path]:
+            if roots and not any(d == r or r in d.parents for r in roots):
+                continue
             st = d.stat()
             if st.st_uid == uid:
                 continue
@@ -91,14 +95,19 @@ def _reachable(path: Path, uid: int) -> bool:
     return True
 
 
-def _interpreter(uid: int | None) -> tuple[Path | None, str]:
+def _bound(interpreter: Path) -> tuple[Path, ...]:
+    return tuple(Path(p) for p in readonly_paths(interpreter))
+
+
+def _interpreter(uid: int | None, mount_namespace: bool) -> tuple[Path | None, str]:
     """A Python of the agent's own version that `uid` can run; None and the reason when there is none."""
     own = Path(os.path.realpath(sys.executable))
-    if uid is None or _reachable(own, uid):
+    if uid is None or _reachable(own, uid, _bound(Path(sys.executable)) if mount_namespace else ()):
         return Path(sys.executable), ""
     ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
     for cand in (Path("/usr/bin") / ver, Path("/usr/local/bin") / ver):
-        if cand.is_file() and _reachable(Path(os.path.realpath(cand)), uid):
+        if cand.is_file() and _reachable(Path(os.path.realpath(cand)), uid,
+                                         _bound(cand) if mount_namespace else ()):
             return cand, ""
     return None, (f"no {ver} the sandbox uid {uid} can run: {own} is not reachable for it and neither "
                   f"/usr/bin/{ver} nor /usr/local/bin/{ver} exists")
@@ -132,12 +141,14 @@ class ReferenceRunner:
         self.settings = settings or ReferenceSettings()
         self._checks = threading.BoundedSemaphore(max(1, self.settings.check_concurrency))
         uid = NOBODY if sandbox.capabilities.drops_privileges else None
-        self.python, self.problem = _interpreter(uid)
+        mount_ns = sandbox.capabilities.mount_namespace
+        self.python, self.problem = _interpreter(uid, mount_ns)
         if self.python is None:
             log.warning("task references cannot run: %s", self.problem)
-        elif uid is not None and not _reachable(numpy_path() / "numpy" / "__init__.py", uid):
-            self.problem = (f"numpy at {numpy_path()} is not readable for the sandbox uid {uid}; install the agent "
-                            "under a world-readable prefix")
+        elif uid is not None and not _reachable(numpy_path() / "numpy" / "__init__.py", uid,
+                                                _bound(self.python) if mount_ns else ()):
+            self.problem = (f"numpy at {numpy_path()} is not readable for the sandbox's unprivileged uids; install "
+                            "the agent under a world-readable prefix")
             log.warning("task references cannot run: %s", self.problem)
 
     # ------------------------------------------------------------------------------------------- API
