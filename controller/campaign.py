@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 class Evaluator(Protocol):
     async def evaluate(self, *, evaluation_id: str, campaign: str, task: Any, source: str, hardware: str,
                        team: str, priority: int, options: agent_pb2.EvaluateOptions | None,
-                       agents: list[str] | None = None, backend: str = "") -> result_pb2.Result: ...
+                       agents: list[str] | None = None, backend: str = "",
+                       avoid: list[str] | None = None) -> result_pb2.Result: ...
 
     async def wait_capacity(self, campaign: str, timeout_s: float | None = None) -> bool: ...
 

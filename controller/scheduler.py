@@ -189,15 +189,18 @@ class Scheduler:
     async def evaluate(self, *, evaluation_id: str, campaign: str, task: task_pb2.TaskSpec, source: str,
                        hardware: str, team: str = "default", priority: int = 0,
                        options: agent_pb2.EvaluateOptions | None = None, agents: list[str] | None = None,
-                       backend: str = "") -> result_pb2.Result:
+                       backend: str = "", avoid: list[str] | None = None) -> result_pb2.Result:
         """Queue one evaluation and wait for its final result (never raises for agent failures). `agents` (the
-        campaign's agent addresses) and `backend` restrict where it may run; None and "" allow any."""
+        campaign's agent addresses) and `backend` restrict where it may run; None and "" allow any. `avoid`
+        (e.g. the agent whose result a cross-check re-runs) is treated as already tried: another agent that may
+        serve the job is waited for; only when there is none does the job go there."""
         loop = asyncio.get_running_loop()
         self._activate(campaign, team)
         self._campaign_meta[campaign] = (team, priority)
         job = Job(evaluation_id=evaluation_id, campaign=campaign, team=team, priority=priority, task=task,
                   source=source, hardware=hardware, options=options, future=loop.create_future(),
-                  seq=next(self._seq), agents=frozenset(agents) if agents is not None else None, backend=backend)
+                  seq=next(self._seq), agents=frozenset(agents) if agents is not None else None, backend=backend,
+                  excluded=set(avoid or ()))
         self._queues[campaign].append(job)
         self._kick()
         try:

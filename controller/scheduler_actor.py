@@ -68,11 +68,11 @@ class SchedulerService:
     async def evaluate(self, evaluation_id: str, campaign: str, task: task_pb2.TaskSpec, source: str,
                        hardware: str, team: str = "default", priority: int = 0,
                        options: agent_pb2.EvaluateOptions | None = None, agents: list[str] | None = None,
-                       backend: str = "") -> result_pb2.Result:
+                       backend: str = "", avoid: list[str] | None = None) -> result_pb2.Result:
         scheduler = await self._ensure()
         return await scheduler.evaluate(evaluation_id=evaluation_id, campaign=campaign, task=task, source=source,
                                         hardware=hardware, team=team, priority=priority, options=options,
-                                        agents=agents, backend=backend)
+                                        agents=agents, backend=backend, avoid=avoid)
 
     async def wait_capacity(self, campaign: str, timeout_s: float | None = None) -> bool:
         return await (await self._ensure()).wait_capacity(campaign, timeout_s)

@@ -52,7 +52,7 @@ async def cross_check(evaluator: Any, *, evaluation_id: str, campaign: str, task
         again = await evaluator.evaluate(
             evaluation_id=f"{evaluation_id}-crosscheck", campaign=campaign, task=task, source=source,
             hardware=hardware, team=team, priority=priority,
-            options=agent_pb2.EvaluateOptions(bypass_cache=True), **route)
+            options=agent_pb2.EvaluateOptions(bypass_cache=True), avoid=list(result.agents_tried[-1:]), **route)
     except Exception as e:  # the farm, not the candidate
         log.warning("cross-check of %s could not run: %s", evaluation_id, e)
         return CrossCheck("doubtful", f"the cross-check could not run ({type(e).__name__})")

@@ -223,3 +223,28 @@ def test_registry_requires_the_farm_token() -> None:
             await conns.close()
 
     asyncio.run(main())
+
+
+def test_avoid_sends_a_job_to_another_agent_and_falls_back_when_there_is_none() -> None:
+    """What a cross-check of a best relies on (controller/verify.py): the re-run lands on another agent."""
+    async def main(addresses: list[str]) -> tuple[list[tuple[str, str]], list[str], int]:
+        conns = AgentConnections()
+        s = _scheduler(conns)
+        for a in addresses:
+            await s.add_static_agent(a)
+        moved = []
+        for i in range(6):  # the less-loaded pick would be either agent: avoid decides every time
+            first = await s.evaluate(evaluation_id=f"f{i}", campaign="c", task=_task(), source=_src(f"f{i}"),
+                                     hardware="ascend910b2")
+            again = await s.evaluate(evaluation_id=f"f{i}-x", campaign="c", task=_task(), source=_src(f"f{i}"),
+                                     hardware="ascend910b2", avoid=list(first.agents_tried))
+            moved.append((first.agents_tried[-1], again.agents_tried[-1]))
+        alone = await s.evaluate(evaluation_id="solo", campaign="c", task=_task(), source=_src("solo"),
+                                 hardware="ascend910b2", agents=addresses[:1], avoid=addresses[:1])
+        await conns.close()
+        return moved, list(alone.agents_tried), alone.status
+
+    with agents(1, 1) as ags:
+        moved, alone, status = asyncio.run(main([a.address for a in ags]))
+    assert all(first != again for first, again in moved), moved
+    assert status == result_pb2.OK and alone == [ags[0].address]
