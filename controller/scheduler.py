@@ -291,13 +291,19 @@ class Scheduler:
         return (a.hardware == job.hardware and (not job.backend or a.backend == job.backend)
                 and (job.agents is None or a.address in job.agents))
 
+    @staticmethod
+    def _may_serve_soon(a: AgentState, job: Job, now: float) -> bool:
+        """An untried agent worth waiting for: only busy, not quarantined or draining (waiting for a quarantined
+        one would stall the job through back-offs that double)."""
+        return a.address not in job.excluded and not a.draining and now >= a.quarantined_until
+
     def _pick_agent(self, job: Job, now: float) -> AgentState | None:
         serving = [a for a in self.agents.values() if self._serves(job, a)]
         options = [a for a in serving if a.eligible(job.hardware, now) and a.address not in job.excluded]
-        if not options and job.excluded and not any(
-                a.address not in job.excluded and not a.draining for a in serving):
-            # Every agent that may serve this job already failed it: a retry on one of them is all there is
-            # (a restarted agent, a transient fault); otherwise the job waits for an untried agent to free up.
+        if not options and job.excluded and not any(self._may_serve_soon(a, job, now) for a in serving):
+            # Every agent that may serve this job already failed it (or is out: quarantined, draining): a retry on
+            # one of them is all there is (a restarted agent, a transient fault); otherwise the job waits for a
+            # busy untried agent to free up.
             options = [a for a in serving if a.eligible(job.hardware, now)]
         return min(options, key=lambda a: (a.busy / a.devices, a.consecutive_failures), default=None)
 
@@ -347,7 +353,7 @@ class Scheduler:
                 outcome = result_pb2.Result(
                     evaluation_id=job.evaluation_id, status=result_pb2.INTERNAL,
                     message=f"failed on {job.attempts} attempts: " + " | ".join(job.errors[-3:]))
-            elif not any(a.address not in job.excluded and not a.draining
+            elif not any(self._may_serve_soon(a, job, time.monotonic())
                          for a in self.agents.values() if self._serves(job, a)):
                 requeue_after = self.retry_backoff_s * 2 ** (job.attempts - 1)
         except asyncio.CancelledError:
