@@ -12,7 +12,7 @@ Policy, in order:
    a shared scheduler too: an agent outside them is never used, however idle.
 4. An infrastructure failure (unreachable, a broken or silent stream, an agent-side INTERNAL) retries the job on
    another agent, at most `max_retries` times. Failover never goes back to an agent already tried while an
-   untried one may still serve the job: the job waits for it. `quarantine_after` consecutive infrastructure
+   untried one (busy, not quarantined) may still serve the job: the job waits for it. `quarantine_after` consecutive infrastructure
    failures quarantine the agent for a back-off that doubles each time; a candidate's own status (a compile
    error, a timeout, a wrong answer) never counts. Every try is counted in `Result.attempts`, with the agents
    in `Result.agents_tried`.
