@@ -104,10 +104,9 @@ def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Bac
 def isolation_report(backend: Backend, single_tenant: bool) -> dict[str, bool]:
     """The sandbox guarantees of a backend that runs candidate code, logged at start-up. A missing one refuses
     multi-tenant use (RuntimeError, one line naming it) unless the operator opted in to single-tenant use."""
-    sandbox = getattr(getattr(backend, "twin", None), "sandbox", None) or getattr(backend, "sandbox", None)
-    if not isinstance(sandbox, Sandbox):
+    if backend.sandbox is None:
         return {}
-    caps = sandbox.capabilities
+    caps = backend.sandbox.capabilities
     log.info("%s", caps.summary())
     missing = caps.missing()
     if missing and not single_tenant:
@@ -205,10 +204,11 @@ class Agent:
         """Task references run in a sandbox of their own kind; a backend that verifies nothing needs none."""
         if not getattr(self.backend, "produces_outputs", True):
             return None
-        sandbox = getattr(getattr(self.backend, "twin", None), "sandbox", None) or getattr(self.backend, "sandbox", None)
-        if not isinstance(sandbox, Sandbox):  # a backend without a sandbox of its own (tests, future backends)
+        sandbox = self.backend.sandbox
+        if sandbox is None:  # a backend without a sandbox of its own (tests, future backends)
             try:
-                sandbox = Sandbox(self.work_dir / "sandbox", observer=self.metrics.observe_sandbox)
+                sandbox = Sandbox(self.work_dir / "sandbox", observer=self.metrics.observe_sandbox,
+                                  uid_base=self.cfg.sandbox_uid_base)
             except (SandboxError, OSError, subprocess.SubprocessError) as e:
                 raise RuntimeError(f"cannot set up the sandbox for task references: {e}") from e
         return ReferenceRunner(sandbox, self.cfg.references)

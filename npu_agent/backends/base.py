@@ -18,6 +18,7 @@ import numpy as np
 from hawk.v1 import result_pb2, task_pb2
 from npu_agent.candidate import Candidate
 from npu_agent.hardware import HardwareProfile
+from npu_agent.sandbox import Sandbox
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Backend(ABC):
 
     name: str = "abstract"
     version: str = "0"
+    sandbox: Sandbox | None = None  # where candidate code runs (None: the backend runs none, e.g. null)
 
     def __init__(self, hardware: HardwareProfile) -> None:
         self.hardware = hardware

@@ -32,6 +32,7 @@ class SimNpuBackend(Backend):
     def __init__(self, hardware: HardwareProfile, *, work_root: Path, sandbox: Sandbox,
                  cache_max_entry_bytes: int | None = None, cache_max_bytes: int | None = None) -> None:
         super().__init__(hardware)
+        self.sandbox = sandbox
         self.work_root = Path(work_root)
         self.twin = Twin(hardware, work_root=self.work_root, sandbox=sandbox,
                          cache_max_entry_bytes=cache_max_entry_bytes, cache_max_bytes=cache_max_bytes)

@@ -362,7 +362,7 @@ class CandidateCompiler:
         lim = r.limits
         verdict = blame.classify(blame.Evidence(
             returncode=r.returncode, signal=r.signal, timed_out=r.timed_out, cancelled=r.cancelled, stderr=stderr,
-            setup_failed=getattr(r, "setup_failed", None), timeout_s=timeout_s, cpu_seconds=lim.cpu_seconds,
+            setup_failed=r.setup_failed, timeout_s=timeout_s, cpu_seconds=lim.cpu_seconds,
             memory_bytes=lim.address_space_bytes, file_size_bytes=lim.file_size_bytes))
         if not verdict.candidate:  # ours (or a cancel): never cached, retried elsewhere by the controller
             return CompileResult(status=verdict.status, message=verdict.reason, seconds=time.monotonic() - start,
