@@ -22,7 +22,8 @@
 //   MM_UNIT_FLAG      1: Mmad / Fixpipe hand over L0C with unitFlag (2 on inner K blocks, 3 on the last) instead
 //                     of an M -> FIX event per output block
 // The copies stream across output blocks and rounds: the next packet is fetched as soon as its L1 buffer is
-// free, whatever block it belongs to.
+// free, whatever block it belongs to. When STEP_KA == STEP_KB the a and bt packets of one K range travel
+// together under one event pair (as one K iteration of a plain pipeline), else each has its own.
 #include "kernel_operator.h"
 #include "register/tilingdata_base.h"
 
@@ -78,6 +79,7 @@ constexpr uint32_t L1_DB = MM_L1_DB;
 constexpr uint32_t L0_DB = MM_L0_DB;
 constexpr bool B_FIRST = MM_B_FIRST != 0;
 constexpr bool UNIT_FLAG = MM_UNIT_FLAG != 0;
+constexpr bool PAIRED = STEP_KA == STEP_KB;  // a and bt packets share their events
 
 // L1 (512 KB): a's buffers from 0, bt's after them. L0A / L0B: buffer i at i * (64 KB / L0_DB).
 constexpr uint32_t A1_ELEMS = BASE_M * BASE_K * STEP_KA;
@@ -179,7 +181,9 @@ public:
         // Buffers start free: the consumer's release events are set once up front and taken back at the end.
         for (uint32_t s = 0; s < L1_DB; ++s) {
             AscendC::SetFlag<AscendC::HardEvent::MTE1_MTE2>(s);
-            AscendC::SetFlag<AscendC::HardEvent::MTE1_MTE2>(2 + s);
+            if constexpr (!PAIRED) {
+                AscendC::SetFlag<AscendC::HardEvent::MTE1_MTE2>(2 + s);
+            }
         }
         for (uint32_t s = 0; s < L0_DB; ++s) {
             AscendC::SetFlag<AscendC::HardEvent::M_MTE1>(s);
@@ -188,13 +192,7 @@ public:
             AscendC::SetFlag<AscendC::HardEvent::FIX_M>(0);
         }
         for (uint32_t s = 0; s < L1_DB; ++s) {
-            if constexpr (B_FIRST) {
-                CopyB(s);
-                CopyA(s);
-            } else {
-                CopyA(s);
-                CopyB(s);
-            }
+            CopyPackets(s, s, true, true);
         }
         uint32_t pa = 0, pb = 0, step = 0;
         for (uint32_t t = 0; t < totalTiles; ++t) {
@@ -210,7 +208,7 @@ public:
                 if (ca == 0) {
                     AscendC::WaitFlag<AscendC::HardEvent::MTE2_MTE1>(aSlot);
                 }
-                if (cb == 0) {
+                if (cb == 0 && !PAIRED) {
                     AscendC::WaitFlag<AscendC::HardEvent::MTE2_MTE1>(2 + bSlot);
                 }
                 AscendC::WaitFlag<AscendC::HardEvent::M_MTE1>(l0);
@@ -221,7 +219,7 @@ public:
                 if (lastA) {
                     AscendC::SetFlag<AscendC::HardEvent::MTE1_MTE2>(aSlot);
                 }
-                if (lastB) {
+                if (lastB && !PAIRED) {
                     AscendC::SetFlag<AscendC::HardEvent::MTE1_MTE2>(2 + bSlot);
                 }
                 AscendC::SetFlag<AscendC::HardEvent::MTE1_M>(l0);
@@ -235,32 +233,18 @@ public:
                 AscendC::Mmad(c, a2, b2, AscendC::MmadParams(curM, curN, kLen, unit, false, kb == 0));
                 AscendC::SetFlag<AscendC::HardEvent::M_MTE1>(l0);
                 ++step;
-                // Refill the buffer a packet just left (B first when asked: its packets run out sooner).
-                if constexpr (B_FIRST) {
-                    if (lastB) {
-                        CopyB(pb + L1_DB);
-                        ++pb;
-                    }
-                    if (lastA) {
-                        CopyA(pa + L1_DB);
-                        ++pa;
-                    }
-                } else {
-                    if (lastA) {
-                        CopyA(pa + L1_DB);
-                        ++pa;
-                    }
-                    if (lastB) {
-                        CopyB(pb + L1_DB);
-                        ++pb;
-                    }
-                }
+                // Refill the buffers the packets just left.
+                CopyPackets(pa + L1_DB, pb + L1_DB, lastA, lastB);
+                pa += lastA ? 1 : 0;
+                pb += lastB ? 1 : 0;
             }
             CopyOut(c, m0, curM, n0, curN, mAlign);
         }
         for (uint32_t s = 0; s < L1_DB; ++s) {
             AscendC::WaitFlag<AscendC::HardEvent::MTE1_MTE2>(s);
-            AscendC::WaitFlag<AscendC::HardEvent::MTE1_MTE2>(2 + s);
+            if constexpr (!PAIRED) {
+                AscendC::WaitFlag<AscendC::HardEvent::MTE1_MTE2>(2 + s);
+            }
         }
         for (uint32_t s = 0; s < L0_DB; ++s) {
             AscendC::WaitFlag<AscendC::HardEvent::M_MTE1>(s);
@@ -286,6 +270,36 @@ private:
         curN = MinU(BASE_N, nEnd - n0);
     }
 
+    // Copy a's packet pa (if `a`) and bt's packet pb (if `b`), bt first when asked (its packets run out
+    // sooner). Paired packets go together between one wait and one set of the pair's event.
+    __aicore__ inline void CopyPackets(uint32_t pa, uint32_t pb, bool a, bool b)
+    {
+        if constexpr (PAIRED) {
+            if (!a || pa >= totalTiles * packetsA) {
+                return;
+            }
+            AscendC::WaitFlag<AscendC::HardEvent::MTE1_MTE2>(pa % L1_DB);
+            if constexpr (B_FIRST) {
+                CopyB(pb);
+                CopyA(pa);
+            } else {
+                CopyA(pa);
+                CopyB(pb);
+            }
+            AscendC::SetFlag<AscendC::HardEvent::MTE2_MTE1>(pa % L1_DB);
+        } else {
+            if (B_FIRST && b) {
+                CopyB(pb);
+            }
+            if (a) {
+                CopyA(pa);
+            }
+            if (!B_FIRST && b) {
+                CopyB(pb);
+            }
+        }
+    }
+
     // GM -> L1 copy of a's packet p (this core's packets in order: block p / packetsA, K chunk p % packetsA)
     // into buffer p % L1_DB, ND -> NZ: 16-column groups of align16(rows) rows each.
     __aicore__ inline void CopyA(uint32_t p)
@@ -299,10 +313,14 @@ private:
         uint32_t k0 = (p % packetsA) * STEP_KA * BASE_K;
         uint32_t kLen = MinU(STEP_KA * BASE_K, k - k0);
         AscendC::LocalTensor<half> a1(AscendC::TPosition::A1, A1_ADDR + slot * A1_ELEMS * 2, A1_ELEMS);
-        AscendC::WaitFlag<AscendC::HardEvent::MTE1_MTE2>(slot);
+        if constexpr (!PAIRED) {
+            AscendC::WaitFlag<AscendC::HardEvent::MTE1_MTE2>(slot);
+        }
         AscendC::DataCopy(a1, aGm[uint64_t(m0) * k + k0],
                           AscendC::Nd2NzParams(1, curM, kLen, 0, k, Align16(curM), 1, 0));
-        AscendC::SetFlag<AscendC::HardEvent::MTE2_MTE1>(slot);
+        if constexpr (!PAIRED) {
+            AscendC::SetFlag<AscendC::HardEvent::MTE2_MTE1>(slot);
+        }
     }
 
     __aicore__ inline void CopyB(uint32_t p)
@@ -316,10 +334,14 @@ private:
         uint32_t k0 = (p % packetsB) * STEP_KB * BASE_K;
         uint32_t kLen = MinU(STEP_KB * BASE_K, k - k0);
         AscendC::LocalTensor<half> b1(AscendC::TPosition::B1, B1_ADDR + slot * B1_ELEMS * 2, B1_ELEMS);
-        AscendC::WaitFlag<AscendC::HardEvent::MTE1_MTE2>(2 + slot);
+        if constexpr (!PAIRED) {
+            AscendC::WaitFlag<AscendC::HardEvent::MTE1_MTE2>(2 + slot);
+        }
         AscendC::DataCopy(b1, btGm[uint64_t(n0) * k + k0],
                           AscendC::Nd2NzParams(1, curN, kLen, 0, k, Align16(curN), 1, 0));
-        AscendC::SetFlag<AscendC::HardEvent::MTE2_MTE1>(2 + slot);
+        if constexpr (!PAIRED) {
+            AscendC::SetFlag<AscendC::HardEvent::MTE2_MTE1>(2 + slot);
+        }
     }
 
     // L1 -> L0A: K block `inPacket` of a's packet `chunk` (NZ, align16(rows) rows per column group) as Zz
