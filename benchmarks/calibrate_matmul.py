@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for sid in wanted:
         step = by_id[sid]
-        dims, scale = dict(override or full_dims), 1.0
+        dims, scale = full_dims | (override or {}), 1.0
         if override is None and "calib_dims" in step:
             dims.update(step["calib_dims"])
             scale = full_dims["M"] / dims["M"]
@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         p = by_id[r["id"]]["published"]
         print(f"{r['id']:7s} " + " ".join(f"{p[3 + 2 * k]:8.3f}/{r[n + '_ratio']:.3f}" for k, (n, _) in
                                           enumerate(PIPES)))
-    full = override is None or override == full_dims
+    full = override is None or full_dims | override == full_dims
     if not args.no_write:
         write_section(Path(args.out), report(rows, by_id, args.hardware, full, timing_only))
         print(f"wrote the matmul section of {args.out}")
