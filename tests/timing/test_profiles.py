@@ -53,6 +53,19 @@ def test_the_cost_model_reads_every_number_it_needs(soc: str) -> None:
 
 
 @pytest.mark.parametrize("soc", PROFILES)
+def test_one_gm_bandwidth_story(soc: str) -> None:
+    """GetCoreMemBw(HBM) is each AI Core's share of the chip's GM rate, and the model's chip read rate (cost file
+    [chip], also the floor's source) agrees with it; one core alone streams faster than that share (its curve)."""
+    hw = load_profile(soc)
+    costs = CostModel(hw)
+    share = float(hw["bandwidth"]["gm_per_core_bytes_per_cycle"])
+    assert costs.chip_read == pytest.approx(share * hw.aic_cores, rel=0.1)
+    plateau = float(costs.curves["GM_UB"][1][-1])
+    assert share < plateau < 2 * share
+    assert "chip_gm_tb_per_s" not in hw["bandwidth"]  # the chip rate lives in the cost file only
+
+
+@pytest.mark.parametrize("soc", PROFILES)
 @pytest.mark.parametrize("name", KERNELS)
 def test_same_kernels_give_a_sane_profile_on_every_soc(root: Path, soc: str, name: str) -> None:
     hw = load_profile(soc)

@@ -75,7 +75,9 @@ class CostModel:
         try:
             t, c, v, s = d["transfer"], d["chip"], d["vector"], d["scalar"]
             self._gib = 2.0**30 / (float(t["gib_clock_mhz"]) * 1e6)  # GiB/s -> bytes/cycle
-            self.curves = {name: (np.asarray(cv["kib"], float) * 1024.0, np.asarray(cv["gib_s"], float) * self._gib)
+            scale = float(t.get("curve_scale", 1.0))  # a SoC without its own measured curves (310P) scales 2201's
+            self.curves = {name: (np.asarray(cv["kib"], float) * 1024.0,
+                                  np.asarray(cv["gib_s"], float) * self._gib * scale)
                            for name, cv in t["curves"].items()}
             self.fixed = {k: float(x) for k, x in t["fixed"].items() if k != "latency_cycles"}
             self.local_latency = float(t["fixed"]["latency_cycles"])
