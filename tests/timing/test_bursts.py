@@ -117,3 +117,9 @@ def test_real_strided_copies_are_costed_by_their_bursts(twin) -> None:
         mte2[entry] = sim.core_type_stats()[1]["busy"][int(Pipe.MTE2)]
     assert mte2["rows_params"] == pytest.approx(mte2["rows_pad"], rel=0.02)
     assert mte2["rows_loop"] > 3 * mte2["rows_params"], mte2
+
+
+def test_a_nop_copy_takes_no_time() -> None:
+    # DataCopyPad with blockCount 0 is a NOP on A2: recorded with 0 bytes.
+    solo, chip = one(load, 0, 64, 0, api="DataCopyPad")
+    assert solo == 0 and chip == 0

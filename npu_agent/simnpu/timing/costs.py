@@ -282,7 +282,7 @@ class CostModel:
         xs, ys = self.curves[name]
         size = np.maximum(nbytes, 1.0)
         t = np.where(size >= xs[0], size / self.curve_rate(name, size), xs[0] / ys[0] - (xs[0] - size) / ys[-1])
-        return moved / t, extra, moved
+        return np.where(moved > 0, moved / t, 1.0), extra, moved  # a NOP copy (blockCount 0) takes no time
 
     def _local_copies(self, sel, kind, dur, src_mem, dst_mem, nbytes, repeats) -> None:
         if not sel.any():
