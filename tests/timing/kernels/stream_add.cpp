@@ -5,7 +5,10 @@
 #include "kernel_operator.h"
 using namespace AscendC;
 
-constexpr uint32_t TILE = 8192;   // halves per tile: 16 KiB per copy
+#ifndef STREAM_TILE
+#define STREAM_TILE 8192u   // halves per tile: 16 KiB per copy
+#endif
+constexpr uint32_t TILE = STREAM_TILE;
 
 template <int32_t BUFFER_NUM>
 class StreamAdd {
