@@ -123,3 +123,15 @@ def test_a_nop_copy_takes_no_time() -> None:
     # DataCopyPad with blockCount 0 is a NOP on A2: recorded with 0 bytes.
     solo, chip = one(load, 0, 64, 0, api="DataCopyPad")
     assert solo == 0 and chip == 0
+
+
+def test_a_ub_to_ub_datacopy_takes_time_by_its_bytes() -> None:
+    # DataCopy UB -> UB runs on the vector pipe at [transfer.fixed] UB_UB (128 B/cycle), not as a 1-repeat op.
+    def ub_copy(nbytes: int) -> float:
+        bld = Builder()
+        bld._add(block=0, line=30, api=API["DataCopy"], op=Op.INSTR, pipe=Pipe.V, dtype=DT.F16, src_mem=Mem.UB,
+                 dst_mem=Mem.UB, src_addr=0, dst_addr=65536, bytes=nbytes, a0=1, a1=nbytes)
+        return float(CostModel(HW).steps(bld.record().entries).dur[0])
+
+    assert ub_copy(65536) >= 65536 / 128
+    assert ub_copy(65536) > 8 * ub_copy(2048)

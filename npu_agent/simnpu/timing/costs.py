@@ -207,10 +207,12 @@ class CostModel:
         # Instructions.
         ins = (op == Op.INSTR) & (pipe >= 2) & (pipe <= 7)
         gm = ins & ((src_mem == Mem.GM) | (dst_mem == Mem.GM))
-        local_copy = ins & ~gm & (pipe != Pipe.V) & (pipe != Pipe.M)
+        # A UB->UB DataCopy runs on the vector pipe but moves bytes: costed as a local copy ([transfer.fixed] UB_UB).
+        ub_copy = ins & (pipe == Pipe.V) & (e["api"] == _API_DATACOPY) & (src_mem == Mem.UB) & (dst_mem == Mem.UB)
+        local_copy = ins & ~gm & (((pipe != Pipe.V) & (pipe != Pipe.M)) | ub_copy)
         self._transfers(e, gm, kind, solo, chip, lat, src_mem, dst_mem, nbytes, a1)
         self._local_copies(local_copy, kind, dur, src_mem, dst_mem, nbytes, e["repeats"])
-        vec = ins & (pipe == Pipe.V)
+        vec = ins & (pipe == Pipe.V) & ~ub_copy
         if vec.any():
             self._vector(e, np.nonzero(vec)[0], kind, dur)
         cube = ins & (pipe == Pipe.M)
