@@ -135,12 +135,16 @@ BEGIN, END = "<!-- calibrate_add.py: begin -->", "<!-- calibrate_add.py: end -->
 
 def write_section(out: Path, text: str) -> None:
     """Replace only the Add ladder's part of `out` (between BEGIN and END), so other ladders' parts of the same
-    page (docs/calibration.md) survive a rerun; a page without the markers is written whole."""
+    page (docs/calibration.md: the matmul ladder's marked section) survive a rerun. A page without our markers
+    (written before them) has its Add part up to the first other generator's marker replaced."""
     block = f"{BEGIN}\n{text}{END}\n"
     old = out.read_text() if out.is_file() else ""
     if BEGIN in old and END in old:
         head, rest = old.split(BEGIN, 1)
         block = head + block + rest.split(END, 1)[1].lstrip("\n")
+    elif "\n<!-- " in "\n" + old:
+        rest = ("\n" + old).split("\n<!-- ", 1)[1]
+        block = block + "\n<!-- " + rest
     out.write_text(block)
 
 
