@@ -130,6 +130,24 @@ def report(rows: list[dict], hardware: str, dims: dict[str, int], full: bool) ->
     return "\n".join(lines) + "\n"
 
 
+BEGIN, END = "<!-- calibrate_add.py: begin -->", "<!-- calibrate_add.py: end -->"
+
+
+def write_section(out: Path, text: str) -> None:
+    """Replace only the Add ladder's part of `out` (between BEGIN and END), so other ladders' parts of the same
+    page (docs/calibration.md: the matmul ladder's marked section) survive a rerun. A page without our markers
+    (written before them) has its Add part up to the first other generator's marker replaced."""
+    block = f"{BEGIN}\n{text}{END}\n"
+    old = out.read_text() if out.is_file() else ""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        block = head + block + rest.split(END, 1)[1].lstrip("\n")
+    elif "\n<!-- " in "\n" + old:
+        rest = ("\n" + old).split("\n<!-- ", 1)[1]
+        block = block + "\n<!-- " + rest
+    out.write_text(block)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hardware", default="ascend910b2")
@@ -162,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     tail = Path(args.tail)
     if tail.is_file():
         text += "\n" + tail.read_text()
-    Path(args.out).write_text(text)
+    write_section(Path(args.out), text)
     print(f"wrote {args.out}")
     return 0
 

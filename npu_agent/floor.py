@@ -21,8 +21,15 @@ from hawk.v1 import result_pb2, task_pb2
 from npu_agent.hardware import HardwareProfile, load_profile
 from npu_agent.taskspec import TaskError, dtype_name, itemsize, tensor_bytes
 
+# The cost file's [chip] traffic classes a first-touch GM byte may use (docs/cycle-model.md).
+CHIP_RATE_KEYS = ("read_cached_tb_s", "read_bypass_tb_s", "write_tb_s")
+
 # Relative slack before a profile counts as below the floor (rounding of cycles and clocks, not a model error).
 BELOW_FLOOR_TOLERANCE = 1e-6
+
+
+class HardwareDataError(ValueError):
+    """The hardware profile lacks a number the floor needs (a broken data file, not the task's fault)."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +100,36 @@ def cube_macs_per_second(hw: HardwareProfile, dtype: int) -> float:
         per_cycle = float(c["cube_fp16_macs_per_cycle"]) * float(c["cube_fp32_rate_fraction"])
     else:
         raise TaskError(f"the cube unit takes no {dtype_name(dtype)} operands")
+    if per_cycle <= 0:  # e.g. 310P: no float x float Mmad
+        raise TaskError(f"the cube unit of {hw.name} takes no {dtype_name(dtype)} operands")
     return hw.aic_cores * per_cycle * hw.clock_mhz * 1e6
 
 
 def gm_bytes_per_second(hw: HardwareProfile) -> float:
-    """The best chip-wide GM bandwidth measured on the SoC (the floor must not be beaten by a real kernel)."""
-    b = hw["bandwidth"]
-    tb = float(b.get("chip_gm_bypass_tb_per_s") or b["chip_gm_tb_per_s"])
-    return tb * 1e12
+    """The fastest chip-wide GM rate the cycle model gives any byte of first-touch traffic, in bytes/s.
+
+    One source of truth: the cost file's [chip] rates (read through L2, read with L2 bypass, write) are what the
+    model charges, so the floor takes the fastest of them and no simulated kernel can beat it. A profile without a
+    cost file (not simulable) falls back to its [bandwidth] chip_gm_bypass_tb_per_s / chip_gm_tb_per_s.
+    """
+    chip = _cost_data(hw).get("chip", {})
+    rates = [float(chip[k]) for k in CHIP_RATE_KEYS if k in chip]
+    if not rates:
+        b = hw.sections.get("bandwidth", {})
+        rates = [float(b[k]) for k in ("chip_gm_bypass_tb_per_s", "chip_gm_tb_per_s") if k in b]
+    if not rates:
+        raise HardwareDataError(f"hardware profile {hw.name!r} states no chip GM bandwidth: its cost file lacks "
+                                f"[chip] {'/'.join(CHIP_RATE_KEYS)} and its profile [bandwidth] chip_gm_tb_per_s")
+    return max(rates) * 1e12
+
+
+def _cost_data(hw: HardwareProfile) -> dict:
+    """The SoC's cycle-model cost file (npu_agent/hardware/costs/<soc>.toml), {} when it has none."""
+    import tomllib
+    from importlib import resources
+
+    costs = resources.files("npu_agent.hardware") / "costs" / f"{hw.name}.toml"
+    return tomllib.loads(costs.read_text(encoding="utf-8")) if costs.is_file() else {}
 
 
 def min_launch_us(hw: HardwareProfile) -> float:
@@ -110,14 +139,9 @@ def min_launch_us(hw: HardwareProfile) -> float:
     block is the minimum. The profile's `head_overhead_us` (about 20 us) is the framework-level head seen in
     op summaries, outside msprof's Task Duration, so it is only the fallback when a SoC has no cost file.
     """
-    import tomllib
-    from importlib import resources
-
-    costs = resources.files("npu_agent.hardware") / "costs" / f"{hw.name}.toml"
-    if costs.is_file():
-        launch = tomllib.loads(costs.read_text(encoding="utf-8")).get("launch", {})
-        if "base_us" in launch:
-            return float(launch["base_us"]) + float(launch.get("per_block_us", 0.0))
+    launch = _cost_data(hw).get("launch", {})
+    if "base_us" in launch:
+        return float(launch["base_us"]) + float(launch.get("per_block_us", 0.0))
     return float(hw["launch"]["head_overhead_us"])
 
 

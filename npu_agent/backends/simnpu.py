@@ -20,7 +20,7 @@ from npu_agent.candidate import Candidate
 from npu_agent.hardware import HardwareProfile
 from npu_agent.sandbox import Sandbox
 from npu_agent.simnpu import Twin
-from npu_agent.simnpu.runner import profile_from_stats
+from npu_agent.simnpu.runner import simulated_profile
 
 
 class SimNpuBackend(Backend):
@@ -62,12 +62,13 @@ class SimNpuBackend(Backend):
                          seconds=r.seconds, log_tail=log[-8000:], timing_only=timing_only,
                          data_dependent=r.data_dependent)
         if profile and r.ok:
-            out.profile = profile_from_stats(r.stats, self.hardware, r.seconds)
-            # --- cycle model (npu_agent/simnpu/timing, docs/cycle-model.md): simulated time from the record ---
-            if r.record is not None:  # verified by the runner (runner.check_record)
-                from npu_agent.simnpu.timing import simulate
-                try:
-                    out.profile = simulate(r.record, self.hardware).profile(task, r.stats)
-                except Exception as e:  # the functional profile stays; say why the model did not run
-                    out.log_tail = (out.log_tail + f"\ncycle model failed: {type(e).__name__}: {e}")[-8000:]
+            # The cycle model (npu_agent/simnpu/timing, docs/cycle-model.md) is the only source of kernel time:
+            # a run it cannot profile is our infrastructure's failure (INTERNAL, with the reason), never host time.
+            try:
+                out.profile = simulated_profile(r, task, self.hardware)
+            except Exception as e:
+                out.status = result_pb2.INTERNAL
+                out.message = f"the cycle model could not profile the run on {self.hardware.name}: " \
+                              f"{type(e).__name__}: {e}"
+                out.profile = None
         return out

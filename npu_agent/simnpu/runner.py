@@ -9,6 +9,7 @@ what the kernel wrote is what comes back. Nothing crosses element by element.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -330,19 +331,36 @@ def _differs_from_poison(arr: np.ndarray, t: task_pb2.TensorSpec) -> bool:
     return np.asarray(arr).tobytes() != np.asarray(poison).astype(np.asarray(arr).dtype, copy=False).tobytes()
 
 
-def profile_from_stats(stats: dict[str, Any], hardware: HardwareProfile, seconds: float) -> result_pb2.Profile:
-    """The functional layer's profile: real counts (block dim, bytes per path, buffer peaks), no cycle model.
-
-    time_us is the twin's host wall time of the run, labelled by `model`; the cycle model (a later part) replaces
-    it with simulated NPU time from the instruction record.
-    """
-    # The kernel launches' own wall time when the runtime reports it (host code and setup are not the kernel's).
-    kernel_us = float(stats.get("kernel_us") or 0.0)
-    p = result_pb2.Profile(time_us=kernel_us if kernel_us > 0 else max(seconds, 1e-6) * 1e6,
-                           clock_mhz=hardware.clock_mhz,
-                           block_dim=int(stats.get("block_dim", 0)), model="simnpu-functional-wallclock")
+def profile_from_stats(stats: dict[str, Any], hardware: HardwareProfile, seconds: float = 0.0
+                       ) -> result_pb2.Profile:
+    """The functional layer's counts (block dim, bytes per path, buffer peaks) with NO time: kernel time comes
+    only from the cycle model (simulated_profile). `seconds`, the host's wall time, is deliberately unused: a
+    host-time "profile" would rank kernels by CPU time."""
+    del seconds
+    p = result_pb2.Profile(clock_mhz=hardware.clock_mhz, block_dim=int(stats.get("block_dim", 0)),
+                           model="simnpu-functional (no timing)")
     for path, n in sorted((stats.get("bytes_moved") or {}).items()):
         p.bytes_moved.add(path=path, bytes=int(n))
     for buf, (peak, cap) in sorted((stats.get("buffer_peaks") or {}).items()):
         p.buffer_peaks.add(buffer=buf, peak_bytes=int(peak), capacity_bytes=int(cap))
     return p
+
+
+class ProfileError(RuntimeError):
+    """The cycle model cannot give this run a kernel time (no record, a broken cost file, a failed schedule)."""
+
+
+def simulated_profile(run: RunResult, task: task_pb2.TaskSpec, hardware: HardwareProfile) -> result_pb2.Profile:
+    """The cycle model's profile of a recorded run; raises ProfileError (or the model's error) with the reason
+    when it cannot give one. Callers report that as INTERNAL: host time never stands in for kernel time."""
+    from npu_agent.simnpu.timing import simulate
+
+    if run.record is None:
+        raise ProfileError("the run wrote no instruction record")
+    sim = simulate(run.record, hardware)
+    if sim.sched.stalled:
+        raise ProfileError(f"the schedule never finished {', '.join(sim.sched.stalled[:3])}: a wait without its set")
+    prof = sim.profile(task, run.stats)
+    if not (prof.time_us > 0 and math.isfinite(prof.time_us)):
+        raise ProfileError(f"the cycle model gave a kernel time of {prof.time_us} us")
+    return prof

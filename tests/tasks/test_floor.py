@@ -22,7 +22,8 @@ def test_add_calibration_case_is_gm_bound_and_below_the_measured_best() -> None:
                  vector_element_ops=8192 * 8192, vector_dtype=task_pb2.FLOAT16)
     f = floor(spec, hw)
     assert f.bound == "gm"
-    assert f.gm_us == pytest.approx(3 * 8192 * 8192 * 2 / (hw["bandwidth"]["chip_gm_bypass_tb_per_s"] * 1e12) * 1e6)
+    # The fastest chip rate of the cost file (writes, 2.36 TB/s): the model's own [chip] numbers, one source.
+    assert f.gm_us == pytest.approx(3 * 8192 * 8192 * 2 / (2.36 * 1e12) * 1e6)
     # Huawei's best measured Add (case 6 of the ladder) took 184.52 us: the floor must not be above it.
     assert f.floor_us < 184.52
     # 64 Mi fp16 adds at 48 cores x 128 per cycle x 1.8 GHz
@@ -41,3 +42,14 @@ def test_default_gm_bytes_launch_bound_and_cube_rates() -> None:
         floor(_spec([4], task_pb2.FLOAT16, cube_macs=1, cube_dtype=task_pb2.INT32))
     with pytest.raises(ValueError, match="must be positive"):
         mm.fraction(0)
+
+
+def test_every_profile_has_a_floor_and_310p_refuses_fp32_cube_work() -> None:
+    from npu_agent.hardware import available_profiles
+
+    for name in available_profiles():
+        f = floor(_spec([1024, 1024], task_pb2.FLOAT16, cube_macs=1024**3, cube_dtype=task_pb2.FLOAT16,
+                        vector_element_ops=1024 * 1024, vector_dtype=task_pb2.FLOAT16), name)
+        assert f.floor_us > 0 and f.gm_us > 0 and f.cube_us > 0 and f.hardware == name
+    with pytest.raises(TaskError, match="ascend310p takes no float32"):
+        floor(_spec([4], task_pb2.FLOAT32, cube_macs=1, cube_dtype=task_pb2.FLOAT32), "ascend310p")

@@ -34,6 +34,8 @@ _CURVE_PATHS = {(int(Mem.GM), int(Mem.UB)): "GM_UB", (int(Mem.UB), int(Mem.GM)):
                 (int(Mem.GM), int(Mem.L1)): "GM_L1", (int(Mem.GM), int(Mem.L0A)): "GM_L0",
                 (int(Mem.GM), int(Mem.L0B)): "GM_L0"}
 _MEM_NAMES = {int(m): m.name for m in Mem}
+_UB_PATHS = ("GM_UB", "UB_GM")  # DataCopy / DataCopyPad between GM and UB: costed by their bursts (_ub_bursts)
+_API_DATACOPY = API_NAMES.index("DataCopy")
 
 
 class CostDataError(ValueError):
@@ -73,10 +75,19 @@ class CostModel:
         try:
             t, c, v, s = d["transfer"], d["chip"], d["vector"], d["scalar"]
             self._gib = 2.0**30 / (float(t["gib_clock_mhz"]) * 1e6)  # GiB/s -> bytes/cycle
-            self.curves = {name: (np.asarray(cv["kib"], float) * 1024.0, np.asarray(cv["gib_s"], float) * self._gib)
+            scale = float(t.get("curve_scale", 1.0))  # a SoC without its own measured curves (310P) scales 2201's
+            self.curves = {name: (np.asarray(cv["kib"], float) * 1024.0,
+                                  np.asarray(cv["gib_s"], float) * self._gib * scale)
                            for name, cv in t["curves"].items()}
             self.fixed = {k: float(x) for k, x in t["fixed"].items() if k != "latency_cycles"}
             self.local_latency = float(t["fixed"]["latency_cycles"])
+            self.request_bytes = float(t["request_bytes"])
+            self.request_sizes = np.asarray(sorted(float(x) for x in t["request_sizes"]))
+            # Cycles one extra GM request costs a core, per UB path: the split request of the 512 B vs 32 B
+            # alignment measurement (efficiency `split_request_efficiency`) at the path's plateau rate.
+            eff = float(t["split_request_efficiency"])
+            self.request_cycles = {name: self.request_bytes / float(self.curves[name][1][-1]) * (1.0 / eff - 1.0)
+                                   for name in _UB_PATHS if name in self.curves}
             per_cycle = 1e6 / self.clock_mhz  # TB/s -> bytes per cycle
             self.chip_read = float(c["read_cached_tb_s"]) * per_cycle
             self.chip_bypass = float(c["read_bypass_tb_s"]) * per_cycle
@@ -196,10 +207,12 @@ class CostModel:
         # Instructions.
         ins = (op == Op.INSTR) & (pipe >= 2) & (pipe <= 7)
         gm = ins & ((src_mem == Mem.GM) | (dst_mem == Mem.GM))
-        local_copy = ins & ~gm & (pipe != Pipe.V) & (pipe != Pipe.M)
+        # A UB->UB DataCopy runs on the vector pipe but moves bytes: costed as a local copy ([transfer.fixed] UB_UB).
+        ub_copy = ins & (pipe == Pipe.V) & (e["api"] == _API_DATACOPY) & (src_mem == Mem.UB) & (dst_mem == Mem.UB)
+        local_copy = ins & ~gm & (((pipe != Pipe.V) & (pipe != Pipe.M)) | ub_copy)
         self._transfers(e, gm, kind, solo, chip, lat, src_mem, dst_mem, nbytes, a1)
         self._local_copies(local_copy, kind, dur, src_mem, dst_mem, nbytes, e["repeats"])
-        vec = ins & (pipe == Pipe.V)
+        vec = ins & (pipe == Pipe.V) & ~ub_copy
         if vec.any():
             self._vector(e, np.nonzero(vec)[0], kind, dur)
         cube = ins & (pipe == Pipe.M)
@@ -217,19 +230,61 @@ class CostModel:
         burst = np.maximum(burst, 1.0)
         names = [_CURVE_PATHS.get(sd) for sd in zip(src_mem[idx].tolist(), dst_mem[idx].tolist(), strict=True)]
         rate = np.full(idx.size, self.fixed["default"])
+        extra = np.zeros(idx.size)   # cycles of GM requests beyond those of one contiguous copy (UB paths)
+        req = b.copy()               # bytes the GM side moves (whole requests; UB paths)
         for name in set(names) - {None}:
             if name in self.curves:
                 m = np.array([x == name for x in names])
-                rate[m] = self.curve_rate(name, burst[m])
+                if name in _UB_PATHS:
+                    rate[m], extra[m], req[m] = self._ub_bursts(e, idx[m], name)
+                else:
+                    rate[m] = self.curve_rate(name, burst[m])
         fixpipe = src_mem[idx] == Mem.L0C
         rate[fixpipe] = float(self.fix["l0c_gm_bytes_per_cycle"])
         head = np.where(fixpipe, float(self.fix["head_cycles"]), 0.0)
-        solo[idx] = head + b / rate
+        solo[idx] = head + req / rate + extra
+        b = req
         reading = src_mem[idx] == Mem.GM
         bypass = (e["flags"][idx] & int(Flag.L2_BYPASS)) != 0
         chip_rate = np.where(reading, np.where(bypass, self.chip_bypass, self.chip_read), self.chip_write)
         chip[idx] = b / chip_rate
         lat[idx] = np.where(reading, self.read_latency, self.write_latency)
+
+    def _ub_bursts(self, e: np.ndarray, rows: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rate, extra request cycles and GM-side bytes of DataCopy / DataCopyPad copies between GM and UB.
+
+        One copy instruction is one transfer: its time is the path's curve time at the instruction's total bytes
+        (the start-up is paid once; ADK "高效的使用搬运API": a strided DataCopyParams copy of 16 x 2 KB moves 32 KB at
+        once). The GM side moves each burst (blockCount bursts of blockLen bytes, separated by the GM-side gap)
+        as requests of at most `request_bytes`, a partial one rounded up to the next of `request_sizes` (ADK
+        硬件约束 2201); bursts with no GM gap form one contiguous stream. Each request beyond those of one
+        contiguous copy of the same bytes costs `request_cycles[name]`.
+        """
+        nbytes = e["bytes"][rows].astype(np.float64)
+        count = np.maximum(e["a0"][rows].astype(np.float64), 1.0)
+        blen = e["a1"][rows].astype(np.float64)
+        load = e["src_mem"][rows] == Mem.GM
+        # GM-side gap: a load's source gap (a2, bytes); a store's destination gap (reserved: DataCopyParams in
+        # 32 B blocks, DataCopyPad in bytes).
+        store_gap = e["reserved"][rows].astype(np.float64) * np.where(e["api"][rows] == _API_DATACOPY, 32.0, 1.0)
+        gap = np.where(load, e["a2"][rows].astype(np.float64), store_gap)
+        stream = (count <= 1) | (gap == 0) | (blen <= 0)
+        blen = np.where(stream, nbytes, blen)
+        bursts = np.where(stream, 1.0, count)
+        rb = self.request_bytes
+        full, part = np.floor(blen / rb), np.mod(blen, rb)
+        sizes = self.request_sizes
+        part_req = np.where(part > 0, sizes[np.minimum(np.searchsorted(sizes, part), sizes.size - 1)], 0.0)
+        requests = bursts * (full + (part > 0))
+        moved = np.maximum(bursts * (full * rb + part_req), nbytes)
+        ideal = np.ceil(nbytes / rb)
+        extra = np.maximum(requests - ideal, 0.0) * self.request_cycles.get(name, 0.0)
+        # Below the curve's first size the start-up dominates: the first point's time less the missing bytes at
+        # the plateau rate (a flat rate there would make a 32 B copy 30x cheaper than a 1 KiB one).
+        xs, ys = self.curves[name]
+        size = np.maximum(nbytes, 1.0)
+        t = np.where(size >= xs[0], size / self.curve_rate(name, size), xs[0] / ys[0] - (xs[0] - size) / ys[-1])
+        return np.where(moved > 0, moved / t, 1.0), extra, moved  # a NOP copy (blockCount 0) takes no time
 
     def _local_copies(self, sel, kind, dur, src_mem, dst_mem, nbytes, repeats) -> None:
         if not sel.any():

@@ -20,6 +20,8 @@ MODEL_NAME = "simnpu-cycle-v1"
 PIPE_NAMES = {1: "scalar", 2: "mte1", 3: "mte2", 4: "mte3", 5: "vec", 6: "cube", 7: "fixpipe"}
 # Pipes msprof reports per core type (PipeUtilization.csv columns), in its column order.
 CORE_PIPES = {1: (5, 1, 3, 4), 2: (6, 1, 7, 2, 3, 4)}
+# Coupled SoCs (310P): one AI Core runs vector and cube code with every pipe; the twin records it as core type 1.
+COUPLED_PIPES = {1: (5, 6, 1, 2, 3, 4, 7), 2: (6, 1, 7, 2, 3, 4)}
 CORE_NAMES = {1: "aiv", 2: "aic"}
 _MEMS = {int(m): m.name for m in Mem}
 TOP_HOTSPOTS = 12
@@ -46,6 +48,12 @@ class Simulation:
     def time_us(self) -> float:
         return self.total_cycles / self.costs.clock_mhz
 
+    @property
+    def core_pipes(self) -> dict[int, tuple[int, ...]]:
+        """The pipes reported per core type (all of them on a coupled core, or cube work would go unseen)."""
+        return COUPLED_PIPES if str(self.hardware.get("soc", "architecture", "separated")) == "coupled" \
+            else CORE_PIPES
+
     def program_cycles(self) -> np.ndarray:
         return np.array([p.end - p.start for p in self.sched.programs])
 
@@ -53,7 +61,7 @@ class Simulation:
         """Per core type: blocks, longest block, mean busy cycles and mean ratio per msprof pipe."""
         out: dict[int, dict[str, Any]] = {}
         tot = self.program_cycles()
-        for c, pipes in CORE_PIPES.items():
+        for c, pipes in self.core_pipes.items():
             idx = [i for i, p in enumerate(self.sched.programs) if p.core == c]
             if not idx:
                 continue
@@ -150,12 +158,12 @@ class Simulation:
                                                                                      if self.record.truncated else ""))
         for c, s in self.core_type_stats().items():
             ct = p.core_types.add(core_type=c, blocks=s["blocks"], total_cycles=round(s["total"]))
-            for pp in CORE_PIPES[c]:
+            for pp in self.core_pipes[c]:
                 ct.pipes.add(pipe=pp, busy_cycles=round(s["busy"][pp]), ratio=s["ratio"][pp])
         tot = self.program_cycles()
         for i, prog in enumerate(self.sched.programs):
             bp = p.blocks.add(block_id=prog.block, core_type=prog.core, total_cycles=round(tot[i]))
-            for pp in CORE_PIPES[prog.core]:
+            for pp in self.core_pipes[prog.core]:
                 bp.pipes.add(pipe=pp, busy_cycles=round(self.busy[i, pp]),
                              ratio=min(1.0, float(self.busy[i, pp] / tot[i])) if tot[i] > 0 else 0.0)
         p.bottleneck.CopyFrom(self.bottleneck())
