@@ -187,7 +187,7 @@ def simulate(record: Record, hardware: HardwareProfile | str) -> Simulation:
     if str(hw.get("soc", "architecture", "separated")) == "coupled":
         cores[1] = hw.aic_cores  # coupled: vector code runs on the AI cores
     progs = make_programs(e["block"], e["core"], cores)
-    sched = schedule(steps, progs, cores, costs.queue_depth)
+    sched = schedule(steps, progs, cores, costs.queue_depth, costs.l2_bytes)
     prog_of = np.zeros(e.size, np.int64)
     for i, pr in enumerate(progs):
         prog_of[pr.entries] = i

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,7 @@ from npu_agent.simnpu.timing.costs import (
 _PIPES = range(2, 8)   # MTE1, MTE2, MTE3, V, M, FIX (the scalar is handled apart)
 _S = int(Pipe.S)
 _INF = math.inf
+_IDLE_GAP = 8.0  # cycles between two Mmads beyond which the cube pipeline has drained (cold head)
 
 
 class ScheduleError(RuntimeError):
@@ -110,7 +112,7 @@ class _State:
     """A running program's scalar, pipes and tokens."""
 
     __slots__ = ("prog", "order", "js", "ts", "issued", "q", "dq", "head", "nstart", "free", "busy", "tokens",
-                 "used", "waiters", "s_wait_pipe", "s_wait_all", "s_wait_tok", "s_done", "done")
+                 "used", "waiters", "s_wait_pipe", "s_wait_all", "s_wait_tok", "s_done", "done", "wend")
 
     def __init__(self, prog: Program, t0: float) -> None:
         self.prog = prog
@@ -132,9 +134,46 @@ class _State:
         self.s_wait_tok = False
         self.s_done = False
         self.done = False
+        self.wend = [-_INF] * 8   # end of the last work step per pipe (a longer gap is an idle pipe)
 
 
-def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue_depth: int) -> Schedule:
+class L2:
+    """The chip's L2 as an LRU over copy footprint keys (costs._l2_footprints), in the order copies reach the chip.
+
+    A read's hit fraction is the share of its data bytes whose key is resident; every copy (read or write) then
+    installs its keys as most recent and the least recent are evicted past the capacity. O(keys) per copy."""
+
+    __slots__ = ("cap", "used", "lru", "hit_bytes", "read_bytes")
+
+    def __init__(self, capacity: int) -> None:
+        self.cap = capacity
+        self.used = 0
+        self.lru: OrderedDict[int, int] = OrderedDict()
+        self.hit_bytes = 0
+        self.read_bytes = 0
+
+    def access(self, keys: list[int], kbytes: list[int], kdata: list[int], write: bool) -> float:
+        lru = self.lru
+        hit = total = 0
+        for k, b, d in zip(keys, kbytes, kdata, strict=True):
+            total += d
+            if k in lru:
+                lru.move_to_end(k)
+                hit += d
+            else:
+                lru[k] = b
+                self.used += b
+        while self.used > self.cap and lru:
+            self.used -= lru.popitem(last=False)[1]
+        if write:
+            return 0.0
+        self.hit_bytes += hit
+        self.read_bytes += total
+        return hit / total if total else 0.0
+
+
+def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue_depth: int,
+             l2_bytes: int = 0) -> Schedule:
     """Run `programs` (already given their physical cores) to completion; see the module docstring."""
     n = steps.kind.size
     kind = steps.kind.tolist()
@@ -145,6 +184,20 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
     chipw = steps.chip.tolist()
     lat = steps.lat.tolist()
     tok = steps.tok.tolist()
+    chiph = steps.chip_hit.tolist()
+    cold = steps.cold.tolist()
+    udep = steps.udep.tolist()
+    ulead = steps.ulead.tolist()
+    utail = steps.utail.tolist()
+    minend = [0.0] * n
+    l2_off = steps.l2_off.tolist()
+    l2_cnt = steps.l2_cnt.tolist()
+    l2_write = steps.l2_write.tolist()
+    l2_keys = steps.l2_keys.tolist()
+    l2_kbytes = steps.l2_kbytes.tolist()
+    l2_kdata = steps.l2_kdata.tolist()
+    l2 = L2(l2_bytes) if l2_bytes > 0 else None
+    depw: dict[int, list[tuple[_State, int]]] = {}  # entry -> pipes waiting for it to start (unitFlag)
     start = [math.nan] * n
     end = [math.nan] * n
     s_start = [0.0] * n
@@ -276,6 +329,19 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                 st.used[key] = c + 1
                 if lst[c] > t0:
                     t0 = lst[c]
+            d = udep[j]
+            if d >= 0:  # unitFlag: the L0C units of entry d (docs/cycle-model.md)
+                sd = start[d]
+                if sd != sd:  # not started yet
+                    depw.setdefault(d, []).append((st, p))
+                    return
+                lo = sd + ulead[j]
+                if k == K_XFER:
+                    minend[j] = end[d] + utail[j]
+                else:  # a Mmad behind a draining Fixpipe: cannot overtake it
+                    lo = max(lo, sd + solo[d] + utail[j] - dur[j])
+                if lo > t0:
+                    t0 = lo
             st.nstart[p] += 1
             if st.s_wait_pipe == p:
                 st.s_wait_pipe = 0
@@ -283,12 +349,19 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                     st.ts = t0
                 work.append((st, _S))
             start[j] = t0
+            if j in depw:
+                for w in depw.pop(j):
+                    work.append(w)
             if k == K_XFER:
                 st.busy[p] = True
                 seq += 1
                 heapq.heappush(events, (t0, seq, XSTART, st, p, j))
                 return
             t1 = t0 + dur[j]
+            if cold[j]:
+                if t0 > st.wend[p] + _IDLE_GAP:
+                    t1 += cold[j]
+                st.wend[p] = t1
             end[j] = t1
             st.free[p] = t1
             st.head[p] = i + 1
@@ -317,13 +390,20 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
             break
         if tc <= te:
             st, p, j = chip.pop(tc)  # type: ignore[misc]
-            t1 = max(start[j] + solo[j], tc + lat[j])
+            t1 = max(start[j] + solo[j], tc + lat[j], minend[j])
             seq += 1
             heapq.heappush(events, (t1, seq, XFINISH, st, p, j))
             continue
         t, _, typ, st, p, j = heapq.heappop(events)
         if typ == XSTART:
-            chip.add(t, chipw[j], (st, p, j))
+            w = chipw[j]
+            o = l2_off[j]
+            if l2 is not None and o >= 0:
+                c = l2_cnt[j]
+                h = l2.access(l2_keys[o:o + c], l2_kbytes[o:o + c], l2_kdata[o:o + c], l2_write[j])
+                if h:
+                    w = h * chiph[j] + (1.0 - h) * w
+            chip.add(t, w, (st, p, j))
         else:
             end[j] = t
             st.free[p] = t
