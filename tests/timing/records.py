@@ -21,14 +21,15 @@ class Builder:
         kw.setdefault("event_id", -1)
         self.rows.append(kw)
 
-    def copy_in(self, b: int, line: int, nbytes: int, ub: int = 0, bypass: bool = False) -> None:
+    def copy_in(self, b: int, line: int, nbytes: int, ub: int = 0, bypass: bool = False, gm: int = 0) -> None:
+        """GM offset `gm` of input region 1: distinct data for distinct offsets (the L2 model sees re-reads)."""
         self._add(block=b, line=line, api=API["DataCopy"], op=Op.INSTR, pipe=Pipe.MTE2, dtype=DT.F16,
-                  src_mem=Mem.GM, dst_mem=Mem.UB, dst_addr=ub, src_addr=1 << 48, bytes=nbytes, a0=1, a1=nbytes,
+                  src_mem=Mem.GM, dst_mem=Mem.UB, dst_addr=ub, src_addr=(1 << 48) | gm, bytes=nbytes, a0=1, a1=nbytes,
                   flags=Flag.COUNT_FORM | (Flag.L2_BYPASS if bypass else 0))
 
-    def copy_out(self, b: int, line: int, nbytes: int, ub: int = 0) -> None:
+    def copy_out(self, b: int, line: int, nbytes: int, ub: int = 0, gm: int = 0) -> None:
         self._add(block=b, line=line, api=API["DataCopy"], op=Op.INSTR, pipe=Pipe.MTE3, dtype=DT.F16,
-                  src_mem=Mem.UB, dst_mem=Mem.GM, src_addr=ub, dst_addr=3 << 48, bytes=nbytes, a0=1, a1=nbytes,
+                  src_mem=Mem.UB, dst_mem=Mem.GM, src_addr=ub, dst_addr=(3 << 48) | gm, bytes=nbytes, a0=1, a1=nbytes,
                   flags=Flag.COUNT_FORM)
 
     def vec(self, b: int, line: int, api: str, nbytes: int, dst: int, src0: int, src1: int | None = None,
@@ -60,11 +61,11 @@ class Builder:
 
 
 def unary_tile(bld: Builder, b: int, tile: int, *, op: str = "Exp", line0: int = 10, ub_in: int = 0,
-               ub_out: int = 65536) -> None:
+               ub_out: int = 65536, gm: int = 0) -> None:
     """The body of one tile: copy in, a vector op, copy out (no sync; the callers add the protocol)."""
-    bld.copy_in(b, line0, tile, ub_in)
+    bld.copy_in(b, line0, tile, ub_in, gm=gm)
     bld.vec(b, line0 + 1, op, tile, ub_out, ub_in)
-    bld.copy_out(b, line0 + 2, tile, ub_out)
+    bld.copy_out(b, line0 + 2, tile, ub_out, gm=gm)
 
 
 def serial_kernel(blocks: int, tiles: int, tile: int, op: str = "Exp", bypass: bool = False) -> Record:
@@ -75,7 +76,7 @@ def serial_kernel(blocks: int, tiles: int, tile: int, op: str = "Exp", bypass: b
         for i in range(tiles):
             if i:
                 bld.wait(b, 5, V, M2, 0)
-            bld.copy_in(b, 10, tile, 0, bypass=bypass)
+            bld.copy_in(b, 10, tile, 0, bypass=bypass, gm=(b * tiles + i) * tile)
             bld.set(b, 6, M2, V, 0)
             bld.wait(b, 6, M2, V, 0)
             if i:
@@ -85,7 +86,7 @@ def serial_kernel(blocks: int, tiles: int, tile: int, op: str = "Exp", bypass: b
                 bld.set(b, 8, V, M2, 0)
             bld.set(b, 8, V, M3, 0)
             bld.wait(b, 8, V, M3, 0)
-            bld.copy_out(b, 12, tile, 65536)
+            bld.copy_out(b, 12, tile, 65536, gm=(b * tiles + i) * tile)
             if i < tiles - 1:
                 bld.set(b, 9, M3, V, 0)
     return bld.record()
@@ -103,7 +104,7 @@ def double_buffer_kernel(blocks: int, tiles: int, tile: int, op: str = "Exp", by
             ev = i & 1
             ub_in, ub_out = (0, 65536) if ev == 0 else (32768, 98304)
             bld.wait(b, 5, V, M2, ev)
-            bld.copy_in(b, 10, tile, ub_in, bypass=bypass)
+            bld.copy_in(b, 10, tile, ub_in, bypass=bypass, gm=(b * tiles + i) * tile)
             bld.set(b, 6, M2, V, ev)
             bld.wait(b, 6, M2, V, ev)
             bld.wait(b, 7, M3, V, ev)
@@ -111,7 +112,7 @@ def double_buffer_kernel(blocks: int, tiles: int, tile: int, op: str = "Exp", by
             bld.set(b, 8, V, M2, ev)
             bld.set(b, 8, V, M3, ev)
             bld.wait(b, 8, V, M3, ev)
-            bld.copy_out(b, 12, tile, ub_out)
+            bld.copy_out(b, 12, tile, ub_out, gm=(b * tiles + i) * tile)
             bld.set(b, 9, M3, V, ev)
         for ev in (0, 1):
             bld.wait(b, 13, V, M2, ev)
@@ -178,7 +179,8 @@ def matmul_kernel(M: int, N: int, K: int, *, grid: tuple[int, int], base=(128, 2
     bld = CubeBuilder()
     M2, M1, MM, FX = Pipe.MTE2, Pipe.MTE1, Pipe.M, Pipe.FIX
     gm_rows, gn = grid
-    sm, sn = M // gm_rows // rounds, N // gn
+    sm = -(-M // gm_rows // rounds // bm) * bm
+    sn = -(-N // gn // bn) * bn  # the sample's singleCoreN: whole base tiles, the last column of blocks gets the tail
     for b in range(gm_rows * gn):
         if pingpong:
             for ev in range(4):
@@ -192,6 +194,8 @@ def matmul_kernel(M: int, N: int, K: int, *, grid: tuple[int, int], base=(128, 2
             for nt in range(sn // bn):
                 for mt in range(sm // bm):
                     mo, no = m0 + mt * bm, n0 + nt * bn
+                    if mo >= M or no >= N:
+                        continue
                     kl = K // bk
                     for kb in range(kl):
                         ia, ib = (kb // ska) % 2, (kb // skb) % 2

@@ -71,6 +71,8 @@ class Schedule:
     s_end: np.ndarray
     cycles: float             # first block start to last block end (no launch overhead)
     stalled: list[str] = field(default_factory=list)  # programs that never finished (waits never satisfied)
+    l2_read_bytes: int = 0    # GM bytes read through L2 (not bypassed)
+    l2_hit_bytes: int = 0     # ... of which found resident in L2
 
 
 class _Chip:
@@ -417,7 +419,8 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
             s.prog.end = max(s.ts, *(x for x in s.free[2:8]))
     total = max((p.end for p in programs), default=0.0)
     return Schedule(programs=programs, start=np.asarray(start), end=np.asarray(end), s_start=np.asarray(s_start),
-                    s_end=np.asarray(s_end), cycles=total, stalled=stalled)
+                    s_end=np.asarray(s_end), cycles=total, stalled=stalled,
+                    l2_read_bytes=l2.read_bytes if l2 else 0, l2_hit_bytes=l2.hit_bytes if l2 else 0)
 
 
 def make_programs(block: np.ndarray, core: np.ndarray, cores: dict[int, int]) -> list[Program]:
