@@ -259,34 +259,50 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
         if st.s_wait_pipe or st.s_wait_all or st.s_wait_tok or st.s_done:
             return
         order = st.order
-        while st.js < len(order):
-            j = order[st.js]
+        n_order = len(order)
+        js = st.js
+        ts = st.ts
+        sq = st.q
+        sdq = st.dq
+        nstart = st.nstart
+        while js < n_order:
+            j = order[js]
             if not st.issued:
-                s_start[j] = st.ts
-                st.ts += issue[j]
-                s_end[j] = st.ts
+                s_start[j] = ts
+                ts += issue[j]
+                s_end[j] = ts
                 st.issued = True
             k = kind[j]
             p = pipe[j]
             if k == K_SCALAR:
                 pass
-            elif k == K_BARRIER_ALL:
-                if not drained(st):
-                    st.s_wait_all = True
+            elif p != _S and k != K_BARRIER_ALL and k != K_XWAIT:
+                qp = sq[p]
+                if len(qp) - nstart[p] >= queue_depth:
+                    st.s_wait_pipe = p
+                    st.js, st.ts = js, ts
                     return
-                st.ts = max(st.ts, *(st.free[q] for q in _PIPES))
-            elif k == K_XWAIT:
-                lst = xtok.get(tok[j])
-                if lst is None or len(lst) < (tok[j] >> 32) & 0xFFFF:
-                    xwaiters.setdefault(tok[j], []).append(st)
-                    st.s_wait_tok = True
-                    return
-                st.ts = max(st.ts, *lst)
-            elif p == _S:
-                if k == K_XSET:
-                    x_set(tok[j], st.ts)
+                qp.append(j)
+                sdq[p].append(ts)
+                work.append((st, p))
+            else:
+                st.js, st.ts = js, ts
+                if k == K_BARRIER_ALL:
+                    if not drained(st):
+                        st.s_wait_all = True
+                        return
+                    ts = max(ts, *(st.free[q] for q in _PIPES))
+                elif k == K_XWAIT:
+                    lst = xtok.get(tok[j])
+                    if lst is None or len(lst) < (tok[j] >> 32) & 0xFFFF:
+                        xwaiters.setdefault(tok[j], []).append(st)
+                        st.s_wait_tok = True
+                        return
+                    ts = max(ts, *lst)
+                elif k == K_XSET:
+                    x_set(tok[j], ts)
                 elif k == K_SET:
-                    set_token(st, tok[j], st.ts)
+                    set_token(st, tok[j], ts)
                 elif k == K_WAIT:
                     lst = st.tokens.get(tok[j])
                     c = st.used.get(tok[j], 0)
@@ -295,16 +311,10 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                         st.s_wait_tok = True
                         return
                     st.used[tok[j]] = c + 1
-                    st.ts = max(st.ts, lst[c])
-            else:
-                if len(st.q[p]) - st.nstart[p] >= queue_depth:
-                    st.s_wait_pipe = p
-                    return
-                st.q[p].append(j)
-                st.dq[p].append(st.ts)
-                work.append((st, p))
-            st.js += 1
+                    ts = max(ts, lst[c])
+            js += 1
             st.issued = False
+        st.js, st.ts = js, ts
         st.s_done = True
         finish_check(st)
 
@@ -314,21 +324,27 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
             return
         q = st.q[p]
         dq = st.dq[p]
-        while st.head[p] < len(q):
-            i = st.head[p]
+        i = st.head[p]
+        nq = len(q)
+        free = st.free[p]
+        tokens = st.tokens
+        used = st.used
+        while i < nq:
             j = q[i]
-            t0 = st.free[p]
-            if dq[i] > t0:
-                t0 = dq[i]
+            t0 = dq[i]
+            if free > t0:
+                t0 = free
             k = kind[j]
             if k == K_WAIT:
                 key = tok[j]
-                lst = st.tokens.get(key)
-                c = st.used.get(key, 0)
+                lst = tokens.get(key)
+                c = used.get(key, 0)
                 if lst is None or len(lst) <= c:
                     st.waiters[key] = p
+                    st.head[p] = i
+                    st.free[p] = free
                     return
-                st.used[key] = c + 1
+                used[key] = c + 1
                 if lst[c] > t0:
                     t0 = lst[c]
             d = udep[j]
@@ -336,6 +352,8 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                 sd = start[d]
                 if sd != sd:  # not started yet
                     depw.setdefault(d, []).append((st, p))
+                    st.head[p] = i
+                    st.free[p] = free
                     return
                 lo = sd + ulead[j]
                 if k == K_XFER:
@@ -351,10 +369,12 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                     st.ts = t0
                 work.append((st, _S))
             start[j] = t0
-            if j in depw:
+            if depw and j in depw:
                 for w in depw.pop(j):
                     work.append(w)
             if k == K_XFER:
+                st.head[p] = i
+                st.free[p] = free
                 st.busy[p] = True
                 seq += 1
                 heapq.heappush(events, (t0, seq, XSTART, st, p, j))
@@ -365,12 +385,18 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                     t1 += cold[j]
                 st.wend[p] = t1
             end[j] = t1
-            st.free[p] = t1
-            st.head[p] = i + 1
+            free = t1
+            i += 1
             if k == K_SET:
+                st.free[p] = free
+                st.head[p] = i
                 set_token(st, tok[j], t1)
             elif k == K_XSET:
+                st.free[p] = free
+                st.head[p] = i
                 x_set(tok[j], t1)
+        st.free[p] = free
+        st.head[p] = i
         if st.s_wait_all and drained(st):
             st.s_wait_all = False
             work.append((st, _S))
