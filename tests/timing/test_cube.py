@@ -194,3 +194,14 @@ def test_the_loads_are_costed_by_path_width():
     lat = float(COSTS.cube["load_latency_cycles"])
     assert d[0] == pytest.approx(lat + 16384 / COSTS.fixed["L1_L0A"])
     assert d[1] == pytest.approx(lat + 32768 / COSTS.fixed["L1_L0B"])
+
+
+def test_many_cores_reading_one_packet_share_its_request_rate():
+    # 12 cores on one packet (the 2x12 split's a) slow each copy to 12 / rate cycles per request; 6 (4x6) do not.
+    rate = COSTS.same_addr_rate
+    twelve = COSTS.steps(reads([(b, 0) for b in range(12)]).entries).solo
+    six = COSTS.steps(reads([(b, 0) for b in range(6)]).entries).solo
+    alone = solo(reads([(0, 0)]))
+    assert np.allclose(six, alone)
+    assert np.allclose(twelve, COSTS.nd2nz_head + 256 * 12 / rate)
+    assert 12 / rate > COSTS.nd2nz_req_cycles > 6 / rate

@@ -71,6 +71,7 @@ class Steps:
     l2_keys: np.ndarray  # int64, flat: one key per group of `l2_group_rows` rows of a copy's GM footprint
     l2_kbytes: np.ndarray  # int64, flat: bytes of each key's rows (whole L2 lines)
     l2_kdata: np.ndarray  # int64, flat: data bytes of each key's rows (what a hit saves)
+    req: np.ndarray      # float64, Nd2Nz reads: GM requests
 
 
 class CostModel:
@@ -106,6 +107,7 @@ class CostModel:
             self.nd2nz_req_cycles = float(g["nd2nz_request_cycles"])
             self.nd2nz_head = float(g["nd2nz_head_cycles"])
             self.mte1_latency = float(d["cube"]["load_latency_cycles"])
+            self.same_addr_rate = float(g["same_address_requests_per_cycle"])
             self.chip_hit = float(l2["read_hit_tb_s"]) * per_cycle
             self.l2_line = int(l2["line_bytes"])
             self.l2_group_rows = int(l2["group_rows"])
@@ -223,7 +225,8 @@ class CostModel:
         gm = ins & ((src_mem == Mem.GM) | (dst_mem == Mem.GM))
         local_copy = ins & ~gm & (pipe != Pipe.V) & (pipe != Pipe.M)
         self._transfers(e, gm, kind, solo, chip, lat, src_mem, dst_mem, nbytes, a1)
-        self._gm_structure(e, gm, solo, chip, chip_hit)
+        req = np.zeros(n)
+        self._gm_structure(e, gm, solo, chip, chip_hit, req)
         self._local_copies(local_copy, kind, dur, src_mem, dst_mem, nbytes, e["repeats"])
         mte1 = local_copy & (pipe == Pipe.MTE1) & ((dst_mem == Mem.L0A) | (dst_mem == Mem.L0B))
         dur[mte1] += self.mte1_latency - self.local_latency
@@ -236,8 +239,9 @@ class CostModel:
             cold[cube] = float(self.cube["cold_head_cycles"])
         udep, ulead, utail = self._unit_flags(e, ins, solo, dur)
         l2 = self._l2_footprints(e, gm)
+        self._same_address(e, solo, req, l2)
         return Steps(kind=kind, pipe=exec_pipe, issue=issue, dur=dur, solo=solo, chip=chip, lat=lat, tok=tok,
-                     chip_hit=chip_hit, cold=cold, udep=udep, ulead=ulead, utail=utail, **l2)
+                     chip_hit=chip_hit, cold=cold, udep=udep, ulead=ulead, utail=utail, req=req, **l2)
 
     def _transfers(self, e, sel, kind, solo, chip, lat, src_mem, dst_mem, nbytes, a1) -> None:
         if not sel.any():
@@ -377,7 +381,7 @@ class CostModel:
         mean = (per * valid).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
         return mean * rows
 
-    def _gm_structure(self, e, sel, solo, chip, chip_hit) -> None:
+    def _gm_structure(self, e, sel, solo, chip, chip_hit, req_out) -> None:
         """Nd2Nz and Fixpipe costed by their bursts, and every GM read's L2-hit chip cost."""
         if not sel.any():
             return
@@ -395,10 +399,30 @@ class CostModel:
         if nd.any():
             req = self._requests(off[nd], rows[nd], rb[nd], pitch[nd])
             solo[idx[nd]] = self.nd2nz_head + req * self.nd2nz_req_cycles
+            req_out[idx[nd]] = req
         fix = (e["src_mem"][idx] == Mem.L0C) & (e["dst_mem"][idx] == Mem.GM)
         if fix.any():
             req = self._requests(off[fix], rows[fix], rb[fix], pitch[fix])
             solo[idx[fix]] = float(self.fix["head_cycles"]) + req * float(self.fix["request_cycles"])
+
+    def _same_address(self, e, solo, req, l2) -> None:
+        """Same-address sharing: the cores of a launch that read one packet (same first footprint key) share its L2
+        slice's request rate, `same_address_requests_per_cycle`: with k readers a request takes at least k / rate
+        cycles. Static (counted over the whole run, not by overlap in time): the model's cores drift apart after
+        their first collision, the hardware's keep colliding (ADK: 10-20 % loss)."""
+        if not self.same_addr_rate:
+            return
+        rd = np.nonzero((req > 0) & (l2["l2_off"] >= 0))[0]
+        if rd.size == 0:
+            return
+        key = l2["l2_keys"][l2["l2_off"][rd]]
+        core = e["block"][rd].astype(np.int64) * 4 + e["core"][rd].astype(np.int64)
+        pairs = np.unique(np.stack([key, core], axis=1), axis=0)
+        ukeys, counts = np.unique(pairs[:, 0], return_counts=True)
+        k = counts[np.searchsorted(ukeys, key)]
+        per = k / self.same_addr_rate
+        slow = per > self.nd2nz_req_cycles
+        solo[rd[slow]] += req[rd[slow]] * (per[slow] - self.nd2nz_req_cycles)
 
     def _unit_flags(self, e, ins, solo, dur) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """unitFlag (Mmad/Fixpipe flags UNIT_FLAG / UNIT_RESET): 512 B-grained overlap of Mmad and Fixpipe.
