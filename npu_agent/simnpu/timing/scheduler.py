@@ -114,7 +114,7 @@ class _State:
     """A running program's scalar, pipes and tokens."""
 
     __slots__ = ("prog", "order", "js", "ts", "issued", "q", "dq", "head", "nstart", "free", "busy", "tokens",
-                 "used", "waiters", "s_wait_pipe", "s_wait_all", "s_wait_tok", "s_done", "done", "wend")
+                 "used", "waiters", "s_wait_pipe", "s_wait_all", "s_wait_tok", "s_done", "done", "wend", "pend")
 
     def __init__(self, prog: Program, t0: float) -> None:
         self.prog = prog
@@ -137,6 +137,7 @@ class _State:
         self.s_done = False
         self.done = False
         self.wend = [-_INF] * 8   # end of the last work step per pipe (a longer gap is an idle pipe)
+        self.pend = [False] * 8   # a run of the pipe is already in the work list (the scalar need not add one)
 
 
 class L2:
@@ -265,6 +266,7 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
         sq = st.q
         sdq = st.dq
         nstart = st.nstart
+        pend = st.pend
         while js < n_order:
             j = order[js]
             if not st.issued:
@@ -284,7 +286,9 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                     return
                 qp.append(j)
                 sdq[p].append(ts)
-                work.append((st, p))
+                if not pend[p]:
+                    pend[p] = True
+                    work.append((st, p))
             else:
                 st.js, st.ts = js, ts
                 if k == K_BARRIER_ALL:
@@ -320,6 +324,7 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
 
     def run_pipe(st: _State, p: int) -> None:
         nonlocal seq
+        st.pend[p] = False
         if st.busy[p]:
             return
         q = st.q[p]
