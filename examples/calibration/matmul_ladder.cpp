@@ -255,7 +255,8 @@ public:
     }
 
 private:
-    // Output block t of this core (rounds, then M blocks, then N blocks): its first row and column and size.
+    // Output block t of this core (rounds, then N blocks, then M blocks, as Huawei's basic-API sample walks
+    // them): its first row and column and size.
     __aicore__ inline void TileAt(uint32_t t, uint32_t &m0, uint32_t &curM, uint32_t &n0, uint32_t &curN)
     {
         uint32_t r = 0;
@@ -263,7 +264,7 @@ private:
             t -= mTiles[r] * nTiles[r];
             ++r;
         }
-        uint32_t mt = t / nTiles[r], nt = t % nTiles[r];
+        uint32_t nt = t / mTiles[r], mt = t % mTiles[r];
         m0 = mStart[r] + mt * BASE_M;
         curM = MinU(BASE_M, mEnd[r] - m0);
         n0 = nStart + nt * BASE_N;

@@ -121,6 +121,13 @@ def test_every_tail_with_small_blocks(twin, tmp_path, unit_flag) -> None:
     p = plan(knobs(defines), **{"m": 150, "k": 200, "n": 170})
     assert min(p.tiles) >= 2  # the case is what it claims
     check_structure(rec, knobs(defines), dims)
+    # within a core, N blocks outer and M blocks inner (as Huawei's basic-API sample): block 0's second output
+    # block is the next 32 rows of the same columns
+    e = rec.entries
+    fix = e[(e["op"] == rec_mod.Op.INSTR) & (np.array(rec_mod.API_NAMES, dtype=object)[e["api"]] == "Fixpipe")
+            & (e["block"] == 0)]
+    offsets = (fix["dst_addr"] & np.uint64((1 << 48) - 1)).astype(np.int64)
+    assert offsets[1] - offsets[0] == 32 * 170 * 2
 
 
 def test_plan_matches_the_published_splits() -> None:
