@@ -150,9 +150,10 @@ class CubeBuilder:
         self._add(b, 40, "Mmad", Op.INSTR, Pipe.M, dtype=DT.F32, flags=fl, sm=Mem.L0A, dm=Mem.L0C, da=l0c,
                   nbytes=m * n * k, a0=m, a1=n, a2=k)
 
-    def fixpipe(self, b: int, m: int, n: int, dst_stride: int, gm: int, unit: int = 0, region: int = 3) -> None:
+    def fixpipe(self, b: int, m: int, n: int, dst_stride: int, gm: int, unit: int = 0, region: int = 3,
+                l0c: int = 0) -> None:
         fl = int(Flag.COUNT_FORM) | (int(Flag.UNIT_FLAG) if unit else 0) | (int(Flag.UNIT_RESET) if unit == 3 else 0)
-        self._add(b, 50, "Fixpipe", Op.INSTR, Pipe.FIX, sdt=DT.F32, flags=fl, sm=Mem.L0C, dm=Mem.GM,
+        self._add(b, 50, "Fixpipe", Op.INSTR, Pipe.FIX, sdt=DT.F32, flags=fl, sm=Mem.L0C, dm=Mem.GM, sa=l0c,
                   da=(region << 48) | gm, nbytes=m * n * 2, rep=1, a0=m, a1=n, a2=1, res=dst_stride)
 
     def set(self, b: int, src: Pipe, dst: Pipe, ev: int) -> None:

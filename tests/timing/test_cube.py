@@ -137,6 +137,21 @@ def test_unit_flag_overlaps_the_fixpipe_with_the_last_mmad():
     assert uni.sched.cycles < ser.sched.cycles
 
 
+def test_unit_flag_pairs_by_l0c_buffer():
+    # Double-buffered L0C: the Mmads of tile 2 (buffer 65536) do not wait for tile 1's Fixpipe (buffer 0).
+    bld = CubeBuilder()
+    for t, buf in enumerate((0, 65536, 0)):
+        for kb in range(4):
+            bld.mmad(0, 128, 128, 64, kb == 0, 3 if kb == 3 else 2, l0c=buf)
+        bld.fixpipe(0, 128, 128, 8192, t * 256, 3, l0c=buf)
+    st = COSTS.steps(bld.record().entries)
+    mm = np.nonzero(bld.record().entries["pipe"] == Pipe.M)[0]
+    fx = np.nonzero(bld.record().entries["pipe"] == Pipe.FIX)[0]
+    assert st.udep[mm[4]] == -1                 # tile 2's first Mmad: its buffer was never drained
+    assert st.udep[mm[8]] == fx[0]              # tile 3's reuses buffer 0: waits for tile 1's Fixpipe
+    assert st.udep[fx[1]] == mm[7]              # each Fixpipe follows the last Mmad of its own buffer
+
+
 def test_unit_flag_without_a_releasing_mmad_adds_no_dependency():
     bld = CubeBuilder()
     bld.fixpipe(0, 16, 16, 16, 0, 3)

@@ -449,27 +449,32 @@ class CostModel:
         k_per = float(c["fractal_k_bytes"]) / _esize(e["src_dtype"][idx])
         first_unit = np.ceil(e["a2"][idx].astype(float) / k_per).tolist()   # Mmad: K steps to its first unit
         unit_write = float(self.fix["unit_bytes"]) / float(self.fix["unit_bytes_per_cycle"])
+        # L0C address of each: a Mmad's destination, a Fixpipe's source (double-buffered L0C pairs by buffer).
+        l0c_l = np.where(pipe[idx] == Pipe.M, e["dst_addr"][idx], e["src_addr"][idx]).astype(np.int64).tolist()
         last_m: dict[int, int] = {}
-        last_fix: dict[int, int] = {}
+        last_m_at: dict[tuple[int, int], int] = {}
+        last_fix: dict[tuple[int, int], int] = {}
         idl = idx.tolist()
         for i, j in enumerate(idl):
             p = prog[i]
             if is_m[i]:
-                if init[i] and p in last_fix:
-                    d = last_fix.pop(p)
-                    udep[j] = d
-                    ulead[j] = unit_write
-                    utail[j] = unit_write
+                if init[i]:
+                    d = last_fix.pop((p, l0c_l[i]), None)
+                    if d is not None:
+                        udep[j] = d
+                        ulead[j] = unit_write
+                        utail[j] = unit_write
                 if reset[i]:
                     last_m[p] = i
+                    last_m_at[(p, l0c_l[i])] = i
             else:
-                m = last_m.get(p)
+                m = last_m_at.get((p, l0c_l[i]), last_m.get(p))
                 if m is not None:
                     udep[j] = idl[m]
                     ulead[j] = first_unit[m]
                     utail[j] = unit_write
                 if reset[i]:
-                    last_fix[p] = j
+                    last_fix[(p, l0c_l[i])] = j
         return udep, ulead, utail
 
     def _l2_footprints(self, e, gm) -> dict[str, np.ndarray]:
