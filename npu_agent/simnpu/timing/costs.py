@@ -326,8 +326,10 @@ class CostModel:
         dur[sel] = float(c["head_cycles"]) + frac
 
     # ------------------------------------------------------------------------------ cube side and GM / L2
-    def _row_structure(self, e: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows, row bytes and GM row pitch of the GM copies `idx` (docs/cycle-model.md §GM structure).
+    def _row_structure(self, e: np.ndarray,
+                       idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, row bytes, GM row pitch and whether it is an Nd2Nz of the GM copies `idx` (docs/cycle-model.md
+        §GM structure).
 
         Nd2Nz (GM->L1, not count form, bytes = ndNum nValue dValue size): nValue x ndNum rows of dValue elements,
         pitch srcDValue (record `reserved`). Fixpipe to GM: mSize x ndNum rows of nSize elements, pitch dstStride
@@ -367,7 +369,7 @@ class CostModel:
         writes = dst_mem == Mem.GM
         gap = np.where(writes, res * np.where(api == _API_DATACOPY, 32, 1), a2)
         pitch[blocks] = a1[blocks] + gap[blocks]
-        return rows, rb, np.maximum(pitch, 1)
+        return rows, rb, np.maximum(pitch, 1), nd
 
     def _requests(self, off: np.ndarray, rows: np.ndarray, rb: np.ndarray, pitch: np.ndarray) -> np.ndarray:
         """Request count of a strided copy: each row is split into `request_bytes` requests on the L2 line grid, so
@@ -391,11 +393,9 @@ class CostModel:
         b = e["bytes"][idx].astype(np.float64)
         hit = reading & ~bypass
         chip_hit[idx[hit]] = b[hit] / self.chip_hit
-        rows, rb, pitch = self._row_structure(e, idx)
+        rows, rb, pitch, nd = self._row_structure(e, idx)
         off = (e["src_addr"][idx] & _OFF_MASK).astype(np.int64)
         off = np.where(reading, off, (e["dst_addr"][idx] & _OFF_MASK).astype(np.int64))
-        api = e["api"][idx]
-        nd = reading & (e["dst_mem"][idx] == Mem.L1) & (api == _API_DATACOPY) & (rows > 1)
         if nd.any():
             req = self._requests(off[nd], rows[nd], rb[nd], pitch[nd])
             solo[idx[nd]] = self.nd2nz_head + req * self.nd2nz_req_cycles
@@ -491,7 +491,7 @@ class CostModel:
             return dict(l2_off=l2_off, l2_cnt=l2_cnt, l2_write=l2_write, l2_keys=empty, l2_kbytes=empty,
                         l2_kdata=empty)
         idx = np.nonzero(sel)[0]
-        rows, rb, pitch = self._row_structure(e, idx)
+        rows, rb, pitch, _ = self._row_structure(e, idx)
         reading = e["src_mem"][idx] == Mem.GM
         addr = np.where(reading, e["src_addr"][idx], e["dst_addr"][idx]).astype(np.int64)
         g = self.l2_group_rows
