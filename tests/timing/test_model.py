@@ -169,4 +169,4 @@ def test_unmatched_wait_is_reported_not_hung():
 @pytest.mark.parametrize("soc", ["ascend910b3", "ascend310p"])
 def test_other_socs_have_costs(soc):
     p = simulate(double_buffer_kernel(8, 4, TILE), soc).profile()
-    assert p.total_cycles > 0 and p.model == "simnpu-cycle-v1"
+    assert p.total_cycles > 0 and p.model == "simnpu-cycle-v2"

@@ -119,7 +119,7 @@ def test_backend_profile_comes_from_the_cycle_model(twin, tmp_path):
     out = backend.run(comp.artifact, spec, generate_inputs(spec, 3), device_id=0, profile=True, timeout_s=120)
     assert out.status == result_pb2.OK
     p = out.profile
-    assert p.model == "simnpu-cycle-v1" and p.total_cycles > 0
+    assert p.model == "simnpu-cycle-v2" and p.total_cycles > 0
     assert p.time_us == pytest.approx(p.total_cycles / p.clock_mhz, rel=1e-4)
     assert len(p.blocks) == 48 and {b.core_type for b in p.blocks} == {result_pb2.AIV}
     assert {c.core_type for c in p.core_types} == {result_pb2.AIV}
@@ -134,7 +134,7 @@ def test_cli_profile_out_writes_msprof_files(twin, tmp_path):
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO)
     assert res.returncode == 0, res.stderr + res.stdout
     result = json.loads(res.stdout)
-    assert result["profile"]["model"] == "simnpu-cycle-v1"
+    assert result["profile"]["model"] == "simnpu-cycle-v2"
     with (out / "OpBasicInfo.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert rows[0]["Block Dim"] == "48"

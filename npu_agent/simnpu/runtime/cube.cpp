@@ -306,6 +306,7 @@ void fixpipe(const Ref& dst, const Ref& src, const Ref& quant, const FixpipeArgs
     e.a2 = static_cast<uint32_t>(p.quant);
     e.flags = (p.nz_out ? 0 : RF_COUNT_FORM) | (p.unit_flag ? RF_UNIT_FLAG : 0) |
               (p.unit_flag == 3 ? RF_UNIT_RESET : 0);
+    e.reserved = static_cast<uint16_t>(std::min<uint64_t>(p.dst_stride, 0xFFFF));  // dst row pitch (cycle model)
     rec_done();
     if (nd && p.nd_num == 0) warn(site, "ndNum is 0: the Fixpipe moves nothing");
     if (p.m_size == 0 || p.n_size == 0 || nd_num == 0) return;  // NOP

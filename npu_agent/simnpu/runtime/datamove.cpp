@@ -213,6 +213,7 @@ void copy_nd2nz(const Ref& dst, const Ref& src, const Nd2Nz& p, Site site) {
     e.a1 = static_cast<uint32_t>(p.d);
     e.a2 = static_cast<uint32_t>(p.nd_num);
     e.repeats = static_cast<uint32_t>(p.nd_num * p.n);
+    e.reserved = static_cast<uint16_t>(p.src_d);  // srcDValue (<= 65535): the GM row pitch, for the cycle model
     rec_done();
     if (moved == 0) return;
     uint64_t d_blocks = (p.d + c0 - 1) / c0;

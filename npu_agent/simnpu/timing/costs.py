@@ -62,6 +62,18 @@ class Steps:
     chip: np.ndarray     # float64, K_XFER: cycles of the whole chip's GM bandwidth the copy needs
     lat: np.ndarray      # float64, K_XFER: latency after its bandwidth share is served
     tok: np.ndarray      # int64, K_SET / K_WAIT: token id, unique within a block; K_XSET / K_XWAIT: in the launch
+    chip_hit: np.ndarray  # float64, K_XFER reads: chip cycles if every byte hits in L2 (`chip` is the all-miss cost)
+    cold: np.ndarray     # float64, extra cycles when the step starts on an idle pipe (Mmad's pipeline fill)
+    udep: np.ndarray     # int64, unitFlag: the entry whose L0C units this step shares (-1 none), see _unit_flags
+    ulead: np.ndarray    # float64, cycles after udep's start before the first unit is available
+    utail: np.ndarray    # float64, cycles after udep's end (Fixpipe) before this step may end
+    l2_off: np.ndarray   # int64, GM copies: first index into l2_keys (-1: no L2 footprint, e.g. L2 bypass)
+    l2_cnt: np.ndarray   # int64, number of footprint keys of the copy
+    l2_write: np.ndarray  # bool, the copy writes GM (its footprint is installed in L2, never counted as a hit)
+    l2_keys: np.ndarray  # int64, flat: one key per group of `l2_group_rows` rows of a copy's GM footprint
+    l2_kbytes: np.ndarray  # int64, flat: bytes of each key's rows (whole L2 lines)
+    l2_kdata: np.ndarray  # int64, flat: data bytes of each key's rows (what a hit saves)
+    req: np.ndarray      # float64, Nd2Nz reads: GM requests
 
 
 class CostModel:
@@ -101,6 +113,19 @@ class CostModel:
             self.v_ops = {k: dict(x) for k, x in v.get("ops", {}).items()}
             self.cube = d["cube"]
             self.fix = d["fixpipe"]
+            g, l2 = d["gm"], d["l2"]
+            self.req_bytes = int(self.request_bytes)  # [transfer] request_bytes: one GM request size for every path
+            self.nd2nz_req_cycles = float(g["nd2nz_request_cycles"])
+            self.nd2nz_head = float(g["nd2nz_head_cycles"])
+            self.mte1_latency = float(d["cube"]["load_latency_cycles"])
+            self.same_addr_rate = float(g["same_address_requests_per_cycle"])
+            self.chip_hit = float(l2["read_hit_tb_s"]) * per_cycle
+            self.l2_line = int(l2["line_bytes"])
+            self.l2_group_rows = int(l2["group_rows"])
+            cap = hardware.get("memory", "l2_bytes")
+            if cap is None:
+                raise KeyError("[memory] l2_bytes (hardware profile)")
+            self.l2_bytes = int(float(l2.get("capacity_fraction", 1.0)) * int(cap))
             self.issue_cycles = float(s["issue_cycles"])
             self.local_access = float(s["local_access_cycles"])
             self.gm_access = float(s["gm_access_cycles"])
@@ -167,6 +192,8 @@ class CostModel:
         chip = np.zeros(n)
         lat = np.zeros(n)
         tok = np.zeros(n, np.int64)
+        chip_hit = np.zeros(n)
+        cold = np.zeros(n)
 
         # Scalar memory accesses: one entry may stand for `repeats` merged accesses of one call site.
         sc = op == Op.SCALAR
@@ -211,14 +238,23 @@ class CostModel:
         ub_copy = ins & (pipe == Pipe.V) & (e["api"] == _API_DATACOPY) & (src_mem == Mem.UB) & (dst_mem == Mem.UB)
         local_copy = ins & ~gm & (((pipe != Pipe.V) & (pipe != Pipe.M)) | ub_copy)
         self._transfers(e, gm, kind, solo, chip, lat, src_mem, dst_mem, nbytes, a1)
+        req = np.zeros(n)
+        self._gm_structure(e, gm, solo, chip, chip_hit, req)
         self._local_copies(local_copy, kind, dur, src_mem, dst_mem, nbytes, e["repeats"])
+        mte1 = local_copy & (pipe == Pipe.MTE1) & ((dst_mem == Mem.L0A) | (dst_mem == Mem.L0B))
+        dur[mte1] += self.mte1_latency - self.local_latency
         vec = ins & (pipe == Pipe.V) & ~ub_copy
         if vec.any():
             self._vector(e, np.nonzero(vec)[0], kind, dur)
         cube = ins & (pipe == Pipe.M)
         if cube.any():
             self._cube(e, cube, kind, dur)
-        return Steps(kind=kind, pipe=exec_pipe, issue=issue, dur=dur, solo=solo, chip=chip, lat=lat, tok=tok)
+            cold[cube] = float(self.cube["cold_head_cycles"])
+        udep, ulead, utail = self._unit_flags(e, ins, solo, dur)
+        l2 = self._l2_footprints(e, gm)
+        self._same_address(e, solo, req, l2)
+        return Steps(kind=kind, pipe=exec_pipe, issue=issue, dur=dur, solo=solo, chip=chip, lat=lat, tok=tok,
+                     chip_hit=chip_hit, cold=cold, udep=udep, ulead=ulead, utail=utail, req=req, **l2)
 
     def _transfers(self, e, sel, kind, solo, chip, lat, src_mem, dst_mem, nbytes, a1) -> None:
         if not sel.any():
@@ -343,3 +379,200 @@ class CostModel:
         frac *= np.where(es == 4.0, float(c["fp32_factor"]), 1.0)
         kind[sel] = K_WORK
         dur[sel] = float(c["head_cycles"]) + frac
+
+    # ------------------------------------------------------------------------------ cube side and GM / L2
+    def _row_structure(self, e: np.ndarray,
+                       idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, row bytes, GM row pitch and whether it is an Nd2Nz of the GM copies `idx` (docs/cycle-model.md
+        §GM structure).
+
+        Nd2Nz (GM->L1, not count form, bytes = ndNum nValue dValue size): nValue x ndNum rows of dValue elements,
+        pitch srcDValue (record `reserved`). Fixpipe to GM: mSize x ndNum rows of nSize elements, pitch dstStride
+        (`reserved`). DataCopyParams / DataCopyPad: blockCount rows of blockLen bytes, pitch blockLen + gap (src gap
+        `a2` for reads, dst gap `reserved` for writes). Contiguous copies: one row."""
+        op_bytes = e["bytes"][idx].astype(np.int64)
+        a0 = e["a0"][idx].astype(np.int64)
+        a1 = e["a1"][idx].astype(np.int64)
+        a2 = e["a2"][idx].astype(np.int64)
+        res = e["reserved"][idx].astype(np.int64)
+        rep = e["repeats"][idx].astype(np.int64)
+        flags = e["flags"][idx].astype(np.int64)
+        src_mem = e["src_mem"][idx]
+        dst_mem = e["dst_mem"][idx]
+        es = _esize(e["dtype"][idx])
+        rows = np.ones(idx.size, np.int64)
+        rb = np.maximum(op_bytes, 1)
+        pitch = rb.copy()
+        count = (flags & int(Flag.COUNT_FORM)) != 0
+        api = e["api"][idx]
+        nd = ((api == _API_DATACOPY) & (src_mem == Mem.GM) & (dst_mem == Mem.L1) & ~count & (a0 > 0) & (a2 > 0)
+              & (rep == a0 * a2) & (op_bytes == np.round(a0 * a1 * a2 * es).astype(np.int64)))
+        rows[nd] = a0[nd] * a2[nd]
+        rb[nd] = np.maximum(np.round(a1[nd] * es[nd]).astype(np.int64), 1)
+        pitch[nd] = np.where(res[nd] > 0, np.round(res[nd] * es[nd]).astype(np.int64), rb[nd])
+        fix = (api == _API_FIXPIPE) & (src_mem == Mem.L0C) & (dst_mem == Mem.GM) & (a0 > 0) & (a1 > 0)
+        rows[fix] = a0[fix] * np.maximum(rep[fix], 1)
+        rb[fix] = np.maximum(np.round(a1[fix] * es[fix]).astype(np.int64), 1)
+        pitch[fix] = np.where(res[fix] > 0, np.round(res[fix] * es[fix]).astype(np.int64), rb[fix])
+        nz = fix & ~count  # NZ output: one contiguous run of mSize x 16 elements per 16-column block
+        rows[nz] = (a1[nz] + 15) // 16
+        rb[nz] = np.round(a0[nz] * 16 * es[nz]).astype(np.int64)
+        pitch[nz] = rb[nz]
+        blocks = ~nd & ~fix & ~count & (a0 > 1) & (a1 > 0) & (a0 * a1 <= op_bytes + a0 * 32)
+        rows[blocks] = a0[blocks]
+        rb[blocks] = a1[blocks]
+        writes = dst_mem == Mem.GM
+        gap = np.where(writes, res * np.where(api == _API_DATACOPY, 32, 1), a2)
+        pitch[blocks] = a1[blocks] + gap[blocks]
+        return rows, rb, np.maximum(pitch, 1), nd
+
+    def _requests(self, off: np.ndarray, rows: np.ndarray, rb: np.ndarray, pitch: np.ndarray) -> np.ndarray:
+        """Request count of a strided copy: each row is split into `request_bytes` requests on the L2 line grid, so
+        a row that starts off a line boundary costs one more request (the 512 B alignment effect). Row offsets repeat
+        with a period of at most line/gcd(pitch, line) rows; the mean over the first 16 rows stands for all."""
+        line = self.req_bytes
+        k = np.arange(16)
+        o = (off[:, None] + k[None, :] * pitch[:, None]) % line
+        per = (o + rb[:, None] + line - 1) // line
+        valid = k[None, :] < np.minimum(rows, 16)[:, None]
+        mean = (per * valid).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
+        return mean * rows
+
+    def _gm_structure(self, e, sel, solo, chip, chip_hit, req_out) -> None:
+        """Nd2Nz and Fixpipe costed by their bursts, and every GM read's L2-hit chip cost."""
+        if not sel.any():
+            return
+        idx = np.nonzero(sel)[0]
+        reading = e["src_mem"][idx] == Mem.GM
+        bypass = (e["flags"][idx] & int(Flag.L2_BYPASS)) != 0
+        b = e["bytes"][idx].astype(np.float64)
+        hit = reading & ~bypass
+        chip_hit[idx[hit]] = b[hit] / self.chip_hit
+        rows, rb, pitch, nd = self._row_structure(e, idx)
+        off = (e["src_addr"][idx] & _OFF_MASK).astype(np.int64)
+        off = np.where(reading, off, (e["dst_addr"][idx] & _OFF_MASK).astype(np.int64))
+        if nd.any():
+            req = self._requests(off[nd], rows[nd], rb[nd], pitch[nd])
+            solo[idx[nd]] = self.nd2nz_head + req * self.nd2nz_req_cycles
+            req_out[idx[nd]] = req
+        fix = (e["src_mem"][idx] == Mem.L0C) & (e["dst_mem"][idx] == Mem.GM)
+        if fix.any():
+            req = self._requests(off[fix], rows[fix], rb[fix], pitch[fix])
+            solo[idx[fix]] = float(self.fix["head_cycles"]) + req * float(self.fix["request_cycles"])
+
+    def _same_address(self, e, solo, req, l2) -> None:
+        """Same-address sharing: the cores of a launch that read one packet (same first footprint key) share its L2
+        slice's request rate, `same_address_requests_per_cycle`: with k readers a request takes at least k / rate
+        cycles. Static (counted over the whole run, not by overlap in time): the model's cores drift apart after
+        their first collision, the hardware's keep colliding (ADK: 10-20 % loss)."""
+        if not self.same_addr_rate:
+            return
+        rd = np.nonzero((req > 0) & (l2["l2_off"] >= 0))[0]
+        if rd.size == 0:
+            return
+        key = l2["l2_keys"][l2["l2_off"][rd]]
+        core = e["block"][rd].astype(np.int64) * 4 + e["core"][rd].astype(np.int64)
+        pairs = np.unique(np.stack([key, core], axis=1), axis=0)
+        ukeys, counts = np.unique(pairs[:, 0], return_counts=True)
+        k = counts[np.searchsorted(ukeys, key)]
+        per = k / self.same_addr_rate
+        slow = per > self.nd2nz_req_cycles
+        solo[rd[slow]] += req[rd[slow]] * (per[slow] - self.nd2nz_req_cycles)
+
+    def _unit_flags(self, e, ins, solo, dur) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """unitFlag (Mmad/Fixpipe flags UNIT_FLAG / UNIT_RESET): 512 B-grained overlap of Mmad and Fixpipe.
+
+        A Fixpipe with unitFlag depends on the last Mmad with unitFlag 3 before it in its program: it may start once
+        that Mmad has produced its first unit and ends no earlier than one unit's write after it. A Mmad with
+        unitFlag that starts a new accumulation (C initialised) on L0C a unitFlag-3 Fixpipe is still draining waits
+        the other way round: it may start once the Fixpipe has freed its first unit and cannot overtake it."""
+        n = e.size
+        udep = np.full(n, -1, np.int64)
+        ulead = np.zeros(n)
+        utail = np.zeros(n)
+        fl = e["flags"].astype(np.int64)
+        pipe = e["pipe"]
+        unit = ins & ((fl & int(Flag.UNIT_FLAG)) != 0) & ((pipe == Pipe.M) | (pipe == Pipe.FIX))
+        if not unit.any():
+            return udep, ulead, utail
+        idx = np.nonzero(unit)[0]
+        prog = (e["block"][idx].astype(np.int64) * 4 + e["core"][idx].astype(np.int64)).tolist()
+        is_m = (pipe[idx] == Pipe.M).tolist()
+        reset = ((fl[idx] & int(Flag.UNIT_RESET)) != 0).tolist()
+        init = ((fl[idx] & 3) != 0).tolist()
+        c = self.cube
+        k_per = float(c["fractal_k_bytes"]) / _esize(e["src_dtype"][idx])
+        first_unit = np.ceil(e["a2"][idx].astype(float) / k_per).tolist()   # Mmad: K steps to its first unit
+        unit_write = float(self.fix["unit_bytes"]) / float(self.fix["unit_bytes_per_cycle"])
+        # L0C address of each: a Mmad's destination, a Fixpipe's source (double-buffered L0C pairs by buffer).
+        l0c_l = np.where(pipe[idx] == Pipe.M, e["dst_addr"][idx], e["src_addr"][idx]).astype(np.int64).tolist()
+        last_m: dict[int, int] = {}
+        last_m_at: dict[tuple[int, int], int] = {}
+        last_fix: dict[tuple[int, int], int] = {}
+        idl = idx.tolist()
+        for i, j in enumerate(idl):
+            p = prog[i]
+            if is_m[i]:
+                if init[i]:
+                    d = last_fix.pop((p, l0c_l[i]), None)
+                    if d is not None:
+                        udep[j] = d
+                        ulead[j] = unit_write
+                        utail[j] = unit_write
+                if reset[i]:
+                    last_m[p] = i
+                    last_m_at[(p, l0c_l[i])] = i
+            else:
+                m = last_m_at.get((p, l0c_l[i]), last_m.get(p))
+                if m is not None:
+                    udep[j] = idl[m]
+                    ulead[j] = first_unit[m]
+                    utail[j] = unit_write
+                if reset[i]:
+                    last_fix[(p, l0c_l[i])] = j
+        return udep, ulead, utail
+
+    def _l2_footprints(self, e, gm) -> dict[str, np.ndarray]:
+        """L2 keys of every GM copy: one per group of `group_rows` rows (same start, row bytes and pitch), so a tile
+        read again as the same tile -- by another core or in a later round -- finds its lines; bytes in whole lines."""
+        n = e.size
+        l2_off = np.full(n, -1, np.int64)
+        l2_cnt = np.zeros(n, np.int64)
+        l2_write = np.zeros(n, bool)
+        bypass = (e["flags"] & int(Flag.L2_BYPASS)) != 0
+        sel = gm & ~bypass & (e["bytes"] > 0)
+        empty = np.zeros(0, np.int64)
+        if not sel.any():
+            return dict(l2_off=l2_off, l2_cnt=l2_cnt, l2_write=l2_write, l2_keys=empty, l2_kbytes=empty,
+                        l2_kdata=empty)
+        idx = np.nonzero(sel)[0]
+        rows, rb, pitch, _ = self._row_structure(e, idx)
+        reading = e["src_mem"][idx] == Mem.GM
+        addr = np.where(reading, e["src_addr"][idx], e["dst_addr"][idx]).astype(np.int64)
+        g = self.l2_group_rows
+        groups = (rows + g - 1) // g
+        l2_off[idx] = np.concatenate(([0], np.cumsum(groups)[:-1]))
+        l2_cnt[idx] = groups
+        l2_write[idx] = ~reading
+        owner = np.repeat(np.arange(idx.size), groups)
+        gi = np.arange(owner.size) - np.repeat(l2_off[idx], groups)
+        start = addr[owner] + gi * g * pitch[owner]
+        nrows = np.minimum(rows[owner] - gi * g, g)
+        line = self.l2_line
+        lines = (rb[owner] + line - 1) // line
+        keys = (start * 1000003) ^ (rb[owner] << 21) ^ (pitch[owner] << 42) ^ nrows
+        return dict(l2_off=l2_off, l2_cnt=l2_cnt, l2_write=l2_write, l2_keys=keys,
+                    l2_kbytes=nrows * lines * line, l2_kdata=nrows * rb[owner])
+
+
+_OFF_MASK = np.uint64((1 << 48) - 1)
+_API_FIXPIPE = API_NAMES.index("Fixpipe")
+
+
+def _esize(dt: np.ndarray) -> np.ndarray:
+    """Element bytes of record dtypes (int4b_t: 0.5)."""
+    dt = np.asarray(dt)
+    return np.where(np.isin(dt, [int(DT.F32), int(DT.I32), int(DT.U32)]), 4.0,
+                    np.where(np.isin(dt, [int(DT.I8), int(DT.U8)]), 1.0,
+                             np.where(dt == int(DT.I4), 0.5,
+                                      np.where(np.isin(dt, [int(DT.I64), int(DT.U64)]), 8.0, 2.0))))

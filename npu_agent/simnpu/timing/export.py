@@ -100,7 +100,7 @@ def write_trace(sim: Simulation, path: str | Path) -> Path:
             events.append({"ph": "X", "name": name, "pid": prog_of[j], "tid": pipes[j],
                            "ts": launch_us + starts[j] / clock, "dur": (ends[j] - starts[j]) / clock, "args": args})
     doc = {"traceEvents": events, "displayTimeUnit": "ns",
-           "otherData": {"model": "simnpu-cycle-v1", "hardware": sim.hardware.name, "clock_mhz": clock,
+           "otherData": {"model": "simnpu-cycle-v2", "hardware": sim.hardware.name, "clock_mhz": clock,
                          "total_us": sim.time_us, "truncated": truncated}}
     path = Path(path)
     path.write_text(json.dumps(doc, separators=(",", ":")))

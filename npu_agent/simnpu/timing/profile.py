@@ -16,7 +16,7 @@ from npu_agent.simnpu.record import API_NAMES, Mem, Op, Record, read_record
 from npu_agent.simnpu.timing.costs import K_WORK, K_XFER, CostModel, Steps
 from npu_agent.simnpu.timing.scheduler import Schedule, make_programs, schedule
 
-MODEL_NAME = "simnpu-cycle-v1"
+MODEL_NAME = "simnpu-cycle-v2"  # v2: cube copies by burst, L2, unitFlag, same-address sharing (issue 14)
 PIPE_NAMES = {1: "scalar", 2: "mte1", 3: "mte2", 4: "mte3", 5: "vec", 6: "cube", 7: "fixpipe"}
 # Pipes msprof reports per core type (PipeUtilization.csv columns), in its column order.
 CORE_PIPES = {1: (5, 1, 3, 4), 2: (6, 1, 7, 2, 3, 4)}
@@ -195,7 +195,7 @@ def simulate(record: Record, hardware: HardwareProfile | str) -> Simulation:
     if str(hw.get("soc", "architecture", "separated")) == "coupled":
         cores[1] = hw.aic_cores  # coupled: vector code runs on the AI cores
     progs = make_programs(e["block"], e["core"], cores)
-    sched = schedule(steps, progs, cores, costs.queue_depth)
+    sched = schedule(steps, progs, cores, costs.queue_depth, costs.l2_bytes)
     prog_of = np.zeros(e.size, np.int64)
     for i, pr in enumerate(progs):
         prog_of[pr.entries] = i

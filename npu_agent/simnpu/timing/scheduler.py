@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,7 @@ from npu_agent.simnpu.timing.costs import (
 _PIPES = range(2, 8)   # MTE1, MTE2, MTE3, V, M, FIX (the scalar is handled apart)
 _S = int(Pipe.S)
 _INF = math.inf
+_IDLE_GAP = 8.0  # cycles between two Mmads beyond which the cube pipeline has drained (cold head)
 
 
 class ScheduleError(RuntimeError):
@@ -69,6 +71,8 @@ class Schedule:
     s_end: np.ndarray
     cycles: float             # first block start to last block end (no launch overhead)
     stalled: list[str] = field(default_factory=list)  # programs that never finished (waits never satisfied)
+    l2_read_bytes: int = 0    # GM bytes read through L2 (not bypassed)
+    l2_hit_bytes: int = 0     # ... of which found resident in L2
 
 
 class _Chip:
@@ -110,7 +114,7 @@ class _State:
     """A running program's scalar, pipes and tokens."""
 
     __slots__ = ("prog", "order", "js", "ts", "issued", "q", "dq", "head", "nstart", "free", "busy", "tokens",
-                 "used", "waiters", "s_wait_pipe", "s_wait_all", "s_wait_tok", "s_done", "done")
+                 "used", "waiters", "s_wait_pipe", "s_wait_all", "s_wait_tok", "s_done", "done", "wend", "pend")
 
     def __init__(self, prog: Program, t0: float) -> None:
         self.prog = prog
@@ -132,9 +136,47 @@ class _State:
         self.s_wait_tok = False
         self.s_done = False
         self.done = False
+        self.wend = [-_INF] * 8   # end of the last work step per pipe (a longer gap is an idle pipe)
+        self.pend = [False] * 8   # a run of the pipe is already in the work list (the scalar need not add one)
 
 
-def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue_depth: int) -> Schedule:
+class L2:
+    """The chip's L2 as an LRU over copy footprint keys (costs._l2_footprints), in the order copies reach the chip.
+
+    A read's hit fraction is the share of its data bytes whose key is resident; every copy (read or write) then
+    installs its keys as most recent and the least recent are evicted past the capacity. O(keys) per copy."""
+
+    __slots__ = ("cap", "used", "lru", "hit_bytes", "read_bytes")
+
+    def __init__(self, capacity: int) -> None:
+        self.cap = capacity
+        self.used = 0
+        self.lru: OrderedDict[int, int] = OrderedDict()
+        self.hit_bytes = 0
+        self.read_bytes = 0
+
+    def access(self, keys: list[int], kbytes: list[int], kdata: list[int], write: bool) -> float:
+        lru = self.lru
+        hit = total = 0
+        for k, b, d in zip(keys, kbytes, kdata, strict=True):
+            total += d
+            if k in lru:
+                lru.move_to_end(k)
+                hit += d
+            else:
+                lru[k] = b
+                self.used += b
+        while self.used > self.cap and lru:
+            self.used -= lru.popitem(last=False)[1]
+        if write:
+            return 0.0
+        self.hit_bytes += hit
+        self.read_bytes += total
+        return hit / total if total else 0.0
+
+
+def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue_depth: int,
+             l2_bytes: int = 0) -> Schedule:
     """Run `programs` (already given their physical cores) to completion; see the module docstring."""
     n = steps.kind.size
     kind = steps.kind.tolist()
@@ -145,6 +187,20 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
     chipw = steps.chip.tolist()
     lat = steps.lat.tolist()
     tok = steps.tok.tolist()
+    chiph = steps.chip_hit.tolist()
+    cold = steps.cold.tolist()
+    udep = steps.udep.tolist()
+    ulead = steps.ulead.tolist()
+    utail = steps.utail.tolist()
+    minend = [0.0] * n
+    l2_off = steps.l2_off.tolist()
+    l2_cnt = steps.l2_cnt.tolist()
+    l2_write = steps.l2_write.tolist()
+    l2_keys = steps.l2_keys.tolist()
+    l2_kbytes = steps.l2_kbytes.tolist()
+    l2_kdata = steps.l2_kdata.tolist()
+    l2 = L2(l2_bytes) if l2_bytes > 0 else None
+    depw: dict[int, list[tuple[_State, int]]] = {}  # entry -> pipes waiting for it to start (unitFlag)
     start = [math.nan] * n
     end = [math.nan] * n
     s_start = [0.0] * n
@@ -204,34 +260,53 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
         if st.s_wait_pipe or st.s_wait_all or st.s_wait_tok or st.s_done:
             return
         order = st.order
-        while st.js < len(order):
-            j = order[st.js]
+        n_order = len(order)
+        js = st.js
+        ts = st.ts
+        sq = st.q
+        sdq = st.dq
+        nstart = st.nstart
+        pend = st.pend
+        while js < n_order:
+            j = order[js]
             if not st.issued:
-                s_start[j] = st.ts
-                st.ts += issue[j]
-                s_end[j] = st.ts
+                s_start[j] = ts
+                ts += issue[j]
+                s_end[j] = ts
                 st.issued = True
             k = kind[j]
             p = pipe[j]
             if k == K_SCALAR:
                 pass
-            elif k == K_BARRIER_ALL:
-                if not drained(st):
-                    st.s_wait_all = True
+            elif p != _S and k != K_BARRIER_ALL and k != K_XWAIT:
+                qp = sq[p]
+                if len(qp) - nstart[p] >= queue_depth:
+                    st.s_wait_pipe = p
+                    st.js, st.ts = js, ts
                     return
-                st.ts = max(st.ts, *(st.free[q] for q in _PIPES))
-            elif k == K_XWAIT:
-                lst = xtok.get(tok[j])
-                if lst is None or len(lst) < (tok[j] >> 32) & 0xFFFF:
-                    xwaiters.setdefault(tok[j], []).append(st)
-                    st.s_wait_tok = True
-                    return
-                st.ts = max(st.ts, *lst)
-            elif p == _S:
-                if k == K_XSET:
-                    x_set(tok[j], st.ts)
+                qp.append(j)
+                sdq[p].append(ts)
+                if not pend[p]:
+                    pend[p] = True
+                    work.append((st, p))
+            else:
+                st.js, st.ts = js, ts
+                if k == K_BARRIER_ALL:
+                    if not drained(st):
+                        st.s_wait_all = True
+                        return
+                    ts = max(ts, *(st.free[q] for q in _PIPES))
+                elif k == K_XWAIT:
+                    lst = xtok.get(tok[j])
+                    if lst is None or len(lst) < (tok[j] >> 32) & 0xFFFF:
+                        xwaiters.setdefault(tok[j], []).append(st)
+                        st.s_wait_tok = True
+                        return
+                    ts = max(ts, *lst)
+                elif k == K_XSET:
+                    x_set(tok[j], ts)
                 elif k == K_SET:
-                    set_token(st, tok[j], st.ts)
+                    set_token(st, tok[j], ts)
                 elif k == K_WAIT:
                     lst = st.tokens.get(tok[j])
                     c = st.used.get(tok[j], 0)
@@ -240,42 +315,58 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                         st.s_wait_tok = True
                         return
                     st.used[tok[j]] = c + 1
-                    st.ts = max(st.ts, lst[c])
-            else:
-                if len(st.q[p]) - st.nstart[p] >= queue_depth:
-                    st.s_wait_pipe = p
-                    return
-                st.q[p].append(j)
-                st.dq[p].append(st.ts)
-                work.append((st, p))
-            st.js += 1
+                    ts = max(ts, lst[c])
+            js += 1
             st.issued = False
+        st.js, st.ts = js, ts
         st.s_done = True
         finish_check(st)
 
     def run_pipe(st: _State, p: int) -> None:
         nonlocal seq
+        st.pend[p] = False
         if st.busy[p]:
             return
         q = st.q[p]
         dq = st.dq[p]
-        while st.head[p] < len(q):
-            i = st.head[p]
+        i = st.head[p]
+        nq = len(q)
+        free = st.free[p]
+        tokens = st.tokens
+        used = st.used
+        while i < nq:
             j = q[i]
-            t0 = st.free[p]
-            if dq[i] > t0:
-                t0 = dq[i]
+            t0 = dq[i]
+            if free > t0:
+                t0 = free
             k = kind[j]
             if k == K_WAIT:
                 key = tok[j]
-                lst = st.tokens.get(key)
-                c = st.used.get(key, 0)
+                lst = tokens.get(key)
+                c = used.get(key, 0)
                 if lst is None or len(lst) <= c:
                     st.waiters[key] = p
+                    st.head[p] = i
+                    st.free[p] = free
                     return
-                st.used[key] = c + 1
+                used[key] = c + 1
                 if lst[c] > t0:
                     t0 = lst[c]
+            d = udep[j]
+            if d >= 0:  # unitFlag: the L0C units of entry d (docs/cycle-model.md)
+                sd = start[d]
+                if sd != sd:  # not started yet
+                    depw.setdefault(d, []).append((st, p))
+                    st.head[p] = i
+                    st.free[p] = free
+                    return
+                lo = sd + ulead[j]
+                if k == K_XFER:
+                    minend[j] = end[d] + utail[j]
+                else:  # a Mmad behind a draining Fixpipe: cannot overtake it
+                    lo = max(lo, sd + solo[d] + utail[j] - dur[j])
+                if lo > t0:
+                    t0 = lo
             st.nstart[p] += 1
             if st.s_wait_pipe == p:
                 st.s_wait_pipe = 0
@@ -283,19 +374,34 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
                     st.ts = t0
                 work.append((st, _S))
             start[j] = t0
+            if depw and j in depw:
+                for w in depw.pop(j):
+                    work.append(w)
             if k == K_XFER:
+                st.head[p] = i
+                st.free[p] = free
                 st.busy[p] = True
                 seq += 1
                 heapq.heappush(events, (t0, seq, XSTART, st, p, j))
                 return
             t1 = t0 + dur[j]
+            if cold[j]:
+                if t0 > st.wend[p] + _IDLE_GAP:
+                    t1 += cold[j]
+                st.wend[p] = t1
             end[j] = t1
-            st.free[p] = t1
-            st.head[p] = i + 1
+            free = t1
+            i += 1
             if k == K_SET:
+                st.free[p] = free
+                st.head[p] = i
                 set_token(st, tok[j], t1)
             elif k == K_XSET:
+                st.free[p] = free
+                st.head[p] = i
                 x_set(tok[j], t1)
+        st.free[p] = free
+        st.head[p] = i
         if st.s_wait_all and drained(st):
             st.s_wait_all = False
             work.append((st, _S))
@@ -317,13 +423,20 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
             break
         if tc <= te:
             st, p, j = chip.pop(tc)  # type: ignore[misc]
-            t1 = max(start[j] + solo[j], tc + lat[j])
+            t1 = max(start[j] + solo[j], tc + lat[j], minend[j])
             seq += 1
             heapq.heappush(events, (t1, seq, XFINISH, st, p, j))
             continue
         t, _, typ, st, p, j = heapq.heappop(events)
         if typ == XSTART:
-            chip.add(t, chipw[j], (st, p, j))
+            w = chipw[j]
+            o = l2_off[j]
+            if l2 is not None and o >= 0:
+                c = l2_cnt[j]
+                h = l2.access(l2_keys[o:o + c], l2_kbytes[o:o + c], l2_kdata[o:o + c], l2_write[j])
+                if h:
+                    w = h * chiph[j] + (1.0 - h) * w
+            chip.add(t, w, (st, p, j))
         else:
             end[j] = t
             st.free[p] = t
@@ -337,7 +450,8 @@ def schedule(steps: Steps, programs: list[Program], cores: dict[int, int], queue
             s.prog.end = max(s.ts, *(x for x in s.free[2:8]))
     total = max((p.end for p in programs), default=0.0)
     return Schedule(programs=programs, start=np.asarray(start), end=np.asarray(end), s_start=np.asarray(s_start),
-                    s_end=np.asarray(s_end), cycles=total, stalled=stalled)
+                    s_end=np.asarray(s_end), cycles=total, stalled=stalled,
+                    l2_read_bytes=l2.read_bytes if l2 else 0, l2_hit_bytes=l2.hit_bytes if l2 else 0)
 
 
 def make_programs(block: np.ndarray, core: np.ndarray, cores: dict[int, int]) -> list[Program]:
