@@ -262,6 +262,42 @@ def validate(spec: task_pb2.TaskSpec, limits: TaskLimits = DEFAULT_LIMITS) -> No
     for tol in spec.tolerances:
         if tol.atol < 0 or tol.rtol < 0:
             raise TaskError(f"task {spec.name}: tolerance for {dtype_name(tol.dtype)} is negative")
+    if spec.HasField("verify_task"):
+        check_verify_task(spec)
+        validate(spec.verify_task, limits)
+
+
+def check_verify_task(spec: task_pb2.TaskSpec) -> None:
+    """A verify_task must be the same task at sizes no larger: the verdict at its size says something about the
+    kernel only when everything but the sizes agrees (the compiled artifact serves both sizes)."""
+    v = spec.verify_task
+    where = f"task {spec.name}: verify_task"
+    if v.HasField("verify_task"):
+        raise TaskError(f"{where} has a verify_task of its own; nesting is not allowed")
+    for key in ("name", "kernel_entry", "reference_source", "reference_entry"):
+        if getattr(v, key) != getattr(spec, key):
+            raise TaskError(f"{where}.{key} differs from the task's; a verify_task is the same task at a smaller size")
+    if dict(v.attributes) != dict(spec.attributes):
+        raise TaskError(f"{where}.attributes differ from the task's (the kernel is compiled once for both sizes)")
+    if sorted((t.dtype, t.atol, t.rtol) for t in v.tolerances) != \
+            sorted((t.dtype, t.atol, t.rtol) for t in spec.tolerances):
+        raise TaskError(f"{where}.tolerances differ from the task's")
+    for role in ("inputs", "outputs"):
+        mine, theirs = getattr(spec, role), getattr(v, role)
+        if len(theirs) != len(mine):
+            raise TaskError(f"{where} has {len(theirs)} {role}; the task has {len(mine)}")
+        for i, (t, u) in enumerate(zip(mine, theirs, strict=True)):
+            w = f"{where}.{role}[{i}] ({u.name})"
+            if (u.name, u.dtype, u.not_compared, u.inplace_of) != (t.name, t.dtype, t.not_compared, t.inplace_of):
+                raise TaskError(f"{w}: name, dtype, compare and inplace must be the task's ({t.name}, "
+                                f"{dtype_name(t.dtype)})")
+            if len(u.shape) != len(t.shape):
+                raise TaskError(f"{w}: rank {len(u.shape)} differs from the task's {len(t.shape)}")
+            if any(a > b for a, b in zip(u.shape, t.shape, strict=True)):
+                raise TaskError(f"{w}: shape {list(u.shape)} is larger than the task's {list(t.shape)} in some "
+                                "dimension; a verify_task is not larger than its task")
+            if role == "inputs" and u.distribution != t.distribution:
+                raise TaskError(f"{w}: its input distribution differs from the task's")
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -595,6 +631,7 @@ class TaskDef:
     extra: dict[str, Any] = field(default_factory=dict)
     dims: dict[str, int] = field(default_factory=dict)       # the sizes the shapes were built with
     test_dims: dict[str, int] = field(default_factory=dict)  # reduced sizes for quick functional checks
+    verify_dims: dict[str, int] = field(default_factory=dict)  # sizes verified at (spec.verify_task), {} for none
     table: dict[str, Any] | None = None                      # the parsed [[task]] table, to rebuild at new dims
     base_dir: Path | None = None
 
@@ -623,7 +660,7 @@ _DIST_KINDS = {"uniform": task_pb2.Distribution.UNIFORM, "normal": task_pb2.Dist
                "integers": task_pb2.Distribution.INTEGERS, "fixed": task_pb2.Distribution.FIXED}
 _TASK_KEYS = {"name", "category", "description", "inputs", "outputs", "reference", "reference_entry",
               "tolerance", "kernel_entry", "block_dim", "attributes", "verify_sets", "version",
-              "baseline", "expert", "extra", "dims", "test_dims", "work"}
+              "baseline", "expert", "extra", "dims", "test_dims", "verify_dims", "work"}
 _WORK_KEYS = {"gm_bytes", "vector_element_ops", "vector_dtype", "cube_macs", "cube_dtype"}
 
 
@@ -805,6 +842,10 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
     for k in test_dims:
         if k not in own_dims:
             raise TaskError(f"{where}.test_dims.{k} is not one of dims {sorted(own_dims)}")
+    verify_dims = _dims(d.get("verify_dims"), f"{where}.verify_dims")
+    for k in verify_dims:
+        if k not in own_dims:
+            raise TaskError(f"{where}.verify_dims.{k} is not one of dims {sorted(own_dims)}")
     override = _dims(dict(dims or {}), f"{where}: dims override")
     for k in override:
         if k not in own_dims:
@@ -843,6 +884,13 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
         except TaskError as e:
             raise TaskError(f"{tw}: {e}") from None
         spec.tolerances.append(task_pb2.Tolerance(dtype=dt, atol=_float(tol, "atol", tw), rtol=_float(tol, "rtol", tw)))
+    v_dims = eff_dims | verify_dims
+    if verify_dims and v_dims != eff_dims and all(v_dims[k] <= eff_dims[k] for k in eff_dims):
+        # The same table at the verification size (without verify_dims: no nesting). A resized task whose dims
+        # are already no larger (e.g. at its test_dims) verifies at its own size.
+        small = {k: v for k, v in d.items() if k != "verify_dims"}
+        spec.verify_task.CopyFrom(task_from_mapping(small, base_dir, where=f"{where}.verify_dims",
+                                                    dims=v_dims).spec)
     validate(spec)
 
     def _path(key: str) -> Path | None:
@@ -855,7 +903,8 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
         return p
 
     return TaskDef(spec=spec, baseline=_path("baseline"), expert=_path("expert"), extra=dict(d.get("extra", {})),
-                   dims=eff_dims, test_dims=own_dims | test_dims, table=dict(d), base_dir=base_dir)
+                   dims=eff_dims, test_dims=own_dims | test_dims, verify_dims=v_dims if spec.HasField("verify_task") else {},
+                   table=dict(d), base_dir=base_dir)
 
 
 def load_task_file(path: str | Path) -> list[TaskDef]:
