@@ -179,6 +179,8 @@ class Pipeline:
 
     def close(self) -> None:
         self.compile_pool.shutdown(wait=False, cancel_futures=True)
+        if self.references is not None:
+            self.references.close()  # pre-started reference processes
 
     # --------------------------------------------------------------------------------------- pipeline
     def run(self, ev: Evaluation) -> Iterator[agent_pb2.EvaluateEvent]:
