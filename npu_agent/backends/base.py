@@ -42,9 +42,13 @@ class RunOutcome:
     message: str = ""
     outputs: dict[str, np.ndarray] = field(default_factory=dict)  # storage dtypes, shapes as the task says
     exception: result_pb2.HardwareException | None = None
-    profile: result_pb2.Profile | None = None                     # only when run(profile=True) succeeded
+    profile: result_pb2.Profile | None = None                     # when run(profile=True) or timing_only succeeded
     seconds: float = 0.0
     log_tail: str = ""
+    timing_only: bool = False        # which kind of run it was (a timing-only run has no outputs)
+    # The kernel's first scalar read of task data, e.g. "GetValue of a UB LocalTensor at line 57" ("" when none):
+    # its control flow may depend on the data, so a timing-only run of it is not trusted.
+    data_dependent: str = ""
 
     @property
     def ok(self) -> bool:
@@ -57,6 +61,7 @@ class Backend(ABC):
     name: str = "abstract"
     version: str = "0"
     sandbox: Sandbox | None = None  # where candidate code runs (None: the backend runs none, e.g. null)
+    supports_timing_only: bool = False  # run(timing_only=True) is available (checks and timing, no data)
 
     def __init__(self, hardware: HardwareProfile) -> None:
         self.hardware = hardware
@@ -72,11 +77,13 @@ class Backend(ABC):
     @abstractmethod
     def run(self, artifact: Path | None, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *,
             device_id: int, profile: bool, timeout_s: float,
-            cancel: threading.Event | None = None) -> RunOutcome:
+            cancel: threading.Event | None = None, timing_only: bool = False) -> RunOutcome:
         """Run a compiled candidate once on device `device_id` with the given inputs.
 
         Output buffers start poisoned (taskspec.poison) so every element must be written. With
-        profile=True the outcome carries a Profile of this run.
+        profile=True the outcome carries a Profile of this run. timing_only=True (only when
+        supports_timing_only): the run checks and times every call but computes nothing; `inputs` may be {},
+        no outputs come back and profile=True is implied. A backend reports data_dependent when it can tell.
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook: most backends hold nothing to release

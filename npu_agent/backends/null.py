@@ -44,6 +44,7 @@ class NullBackend(Backend):
     name = "null"
     version = "null-1"
     produces_outputs = False  # the pipeline must not compare outputs it never gets
+    supports_timing_only = True  # a timing-only run is a wait with a profile, like any other
 
     def __init__(self, hardware: HardwareProfile, *, compile_s: float = 0.0, run_s: float = 0.0) -> None:
         super().__init__(hardware)
@@ -100,7 +101,8 @@ class NullBackend(Backend):
 
     def run(self, artifact: Path | None, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *,
             device_id: int, profile: bool, timeout_s: float,
-            cancel: threading.Event | None = None) -> RunOutcome:
+            cancel: threading.Event | None = None, timing_only: bool = False) -> RunOutcome:
+        profile = profile or timing_only
         with self._lock:
             run_s, profile_s, fail = self._artifacts.get(str(artifact), (self.run_s, self.run_s, ""))
         if profile:
@@ -111,7 +113,7 @@ class NullBackend(Backend):
                               message=f"run exceeded its {timeout_s:g} s deadline")
         if fail == "run":
             return RunOutcome(status=result_pb2.RUNTIME_ERROR, seconds=waited, message="null backend: fail=run")
-        out = RunOutcome(status=result_pb2.OK, seconds=waited)
+        out = RunOutcome(status=result_pb2.OK, seconds=waited, timing_only=timing_only)
         if profile:
             clock = self.hardware.clock_mhz
             out.profile = result_pb2.Profile(total_cycles=int(run_s * clock * 1e6), time_us=run_s * 1e6,

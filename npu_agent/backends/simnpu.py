@@ -28,6 +28,7 @@ class SimNpuBackend(Backend):
 
     name = "simnpu"
     produces_outputs = True
+    supports_timing_only = True
 
     def __init__(self, hardware: HardwareProfile, *, work_root: Path, sandbox: Sandbox,
                  cache_max_entry_bytes: int | None = None, cache_max_bytes: int | None = None) -> None:
@@ -47,16 +48,19 @@ class SimNpuBackend(Backend):
 
     def run(self, artifact: Path | None, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *,
             device_id: int, profile: bool, timeout_s: float,
-            cancel: threading.Event | None = None) -> RunOutcome:
+            cancel: threading.Event | None = None, timing_only: bool = False) -> RunOutcome:
         if artifact is None:
             return RunOutcome(status=result_pb2.INTERNAL, message="run() without a compiled artifact")
+        profile = profile or timing_only  # a timing-only run exists for its profile
         record_to = self.work_root / "records" / f"device-{device_id}.bin" if profile else None
-        r = self.twin.run(artifact, task, inputs, timeout_s=timeout_s, record_to=record_to, cancel=cancel)
+        r = self.twin.run(artifact, task, inputs, timeout_s=timeout_s, record_to=record_to, cancel=cancel,
+                          timing_only=timing_only)
         log = r.log_tail
         if r.warnings:
             log = "\n".join(f"twin warning: {w}" for w in r.warnings) + ("\n" + log if log else "")
         out = RunOutcome(status=r.status, message=r.message, outputs=r.outputs, exception=r.exception,
-                         seconds=r.seconds, log_tail=log[-8000:])
+                         seconds=r.seconds, log_tail=log[-8000:], timing_only=timing_only,
+                         data_dependent=r.data_dependent)
         if profile and r.ok:
             out.profile = profile_from_stats(r.stats, self.hardware, r.seconds)
             # --- cycle model (npu_agent/simnpu/timing, docs/cycle-model.md): simulated time from the record ---

@@ -8,12 +8,14 @@ Python API (docs/kernel-contract.md)::
     built = twin.compile(Candidate.from_path(Path("add_custom/")), entry="add_custom", task=spec)  # op project
     res = twin.run(built.binary, task, inputs)            # RunResult: .outputs, or .status/.exception
     res = twin.run(built.binary, task, inputs, record_to=Path("rec.bin"))  # with the instruction record
+    res = twin.run(built.binary, task, {}, timing_only=True)  # checks + record only: res.record, no outputs
 
 Every compile and every kernel run goes through the agent's sandbox.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -59,8 +61,16 @@ class Twin:
         return self.compiler.compile(source, entry, task_args=TaskArgs.from_task(task) if task is not None else None,
                                      timeout_s=timeout_s, cancel=cancel, use_cache=use_cache)
 
-    def run(self, binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, timeout_s: float = 60.0,
-            record_to: Path | None = None, cancel: threading.Event | None = None) -> RunResult:
-        """Run a compiled candidate once on `inputs` (storage dtypes, as taskspec.generate_inputs draws them)."""
+    def run(self, binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, timing_only: bool = False,
+            timeout_s: float = 60.0, record_to: Path | None = None,
+            cancel: threading.Event | None = None) -> RunResult:
+        """Run a compiled candidate once on `inputs` (storage dtypes, as taskspec.generate_inputs draws them).
+
+        timing_only=True: checks and record only, no arithmetic or data movement; `inputs` may be {} (GM is
+        zero-filled), no outputs come back, and a record is always written (to `record_to`, else to a file of
+        the work root). RunResult.data_dependent (every run) says whether the kernel read task data as scalars.
+        """
+        if timing_only and record_to is None:
+            record_to = self.work_root / "records" / f"timing-{os.getpid()}-{threading.get_ident()}.bin"
         return run_binary(binary, task, inputs, hardware=self.hardware, sandbox=self.sandbox, timeout_s=timeout_s,
-                          record_to=record_to, cancel=cancel)
+                          record_to=record_to, cancel=cancel, timing_only=timing_only)

@@ -72,7 +72,7 @@ def _stats(v: Any) -> dict[str, Any]:
     d = _dict(v, "stats")
     out: dict[str, Any] = {}
     known = {"block_dim", "core_type", "api_calls", "bytes_moved", "buffer_peaks", "kernel_us", "record_entries",
-             "record_truncated"}
+             "record_truncated", "timing_only", "data_dependent", "data_reads"}
     extra = set(d) - known
     if extra:
         raise MalformedError(f"stats has unknown key {sorted(extra)[0]!r}")
@@ -87,6 +87,14 @@ def _stats(v: Any) -> dict[str, Any]:
             out[k] = _int(d[k], f"stats.{k}")
     if "kernel_us" in d:
         out["kernel_us"] = _num(d["kernel_us"], "stats.kernel_us")
+    if "data_reads" in d:
+        out["data_reads"] = _int(d["data_reads"], "stats.data_reads")
+    if "data_dependent" in d:
+        out["data_dependent"] = _str(d["data_dependent"], "stats.data_dependent", 1024)
+    if "timing_only" in d:
+        if not isinstance(d["timing_only"], bool):
+            raise MalformedError("stats.timing_only is not a boolean")
+        out["timing_only"] = d["timing_only"]
     if "record_truncated" in d:
         if not isinstance(d["record_truncated"], bool):
             raise MalformedError("stats.record_truncated is not a boolean")

@@ -48,6 +48,10 @@ class RunResult:
     record: recfile.Record | None = None          # the verified record (OK runs that asked for one)
     seconds: float = 0.0                          # wall time of the kernel process
     log_tail: str = ""
+    timing_only: bool = False                     # a timing-only run: no outputs, GM zero-filled where no input was given
+    # The kernel's first scalar read of task data ("" when none): its control flow may depend on the data, so a
+    # timing-only run of it is not trusted (runtime/scalar.cpp note_data_read).
+    data_dependent: str = ""
 
     @property
     def ok(self) -> bool:
@@ -185,13 +189,21 @@ def _host_program(binary: Path) -> bool:
 
 def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, hardware: HardwareProfile,
                sandbox: Sandbox, timeout_s: float = 60.0, record_to: Path | None = None,
-               cancel: threading.Event | None = None, limits: Limits | None = None) -> RunResult:
-    """Run `binary` once on `inputs` (storage dtypes) and return its outputs or what stopped it."""
+               cancel: threading.Event | None = None, limits: Limits | None = None,
+               timing_only: bool = False) -> RunResult:
+    """Run `binary` once on `inputs` (storage dtypes) and return its outputs or what stopped it.
+
+    timing_only: every Ascend C call runs its checks and is recorded, but no arithmetic or data movement happens;
+    an input not in `inputs` is zero-filled GM (no file is written), outputs are not read back and the output
+    coverage check is skipped. `record_to` is required (the record is what the run is for).
+    """
     binary = Path(binary)
     if not binary.is_file():
         return RunResult(status=result_pb2.INTERNAL, message=f"no compiled kernel at {binary}")
+    if timing_only and record_to is None:
+        raise ValueError("a timing-only run needs record_to (its record is its only product)")
     for t in task.inputs:
-        if t.name not in inputs:
+        if t.name not in inputs and not timing_only:
             raise ValueError(f"input {t.name!r} of task {task.name} is missing")
     work = sandbox.make_workdir("run")
     try:
@@ -205,16 +217,25 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         # An in-place output is its input's buffer after the run: the kernel gets no argument for it, and that input
         # is mapped writable ("inout").
         inplace = {t.inplace_of: t.name for t in task.outputs if t.inplace_of}
+        if timing_only:
+            lines.append("timing_only 1")
         for i, t in enumerate(task.inputs):
+            kind = "inout" if t.name in inplace else "input"
+            if timing_only and t.name not in inputs:  # zero-filled GM: "-" is no file
+                lines.append(f"{kind} {t.name} {int(t.dtype)} - {taskspec.tensor_bytes(t)} "
+                             f"{' '.join(str(d) for d in t.shape)}")
+                continue
             path = work / f"in{i}.bin"
             n = _write_tensor(path, inputs[t.name], t, "input", padded_bytes(taskspec.tensor_bytes(t), hardware))
-            kind = "input"
             if t.name in inplace:
                 sandbox.share_with_sandbox(path)
-                kind = "inout"
             lines.append(f"{kind} {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
         for i, t in enumerate(task.outputs):
             if t.inplace_of:
+                continue
+            if timing_only:  # not read back: zero-filled GM, no file
+                lines.append(f"output {t.name} {int(t.dtype)} - {taskspec.tensor_bytes(t)} "
+                             f"{' '.join(str(d) for d in t.shape)}")
                 continue
             path = work / f"out{i}.bin"
             n = _write_tensor(path, taskspec.poison(t), t, "output", padded_bytes(taskspec.tensor_bytes(t), hardware))
@@ -233,7 +254,8 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                                   address_space_bytes=RUN_MEMORY_ALLOWANCE + 4 * tensor_bytes)
         r = sandbox.run([str(binary)], cwd=work, limits=limits,
                         timeout_s=timeout_s, env={"HAWK_SIM_CONFIG": "run.cfg"}, cancel=cancel)
-        out = RunResult(status=result_pb2.INTERNAL, seconds=r.wall_seconds, log_tail=r.log_tail())
+        out = RunResult(status=result_pb2.INTERNAL, seconds=r.wall_seconds, log_tail=r.log_tail(),
+                        timing_only=timing_only)
         payload = resultmsg.parse(r.result)
         if r.cancelled:
             out.status, out.message = result_pb2.CANCELLED, "run cancelled"
@@ -268,10 +290,11 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
             out.message = f"the kernel process reported an internal failure (not trusted: it runs the candidate's " \
                           f"code): {payload.message}"
         out.stats = payload.stats
+        out.data_dependent = str(payload.stats.get("data_dependent", ""))
         out.warnings = payload.warnings
         if payload.exception:
             out.exception = _exception(payload.exception)
-        if out.status == result_pb2.OK:
+        if out.status == result_pb2.OK and not timing_only:
             in_file = {t.name: f"in{i}.bin" for i, t in enumerate(task.inputs)}
             for i, t in enumerate(task.outputs):
                 dt = taskspec.storage_dtype(t.dtype)
@@ -280,9 +303,10 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                                                   count=taskspec.num_elements(t)).astype(dt, copy=False).reshape(
                     tuple(t.shape))
         if out.status == result_pb2.OK and record_to is not None:
-            written = any(_differs_from_poison(out.outputs[t.name], t) for t in task.outputs)
+            written = not timing_only and any(_differs_from_poison(out.outputs[t.name], t) for t in task.outputs)
             out.record, why = check_record(work / RECORD_FILE, out.stats, written)
-            if out.record is not None and not out.record.truncated and not _host_program(binary):
+            if out.record is not None and not out.record.truncated and not _host_program(binary) \
+                    and not timing_only:
                 # A host program's kernels store to its own aclrtMalloc buffers, which the twin copies to the
                 # task's outputs afterwards: no record entry names the outputs, so there is nothing to check.
                 gap = coverage.uncovered(out.record, task, out.outputs, coverage.before_run(task, inputs))

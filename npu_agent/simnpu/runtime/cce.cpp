@@ -58,7 +58,10 @@ void reduce_acc(const Ref& src, uint64_t repeat, uint64_t src_blk, uint64_t src_
     std::memcpy(&R->acc_val, bits, 8);
 }
 
-int64_t acc_val() { return R->acc_val; }
+int64_t acc_val() {
+    note_data_read("GetAccVal / get_acc_val (the sum a reduction left in ACC_VAL)", Site{Api::None, g.last_line});
+    return R->acc_val;
+}
 int64_t rsvd_cnt() { return R->rsvd_cnt; }
 
 void unsupported_intrinsic(const char* name, Site site) {

@@ -89,7 +89,7 @@ void copy(const Ref& dst, const Ref& src, uint64_t count, Site site) {
     uint8_t* s = side(src, 0, moved, false, site);
     uint8_t* d = side(dst, 0, moved, true, site);
     if (dst.mem == Mem::GM) gm_store(d, s, moved, site);  // SetAtomicAdd/Max/Min apply to stores to GM
-    else std::memmove(d, s, moved);
+    else if (!timing_only()) std::memmove(d, s, moved);
 }
 
 void copy_params(const Ref& dst, const Ref& src, const CopyParams& p, Site site) {
@@ -120,7 +120,7 @@ void copy_params(const Ref& dst, const Ref& src, const CopyParams& p, Site site)
     uint8_t* d = side(dst, 0, d_ext, true, site);
     for (uint64_t b = 0; b < p.block_count; ++b) {
         if (dst.mem == Mem::GM) gm_store(d + b * d_step, s + b * s_step, len, site);
-        else std::memmove(d + b * d_step, s + b * s_step, len);
+        else if (!timing_only()) std::memmove(d + b * d_step, s + b * s_step, len);
     }
 }
 
@@ -171,6 +171,7 @@ void copy_pad(const Ref& dst, const Ref& src, const CopyParams& p, const PadPara
         // element (DataCopyPad GMToUB 示例2), whatever isPad says; otherwise padding and dummy take paddingValue when
         // isPad (or SetPadValue), and are left as they were (the hardware's "random" values) when not.
         const bool dummy_first = pad.left == 0 && pad.right == 0 && row < row_ub && p.block_len >= es;
+        if (timing_only()) return;
         for (uint64_t b = 0; b < p.block_count; ++b) {
             uint8_t* o = d + b * d_step;
             if (pad.is_pad && !dummy_first) {
@@ -220,6 +221,7 @@ void copy_nd2nz(const Ref& dst, const Ref& src, const Nd2Nz& p, Site site) {
                      ((d_blocks - 1) * p.dst_c0_stride + (p.n - 1) * p.dst_n_stride) * 32 + 32;
     uint8_t* s = side(src, 0, s_ext, false, site);
     uint8_t* d = local(dst, 0, d_ext, true, site);
+    if (timing_only()) return;
     for (uint64_t m = 0; m < p.nd_num; ++m)
         for (uint64_t i = 0; i < p.n; ++i)
             for (uint64_t j = 0; j < d_blocks; ++j) {
@@ -265,6 +267,7 @@ void load2d_transpose(const Ref& dst, const Ref& src, const Load2DT& p, Site sit
     uint64_t d_ext = (p.repeat - 1) * (1 + p.dst_gap) * 512 + (nf - 1) * (1 + p.dst_frac_gap) * 512 + 512;
     uint8_t* s = local(src, 0, s_ext, false, site, 32);
     uint8_t* d = local(dst, 0, d_ext, true, site, 512);
+    if (timing_only()) return;
     std::vector<uint8_t> tmp(d_ext);
     std::memcpy(tmp.data(), d, d_ext);
     for (uint64_t r = 0; r < p.repeat; ++r) {
@@ -325,6 +328,7 @@ void init_const(const Ref& dst, uint64_t repeat, uint64_t block_num, uint64_t ds
     const uint64_t step = (block_num + dst_gap) * blk;
     uint8_t* d = local(dst, 0, (repeat - 1) * step + block_num * blk, true, site, l1 ? 32 : 512);
     const size_t es = dt_size(dst.dt);
+    if (timing_only()) return;
     for (uint64_t r = 0; r < repeat; ++r)
         for (uint64_t o = 0; o < block_num * blk; o += es) std::memcpy(d + r * step + o, &value_bits, es);
 }
@@ -359,6 +363,7 @@ void copy_bias(const Ref& dst, const Ref& src, const CopyParams& p, Site site) {
     const uint64_t s_step = slen + p.src_stride * 32, d_step = dlen + p.dst_stride * unit;
     uint8_t* s = local(src, 0, (p.block_count - 1) * s_step + slen, false, site, 32);
     uint8_t* d = local(dst, 0, (p.block_count - 1) * d_step + dlen, true, site);
+    if (timing_only()) return;
     for (uint64_t b = 0; b < p.block_count; ++b)
         for (uint64_t i = 0; i < dlen / ed; ++i) store(dst.dt, d + b * d_step + i * ed, load(src.dt, s + b * s_step + i * esrc));
 }
@@ -467,6 +472,7 @@ void load3d(const Ref& dst, const Ref& src, const Load3D& p_in, Site site) {
     }
     const uint8_t* fm = local(src, 0, c1 * static_cast<uint64_t>(H * W) * c0 * es, false, site, 32);
     uint8_t* out = local(dst, 0, bytes, true, site, 512);
+    if (timing_only()) return;
     std::vector<uint8_t> o(out, out + bytes);
     uint8_t padv[8] = {};
     std::memcpy(padv, &p.pad_bits, es);
@@ -548,6 +554,7 @@ void load2d(const Ref& dst, const Ref& src, const Load2D& p_in, Site site) {
     uint64_t d_ext = (p.repeat - 1) * (1 + p.dst_gap) * frac + frac;
     uint8_t* s = side(src, 0, s_ext, false, site);
     uint8_t* d = local(dst, 0, d_ext, true, site);
+    if (timing_only()) return;
     for (uint64_t r = 0; r < p.repeat; ++r) {
         const uint8_t* sf = s + (p.start_index + r * p.src_stride) * frac;
         uint8_t* df = d + r * (1 + p.dst_gap) * frac;

@@ -158,6 +158,9 @@ struct Config {
     std::string record_path;
     uint64_t record_max = 4u << 20;
     uint64_t garbage_seed = 0x9E3779B97F4A7C15ull;
+    // Timing-only run (config `timing_only 1`): every API call runs its checks and is recorded as in a functional
+    // run, but arithmetic and data movement are skipped; tensors whose file is "-" are zero-filled GM.
+    bool timing_only = false;
 };
 
 // ------------------------------------------------------------------------------------------ record
@@ -336,7 +339,18 @@ struct Runtime : PerCore {
     std::vector<std::string> warnings;
     uint64_t warning_count = 0;
     uint64_t calls = 0;
+    // Data dependence: the kernel's scalar reads of task tensor data (GetValue / operator() of UB or GM data, raw
+    // GM reads, APIs returning a data-dependent scalar). The first one is reported (stats.data_dependent): its
+    // control flow may depend on data, so a timing-only run of it is not trusted.
+    std::string data_dep;
+    uint64_t data_reads = 0;
 };
+
+extern Runtime* R;
+// A timing-only run: callers return after their checks and record entry, before moving or computing data.
+inline bool timing_only() { return R->cfg.timing_only; }
+// Notes a scalar read of task data (`what`: e.g. "GetValue of a UB LocalTensor") at the site's line.
+void note_data_read(const char* what, Site site);
 
 // record.cpp
 std::string jstr(const std::string& s);

@@ -163,6 +163,7 @@ void parse_config(const char* path) {
         else if (k == "timeout_s") { need(1); c.timeout_s = std::atof(t[1].c_str()); }
         else if (k == "record") { need(1); c.record_path = unescape(t[1]); }
         else if (k == "record_max_entries") { need(1); c.record_max = u64(t[1], k.c_str()); }
+        else if (k == "timing_only") { need(1); c.timing_only = t[1] == "1"; }
         else if (k == "garbage_seed") { need(1); c.garbage_seed = u64(t[1], k.c_str()); }
         else if (k == "node_name") { need(1); c.node_name = t[1]; }
         else if (k == "attr") {  // attr NAME =VALUE (the '=' keeps an empty value a token)
@@ -199,6 +200,10 @@ uint64_t gm_padded(uint64_t bytes) {
 }
 
 uint8_t* map_tensor(const TensorArg& a, bool copy = false) {
+    if (a.path == "-") {  // no file (a timing-only run): zero-filled GM, pages made only when touched
+        if (!R->cfg.timing_only) setup_error("tensor %s has no file outside a timing-only run", a.name.c_str());
+        return gm_shared_alloc(gm_padded(a.bytes));
+    }
     const bool shared = (a.output || a.written) && !copy;
     int fd = ::open(a.path.c_str(), shared ? O_RDWR : O_RDONLY);
     if (fd < 0) setup_error("cannot open tensor file %s: %s", a.path.c_str(), std::strerror(errno));
@@ -380,6 +385,9 @@ void flush_raw_reads() {
     for (int i = 0; i < n; ++i) {
         const RawRun& r = g_raw_runs[i];
         R->calls += r.count;
+        note_data_read("a raw read of GM through a pointer (outside the Ascend C API), after the Ascend C call",
+                       Site{Api::GetValue, r.line});
+        R->data_reads += r.count - 1;
         if (R->record_fd < 0) continue;
         if (R->rec_total >= R->cfg.record_max) {
             R->rec_truncated = true;
@@ -691,7 +699,7 @@ __attribute__((weak)) int main() {
         run_tiling();
         run_blocks();
         for (auto& a : R->cfg.tensors)
-            if (a.output || a.written) ::msync(a.data, a.bytes, MS_SYNC);
+            if ((a.output || a.written) && a.path != "-") ::msync(a.data, a.bytes, MS_SYNC);
         const char* cores = R->launch_type == 4 ? "1 AIC + 1 AIV" : R->launch_type == 5 ? "1 AIC + 2 AIV"
                             : R->kernel_core == Core::AIC ? "AIC" : "AIV";
         emit_result("OK", "ran " + std::to_string(R->block_dim) + " block(s) on " + cores + " cores", "");

@@ -87,7 +87,9 @@ std::string stats_json() {
     }
     s += "},\"kernel_us\":" + std::to_string(static_cast<double>(g_kernel_ns + kernel_time_ns()) / 1000.0);
     s += ",\"record_entries\":" + std::to_string(R->rec_total) + ",\"record_truncated\":" +
-         (R->rec_truncated ? "true" : "false") + "}";
+         (R->rec_truncated ? "true" : "false");
+    s += ",\"timing_only\":" + std::string(R->cfg.timing_only ? "true" : "false") +
+         ",\"data_dependent\":" + jstr(R->data_dep) + ",\"data_reads\":" + std::to_string(R->data_reads) + "}";
     return s;
 }
 
@@ -101,6 +103,7 @@ std::string warnings_json() {
 void emit_result(const std::string& status, const std::string& message, const std::string& extra) {
     if (R == nullptr || R->result_written) return;
     R->result_written = true;
+    flush_raw_reads();
     flush_record(true);
     std::string s = "{\"status\":" + jstr(status) + ",\"message\":" + jstr(message) + ",\"stats\":" + stats_json() +
                     ",\"warnings\":" + warnings_json() + ",\"warning_count\":" + std::to_string(R->warning_count) +

@@ -234,6 +234,7 @@ void reduce_spr(DT dt, void* value, void* index, Site site) {
     e.dtype = static_cast<uint8_t>(dt);
     e.bytes = 2 * dt_size(dt);
     rec_done();
+    note_data_read("GetReduceMaxMinSpr (the max/min a reduction left)", site);
     const size_t es = dt_size(dt);
     uint8_t v[8] = {}, i[8] = {};
     store(dt, v, R->spr_set ? R->spr_value : 0.0);

@@ -45,7 +45,36 @@ void join_scalar_run(RecordEntry& e, const size_t (&run)[8], size_t keep) {
     R->scalar_run[keep] = R->rec.size() - 1;
     R->scalar_run_n = keep + 1;
 }
+// The GM region holding address `addr` (nullptr: none of the harness's).
+const Runtime::Region* gm_region(uint64_t addr) {
+    for (const auto& r : R->gm) {
+        uint64_t b = reinterpret_cast<uint64_t>(r.base);
+        if (addr >= b && addr < b + r.bytes) return &r;
+    }
+    return nullptr;
+}
 }  // namespace
+
+void note_data_read(const char* what, Site site) {
+    ++R->data_reads;
+    if (!R->data_dep.empty()) return;
+    R->data_dep = std::string(what) + " at line " + std::to_string(site.line);
+}
+
+// operator(): an element reference the kernel may read or write; counted as a read (it may be one).
+void note_data_ref(const Ref& t, Site site) {
+    if (t.mem == Mem::GM) {
+        const Runtime::Region* r = gm_region(t.addr);
+        if (r != nullptr && r->base == R->tiling_buf) return;
+        std::string what = "operator() (an element reference) of GlobalTensor data (" +
+                           (r ? r->name : std::string("GM")) + ")";
+        note_data_read(what.c_str(), site);
+        return;
+    }
+    char what[96];
+    std::snprintf(what, sizeof what, "operator() (an element reference) of a %s LocalTensor", mem_name(t.mem));
+    note_data_read(what, site);
+}
 
 uint8_t* scalar_local(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
     if (!merge_scalar(t.mem, write, t.addr + off, n, site)) {
@@ -59,7 +88,13 @@ uint8_t* scalar_local(const Ref& t, uint64_t off, uint64_t n, bool write, Site s
         join_scalar_run(e, run, keep);
         rec_done();
     }
-    return local(t, off, n, write, site, 1);
+    uint8_t* p = local(t, off, n, write, site, 1);
+    if (!write) {
+        char what[64];
+        std::snprintf(what, sizeof what, "GetValue of a %s LocalTensor", mem_name(t.mem));
+        note_data_read(what, site);
+    }
+    return p;
 }
 
 uint8_t* scalar_gm(const Ref& t, uint64_t off, uint64_t n, bool write, Site site) {
@@ -76,6 +111,13 @@ uint8_t* scalar_gm(const Ref& t, uint64_t off, uint64_t n, bool write, Site site
         rec_done();
     }
     check_gm_tensor(t, off, n, write, site);
+    if (!write) {
+        const Runtime::Region* r = gm_region(t.addr + off);
+        if (r == nullptr || r->base != R->tiling_buf) {  // the tiling data is not task data
+            std::string what = "GetValue of GlobalTensor data (" + (r ? r->name : std::string("GM")) + ")";
+            note_data_read(what.c_str(), site);
+        }
+    }
     return gm_host(t.addr) + off;
 }
 

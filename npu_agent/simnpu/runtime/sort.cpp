@@ -119,6 +119,7 @@ void mrgsort(const Ref& dst, const Ref src[4], const uint16_t len[4], bool exhau
     for (int q = 0; q < nq; ++q) per_rep += len[q];
     rec_sort(site, dst, src[0], per_rep * reps, (per_rep * reps * kPair + 255) / 256);
     rec_done();
+    if (exhausted) note_data_read("MrgSort with ifExhaustedSuspension (how much it merges depends on the data)", site);
     if (reps == 0) return;  // a NOP on A2
     const DT d = dst.dt;
     uint16_t taken[4] = {0, 0, 0, 0};

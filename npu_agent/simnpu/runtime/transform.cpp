@@ -131,6 +131,8 @@ uint64_t gather_mask(const Ref& dst, const Ref& src0, const Ref& src1, int patte
     RecordEntry& e = rec_layout(site, d, dst.mem, dst.addr, src0.mem, src0.addr, repeat * per, repeat);
     e.a1 = static_cast<uint32_t>(user ? 0 : pattern);
     rec_done();
+    // With a src1Pattern tensor the kept count (rsvdCnt, and dst's extent) depends on the data.
+    if (user) note_data_read("GatherMask with a src1Pattern tensor (rsvdCnt counts its bits)", site);
     uint64_t kept = 0;
     if (repeat > 0 && per > 0) {
         const uint8_t* s = local(src0, 0, elem_off(per - 1, es, src0_blk, src0_rep, repeat - 1) + es, false, site);

@@ -345,7 +345,7 @@ void vec(const VecCall& c0, Site site) {
                    "support; the result depends on the library's instruction order",
              api_name(site.api), static_cast<unsigned long long>(c.src0.addr),
              static_cast<unsigned long long>(c.dst.addr));
-        if (c.op == VOp::SIGMOID) {
+        if (c.op == VOp::SIGMOID && !timing_only()) {  // timing-only: the checks below, no arithmetic
             uint8_t* db = local(c.dst, 0, n_total * es_d, true, site);
             const uint8_t* sb = local(c.src0, 0, n_total * es_s, false, site);
             for (uint64_t k = 0; k < n_total; ++k) store(d, db + k * es_d, -load(s0, sb + k * es_s));
@@ -424,6 +424,7 @@ void vec(const VecCall& c0, Site site) {
             selb = local(c.sel, 0, (bits + 7) / 8, false, site);
         }
     }
+    if (timing_only()) return;  // checked and recorded; no arithmetic
     if (is_cmp && counter && !to_reg) std::memset(od.base, 0, (n_total + 7) / 8);
 
     auto one = [&](uint64_t k, uint64_t od_off, uint64_t o0_off, uint64_t o1_off, uint64_t bit_idx, uint64_t sel_idx) {

@@ -251,6 +251,8 @@ void brcb(const Ref& dst, const Ref& src, uint64_t repeat, uint64_t dst_blk, uin
 uint8_t* scalar_local(const Ref& t, uint64_t byte_off, uint64_t nbytes, bool write, Site site);
 uint8_t* scalar_gm(const Ref& t, uint64_t byte_off, uint64_t nbytes, bool write, Site site);
 void check_gm_buffer(const void* ptr, uint64_t bytes, Site site);
+// operator() hands out an element reference the kernel may read: a data-dependent scalar read (timing-only runs).
+void note_data_ref(const Ref& t, Site site);
 
 // Sync.
 void set_flag(Pipe src, Pipe dst, int64_t id, Site site);

@@ -183,6 +183,7 @@ template <typename T> class GlobalTensor {
     __aicore__ inline T& operator()(uint64_t offset) {
         const hawk::Site site{hawk::Api::GetValue, hawk::g.last_line};
         if constexpr (std::is_same_v<T, int4b_t>) hawk::unsupported_api("operator() of an int4b_t GlobalTensor", site);
+        hawk::note_data_ref(ref(), site);
         return *reinterpret_cast<T*>(hawk::scalar_gm(ref(), offset * sizeof(T), sizeof(T), true, site));
     }
     __aicore__ inline uint64_t GetSize() const { return size_; }
@@ -274,6 +275,7 @@ template <typename T> class LocalTensor {
         if constexpr (std::is_same_v<T, int4b_t>) {
             hawk::unsupported_api("operator() of an int4b_t LocalTensor", HAWK_SITE(SetValue));
         }
+        hawk::note_data_ref(ref_, HAWK_SITE(SetValue));
         return *reinterpret_cast<T*>(
             hawk::scalar_local(ref_, uint64_t(index) * sizeof(T), sizeof(T), true, HAWK_SITE(SetValue)));
     }

@@ -1,0 +1,135 @@
+"""The timing-only run (docs/cycle-model.md): every Ascend C call runs its checks and is recorded exactly as in a
+functional run, but nothing is computed or moved; GM is zero-filled and no outputs come back. Every run reports
+the kernel's first scalar read of task data (data_dependent), since a timing-only run of a kernel whose control
+flow depends on the data is not trusted. Real g++ builds and sandboxed runs throughout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hawk.v1 import result_pb2
+from npu_agent import taskspec
+from npu_agent.simnpu.timing import simulate
+from npu_agent.taskspec import load_task_file
+from tests.simnpu.helpers import EXAMPLE_TASKS, EXAMPLES, build, kernel_source, marked_line, task, tensor
+from tests.simnpu.test_checker import CASES, fault_task
+
+S = result_pb2
+
+
+@pytest.fixture(scope="module")
+def example_tasks():
+    return {t.name: t.spec for t in load_task_file(EXAMPLE_TASKS)}
+
+
+def _both(twin, binary, spec, tmp_path: Path, inputs=None):
+    ins = inputs if inputs is not None else taskspec.generate_inputs(spec, 11)
+    f = twin.run(binary, spec, ins, record_to=tmp_path / "functional.bin")
+    t = twin.run(binary, spec, {}, timing_only=True, record_to=tmp_path / "timing.bin")
+    return f, t
+
+
+@pytest.mark.parametrize("name,kernel", [("example_add_fp16", "add_custom.cpp"),
+                                         ("example_matmul_fp16", "matmul_custom.cpp"),
+                                         ("example_softmax_fp16", "softmax_custom.cpp"),
+                                         ("example_layernorm_fp32", "layernorm_custom.cpp")])
+def test_timing_only_records_what_the_functional_run_records(twin, example_tasks, tmp_path, name, kernel) -> None:
+    spec = example_tasks[name]
+    binary = build(twin, (EXAMPLES / kernel).read_text(), spec.kernel_entry)
+    f, t = _both(twin, binary, spec, tmp_path)
+    assert f.ok and t.ok, f"{f.message} / {t.message}"
+    assert not f.timing_only and t.timing_only
+    assert f.outputs and t.outputs == {}
+    assert f.record is not None and t.record is not None
+    assert len(f.record) == len(t.record) > 0
+    assert np.array_equal(f.record.entries, t.record.entries)
+    hw = twin.hardware
+    assert simulate(f.record, hw).total_cycles == simulate(t.record, hw).total_cycles
+    assert f.stats["bytes_moved"] == t.stats["bytes_moved"] and f.stats["api_calls"] == t.stats["api_calls"]
+    # Softmax and layernorm read row statistics back as scalars (operands, not control flow, but the twin cannot
+    # tell): the first such read is reported, in both runs.
+    lines = [i + 1 for i, text in enumerate((EXAMPLES / kernel).read_text().splitlines()) if ".GetValue(" in text]
+    reads = f"GetValue of a UB LocalTensor at line {lines[0]}" if lines else ""
+    assert f.data_dependent == t.data_dependent == reads
+    assert t.stats["timing_only"] is True and f.stats["timing_only"] is False
+
+
+def test_a_ub_getvalue_makes_a_run_data_dependent(twin, tmp_path) -> None:
+    """In a timing-only run the value read is whatever UB held (nothing was copied in), so the branch it steers
+    may go either way: the run is flagged, with the line of the read."""
+    spec = task("dd_kernel", [tensor("x", [256], "float32")], [tensor("z", [256], "float32")])
+    source = kernel_source("data_dep_getvalue.cpp")
+    binary = build(twin, source, "dd_kernel")
+    x = np.abs(taskspec.generate_inputs(spec, 3)["x"]) + 1
+    f, t = _both(twin, binary, spec, tmp_path, {"x": x.astype(np.float32)})
+    assert f.ok and t.ok, f"{f.message} / {t.message}"
+    np.testing.assert_allclose(f.outputs["z"], x * x[0], rtol=1e-6)
+    line = marked_line(source, "// READ")
+    want = f"GetValue of a UB LocalTensor at line {line}"
+    assert f.data_dependent == want and t.data_dependent == want
+
+
+def test_raw_gm_and_global_tensor_reads_are_data_dependent(twin, tmp_path) -> None:
+    spec = task("scale_kernel", [tensor("x", [256], "float32"), tensor("s", [8], "float32")],
+                [tensor("z", [256], "float32")])
+    binary = build(twin, kernel_source("raw_scalar_read.cpp"), "scale_kernel")
+    f, t = _both(twin, binary, spec, tmp_path)
+    assert f.ok and t.ok, f"{f.message} / {t.message}"
+    assert f.data_dependent.startswith("a raw read of GM through a pointer"), f.data_dependent
+    assert t.data_dependent == f.data_dependent
+
+
+GM_GETVALUE = """
+#include "kernel_operator.h"
+using namespace AscendC;
+extern "C" __global__ __aicore__ void gv_kernel(GM_ADDR x, GM_ADDR z)
+{
+    GlobalTensor<int32_t> xGm, zGm;
+    xGm.SetGlobalBuffer((__gm__ int32_t *)x, 64);
+    zGm.SetGlobalBuffer((__gm__ int32_t *)z, 64);
+    for (int i = 0; i < 64; ++i) zGm.SetValue(i, i + 1);
+    int32_t v = xGm.GetValue(5);  // READ
+    zGm.SetValue(0, v);
+}
+"""
+
+
+def test_setvalue_is_not_a_data_read_but_a_gm_getvalue_is(twin, tmp_path) -> None:
+    spec = task("gv_kernel", [tensor("x", [64], "int32")], [tensor("z", [64], "int32")])
+    no_read = GM_GETVALUE.replace("    int32_t v = xGm.GetValue(5);  // READ\n    zGm.SetValue(0, v);\n", "")
+    f, t = _both(twin, build(twin, no_read, "gv_kernel"), spec, tmp_path)
+    assert f.ok and t.ok, f"{f.message} / {t.message}"
+    assert f.data_dependent == "" and t.data_dependent == ""
+    np.testing.assert_array_equal(f.outputs["z"], np.arange(64, dtype=np.int32) + 1)
+    f, t = _both(twin, build(twin, GM_GETVALUE, "gv_kernel"), spec, tmp_path)
+    assert f.ok and t.ok, f"{f.message} / {t.message}"
+    line = marked_line(GM_GETVALUE, "// READ")
+    assert f.data_dependent == f"GetValue of GlobalTensor data (x) at line {line}", f.data_dependent
+    assert t.data_dependent == f.data_dependent
+    assert f.stats["data_reads"] == 1
+
+
+@pytest.mark.parametrize("kernel", sorted(CASES))
+def test_a_fault_is_the_same_fault_in_a_timing_only_run(twin, tmp_path, kernel: str) -> None:
+    source = kernel_source(kernel)
+    spec = fault_task(block_dim=4)
+    binary = build(twin, source, spec.kernel_entry)
+    f, t = _both(twin, binary, spec, tmp_path)
+    assert f.status == t.status == S.HARDWARE_EXCEPTION, f"{f.message} / {t.message}"
+    fe, te = f.exception, t.exception
+    assert (fe.kind, fe.code, fe.api, fe.source_line, fe.block_id, fe.core_type, fe.message) == \
+        (te.kind, te.code, te.api, te.source_line, te.block_id, te.core_type, te.message)
+    assert t.outputs == {}
+
+
+def test_a_timing_only_run_needs_no_inputs_but_takes_them_when_given(twin, example_tasks, tmp_path) -> None:
+    spec = example_tasks["example_add_fp16"]
+    binary = build(twin, (EXAMPLES / "add_custom.cpp").read_text(), spec.kernel_entry)
+    ins = taskspec.generate_inputs(spec, 5)
+    t = twin.run(binary, spec, ins, timing_only=True)
+    assert t.ok and t.outputs == {} and t.record is not None, t.message
+    with pytest.raises(ValueError, match="missing"):
+        twin.run(binary, spec, {})
