@@ -305,7 +305,7 @@ class Pipeline:
         kernel_inputs = {k: np.array(v, copy=True) for k, v in inputs.items()}
         if timing_only:
             return self.backend.run(artifact, task, kernel_inputs, device_id=ev.device_id or 0, profile=True,
-                                    timeout_s=remaining, cancel=ev.cancel, timing_only=True)  # type: ignore[call-arg]
+                                    timeout_s=remaining, cancel=ev.cancel, timing_only=True)
         return self.backend.run(artifact, task, kernel_inputs, device_id=ev.device_id or 0, profile=profile,
                                 timeout_s=remaining, cancel=ev.cancel)
 
