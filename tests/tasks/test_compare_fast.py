@@ -31,14 +31,17 @@ def exact(s: task_pb2.TaskSpec, e: np.ndarray, a: np.ndarray):
     return taskspec._full_report(t, e, a, *taskspec.tolerance(s, t.dtype), 0, [])
 
 
+def encode(values, dtype: int) -> np.ndarray:
+    return taskspec.from_compute(np.asarray(values, np.float32), dtype)
+
+
 def edge_pair(dtype: int, rng: np.random.Generator, n: int, atol: float, rtol: float) -> tuple[np.ndarray, np.ndarray]:
     """Reference values and outputs whose error is within a few ulps of atol + rtol*|e| (either side)."""
     e = rng.uniform(-4, 4, n).astype(np.float32)
     e[::7] = rng.uniform(-1e-3, 1e-3, len(e[::7]))  # small values: atol dominates
     thr = atol + rtol * np.abs(e.astype(np.float64))
     a = e + np.sign(rng.uniform(-1, 1, n)) * thr * rng.uniform(0.999, 1.001, n)
-    enc = (lambda v: taskspec.from_compute(np.asarray(v, np.float32), dtype))
-    return enc(e), enc(a)
+    return encode(e, dtype), encode(a, dtype)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -63,7 +66,10 @@ def test_the_fast_verdict_is_the_exact_one_at_the_tolerance_edge(dtype: int, tol
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_non_finite_values_keep_their_verdicts(dtype: int) -> None:
     s = spec(dtype, n=8)
-    enc = (lambda v: taskspec.from_compute(np.asarray(v, np.float32), dtype))
+
+    def enc(v) -> np.ndarray:
+        return encode(v, dtype)
+
     e = enc([1.0, np.nan, np.inf, -np.inf, 0.0, -0.0, 2.0, 3.0])
     same = enc([1.0, np.nan, np.inf, -np.inf, -0.0, 0.0, 2.0, 3.0])  # NaN matches NaN, inf inf, -0 == 0
     r = taskspec.compare(s, {"z": e}, {"z": same})
