@@ -47,6 +47,7 @@ STAGE_NAMES = {result_pb2.QUEUED: "queued", result_pb2.COMPILING: "compiling", r
                result_pb2.PROFILING: "profiling", result_pb2.DONE: "done"}
 STATUS_NAMES = {v: k.lower() for k, v in result_pb2.Status.items()}
 _DONE = object()  # end-of-compile marker on an evaluation's event queue
+_DRAW_THREADS = 2  # input sets drawn at once per evaluation
 
 
 @dataclass(frozen=True)
@@ -270,13 +271,15 @@ class Pipeline:
         outputs)."""
         if not self.produces_outputs:
             return None
-        try:
-            inputs = [taskspec.generate_inputs(task, self.seed(ev, i, task), self._fixed_tensors()) for i in range(n)]
-        except taskspec.TaskError as e:
-            raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
         if self.references is None:
             raise _Stop(result_pb2.INTERNAL, "this agent has no sandbox to run task references in")
-        return self.references.start(task, inputs, cancel=ev.cancel)
+        fixed = self._fixed_tensors()
+        # Drawn in the background in set order (numpy's generators release the GIL): the kernel's first run starts
+        # once set 0 is drawn while the others are still being drawn.
+        pool = ThreadPoolExecutor(max_workers=_DRAW_THREADS, thread_name_prefix="hawk-inputs")
+        sets = [pool.submit(taskspec.generate_inputs, task, self.seed(ev, i, task), fixed) for i in range(n)]
+        pool.shutdown(wait=False)
+        return self.references.start(task, sets, cancel=ev.cancel)
 
     def _expected(self, ev: Evaluation, pending: PendingReference | None, i: int, out: RunOutcome) -> dict:
         """The reference's outputs for set i: the task's failure is REJECTED, the sandbox's INTERNAL."""
@@ -296,7 +299,12 @@ class Pipeline:
                   timing_only: bool = False) -> RunOutcome:
         """Run the kernel on its own copies of one input set (the reference has others); a timing-only run gets
         no inputs (GM zero-filled) and returns no outputs."""
-        inputs = pending.inputs[set_index] if pending is not None and not timing_only else {}
+        drawn = time.monotonic()
+        try:
+            inputs = pending.input_set(set_index) if pending is not None and not timing_only else {}
+        except taskspec.TaskError as e:
+            raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
+        deadline += time.monotonic() - drawn  # waiting for the inputs to be drawn is not the candidate's time
         if pending is not None:
             deadline += pending.waited  # time spent waiting for the task's reference is not the candidate's
         remaining = deadline - time.monotonic()

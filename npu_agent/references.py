@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -179,9 +180,10 @@ class ReferenceRunner:
         """Reference outputs (storage dtypes) for every input set, from one sandboxed process."""
         return self._run(spec, input_sets, timeout_s=timeout_s or self.settings.timeout_s, cancel=cancel)
 
-    def start(self, spec: task_pb2.TaskSpec, input_sets: Sequence[Mapping[str, np.ndarray]], *,
+    def start(self, spec: task_pb2.TaskSpec, input_sets: Sequence[Mapping[str, np.ndarray] | Future], *,
               cancel: threading.Event | None = None) -> PendingReference:
-        """`run` in a background thread, so the reference overlaps the kernel's first run."""
+        """`run` in a background thread, so the reference overlaps the kernel's first run. A set may be a Future
+        (still being drawn): the reference starts once all are drawn, the kernel as soon as its own is."""
         return PendingReference(self, spec, input_sets, cancel)
 
     # ----------------------------------------------------------------------------------------- inside
@@ -457,12 +459,13 @@ class _Either:
 
 
 class PendingReference:
-    """A reference run under way. `get(i)` waits for set i's outputs; `waited` is the time callers spent
-    waiting (the pipeline adds it to the candidate's deadline); `close()` stops a run nobody needs any more."""
+    """A reference run under way. `input_set(i)` is set i's inputs (drawn in the background, see start); `get(i)`
+    waits for set i's reference outputs; `waited` is the time callers spent waiting (the pipeline adds it to the
+    candidate's deadline); `close()` stops a run nobody needs any more."""
 
     def __init__(self, runner: ReferenceRunner, spec: task_pb2.TaskSpec,
-                 input_sets: Sequence[Mapping[str, np.ndarray]], cancel: threading.Event | None) -> None:
-        self.inputs = list(input_sets)
+                 input_sets: Sequence[Mapping[str, np.ndarray] | Future], cancel: threading.Event | None) -> None:
+        self._sets = list(input_sets)
         self.waited = 0.0
         self._stop = threading.Event()
         self._done = threading.Event()
@@ -472,9 +475,19 @@ class PendingReference:
                                         name="hawk-reference", daemon=True)
         self._thread.start()
 
+    def input_set(self, i: int) -> Mapping[str, np.ndarray]:
+        """Set i's inputs, once drawn (raises what drawing them raised)."""
+        s = self._sets[i]
+        return s.result() if isinstance(s, Future) else s
+
+    @property
+    def inputs(self) -> list[Mapping[str, np.ndarray]]:
+        return [self.input_set(i) for i in range(len(self._sets))]
+
     def _run(self, runner: ReferenceRunner, spec: task_pb2.TaskSpec, cancel: _Either) -> None:
         try:
-            self._result = runner.run(spec, self.inputs, cancel=cancel)  # type: ignore[arg-type]
+            inputs = self.inputs  # every set drawn: the reference runs them all in one process
+            self._result = runner.run(spec, inputs, cancel=cancel)  # type: ignore[arg-type]
         except BaseException as e:  # handed to the waiting caller
             self._error = e
         finally:
