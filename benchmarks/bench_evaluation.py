@@ -97,6 +97,57 @@ def evaluate(client: AgentClient, task_hash: str, source: str, case: Case) -> No
     case.result = r
 
 
+def verification_work(agent: Agent, task: TaskDef, runs: int) -> None:
+    """The agent-side verification work of one input set of `task`, now and as it was (the old float64 draw and
+    compare, a reference process started for its job), measured here in one run so the ratios hold on a busy host."""
+    import numpy as np
+
+    from npu_agent import taskspec
+
+    spec = task.spec
+    rows: dict[str, list[float]] = {k: [] for k in ("draw", "draw_f64", "cmp_equal", "cmp_close", "cmp_f64",
+                                                    "ref_warm", "ref_cold")}
+    runner = agent.references
+    for i in range(runs):
+        t0 = time.perf_counter()
+        x = taskspec.generate_inputs(spec, 1000 + i)
+        rows["draw"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(1000 + i)  # the old draw: float64 uniform, then float32, then the storage dtype
+        for t in spec.inputs:
+            taskspec.from_compute(rng.uniform(-1.0, 1.0, size=tuple(t.shape)).astype(np.float32), t.dtype)
+        rows["draw_f64"].append(time.perf_counter() - t0)
+        ref = {"z": x["x"] + x["y"]}
+        close = {"z": (x["x"].astype(np.float32) + x["y"].astype(np.float32) + np.float32(1e-3)).astype(np.float16)}
+        for key, actual in (("cmp_equal", {"z": ref["z"].copy()}), ("cmp_close", close)):
+            t0 = time.perf_counter()
+            assert taskspec.compare(spec, ref, actual).mismatch_count == 0
+            rows[key].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()  # the old compare's arithmetic: everything in float64, report always built
+        taskspec._full_report(spec.outputs[0], ref["z"], close["z"], *taskspec.tolerance(spec, spec.outputs[0].dtype),
+                              0, [])
+        rows["cmp_f64"].append(time.perf_counter() - t0)
+        if runner is not None:
+            for key, prestart in (("ref_cold", False), ("ref_warm", True)):
+                if prestart:  # the process the pipeline would find: started (and settled) before the job
+                    runner._prestart(runner._limits(spec, runner.settings.timeout_s), runner.settings.timeout_s)
+                    time.sleep(1.0)
+                t0 = time.perf_counter()
+                runner._run(spec, [x], timeout_s=runner.settings.timeout_s, cancel=None, prestart=False)
+                rows[key].append(time.perf_counter() - t0)
+    m = {k: med(v) for k, v in rows.items()}
+    print(f"agent-side verification work per input set ({spec.name}, {taskspec.num_elements(spec.inputs[0]):,} "
+          f"elements per tensor), medians of {runs}:")
+    print(f"  draw inputs         {m['draw']:.3f} s   (old float64 draw {m['draw_f64']:.3f} s: "
+          f"{m['draw_f64'] / m['draw']:.1f}x)")
+    print(f"  compare, identical  {m['cmp_equal']:.3f} s   compare, within tolerance {m['cmp_close']:.3f} s   "
+          f"(old float64 compare {m['cmp_f64']:.3f} s: {m['cmp_f64'] / m['cmp_equal']:.0f}x / "
+          f"{m['cmp_f64'] / m['cmp_close']:.1f}x)")
+    if runner is not None:
+        print(f"  reference, 1 set    {m['ref_warm']:.3f} s with the process pre-started   "
+              f"(started for the job: {m['ref_cold']:.3f} s)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="evaluations of the 8 M-element task (median)")
@@ -139,6 +190,8 @@ def main() -> int:
                 name = str(case.task.baseline.relative_to(REPO / "tasks" / "kernels"))
                 print(f"  {name:38} {cold:8.2f} {warm:8.2f} {hit * 1e3:8.2f}")
 
+            print()
+            verification_work(agent, cases[0].task, args.runs)
             print("\nfull evaluation (compile + verify + profile), fresh candidate each run:")
             last_hash, last_source = "", ""
             for case in cases:
