@@ -117,6 +117,47 @@ class _Stop(Exception):
         self.fields = fields
 
 
+class _Checks:
+    """Checks set i (reference wait and compare: numpy work in this process) in a background thread while the
+    kernel runs set i+1 (another process). Verdicts are taken in set order, before anything a later run raises,
+    so the first failing set is still the one reported; a run that failed is judged at once (no further run)."""
+
+    def __init__(self, pipeline: Pipeline, ev: Evaluation, task: task_pb2.TaskSpec,
+                 pending: PendingReference | None, extra: dict, cov: result_pb2.SizeCoverage) -> None:
+        self.p, self.ev, self.task, self.pending, self.extra, self.cov = pipeline, ev, task, pending, extra, cov
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hawk-check")
+        self._fut: Future | None = None
+
+    def _one(self, i: int, out: RunOutcome) -> None:
+        p = self.p
+        p._check(self.ev, self.task, out, p._expected(self.ev, self.pending, i, out), i, self.extra)
+        if p.produces_outputs:
+            _add_verified(self.cov, self.task, 1)
+
+    def run(self, fn: Callable[[], RunOutcome]) -> RunOutcome:
+        """A kernel run; if it raises, the check of the set before it decides first."""
+        try:
+            return fn()
+        except BaseException:
+            self.drain()
+            raise
+
+    def add(self, i: int, out: RunOutcome) -> None:
+        self.drain()
+        if not out.ok or self.ev.cancel.is_set() or not self.p.produces_outputs:
+            self._one(i, out)  # nothing to overlap: decide now
+        else:
+            self._fut = self._pool.submit(self._one, i, out)
+
+    def drain(self) -> None:
+        fut, self._fut = self._fut, None
+        if fut is not None:
+            fut.result()  # re-raises the check's _Stop
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 class Pipeline:
     """Runs evaluations; one instance per agent, shared by all gRPC handler threads."""
 
@@ -386,15 +427,16 @@ class Pipeline:
         timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
         start = time.monotonic()
         pending = self._start_reference(ev, vt, n)
+        checks = _Checks(self, ev, vt, pending, extra, cov)
         try:
             for i in range(n):
-                out = self._run_once(ev, vt, compiled.artifact, pending, i, profile=False, deadline=start + timeout,
-                                     timeout_s=timeout)
-                self._check(ev, vt, out, self._expected(ev, pending, i, out), i, extra)
-                if self.produces_outputs:
-                    _add_verified(cov, vt, 1)
+                out = checks.run(lambda i=i: self._run_once(ev, vt, compiled.artifact, pending, i, profile=False,
+                                                            deadline=start + timeout, timeout_s=timeout))
+                checks.add(i, out)
+            checks.drain()
         finally:
             timings[result_pb2.VERIFYING] = time.monotonic() - start
+            checks.close()
             if pending is not None:
                 pending.close()
         timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
@@ -441,6 +483,7 @@ class Pipeline:
         start = time.monotonic()
         stage_start = start
         pending = self._start_reference(ev, ev.task, n)
+        checks = _Checks(self, ev, ev.task, pending, extra, cov)
         out: RunOutcome | None = None
         try:
             for i in range(n):
@@ -454,14 +497,15 @@ class Pipeline:
                     start = stage_start = time.monotonic()
                     waited = pending.waited if pending is not None else 0.0
                     start -= waited  # the reference wait already granted to the verification runs
-                out = self._run_once(ev, ev.task, compiled.artifact, pending, i, profile=profile,
-                                     deadline=start + timeout, timeout_s=timeout)
-                self._check(ev, ev.task, out, self._expected(ev, pending, i, out), i, extra)  # timed run included
-                if self.produces_outputs:
-                    _add_verified(cov, ev.task, 1)
+                out = checks.run(lambda i=i, profile=profile, start=start, timeout=timeout: self._run_once(
+                    ev, ev.task, compiled.artifact, pending, i, profile=profile, deadline=start + timeout,
+                    timeout_s=timeout))
+                checks.add(i, out)  # the timed run included
+            checks.drain()
         finally:
             stage = result_pb2.PROFILING if ev.stage == result_pb2.PROFILING else result_pb2.VERIFYING
             timings[stage] = timings.get(stage, 0.0) + time.monotonic() - stage_start
+            checks.close()
             if pending is not None:
                 pending.close()  # a reference still running when the kernel failed is not needed any more
         if skip:
