@@ -1,6 +1,7 @@
 """Runs a task's numpy reference inside the agent's sandbox: ``python -I reference_runner.py manifest.json``, or
-``... manifest.json go <numpy_path>`` to start before the job is known (numpy imported, then one line read from the
-FIFO ``go``: "go" once the agent wrote the manifest and inputs; the process serves that one job and exits).
+``... manifest.json go <numpy_path> <idle_s>`` to start before the job is known (numpy imported, then one line read from the
+FIFO ``go``: "go" once the agent wrote the manifest and inputs, anything else to exit unused; the process serves
+that one job and exits, or exits by itself after idle_s).
 
 Self-contained on purpose (numpy and the standard library only, no hawk imports), so the sandbox needs
 nothing of the agent but this file and a Python with numpy. The agent writes, in the working directory:
@@ -54,9 +55,15 @@ def main(argv: list) -> int:
         import numpy as np
 
         _emit(fd, {"started": True})
+        # Unused for argv[4] seconds: leave quietly (before the sandbox's own deadline would kill it).
+        signal.signal(signal.SIGALRM, lambda *_: os._exit(0))
+        signal.setitimer(signal.ITIMER_REAL, float(argv[4]))
         with open(argv[2], encoding="utf-8") as go:
-            if go.readline().strip() != "go":
-                return 0
+            line = go.readline().strip()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        if line != "go":
+            return 0
         with open(argv[1], encoding="utf-8") as f:
             manifest = json.load(f)
     else:

@@ -16,6 +16,7 @@ agent's (:class:`ReferenceUnavailable`, INTERNAL, never cached).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -380,10 +381,12 @@ class _Prestarted:
         self.deadline_hit = False
         self._lock = threading.Lock()
         self._discarded = False
+        self._discarded_at: float | None = None  # told to exit unused; killed if it has not within _STARTUP_S
         self._cleaned = False
         self._done = threading.Event()
         self._result: SandboxResult | BaseException | None = None
-        argv = [str(runner.python), "-I", "-B", "runner.py", "manifest.json", "go", str(numpy_path())]
+        argv = [str(runner.python), "-I", "-B", "runner.py", "manifest.json", "go", str(numpy_path()),
+                f"{runner.settings.idle_s:g}"]
         self._thread = threading.Thread(target=self._run, args=(runner, argv, limits, hard_timeout_s),
                                         name="hawk-reference-process", daemon=True)
         self._thread.start()
@@ -407,7 +410,8 @@ class _Prestarted:
         if self._deadline is not None and time.monotonic() > self._deadline:
             self.deadline_hit = True
             return True
-        return self._discarded and not self._serving
+        discarded = self._discarded_at
+        return discarded is not None and not self._serving and time.monotonic() - discarded > _STARTUP_S
 
     def fresh(self, idle_s: float) -> bool:
         """Still waiting, with its whole job deadline ahead of it."""
@@ -431,10 +435,15 @@ class _Prestarted:
         return r
 
     def discard(self) -> None:
-        """Retire a process that got no job: the sandbox kills it; its work dir goes once it has ended."""
+        """Retire a process that got no job: told to exit (killed if it does not); its work dir goes once it has
+        ended. A process that never got "go" ran no task code."""
         with self._lock:
             self._discarded = True
             cleanup = self._done.is_set()
+            if not self._serving:
+                with contextlib.suppress(OSError):
+                    os.write(self._fifo, b"exit\n")
+                self._discarded_at = time.monotonic()
         if cleanup:
             self.release()
 
