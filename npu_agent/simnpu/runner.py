@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,8 @@ def _write_tensor(path: Path, array: np.ndarray, t: task_pb2.TensorSpec, role: s
 TAMPERED = "the kernel process tampered with its profile record"
 
 
-def check_record(rec_path: Path, stats: dict[str, Any], outputs_written: bool) -> tuple[recfile.Record | None, str]:
+def check_record(rec_path: Path, stats: dict[str, Any],
+                 outputs_written: bool | Callable[[], bool]) -> tuple[recfile.Record | None, str]:
     """The record of an OK run, or why it cannot be the run's: missing, cut, rewritten, or at odds with the run
     (no entries though the kernel ran, blocks outside the launch, counts that disagree with the runtime's)."""
     if not rec_path.is_file():
@@ -150,8 +152,9 @@ def check_record(rec_path: Path, stats: dict[str, Any], outputs_written: bool) -
         return None, f"{TAMPERED}: {str(e).replace(str(rec_path) + ': ', '')}"
     n = len(rec)
     block_dim = int(stats.get("block_dim", rec.block_dim))
-    if n == 0:
-        return None, f"{TAMPERED}: it holds no entries" + (" though outputs were written" if outputs_written else "")
+    if n == 0:  # outputs_written may be a callable: the comparison is made only for this message
+        written = outputs_written() if callable(outputs_written) else outputs_written
+        return None, f"{TAMPERED}: it holds no entries" + (" though outputs were written" if written else "")
     if "record_entries" in stats and int(stats["record_entries"]) != n:
         return None, f"{TAMPERED}: it holds {n} entries, the runtime counted {stats['record_entries']}"
     if rec.block_dim != block_dim:
@@ -303,7 +306,8 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                                                   count=taskspec.num_elements(t)).astype(dt, copy=False).reshape(
                     tuple(t.shape))
         if out.status == result_pb2.OK and record_to is not None:
-            written = not timing_only and any(_differs_from_poison(out.outputs[t.name], t) for t in task.outputs)
+            def written() -> bool:
+                return not timing_only and any(_differs_from_poison(out.outputs[t.name], t) for t in task.outputs)
             out.record, why = check_record(work / RECORD_FILE, out.stats, written)
             if out.record is not None and not out.record.truncated and not _host_program(binary) \
                     and not timing_only:
