@@ -39,6 +39,9 @@ bool cpu_fast() {
 bool cpu_fast() { return false; }
 #endif
 #define HAWK_INLINE inline __attribute__((always_inline))
+// Broadcasts (never `v{} + x`: +0 + -0 is +0, which would lose a negative zero).
+HAWK_INLINE v8f splat8(float x) { return v8f{x, x, x, x, x, x, x, x}; }
+HAWK_INLINE v4d splat4(double x) { return v4d{x, x, x, x}; }
 
 // ------------------------------------------------------------------------------------------ vector
 template <typename T> HAWK_INLINE v8f ld8(const uint8_t* p) {
@@ -71,7 +74,7 @@ template <typename T> HAWK_INLINE void st1(uint8_t* p, float v) {
 }
 
 HAWK_INLINE v8f nan_if(v8f v, v8i isnan) {
-    const v8f qnan = v8f{} + __builtin_nanf("");
+    const v8f qnan = splat8(__builtin_nanf(""));
     return isnan ? qnan : v;
 }
 
@@ -79,7 +82,7 @@ HAWK_INLINE v8f nan_if(v8f v, v8i isnan) {
 template <typename D, typename S, int OP> HAWK_INLINE void vloop(uint8_t* d, const uint8_t* a, const uint8_t* b,
                                                                  uint64_t n, float s) {
     constexpr size_t ED = sizeof(D), ES = sizeof(S);
-    const v8f vs = v8f{} + s;
+    const v8f vs = splat8(s);
     uint64_t k = 0;
     auto one8 = [&](v8f x, v8f y) -> v8f {
         switch (OP) {
@@ -102,7 +105,7 @@ template <typename D, typename S, int OP> HAWK_INLINE void vloop(uint8_t* d, con
                 std::memcpy(&r, &bits, 32);
                 return r;
             }
-            case 12: return v8f{} + 1.0f / x;  // Reciprocal
+            case 12: return splat8(1.0f) / x;  // Reciprocal
             case 13: return x;                  // Cast (the conversion is in the load and store)
             default: return x;
         }
@@ -113,8 +116,8 @@ template <typename D, typename S, int OP> HAWK_INLINE void vloop(uint8_t* d, con
         st8<D>(d + k * ED, one8(x, y));
     }
     for (; k < n; ++k) {  // the tail, element by element with the same arithmetic
-        v8f x = v8f{} + ld1<S>(a + k * ES);
-        v8f y = OP <= 5 ? v8f{} + ld1<S>(b + k * ES) : v8f{};
+        v8f x = splat8(ld1<S>(a + k * ES));
+        v8f y = OP <= 5 ? splat8(ld1<S>(b + k * ES)) : v8f{};
         st1<D>(d + k * ED, one8(x, y)[0]);
     }
 }
@@ -196,7 +199,7 @@ HAWK_INLINE void gemm_body(const double* Ap, const double* Bp, double* C, uint64
                 v4d b0, b1;
                 std::memcpy(&b0, bp, 32);
                 std::memcpy(&b1, bp + 4, 32);
-                v4d a0 = v4d{} + ap[0], a1 = v4d{} + ap[1], a2 = v4d{} + ap[2], a3 = v4d{} + ap[3];
+                v4d a0 = splat4(ap[0]), a1 = splat4(ap[1]), a2 = splat4(ap[2]), a3 = splat4(ap[3]);
                 c00 += a0 * b0;
                 c01 += a0 * b1;
                 c10 += a1 * b0;
@@ -229,10 +232,10 @@ void gemm_base(const double* Ap, const double* Bp, double* C, uint64_t m4, uint6
 template <typename T> HAWK_INLINE double val(const uint8_t* p, uint64_t i) {
     T v;
     std::memcpy(&v, p + i * sizeof(T), sizeof(T));
-    if constexpr (std::is_same_v<T, bfloat16_t>) {
-        return static_cast<double>(static_cast<float>(v));
-    } else {
+    if constexpr (std::is_same_v<T, float>) {
         return static_cast<double>(v);
+    } else {  // half and bfloat16 through float (exact): F16C converts half to float, not to double
+        return static_cast<double>(static_cast<float>(v));
     }
 }
 
@@ -240,22 +243,31 @@ template <typename T> HAWK_INLINE double val(const uint8_t* p, uint64_t i) {
 template <typename T> HAWK_INLINE void pack_body(const uint8_t* A, const uint8_t* B, double* Ap, double* Bp,
                                                  const MmadFast& f) {
     const uint64_t c0 = f.c0, frac = f.frac, m4 = (f.m + MR - 1) / MR * MR, n8 = (f.n + NR - 1) / NR * NR;
-    for (uint64_t i = 0; i < m4; ++i) {
-        double* ap = Ap + (i / MR) * MR * f.k + i % MR;
-        if (i >= f.m) {
-            for (uint64_t k = 0; k < f.k; ++k) ap[k * MR] = 0;
-            continue;
-        }
-        for (uint64_t k = 0; k < f.k; ++k) {
-            const uint64_t ai = f.gemv ? k : ((i / 16) * f.k1_row + k / c0) * frac + (i % 16) * c0 + k % c0;
-            ap[k * MR] = val<T>(A, ai);
-        }
+    const uint64_t k1 = (f.k + c0 - 1) / c0;
+    std::memset(Ap, 0, m4 * f.k * sizeof(double));  // padding rows
+    if (f.gemv) {
+        for (uint64_t k = 0; k < f.k; ++k) Ap[k * MR] = val<T>(A, k);
+    } else {
+        for (uint64_t ib = 0; ib < f.m1; ++ib)
+            for (uint64_t kb = 0; kb < k1; ++kb) {  // fractal (ib, kb): 16 rows (i) x c0 (k), row-major
+                const uint64_t base = (ib * f.k1_row + kb) * frac, kn = std::min(c0, f.k - kb * c0);
+                for (uint64_t r = 0; r < 16 && ib * 16 + r < f.m; ++r) {
+                    const uint64_t i = ib * 16 + r;
+                    double* ap = Ap + (i / MR) * MR * f.k + i % MR + kb * c0 * MR;
+                    for (uint64_t c = 0; c < kn; ++c) ap[c * MR] = val<T>(A, base + r * c0 + c);
+                }
+            }
     }
-    for (uint64_t k = 0; k < f.k; ++k) {
-        double* bp = Bp + k * n8;
-        for (uint64_t j = 0; j < f.n; ++j) bp[j] = val<T>(B, ((k / c0) * f.n1 + j / 16) * frac + (j % 16) * c0 + k % c0);
-        for (uint64_t j = f.n; j < n8; ++j) bp[j] = 0;
-    }
+    for (uint64_t k = 0; k < f.k; ++k)
+        for (uint64_t j = f.n; j < n8; ++j) Bp[k * n8 + j] = 0;
+    for (uint64_t kb = 0; kb < k1; ++kb)
+        for (uint64_t jb = 0; jb < f.n1; ++jb) {  // fractal (kb, jb): 16 (j) x c0 (k), row-major
+            const uint64_t base = (kb * f.n1 + jb) * frac, kn = std::min(c0, f.k - kb * c0);
+            for (uint64_t r = 0; r < 16 && jb * 16 + r < f.n; ++r) {
+                double* bp = Bp + kb * c0 * n8 + jb * 16 + r;
+                for (uint64_t c = 0; c < kn; ++c) bp[c * n8] = val<T>(B, base + r * c0 + c);
+            }
+        }
 }
 HAWK_INLINE void pack_any(const uint8_t* A, const uint8_t* B, double* Ap, double* Bp, const MmadFast& f) {
     if (f.dt == DT::F16) pack_body<_Float16>(A, B, Ap, Bp, f);
@@ -273,13 +285,13 @@ void pack_base(const uint8_t* A, const uint8_t* B, double* Ap, double* Bp, const
 
 bool vec_fast(VOp op, DT d, DT s, uint8_t* dst, const uint8_t* a, const uint8_t* b, uint64_t n, double scalar) {
     const int o = fast_op(op);
-    if (o < 0) return false;
+    if (o < 0 || R->cfg.generic_math) return false;
     const float sc = static_cast<float>(scalar);  // the caller rounded it to the element type
     return cpu_fast() ? vec_fast_avx2(o, d, s, dst, a, b, n, sc) : vec_fast_base(o, d, s, dst, a, b, n, sc);
 }
 
 bool mmad_fast(const MmadFast& f, const uint8_t* A, const uint8_t* B, uint8_t* C, const uint8_t* BIAS) {
-    if (f.dt != DT::F16 && f.dt != DT::BF16 && f.dt != DT::F32) return false;
+    if ((f.dt != DT::F16 && f.dt != DT::BF16 && f.dt != DT::F32) || R->cfg.generic_math) return false;
     const uint64_t m4 = (f.m + MR - 1) / MR * MR, n8 = (f.n + NR - 1) / NR * NR;
     static std::vector<double> ap, bp, cc;  // the cores of a launch run one at a time on one thread
     ap.resize(m4 * f.k);
@@ -293,19 +305,24 @@ bool mmad_fast(const MmadFast& f, const uint8_t* A, const uint8_t* B, uint8_t* C
         pack_base(A, B, ap.data(), bp.data(), f);
         gemm_base(ap.data(), bp.data(), cc.data(), m4, n8, f.k);
     }
-    // C (Nz: fractals [n1][m1] of 16 x 16) = float(previous + sum), as the generic loop rounds it.
+    // C (Nz: fractals [n1][m1] of 16 x 16) = float(previous + sum), as the generic loop rounds it, in its order
+    // (i, then j: a bias in L0C at C itself is read before the element it is written to).
     for (uint64_t i = 0; i < f.m; ++i) {
         const double* row = cc.data() + i * n8;
-        for (uint64_t j = 0; j < f.n; ++j) {
-            uint8_t* o = C + (((j / 16) * f.m1 + i / 16) * 256 + (i % 16) * 16 + j % 16) * 4;
-            float prev = 0;
-            if (BIAS != nullptr) {
-                std::memcpy(&prev, BIAS + j * 4, 4);
-            } else if (!f.init_zero) {
-                std::memcpy(&prev, o, 4);
+        uint8_t* crow = C + ((i / 16) * 256 + (i % 16) * 16) * 4;
+        for (uint64_t jb = 0; jb * 16 < f.n; ++jb) {
+            float* o = reinterpret_cast<float*>(crow + jb * f.m1 * 1024);
+            const uint64_t jn = std::min<uint64_t>(16, f.n - jb * 16);
+            for (uint64_t c = 0; c < jn; ++c) {
+                const uint64_t j = jb * 16 + c;
+                float prev = 0;
+                if (BIAS != nullptr) {
+                    std::memcpy(&prev, BIAS + j * 4, 4);
+                } else if (!f.init_zero) {
+                    prev = o[c];
+                }
+                o[c] = static_cast<float>(static_cast<double>(prev) + row[j]);
             }
-            float v = static_cast<float>(static_cast<double>(prev) + row[j]);
-            std::memcpy(o, &v, 4);
         }
     }
     return true;

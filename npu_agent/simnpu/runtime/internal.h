@@ -161,6 +161,9 @@ struct Config {
     // Timing-only run (config `timing_only 1`): every API call runs its checks and is recorded as in a functional
     // run, but arithmetic and data movement are skipped; tensors whose file is "-" are zero-filled GM.
     bool timing_only = false;
+    // `generic_math 1`: the fast paths (fastmath.cpp) are off and every op runs its generic element loop, the
+    // reference the fast paths are tested against bit for bit.
+    bool generic_math = false;
 };
 
 // ------------------------------------------------------------------------------------------ record
