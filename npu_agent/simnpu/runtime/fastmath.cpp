@@ -143,8 +143,39 @@ template <typename D, typename S> HAWK_INLINE bool vdispatch(int op, uint8_t* d,
     }
 }
 
+// Transcendental ops element by element, in double as the generic loop computes them, then rounded to float (the
+// half results of the hardware's transcendental units are computed in float) and stored.
+template <typename T, int OP> HAWK_INLINE void sloop(uint8_t* d, const uint8_t* a, uint64_t n) {
+    for (uint64_t k = 0; k < n; ++k) {
+        const double x = static_cast<double>(ld1<T>(a + k * sizeof(T)));
+        double v;
+        switch (OP) {
+            case 14: v = std::exp(x); break;
+            case 15: v = std::log(x); break;
+            case 16: v = std::sqrt(x); break;
+            default: v = 1.0 / std::sqrt(x); break;
+        }
+        st1<T>(d + k * sizeof(T), static_cast<float>(v));
+    }
+}
+template <typename T> HAWK_INLINE bool sdispatch(int op, uint8_t* d, const uint8_t* a, uint64_t n) {
+    switch (op) {
+        case 14: sloop<T, 14>(d, a, n); return true;
+        case 15: sloop<T, 15>(d, a, n); return true;
+        case 16: sloop<T, 16>(d, a, n); return true;
+        case 17: sloop<T, 17>(d, a, n); return true;
+        default: return false;
+    }
+}
+
 HAWK_INLINE bool vec_body(int op, DT d, DT s, uint8_t* dst, const uint8_t* a, const uint8_t* b, uint64_t n,
                           float sc) {
+    if (op >= 14) {
+        if (d != s) return false;
+        if (d == DT::F32) return sdispatch<float>(op, dst, a, n);
+        if (d == DT::F16) return sdispatch<_Float16>(op, dst, a, n);
+        return false;
+    }
     if (op == 13) {
         if (d == DT::F32 && s == DT::F16) return vdispatch<float, _Float16>(op, dst, a, b, n, sc);
         if (d == DT::F16 && s == DT::F32) return vdispatch<_Float16, float>(op, dst, a, b, n, sc);
@@ -180,6 +211,10 @@ int fast_op(VOp op) {
         case VOp::ABS: return 11;
         case VOp::RECIP: return 12;
         case VOp::CAST: return 13;
+        case VOp::EXP: return 14;
+        case VOp::LN: return 15;
+        case VOp::SQRT: return 16;
+        case VOp::RSQRT: return 17;
         default: return -1;
     }
 }

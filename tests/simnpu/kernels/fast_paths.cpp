@@ -6,10 +6,11 @@ using namespace AscendC;
 
 constexpr int32_t N = 1024;
 constexpr int32_t C = 1019;  // count form: 127 groups of 8 and a tail of 3
-constexpr int32_t OPS = 16;
+constexpr int32_t OPS = 23;
 
 template <typename T> __aicore__ inline void Ops(const LocalTensor<T>& o, const LocalTensor<T>& x,
-                                                 const LocalTensor<T>& y, const GlobalTensor<T>& z, T s, T ns)
+                                                 const LocalTensor<T>& y, const LocalTensor<T>& w,
+                                                 const GlobalTensor<T>& z, T s, T ns)
 {
     constexpr int32_t epr = 256 / sizeof(T);
     for (int32_t op = 0; op < OPS; ++op) {
@@ -31,7 +32,14 @@ template <typename T> __aicore__ inline void Ops(const LocalTensor<T>& o, const 
             case 12: Reciprocal(o, x, C); break;
             case 13: Add(o, x, y, epr, N / epr, {1, 1, 1, 8, 8, 8}); break;  // full mask, default strides
             case 14: Mul(o, x, x, C); break;                                  // src0 == src1
-            default: Add(o, o, y, C); break;                                  // in place
+            case 15: Add(o, o, y, C); break;                                  // in place
+            case 16: Exp(o, x, C); break;
+            case 17: Ln(o, x, C); break;
+            case 18: Sqrt(o, x, C); break;
+            case 19: Rsqrt(o, x, C); break;
+            case 20: ReduceSum(o, y, w, C); break;
+            case 21: ReduceMax(o, y, w, C, true); break;
+            default: ReduceMin(o, y, w, C, true); break;
         }
         PipeBarrier<PIPE_ALL>();
         DataCopy(z[op * N], o, N);
@@ -43,13 +51,14 @@ extern "C" __global__ __aicore__ void fast_paths(GM_ADDR x, GM_ADDR y, GM_ADDR x
                                                  GM_ADDR zh, GM_ADDR cf, GM_ADDR ch)
 {
     TPipe pipe;
-    TBuf<TPosition::VECCALC> bx, by, bo, bxh, byh, boh;
+    TBuf<TPosition::VECCALC> bx, by, bo, bxh, byh, boh, bw;
     pipe.InitBuffer(bx, N * 4);
     pipe.InitBuffer(by, N * 4);
     pipe.InitBuffer(bo, N * 4);
     pipe.InitBuffer(bxh, N * 2);
     pipe.InitBuffer(byh, N * 2);
     pipe.InitBuffer(boh, N * 2);
+    pipe.InitBuffer(bw, N * 4);
     GlobalTensor<float> xg, yg, zg, cfg;
     GlobalTensor<half> xhg, yhg, zhg, chg;
     xg.SetGlobalBuffer((__gm__ float *)x, N);
@@ -67,8 +76,8 @@ extern "C" __global__ __aicore__ void fast_paths(GM_ADDR x, GM_ADDR y, GM_ADDR x
     DataCopy(lxh, xhg, N);
     DataCopy(lyh, yhg, N);
     PipeBarrier<PIPE_ALL>();
-    Ops<float>(lo, lx, ly, zg, 0.3f, -0.0f);
-    Ops<half>(loh, lxh, lyh, zhg, (half)0.3f, (half)-0.0f);
+    Ops<float>(lo, lx, ly, bw.Get<float>(), zg, 0.3f, -0.0f);
+    Ops<half>(loh, lxh, lyh, bw.Get<half>(), zhg, (half)0.3f, (half)-0.0f);
     Duplicate(lo, 0.0f, N);
     Duplicate(loh, (half)0, N);
     PipeBarrier<PIPE_V>();
