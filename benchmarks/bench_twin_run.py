@@ -29,7 +29,7 @@ from tasks import catalogue  # noqa: E402
 def _cum(stats: pstats.Stats, file_part: str, func: str) -> float:
     total = 0.0
     for (file, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        if name == func and file_part in file:
+        if (name == func or name.endswith(f".{func}>")) and file_part in file:
             total += ct
     return total
 

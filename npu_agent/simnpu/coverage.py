@@ -14,6 +14,8 @@ of the tensor; any other entry storing to GM covers the whole tensor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from hawk.v1 import task_pb2
@@ -91,8 +93,9 @@ def _gaps(ext: np.ndarray, size: int) -> np.ndarray:
 
 
 def uncovered(rec: Record, task: task_pb2.TaskSpec, outputs: dict[str, np.ndarray],
-              before: dict[str, np.ndarray]) -> str | None:
-    """None when every changed output byte is covered by a recorded store; else which output and byte is not."""
+              before: dict[str, np.ndarray] | Callable[[], dict[str, np.ndarray]]) -> str | None:
+    """None when every changed output byte is covered by a recorded store; else which output and byte is not.
+    `before` (what the buffers held, before_run) may be a callable: it is made only when some output has gaps."""
     regions = output_regions(task)
     for t in task.outputs:
         got = np.ascontiguousarray(outputs[t.name]).view(np.uint8).reshape(-1)
@@ -100,6 +103,8 @@ def uncovered(rec: Record, task: task_pb2.TaskSpec, outputs: dict[str, np.ndarra
         gaps = _gaps(ext, got.size)
         if gaps.size == 0:  # recorded stores cover the whole output: nothing to compare (the common case)
             continue
+        if callable(before):
+            before = before()
         was = np.ascontiguousarray(before[t.name]).astype(np.asarray(outputs[t.name]).dtype, copy=False)
         was = was.view(np.uint8).reshape(-1)
         # Only the bytes outside every extent are compared; the report is built on failure only.
