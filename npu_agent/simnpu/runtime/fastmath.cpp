@@ -274,6 +274,23 @@ template <typename T> HAWK_INLINE double val(const uint8_t* p, uint64_t i) {
     }
 }
 
+// Elements [i, i + n) (n <= 64) of T as doubles: half in groups of 8 through float (GCC would fold a scalar
+// half -> float -> double into libgcc's half -> double call, which F16C lacks).
+template <typename T> HAWK_INLINE void vals(const uint8_t* p, uint64_t i, uint64_t n, double* out) {
+    if constexpr (std::is_same_v<T, _Float16>) {
+        float f[64];
+        uint64_t k = 0;
+        for (; k + 8 <= n; k += 8) {
+            v8f v = ld8<_Float16>(p + (i + k) * 2);
+            std::memcpy(f + k, &v, 32);
+        }
+        for (; k < n; ++k) f[k] = ld1<_Float16>(p + (i + k) * 2);
+        for (k = 0; k < n; ++k) out[k] = f[k];
+    } else {
+        for (uint64_t k = 0; k < n; ++k) out[k] = val<T>(p, i + k);
+    }
+}
+
 // Unpacks A (Zz fractals, or ND for GEMV) and B (Zn fractals) into the kernel's panels, converting in bulk.
 template <typename T> HAWK_INLINE void pack_body(const uint8_t* A, const uint8_t* B, double* Ap, double* Bp,
                                                  const MmadFast& f) {
@@ -289,7 +306,9 @@ template <typename T> HAWK_INLINE void pack_body(const uint8_t* A, const uint8_t
                 for (uint64_t r = 0; r < 16 && ib * 16 + r < f.m; ++r) {
                     const uint64_t i = ib * 16 + r;
                     double* ap = Ap + (i / MR) * MR * f.k + i % MR + kb * c0 * MR;
-                    for (uint64_t c = 0; c < kn; ++c) ap[c * MR] = val<T>(A, base + r * c0 + c);
+                    double row[64];
+                    vals<T>(A, base + r * c0, kn, row);
+                    for (uint64_t c = 0; c < kn; ++c) ap[c * MR] = row[c];
                 }
             }
     }
@@ -300,7 +319,9 @@ template <typename T> HAWK_INLINE void pack_body(const uint8_t* A, const uint8_t
             const uint64_t base = (kb * f.n1 + jb) * frac, kn = std::min(c0, f.k - kb * c0);
             for (uint64_t r = 0; r < 16 && jb * 16 + r < f.n; ++r) {
                 double* bp = Bp + kb * c0 * n8 + jb * 16 + r;
-                for (uint64_t c = 0; c < kn; ++c) bp[c * n8] = val<T>(B, base + r * c0 + c);
+                double row[64];
+                vals<T>(B, base + r * c0, kn, row);
+                for (uint64_t c = 0; c < kn; ++c) bp[c * n8] = row[c];
             }
         }
 }
