@@ -407,11 +407,14 @@ class Pipeline:
         cov = result_pb2.SizeCoverage()
         extra["coverage"] = cov
         if self.coverage_plan(ev) == "full":
-            if ev.task.HasField("verify_task"):
-                cov.reason = ("profiling skipped: verified at full size" if ev.options.skip_profile else
-                              f"backend {self.backend.name} cannot run timing-only: verified at full size")
-            else:
+            if not self.produces_outputs:
+                cov.reason = f"backend {self.backend.name} produces no outputs: nothing is compared"
+            elif not ev.task.HasField("verify_task"):
                 cov.reason = "the task has no verify_task: verified at full size"
+            elif ev.options.skip_profile:
+                cov.reason = "profiling skipped: verified at full size"
+            else:
+                cov.reason = f"backend {self.backend.name} cannot run timing-only: verified at full size"
             out = yield from self._verify_full(ev, compiled, timings, extra, n, cov)
             if out is None:
                 extra["message"] = f"correct on {n} input sets at full size; profiling skipped"
