@@ -174,7 +174,8 @@ class ReferenceRunner:
         finally:
             self._checks.release()
         if self.settings.prestart:  # the task's first evaluation finds its reference process started
-            self._prestart(self._limits(spec, self.settings.timeout_s), self.settings.timeout_s)
+            first = spec.verify_task if spec.HasField("verify_task") else spec  # the size verified first
+            self._prestart(self._limits(first, self.settings.timeout_s), self.settings.timeout_s)
 
     def run(self, spec: task_pb2.TaskSpec, input_sets: Sequence[Mapping[str, np.ndarray]], *,
             cancel: threading.Event | None = None, timeout_s: float | None = None) -> list[dict[str, np.ndarray]]:
@@ -240,7 +241,9 @@ class ReferenceRunner:
         limits, only started earlier), else one started now; then another is started for the next job."""
         with self._idle_lock:
             proc = self._idle.pop(limits, None)
-        if proc is not None and (not proc.fresh(self.settings.idle_s) or proc.python != self.python):
+        # (A margin below idle_s: the process's own idle timer must never race the hand-over.)
+        if proc is not None and (not proc.fresh(max(0.0, self.settings.idle_s - 2 * _STARTUP_S))
+                                 or proc.python != self.python):
             proc.discard()
             proc = None
         if proc is None:
