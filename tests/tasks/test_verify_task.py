@@ -110,3 +110,11 @@ def test_the_large_builtin_matmuls_verify_smaller_than_they_time() -> None:
     odd = catalogue.get_task("matmul_fp16_3000x1500x1000").spec
     for full, small in zip(odd.inputs, odd.verify_task.inputs, strict=True):
         assert [d % 128 for d in full.shape] == [d % 128 for d in small.shape]  # the same ragged edges
+
+
+def test_the_prompt_tells_the_model_where_its_kernel_is_verified() -> None:
+    from controller.prompt import describe_task
+
+    text = describe_task(catalogue.get_task("matmul_fp16_8192").spec)
+    assert "Verification: fresh inputs at a: float16[768, 256], b: float16[256, 640], c: float16[768, 640]" in text
+    assert "Verification:" not in describe_task(catalogue.get_task("softmax_fp32").spec)
