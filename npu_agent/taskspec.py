@@ -298,6 +298,9 @@ def check_verify_task(spec: task_pb2.TaskSpec) -> None:
                                 "dimension; a verify_task is not larger than its task")
             if role == "inputs" and u.distribution != t.distribution:
                 raise TaskError(f"{w}: its input distribution differs from the task's")
+            if role == "inputs" and t.distribution.kind == task_pb2.Distribution.FIXED and \
+                    list(u.shape) != list(t.shape):
+                raise TaskError(f"{w}: a fixed (uploaded) input cannot be verified at another size")
 
 
 # --------------------------------------------------------------------------------------------- inputs

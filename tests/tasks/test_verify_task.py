@@ -91,6 +91,15 @@ def test_a_bad_verify_task_is_refused_with_a_clear_error(tmp_path: Path, mutate,
     assert "\n" not in str(e.value)
 
 
+def test_a_fixed_input_cannot_be_resized(tmp_path: Path) -> None:
+    spec = load(tmp_path).spec
+    fixed = task_pb2.Distribution(kind=task_pb2.Distribution.FIXED, fixed_tensor_hash="ab" * 32)
+    spec.inputs[0].distribution.CopyFrom(fixed)
+    spec.verify_task.inputs[0].distribution.CopyFrom(fixed)
+    with pytest.raises(TaskError, match=r"verify_task.inputs\[0\] \(a\): a fixed \(uploaded\) input cannot be"):
+        taskspec.validate(spec)
+
+
 def test_a_verify_task_is_validated_as_a_task_too(tmp_path: Path) -> None:
     spec = load(tmp_path).spec
     spec.verify_task.inputs[0].shape[0] = 0
