@@ -2,8 +2,8 @@
 gRPC by many concurrent clients. Prints achieved evaluations per second over the ideal.
 
 The null backend waits instead of working, so the ideal is exact: each evaluation holds a device for
-(verify_sets + 1) runs of --run-s and a compile worker for --compile-s, hence
-    ideal = min(devices / ((verify_sets + 1) * run_s), compile_workers / compile_s).
+verify_sets runs of --run-s (the profiled run is one of them) and a compile worker for --compile-s, hence
+    ideal = min(devices / (verify_sets * run_s), compile_workers / compile_s).
 The ratio is the agent's own overhead (gRPC, queueing, pipeline bookkeeping, Python); 1.0 is perfect.
 
     .venv/bin/python benchmarks/bench_agent_null.py [--devices 32] [--evaluations 1500] ...
@@ -90,12 +90,12 @@ def main() -> int:
         proc.terminate()
         proc.wait(30)
 
-    device_s = (args.verify_sets + 1) * args.run_s
+    device_s = args.verify_sets * args.run_s  # the profiled run is one of the sets
     ideal = min(args.devices / device_s, args.compile_workers / args.compile_s if args.compile_s else float("inf"))
     achieved = args.evaluations / elapsed
     ok = statuses.get(result_pb2.OK, 0)
     print(f"agent null backend: {args.devices} devices, {args.compile_workers} compile workers, "
-          f"compile {args.compile_s * 1e3:.0f} ms, {args.verify_sets}+1 runs of {args.run_s * 1e3:.0f} ms, "
+          f"compile {args.compile_s * 1e3:.0f} ms, {args.verify_sets} runs of {args.run_s * 1e3:.0f} ms, "
           f"{args.concurrency} clients in flight, {os.cpu_count()} CPUs")
     print(f"evaluations: {args.evaluations} ({ok} OK) in {elapsed:.2f} s")
     print(f"latency: p50 {statistics.median(latencies) * 1e3:.1f} ms, "

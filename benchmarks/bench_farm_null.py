@@ -89,7 +89,7 @@ local_backend = "null"
         "SELECT MIN(e.created_at), MAX(e.created_at), COUNT(*) FROM evaluations e JOIN candidates c "
         "ON c.id = e.candidate_id WHERE e.campaign_id=? AND c.proposer != 'baseline'", (cid,)).fetchone()
     first, last, n = rows
-    runs_per_eval = args.verify_sets + 1  # verification runs plus the profiling run
+    runs_per_eval = args.verify_sets  # the profiled run is one of the verification runs
     ideal = slots / (runs_per_eval * args.run_s)
     # The first round's results start after one full evaluation; count throughput from there.
     achieved = (n - slots) / (last - first) if last > first and n > slots else float("nan")

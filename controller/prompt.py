@@ -59,6 +59,11 @@ def describe_task(spec: task_pb2.TaskSpec) -> str:
         "Inputs then outputs (row-major, contiguous in global memory):",
         *(f"  - {a}" for a in args),
     ]
+    if spec.HasField("verify_task"):
+        v = spec.verify_task
+        lines.append("Verification: fresh inputs at " + ", ".join(_tensor(t) for t in [*v.inputs, *v.outputs])
+                     + "; timed at the full size above. Take every size from the shapes (tiling), never hard-code "
+                       "them; a kernel that reads tensor values as scalars is verified at full size too.")
     if spec.tolerances:
         lines.append("Tolerance: " + "; ".join(f"{dtype_name(t.dtype)} atol={t.atol:g} rtol={t.rtol:g}"
                                                for t in spec.tolerances))

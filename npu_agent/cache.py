@@ -25,6 +25,7 @@ class CacheKey(NamedTuple):
     backend_version: str
     verify_sets: int
     skip_profile: bool
+    coverage: str = "full"  # which sizes were verified (Pipeline.coverage_plan): "full" or "split"
 
 
 DEFAULT_MAX_BYTES = 256 << 20        # all cached Results together

@@ -47,6 +47,7 @@ STAGE_NAMES = {result_pb2.QUEUED: "queued", result_pb2.COMPILING: "compiling", r
                result_pb2.PROFILING: "profiling", result_pb2.DONE: "done"}
 STATUS_NAMES = {v: k.lower() for k, v in result_pb2.Status.items()}
 _DONE = object()  # end-of-compile marker on an evaluation's event queue
+_DRAW_THREADS = 2  # input sets drawn at once per evaluation
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,23 @@ def source_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
+def _shapes(task: task_pb2.TaskSpec) -> list[result_pb2.TensorShape]:
+    return [result_pb2.TensorShape(name=t.name, shape=list(t.shape)) for t in (*task.inputs, *task.outputs)]
+
+
+def _dims_text(task: task_pb2.TaskSpec) -> str:
+    """The task's tensor shapes in one short phrase, e.g. "a[768,256] b[256,640] c[768,640]"."""
+    return " ".join(f"{t.name}[{','.join(str(d) for d in t.shape)}]" for t in (*task.inputs, *task.outputs))
+
+
+def _add_verified(cov: result_pb2.SizeCoverage, task: task_pb2.TaskSpec, sets: int) -> None:
+    """Count `sets` more verified input sets at `task`'s size (a new entry when the size changes)."""
+    shapes = _shapes(task)
+    if not cov.verified or list(cov.verified[-1].tensors) != shapes:
+        cov.verified.add().tensors.extend(shapes)
+    cov.verified[-1].sets += sets
+
+
 def progress(stage: int, message: str) -> agent_pb2.EvaluateEvent:
     return agent_pb2.EvaluateEvent(progress=agent_pb2.Progress(stage=stage, message=message, at_unix=time.time()))
 
@@ -97,6 +115,47 @@ class _Stop(Exception):
         self.status = status
         self.message = message
         self.fields = fields
+
+
+class _Checks:
+    """Checks set i (reference wait and compare: numpy work in this process) in a background thread while the
+    kernel runs set i+1 (another process). Verdicts are taken in set order, before anything a later run raises,
+    so the first failing set is still the one reported; a run that failed is judged at once (no further run)."""
+
+    def __init__(self, pipeline: Pipeline, ev: Evaluation, task: task_pb2.TaskSpec,
+                 pending: PendingReference | None, extra: dict, cov: result_pb2.SizeCoverage) -> None:
+        self.p, self.ev, self.task, self.pending, self.extra, self.cov = pipeline, ev, task, pending, extra, cov
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hawk-check")
+        self._fut: Future | None = None
+
+    def _one(self, i: int, out: RunOutcome) -> None:
+        p = self.p
+        p._check(self.ev, self.task, out, p._expected(self.ev, self.pending, i, out), i, self.extra)
+        if p.produces_outputs:
+            _add_verified(self.cov, self.task, 1)
+
+    def run(self, fn: Callable[[], RunOutcome]) -> RunOutcome:
+        """A kernel run; if it raises, the check of the set before it decides first."""
+        try:
+            return fn()
+        except BaseException:
+            self.drain()
+            raise
+
+    def add(self, i: int, out: RunOutcome) -> None:
+        self.drain()
+        if not out.ok or self.ev.cancel.is_set() or not self.p.produces_outputs:
+            self._one(i, out)  # nothing to overlap: decide now
+        else:
+            self._fut = self._pool.submit(self._one, i, out)
+
+    def drain(self) -> None:
+        fut, self._fut = self._fut, None
+        if fut is not None:
+            fut.result()  # re-raises the check's _Stop
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Pipeline:
@@ -132,14 +191,16 @@ class Pipeline:
             self._compile_queued += delta
             self.metrics.queue_depth.labels(queue="compile").set(self._compile_queued)
 
-    def seed(self, ev: Evaluation, set_index: int) -> int:
-        """Seed of one verification set: secret-keyed, so the candidate cannot reproduce it."""
-        msg = b"\0".join([ev.id.encode(), ev.nonce, str(set_index).encode()])
+    def seed(self, ev: Evaluation, set_index: int, task: task_pb2.TaskSpec | None = None) -> int:
+        """Seed of one verification set: secret-keyed, so the candidate cannot reproduce it (a verify_task's sets
+        get seeds of their own)."""
+        size = b"" if task is None or task is ev.task else b"\0verify_task"
+        msg = b"\0".join([ev.id.encode(), ev.nonce, str(set_index).encode()]) + size
         return int.from_bytes(hmac.new(self._secret, msg, hashlib.sha256).digest()[:8], "little")
 
     def cache_key(self, ev: Evaluation) -> CacheKey:
         return CacheKey(ev.source_hash, ev.task_hash, self.backend.hardware.name, self.backend.version,
-                        self.verify_sets(ev), bool(ev.options.skip_profile))
+                        self.verify_sets(ev), bool(ev.options.skip_profile), self.coverage_plan(ev))
 
     def verify_sets(self, ev: Evaluation) -> int:
         return int(ev.options.verify_sets or ev.task.verify_sets or taskspec.DEFAULT_VERIFY_SETS)
@@ -160,6 +221,8 @@ class Pipeline:
 
     def close(self) -> None:
         self.compile_pool.shutdown(wait=False, cancel_futures=True)
+        if self.references is not None:
+            self.references.close()  # pre-started reference processes
 
     # --------------------------------------------------------------------------------------- pipeline
     def run(self, ev: Evaluation) -> Iterator[agent_pb2.EvaluateEvent]:
@@ -243,18 +306,21 @@ class Pipeline:
             raise _Stop(result_pb2.CANCELLED, "cancelled while waiting for a compile worker")
         return outcome
 
-    def _start_reference(self, ev: Evaluation, n: int) -> PendingReference | None:
-        """Draw every input set of this evaluation and start the task's reference on all of them in one
-        sandboxed process, which runs while the kernel runs (None when the backend produces no outputs)."""
+    def _start_reference(self, ev: Evaluation, task: task_pb2.TaskSpec, n: int) -> PendingReference | None:
+        """Draw every input set of one verification phase (at `task`'s size) and start the task's reference on all
+        of them in one sandboxed process, which runs while the kernel runs (None when the backend produces no
+        outputs)."""
         if not self.produces_outputs:
             return None
-        try:
-            inputs = [taskspec.generate_inputs(ev.task, self.seed(ev, i), self._fixed_tensors()) for i in range(n)]
-        except taskspec.TaskError as e:
-            raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
         if self.references is None:
             raise _Stop(result_pb2.INTERNAL, "this agent has no sandbox to run task references in")
-        return self.references.start(ev.task, inputs, cancel=ev.cancel)
+        fixed = self._fixed_tensors()
+        # Drawn in the background in set order (numpy's generators release the GIL): the kernel's first run starts
+        # once set 0 is drawn while the others are still being drawn.
+        pool = ThreadPoolExecutor(max_workers=_DRAW_THREADS, thread_name_prefix="hawk-inputs")
+        sets = [pool.submit(taskspec.generate_inputs, task, self.seed(ev, i, task), fixed) for i in range(n)]
+        pool.shutdown(wait=False)
+        return self.references.start(task, sets, cancel=ev.cancel)
 
     def _expected(self, ev: Evaluation, pending: PendingReference | None, i: int, out: RunOutcome) -> dict:
         """The reference's outputs for set i: the task's failure is REJECTED, the sandbox's INTERNAL."""
@@ -269,21 +335,32 @@ class Pipeline:
         except ReferenceRunError as e:
             raise _Stop(result_pb2.INTERNAL, e.message) from None
 
-    def _run_once(self, ev: Evaluation, artifact, pending: PendingReference | None, set_index: int, *,
-                  profile: bool, deadline: float, timeout_s: float) -> RunOutcome:
-        """Run the kernel on its own copies of one input set (the reference has others)."""
-        inputs = pending.inputs[set_index] if pending is not None else {}
+    def _run_once(self, ev: Evaluation, task: task_pb2.TaskSpec, artifact, pending: PendingReference | None,
+                  set_index: int, *, profile: bool, deadline: float, timeout_s: float,
+                  timing_only: bool = False) -> RunOutcome:
+        """Run the kernel on its own copies of one input set (the reference has others); a timing-only run gets
+        no inputs (GM zero-filled) and returns no outputs."""
+        drawn = time.monotonic()
+        try:
+            inputs = pending.input_set(set_index) if pending is not None and not timing_only else {}
+        except taskspec.TaskError as e:
+            raise _Stop(result_pb2.INTERNAL, f"task {ev.task.name}: {e}") from None
+        deadline += time.monotonic() - drawn  # waiting for the inputs to be drawn is not the candidate's time
         if pending is not None:
             deadline += pending.waited  # time spent waiting for the task's reference is not the candidate's
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Stop(result_pb2.TIMEOUT, f"{STAGE_NAMES[ev.stage]} exceeded its {timeout_s:g} s deadline")
         kernel_inputs = {k: np.array(v, copy=True) for k, v in inputs.items()}
-        return self.backend.run(artifact, ev.task, kernel_inputs, device_id=ev.device_id or 0, profile=profile,
+        if timing_only:
+            return self.backend.run(artifact, task, kernel_inputs, device_id=ev.device_id or 0, profile=True,
+                                    timeout_s=remaining, cancel=ev.cancel, timing_only=True)
+        return self.backend.run(artifact, task, kernel_inputs, device_id=ev.device_id or 0, profile=profile,
                                 timeout_s=remaining, cancel=ev.cancel)
 
-    def _check(self, ev: Evaluation, out: RunOutcome, expected: dict, set_index: int, extra: dict
-               ) -> result_pb2.NumericReport | None:
+    def _check(self, ev: Evaluation, task: task_pb2.TaskSpec, out: RunOutcome, expected: dict, set_index: int,
+               extra: dict, *, outputs: bool = True) -> result_pb2.NumericReport | None:
+        """The run's verdict; with `outputs` (not a timing-only run) its outputs are compared with the reference's."""
         if ev.cancel.is_set():
             raise _Stop(result_pb2.CANCELLED, f"cancelled while {STAGE_NAMES[ev.stage]}")
         if not out.ok:
@@ -292,21 +369,23 @@ class Pipeline:
                 fields["hardware_exception"] = out.exception
             raise _Stop(out.status or result_pb2.INTERNAL, out.message or "run failed", **fields)
         extra["log_tail"] = out.log_tail
-        if not self.produces_outputs:
+        if not self.produces_outputs or not outputs:
             return None
-        missing = [t.name for t in ev.task.outputs if t.name not in out.outputs]
+        missing = [t.name for t in task.outputs if t.name not in out.outputs]
         if missing:
             raise _Stop(result_pb2.INTERNAL, f"backend returned no output {missing[0]!r}")
         try:
-            report = taskspec.compare(ev.task, expected, out.outputs, set_index)
+            report = taskspec.compare(task, expected, out.outputs, set_index)
         except taskspec.TaskError as e:
             raise _Stop(result_pb2.WRONG_ANSWER, str(e)) from None
-        report.sets_checked = set_index + 1
+        extra["sets_checked"] = extra.get("sets_checked", 0) + 1
+        report.sets_checked = extra["sets_checked"]
         if report.mismatch_count:
             what = "non-finite values" if report.non_finite else f"{report.mismatch_count} mismatches"
+            size = "" if task is ev.task else f" at the verification size {_dims_text(task)}"
             raise _Stop(result_pb2.WRONG_ANSWER,
-                        f"output {report.output_name}: {what} of {report.element_count} on input set {set_index} "
-                        f"(max abs error {report.max_abs_error:.3g})", numeric=report)
+                        f"output {report.output_name}: {what} of {report.element_count} on input set {set_index}"
+                        f"{size} (max abs error {report.max_abs_error:.3g})", numeric=report)
         best = extra.get("numeric")
         if best is None or report.max_abs_error >= best.max_abs_error:
             extra["numeric"] = report
@@ -314,43 +393,132 @@ class Pipeline:
             best.sets_checked = report.sets_checked
         return report
 
+    def coverage_plan(self, ev: Evaluation) -> str:
+        """How this evaluation covers sizes: "split" (verify at the task's verify_task size, time one timing-only
+        run at full size) or "full" (every run at full size, the last one profiled)."""
+        if (ev.task.HasField("verify_task") and not ev.options.skip_profile and self.produces_outputs
+                and getattr(self.backend, "supports_timing_only", False)):
+            return "split"
+        return "full"
+
     def _verify_and_profile(self, ev: Evaluation, compiled: CompileOutcome, timings: dict[int, float],
                             extra: dict):
         n = self.verify_sets(ev)
-        timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
-        ev.stage = result_pb2.VERIFYING
-        yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets")
-        start = time.monotonic()
-        pending = self._start_reference(ev, n + (0 if ev.options.skip_profile else 1))
-        try:
-            try:
-                for i in range(n):
-                    out = self._run_once(ev, compiled.artifact, pending, i, profile=False, deadline=start + timeout,
-                                         timeout_s=timeout)
-                    self._check(ev, out, self._expected(ev, pending, i, out), i, extra)
-            finally:
-                timings[result_pb2.VERIFYING] = time.monotonic() - start
-            if ev.options.skip_profile:
-                extra["message"] = f"correct on {n} input sets; profiling skipped"
+        cov = result_pb2.SizeCoverage()
+        extra["coverage"] = cov
+        if self.coverage_plan(ev) == "full":
+            if not self.produces_outputs:
+                cov.reason = f"backend {self.backend.name} produces no outputs: nothing is compared"
+            elif not ev.task.HasField("verify_task"):
+                cov.reason = "the task has no verify_task: verified at full size"
+            elif ev.options.skip_profile:
+                cov.reason = "profiling skipped: verified at full size"
+            else:
+                cov.reason = f"backend {self.backend.name} cannot run timing-only: verified at full size"
+            out = yield from self._verify_full(ev, compiled, timings, extra, n, cov)
+            if out is None:
+                extra["message"] = f"correct on {n} input sets at full size; profiling skipped"
                 return
-            timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
-            ev.stage = result_pb2.PROFILING
-            yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling")
-            start = time.monotonic()
-            waited = pending.waited if pending is not None else 0.0
-            try:
-                out = self._run_once(ev, compiled.artifact, pending, n, profile=True,
-                                     deadline=start + timeout - waited, timeout_s=timeout)
-                self._check(ev, out, self._expected(ev, pending, n, out), n, extra)  # the timed run must be correct
-            finally:
-                timings[result_pb2.PROFILING] = time.monotonic() - start
+            extra["profile"] = out.profile
+            extra["message"] = (f"correct on {n} input sets at full size (the last one profiled); "
+                                f"{out.profile.time_us:.3f} us")
+            return
+        vt = ev.task.verify_task
+        small = _dims_text(vt)
+        ev.stage = result_pb2.VERIFYING
+        yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets at {small}")
+        timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
+        start = time.monotonic()
+        pending = self._start_reference(ev, vt, n)
+        checks = _Checks(self, ev, vt, pending, extra, cov)
+        try:
+            for i in range(n):
+                out = checks.run(lambda i=i: self._run_once(ev, vt, compiled.artifact, pending, i, profile=False,
+                                                            deadline=start + timeout, timeout_s=timeout))
+                checks.add(i, out)
+            checks.drain()
         finally:
+            timings[result_pb2.VERIFYING] = time.monotonic() - start
+            checks.close()
             if pending is not None:
-                pending.close()  # a reference still running when the kernel failed is not needed any more
+                pending.close()
+        timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
+        ev.stage = result_pb2.PROFILING
+        yield progress(result_pb2.PROFILING, f"device {ev.device_id}: timing-only run at {_dims_text(ev.task)}")
+        start = time.monotonic()
+        try:
+            out = self._run_once(ev, ev.task, compiled.artifact, None, 0, profile=True, deadline=start + timeout,
+                                 timeout_s=timeout, timing_only=True)
+            self._check(ev, ev.task, out, {}, 0, extra, outputs=False)
+        finally:
+            timings[result_pb2.PROFILING] = time.monotonic() - start
+        reads = str(getattr(out, "data_dependent", "") or "")
+        if reads:
+            # Control flow may depend on data: the timing-only run proves nothing about the values; verify (and
+            # time) at full size on fresh inputs as a task without verify_task would.
+            cov.data_dependent = reads[:300]
+            cov.reason = f"the kernel reads tensor data ({cov.data_dependent}): verified at full size too"
+            extra["numeric"] = None  # the full-size report replaces the small one
+            out = yield from self._verify_full(ev, compiled, timings, extra, n, cov)
+            assert out is not None
+            extra["profile"] = out.profile
+            extra["message"] = (f"correct on {n} input sets at {small} and {n} at full size (the last one profiled; "
+                                f"the kernel reads tensor data: {cov.data_dependent}); {out.profile.time_us:.3f} us")
+            return
         if out.profile is None:
             raise _Stop(result_pb2.INTERNAL, "backend returned no profile")
+        cov.timed.extend(_shapes(ev.task))
+        cov.timed_run_verified = False
+        cov.reason = "verify_task: verified at its size, timed by a timing-only run at full size (no data-dependent reads)"
         extra["profile"] = out.profile
-        extra["message"] = f"correct on {n + 1} input sets (the profiled run included); {out.profile.time_us:.3f} us"
+        extra["message"] = (f"correct on {n} input sets at {small}; timed at full size {_dims_text(ev.task)} by a "
+                            f"timing-only run; {out.profile.time_us:.3f} us")
+
+    def _verify_full(self, ev: Evaluation, compiled: CompileOutcome, timings: dict[int, float], extra: dict,
+                     n: int, cov: result_pb2.SizeCoverage):
+        """n fresh input sets at full size; unless profiling is skipped the last one is the profiled run (verified
+        like the others: the timed run must be correct). Returns that run's outcome (None when skipped)."""
+        skip = bool(ev.options.skip_profile)
+        timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
+        ev.stage = result_pb2.VERIFYING
+        yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets"
+                       + ("" if skip else " (the last one profiled)"))
+        start = time.monotonic()
+        stage_start = start
+        pending = self._start_reference(ev, ev.task, n)
+        checks = _Checks(self, ev, ev.task, pending, extra, cov)
+        out: RunOutcome | None = None
+        try:
+            for i in range(n):
+                profile = not skip and i == n - 1
+                if profile:
+                    timings[result_pb2.VERIFYING] = timings.get(result_pb2.VERIFYING, 0.0) + \
+                        time.monotonic() - stage_start
+                    timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
+                    ev.stage = result_pb2.PROFILING
+                    yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling (input set {i})")
+                    start = stage_start = time.monotonic()
+                    waited = pending.waited if pending is not None else 0.0
+                    start -= waited  # the reference wait already granted to the verification runs
+                out = checks.run(lambda i=i, profile=profile, start=start, timeout=timeout: self._run_once(
+                    ev, ev.task, compiled.artifact, pending, i, profile=profile, deadline=start + timeout,
+                    timeout_s=timeout))
+                checks.add(i, out)  # the timed run included
+            checks.drain()
+        finally:
+            stage = result_pb2.PROFILING if ev.stage == result_pb2.PROFILING else result_pb2.VERIFYING
+            timings[stage] = timings.get(stage, 0.0) + time.monotonic() - stage_start
+            checks.close()
+            if pending is not None:
+                pending.close()  # a reference still running when the kernel failed is not needed any more
+        if skip:
+            return None
+        assert out is not None
+        if out.profile is None:
+            raise _Stop(result_pb2.INTERNAL, "backend returned no profile")
+        cov.timed.extend(_shapes(ev.task))
+        cov.timed_run_verified = self.produces_outputs
+        return out
 
     def _finish(self, ev: Evaluation, status: int, message: str, timings: dict[int, float], extra: dict,
                 log_tail: str) -> result_pb2.Result:
@@ -368,6 +536,8 @@ class Pipeline:
             result.numeric.CopyFrom(extra["numeric"])
         if extra.get("profile") is not None and status == result_pb2.OK:
             result.profile.CopyFrom(extra["profile"])
+        if extra.get("coverage") is not None:
+            result.size_coverage.CopyFrom(extra["coverage"])
         secrets.scrub_message(result)  # nothing the candidate's owner gets back may hold an agent secret
         stage = STAGE_NAMES[ev.stage]
         for s, v in timings.items():

@@ -1,4 +1,7 @@
-"""Runs a task's numpy reference inside the agent's sandbox: ``python -I reference_runner.py manifest.json``.
+"""Runs a task's numpy reference inside the agent's sandbox: ``python -I reference_runner.py manifest.json``, or
+``... manifest.json go <numpy_path> <idle_s>`` to start before the job is known (numpy imported, then one line read from the
+FIFO ``go``: "go" once the agent wrote the manifest and inputs, anything else to exit unused; the process serves
+that one job and exits, or exits by itself after idle_s).
 
 Self-contained on purpose (numpy and the standard library only, no hawk imports), so the sandbox needs
 nothing of the agent but this file and a Python with numpy. The agent writes, in the working directory:
@@ -44,12 +47,32 @@ def _where(tb) -> str:
 
 def main(argv: list) -> int:
     fd = int(os.environ["HAWK_RESULT_FD"])
-    with open(argv[1], encoding="utf-8") as f:
-        manifest = json.load(f)
-    sys.path.insert(0, manifest["numpy_path"])  # `python -I` has no site-packages of the agent's venv
-    import numpy as np
+    if len(argv) > 2:
+        # Started before its job (the agent hides Python + numpy start-up): numpy's path is given, the job
+        # arrives later. Block on the FIFO `argv[2]` for one line: "go" (the manifest and inputs are written
+        # now) or anything else (retired unused: exit quietly).
+        sys.path.insert(0, argv[3])
+        import numpy as np
 
-    _emit(fd, {"started": True})
+        _emit(fd, {"started": True})
+        # Unused for argv[4] seconds: leave quietly (before the sandbox's own deadline would kill it).
+        signal.signal(signal.SIGALRM, lambda *_: os._exit(0))
+        signal.setitimer(signal.ITIMER_REAL, float(argv[4]))
+        with open(argv[2], encoding="utf-8") as go:
+            line = go.readline().strip()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        if line != "go":
+            return 0
+        with open(argv[1], encoding="utf-8") as f:
+            manifest = json.load(f)
+    else:
+        with open(argv[1], encoding="utf-8") as f:
+            manifest = json.load(f)
+        sys.path.insert(0, manifest["numpy_path"])  # `python -I` has no site-packages of the agent's venv
+        import numpy as np
+
+        _emit(fd, {"started": True})
     # The task's own deadline, from now: SIGALRM ends the process (task code that catches it still meets the
     # sandbox's hard deadline a few seconds later).
     signal.setitimer(signal.ITIMER_REAL, float(manifest["timeout_s"]))

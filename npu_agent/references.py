@@ -2,7 +2,11 @@
 
 A task's numpy reference is code from whoever uploaded the task, so the agent never executes it itself: it
 runs in the agent's Sandbox as the unprivileged sandbox uid, with CPU, memory and file-size limits and a
-deadline, one process for all input sets of an evaluation (starting Python with numpy costs ~0.2 s). Inputs
+deadline, one process for all input sets of an evaluation. Starting Python with numpy costs 0.15-0.4 s, so the
+process is started before its job (``_Prestarted``): after each evaluation (and each PutTask check) the next one
+is started in the background with the limits the task's evaluations need, waits on a FIFO with numpy imported,
+serves exactly one job and exits; the isolation, uid, limits and deadlines are those of a process started for
+the job. Inputs
 go in and outputs come back as .npy files, loaded with ``allow_pickle=False`` and checked against the task.
 
 Blame: a reference that raises, times out or exceeds a limit is the task's fault (:class:`ReferenceFailed`,
@@ -12,6 +16,7 @@ agent's (:class:`ReferenceUnavailable`, INTERNAL, never cached).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -23,7 +28,8 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +80,9 @@ class ReferenceSettings:
     check_timeout_s: float = 10.0  # PutTask: loading the reference module
     check_concurrency: int = 2     # PutTask checks at once; more are refused, never queued on a handler thread
     memory_bytes: int = 0          # address space; 0: 1 GiB + 8x the bytes of one input set and its outputs
+    prestart: bool = True          # keep a reference process started (numpy imported) for the next evaluation
+    idle_s: float = 300.0          # a pre-started process unused this long is retired
+    max_idle: int = 2              # pre-started processes waiting at once (one per recent task size)
 
 
 def _reachable(path: Path, uid: int, roots: tuple[Path, ...] = ()) -> bool:
@@ -140,6 +149,9 @@ class ReferenceRunner:
         self.sandbox = sandbox
         self.settings = settings or ReferenceSettings()
         self._checks = threading.BoundedSemaphore(max(1, self.settings.check_concurrency))
+        self._idle: dict[Limits, _Prestarted] = {}  # pre-started processes by the limits they were started with
+        self._idle_lock = threading.Lock()
+        self._closed = False
         uid = NOBODY if sandbox.capabilities.drops_privileges else None
         mount_ns = sandbox.capabilities.mount_namespace
         self.python, self.problem = _interpreter(uid, mount_ns)
@@ -158,18 +170,22 @@ class ReferenceRunner:
             raise ReferenceBusy(f"{self.settings.check_concurrency} task reference checks are already running on "
                                 "this agent (--reference-check-concurrency); retry later")
         try:
-            self._run(spec, [], timeout_s=self.settings.check_timeout_s, cancel=None)
+            self._run(spec, [], timeout_s=self.settings.check_timeout_s, cancel=None, prestart=False)
         finally:
             self._checks.release()
+        if self.settings.prestart:  # the task's first evaluation finds its reference process started
+            first = spec.verify_task if spec.HasField("verify_task") else spec  # the size verified first
+            self._prestart(self._limits(first, self.settings.timeout_s), self.settings.timeout_s)
 
     def run(self, spec: task_pb2.TaskSpec, input_sets: Sequence[Mapping[str, np.ndarray]], *,
             cancel: threading.Event | None = None, timeout_s: float | None = None) -> list[dict[str, np.ndarray]]:
         """Reference outputs (storage dtypes) for every input set, from one sandboxed process."""
         return self._run(spec, input_sets, timeout_s=timeout_s or self.settings.timeout_s, cancel=cancel)
 
-    def start(self, spec: task_pb2.TaskSpec, input_sets: Sequence[Mapping[str, np.ndarray]], *,
+    def start(self, spec: task_pb2.TaskSpec, input_sets: Sequence[Mapping[str, np.ndarray] | Future], *,
               cancel: threading.Event | None = None) -> PendingReference:
-        """`run` in a background thread, so the reference overlaps the kernel's first run."""
+        """`run` in a background thread, so the reference overlaps the kernel's first run. A set may be a Future
+        (still being drawn): the reference starts once all are drawn, the kernel as soon as its own is."""
         return PendingReference(self, spec, input_sets, cancel)
 
     # ----------------------------------------------------------------------------------------- inside
@@ -187,37 +203,96 @@ class ReferenceRunner:
                                 profile="reference", readonly_paths=readonly_paths(Path(argv[0])))
 
     def _run(self, spec: task_pb2.TaskSpec, input_sets: Sequence[Mapping[str, np.ndarray]], *, timeout_s: float,
-             cancel: threading.Event | None) -> list[dict[str, np.ndarray]]:
+             cancel: threading.Event | None, prestart: bool = True) -> list[dict[str, np.ndarray]]:
         name = spec.name
         if self.python is None or self.problem:
             raise ReferenceUnavailable(f"task {name}: the reference cannot run on this agent: {self.problem}")
-        try:
-            work = self.sandbox.make_workdir("reference")
-        except OSError as e:
-            raise ReferenceUnavailable(f"task {name}: cannot create the reference work dir: {e}") from None
+        limits = self._limits(spec, timeout_s)
+        proc = self._take(limits, timeout_s, prestart=prestart and self.settings.prestart)
         try:
             try:
-                shutil.copyfile(RUNNER, work / "runner.py")
-                (work / "reference.py").write_text(spec.reference_source, encoding="utf-8")
-                (work / "manifest.json").write_text(json.dumps({
+                (proc.work / "reference.py").write_text(spec.reference_source, encoding="utf-8")
+                for i, inputs in enumerate(input_sets):
+                    for k, t in enumerate(spec.inputs):
+                        np.save(proc.work / f"in{i}_{k}.npy",
+                                taskspec.to_compute(np.asarray(inputs[t.name]), t.dtype), allow_pickle=False)
+                tmp = proc.work / "manifest.json.tmp"
+                tmp.write_text(json.dumps({
                     "task": name, "entry": spec.reference_entry, "inputs": [t.name for t in spec.inputs],
                     "sets": len(input_sets), "numpy_path": str(numpy_path()),
                     "timeout_s": timeout_s}), encoding="utf-8")
-                for i, inputs in enumerate(input_sets):
-                    for k, t in enumerate(spec.inputs):
-                        np.save(work / f"in{i}_{k}.npy", taskspec.to_compute(np.asarray(inputs[t.name]), t.dtype),
-                                allow_pickle=False)
+                os.replace(tmp, proc.work / "manifest.json")
             except OSError as e:
                 raise ReferenceUnavailable(f"task {name}: cannot write the reference inputs: {e}") from None
-            argv = [str(self.python), "-I", "-B", "runner.py", "manifest.json"]
-            try:  # the task's deadline starts once the runner started (a slow start is not the task's fault)
-                r = self._sandbox_run(argv, work, self._limits(spec, timeout_s), timeout_s + _STARTUP_S, cancel)
-            except (SandboxError, ValueError, OSError) as e:
-                raise ReferenceUnavailable(f"task {name}: the reference sandbox failed to start: {e}") from None
+            # The task's deadline starts at the hand-over (a slow start is not the task's fault).
+            r = proc.hand_over(cancel, timeout_s + _STARTUP_S)
+            if isinstance(r, BaseException):
+                raise ReferenceUnavailable(f"task {name}: the reference sandbox failed to start: {r}") from None
             sets_done = self._verdict(spec, r, timeout_s, len(input_sets))
-            return [self._outputs(spec, work, i, sets_done[i]) for i in range(len(input_sets))]
+            return [self._outputs(spec, proc.work, i, sets_done[i]) for i in range(len(input_sets))]
         finally:
+            if proc.fresh(float("inf")):  # never handed over (an input could not be written): end it unused
+                proc.discard()
+            else:
+                proc.release()
+
+    def _take(self, limits: Limits, timeout_s: float, *, prestart: bool) -> _Prestarted:
+        """A reference process for a job with these limits: a pre-started one when one waits (the same isolation and
+        limits, only started earlier), else one started now; then another is started for the next job."""
+        with self._idle_lock:
+            proc = self._idle.pop(limits, None)
+        # (A margin below idle_s: the process's own idle timer must never race the hand-over.)
+        if proc is not None and (not proc.fresh(max(0.0, self.settings.idle_s - 2 * _STARTUP_S))
+                                 or proc.python != self.python):
+            proc.discard()
+            proc = None
+        if proc is None:
+            proc = self._start(limits, timeout_s)
+        if prestart:
+            self._prestart(limits, timeout_s)
+        return proc
+
+    def _start(self, limits: Limits, timeout_s: float) -> _Prestarted:
+        try:
+            work = self.sandbox.make_workdir("reference")
+        except OSError as e:
+            raise ReferenceUnavailable(f"the reference work dir cannot be created: {e}") from None
+        try:
+            shutil.copyfile(RUNNER, work / "runner.py")
+            os.mkfifo(work / "go", 0o644)
+            return _Prestarted(self, work, limits, hard_timeout_s=self.settings.idle_s + timeout_s + 2 * _STARTUP_S)
+        except OSError as e:
             self.sandbox.remove_workdir(work)
+            raise ReferenceUnavailable(f"the reference process cannot be prepared: {e}") from None
+
+    def _prestart(self, limits: Limits, timeout_s: float) -> None:
+        """Start the next job's process in the background (one per limits; the oldest retired past max_idle)."""
+        old: list[_Prestarted] = []
+        with self._idle_lock:
+            if self._closed or limits in self._idle:
+                return
+        try:
+            proc = self._start(limits, timeout_s)
+        except ReferenceUnavailable as e:
+            log.warning("cannot pre-start a reference process: %s", e.message)
+            return
+        with self._idle_lock:
+            if self._closed or limits in self._idle:
+                old.append(proc)
+            else:
+                self._idle[limits] = proc
+                while len(self._idle) > max(0, self.settings.max_idle):
+                    old.append(self._idle.pop(next(iter(self._idle))))
+        for p in old:
+            p.discard()
+
+    def close(self) -> None:
+        """Retire the pre-started processes (agent shutdown)."""
+        with self._idle_lock:
+            self._closed = True
+            idle, self._idle = list(self._idle.values()), {}
+        for p in idle:
+            p.discard()
 
     def _verdict(self, spec: task_pb2.TaskSpec, r: SandboxResult, timeout_s: float, n: int) -> list[dict]:
         """Per-set progress messages when the reference finished; raises with the right blame otherwise."""
@@ -291,6 +366,100 @@ class ReferenceRunner:
         return out
 
 
+class _Prestarted:
+    """One sandboxed reference process, started before its job: Python and numpy imported, blocked reading the FIFO
+    ``go`` in its work dir. It serves one job (hand_over, then release) or is discarded unused; never reused. It runs
+    with the same sandbox, profile, uid and limits as a process started at hand-over; its wall deadline while
+    waiting is `hard_timeout_s`, and from the hand-over the job's own deadline (enforced through the cancel hook)."""
+
+    def __init__(self, runner: ReferenceRunner, work: Path, limits: Limits, *, hard_timeout_s: float) -> None:
+        self.work = work
+        self.created = time.monotonic()
+        self.python = runner.python  # the interpreter it runs (the runner's may change: then it is not used)
+        self._sandbox = runner.sandbox
+        self._fifo = os.open(work / "go", os.O_RDWR | os.O_NONBLOCK)  # RDWR never blocks and keeps the FIFO open
+        self._cancel: threading.Event | _Either | None = None
+        self._deadline: float | None = None
+        self._serving = False
+        self.deadline_hit = False
+        self._lock = threading.Lock()
+        self._discarded = False
+        self._discarded_at: float | None = None  # told to exit unused; killed if it has not within _STARTUP_S
+        self._cleaned = False
+        self._done = threading.Event()
+        self._result: SandboxResult | BaseException | None = None
+        argv = [str(runner.python), "-I", "-B", "runner.py", "manifest.json", "go", str(numpy_path()),
+                f"{runner.settings.idle_s:g}"]
+        self._thread = threading.Thread(target=self._run, args=(runner, argv, limits, hard_timeout_s),
+                                        name="hawk-reference-process", daemon=True)
+        self._thread.start()
+
+    def _run(self, runner: ReferenceRunner, argv: list[str], limits: Limits, timeout_s: float) -> None:
+        try:
+            self._result = runner._sandbox_run(argv, self.work, limits, timeout_s, self)  # type: ignore[arg-type]
+        except (SandboxError, ValueError, OSError) as e:
+            self._result = e
+        finally:
+            with self._lock:
+                self._done.set()
+                cleanup = self._discarded
+            if cleanup:
+                self.release()
+
+    def is_set(self) -> bool:
+        """The sandbox's cancel hook: discarded unused, the caller cancelled, or the job's deadline passed."""
+        if self._cancel is not None and self._cancel.is_set():
+            return True
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            self.deadline_hit = True
+            return True
+        discarded = self._discarded_at
+        return discarded is not None and not self._serving and time.monotonic() - discarded > _STARTUP_S
+
+    def fresh(self, idle_s: float) -> bool:
+        """Still waiting, with its whole job deadline ahead of it."""
+        return not self._done.is_set() and time.monotonic() - self.created < idle_s
+
+    def hand_over(self, cancel: threading.Event | _Either | None, deadline_s: float) -> SandboxResult | BaseException:
+        """Start the job written to the work dir; wait for the process to end; its result (a job past its deadline
+        reads as timed out, as for a process started with that deadline)."""
+        self._cancel = cancel
+        self._deadline = time.monotonic() + deadline_s
+        try:
+            os.write(self._fifo, b"go\n")
+            self._serving = True
+        except OSError as e:
+            return e
+        self._done.wait()
+        r = self._result
+        if isinstance(r, SandboxResult) and r.cancelled and self.deadline_hit and not (cancel and cancel.is_set()):
+            r = replace(r, cancelled=False, timed_out=True)
+        assert r is not None
+        return r
+
+    def discard(self) -> None:
+        """Retire a process that got no job: told to exit (killed if it does not); its work dir goes once it has
+        ended. A process that never got "go" ran no task code."""
+        with self._lock:
+            self._discarded = True
+            cleanup = self._done.is_set()
+            if not self._serving:
+                with contextlib.suppress(OSError):
+                    os.write(self._fifo, b"exit\n")
+                self._discarded_at = time.monotonic()
+        if cleanup:
+            self.release()
+
+    def release(self) -> None:
+        """After the process ended: close the FIFO and remove the work dir (its uid is released with it)."""
+        with self._lock:
+            if self._cleaned:
+                return
+            self._cleaned = True
+        os.close(self._fifo)
+        self._sandbox.remove_workdir(self.work)
+
+
 class _Either:
     """Set when either event is (the Sandbox only polls ``is_set``)."""
 
@@ -302,12 +471,13 @@ class _Either:
 
 
 class PendingReference:
-    """A reference run under way. `get(i)` waits for set i's outputs; `waited` is the time callers spent
-    waiting (the pipeline adds it to the candidate's deadline); `close()` stops a run nobody needs any more."""
+    """A reference run under way. `input_set(i)` is set i's inputs (drawn in the background, see start); `get(i)`
+    waits for set i's reference outputs; `waited` is the time callers spent waiting (the pipeline adds it to the
+    candidate's deadline); `close()` stops a run nobody needs any more."""
 
     def __init__(self, runner: ReferenceRunner, spec: task_pb2.TaskSpec,
-                 input_sets: Sequence[Mapping[str, np.ndarray]], cancel: threading.Event | None) -> None:
-        self.inputs = list(input_sets)
+                 input_sets: Sequence[Mapping[str, np.ndarray] | Future], cancel: threading.Event | None) -> None:
+        self._sets = list(input_sets)
         self.waited = 0.0
         self._stop = threading.Event()
         self._done = threading.Event()
@@ -317,9 +487,19 @@ class PendingReference:
                                         name="hawk-reference", daemon=True)
         self._thread.start()
 
+    def input_set(self, i: int) -> Mapping[str, np.ndarray]:
+        """Set i's inputs, once drawn (raises what drawing them raised)."""
+        s = self._sets[i]
+        return s.result() if isinstance(s, Future) else s
+
+    @property
+    def inputs(self) -> list[Mapping[str, np.ndarray]]:
+        return [self.input_set(i) for i in range(len(self._sets))]
+
     def _run(self, runner: ReferenceRunner, spec: task_pb2.TaskSpec, cancel: _Either) -> None:
         try:
-            self._result = runner.run(spec, self.inputs, cancel=cancel)  # type: ignore[arg-type]
+            inputs = self.inputs  # every set drawn: the reference runs them all in one process
+            self._result = runner.run(spec, inputs, cancel=cancel)  # type: ignore[arg-type]
         except BaseException as e:  # handed to the waiting caller
             self._error = e
         finally:

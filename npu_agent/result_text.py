@@ -21,6 +21,8 @@ def describe(res: result_pb2.Result, name: str) -> str:
         n = res.numeric
         lines.append(f"  numeric: {n.sets_checked} set(s), max abs error {n.max_abs_error:.3g}, max rel error "
                      f"{n.max_rel_error:.3g}, {n.mismatch_count}/{n.element_count} mismatches")
+    if res.HasField("size_coverage"):
+        lines.append("  " + coverage_text(res.size_coverage))
     if res.HasField("profile"):
         p = res.profile
         if p.time_us:
@@ -40,3 +42,17 @@ def describe(res: result_pb2.Result, name: str) -> str:
     if res.log_tail:
         lines.extend("  " + x for x in res.log_tail.splitlines()[-20:])
     return "\n".join(lines)
+
+
+def _shapes_text(shapes) -> str:
+    return " ".join(f"{t.name}[{','.join(str(d) for d in t.shape)}]" for t in shapes)
+
+
+def coverage_text(c: result_pb2.SizeCoverage) -> str:
+    """One line: which sizes were verified (on how many sets) and which were timed, and why."""
+    verified = "; ".join(f"{v.sets} set(s) at {_shapes_text(v.tensors)}" for v in c.verified) or "nothing"
+    if c.timed:
+        timed = f"timed at {_shapes_text(c.timed)} ({'a verified run' if c.timed_run_verified else 'timing-only run'})"
+    else:
+        timed = "not timed"
+    return f"sizes: verified {verified}; {timed}" + (f" -- {c.reason}" if c.reason else "")

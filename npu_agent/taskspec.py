@@ -262,13 +262,54 @@ def validate(spec: task_pb2.TaskSpec, limits: TaskLimits = DEFAULT_LIMITS) -> No
     for tol in spec.tolerances:
         if tol.atol < 0 or tol.rtol < 0:
             raise TaskError(f"task {spec.name}: tolerance for {dtype_name(tol.dtype)} is negative")
+    if spec.HasField("verify_task"):
+        check_verify_task(spec)
+        validate(spec.verify_task, limits)
+
+
+def check_verify_task(spec: task_pb2.TaskSpec) -> None:
+    """A verify_task must be the same task at sizes no larger: the verdict at its size says something about the
+    kernel only when everything but the sizes agrees (the compiled artifact serves both sizes)."""
+    v = spec.verify_task
+    where = f"task {spec.name}: verify_task"
+    if v.HasField("verify_task"):
+        raise TaskError(f"{where} has a verify_task of its own; nesting is not allowed")
+    for key in ("name", "kernel_entry", "reference_source", "reference_entry"):
+        if getattr(v, key) != getattr(spec, key):
+            raise TaskError(f"{where}.{key} differs from the task's; a verify_task is the same task at a smaller size")
+    if dict(v.attributes) != dict(spec.attributes):
+        raise TaskError(f"{where}.attributes differ from the task's (the kernel is compiled once for both sizes)")
+    if sorted((t.dtype, t.atol, t.rtol) for t in v.tolerances) != \
+            sorted((t.dtype, t.atol, t.rtol) for t in spec.tolerances):
+        raise TaskError(f"{where}.tolerances differ from the task's")
+    for role in ("inputs", "outputs"):
+        mine, theirs = getattr(spec, role), getattr(v, role)
+        if len(theirs) != len(mine):
+            raise TaskError(f"{where} has {len(theirs)} {role}; the task has {len(mine)}")
+        for i, (t, u) in enumerate(zip(mine, theirs, strict=True)):
+            w = f"{where}.{role}[{i}] ({u.name})"
+            if (u.name, u.dtype, u.not_compared, u.inplace_of) != (t.name, t.dtype, t.not_compared, t.inplace_of):
+                raise TaskError(f"{w}: name, dtype, compare and inplace must be the task's ({t.name}, "
+                                f"{dtype_name(t.dtype)})")
+            if len(u.shape) != len(t.shape):
+                raise TaskError(f"{w}: rank {len(u.shape)} differs from the task's {len(t.shape)}")
+            if any(a > b for a, b in zip(u.shape, t.shape, strict=True)):
+                raise TaskError(f"{w}: shape {list(u.shape)} is larger than the task's {list(t.shape)} in some "
+                                "dimension; a verify_task is not larger than its task")
+            if role == "inputs" and u.distribution != t.distribution:
+                raise TaskError(f"{w}: its input distribution differs from the task's")
+            if role == "inputs" and t.distribution.kind == task_pb2.Distribution.FIXED and \
+                    list(u.shape) != list(t.shape):
+                raise TaskError(f"{w}: a fixed (uploaded) input cannot be verified at another size")
 
 
 # --------------------------------------------------------------------------------------------- inputs
 def generate_inputs(
     spec: task_pb2.TaskSpec, seed: int, fixed: Mapping[str, np.ndarray] | None = None
 ) -> dict[str, np.ndarray]:
-    """Draw one verification set of inputs, in storage dtypes, from a seed."""
+    """Draw one verification set of inputs from a seed, directly in storage dtypes (the same seed gives the same
+    set). Floats are drawn as float32 (what fp16/bf16/fp32 can hold), integers in their own dtype when the range
+    fits: no float64 intermediate, which at 8 M elements cost more than the kernel's run."""
     rng = np.random.default_rng(seed)
     out: dict[str, np.ndarray] = {}
     for t in spec.inputs:
@@ -280,19 +321,58 @@ def generate_inputs(
                 raise TaskError(f"task {spec.name}: input {t.name} needs fixed tensor {d.fixed_tensor_hash[:12]}")
             out[t.name] = np.array(fixed[d.fixed_tensor_hash], dtype=storage_dtype(t.dtype)).reshape(shape)
             continue
-        low, high = (d.low, d.high) if (d.low or d.high) else (-1.0, 1.0)
-        if t.dtype == task_pb2.BOOL and kind != task_pb2.Distribution.INTEGERS:
-            values = rng.integers(0, 2, size=shape)  # bool: fair coin flips unless integers are asked for
-        elif kind == task_pb2.Distribution.NORMAL:
-            values = rng.normal(d.mean, d.std or 1.0, size=shape)
-        elif kind == task_pb2.Distribution.INTEGERS:
-            values = rng.integers(int(low), int(high), size=shape)
-        else:
-            values = rng.uniform(low, high, size=shape)
-        if t.dtype in (task_pb2.FLOAT16, task_pb2.FLOAT32, task_pb2.BFLOAT16):
-            values = values.astype(np.float32)
-        out[t.name] = from_compute(values, t.dtype)
+        out[t.name] = _draw(rng, t, kind, shape)
     return out
+
+
+_FLOATS = (task_pb2.FLOAT16, task_pb2.FLOAT32, task_pb2.BFLOAT16)
+
+
+_CHUNK = 1 << 16  # elements per step of generation and comparison: a few float32 buffers stay in the CPU cache
+
+
+def _draw_floats(rng: np.random.Generator, dtype: int, normal: bool, params: tuple[float, float],
+                 shape: tuple[int, ...]) -> np.ndarray:
+    """Uniform [low, high) or normal (mean, std) float32 draws written chunk by chunk into the storage array."""
+    out = np.empty(shape, dtype=storage_dtype(dtype))
+    flat = out.reshape(-1)
+    buf = np.empty(min(_CHUNK, flat.size), dtype=np.float32)
+    if normal:
+        scale, offset = np.float32(params[1]), np.float32(params[0])
+    else:
+        scale, offset = np.float32(params[1] - params[0]), np.float32(params[0])
+    for start in range(0, flat.size, _CHUNK):
+        b = buf[: min(_CHUNK, flat.size - start)]
+        if normal:
+            rng.standard_normal(out=b, dtype=np.float32)
+        else:
+            rng.random(out=b, dtype=np.float32)
+        b *= scale
+        b += offset
+        flat[start:start + b.size] = f32_to_bf16_bits(b) if dtype == task_pb2.BFLOAT16 else b
+    return out
+
+
+def _draw(rng: np.random.Generator, t: task_pb2.TensorSpec, kind: int, shape: tuple[int, ...]) -> np.ndarray:
+    d = t.distribution
+    low, high = (d.low, d.high) if (d.low or d.high) else (-1.0, 1.0)
+    if t.dtype == task_pb2.BOOL and kind != task_pb2.Distribution.INTEGERS:
+        return rng.integers(0, 2, size=shape, dtype=np.uint8).view(np.bool_)  # fair coin flips
+    if kind == task_pb2.Distribution.INTEGERS:
+        lo, hi = int(low), int(high)
+        dt = storage_dtype(t.dtype)
+        if dt.kind in "iu" and np.iinfo(dt).min <= lo and hi - 1 <= np.iinfo(dt).max:
+            return rng.integers(lo, hi, size=shape, dtype=dt)
+        values = rng.integers(lo, hi, size=shape)  # out of the dtype's range (wraps) or a float: via int64
+        return from_compute(values.astype(np.float32) if t.dtype in _FLOATS else values, t.dtype)
+    if t.dtype in _FLOATS:
+        return _draw_floats(rng, t.dtype, kind == task_pb2.Distribution.NORMAL,
+                            (d.mean, d.std or 1.0) if kind == task_pb2.Distribution.NORMAL else (low, high), shape)
+    if kind == task_pb2.Distribution.NORMAL:
+        values = rng.normal(d.mean, d.std or 1.0, size=shape)
+    else:
+        values = rng.uniform(low, high, size=shape)
+    return from_compute(values, t.dtype)
 
 
 def poison(t: task_pb2.TensorSpec) -> np.ndarray:
@@ -379,6 +459,11 @@ def compare(
     An element passes when |a - e| <= atol + rtol * |e|. A non-finite actual value where the reference is
     finite always fails; where the reference is non-finite the actual must be the same (NaN matches NaN).
     Outputs marked not_compared are skipped and listed in the report; bools compare as their bytes (0 or 1).
+
+    Fast, with the verdict of the exact float64 rule: bit-identical outputs pass with no arithmetic; floats are
+    checked in float32 with a safety margin, and only the elements the margin leaves in doubt (none, for most
+    correct kernels) are re-checked in float64. The full mismatch report (first index, counts, max errors in
+    float64) is built only when an output fails.
     """
     worst: result_pb2.NumericReport | None = None
     skipped = [t.name for t in spec.outputs if t.not_compared]
@@ -386,43 +471,116 @@ def compare(
         if t.not_compared:
             continue
         atol, rtol = tolerance(spec, t.dtype)
-        e = _compare_values(np.asarray(expected[t.name]), t.dtype)
-        a = _compare_values(np.asarray(actual[t.name]), t.dtype)
-        if a.size != e.size:
-            raise TaskError(f"output {t.name}: got {a.size} elements, expected {e.size}")
-        finite_e = np.isfinite(e)
-        with np.errstate(invalid="ignore", over="ignore"):
-            diff = np.abs(a - e)
-            ok = diff <= atol + rtol * np.abs(e)
-        ok &= finite_e | (np.isnan(e) & np.isnan(a)) | (e == a)
-        bad_nonfinite = finite_e & ~np.isfinite(a)
-        ok &= ~bad_nonfinite
-        fin = finite_e & np.isfinite(a)
-        max_abs = float(diff[fin].max()) if fin.any() else 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = diff[fin] / np.maximum(np.abs(e[fin]), np.finfo(np.float32).tiny)
-        max_rel = float(rel.max()) if rel.size else 0.0
-        mismatches = int((~ok).sum())
-        first = int(np.argmax(~ok)) if mismatches else -1
-        report = result_pb2.NumericReport(
-            output_name=t.name,
-            set_index=set_index,
-            max_abs_error=max_abs,
-            max_rel_error=max_rel,
-            mismatch_count=mismatches,
-            element_count=int(e.size),
-            first_mismatch_index=first,
-            first_expected=float(e[first]) if first >= 0 else 0.0,
-            first_actual=float(a[first]) if first >= 0 else 0.0,
-            non_finite=bool(bad_nonfinite.any()),
-            not_compared=skipped,
-        )
-        if mismatches:
-            return report
+        e_raw, a_raw = np.asarray(expected[t.name]), np.asarray(actual[t.name])
+        if a_raw.size != e_raw.size:
+            raise TaskError(f"output {t.name}: got {a_raw.size} elements, expected {e_raw.size}")
+        quick = _quick_pass(e_raw, a_raw, t.dtype, atol, rtol)
+        if quick is not None:
+            report = result_pb2.NumericReport(output_name=t.name, set_index=set_index, max_abs_error=quick[0],
+                                              max_rel_error=quick[1], element_count=int(e_raw.size),
+                                              first_mismatch_index=-1, not_compared=skipped)
+        else:
+            report = _full_report(t, e_raw, a_raw, atol, rtol, set_index, skipped)
+            if report.mismatch_count:
+                return report
         if worst is None or report.max_abs_error > worst.max_abs_error:
             worst = report
     assert worst is not None
     return worst
+
+
+_MARGIN = 1e-5  # relative: far above float32's rounding of |a - e| and of atol + rtol*|e| (a few 2^-24)
+_TINY32 = float(np.finfo(np.float32).tiny)
+
+
+def _quick_pass(e_raw: np.ndarray, a_raw: np.ndarray, dtype: int, atol: float, rtol: float
+                ) -> tuple[float, float] | None:
+    """(max abs error, max rel error) when the output surely passes the exact rule; None when it may fail (the
+    caller then builds the exact report). Bit-identical outputs pass at once; float outputs are checked in float32."""
+    if e_raw.dtype == a_raw.dtype and e_raw.dtype.kind in "biuf":
+        width = np.dtype(f"u{e_raw.dtype.itemsize}")
+        if np.array_equal(np.ascontiguousarray(e_raw).view(width), np.ascontiguousarray(a_raw).view(width)):
+            return 0.0, 0.0
+    if dtype not in _FLOATS:
+        return None
+    e_all, a_all = np.ascontiguousarray(e_raw).reshape(-1), np.ascontiguousarray(a_raw).reshape(-1)
+    c_rel = np.float32(rtol * (1.0 - _MARGIN))
+    c_abs = np.float32(atol * (1.0 - _MARGIN) - _TINY32)  # float32's rtol*|e| may round up in the subnormal range
+    size = min(_CHUNK, e_all.size)
+    e, a, diff, abs_e = (np.empty(size, np.float32) for _ in range(4))
+    ok, fin = np.empty(size, np.bool_), np.empty(size, np.bool_)
+    max_abs = max_rel = 0.0
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        for start in range(0, e_all.size, _CHUNK):
+            n = min(_CHUNK, e_all.size - start)
+            ec, ac, dc, tc, okc = e[:n], a[:n], diff[:n], abs_e[:n], ok[:n]
+            ec[...] = to_compute(e_all[start:start + n], dtype)
+            ac[...] = to_compute(a_all[start:start + n], dtype)
+            np.subtract(ac, ec, out=dc)
+            np.abs(dc, out=dc)
+            np.abs(ec, out=tc)
+            np.multiply(tc, c_rel, out=ec)  # ec is now the threshold (margin included)
+            ec += c_abs
+            np.less_equal(dc, ec, out=okc)  # with e finite: a is finite and surely within tolerance
+            np.isfinite(tc, out=fin[:n])
+            okc &= fin[:n]                  # (an inf reference has an inf threshold: decided exactly below)
+            if not okc.all():  # non-finite values or near the tolerance: the exact rule decides these elements
+                doubt = np.flatnonzero(~okc)
+                e64 = to_compute(e_all[start + doubt], dtype).astype(np.float64)
+                a64 = to_compute(a_all[start + doubt], dtype).astype(np.float64)
+                if not _exact_ok(e64, a64, atol, rtol).all():
+                    return None
+                dc[doubt[~(np.isfinite(e64) & np.isfinite(a64))]] = 0.0  # a matching non-finite pair: no error
+            max_abs = max(max_abs, float(dc.max()))
+            np.maximum(tc, np.float32(_TINY32), out=tc)
+            np.divide(dc, tc, out=dc)
+            max_rel = max(max_rel, float(dc.max()))
+    return max_abs, max_rel
+
+
+def _exact_ok(e: np.ndarray, a: np.ndarray, atol: float, rtol: float) -> np.ndarray:
+    """The verification rule in float64, element-wise (see compare)."""
+    finite_e = np.isfinite(e)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = np.abs(a - e) <= atol + rtol * np.abs(e)
+    ok &= finite_e  # (inf - -inf <= inf is true): a non-finite reference value is decided below
+    # A non-finite reference value is matched by the same value (NaN by any NaN). Until the fast compare, the
+    # NaN/inf case was and-ed into the tolerance test above, so a non-finite reference failed every kernel,
+    # against this documented rule (docs/tasks.md).
+    ok |= ~finite_e & ((np.isnan(e) & np.isnan(a)) | (e == a))
+    return ok
+
+
+def _full_report(t: task_pb2.TensorSpec, e_raw: np.ndarray, a_raw: np.ndarray, atol: float, rtol: float,
+                 set_index: int, skipped: list[str]) -> result_pb2.NumericReport:
+    """The exact float64 report of one output: counts, first mismatch, max errors over the finite pairs."""
+    e = _compare_values(e_raw, t.dtype)
+    a = _compare_values(a_raw, t.dtype)
+    finite_e = np.isfinite(e)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(a - e)
+    ok = _exact_ok(e, a, atol, rtol)
+    bad_nonfinite = finite_e & ~np.isfinite(a)
+    fin = finite_e & np.isfinite(a)
+    max_abs = float(diff[fin].max()) if fin.any() else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = diff[fin] / np.maximum(np.abs(e[fin]), np.finfo(np.float32).tiny)
+    max_rel = float(rel.max()) if rel.size else 0.0
+    mismatches = int((~ok).sum())
+    first = int(np.argmax(~ok)) if mismatches else -1
+    return result_pb2.NumericReport(
+        output_name=t.name,
+        set_index=set_index,
+        max_abs_error=max_abs,
+        max_rel_error=max_rel,
+        mismatch_count=mismatches,
+        element_count=int(e.size),
+        first_mismatch_index=first,
+        first_expected=float(e[first]) if first >= 0 else 0.0,
+        first_actual=float(a[first]) if first >= 0 else 0.0,
+        non_finite=bool(bad_nonfinite.any()),
+        not_compared=skipped,
+    )
 
 
 def _compare_values(array: np.ndarray, dtype: int) -> np.ndarray:
@@ -481,6 +639,7 @@ class TaskDef:
     extra: dict[str, Any] = field(default_factory=dict)
     dims: dict[str, int] = field(default_factory=dict)       # the sizes the shapes were built with
     test_dims: dict[str, int] = field(default_factory=dict)  # reduced sizes for quick functional checks
+    verify_dims: dict[str, int] = field(default_factory=dict)  # sizes verified at (spec.verify_task), {} for none
     table: dict[str, Any] | None = None                      # the parsed [[task]] table, to rebuild at new dims
     base_dir: Path | None = None
 
@@ -509,7 +668,7 @@ _DIST_KINDS = {"uniform": task_pb2.Distribution.UNIFORM, "normal": task_pb2.Dist
                "integers": task_pb2.Distribution.INTEGERS, "fixed": task_pb2.Distribution.FIXED}
 _TASK_KEYS = {"name", "category", "description", "inputs", "outputs", "reference", "reference_entry",
               "tolerance", "kernel_entry", "block_dim", "attributes", "verify_sets", "version",
-              "baseline", "expert", "extra", "dims", "test_dims", "work"}
+              "baseline", "expert", "extra", "dims", "test_dims", "verify_dims", "work"}
 _WORK_KEYS = {"gm_bytes", "vector_element_ops", "vector_dtype", "cube_macs", "cube_dtype"}
 
 
@@ -691,6 +850,10 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
     for k in test_dims:
         if k not in own_dims:
             raise TaskError(f"{where}.test_dims.{k} is not one of dims {sorted(own_dims)}")
+    verify_dims = _dims(d.get("verify_dims"), f"{where}.verify_dims")
+    for k in verify_dims:
+        if k not in own_dims:
+            raise TaskError(f"{where}.verify_dims.{k} is not one of dims {sorted(own_dims)}")
     override = _dims(dict(dims or {}), f"{where}: dims override")
     for k in override:
         if k not in own_dims:
@@ -729,6 +892,13 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
         except TaskError as e:
             raise TaskError(f"{tw}: {e}") from None
         spec.tolerances.append(task_pb2.Tolerance(dtype=dt, atol=_float(tol, "atol", tw), rtol=_float(tol, "rtol", tw)))
+    v_dims = eff_dims | verify_dims
+    if verify_dims and v_dims != eff_dims and all(v_dims[k] <= eff_dims[k] for k in eff_dims):
+        # The same table at the verification size (without verify_dims: no nesting). A resized task whose dims
+        # are already no larger (e.g. at its test_dims) verifies at its own size.
+        small = {k: v for k, v in d.items() if k != "verify_dims"}
+        spec.verify_task.CopyFrom(task_from_mapping(small, base_dir, where=f"{where}.verify_dims",
+                                                    dims=v_dims).spec)
     validate(spec)
 
     def _path(key: str) -> Path | None:
@@ -741,7 +911,8 @@ def task_from_mapping(d: Mapping[str, Any], base_dir: Path | None = None, where:
         return p
 
     return TaskDef(spec=spec, baseline=_path("baseline"), expert=_path("expert"), extra=dict(d.get("extra", {})),
-                   dims=eff_dims, test_dims=own_dims | test_dims, table=dict(d), base_dir=base_dir)
+                   dims=eff_dims, test_dims=own_dims | test_dims, verify_dims=v_dims if spec.HasField("verify_task") else {},
+                   table=dict(d), base_dir=base_dir)
 
 
 def load_task_file(path: str | Path) -> list[TaskDef]:

@@ -94,6 +94,7 @@ def _show(args: argparse.Namespace) -> int:
     info = {
         "name": spec.name, "category": spec.category, "version": spec.version, "hash": task_hash(spec),
         "description": spec.description, "dims": t.dims, "test_dims": t.test_dims,
+        "verify_dims": t.verify_dims or None,
         "kernel_entry": spec.kernel_entry, "block_dim": spec.default_block_dim,
         "arguments": [*(x.name for x in spec.inputs), *(x.name for x in spec.outputs), "workspace", "tiling"],
         "inputs": [{"tensor": _tensor_text(x), "distribution": _dist_text(x)} for x in spec.inputs],
@@ -112,6 +113,8 @@ def _show(args: argparse.Namespace) -> int:
     if spec.description:
         print(f"\n{spec.description}\n")
     print(f"dims:        {t.dims}   (tests: {t.test_dims})")
+    if t.verify_dims:
+        print(f"verified at: {t.verify_dims}   (timed at dims by a timing-only run where the agent can)")
     print(f"kernel:      extern \"C\" {spec.kernel_entry}({', '.join(info['arguments'])})"
           f"   block_dim {spec.default_block_dim or 'agent default'}")
     for x in info["inputs"]:

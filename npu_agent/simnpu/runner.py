@@ -12,6 +12,7 @@ import json
 import math
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,16 +132,38 @@ def _write_tensor(path: Path, array: np.ndarray, t: task_pb2.TensorSpec, role: s
                          f"{taskspec.num_elements(t)}")
     data = np.ascontiguousarray(arr).astype(want.newbyteorder("<"), copy=False)
     with open(path, "wb") as f:
-        f.write(data.tobytes())
+        f.write(memoryview(data.reshape(-1)).cast("B"))  # no bytes copy of a large tensor
         if padded_to > data.nbytes:
             f.write(bytes(padded_to - data.nbytes))
     return data.nbytes
 
 
+_POISON_CHUNK = 1 << 20  # bytes of poison written at a time (an output never needs its whole poison in memory)
+
+
+def _write_poison(path: Path, t: task_pb2.TensorSpec, padded_to: int) -> int:
+    """An output file: the task's poison (taskspec.poison) then zeros up to the padding; returns the data size."""
+    unit = taskspec.poison(task_pb2.TensorSpec(name=t.name, dtype=t.dtype, shape=[1]))
+    unit = unit.astype(unit.dtype.newbyteorder("<"), copy=False).tobytes()
+    nbytes = taskspec.tensor_bytes(t)
+    if nbytes != taskspec.num_elements(t) * len(unit):  # packed types: the general path
+        return _write_tensor(path, taskspec.poison(t), t, "output", padded_to)
+    chunk = unit * max(1, _POISON_CHUNK // len(unit))
+    with open(path, "wb") as f:
+        left = nbytes
+        while left > 0:
+            f.write(chunk[:left] if left < len(chunk) else chunk)
+            left -= len(chunk)
+        if padded_to > nbytes:
+            f.write(bytes(padded_to - nbytes))
+    return nbytes
+
+
 TAMPERED = "the kernel process tampered with its profile record"
 
 
-def check_record(rec_path: Path, stats: dict[str, Any], outputs_written: bool) -> tuple[recfile.Record | None, str]:
+def check_record(rec_path: Path, stats: dict[str, Any],
+                 outputs_written: bool | Callable[[], bool]) -> tuple[recfile.Record | None, str]:
     """The record of an OK run, or why it cannot be the run's: missing, cut, rewritten, or at odds with the run
     (no entries though the kernel ran, blocks outside the launch, counts that disagree with the runtime's)."""
     if not rec_path.is_file():
@@ -151,8 +174,9 @@ def check_record(rec_path: Path, stats: dict[str, Any], outputs_written: bool) -
         return None, f"{TAMPERED}: {str(e).replace(str(rec_path) + ': ', '')}"
     n = len(rec)
     block_dim = int(stats.get("block_dim", rec.block_dim))
-    if n == 0:
-        return None, f"{TAMPERED}: it holds no entries" + (" though outputs were written" if outputs_written else "")
+    if n == 0:  # outputs_written may be a callable: the comparison is made only for this message
+        written = outputs_written() if callable(outputs_written) else outputs_written
+        return None, f"{TAMPERED}: it holds no entries" + (" though outputs were written" if written else "")
     if "record_entries" in stats and int(stats["record_entries"]) != n:
         return None, f"{TAMPERED}: it holds {n} entries, the runtime counted {stats['record_entries']}"
     if rec.block_dim != block_dim:
@@ -191,12 +215,14 @@ def _host_program(binary: Path) -> bool:
 def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, hardware: HardwareProfile,
                sandbox: Sandbox, timeout_s: float = 60.0, record_to: Path | None = None,
                cancel: threading.Event | None = None, limits: Limits | None = None,
-               timing_only: bool = False) -> RunResult:
+               timing_only: bool = False, generic_math: bool = False) -> RunResult:
     """Run `binary` once on `inputs` (storage dtypes) and return its outputs or what stopped it.
 
     timing_only: every Ascend C call runs its checks and is recorded, but no arithmetic or data movement happens;
     an input not in `inputs` is zero-filled GM (no file is written), outputs are not read back and the output
     coverage check is skipped. `record_to` is required (the record is what the run is for).
+    generic_math: the runtime's vectorised fast paths are off (every op runs its element loop): the reference
+    that tests compare the fast paths with, bit for bit.
     """
     binary = Path(binary)
     if not binary.is_file():
@@ -220,6 +246,8 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         inplace = {t.inplace_of: t.name for t in task.outputs if t.inplace_of}
         if timing_only:
             lines.append("timing_only 1")
+        if generic_math:
+            lines.append("generic_math 1")
         for i, t in enumerate(task.inputs):
             kind = "inout" if t.name in inplace else "input"
             if timing_only and t.name not in inputs:  # zero-filled GM: "-" is no file
@@ -239,7 +267,7 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                              f"{' '.join(str(d) for d in t.shape)}")
                 continue
             path = work / f"out{i}.bin"
-            n = _write_tensor(path, taskspec.poison(t), t, "output", padded_bytes(taskspec.tensor_bytes(t), hardware))
+            n = _write_poison(path, t, padded_bytes(taskspec.tensor_bytes(t), hardware))
             sandbox.share_with_sandbox(path)
             lines.append(f"output {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
         if record_to is not None:
@@ -304,13 +332,14 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
                                                   count=taskspec.num_elements(t)).astype(dt, copy=False).reshape(
                     tuple(t.shape))
         if out.status == result_pb2.OK and record_to is not None:
-            written = not timing_only and any(_differs_from_poison(out.outputs[t.name], t) for t in task.outputs)
+            def written() -> bool:
+                return not timing_only and any(_differs_from_poison(out.outputs[t.name], t) for t in task.outputs)
             out.record, why = check_record(work / RECORD_FILE, out.stats, written)
             if out.record is not None and not out.record.truncated and not _host_program(binary) \
                     and not timing_only:
                 # A host program's kernels store to its own aclrtMalloc buffers, which the twin copies to the
                 # task's outputs afterwards: no record entry names the outputs, so there is nothing to check.
-                gap = coverage.uncovered(out.record, task, out.outputs, coverage.before_run(task, inputs))
+                gap = coverage.uncovered(out.record, task, out.outputs, lambda: coverage.before_run(task, inputs))
                 if gap is not None:
                     out.record, why = None, f"the kernel wrote its outputs outside the Ascend C API: {gap}"
             if out.record is None:

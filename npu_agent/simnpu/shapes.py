@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import ctypes
 import ctypes.util
+import functools
 import json
 import operator
 import posixpath
@@ -362,6 +363,7 @@ def classify(cand: Candidate) -> str:
     return "direct"
 
 
+@functools.lru_cache(maxsize=1024)  # find_library runs ldconfig in a subprocess: once per name, not per compile
 def _c_library_symbol(name: str) -> bool:
     """Whether `name` is a function of the C library or libm (`sqrt`, `exp`, `floor`, `abs`, ...)."""
     libs = [ctypes.CDLL(None)]

@@ -13,7 +13,7 @@ def test_the_stream_carries_a_message_at_least_every_heartbeat_interval(start_ag
     agent = start_agent(devices=1, timeouts={"heartbeat_s": 0.2})
     with AgentClient(agent.address) as c:
         assert abs(c.get_info().heartbeat_interval_s - 0.2) < 1e-9
-        h = c.put_task(add_task(verify_sets=1))[0]
+        h = c.put_task(add_task(verify_sets=2))[0]
         arrivals: list[tuple[float, agent_pb2.Progress]] = []
         result = c.evaluate(h, "// hawk-null: compile_s=1.2 run_s=1.2 profile_s=1.2\n",
                             on_progress=lambda p: arrivals.append((time.monotonic(), p)))

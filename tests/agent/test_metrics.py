@@ -38,7 +38,7 @@ def test_metrics_follow_the_evaluations(start_agent) -> None:
     port = agent.metrics_port
     assert port
     with AgentClient(agent.address) as c:
-        h = c.put_task(add_task(verify_sets=1))[0]
+        h = c.put_task(add_task(verify_sets=2))[0]
         assert c.evaluate(h, "// ok\n").status == S.OK
         assert c.evaluate(h, "// ok\n").cached
         assert c.evaluate(h, "// hawk-null: fail=compile\n").status == S.COMPILE_ERROR

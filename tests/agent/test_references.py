@@ -359,3 +359,57 @@ def test_a_reference_process_that_cannot_start_is_the_agents_fault(runner) -> No
             runner.run(task(GOOD), [taskspec.generate_inputs(task(GOOD), 1)])
     finally:
         runner.python = saved
+
+
+# ---------------------------------------------------------------------------------- pre-started processes
+def test_a_pre_started_process_serves_the_next_job_once_and_a_new_one_waits(tmp_path: Path) -> None:
+    """After a run, the next job's process is already started (numpy imported, blocked on its FIFO); the next run
+    takes it (its work dir is gone afterwards: used once) and leaves another waiting. Limits follow the task size,
+    so another size gets a process of its own; past max_idle the oldest is told to exit and leaves quietly."""
+    root = Path(tempfile.mkdtemp(prefix="hawk-refpre-"))
+    root.chmod(0o711)
+    kills: list = []
+    sandbox = Sandbox(root / "sandbox")
+    sandbox.observer = lambda r: kills.append(r) if (r.timed_out or r.cancelled or r.signal) else None
+    runner = ReferenceRunner(sandbox, ReferenceSettings(timeout_s=5, max_idle=1))
+    try:
+        spec = task(GOOD)
+        sets = [taskspec.generate_inputs(spec, 7)]
+        want = taskspec.run_reference(spec, sets[0])["z"]
+        assert np.array_equal(runner.run(spec, sets)[0]["z"], want)  # started for the job: none was waiting
+        [waiting] = runner._idle.values()
+        assert waiting.fresh(60.0)
+        assert np.array_equal(runner.run(spec, sets)[0]["z"], want)
+        assert not waiting.work.exists()  # it served this job and is gone
+        [again] = runner._idle.values()
+        assert again is not waiting and again.fresh(60.0)
+        bigger = task(GOOD, name="add_fp16_ref_big")
+        bigger.inputs[0].shape[0] = bigger.inputs[1].shape[0] = bigger.outputs[0].shape[0] = 4 * N
+        runner.run(bigger, [taskspec.generate_inputs(bigger, 1)])
+        deadline = time.monotonic() + 10
+        while again.work.exists() and time.monotonic() < deadline:  # max_idle 1: the older size's process exits
+            time.sleep(0.05)
+        assert not again.work.exists()
+        assert again._result.returncode == 0 and not again._result.cancelled  # left by itself, not killed
+    finally:
+        runner.close()
+    assert not kills, [(r.returncode, r.signal, r.timed_out, r.cancelled) for r in kills]
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_pre_started_process_keeps_the_jobs_deadline(tmp_path: Path) -> None:
+    root = Path(tempfile.mkdtemp(prefix="hawk-refdl-"))
+    root.chmod(0o711)
+    runner = ReferenceRunner(Sandbox(root / "sandbox"), ReferenceSettings(timeout_s=1.0))
+    try:
+        spec = task("def reference(x, y):\n    import signal\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+                    "    while True:\n        pass\n", name="ref_ignores_alarm")
+        runner._prestart(runner._limits(spec, 1.0), 1.0)
+        time.sleep(1.0)  # numpy imported, waiting: the job's deadline runs from the hand-over
+        t0 = time.monotonic()
+        with pytest.raises(ReferenceFailed, match="exceeded its 1 s deadline"):
+            runner.run(spec, [taskspec.generate_inputs(spec, 1)])
+        assert time.monotonic() - t0 < 1.0 + 5.0 + 2.0  # the job's deadline plus the start-up allowance, not idle_s
+    finally:
+        runner.close()
+        shutil.rmtree(root, ignore_errors=True)

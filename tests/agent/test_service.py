@@ -184,7 +184,7 @@ def _cancel_in(client: AgentClient, task_hash: str, source: str, stage: int, occ
 def test_cancel_while_running(start_agent, source: str, stage: int) -> None:
     agent = start_agent(devices=1)
     with AgentClient(agent.address) as c:
-        h = c.put_task(add_task(verify_sets=1))[0]
+        h = c.put_task(add_task(verify_sets=2))[0]  # set 0 verifies, set 1 is the profiled run
         result = _cancel_in(c, h, source, stage)
     assert result.status == S.CANCELLED and "cancel" in result.message
     assert progress_stage_in(result.message, stage)

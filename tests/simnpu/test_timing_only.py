@@ -133,3 +133,73 @@ def test_a_timing_only_run_needs_no_inputs_but_takes_them_when_given(twin, examp
     assert t.ok and t.outputs == {} and t.record is not None, t.message
     with pytest.raises(ValueError, match="missing"):
         twin.run(binary, spec, {})
+
+
+# ------------------------------------------------------------------ the fast paths compute what the loops compute
+def _edgy(rng: np.random.Generator, n: int, dtype) -> np.ndarray:
+    """Random values of every magnitude plus the cases rounding and IEEE rules care about."""
+    info = np.finfo(dtype)
+    x = (rng.standard_normal(n) * np.exp2(rng.integers(-30, 30, n))).astype(np.float64)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, float(info.tiny) / 4, -float(info.tiny) / 3,
+                        float(info.max), -float(info.max), 1.0, -1.0, 0.3], np.float64)
+    x[rng.choice(n, 200, replace=False)] = rng.choice(special, 200)
+    with np.errstate(over="ignore"):
+        return x.astype(dtype)
+
+
+def _run_both(twin, binary, spec, ins, tmp_path):
+    from npu_agent.simnpu.runner import run_binary
+    runs = [run_binary(binary, spec, ins, hardware=twin.hardware, sandbox=twin.sandbox, generic_math=g,
+                       record_to=tmp_path / f"g{int(g)}.bin") for g in (False, True)]
+    for r in runs:
+        assert r.ok, f"{r.message}\n{r.log_tail}"
+    assert np.array_equal(runs[0].record.entries, runs[1].record.entries)
+    return runs
+
+
+@pytest.mark.parametrize("values", ["specials", "dense"])
+def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values) -> None:
+    n, ops = 1024, 23
+    spec = task("fast_paths", [tensor("x", [n], "float32"), tensor("y", [n], "float32"), tensor("xh", [n]),
+                               tensor("yh", [n])],
+                [tensor("z", [ops * n], "float32"), tensor("zh", [ops * n]), tensor("cf", [n], "float32"),
+                 tensor("ch", [n])])
+    rng = np.random.default_rng(12)
+    ins = {"x": _edgy(rng, n, np.float32), "y": _edgy(rng, n, np.float32), "xh": _edgy(rng, n, np.float16),
+           "yh": _edgy(rng, n, np.float16)}
+    if values == "dense":  # finite values of similar magnitude: the sums and reductions round, not saturate
+        ins = {k: (rng.standard_normal(n) * 3 + 0.5).astype(v.dtype) for k, v in ins.items()}
+    fast, generic = _run_both(twin, build(twin, kernel_source("fast_paths.cpp"), "fast_paths"), spec, ins, tmp_path)
+    for name in ("z", "zh", "cf", "ch"):
+        a, b = fast.outputs[name], generic.outputs[name]
+        bits = np.uint32 if a.dtype == np.float32 else np.uint16
+        # Same bits, but a NaN's sign and payload (which operand x86 propagates is the compiler's choice).
+        same = (a.view(bits) == b.view(bits)) | (np.isnan(a) & np.isnan(b))
+        assert same.all(), f"{name}: {np.count_nonzero(~same)} elements differ, first at {np.flatnonzero(~same)[:5]}"
+    # The kernel computed something: Add's count form left the last 5 elements at 0 and the rest is x + y.
+    z = fast.outputs["z"].reshape(ops, n)
+    if values == "dense":
+        assert np.isfinite(z[20:, 0]).all() and np.isfinite(fast.outputs["zh"].reshape(ops, n)[20:, 0]).all()
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.testing.assert_array_equal(z[0, :1019], ins["x"][:1019] + ins["y"][:1019])
+    assert (z[0, 1019:] == 0).all()
+
+
+@pytest.mark.parametrize("values", ["specials", "dense"])
+def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values) -> None:
+    """The example matmul (half in, float accumulate) on edgy inputs, fast path against the generic loop."""
+    spec = example_tasks["example_matmul_fp16"]
+    binary = build(twin, (EXAMPLES / "matmul_custom.cpp").read_text(), spec.kernel_entry)
+    rng = np.random.default_rng(13)
+    ins = {t.name: _edgy(rng, int(np.prod(t.shape)), np.float16).reshape(tuple(t.shape)) / 64
+           for t in spec.inputs}
+    if values == "dense":  # no specials: modest values, where the sums' rounding is what matters
+        ins = {k: (rng.standard_normal(v.shape) * 4).astype(np.float16) for k, v in ins.items()}
+    fast, generic = _run_both(twin, binary, spec, ins, tmp_path)
+    for name, a in fast.outputs.items():
+        b = generic.outputs[name]
+        # A NaN's sign and payload depend on which operand x86 propagates (the compiler's choice), not on the model.
+        nan = np.isnan(a)
+        assert np.array_equal(nan, np.isnan(b)), f"{name}: NaNs differ"
+        assert a[~nan].tobytes() == b[~nan].tobytes(), f"{name} differs"
+        assert values == "specials" or not nan.any()

@@ -41,3 +41,19 @@ def test_kernel_passes_on_the_twin(twin, name: str, kind: str) -> None:
     compiled = Compiled(twin, path.read_text(encoding="utf-8"), task.spec)  # compiled once per kernel
     check = compiled.check([11, 12], profile=False)
     assert check.ok, f"{name} {kind}: {check.status}: {check.message}"
+
+
+VERIFY_PAIRS = [(t.name, kind) for t in catalogue.all_tasks() if t.spec.HasField("verify_task")
+                for kind, p in (("baseline", t.baseline), ("expert", t.expert)) if p is not None]
+
+
+@pytest.mark.parametrize("name, kind", VERIFY_PAIRS, ids=[f"{n}-{k}-verify" for n, k in VERIFY_PAIRS])
+def test_kernel_passes_at_the_verify_size(twin, name: str, kind: str) -> None:
+    """A task with verify_dims is verified at that size (docs/agent.md, "Size coverage"): its kernels must pass there."""
+    from tasks.evaluate import Compiled
+
+    task = catalogue.get_task(name)
+    path: Path = task.baseline if kind == "baseline" else task.expert
+    compiled = Compiled(twin, path.read_text(encoding="utf-8"), task.spec.verify_task)
+    check = compiled.check([21], profile=False)
+    assert check.ok, f"{name} {kind} at {task.verify_dims}: {check.status}: {check.message}"

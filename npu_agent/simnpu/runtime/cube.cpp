@@ -159,6 +159,10 @@ void mmad(const Ref& dst, const Ref& a, const Ref& b, const Ref& bias, const Mma
     const bool integer = a.dt == DT::I8 || b4;
     const size_t es = dt_size(a.dt);
     if (timing_only()) goto unit_flags;  // checked and recorded; no arithmetic
+    if (!integer && mmad_fast(MmadFast{p.m, p.n, p.k, c0, frac, k1_row, m1, n1, gemv, p.init_zero, a.dt}, A, B, C,
+                              from_bias ? BIAS : nullptr)) {
+        goto unit_flags;
+    }
     for (uint64_t i = 0; i < p.m; ++i)
         for (uint64_t j = 0; j < p.n; ++j) {
             double acc = 0;

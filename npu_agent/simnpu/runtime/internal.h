@@ -161,6 +161,9 @@ struct Config {
     // Timing-only run (config `timing_only 1`): every API call runs its checks and is recorded as in a functional
     // run, but arithmetic and data movement are skipped; tensors whose file is "-" are zero-filled GM.
     bool timing_only = false;
+    // `generic_math 1`: the fast paths (fastmath.cpp) are off and every op runs its generic element loop, the
+    // reference the fast paths are tested against bit for bit.
+    bool generic_math = false;
 };
 
 // ------------------------------------------------------------------------------------------ record
@@ -423,6 +426,17 @@ inline bool mask_bit(const uint64_t m[2], uint64_t i) { return i < 128 && ((m[i 
 // reduce.cpp: sum, max or min over `vals` in the element type (sums accumulate in float, the result is rounded
 // once); the second value is the index of the max/min.
 std::pair<double, uint64_t> fold(VOp op, DT d, const std::vector<double>& vals, const std::vector<uint64_t>& idx);
+
+// fastmath.cpp: bit-exact fast paths (false: not covered, the caller runs its generic loop).
+// A vector op over n flat elements of dst (type d) from a, b (type s; b only for binary ops); `scalar` is the
+// scalar operand already rounded to the element type.
+bool vec_fast(VOp op, DT d, DT s, uint8_t* dst, const uint8_t* a, const uint8_t* b, uint64_t n, double scalar);
+struct MmadFast {  // a floating-point Mmad's shape and L0 layout (cube.cpp)
+    uint64_t m, n, k, c0, frac, k1_row, m1, n1;
+    bool gemv, init_zero;
+    DT dt;  // of A and B
+};
+bool mmad_fast(const MmadFast& f, const uint8_t* A, const uint8_t* B, uint8_t* C, const uint8_t* bias);
 
 // datamove.cpp
 uint64_t gm_rec_addr(uint64_t addr);

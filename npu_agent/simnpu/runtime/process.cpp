@@ -164,6 +164,7 @@ void parse_config(const char* path) {
         else if (k == "record") { need(1); c.record_path = unescape(t[1]); }
         else if (k == "record_max_entries") { need(1); c.record_max = u64(t[1], k.c_str()); }
         else if (k == "timing_only") { need(1); c.timing_only = t[1] == "1"; }
+        else if (k == "generic_math") { need(1); c.generic_math = t[1] == "1"; }
         else if (k == "garbage_seed") { need(1); c.garbage_seed = u64(t[1], k.c_str()); }
         else if (k == "node_name") { need(1); c.node_name = t[1]; }
         else if (k == "attr") {  // attr NAME =VALUE (the '=' keeps an empty value a token)
@@ -698,8 +699,8 @@ __attribute__((weak)) int main() {
         if (g_op_check != nullptr) g_op_check();  // an op project's OpDef against the task (hawk/opdef.h)
         run_tiling();
         run_blocks();
-        for (auto& a : R->cfg.tensors)
-            if ((a.output || a.written) && a.path != "-") ::msync(a.data, a.bytes, MS_SYNC);
+        // No msync: the outputs are MAP_SHARED pages of the files, which the runner reads through the same page
+        // cache once the process has ended (MS_SYNC would only write them to disk first).
         const char* cores = R->launch_type == 4 ? "1 AIC + 1 AIV" : R->launch_type == 5 ? "1 AIC + 2 AIV"
                             : R->kernel_core == Core::AIC ? "AIC" : "AIV";
         emit_result("OK", "ran " + std::to_string(R->block_dim) + " block(s) on " + cores + " cores", "");

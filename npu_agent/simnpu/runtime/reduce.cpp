@@ -41,6 +41,26 @@ std::pair<double, uint64_t> fold(VOp op, DT d, const std::vector<double>& vals, 
 }
 
 namespace {
+// fold over the flat elements 0 .. n-1 of T, without the vectors: acc = float(acc + v) is the float sum.
+template <typename T> std::pair<double, uint64_t> fold_flat(VOp op, const uint8_t* s, uint64_t n) {
+    const T* x = reinterpret_cast<const T*>(s);
+    if (op == VOp::ADD) {
+        float acc = 0.0f;
+        for (uint64_t i = 0; i < n; ++i) acc += static_cast<float>(x[i]);
+        return {acc, 0};
+    }
+    double acc = static_cast<double>(static_cast<float>(x[0]));
+    uint64_t at = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        const double v = static_cast<double>(static_cast<float>(x[i]));
+        if (op == VOp::MAX ? v > acc : v < acc) {
+            acc = v;
+            at = i;
+        }
+    }
+    return {acc, at};
+}
+
 // ReduceSum's count form runs in counter mode only on 2201 (ReduceSumImpl<T, isSetMask>: set_mask_count, vcadd with
 // the accumulate flag); elsewhere isSetMask has no effect (ReduceSum.md 约束说明).
 bool reduce_sum_counter_impl() { return R->cfg.npu_arch == 2201; }
@@ -71,11 +91,9 @@ void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t co
         } else {
             elems = u.active;
         }
-    } else if (static_cast<int64_t>(count) > 0) {
-        elems.resize(count);
-        for (uint64_t i = 0; i < count; ++i) elems[i] = i;
     }
-    uint64_t n = elems.size();
+    // The count form reads elements 0 .. n-1 (`elems` lists them only when the mask register chose them).
+    uint64_t n = external ? elems.size() : static_cast<int64_t>(count) > 0 ? count : 0;
     RecordEntry& e = rec(Op::INSTR, Pipe::V, site);
     e.dtype = e.src_dtype = static_cast<uint8_t>(dst.dt);
     e.flags = RF_COUNT_FORM;
@@ -90,12 +108,28 @@ void reduce(VOp op, const Ref& dst, const Ref& src, const Ref& work, uint64_t co
     rec_done();
     if (op == VOp::ADD && !external && reduce_sum_counter_impl()) mask_after_count_form();
     if (n == 0) return;
-    uint8_t* s = local(src, 0, (elems.back() + 1) * es, false, site);
+    uint8_t* s = local(src, 0, ((external ? elems.back() : n - 1) + 1) * es, false, site);
     if (work.mem != Mem::NONE && !external) local(work, 0, es, true, site);
     uint8_t* d = local(dst, 0, (cal_index ? 2 : 1) * es, true, site, reduce_dst_align(op, es, cal_index, false));
-    std::vector<double> vals(n);
-    for (uint64_t k = 0; k < n; ++k) vals[k] = load(dst.dt, s + elems[k] * es);
-    auto [v, at] = fold(op, dst.dt, vals, elems);
+    if (timing_only()) {  // no data: the registers are set, their values are not (reading them is data-dependent)
+        if (op != VOp::ADD) set_spr(dst.dt, 0.0, 0);
+        return;
+    }
+    double v;
+    uint64_t at = 0;
+    if (!external && (dst.dt == DT::F32 || dst.dt == DT::F16) && !R->cfg.generic_math) {
+        // The elements are 0 .. n-1: fold them in place (float sums are what fold's float-rounded sums are).
+        std::tie(v, at) = dst.dt == DT::F32 ? fold_flat<float>(op, s, n) : fold_flat<_Float16>(op, s, n);
+        v = round_to(dst.dt, v);
+    } else {
+        if (!external) {
+            elems.resize(n);
+            for (uint64_t i = 0; i < n; ++i) elems[i] = i;
+        }
+        std::vector<double> vals(n);
+        for (uint64_t k = 0; k < n; ++k) vals[k] = load(dst.dt, s + elems[k] * es);
+        std::tie(v, at) = fold(op, dst.dt, vals, elems);
+    }
     store(dst.dt, d, v);
     if (cal_index) write_index(dst.dt, d + es, at);
     if (op != VOp::ADD) set_spr(dst.dt, v, at);

@@ -427,6 +427,25 @@ void vec(const VecCall& c0, Site site) {
     if (timing_only()) return;  // checked and recorded; no arithmetic
     if (is_cmp && counter && !to_reg) std::memset(od.base, 0, (n_total + 7) / 8);
 
+    // The flat layouts (count form; a full mask with unit block and 8-block repeat strides) of the common float
+    // ops run vectorised (fastmath.cpp, bit-exact), when no source partly overlaps the destination.
+    if (!is_cmp && !to_reg && !reads_dst && c.op != VOp::SEL &&
+        (c.op != VOp::CAST || ((c.mode == NONE_ || c.mode == RINT) && s0 != d))) {
+        const bool default_strides = c.st.dst_blk == 1 && c.st.src0_blk == 1 && c.st.src1_blk == 1 &&
+                                     c.st.dst_rep == 8 && c.st.src0_rep == 8 && c.st.src1_rep == 8;
+        const bool flat = (counter && !strided_counter) ||
+                          (!counter && !mu.counter && active.size() == epr && default_strides && es_d == es_s);
+        auto clear = [&](const Opnd& o) {
+            const uint64_t a0 = o.t->addr, a1 = a0 + n_total * o.es, d0 = c.dst.addr, d1 = d0 + n_total * es_d;
+            return o.t->mem != c.dst.mem || a1 <= d0 || d1 <= a0 || (a0 == d0 && o.es == es_d);
+        };
+        if (flat && (!has_src0 || clear(o0)) && (!has_src1 || clear(o1)) && (!has_src1 || s1 == s0) &&
+            vec_fast(c.op, d, s0, od.base, has_src0 ? o0.base : nullptr, has_src1 ? o1.base : nullptr, n_total,
+                     round_to(d, c.scalar))) {
+            return;
+        }
+    }
+
     auto one = [&](uint64_t k, uint64_t od_off, uint64_t o0_off, uint64_t o1_off, uint64_t bit_idx, uint64_t sel_idx) {
         double a = has_src0 ? load(s0, o0.base + o0_off) : 0;
         double b = has_src1 ? load(s1, o1.base + o1_off) : 0;

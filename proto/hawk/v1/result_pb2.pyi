@@ -277,8 +277,38 @@ class StageTiming(_message.Message):
     seconds: float
     def __init__(self, stage: _Optional[_Union[Stage, str]] = ..., seconds: _Optional[float] = ...) -> None: ...
 
+class TensorShape(_message.Message):
+    __slots__ = ("name", "shape")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SHAPE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    shape: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, name: _Optional[str] = ..., shape: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class VerifiedSize(_message.Message):
+    __slots__ = ("tensors", "sets")
+    TENSORS_FIELD_NUMBER: _ClassVar[int]
+    SETS_FIELD_NUMBER: _ClassVar[int]
+    tensors: _containers.RepeatedCompositeFieldContainer[TensorShape]
+    sets: int
+    def __init__(self, tensors: _Optional[_Iterable[_Union[TensorShape, _Mapping]]] = ..., sets: _Optional[int] = ...) -> None: ...
+
+class SizeCoverage(_message.Message):
+    __slots__ = ("verified", "timed", "timed_run_verified", "reason", "data_dependent")
+    VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    TIMED_FIELD_NUMBER: _ClassVar[int]
+    TIMED_RUN_VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DATA_DEPENDENT_FIELD_NUMBER: _ClassVar[int]
+    verified: _containers.RepeatedCompositeFieldContainer[VerifiedSize]
+    timed: _containers.RepeatedCompositeFieldContainer[TensorShape]
+    timed_run_verified: bool
+    reason: str
+    data_dependent: str
+    def __init__(self, verified: _Optional[_Iterable[_Union[VerifiedSize, _Mapping]]] = ..., timed: _Optional[_Iterable[_Union[TensorShape, _Mapping]]] = ..., timed_run_verified: _Optional[bool] = ..., reason: _Optional[str] = ..., data_dependent: _Optional[str] = ...) -> None: ...
+
 class Result(_message.Message):
-    __slots__ = ("evaluation_id", "status", "message", "diagnostics", "hardware_exception", "numeric", "profile", "stage_timings", "agent_id", "device_id", "cached", "source_hash", "task_hash", "hardware_profile", "backend", "backend_version", "log_tail", "attempts", "agents_tried")
+    __slots__ = ("evaluation_id", "status", "message", "diagnostics", "hardware_exception", "numeric", "profile", "stage_timings", "agent_id", "device_id", "cached", "source_hash", "task_hash", "hardware_profile", "backend", "backend_version", "log_tail", "attempts", "agents_tried", "size_coverage")
     EVALUATION_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
@@ -298,6 +328,7 @@ class Result(_message.Message):
     LOG_TAIL_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     AGENTS_TRIED_FIELD_NUMBER: _ClassVar[int]
+    SIZE_COVERAGE_FIELD_NUMBER: _ClassVar[int]
     evaluation_id: str
     status: Status
     message: str
@@ -317,4 +348,5 @@ class Result(_message.Message):
     log_tail: str
     attempts: int
     agents_tried: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, evaluation_id: _Optional[str] = ..., status: _Optional[_Union[Status, str]] = ..., message: _Optional[str] = ..., diagnostics: _Optional[_Iterable[_Union[CompilerDiagnostic, _Mapping]]] = ..., hardware_exception: _Optional[_Union[HardwareException, _Mapping]] = ..., numeric: _Optional[_Union[NumericReport, _Mapping]] = ..., profile: _Optional[_Union[Profile, _Mapping]] = ..., stage_timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., agent_id: _Optional[str] = ..., device_id: _Optional[int] = ..., cached: _Optional[bool] = ..., source_hash: _Optional[str] = ..., task_hash: _Optional[str] = ..., hardware_profile: _Optional[str] = ..., backend: _Optional[str] = ..., backend_version: _Optional[str] = ..., log_tail: _Optional[str] = ..., attempts: _Optional[int] = ..., agents_tried: _Optional[_Iterable[str]] = ...) -> None: ...
+    size_coverage: SizeCoverage
+    def __init__(self, evaluation_id: _Optional[str] = ..., status: _Optional[_Union[Status, str]] = ..., message: _Optional[str] = ..., diagnostics: _Optional[_Iterable[_Union[CompilerDiagnostic, _Mapping]]] = ..., hardware_exception: _Optional[_Union[HardwareException, _Mapping]] = ..., numeric: _Optional[_Union[NumericReport, _Mapping]] = ..., profile: _Optional[_Union[Profile, _Mapping]] = ..., stage_timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., agent_id: _Optional[str] = ..., device_id: _Optional[int] = ..., cached: _Optional[bool] = ..., source_hash: _Optional[str] = ..., task_hash: _Optional[str] = ..., hardware_profile: _Optional[str] = ..., backend: _Optional[str] = ..., backend_version: _Optional[str] = ..., log_tail: _Optional[str] = ..., attempts: _Optional[int] = ..., agents_tried: _Optional[_Iterable[str]] = ..., size_coverage: _Optional[_Union[SizeCoverage, _Mapping]] = ...) -> None: ...

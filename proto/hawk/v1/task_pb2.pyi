@@ -85,7 +85,7 @@ class Tolerance(_message.Message):
     def __init__(self, dtype: _Optional[_Union[DType, str]] = ..., atol: _Optional[float] = ..., rtol: _Optional[float] = ...) -> None: ...
 
 class TaskSpec(_message.Message):
-    __slots__ = ("name", "category", "description", "inputs", "outputs", "reference_source", "reference_entry", "tolerances", "kernel_entry", "default_block_dim", "attributes", "verify_sets", "version", "work")
+    __slots__ = ("name", "category", "description", "inputs", "outputs", "reference_source", "reference_entry", "tolerances", "kernel_entry", "default_block_dim", "attributes", "verify_sets", "version", "work", "verify_task")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +107,7 @@ class TaskSpec(_message.Message):
     VERIFY_SETS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     WORK_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_TASK_FIELD_NUMBER: _ClassVar[int]
     name: str
     category: str
     description: str
@@ -121,7 +122,8 @@ class TaskSpec(_message.Message):
     verify_sets: int
     version: int
     work: Work
-    def __init__(self, name: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[TensorSpec, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[TensorSpec, _Mapping]]] = ..., reference_source: _Optional[str] = ..., reference_entry: _Optional[str] = ..., tolerances: _Optional[_Iterable[_Union[Tolerance, _Mapping]]] = ..., kernel_entry: _Optional[str] = ..., default_block_dim: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ..., verify_sets: _Optional[int] = ..., version: _Optional[int] = ..., work: _Optional[_Union[Work, _Mapping]] = ...) -> None: ...
+    verify_task: TaskSpec
+    def __init__(self, name: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[TensorSpec, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[TensorSpec, _Mapping]]] = ..., reference_source: _Optional[str] = ..., reference_entry: _Optional[str] = ..., tolerances: _Optional[_Iterable[_Union[Tolerance, _Mapping]]] = ..., kernel_entry: _Optional[str] = ..., default_block_dim: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ..., verify_sets: _Optional[int] = ..., version: _Optional[int] = ..., work: _Optional[_Union[Work, _Mapping]] = ..., verify_task: _Optional[_Union[TaskSpec, _Mapping]] = ...) -> None: ...
 
 class Work(_message.Message):
     __slots__ = ("gm_bytes", "vector_element_ops", "vector_dtype", "cube_macs", "cube_dtype")
