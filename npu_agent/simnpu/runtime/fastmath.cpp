@@ -222,15 +222,16 @@ int fast_op(VOp op) {
 // ------------------------------------------------------------------------------------------ Mmad
 constexpr uint64_t MR = 4, NR = 8;  // register block: 4 rows x 8 columns of C (8 AVX2 accumulators)
 
-// C[m4 x n8] (row-major, doubles) = Ap x Bp: Ap in 4-row panels, k-major inside (Ap[p][k][r]); Bp k-major rows of
-// n8 doubles. Each C element is summed in ascending k.
+// C[m4 x n8] (row-major, doubles) = Ap x Bp: Ap in 4-row panels, k-major inside (Ap[p][k][r]); Bp in 8-column
+// panels, k-major inside (Bp[q][k][c]), so the kernel reads both contiguously. Each C element is summed in
+// ascending k.
 HAWK_INLINE void gemm_body(const double* Ap, const double* Bp, double* C, uint64_t m4, uint64_t n8, uint64_t K) {
     for (uint64_t j0 = 0; j0 < n8; j0 += NR) {
         for (uint64_t i0 = 0; i0 < m4; i0 += MR) {
             const double* ap = Ap + i0 * K;
             v4d c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{};
-            const double* bp = Bp + j0;
-            for (uint64_t k = 0; k < K; ++k, ap += MR, bp += n8) {
+            const double* bp = Bp + j0 * K;
+            for (uint64_t k = 0; k < K; ++k, ap += MR, bp += NR) {
                 v4d b0, b1;
                 std::memcpy(&b0, bp, 32);
                 std::memcpy(&b1, bp + 4, 32);
@@ -312,16 +313,17 @@ template <typename T> HAWK_INLINE void pack_body(const uint8_t* A, const uint8_t
                 }
             }
     }
-    for (uint64_t k = 0; k < f.k; ++k)
-        for (uint64_t j = f.n; j < n8; ++j) Bp[k * n8 + j] = 0;
+    for (uint64_t j = f.n; j < n8; ++j)  // padding columns of the last panel
+        for (uint64_t k = 0; k < f.k; ++k) Bp[(j / NR) * NR * f.k + k * NR + j % NR] = 0;
     for (uint64_t kb = 0; kb < k1; ++kb)
         for (uint64_t jb = 0; jb < f.n1; ++jb) {  // fractal (kb, jb): 16 (j) x c0 (k), row-major
             const uint64_t base = (kb * f.n1 + jb) * frac, kn = std::min(c0, f.k - kb * c0);
             for (uint64_t r = 0; r < 16 && jb * 16 + r < f.n; ++r) {
-                double* bp = Bp + kb * c0 * n8 + jb * 16 + r;
+                const uint64_t j = jb * 16 + r;
+                double* bp = Bp + (j / NR) * NR * f.k + kb * c0 * NR + j % NR;
                 double row[64];
                 vals<T>(B, base + r * c0, kn, row);
-                for (uint64_t c = 0; c < kn; ++c) bp[c * n8] = row[c];
+                for (uint64_t c = 0; c < kn; ++c) bp[c * NR] = row[c];
             }
         }
 }
