@@ -203,3 +203,26 @@ def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values) -> N
         assert np.array_equal(nan, np.isnan(b)), f"{name}: NaNs differ"
         assert a[~nan].tobytes() == b[~nan].tobytes(), f"{name} differs"
         assert values == "specials" or not nan.any()
+
+
+def _hl_cases():
+    from tests.simnpu import test_highlevel_apis as hl
+    from tests.simnpu import test_highlevel_norms as hn
+    rows, cols = hl.ROWS, hl.COLS
+    soft = [tensor("y", [rows, cols], "float32"), tensor("max", [rows, 8], "float32"),
+            tensor("sum", [rows, 8], "float32"), tensor("y2", [rows, cols], "float32")]
+    return {
+        "matmul": ("hl_matmul.cpp", hl._matmul_task("hl_matmul_all", False, True)),
+        "softmax": ("hl_softmax.cpp", task("hl_softmax_f32", [tensor("x", [rows, cols], "float32")], soft)),
+        "layernorm": ("hl_norms.cpp", hn._layernorm_task()),
+        "rmsnorm": ("hl_norms.cpp", hn._rms_task("hl_rmsnorm")),
+    }
+
+
+@pytest.mark.parametrize("case", ["matmul", "softmax", "layernorm", "rmsnorm"])
+def test_high_level_apis_record_the_same_in_a_timing_only_run(twin, tmp_path, case) -> None:
+    kernel, spec = _hl_cases()[case]
+    f, t = _both(twin, build(twin, kernel_source(kernel), spec.kernel_entry), spec, tmp_path)
+    assert f.ok and t.ok, f"{f.message} / {t.message}"
+    assert np.array_equal(f.record.entries, t.record.entries)
+    assert simulate(f.record, twin.hardware).total_cycles == simulate(t.record, twin.hardware).total_cycles
