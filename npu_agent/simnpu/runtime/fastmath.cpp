@@ -339,7 +339,42 @@ void pack_base(const uint8_t* A, const uint8_t* B, double* Ap, double* Bp, const
     pack_any(A, B, Ap, Bp, f);
 }
 
+// ------------------------------------------------------------------------------------------ Fixpipe
+template <typename D> HAWK_INLINE void fix_body(const uint8_t* S, uint8_t* Dst, const FixFast& f) {
+    for (uint64_t t = 0; t < f.nd_num; ++t)
+        for (uint64_t i = 0; i < f.m; ++i)
+            for (uint64_t g0 = 0; g0 * 16 < f.n; ++g0) {
+                const uint8_t* src = S + t * f.src_nd_step + (g0 * f.src_stride * 16 + i * 16) * 4;
+                uint8_t* dst = Dst + (t * f.dst_nd_stride + i * f.dst_stride + g0 * 16) * sizeof(D);
+                const uint64_t cn = std::min<uint64_t>(16, f.n - g0 * 16);
+                uint64_t c = 0;
+                for (; c + 8 <= cn; c += 8) {
+                    v8f v = ld8<float>(src + c * 4);
+                    if (f.relu) v = v < 0 ? v8f{} : v;
+                    st8<D>(dst + c * sizeof(D), v);
+                }
+                for (; c < cn; ++c) {
+                    float v = ld1<float>(src + c * 4);
+                    if (f.relu && v < 0) v = 0;
+                    st1<D>(dst + c * sizeof(D), v);
+                }
+            }
+}
+HAWK_INLINE void fix_any(const uint8_t* S, uint8_t* D, const FixFast& f) {
+    if (f.to_half) fix_body<_Float16>(S, D, f);
+    else fix_body<float>(S, D, f);
+}
+HAWK_FAST_TARGET void fix_avx2(const uint8_t* S, uint8_t* D, const FixFast& f) { fix_any(S, D, f); }
+void fix_base(const uint8_t* S, uint8_t* D, const FixFast& f) { fix_any(S, D, f); }
+
 }  // namespace
+
+bool fixpipe_fast(const FixFast& f, const uint8_t* S, uint8_t* D) {
+    if (R->cfg.generic_math) return false;
+    if (cpu_fast()) fix_avx2(S, D, f);
+    else fix_base(S, D, f);
+    return true;
+}
 
 bool vec_fast(VOp op, DT d, DT s, uint8_t* dst, const uint8_t* a, const uint8_t* b, uint64_t n, double scalar) {
     const int o = fast_op(op);

@@ -437,6 +437,11 @@ struct MmadFast {  // a floating-point Mmad's shape and L0 layout (cube.cpp)
     DT dt;  // of A and B
 };
 bool mmad_fast(const MmadFast& f, const uint8_t* A, const uint8_t* B, uint8_t* C, const uint8_t* bias);
+struct FixFast {  // a Fixpipe of float L0C to an ND float or half destination, no quantisation (cube.cpp)
+    uint64_t nd_num, m, n, src_stride, src_nd_step, dst_stride, dst_nd_stride;
+    bool relu, to_half;
+};
+bool fixpipe_fast(const FixFast& f, const uint8_t* S, uint8_t* D);
 
 // datamove.cpp
 uint64_t gm_rec_addr(uint64_t addr);
