@@ -147,18 +147,20 @@ def _edgy(rng: np.random.Generator, n: int, dtype) -> np.ndarray:
         return x.astype(dtype)
 
 
-def _run_both(twin, binary, spec, ins, tmp_path):
+def _run_both(twin, binary, spec, ins, tmp_path, baseline_isa: bool = False):
+    """The fast paths (in their AVX2 build where the CPU has it, or their baseline build) and the generic loops."""
     from npu_agent.simnpu.runner import run_binary
     runs = [run_binary(binary, spec, ins, hardware=twin.hardware, sandbox=twin.sandbox, generic_math=g,
-                       record_to=tmp_path / f"g{int(g)}.bin") for g in (False, True)]
+                       baseline_isa=baseline_isa, record_to=tmp_path / f"g{int(g)}.bin") for g in (False, True)]
     for r in runs:
         assert r.ok, f"{r.message}\n{r.log_tail}"
     assert np.array_equal(runs[0].record.entries, runs[1].record.entries)
     return runs
 
 
-@pytest.mark.parametrize("values", ["specials", "dense"])
-def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values) -> None:
+@pytest.mark.parametrize("values,isa", [("specials", "native"), ("dense", "native"), ("specials", "baseline"),
+                                        ("dense", "baseline")])
+def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values, isa) -> None:
     n, ops = 1024, 23
     spec = task("fast_paths", [tensor("x", [n], "float32"), tensor("y", [n], "float32"), tensor("xh", [n]),
                                tensor("yh", [n])],
@@ -169,7 +171,8 @@ def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values) -> None:
            "yh": _edgy(rng, n, np.float16)}
     if values == "dense":  # finite values of similar magnitude: the sums and reductions round, not saturate
         ins = {k: (rng.standard_normal(n) * 3 + 0.5).astype(v.dtype) for k, v in ins.items()}
-    fast, generic = _run_both(twin, build(twin, kernel_source("fast_paths.cpp"), "fast_paths"), spec, ins, tmp_path)
+    fast, generic = _run_both(twin, build(twin, kernel_source("fast_paths.cpp"), "fast_paths"), spec, ins, tmp_path,
+                              baseline_isa=isa == "baseline")
     for name in ("z", "zh", "cf", "ch"):
         a, b = fast.outputs[name], generic.outputs[name]
         bits = np.uint32 if a.dtype == np.float32 else np.uint16
@@ -185,8 +188,8 @@ def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values) -> None:
     assert (z[0, 1019:] == 0).all()
 
 
-@pytest.mark.parametrize("values", ["specials", "dense"])
-def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values) -> None:
+@pytest.mark.parametrize("values,isa", [("specials", "native"), ("dense", "native"), ("dense", "baseline")])
+def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values, isa) -> None:
     """The example matmul (half in, float accumulate) on edgy inputs, fast path against the generic loop."""
     spec = example_tasks["example_matmul_fp16"]
     binary = build(twin, (EXAMPLES / "matmul_custom.cpp").read_text(), spec.kernel_entry)
@@ -195,7 +198,7 @@ def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values) -> N
            for t in spec.inputs}
     if values == "dense":  # no specials: modest values, where the sums' rounding is what matters
         ins = {k: (rng.standard_normal(v.shape) * 4).astype(np.float16) for k, v in ins.items()}
-    fast, generic = _run_both(twin, binary, spec, ins, tmp_path)
+    fast, generic = _run_both(twin, binary, spec, ins, tmp_path, baseline_isa=isa == "baseline")
     for name, a in fast.outputs.items():
         b = generic.outputs[name]
         # A NaN's sign and payload depend on which operand x86 propagates (the compiler's choice), not on the model.

@@ -28,6 +28,7 @@ typedef _Float16 v8h __attribute__((vector_size(16)));
 #define HAWK_FAST_TARGET __attribute__((target("avx2,fma,f16c")))
 bool cpu_fast() {
     static int v = -1;
+    if (v < 0 && R->cfg.baseline_isa) v = 0;
     if (v < 0) {
         __builtin_cpu_init();
         v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;

@@ -164,6 +164,8 @@ struct Config {
     // `generic_math 1`: the fast paths (fastmath.cpp) are off and every op runs its generic element loop, the
     // reference the fast paths are tested against bit for bit.
     bool generic_math = false;
+    // `baseline_isa 1`: the fast paths run their x86-64 baseline build even where AVX2 is available (tests).
+    bool baseline_isa = false;
 };
 
 // ------------------------------------------------------------------------------------------ record
