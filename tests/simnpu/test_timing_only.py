@@ -165,7 +165,7 @@ def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values, isa) -> None:
     spec = task("fast_paths", [tensor("x", [n], "float32"), tensor("y", [n], "float32"), tensor("xh", [n]),
                                tensor("yh", [n])],
                 [tensor("z", [ops * n], "float32"), tensor("zh", [ops * n]), tensor("cf", [n], "float32"),
-                 tensor("ch", [n])])
+                 tensor("ch", [n]), tensor("cb", [n], "bfloat16"), tensor("cfb", [n], "float32")])
     rng = np.random.default_rng(12)
     ins = {"x": _edgy(rng, n, np.float32), "y": _edgy(rng, n, np.float32), "xh": _edgy(rng, n, np.float16),
            "yh": _edgy(rng, n, np.float16)}
@@ -173,11 +173,12 @@ def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values, isa) -> None:
         ins = {k: (rng.standard_normal(n) * 3 + 0.5).astype(v.dtype) for k, v in ins.items()}
     fast, generic = _run_both(twin, build(twin, kernel_source("fast_paths.cpp"), "fast_paths"), spec, ins, tmp_path,
                               baseline_isa=isa == "baseline")
-    for name in ("z", "zh", "cf", "ch"):
+    for name in ("z", "zh", "cf", "ch", "cb", "cfb"):
         a, b = fast.outputs[name], generic.outputs[name]
         bits = np.uint32 if a.dtype == np.float32 else np.uint16
         # Same bits, but a NaN's sign and payload (which operand x86 propagates is the compiler's choice).
-        same = (a.view(bits) == b.view(bits)) | (np.isnan(a) & np.isnan(b))
+        nan = (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+        same = (a.view(bits) == b.view(bits)) | nan
         assert same.all(), f"{name}: {np.count_nonzero(~same)} elements differ, first at {np.flatnonzero(~same)[:5]}"
     # The kernel computed something: Add's count form left the last 5 elements at 0 and the rest is x + y.
     z = fast.outputs["z"].reshape(ops, n)

@@ -23,6 +23,8 @@ typedef double v4d __attribute__((vector_size(32)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 typedef _Float16 v8h __attribute__((vector_size(16)));
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef uint16_t v8s __attribute__((vector_size(16)));
 
 #if defined(__x86_64__)
 #define HAWK_FAST_TARGET __attribute__((target("avx2,fma,f16c")))
@@ -50,6 +52,13 @@ template <typename T> HAWK_INLINE v8f ld8(const uint8_t* p) {
         v8f v;
         std::memcpy(&v, p, 32);
         return v;
+    } else if constexpr (std::is_same_v<T, bfloat16_t>) {  // the top 16 bits of a float
+        v8s b;
+        std::memcpy(&b, p, 16);
+        v8u u = __builtin_convertvector(b, v8u) << 16;
+        v8f v;
+        std::memcpy(&v, &u, 32);
+        return v;
     } else {
         v8h h;
         std::memcpy(&h, p, 16);
@@ -59,6 +68,13 @@ template <typename T> HAWK_INLINE v8f ld8(const uint8_t* p) {
 template <typename T> HAWK_INLINE void st8(uint8_t* p, v8f v) {
     if constexpr (std::is_same_v<T, float>) {
         std::memcpy(p, &v, 32);
+    } else if constexpr (std::is_same_v<T, bfloat16_t>) {  // bfloat16_t::from_float, 8 at a time
+        v8u u;
+        std::memcpy(&u, &v, 32);
+        const v8u nan = ((u & 0x7F800000u) == 0x7F800000u) & ((u & 0x007FFFFFu) != 0);
+        const v8u r = nan ? ((u >> 16) | 0x40u) : (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+        v8s b = __builtin_convertvector(r, v8s);
+        std::memcpy(p, &b, 16);
     } else {
         v8h h = __builtin_convertvector(v, v8h);
         std::memcpy(p, &h, 16);
@@ -180,6 +196,8 @@ HAWK_INLINE bool vec_body(int op, DT d, DT s, uint8_t* dst, const uint8_t* a, co
     if (op == 13) {
         if (d == DT::F32 && s == DT::F16) return vdispatch<float, _Float16>(op, dst, a, b, n, sc);
         if (d == DT::F16 && s == DT::F32) return vdispatch<_Float16, float>(op, dst, a, b, n, sc);
+        if (d == DT::F32 && s == DT::BF16) return vdispatch<float, bfloat16_t>(op, dst, a, b, n, sc);
+        if (d == DT::BF16 && s == DT::F32) return vdispatch<bfloat16_t, float>(op, dst, a, b, n, sc);
         return false;
     }
     if (d != s) return false;
