@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -46,45 +48,51 @@ def main() -> None:
     if args.dims:
         t = t.with_dims(**{k: int(v) for k, v in (d.split("=", 1) for d in args.dims)})
     src = Path(args.kernel).read_text() if args.kernel else (t.expert or t.baseline).read_text()
+    # The twin build is reused from HAWK_SIM_WORK_ROOT when set (a fresh build takes a minute); records go to a
+    # temporary directory removed at the end.
+    work = os.environ.get("HAWK_SIM_WORK_ROOT")
     root = Path(tempfile.mkdtemp(prefix="hawk-bench-twin-"))
     root.chmod(0o711)
-    twin = Twin("ascend910b2", work_root=root)
-    t0 = time.monotonic()
-    c = twin.compile(src, t.spec.kernel_entry, task=t.spec)
-    print(f"{t.spec.name}: compile {time.monotonic() - t0:.2f} s ({'ok' if c.status == result_pb2.OK else c.message})")
-    if c.status != result_pb2.OK:
-        raise SystemExit(1)
-    t0 = time.monotonic()
-    inputs = taskspec.generate_inputs(t.spec, 1)
-    print(f"  generate inputs {time.monotonic() - t0:.3f} s "
-          f"({sum(a.size for a in inputs.values()) / 1e6:.1f} M elements)")
-    for kind in args.runs.split(","):
-        timing = kind == "timing"
-        pr = cProfile.Profile()
+    try:
+        twin = Twin("ascend910b2", work_root=Path(work) if work else root / "twin")
         t0 = time.monotonic()
-        pr.enable()
-        extra = {"timing_only": True} if timing else {}
-        r = twin.run(c.binary, t.spec, {} if timing else inputs, timeout_s=args.timeout,
-                     record_to=root / f"{kind}.bin", **extra)
-        pr.disable()
-        total = time.monotonic() - t0
-        if not r.ok:
-            print(f"  {kind}: {r.message}")
-            continue
-        t1 = time.monotonic()
-        sim = simulate(r.record, twin.hardware)
-        sim_s = time.monotonic() - t1
-        st = pstats.Stats(pr)
-        parts = {"write tensor files": _cum(st, "runner.py", "_write_tensor"),
-                 "sandboxed kernel process": _cum(st, "sandbox", "run"),
-                 "read outputs": _cum(st, "", "fromfile"),
-                 "coverage check": _cum(st, "coverage.py", "uncovered"),
-                 "record check": _cum(st, "runner.py", "check_record")}
-        kernel_s = float(r.stats.get("kernel_us", 0)) / 1e6
-        print(f"  {kind}: run {total:.3f} s = " + ", ".join(f"{k} {v:.3f}" for k, v in parts.items())
-              + f"; kernel launch inside the process {kernel_s:.3f} s; cycle model {sim_s:.3f} s; "
-              f"simulated {sim.total_cycles / twin.hardware.clock_mhz:.1f} us; records {len(r.record)}; "
-              f"data_dependent {getattr(r, 'data_dependent', '') or '-'}")
+        c = twin.compile(src, t.spec.kernel_entry, task=t.spec)
+        print(f"{t.spec.name}: compile {time.monotonic() - t0:.2f} s ({'ok' if c.status == result_pb2.OK else c.message})")
+        if c.status != result_pb2.OK:
+            raise SystemExit(1)
+        t0 = time.monotonic()
+        inputs = taskspec.generate_inputs(t.spec, 1)
+        print(f"  generate inputs {time.monotonic() - t0:.3f} s "
+              f"({sum(a.size for a in inputs.values()) / 1e6:.1f} M elements)")
+        for kind in args.runs.split(","):
+            timing = kind == "timing"
+            pr = cProfile.Profile()
+            t0 = time.monotonic()
+            pr.enable()
+            extra = {"timing_only": True} if timing else {}
+            r = twin.run(c.binary, t.spec, {} if timing else inputs, timeout_s=args.timeout,
+                         record_to=root / f"{kind}.bin", **extra)
+            pr.disable()
+            total = time.monotonic() - t0
+            if not r.ok:
+                print(f"  {kind}: {r.message}")
+                continue
+            t1 = time.monotonic()
+            sim = simulate(r.record, twin.hardware)
+            sim_s = time.monotonic() - t1
+            st = pstats.Stats(pr)
+            parts = {"write tensor files": _cum(st, "runner.py", "_write_tensor"),
+                     "sandboxed kernel process": _cum(st, "sandbox", "run"),
+                     "read outputs": _cum(st, "", "fromfile"),
+                     "coverage check": _cum(st, "coverage.py", "uncovered"),
+                     "record check": _cum(st, "runner.py", "check_record")}
+            kernel_s = float(r.stats.get("kernel_us", 0)) / 1e6
+            print(f"  {kind}: run {total:.3f} s = " + ", ".join(f"{k} {v:.3f}" for k, v in parts.items())
+                  + f"; kernel launch inside the process {kernel_s:.3f} s; cycle model {sim_s:.3f} s; "
+                  f"simulated {sim.total_cycles / twin.hardware.clock_mhz:.1f} us; records {len(r.record)}; "
+                  f"data_dependent {getattr(r, 'data_dependent', '') or '-'}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -215,14 +215,15 @@ def _host_program(binary: Path) -> bool:
 def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarray], *, hardware: HardwareProfile,
                sandbox: Sandbox, timeout_s: float = 60.0, record_to: Path | None = None,
                cancel: threading.Event | None = None, limits: Limits | None = None,
-               timing_only: bool = False, generic_math: bool = False) -> RunResult:
+               timing_only: bool = False, generic_math: bool = False, baseline_isa: bool = False) -> RunResult:
     """Run `binary` once on `inputs` (storage dtypes) and return its outputs or what stopped it.
 
     timing_only: every Ascend C call runs its checks and is recorded, but no arithmetic or data movement happens;
     an input not in `inputs` is zero-filled GM (no file is written), outputs are not read back and the output
     coverage check is skipped. `record_to` is required (the record is what the run is for).
     generic_math: the runtime's vectorised fast paths are off (every op runs its element loop): the reference
-    that tests compare the fast paths with, bit for bit.
+    that tests compare the fast paths with, bit for bit. baseline_isa: the fast paths run their x86-64 baseline
+    build even where AVX2 is available (so tests cover both builds).
     """
     binary = Path(binary)
     if not binary.is_file():
@@ -248,6 +249,8 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
             lines.append("timing_only 1")
         if generic_math:
             lines.append("generic_math 1")
+        if baseline_isa:
+            lines.append("baseline_isa 1")
         for i, t in enumerate(task.inputs):
             kind = "inout" if t.name in inplace else "input"
             if timing_only and t.name not in inputs:  # zero-filled GM: "-" is no file

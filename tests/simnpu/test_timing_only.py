@@ -147,34 +147,38 @@ def _edgy(rng: np.random.Generator, n: int, dtype) -> np.ndarray:
         return x.astype(dtype)
 
 
-def _run_both(twin, binary, spec, ins, tmp_path):
+def _run_both(twin, binary, spec, ins, tmp_path, baseline_isa: bool = False):
+    """The fast paths (in their AVX2 build where the CPU has it, or their baseline build) and the generic loops."""
     from npu_agent.simnpu.runner import run_binary
     runs = [run_binary(binary, spec, ins, hardware=twin.hardware, sandbox=twin.sandbox, generic_math=g,
-                       record_to=tmp_path / f"g{int(g)}.bin") for g in (False, True)]
+                       baseline_isa=baseline_isa, record_to=tmp_path / f"g{int(g)}.bin") for g in (False, True)]
     for r in runs:
         assert r.ok, f"{r.message}\n{r.log_tail}"
     assert np.array_equal(runs[0].record.entries, runs[1].record.entries)
     return runs
 
 
-@pytest.mark.parametrize("values", ["specials", "dense"])
-def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values) -> None:
+@pytest.mark.parametrize("values,isa", [("specials", "native"), ("dense", "native"), ("specials", "baseline"),
+                                        ("dense", "baseline")])
+def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values, isa) -> None:
     n, ops = 1024, 23
     spec = task("fast_paths", [tensor("x", [n], "float32"), tensor("y", [n], "float32"), tensor("xh", [n]),
                                tensor("yh", [n])],
                 [tensor("z", [ops * n], "float32"), tensor("zh", [ops * n]), tensor("cf", [n], "float32"),
-                 tensor("ch", [n])])
+                 tensor("ch", [n]), tensor("cb", [n], "bfloat16"), tensor("cfb", [n], "float32")])
     rng = np.random.default_rng(12)
     ins = {"x": _edgy(rng, n, np.float32), "y": _edgy(rng, n, np.float32), "xh": _edgy(rng, n, np.float16),
            "yh": _edgy(rng, n, np.float16)}
     if values == "dense":  # finite values of similar magnitude: the sums and reductions round, not saturate
         ins = {k: (rng.standard_normal(n) * 3 + 0.5).astype(v.dtype) for k, v in ins.items()}
-    fast, generic = _run_both(twin, build(twin, kernel_source("fast_paths.cpp"), "fast_paths"), spec, ins, tmp_path)
-    for name in ("z", "zh", "cf", "ch"):
+    fast, generic = _run_both(twin, build(twin, kernel_source("fast_paths.cpp"), "fast_paths"), spec, ins, tmp_path,
+                              baseline_isa=isa == "baseline")
+    for name in ("z", "zh", "cf", "ch", "cb", "cfb"):
         a, b = fast.outputs[name], generic.outputs[name]
         bits = np.uint32 if a.dtype == np.float32 else np.uint16
         # Same bits, but a NaN's sign and payload (which operand x86 propagates is the compiler's choice).
-        same = (a.view(bits) == b.view(bits)) | (np.isnan(a) & np.isnan(b))
+        nan = (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+        same = (a.view(bits) == b.view(bits)) | nan
         assert same.all(), f"{name}: {np.count_nonzero(~same)} elements differ, first at {np.flatnonzero(~same)[:5]}"
     # The kernel computed something: Add's count form left the last 5 elements at 0 and the rest is x + y.
     z = fast.outputs["z"].reshape(ops, n)
@@ -185,8 +189,8 @@ def test_vector_fast_paths_are_bit_exact(twin, tmp_path, values) -> None:
     assert (z[0, 1019:] == 0).all()
 
 
-@pytest.mark.parametrize("values", ["specials", "dense"])
-def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values) -> None:
+@pytest.mark.parametrize("values,isa", [("specials", "native"), ("dense", "native"), ("dense", "baseline")])
+def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values, isa) -> None:
     """The example matmul (half in, float accumulate) on edgy inputs, fast path against the generic loop."""
     spec = example_tasks["example_matmul_fp16"]
     binary = build(twin, (EXAMPLES / "matmul_custom.cpp").read_text(), spec.kernel_entry)
@@ -195,7 +199,7 @@ def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values) -> N
            for t in spec.inputs}
     if values == "dense":  # no specials: modest values, where the sums' rounding is what matters
         ins = {k: (rng.standard_normal(v.shape) * 4).astype(np.float16) for k, v in ins.items()}
-    fast, generic = _run_both(twin, binary, spec, ins, tmp_path)
+    fast, generic = _run_both(twin, binary, spec, ins, tmp_path, baseline_isa=isa == "baseline")
     for name, a in fast.outputs.items():
         b = generic.outputs[name]
         # A NaN's sign and payload depend on which operand x86 propagates (the compiler's choice), not on the model.
@@ -203,3 +207,26 @@ def test_mmad_fast_path_is_bit_exact(twin, example_tasks, tmp_path, values) -> N
         assert np.array_equal(nan, np.isnan(b)), f"{name}: NaNs differ"
         assert a[~nan].tobytes() == b[~nan].tobytes(), f"{name} differs"
         assert values == "specials" or not nan.any()
+
+
+def _hl_cases():
+    from tests.simnpu import test_highlevel_apis as hl
+    from tests.simnpu import test_highlevel_norms as hn
+    rows, cols = hl.ROWS, hl.COLS
+    soft = [tensor("y", [rows, cols], "float32"), tensor("max", [rows, 8], "float32"),
+            tensor("sum", [rows, 8], "float32"), tensor("y2", [rows, cols], "float32")]
+    return {
+        "matmul": ("hl_matmul.cpp", hl._matmul_task("hl_matmul_all", False, True)),
+        "softmax": ("hl_softmax.cpp", task("hl_softmax_f32", [tensor("x", [rows, cols], "float32")], soft)),
+        "layernorm": ("hl_norms.cpp", hn._layernorm_task()),
+        "rmsnorm": ("hl_norms.cpp", hn._rms_task("hl_rmsnorm")),
+    }
+
+
+@pytest.mark.parametrize("case", ["matmul", "softmax", "layernorm", "rmsnorm"])
+def test_high_level_apis_record_the_same_in_a_timing_only_run(twin, tmp_path, case) -> None:
+    kernel, spec = _hl_cases()[case]
+    f, t = _both(twin, build(twin, kernel_source(kernel), spec.kernel_entry), spec, tmp_path)
+    assert f.ok and t.ok, f"{f.message} / {t.message}"
+    assert np.array_equal(f.record.entries, t.record.entries)
+    assert simulate(f.record, twin.hardware).total_cycles == simulate(t.record, twin.hardware).total_cycles

@@ -364,6 +364,11 @@ void fixpipe(const Ref& dst, const Ref& src, const Ref& quant, const FixpipeArgs
     }
     const bool src_int = s == DT::I32;
     if (timing_only()) return;
+    if (nd && Q == nullptr && s == DT::F32 && ((p.quant == 0 && d == DT::F32) || (p.quant == 1 && d == DT::F16)) &&
+        fixpipe_fast(FixFast{nd_num, p.m_size, p.n_size, p.src_stride, nd_step, p.dst_stride, p.dst_nd_stride, p.relu,
+                             d == DT::F16}, S, D)) {
+        return;
+    }
     for (uint64_t t = 0; t < nd_num; ++t)
         for (uint64_t i = 0; i < p.m_size; ++i)
             for (uint64_t c = 0; c < p.n_size; ++c) {

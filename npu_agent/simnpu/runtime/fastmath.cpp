@@ -23,11 +23,14 @@ typedef double v4d __attribute__((vector_size(32)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 typedef _Float16 v8h __attribute__((vector_size(16)));
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef uint16_t v8s __attribute__((vector_size(16)));
 
 #if defined(__x86_64__)
 #define HAWK_FAST_TARGET __attribute__((target("avx2,fma,f16c")))
 bool cpu_fast() {
     static int v = -1;
+    if (v < 0 && R->cfg.baseline_isa) v = 0;
     if (v < 0) {
         __builtin_cpu_init();
         v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
@@ -49,6 +52,13 @@ template <typename T> HAWK_INLINE v8f ld8(const uint8_t* p) {
         v8f v;
         std::memcpy(&v, p, 32);
         return v;
+    } else if constexpr (std::is_same_v<T, bfloat16_t>) {  // the top 16 bits of a float
+        v8s b;
+        std::memcpy(&b, p, 16);
+        v8u u = __builtin_convertvector(b, v8u) << 16;
+        v8f v;
+        std::memcpy(&v, &u, 32);
+        return v;
     } else {
         v8h h;
         std::memcpy(&h, p, 16);
@@ -58,6 +68,13 @@ template <typename T> HAWK_INLINE v8f ld8(const uint8_t* p) {
 template <typename T> HAWK_INLINE void st8(uint8_t* p, v8f v) {
     if constexpr (std::is_same_v<T, float>) {
         std::memcpy(p, &v, 32);
+    } else if constexpr (std::is_same_v<T, bfloat16_t>) {  // bfloat16_t::from_float, 8 at a time
+        v8u u;
+        std::memcpy(&u, &v, 32);
+        const v8u nan = ((u & 0x7F800000u) == 0x7F800000u) & ((u & 0x007FFFFFu) != 0);
+        const v8u r = nan ? ((u >> 16) | 0x40u) : (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+        v8s b = __builtin_convertvector(r, v8s);
+        std::memcpy(p, &b, 16);
     } else {
         v8h h = __builtin_convertvector(v, v8h);
         std::memcpy(p, &h, 16);
@@ -179,6 +196,8 @@ HAWK_INLINE bool vec_body(int op, DT d, DT s, uint8_t* dst, const uint8_t* a, co
     if (op == 13) {
         if (d == DT::F32 && s == DT::F16) return vdispatch<float, _Float16>(op, dst, a, b, n, sc);
         if (d == DT::F16 && s == DT::F32) return vdispatch<_Float16, float>(op, dst, a, b, n, sc);
+        if (d == DT::F32 && s == DT::BF16) return vdispatch<float, bfloat16_t>(op, dst, a, b, n, sc);
+        if (d == DT::BF16 && s == DT::F32) return vdispatch<bfloat16_t, float>(op, dst, a, b, n, sc);
         return false;
     }
     if (d != s) return false;
@@ -222,15 +241,16 @@ int fast_op(VOp op) {
 // ------------------------------------------------------------------------------------------ Mmad
 constexpr uint64_t MR = 4, NR = 8;  // register block: 4 rows x 8 columns of C (8 AVX2 accumulators)
 
-// C[m4 x n8] (row-major, doubles) = Ap x Bp: Ap in 4-row panels, k-major inside (Ap[p][k][r]); Bp k-major rows of
-// n8 doubles. Each C element is summed in ascending k.
+// C[m4 x n8] (row-major, doubles) = Ap x Bp: Ap in 4-row panels, k-major inside (Ap[p][k][r]); Bp in 8-column
+// panels, k-major inside (Bp[q][k][c]), so the kernel reads both contiguously. Each C element is summed in
+// ascending k.
 HAWK_INLINE void gemm_body(const double* Ap, const double* Bp, double* C, uint64_t m4, uint64_t n8, uint64_t K) {
     for (uint64_t j0 = 0; j0 < n8; j0 += NR) {
         for (uint64_t i0 = 0; i0 < m4; i0 += MR) {
             const double* ap = Ap + i0 * K;
             v4d c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{};
-            const double* bp = Bp + j0;
-            for (uint64_t k = 0; k < K; ++k, ap += MR, bp += n8) {
+            const double* bp = Bp + j0 * K;
+            for (uint64_t k = 0; k < K; ++k, ap += MR, bp += NR) {
                 v4d b0, b1;
                 std::memcpy(&b0, bp, 32);
                 std::memcpy(&b1, bp + 4, 32);
@@ -312,16 +332,17 @@ template <typename T> HAWK_INLINE void pack_body(const uint8_t* A, const uint8_t
                 }
             }
     }
-    for (uint64_t k = 0; k < f.k; ++k)
-        for (uint64_t j = f.n; j < n8; ++j) Bp[k * n8 + j] = 0;
+    for (uint64_t j = f.n; j < n8; ++j)  // padding columns of the last panel
+        for (uint64_t k = 0; k < f.k; ++k) Bp[(j / NR) * NR * f.k + k * NR + j % NR] = 0;
     for (uint64_t kb = 0; kb < k1; ++kb)
         for (uint64_t jb = 0; jb < f.n1; ++jb) {  // fractal (kb, jb): 16 (j) x c0 (k), row-major
             const uint64_t base = (kb * f.n1 + jb) * frac, kn = std::min(c0, f.k - kb * c0);
             for (uint64_t r = 0; r < 16 && jb * 16 + r < f.n; ++r) {
-                double* bp = Bp + kb * c0 * n8 + jb * 16 + r;
+                const uint64_t j = jb * 16 + r;
+                double* bp = Bp + (j / NR) * NR * f.k + kb * c0 * NR + j % NR;
                 double row[64];
                 vals<T>(B, base + r * c0, kn, row);
-                for (uint64_t c = 0; c < kn; ++c) bp[c * n8] = row[c];
+                for (uint64_t c = 0; c < kn; ++c) bp[c * NR] = row[c];
             }
         }
 }
@@ -337,7 +358,42 @@ void pack_base(const uint8_t* A, const uint8_t* B, double* Ap, double* Bp, const
     pack_any(A, B, Ap, Bp, f);
 }
 
+// ------------------------------------------------------------------------------------------ Fixpipe
+template <typename D> HAWK_INLINE void fix_body(const uint8_t* S, uint8_t* Dst, const FixFast& f) {
+    for (uint64_t t = 0; t < f.nd_num; ++t)
+        for (uint64_t i = 0; i < f.m; ++i)
+            for (uint64_t g0 = 0; g0 * 16 < f.n; ++g0) {
+                const uint8_t* src = S + t * f.src_nd_step + (g0 * f.src_stride * 16 + i * 16) * 4;
+                uint8_t* dst = Dst + (t * f.dst_nd_stride + i * f.dst_stride + g0 * 16) * sizeof(D);
+                const uint64_t cn = std::min<uint64_t>(16, f.n - g0 * 16);
+                uint64_t c = 0;
+                for (; c + 8 <= cn; c += 8) {
+                    v8f v = ld8<float>(src + c * 4);
+                    if (f.relu) v = v < 0 ? v8f{} : v;
+                    st8<D>(dst + c * sizeof(D), v);
+                }
+                for (; c < cn; ++c) {
+                    float v = ld1<float>(src + c * 4);
+                    if (f.relu && v < 0) v = 0;
+                    st1<D>(dst + c * sizeof(D), v);
+                }
+            }
+}
+HAWK_INLINE void fix_any(const uint8_t* S, uint8_t* D, const FixFast& f) {
+    if (f.to_half) fix_body<_Float16>(S, D, f);
+    else fix_body<float>(S, D, f);
+}
+HAWK_FAST_TARGET void fix_avx2(const uint8_t* S, uint8_t* D, const FixFast& f) { fix_any(S, D, f); }
+void fix_base(const uint8_t* S, uint8_t* D, const FixFast& f) { fix_any(S, D, f); }
+
 }  // namespace
+
+bool fixpipe_fast(const FixFast& f, const uint8_t* S, uint8_t* D) {
+    if (R->cfg.generic_math) return false;
+    if (cpu_fast()) fix_avx2(S, D, f);
+    else fix_base(S, D, f);
+    return true;
+}
 
 bool vec_fast(VOp op, DT d, DT s, uint8_t* dst, const uint8_t* a, const uint8_t* b, uint64_t n, double scalar) {
     const int o = fast_op(op);

@@ -164,6 +164,8 @@ struct Config {
     // `generic_math 1`: the fast paths (fastmath.cpp) are off and every op runs its generic element loop, the
     // reference the fast paths are tested against bit for bit.
     bool generic_math = false;
+    // `baseline_isa 1`: the fast paths run their x86-64 baseline build even where AVX2 is available (tests).
+    bool baseline_isa = false;
 };
 
 // ------------------------------------------------------------------------------------------ record
@@ -437,6 +439,11 @@ struct MmadFast {  // a floating-point Mmad's shape and L0 layout (cube.cpp)
     DT dt;  // of A and B
 };
 bool mmad_fast(const MmadFast& f, const uint8_t* A, const uint8_t* B, uint8_t* C, const uint8_t* bias);
+struct FixFast {  // a Fixpipe of float L0C to an ND float or half destination, no quantisation (cube.cpp)
+    uint64_t nd_num, m, n, src_stride, src_nd_step, dst_stride, dst_nd_stride;
+    bool relu, to_half;
+};
+bool fixpipe_fast(const FixFast& f, const uint8_t* S, uint8_t* D);
 
 // datamove.cpp
 uint64_t gm_rec_addr(uint64_t addr);

@@ -145,7 +145,7 @@ void layernorm(const NormCall& c, Site site) {
         for (Api a : {Api::Adds, Api::Ln, Api::Muls, Api::Exp, Api::Brcb}) rec_v(a, DT::F32, blk, ta, site);
         for (Api a : {Api::Mul, Api::Mul, Api::Add}) rec_v(a, DT::F32, e, ta, site);
         if (t != DT::F32) rec_v(Api::Cast, t, e + 2 * n, ta, site);
-        for (uint64_t r = r0; r < r0 + n; ++r) {
+        for (uint64_t r = r0; r < r0 + n && !timing_only(); ++r) {  // timing-only: no arithmetic
             for (uint32_t j = 0; j < h; ++j) x[j] = static_cast<float>(load(t, X + (r * h + j) * ts));
             for (uint32_t j = 0; j < h; ++j) d[j] = x[j] * recip;
             const float mean = fsum(d, oh);
@@ -201,7 +201,7 @@ void layernorm_rstd(const NormCall& c, Site site) {
         rec_v(Api::Rsqrt, DT::F32, n * kBlockFloats, ta, site);
         for (Api a : {Api::Sub, Api::Mul, Api::Mul, Api::Add}) rec_v(a, DT::F32, e, ta, site);
         if (t != DT::F32) rec_v(Api::Cast, t, e, ta, site);
-        for (uint64_t r = r0; r < r0 + n; ++r) {
+        for (uint64_t r = r0; r < r0 + n && !timing_only(); ++r) {  // timing-only: no arithmetic
             for (uint32_t j = 0; j < r_len; ++j) x[j] = static_cast<float>(load(t, X + (r * rp + j) * ts));
             for (uint32_t j = 0; j < r_len; ++j) d[j] = x[j] * recip;
             const float mean = fsum(d, r_len);
@@ -263,7 +263,7 @@ void layernorm_grad(const NormCall& c, Site site) {
         for (Api op : {Api::Brcb, Api::Brcb}) rec_v(op, DT::F32, blk, ta, site);
         for (Api op : {Api::Mul, Api::Mul, Api::Add, Api::Add}) rec_v(op, DT::F32, e, ta, site);  // pd_x
         if (t != DT::F32) rec_v(Api::Cast, t, 2 * e, ta, site);
-        for (uint64_t r = r0; r < r0 + n; ++r) {
+        for (uint64_t r = r0; r < r0 + n && !timing_only(); ++r) {  // timing-only: no arithmetic
             const float var = static_cast<float>(load(t, VAR + r * ts));
             const float mean = static_cast<float>(load(t, MEAN + r * ts));
             const float rs = 1.0f / std::sqrt(var + eps);   // (var + eps)^-0.5
@@ -312,7 +312,7 @@ void layernorm_grad_beta(const NormCall& c, Site site) {
         if (t != DT::F32) rec_v(Api::Cast, DT::F32, 2 * n * h, ta, site);
         rec_v(Api::Mul, DT::F32, n * h, ta, site);
         for (uint64_t k = 0; k < 2 * n; ++k) rec_v(Api::Add, DT::F32, h, ta, site);  // row-wise accumulation
-        for (uint64_t r = r0; r < r0 + n; ++r) {
+        for (uint64_t r = r0; r < r0 + n && !timing_only(); ++r) {  // timing-only: no arithmetic
             for (uint32_t j = 0; j < h; ++j) {
                 const float dy = static_cast<float>(load(t, DY + (r * h + j) * ts));
                 pg[j] += dy * static_cast<float>(load(t, RES + (r * h + j) * ts));
@@ -359,7 +359,7 @@ void rmsnorm(const NormCall& c, Site site) {
         for (Api a : {Api::Adds, Api::Sqrt, Api::Div, Api::Brcb}) rec_v(a, DT::F32, blk, ta, site);
         for (Api a : {Api::Mul, Api::Mul}) rec_v(a, DT::F32, e, ta, site);
         if (t != DT::F32) rec_v(Api::Cast, t, e, ta, site);
-        for (uint64_t r = r0; r < r0 + n; ++r) {
+        for (uint64_t r = r0; r < r0 + n && !timing_only(); ++r) {  // timing-only: no arithmetic
             for (uint32_t j = 0; j < h; ++j) {
                 x[j] = static_cast<float>(load(t, X + (r * h + j) * ts));
                 sq[j] = x[j] * x[j] * recip;
@@ -393,7 +393,7 @@ void sum(const NormCall& c, Site site) {
     const uint64_t reps = ceil_div(static_cast<uint64_t>(n) * ts, 256);
     rec_v(Api::WholeReduceSum, t, static_cast<uint64_t>(outter) * n, c.in[0].addr, site);
     if (reps > 1) rec_v(Api::WholeReduceSum, t, outter * reps, ta, site);
-    for (uint32_t r = 0; r < outter; ++r) {
+    for (uint32_t r = 0; r < outter && !timing_only(); ++r) {
         float acc = 0;
         for (uint32_t j = 0; j < n; ++j) acc += static_cast<float>(load(t, S + (static_cast<uint64_t>(r) * inner + j) * ts));
         store(t, D + static_cast<uint64_t>(r) * ts, acc);
@@ -440,7 +440,7 @@ void broadcast(const NormCall& c, Site site) {
     std::vector<uint8_t> src(S, S + src_n * ts);
     uint8_t* D = operand(c.out[0], m * k * ts, true, "dstLocal", site);
     if (c.has_tmp) local(c.tmp, 0, 0, true, site);
-    for (uint64_t i = 0; i < m; ++i) {
+    for (uint64_t i = 0; i < m && !timing_only(); ++i) {
         for (uint64_t j = 0; j < k; ++j) {
             const uint64_t s = dim == 1 ? (src_n == 1 ? 0 : j) : (axis == 0 ? j : i);
             std::memcpy(D + (i * k + j) * ts, src.data() + s * ts, ts);

@@ -165,6 +165,7 @@ void parse_config(const char* path) {
         else if (k == "record_max_entries") { need(1); c.record_max = u64(t[1], k.c_str()); }
         else if (k == "timing_only") { need(1); c.timing_only = t[1] == "1"; }
         else if (k == "generic_math") { need(1); c.generic_math = t[1] == "1"; }
+        else if (k == "baseline_isa") { need(1); c.baseline_isa = t[1] == "1"; }
         else if (k == "garbage_seed") { need(1); c.garbage_seed = u64(t[1], k.c_str()); }
         else if (k == "node_name") { need(1); c.node_name = t[1]; }
         else if (k == "attr") {  // attr NAME =VALUE (the '=' keeps an empty value a token)

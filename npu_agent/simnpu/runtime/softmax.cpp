@@ -121,7 +121,8 @@ bool softmax(const SmCall& c, Site site) {
         const uint8_t* MX = operand(c.max, static_cast<uint64_t>(m) * 32, false, "maxTensor", site);
         size_t em = dt_size(c.max.dt);
         bool any = false;
-        for (uint32_t r = 0; r < m; ++r) {
+        note_data_read("AdjustSoftMaxRes (its result says whether a row matched)", site);
+        for (uint32_t r = 0; r < m && !timing_only(); ++r) {
             uint32_t bits = 0;
             std::memcpy(&bits, MX + static_cast<uint64_t>(r) * 32, em);
             if (bits != c.adjust_from) continue;
@@ -174,9 +175,10 @@ bool softmax(const SmCall& c, Site site) {
     for (uint32_t r0 = 0; r0 < m; r0 += chunk) {
         uint32_t rows = std::min(chunk, m - r0);
         record_chunk(c, rows, site);
+        if (timing_only()) continue;  // checked and recorded; no arithmetic
         for (uint32_t r = r0; r < r0 + rows; ++r) {
             for (uint32_t j = 0; j < k; ++j) row[j] = static_cast<float>(load(c.src.dt, S + (uint64_t(r) * k + j) * ed));
-            float mx, sm;
+            float mx = 0, sm = 0;
             if (c.kind == SmKind::SIMPLE) {
                 mx = static_cast<float>(row_value(c.in_max, IMAX, r));
                 sm = static_cast<float>(row_value(c.in_sum, ISUM, r));

@@ -434,7 +434,8 @@ void vec(const VecCall& c0, Site site) {
         const bool default_strides = c.st.dst_blk == 1 && c.st.src0_blk == 1 && c.st.src1_blk == 1 &&
                                      c.st.dst_rep == 8 && c.st.src0_rep == 8 && c.st.src1_rep == 8;
         const bool flat = (counter && !strided_counter) ||
-                          (!counter && !mu.counter && active.size() == epr && default_strides && es_d == es_s);
+                          (!counter && !mu.counter && active.size() == epr && default_strides && es_d == es_s &&
+                           epr * es_d == 8 * 32);  // a repeat is its 8 blocks: the repeats are back to back
         auto clear = [&](const Opnd& o) {
             const uint64_t a0 = o.t->addr, a1 = a0 + n_total * o.es, d0 = c.dst.addr, d1 = d0 + n_total * es_d;
             return o.t->mem != c.dst.mem || a1 <= d0 || d1 <= a0 || (a0 == d0 && o.es == es_d);

@@ -48,7 +48,7 @@ template <typename T> __aicore__ inline void Ops(const LocalTensor<T>& o, const 
 }
 
 extern "C" __global__ __aicore__ void fast_paths(GM_ADDR x, GM_ADDR y, GM_ADDR xh, GM_ADDR yh, GM_ADDR z,
-                                                 GM_ADDR zh, GM_ADDR cf, GM_ADDR ch)
+                                                 GM_ADDR zh, GM_ADDR cf, GM_ADDR ch, GM_ADDR cb, GM_ADDR cfb)
 {
     TPipe pipe;
     TBuf<TPosition::VECCALC> bx, by, bo, bxh, byh, boh, bw;
@@ -86,4 +86,20 @@ extern "C" __global__ __aicore__ void fast_paths(GM_ADDR x, GM_ADDR y, GM_ADDR x
     PipeBarrier<PIPE_ALL>();
     DataCopy(cfg, lo, N);
     DataCopy(chg, loh, N);
+    PipeBarrier<PIPE_ALL>();
+    // float -> bfloat16_t (CAST_RINT) and back.
+    GlobalTensor<bfloat16_t> cbg;
+    GlobalTensor<float> cfbg;
+    cbg.SetGlobalBuffer((__gm__ bfloat16_t *)cb, N);
+    cfbg.SetGlobalBuffer((__gm__ float *)cfb, N);
+    LocalTensor<bfloat16_t> lob = boh.Get<bfloat16_t>();
+    Duplicate(lo, 0.0f, N);
+    Duplicate(loh, (half)0, N);
+    PipeBarrier<PIPE_V>();
+    Cast(lob, lx, RoundMode::CAST_RINT, C);
+    PipeBarrier<PIPE_V>();
+    Cast(lo, lob, RoundMode::CAST_NONE, C);
+    PipeBarrier<PIPE_ALL>();
+    DataCopy(cbg, lob, N);
+    DataCopy(cfbg, lo, N);
 }
