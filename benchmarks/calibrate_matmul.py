@@ -4,8 +4,10 @@ Builds examples/calibration/matmul_ladder.cpp once per ladder step with the step
 (examples/calibration/matmul_ladder.toml), runs it on the twin at the published size in a timing-only run
 (every call checked and recorded, no arithmetic: the answers are checked at small sizes by
 tests/timing/test_matmul_ladder.py), simulates the record with the cycle model and prints published against
-simulated Task Duration, the ordering and the AIC pipe times and ratios; then refreshes the matmul section of
-docs/calibration.md (between its markers; the rest of the page is left alone).
+simulated Task Duration, the ordering within each published ladder (the high-level-API cases 0-8 and the
+basic-API scenarios 1-2 are separate sequences, never ranked against each other) and the AIC pipe times and
+ratios; then refreshes the matmul section of docs/calibration.md (between its markers; the rest of the page is
+left alone).
 
     .venv/bin/python benchmarks/calibrate_matmul.py [--hardware ascend910b2] [--steps case0,case5,...]
                                                     [--dims M=1024,K=1024,N=1024] [--functional]
