@@ -230,7 +230,7 @@ def report(rows: list[dict], steps: dict[str, dict], hardware: str, full: bool, 
               "statement), so its kernel would be case 6's. Case 8's published row includes case 7's change: of the "
               "published 1.9 % between case 6 and case 8, 0.85 % is case 7's (4088.36 → 4053.44 µs) and 1.0 % "
               "unitFlag's (→ 4012.44 µs); our case 8 can show only the unitFlag share.",
-              "- Case 0 at full size would record ~27 M entries (the runtime records at most 4 Mi), so it runs at "
+              "- Case 0 at full size would record ~27 M entries (past the record cap of 20 Mi entries, runner.RECORD_MAX_ENTRIES), so it runs at "
               "M = 1024 on its one core and its per-core time is scaled ×8 (output rows). On one core the work "
               "per output row is the same; what changes is the share of first reads: each bt block is reused "
               "by 16 instead of 128 M blocks (a's first sweep stays 1/128 of its reads), so L2 warm-up weighs "

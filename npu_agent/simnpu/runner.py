@@ -30,6 +30,9 @@ from npu_agent.simnpu.shapes import LAUNCH_JSON
 TILING_CAPACITY = 64 * 1024  # bytes of tiling data a host tiling function may save (CANN software limit)
 RECORD_FILE = "record.bin"
 RUN_MEMORY_ALLOWANCE = 512 << 20  # bytes of address space beyond the tensors (not a hardware number)
+# Instruction-record cap of one run (not a hardware number): a well-tiled 8192^3 matmul records 2-4 M entries, a
+# naive one (128x128x64 tiles through TQue) ~16 M. A run past the cap cannot be timed (simulated_profile refuses).
+RECORD_MAX_ENTRIES = 20 << 20
 _STATUS = {"OK": result_pb2.OK, "HARDWARE_EXCEPTION": result_pb2.HARDWARE_EXCEPTION,
            "RUNTIME_ERROR": result_pb2.RUNTIME_ERROR, "TIMEOUT": result_pb2.TIMEOUT,
            "SANDBOX_VIOLATION": result_pb2.SANDBOX_VIOLATION, "INTERNAL": result_pb2.INTERNAL,
@@ -275,6 +278,7 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
             lines.append(f"output {t.name} {int(t.dtype)} {path.name} {n} {' '.join(str(d) for d in t.shape)}")
         if record_to is not None:
             lines.append(f"record {RECORD_FILE}")
+            lines.append(f"record_max_entries {RECORD_MAX_ENTRIES}")
         (work / "run.cfg").write_text("\n".join(lines) + "\n")
         tensor_bytes = sum(padded_bytes(taskspec.tensor_bytes(t), hardware)
                            for t in (*task.inputs, *(o for o in task.outputs if not o.inplace_of)))
@@ -283,7 +287,9 @@ def run_binary(binary: Path, task: task_pb2.TaskSpec, inputs: dict[str, np.ndarr
         # Twice more: the GM window's second mapping of every tensor and the tiling function's private views of
         # them (runtime/process.cpp).
         limits = limits or Limits(cpu_seconds=int(timeout_s) + 30,
-                                  address_space_bytes=RUN_MEMORY_ALLOWANCE + 4 * tensor_bytes)
+                                  address_space_bytes=RUN_MEMORY_ALLOWANCE + 4 * tensor_bytes,
+                                  file_size_bytes=max(Limits.file_size_bytes,
+                                                      (RECORD_MAX_ENTRIES + 64) * recfile.ENTRY_DTYPE.itemsize))
         r = sandbox.run([str(binary)], cwd=work, limits=limits,
                         timeout_s=timeout_s, env={"HAWK_SIM_CONFIG": "run.cfg"}, cancel=cancel)
         out = RunResult(status=result_pb2.INTERNAL, seconds=r.wall_seconds, log_tail=r.log_tail(),
@@ -389,6 +395,9 @@ def simulated_profile(run: RunResult, task: task_pb2.TaskSpec, hardware: Hardwar
 
     if run.record is None:
         raise ProfileError("the run wrote no instruction record")
+    if run.record.truncated:  # a prefix of the run would time only part of the kernel: no profile beats a wrong one
+        raise ProfileError(f"the kernel issued more than {len(run.record.entries):,} recorded Ascend C operations, "
+                           f"the twin's record cap: it cannot be timed at this size")
     sim = simulate(run.record, hardware)
     if sim.sched.stalled:
         raise ProfileError(f"the schedule never finished {', '.join(sim.sched.stalled[:3])}: a wait without its set")

@@ -99,3 +99,15 @@ def test_a_run_the_model_cannot_profile_is_internal_with_the_reason(root: Path) 
     assert out.profile is None  # no host wall-clock time in its place
     plain, _ = run(be, "add_fp16_small", profile=False)  # the functional run itself is fine
     assert plain.status == result_pb2.OK and plain.outputs
+
+
+def test_a_run_past_the_record_cap_is_internal_never_a_partial_profile(root: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record cut at its cap would time a prefix of the kernel: a wrong time teaches the search wrong things."""
+    from npu_agent.simnpu import runner
+
+    monkeypatch.setattr(runner, "RECORD_MAX_ENTRIES", 50)
+    out, _ = run(backend(root, load_profile("ascend910b2")), "add_fp16_small")
+    assert out.status == result_pb2.INTERNAL
+    assert "record cap" in out.message and "cannot be timed" in out.message, out.message
+    assert out.profile is None
