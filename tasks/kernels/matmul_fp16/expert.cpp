@@ -176,7 +176,10 @@ public:
                 SetFlag<HardEvent::MTE1_M>(l0);
                 WaitFlag<HardEvent::MTE1_M>(l0);
                 uint8_t unit = kb == kBlocks - 1 ? 3 : 2;
-                Mmad(c, a2, b2, MmadParams(curM, curN, kLen, unit, false, kb == 0));
+                // m = 1 would switch the cube to GEMV (a read as a plain vector, not Zz fractals): a one-row
+                // block computes a whole fractal row instead, its padding rows never leave L0C.
+                uint32_t mmadM = curM == 1 ? 16 : curM;
+                Mmad(c, a2, b2, MmadParams(mmadM, curN, kLen, unit, false, kb == 0));
                 SetFlag<HardEvent::M_MTE1>(l0);
                 ++step;
                 // Refill the L1 buffers the packets just left.
