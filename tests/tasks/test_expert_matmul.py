@@ -41,8 +41,9 @@ def test_every_fp16_matmul_task_with_the_baseline_layout_has_the_expert() -> Non
 
 
 # (M, K, N): several A and B packets per output block with a short last one, K % 16 != 0 inside the last B
-# packet (its zeroed fractal row), M and N tails, one core's region holding several blocks, a single row.
-SHAPES = [(300, 1000, 530), (129, 536, 257), (1, 17, 1), (1040, 80, 1300)]
+# packet (its zeroed fractal row), M and N tails, one core's region holding several blocks, a single row, a last
+# B packet shorter than one fractal row.
+SHAPES = [(300, 1000, 530), (129, 536, 257), (1, 17, 1), (1040, 80, 1300), (40, 264, 48)]
 
 
 @pytest.mark.parametrize("m, k, n", SHAPES, ids=[f"{m}x{k}x{n}" for m, k, n in SHAPES])
