@@ -1,7 +1,7 @@
 """Full-size evaluation speed through the real agent pipeline (issue 14, deliverable 4).
 
 A real agent (simnpu backend, its sandbox, pre-started reference processes) serves gRPC on 127.0.0.1 inside this
-process; a real client evaluates each task's baseline kernel as a fresh candidate (a unique comment: a compile
+process; a real client evaluates each task's baseline kernel (the 8192^3 matmul: its expert, and its baseline for comparison) as a fresh candidate (a unique comment: a compile
 miss and a result-cache miss, as a campaign's new candidate is). Prints, in one run:
 
 - compile cold (no precompiled header), warm (with it: what a new candidate pays) and compile-cache hit, per
@@ -45,7 +45,7 @@ from npu_agent.taskspec import TaskDef  # noqa: E402
 from tasks import catalogue  # noqa: E402
 
 S = result_pb2
-TARGETS = {"add_fp16 8M": 2.0, "matmul_fp16_8192": 60.0}  # seconds, issue 14 acceptance
+TARGETS = {"add_fp16 8M": 2.0, "matmul_fp16_8192": 60.0, "matmul_fp16_8192 (baseline)": 60.0}  # seconds, issue 14 acceptance
 CACHE_HIT_TARGET_S = 0.005
 
 
@@ -54,6 +54,7 @@ class Case:
     label: str
     task: TaskDef
     runs: int
+    kernel: Path | None = None  # the kernel evaluated (default: the task's baseline)
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
     stages: list[dict[str, float]] = field(default_factory=list)
@@ -164,7 +165,11 @@ def main() -> int:
              Case("softmax_fp32", catalogue.get_task("softmax_fp32"), args.big_runs),
              Case("matmul_fp16_2048", catalogue.get_task("matmul_fp16_2048"), args.big_runs)]
     if not args.skip_8192:
-        cases.append(Case("matmul_fp16_8192", catalogue.get_task("matmul_fp16_8192"), args.runs_8192))
+        # The 8192^3 target is measured on the task's expert (a well-tiled kernel: ~2.3 M record entries, what a
+        # search converges to); the naive baseline (~16 M entries) is shown too: the cycle model's cost is per entry.
+        big = catalogue.get_task("matmul_fp16_8192")
+        cases.append(Case("matmul_fp16_8192", big, args.runs_8192, kernel=big.expert))
+        cases.append(Case("matmul_fp16_8192 (baseline)", big, args.runs_8192))
 
     work = Path(tempfile.mkdtemp(prefix="hawk-bench-eval-"))
     work.chmod(0o711)
@@ -182,12 +187,12 @@ def main() -> int:
             print(f"  {'kernel':38} {'cold s':>8} {'warm s':>8} {'hit ms':>8}  (hit target 5 ms)")
             seen: set[Path] = set()
             for case in cases:
-                if case.task.baseline in seen:
+                kernel = case.kernel or case.task.baseline
+                if kernel in seen:
                     continue
-                seen.add(case.task.baseline)
-                cold, warm, hit = compile_times(agent, case.task.baseline.read_text(), case.task, args.compile_runs,
-                                                work)
-                name = str(case.task.baseline.relative_to(REPO / "tasks" / "kernels"))
+                seen.add(kernel)
+                cold, warm, hit = compile_times(agent, kernel.read_text(), case.task, args.compile_runs, work)
+                name = str(kernel.relative_to(REPO / "tasks" / "kernels"))
                 print(f"  {name:38} {cold:8.2f} {warm:8.2f} {hit * 1e3:8.2f}  ({hit / CACHE_HIT_TARGET_S:.2f}x)")
 
             print()
@@ -196,7 +201,7 @@ def main() -> int:
             last_hash, last_source = "", ""
             for case in cases:
                 [h] = client.put_task(case.task.spec)
-                base = case.task.baseline.read_text()
+                base = (case.kernel or case.task.baseline).read_text()
                 for i in range(case.runs):
                     source = base + f"\n// bench candidate {time.time_ns()} {i}\n"
                     evaluate(client, h, source, case)
@@ -227,7 +232,8 @@ def report(case: Case) -> None:
     cpu = med(case.cpus)
     vs_target = (f"{wall / target:.2f}x the {target:g} s target ({cpu / target:.2f}x by CPU time)" if target
                  else "no target")
-    print(f"  {case.label:18} median of {len(case.walls)}: {wall:7.2f} s wall, {cpu:7.2f} s CPU; "
+    kernel = (case.kernel or case.task.baseline).name
+    print(f"  {case.label:18} ({kernel}) median of {len(case.walls)}: {wall:7.2f} s wall, {cpu:7.2f} s CPU; "
           f"simulated kernel {r.profile.time_us:.1f} us -> {wall / kernel_s:,.0f}x kernel time; {vs_target}")
     print("    stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
     print("    " + coverage_text(r.size_coverage))

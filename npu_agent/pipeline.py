@@ -397,7 +397,7 @@ class Pipeline:
         """How this evaluation covers sizes: "split" (verify at the task's verify_task size, time one timing-only
         run at full size) or "full" (every run at full size, the last one profiled)."""
         if (ev.task.HasField("verify_task") and not ev.options.skip_profile and self.produces_outputs
-                and getattr(self.backend, "supports_timing_only", False)):
+                and self.backend.supports_timing_only):
             return "split"
         return "full"
 
@@ -452,7 +452,7 @@ class Pipeline:
             self._check(ev, ev.task, out, {}, 0, extra, outputs=False)
         finally:
             timings[result_pb2.PROFILING] = time.monotonic() - start
-        reads = str(getattr(out, "data_dependent", "") or "")
+        reads = out.data_dependent
         if reads:
             # Control flow may depend on data: the timing-only run proves nothing about the values; verify (and
             # time) at full size on fresh inputs as a task without verify_task would.
