@@ -1,8 +1,9 @@
 """Full-size evaluation speed through the real agent pipeline (issue 14, deliverable 4).
 
 A real agent (simnpu backend, its sandbox, pre-started reference processes) serves gRPC on 127.0.0.1 inside this
-process; a real client evaluates each task's baseline kernel (the 8192^3 matmul: its expert, and its baseline for comparison) as a fresh candidate (a unique comment: a compile
-miss and a result-cache miss, as a campaign's new candidate is). Prints, in one run:
+process; a real client evaluates each task's baseline kernel (the 8192^3 matmul: its expert, and its baseline for
+comparison) as a fresh candidate (a unique comment: a compile miss and a result-cache miss, as a campaign's new
+candidate is). Prints, in one run:
 
 - compile cold (no precompiled header), warm (with it: what a new candidate pays) and compile-cache hit, per
   kernel, through the agent's own compiler;
