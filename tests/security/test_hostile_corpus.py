@@ -18,6 +18,7 @@ import hashlib
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 import threading
@@ -81,9 +82,18 @@ class Listener:
         self.sock.close()
 
 
+def _prestarted_reference(proc: Path, cwd: str) -> bool:
+    """The agent's own pre-started reference process (npu_agent/references.py), idle in its work dir waiting for the
+    next job's `go`: there by design, not a candidate's process."""
+    argv = (proc / "cmdline").read_bytes().split(b"\0")
+    return "/sandbox/work/reference-" in cwd and b"runner.py" in argv and b"go" in argv
+
+
 def _fingerprint(p: Path) -> tuple | None:
     try:
         st = p.lstat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO (a pre-started reference's `go`) would block a read
+            return (st.st_mode, st.st_uid, st.st_size, "")
         return (st.st_mode, st.st_uid, st.st_size, hashlib.sha256(p.read_bytes()).hexdigest())
     except OSError:
         return None
@@ -289,7 +299,9 @@ def test_bystanders_and_the_agent_survive(arena: Arena, ledger, case: str) -> No
     for p in Path("/proc").iterdir():
         if p.name.isdigit():
             with contextlib.suppress(OSError):
-                if str(arena.agent.work_dir) in os.readlink(p / "cwd") and int(p.name) != arena.agent.pid:
+                cwd = os.readlink(p / "cwd")
+                if str(arena.agent.work_dir) in cwd and int(p.name) != arena.agent.pid \
+                        and not _prestarted_reference(p, cwd):
                     leftovers.append(p.name)
     if leftovers:
         evidence.append(f"candidate processes outlived their evaluation: {leftovers[:5]}")
@@ -305,7 +317,8 @@ def test_no_secret_is_stored_by_the_agent(arena: Arena, ledger, case: str) -> No
         for n in files:
             p = Path(dirpath, n)
             with contextlib.suppress(OSError):
-                if p.stat().st_size < 4 << 20:
+                st = p.lstat()
+                if stat.S_ISREG(st.st_mode) and st.st_size < 4 << 20:  # not a FIFO: a read would block
                     blob = p.read_bytes()
                     found += [f"{w} in {p}" for w in _leaks(blob, {k: v for k, v in arena.secrets.items()
                                                                    if k != "other tenant's source"})]
