@@ -1,0 +1,1 @@
+"""Transformations of vector (AIV) kernels. Filled in by the vector family."""
