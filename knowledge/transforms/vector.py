@@ -235,3 +235,29 @@ L2_BYPASS = register(Transform(
     _current=_bypass_current,
     _apply=_bypass_apply,
 ))
+
+
+# --- row_tile ----------------------------------------------------------------------------------------------
+
+_ROW_KNOBS = ("ROWS_PER_TILE", "TILE_ROWS", "ROWS_PER_LOOP", "ROW_TILE")
+
+
+def _rows_current(source: str) -> dict[str, Any] | None:
+    m = _knob(source, _ROW_KNOBS)
+    return {"rows": int(m.group(2))} if m else None
+
+
+def _rows_apply(source: str, values: dict[str, Any]) -> str:
+    m = _knob(source, _ROW_KNOBS)
+    return _set_knob(source, m, int(values.get("rows", m.group(2))))  # type: ignore[arg-type, union-attr]
+
+
+ROW_TILE = register(Transform(
+    name="row_tile",
+    family="vector",
+    summary="rows per copy-in of a row-wise kernel: one long copy instead of many short ones, more UB",
+    pipes=("MTE2",),
+    params=(Param("rows", (1, 2, 4, 8, 16, 32, 64)),),
+    _current=_rows_current,
+    _apply=_rows_apply,
+))

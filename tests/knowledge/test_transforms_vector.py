@@ -26,6 +26,7 @@ KNOBBED = [n for n in VECTOR_TASKS if "template" not in catalogue.get_task(n).ex
 
 LITERAL = """
 constexpr uint32_t TILE = 4096;
+constexpr uint32_t ROWS_PER_TILE = 1;
 namespace optiling {
 static ge::graphStatus TilingFunc(gert::TilingContext* context)
 {
@@ -37,12 +38,13 @@ static ge::graphStatus TilingFunc(gert::TilingContext* context)
 class K {
     __aicore__ inline void Init()
     {
+        xGm.SetGlobalBuffer((__gm__ T*)x + start, len);
         pipe.InitBuffer(inX, 1, TILE * sizeof(T));
         pipe.InitBuffer(inY, 1, TILE * sizeof(T));
         pipe.InitBuffer(outZ, 1, TILE * sizeof(T));
         pipe.InitBuffer(tmp, TILE * sizeof(float));
     }
-    __aicore__ inline void Process() { for (uint64_t off = 0; off < len; off += TILE) {} }
+    __aicore__ inline void Process() { for (uint64_t off = 0; off < len; off += TILE * ROWS_PER_TILE) { CopyGmToUb(a, xGm[off], n); } }
     TPipe pipe;
     TQue<QuePosition::VECIN, 1> inX, inY;
     TQue<QuePosition::VECOUT, 1> outZ;
@@ -70,7 +72,7 @@ def _baseline(name: str) -> str:
 
 def test_the_vector_family_is_registered() -> None:
     names = {t.name for t in transforms.all_transforms() if t.family == "vector"}
-    assert {"queue_depth", "tile", "core_count", "l2_bypass"} <= names
+    assert {"queue_depth", "tile", "core_count", "l2_bypass", "row_tile"} <= names
     for name in names:
         t = transforms.get(name)
         assert t.summary and "\n" not in t.summary and t.pipes and t.params
@@ -82,6 +84,8 @@ def test_the_vector_family_is_registered() -> None:
     ("queue_depth", "depth", (1, 2, 3, 4)),
     ("tile", "tile", (512, 1024, 8192, 32768)),
     ("core_count", "cores", (1, 8, 24, 48)),
+    ("l2_bypass", "bypass", (0, 1)),
+    ("row_tile", "rows", (1, 2, 8, 64)),
 ])
 def test_round_trip_on_a_literal_kernel(name: str, param: str, values: tuple[int, ...]) -> None:
     t = transforms.get(name)
@@ -144,6 +148,7 @@ def test_core_count_on_a_literal_core_count() -> None:
     ("core_count", {"cores": 3}, "cores=3"),
     ("core_count", {"blocks": 8}, "unknown parameter"),
     ("l2_bypass", {"bypass": 2}, "bypass=2"),
+    ("row_tile", {"rows": 3}, "rows=3"),
 ])
 def test_off_domain_values_are_refused(name: str, values: dict, needle: str) -> None:
     with pytest.raises(NotApplicable, match=needle):
@@ -152,7 +157,7 @@ def test_off_domain_values_are_refused(name: str, values: dict, needle: str) -> 
 
 def test_a_kernel_without_the_site_is_refused() -> None:
     plain = "__aicore__ void k() { }"
-    for name in ("queue_depth", "tile", "core_count", "l2_bypass"):
+    for name in ("queue_depth", "tile", "core_count", "l2_bypass", "row_tile"):
         assert transforms.get(name).current(plain) is None
         with pytest.raises(NotApplicable, match="no site"):
             transforms.apply(plain, name, {})
@@ -214,14 +219,16 @@ def test_exposed_knobs_hold_the_baselines_present_values(name: str) -> None:
 
 
 def _transformed(name: str) -> tuple[str, list[str]]:
-    """The baseline with double buffering, one tile step up, one core-count step down and L2 bypass, where each applies."""
+    """The baseline double-buffered, one tile (or row tile) step up, one core-count step down and with L2 bypass,
+    where each applies: one build per task covers every transformation that recognises its baseline."""
     src = _baseline(name)
     done = []
     for t, cur in transforms.applicable(src):
         if t.family != "vector":
             continue
         p = t.params[0]
-        target = {"queue_depth": 2, "l2_bypass": 1}.get(t.name) or p.step(cur[p.name], +1 if t.name == "tile" else -1)
+        up = t.name in ("tile", "row_tile")
+        target = {"queue_depth": 2, "l2_bypass": 1}.get(t.name) or p.step(cur[p.name], +1 if up else -1)
         if target is None or target == cur[p.name]:
             continue
         src = t.apply(src, {p.name: target})
@@ -255,3 +262,15 @@ def test_a_transformed_baseline_passes_on_the_twin(twin, name: str) -> None:
     assert any(d.startswith("queue_depth=") for d in done), f"{name}: {done}"
     check = Compiled(twin, source, task.spec).check([31], profile=False)
     assert check.ok, f"{name} with {', '.join(done)}: {check.status}: {check.message}"
+
+
+@pytest.mark.parametrize("name", ["row_max_fp16", "row_mean_fp32"])
+def test_row_tiles_with_a_tail_and_unaligned_rows_pass_on_the_twin(twin, name: str) -> None:
+    """4 rows per copy over 37 rows on several cores (tail tiles) of 100 elements (rows not whole 32 B blocks)."""
+    from tasks.evaluate import Compiled
+
+    task = catalogue.get_task(name).with_dims(M=37, N=100)
+    source = transforms.apply(_baseline(name), "row_tile", {"rows": 4})
+    source = transforms.apply(source, "core_count", {"cores": 8})
+    check = Compiled(twin, source, task.spec).check([41], profile=False)
+    assert check.ok, f"{name} with row_tile=4, core_count=8 at 37x100: {check.status}: {check.message}"
