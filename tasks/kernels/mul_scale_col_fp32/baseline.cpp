@@ -105,13 +105,17 @@ public:
     {
         for (uint32_t r0 = 0; r0 < myRows; r0 += ROWS_PER_TILE) {
             uint32_t n = myRows - r0 < ROWS_PER_TILE ? myRows - r0 : ROWS_PER_TILE;
+            T scale = sGm.GetValue(r0);
             LocalTensor<T> a = inX.AllocTensor<T>();
             CopyRowsGmToUb(a, xGm[uint64_t(r0) * cols], n, cols);
             inX.EnQue(a);
             a = inX.DeQue<T>();
             LocalTensor<T> c = outZ.AllocTensor<T>();
             for (uint32_t k = 0; k < n; ++k) {
-                Muls(c[k * stride], a[k * stride], sGm.GetValue(r0 + k), cols);
+                if (k > 0) {
+                    scale = sGm.GetValue(r0 + k);
+                }
+                Muls(c[k * stride], a[k * stride], scale, cols);
             }
             outZ.EnQue(c);
             inX.FreeTensor(a);
