@@ -105,7 +105,7 @@ QUEUE_DEPTH = register(Transform(
 
 # --- tile --------------------------------------------------------------------------------------------------
 
-_TILE_KNOBS = ("TILE_LENGTH", "TILE_LEN", "TILE_SIZE", "TILE_ELEMS", "TILE", "BLOCK_LENGTH", "TILE_NUM_ELEMS")
+_TILE_KNOBS = ("TILE_LENGTH", "TILE_LEN", "TILE_SIZE", "TILE_ELEMS", "TILE")  # not BLOCK_LENGTH: per-core length
 # Element counts per tile: powers of two and their 3x/5x multiples, all whole 32 B blocks of any dtype.
 TILE_VALUES = (512, 1024, 1536, 2048, 2560, 3072, 4096, 5120, 6144, 8192, 10240, 12288, 16384, 20480, 24576,
                32768)
@@ -135,8 +135,11 @@ TILE = register(Transform(
 
 
 # --- core_count --------------------------------------------------------------------------------------------
+# Why fewer cores can win: a launch costs a base plus a per-block share (the twin's `[launch]` base_us and
+# per_block_us in npu_agent/hardware/costs/*.toml, fitted to Huawei's Add ladder), so a task of a few KiB
+# is fastest on a handful of cores; a bandwidth-bound large task wants them all.
 
-_CORE_KNOBS = ("BLOCK_DIM", "CORE_NUM", "CORE_CAP", "MAX_CORES", "NUM_CORES", "USE_CORE_NUM", "BLOCK_NUM")
+_CORE_KNOBS = ("BLOCK_DIM", "CORE_NUM", "CORE_CAP", "MAX_CORES", "NUM_CORES", "USE_CORE_NUM")
 _CORE_VAR = r"(?:cores|coreNum|coreCount|numCores|usedCores|blockDim|blockNum)"
 _CORE_LITERAL = re.compile(rf"\b{_INT_TYPE}\s+({_CORE_VAR})\s*=\s*{_INT}\s*;")
 _CORE_QUERY = re.compile(rf"(\b{_INT_TYPE}\s+(\w+)\s*=\s*[^;]*?GetCoreNumAiv\s*\(\s*\)\s*;)")
