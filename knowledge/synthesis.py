@@ -126,7 +126,7 @@ def evidence_facts(failed: Observation, fixed: Observation, step: dict[str, Any]
     pipe = (failed.bottleneck or "").partition(":")[2]
     if pipe and pipe in failed.pipes and pipe in fixed.pipes:
         facts.update(pipe=pipe, busy_before=failed.pipes[pipe], busy_after=fixed.pipes[pipe])
-    line = first_changed_line(hunks) if hunks else 0
+    line = first_changed_line(hunks or make_hunks(failed.source, fixed.source, 0)) if failed.source else 0
     if step is not None:
         facts["change"] = describe_step(step)
     elif hunks:
