@@ -82,6 +82,8 @@ def similarity(a: Entry, b: Entry) -> float:
     def jaccard(x: set[str], y: set[str]) -> float:
         return len(x & y) / len(x | y) if x | y else 1.0
 
+    if a.transform and a.transform == b.transform:
+        return 1.0  # the same executable step (merge candidates share hardware, class and bottleneck already)
     t, r = jaccard(trig(a), trig(b)), jaccard(_token_set(a.rationale), _token_set(b.rationale))
     if (a.template.strip() or a.transform) and (b.template.strip() or b.transform):
         return 0.25 * t + 0.5 * jaccard(changed(a), changed(b)) + 0.25 * r

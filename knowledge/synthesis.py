@@ -293,7 +293,7 @@ class Synthesizer:
         tk = trigger_key(failed)
         prov = [_provenance(failed, "failed"), _provenance(fixed, "fixed", step)]
         title, rationale, by = self._rationale(failed, fixed, hunks, speedup, step)
-        trigger = self._trigger(failed, hunks)
+        trigger = self._trigger(failed, hunks or make_hunks(failed.source, fixed.source, 0))
         features = failed.features()
         kind = "optimization" if speedup else "fix"
         if not ident:

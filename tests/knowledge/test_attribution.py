@@ -253,3 +253,18 @@ def test_the_campaign_report_shows_effects_credited_per_entry(tmp_path: Path) ->
     assert f"  {DOUBLE:44s}    1    1     0      0   +0.50    1.50x" in text
     html = write_html(store, cid, tmp_path / "r.html").read_text()
     assert "Knowledge: effects credited per entry" in html and f"<td>{TILES}</td><td>1</td><td>0</td>" in html
+
+
+def test_a_learnt_step_equal_to_a_documented_one_merges_into_it(kb: KnowledgeBase) -> None:
+    from tests.knowledge.helpers import observe
+
+    cur = transforms.get("queue_depth").current(ADD)
+    child = transforms.apply(ADD, "queue_depth", {"depth": 2})
+    learnt = kb.synthesize(observe(ok("s1", 300.0, floor=0.3), ADD),
+                           observe(ok("s2", 150.0), child, transform={"transform": "queue_depth",
+                                                                      "values": {"depth": 2}, "from": cur}))
+    assert learnt.transform == kb.get(DOUBLE).transform == {"name": "queue_depth", "values": {"depth": "up"}}
+    kb.record_effect([learnt.id], Outcome("s3", passed=True, parent_passed=True, speedup=1.5))
+    report = kb.distill()
+    assert (DOUBLE, learnt.id) in report.merged and kb.get(learnt.id).merged_into == DOUBLE
+    assert [u["evaluation_id"] for u in kb.effects(DOUBLE)] == ["s3"]  # its evidence moved with it
