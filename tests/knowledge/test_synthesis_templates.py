@@ -172,3 +172,12 @@ def test_the_llm_writes_the_rationale_from_the_measured_evidence(tmp_path: Path)
         assert "the named transformation queue_depth depth 1 -> 2" in user
         assert "Measured: MTE2 busy 0.91 -> 0.52 after queue_depth depth 1 -> 2" in user
         assert "bottleneck after LATENCY_BOUND:MTE2" in user
+
+
+def test_steps_become_directions_along_numeric_domains_and_choices_stay_values() -> None:
+    from knowledge.synthesis import _directions
+
+    assert _directions({"name": "mm_core_split", "values": {"cores": 24, "order": "m_first"},
+                        "from": {"cores": 1, "order": "n_first"}}) == {"cores": "up", "order": "m_first"}
+    assert _directions({"name": "queue_depth", "values": {"depth": 1}, "from": {"depth": 2}}) == {"depth": "down"}
+    assert _directions({"name": "core_count", "values": {"cores": 8}, "from": {}}) == {"cores": 8}
