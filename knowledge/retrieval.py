@@ -72,9 +72,9 @@ SOURCE_TERMS = 60  # the source's most frequent identifiers that enter the query
 
 # -------------------------------------------------------------------------------------- semantic space
 # Group weights. The score is the weighted mean over the groups the *query* has.
-GROUP_WEIGHTS = {"outcome": 1.0, "error_class": 3.0, "status": 1.0, "pipes": 3.0, "bottleneck_kind": 1.0, "effect": 2.0,
-                 "units": 1.0, "floor_limiter": 0.5, "floor_fraction": 0.25, "buffer_use": 0.5, "core_use": 0.5, "category": 0.5,
-                 "dtypes": 0.25}
+GROUP_WEIGHTS = {"outcome": 1.0, "error_class": 3.0, "status": 1.0, "pipes": 3.0, "bottleneck_kind": 1.0,
+                 "effect": 2.0, "units": 1.0, "floor_limiter": 0.5, "floor_fraction": 0.25, "buffer_use": 0.5,
+                 "core_use": 0.5, "category": 0.5, "dtypes": 0.25}
 CONTRADICTION = 0.2     # factor on the semantic score of an entry whose effect the query's state contradicts
 FOCUS_OTHERS = 0.5      # weight of the non-bottleneck pipes in the query's focus, times (ratio / top ratio)^2
 TRANSFORM_PIPE_OTHERS = 0.6  # weight of a transformation's pipes after its first (main) one
@@ -234,7 +234,8 @@ def _norm_pipes(pipes: Any) -> dict[str, float]:
     return {p: (r / top) ** 2 for p, r in vals.items()} if top else {}
 
 
-def _needs(kind: str, pipe: str, core_use: float | None, buffer_use: float | None) -> tuple[dict[str, int], dict[str, str]]:
+def _needs(kind: str, pipe: str, core_use: float | None,
+           buffer_use: float | None) -> tuple[dict[str, int], dict[str, str]]:
     """What the state needs (resource -> direction that helps) and what it has no room for (resource -> why).
 
     Launch-bound: the launch costs per block (npu_agent/hardware [launch]), so fewer blocks help. Pipe- and
@@ -420,7 +421,8 @@ def _group_similarity(group: str, q: Any, e: Any) -> tuple[float, str, str]:
     if group == "outcome":
         if q == e:
             return 1.0, "", ""
-        return 0.0, "", f"written for {'failing' if e == 'fail' else 'passing'} kernels, this one {'fails' if q == 'fail' else 'passes'}"
+        written, this = ("failing", "passes") if e == "fail" else ("passing", "fails")
+        return 0.0, "", f"written for {written} kernels, this one {this}"
     if group in ("status", "category", "floor_limiter"):
         return (1.0, f"{group.replace('_', ' ')} {q} matches", "") if q == e else (0.0, "", "")
     if group in ("buffer_use", "core_use", "floor_fraction"):

@@ -73,10 +73,9 @@ def raises_cores(e: Entry) -> bool:
 # Entries a store holds after some campaigns: documented or synthesised optimisations about other pipes than
 # the seed pack's (which is about copies, launch and the matmul's loads).
 def _opt(eid: str, title: str, bottleneck: str, pipes: dict[str, float], apis: list[str], **kw) -> Entry:
+    trigger = Trigger(error_class=f"SLOW:{bottleneck}", bottleneck=bottleneck, apis=apis)
     return Entry(id=eid, title=title, rationale=kw.pop("rationale", title + "."), kind="optimization",
-                 hardware="ascend910b2", trigger=Trigger(error_class=f"SLOW:{bottleneck}", bottleneck=bottleneck,
-                                                         apis=apis), features={"pipes": pipes, **kw.pop("features", {})},
-                 **kw)
+                 hardware="ascend910b2", trigger=trigger, features={"pipes": pipes, **kw.pop("features", {})}, **kw)
 
 
 EXTRA = [
@@ -239,3 +238,41 @@ def test_a_failing_kernel_does_not_get_performance_advice_and_vice_versa(kb: Kno
     tiles = entry_state(entry_view(kb.get(SEED + "larger-tiles"), SEMANTIC_ENTRY_FIELDS))
     assert semantic_similarity(fail, ub)[0] > 0.5 and semantic_similarity(ok, ub)[0] < 0.1
     assert semantic_similarity(ok, tiles)[0] > 0.6 and semantic_similarity(fail, tiles)[0] < 0.1
+
+
+def test_the_recorded_profiles_are_what_the_twin_reports() -> None:
+    """Re-run one recorded kernel at each size: a stale file (the twin's cost model moved) fails here."""
+    import json
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from hawk.v1 import result_pb2
+    from tasks import catalogue
+    from tasks.evaluate import Compiled, twin_backend
+    from tests.knowledge.record_twin_profiles import OUT, ROOT, large_dims
+
+    rows = {(r["task"], r["kind"], r["size"]): r for r in json.loads(OUT.read_text(encoding="utf-8"))["rows"]}
+    recorded = {o.evaluation_id: o for o in observations()}
+    shared = os.environ.get("HAWK_SIM_WORK_ROOT")  # an already built twin, when the caller has one
+    root = Path(shared) if shared else Path(tempfile.mkdtemp(prefix="hawk-retr-twin-"))
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(root.stat().st_mode | 0o711)  # the sandbox runs kernels as an unprivileged uid that must reach it
+    backend = twin_backend(work_root=root)
+    try:
+        t = catalogue.get_task("gelu_fp16")
+        for size, task in (("test", t.reduced()), ("large", t.with_dims(**large_dims(t.dims)))):
+            row = rows[("gelu_fp16", "baseline", size)]
+            assert row["dims"] == task.dims
+            check = Compiled(backend, (ROOT / row["source"]).read_text(encoding="utf-8"), task.spec).check([11])
+            assert check.ok and check.profile is not None
+            was = recorded[f"gelu_fp16-baseline-{size}"]
+            b = check.profile.bottleneck
+            now = f"{result_pb2.Bottleneck.Kind.Name(b.kind)}:{result_pb2.Pipe.Name(b.pipe)}"
+            assert now == was.bottleneck, f"re-record with tests/knowledge/record_twin_profiles.py ({size})"
+            assert abs(check.profile.floor.achieved_fraction - was.floor_fraction) < 0.02
+    finally:
+        backend.close()
+        if not shared:
+            shutil.rmtree(root, ignore_errors=True)
