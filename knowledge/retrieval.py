@@ -20,7 +20,7 @@ cosine is the heaviest group. An entry's transformation also has a *target condi
 (cores, on-chip buffer, copy/compute overlap, tile size) one way helps only in some states. The query's state
 says what it needs (launch-bound: fewer blocks; latency-bound: more overlap; ...) and what it has no room
 for (all cores busy, buffer full); an entry whose effect contradicts them is scaled down by CONTRADICTION,
-so "use all cores" never tops a launch-bound kernel's list. No special cases: a table of what each parameter
+so "use all cores" does not top a launch-bound kernel's list. No special cases: a table of what each parameter
 moves (PARAM_EFFECTS) and what each state needs (`_needs`).
 
 Fusion: each space's score is calibrated to [0, 1] (semantic: the weighted mean of group similarities;
@@ -299,20 +299,19 @@ def query_state(view: dict[str, Any]) -> dict[str, Any]:
     return s
 
 
-_TRANSFORM_CACHE: dict[str, tuple[tuple[str, ...], str] | None] = {}
+_TRANSFORM_PIPES: dict[str, tuple[str, ...] | None] = {}
 
 
-def _transform_info(name: str) -> tuple[tuple[str, ...], str] | None:
-    """(pipes, family) of a registered transformation, None when this build does not know it."""
-    if name not in _TRANSFORM_CACHE:
+def _transform_pipes(name: str) -> tuple[str, ...] | None:
+    """The pipes a registered transformation mainly changes (its main one first), None when unknown here."""
+    if name not in _TRANSFORM_PIPES:
         try:
             from knowledge import transforms
 
-            t = transforms.get(name)
-            _TRANSFORM_CACHE[name] = (tuple(_pipe(p) for p in t.pipes), t.family)
+            _TRANSFORM_PIPES[name] = tuple(_pipe(p) for p in transforms.get(name).pipes)
         except Exception:  # noqa: BLE001 - an unknown or broken transformation must not break retrieval
-            _TRANSFORM_CACHE[name] = None
-    return _TRANSFORM_CACHE[name]
+            _TRANSFORM_PIPES[name] = None
+    return _TRANSFORM_PIPES[name]
 
 
 def transform_effects(transform: Any) -> dict[str, int]:
@@ -353,13 +352,13 @@ def entry_state(view: dict[str, Any]) -> dict[str, Any]:
     if _pipe(pipe) in PIPES and kind != "LAUNCH_BOUND":
         about[_pipe(pipe)] = 1.0
     tr = view.get("transform")
-    info = _transform_info(str(tr.get("name"))) if isinstance(tr, dict) and tr.get("name") else None
+    tpipes = _transform_pipes(str(tr.get("name"))) if isinstance(tr, dict) and tr.get("name") else None
     units: set[str] = set()
-    if info:
-        for i, p in enumerate(info[0]):
+    if tpipes:
+        for i, p in enumerate(tpipes):
             if p in PIPES:
                 about[p] = max(about.get(p, 0.0), 1.0 if i == 0 else TRANSFORM_PIPE_OTHERS)
-        units = {UNIT_PIPES[p] for p in info[0] if p in UNIT_PIPES}  # the code it rewrites runs there
+        units = {UNIT_PIPES[p] for p in tpipes if p in UNIT_PIPES}  # the code it rewrites runs there
     if about:
         s["pipes"] = about
     hard = bool(units)
