@@ -64,7 +64,8 @@ def similarity(a: Entry, b: Entry) -> float:
 
     When both have a template, the template (the exact code) weighs half and trigger and rationale a quarter
     each: two different fixes of the same error are different knowledge even when their rule-written
-    rationales are identical. Otherwise trigger and rationale weigh half each.
+    rationales are identical. An entry with a transformation is compared by it (name and directions), so the
+    same step learnt twice is one change. Otherwise trigger and rationale weigh half each.
     """
     def trig(e: Entry) -> set[str]:
         t = e.trigger
@@ -72,14 +73,19 @@ def similarity(a: Entry, b: Entry) -> float:
             x.lower() for x in t.apis}
 
     def changed(e: Entry) -> set[str]:
+        if e.transform:  # the executable template: the same transformation and directions is the same change
+            return {f"transform:{e.transform['name']}"} | {
+                f"{e.transform['name']}:{k}={v}" for k, v in e.transform.get("values", {}).items()}
         lines = [ln[1:] for ln in e.template.splitlines() if ln[:1] in "+-"] or e.template.splitlines()
         return _token_set("\n".join(lines))
 
     def jaccard(x: set[str], y: set[str]) -> float:
         return len(x & y) / len(x | y) if x | y else 1.0
 
+    if a.transform and a.transform == b.transform:
+        return 1.0  # the same executable step (merge candidates share hardware, class and bottleneck already)
     t, r = jaccard(trig(a), trig(b)), jaccard(_token_set(a.rationale), _token_set(b.rationale))
-    if a.template.strip() and b.template.strip():
+    if (a.template.strip() or a.transform) and (b.template.strip() or b.transform):
         return 0.25 * t + 0.5 * jaccard(changed(a), changed(b)) + 0.25 * r
     return 0.5 * t + 0.5 * r
 

@@ -227,3 +227,44 @@ def test_an_old_database_file_is_migrated_and_stays_readable(tmp_path: Path) -> 
     assert e.transform == {"name": "queue_depth", "values": {"depth": "up"}} and e.version == 2
     assert e.rationale == "old text" and kb.history(DOUBLE)[-1]["reason"] == "seed pack: executable transform added"
     assert len(kb.effects(DOUBLE)) == 2
+
+
+def test_the_campaign_report_shows_effects_credited_per_entry(tmp_path: Path) -> None:
+    from controller.report import knowledge_effects, summary_text, write_html
+    from controller.store import ResultsStore
+
+    store = ResultsStore(tmp_path / "results.sqlite")
+    cid = store.create_campaign("c", "name='c'", "ascend910b2")
+    base = store.add_candidate(cid, "add", "th", 0, "src-0", "h0", "offline")
+    store.record_evaluation(base, ok("e0", 300.0))
+    fast = store.add_candidate(cid, "add", "th", 1, "src-1", "h1", "offline", parent_id=base,
+                               knowledge_used=[DOUBLE])
+    store.record_evaluation(fast, ok("e1", 200.0))
+    broke = store.add_candidate(cid, "add", "th", 1, "src-2", "h2", "offline", parent_id=base,
+                                knowledge_used=[TILES])
+    store.record_evaluation(broke, ub_overflow("e2"))
+    store.add_candidate(cid, "add", "th", 1, "src-3", "h3", "offline", parent_id=base, knowledge_used=[UB])  # no result
+    rows = {r.entry_id: r for r in knowledge_effects(store, cid)}
+    assert set(rows) == {DOUBLE, TILES}
+    assert (rows[DOUBLE].uses, rows[DOUBLE].passes, rows[DOUBLE].mean_effect) == (1, 1, 0.5)
+    assert rows[DOUBLE].geomean_speedup == 1.5 and (rows[TILES].breaks, rows[TILES].mean_effect) == (1, -1.0)
+    text = summary_text(store, cid)
+    assert "knowledge: 2 effects credited to 2 entries" in text
+    assert f"  {DOUBLE:44s}    1    1     0      0   +0.50    1.50x" in text
+    html = write_html(store, cid, tmp_path / "r.html").read_text()
+    assert "Knowledge: effects credited per entry" in html and f"<td>{TILES}</td><td>1</td><td>0</td>" in html
+
+
+def test_a_learnt_step_equal_to_a_documented_one_merges_into_it(kb: KnowledgeBase) -> None:
+    from tests.knowledge.helpers import observe
+
+    cur = transforms.get("queue_depth").current(ADD)
+    child = transforms.apply(ADD, "queue_depth", {"depth": 2})
+    learnt = kb.synthesize(observe(ok("s1", 300.0, floor=0.3), ADD),
+                           observe(ok("s2", 150.0), child, transform={"transform": "queue_depth",
+                                                                      "values": {"depth": 2}, "from": cur}))
+    assert learnt.transform == kb.get(DOUBLE).transform == {"name": "queue_depth", "values": {"depth": "up"}}
+    kb.record_effect([learnt.id], Outcome("s3", passed=True, parent_passed=True, speedup=1.5))
+    report = kb.distill()
+    assert (DOUBLE, learnt.id) in report.merged and kb.get(learnt.id).merged_into == DOUBLE
+    assert [u["evaluation_id"] for u in kb.effects(DOUBLE)] == ["s3"]  # its evidence moved with it

@@ -10,7 +10,7 @@ import pytest
 
 from knowledge import transforms
 from knowledge.base import KnowledgeBase
-from knowledge.hunks import apply_hunks, changed_line_count, reproduces
+from knowledge.hunks import apply_hunks, changed_line_count, first_changed_line, make_hunks, reproduces
 from knowledge.llm import LLMConfig
 from knowledge.model import Entry, KnowledgeError
 from knowledge.synthesis import timing_noise
@@ -100,7 +100,9 @@ def test_a_transform_made_child_gives_an_entry_with_the_transformation(empty_kb:
     assert e is not None and e.state == "trial" and e.kind == "optimization"
     assert e.transform == {"name": "queue_depth", "values": {"depth": "up"}}
     assert e.template == "transform queue_depth depth 1 -> 2"
-    assert e.rationale.startswith("MTE2 busy 0.91 -> 0.52 after queue_depth depth 1 -> 2")
+    line = first_changed_line(make_hunks(ADD, child_src, 0))
+    assert line > 0 and ADD.splitlines()[line - 1] != child_src.splitlines()[line - 1]
+    assert e.rationale.startswith(f"MTE2 busy 0.91 -> 0.52 after queue_depth depth 1 -> 2 (line {line}).")
     assert "Time 300.0 -> 180.0 us (1.67x)." in e.rationale and "Double-buffer" in e.rationale
     assert e.provenance[-1]["transform"] == {"name": "queue_depth", "values": {"depth": 2}, "from": {"depth": 1}}
     # The entry is executable on another kernel the transformation recognises: "up" from its own value.
@@ -170,3 +172,12 @@ def test_the_llm_writes_the_rationale_from_the_measured_evidence(tmp_path: Path)
         assert "the named transformation queue_depth depth 1 -> 2" in user
         assert "Measured: MTE2 busy 0.91 -> 0.52 after queue_depth depth 1 -> 2" in user
         assert "bottleneck after LATENCY_BOUND:MTE2" in user
+
+
+def test_steps_become_directions_along_numeric_domains_and_choices_stay_values() -> None:
+    from knowledge.synthesis import _directions
+
+    assert _directions({"name": "mm_core_split", "values": {"cores": 24, "order": "m_first"},
+                        "from": {"cores": 1, "order": "n_first"}}) == {"cores": "up", "order": "m_first"}
+    assert _directions({"name": "queue_depth", "values": {"depth": 1}, "from": {"depth": 2}}) == {"depth": "down"}
+    assert _directions({"name": "core_count", "values": {"cores": 8}, "from": {}}) == {"cores": 8}
