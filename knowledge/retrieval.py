@@ -552,8 +552,8 @@ class Retriever:
                                                       key=lambda i: -syn[i][0]), 1)}
         sem_rank = {i: r for r, i in enumerate(sorted((i for i, (s, _) in enumerate(sem) if s >= self.min_sem),
                                                       key=lambda i: -sem[i][0]), 1)}
-        fused = [(fuse(syn[i][0] if i in syn_rank else 0.0, sem[i][0] if i in sem_rank else 0.0,
-                       self.w_syn, self.w_sem), i) for i in set(syn_rank) | set(sem_rank)]
+        # Candidates: a text match, or a semantic score of at least min_semantic; scored as in `scores`.
+        fused = [(fuse(syn[i][0], sem[i][0], self.w_syn, self.w_sem), i) for i in set(syn_rank) | set(sem_rank)]
         fused.sort(key=lambda x: (-x[0], idx.entries[x[1]].id))
         hits = []
         stats = self.store.stats_for([idx.entries[i].id for _, i in fused[:k]]) if fused else {}

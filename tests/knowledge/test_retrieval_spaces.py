@@ -224,6 +224,7 @@ def test_fused_scores_spread_and_unrelated_entries_score_low(kb: KnowledgeBase) 
     for obs in passing():
         hits = kb.retrieve(obs, k=5)
         assert all(0.0 <= h.score <= 1.0 for h in hits)
+        assert all(abs(h.score - (1 - (1 - h.syntactic_score) * (1 - h.semantic_score))) < 1e-5 for h in hits)
         tops.append(hits[0].score)
         gaps.append(hits[0].score - hits[-1].score)
         for _, fused, syn, sem in kb.retriever.scores(obs):
