@@ -4,7 +4,7 @@ effects checked against the kernel's state, and fused scores that spread.
 The passing-kernel queries are the twin's real profiles of every built-in baseline and expert kernel at
 test size and at a large size (tests/knowledge/twin_profiles.py). Measured on them with the seed pack (see
 docs/knowledge.md §5): mean Spearman between the two spaces' rankings +0.18 (the old design: +0.65), mean
-top-1 minus top-5 fused score 0.57 (old: 0.06).
+top-1 minus top-5 fused score 0.55 (old: 0.06).
 """
 
 from __future__ import annotations
@@ -231,8 +231,11 @@ def test_fused_scores_spread_and_unrelated_entries_score_low(kb: KnowledgeBase) 
             assert abs(fused - (1 - (1 - syn) * (1 - sem))) < 1e-9
             if syn < 0.1 and sem < 0.1:
                 assert fused < 0.2
-    # Measured: top-1 0.68 on average (0.20 .. 0.82), top-1 minus top-5 0.57 (the old RRF: 0.99 and 0.06).
-    assert statistics.mean(gaps) > 0.3 and min(gaps) > 0.05
+    # Measured: top-1 0.68 on average (0.20 .. 0.82), top-1 minus top-5 0.55 (the old RRF: 0.99 and 0.06).
+    # Where something fits (top-1 >= 0.3), it stands out; the one query below is the add expert at 91% of its
+    # floor, for which nothing in the pack fits (top-1 0.20).
+    assert statistics.mean(gaps) > 0.3
+    assert all(g > 0.2 for t, g in zip(tops, gaps, strict=True) if t >= 0.3)
     assert statistics.pstdev(tops) > 0.05  # the top score itself says how well the best entry fits
 
 
