@@ -363,7 +363,7 @@ def test_campaign_with_knowledge_credits_effects_to_the_entries_that_made_each_s
 
         cid = asyncio.run(main())
     cands = [c for c in store.candidates(cid) if c.proposer == "offline"]
-    assert len(cands) == 18 and len({c.source_hash for c in cands}) == 18
+    assert len(cands) == 18 and len({(c.task, c.source_hash) for c in cands}) == 18
     keys = [(c.parent_id, c.params["transform"], json.dumps(c.params["values"])) for c in cands]
     assert len(keys) == len(set(keys)), "a step was proposed twice from the same parent"
     by_id = {c.id: c for c in store.candidates(cid)}
