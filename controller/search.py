@@ -131,6 +131,11 @@ def _bottleneck_pipe(ev: Evaluation | None) -> str:
     return result_pb2.Pipe.Name(b.pipe) if b.pipe else ""
 
 
+def _on_pipe(pipe: str, t: Transform) -> bool:
+    """Whether the transformation mainly changes this pipe (names as in hawk.v1.Pipe; "FIXP" = FIXPIPE)."""
+    return bool(pipe) and any(pipe == p or (len(p) >= 4 and pipe.startswith(p)) for p in t.pipes)
+
+
 @dataclass
 class _Move:
     transform: Transform
@@ -272,7 +277,7 @@ class TransformSearch:
             move = resolve_values(t, cur, spec.get("values") or {})
             if move is None or not self._untried(parent, t, move[0]):
                 continue
-            ranked.append((0 if pipe and pipe in t.pipes else 1, rank, _Move(t, move[0], move[1], s.entry_id)))
+            ranked.append((0 if _on_pipe(pipe, t) else 1, rank, _Move(t, move[0], move[1], s.entry_id)))
         ranked.sort(key=lambda r: (r[0], r[1]))
         return [m for _, _, m in ranked]
 
