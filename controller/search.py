@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from controller.proposers import ProposalContext
 
 # Named search parameters (docs/controller.md).
-TOP_PARENTS = 3        # parents are drawn from this many best passing kernels, better ones more often
+TOP_PARENTS = 3        # parents are drawn from this many best passing kernels, better ones more often,
+PARENT_SLACK = 1.5     # ... among those at most this much slower than the best (a 4x slower child is no parent)
+RETRIEVE_FACTOR = 2    # entries retrieved per parent: this times the campaign's k (trial entries compete too)
 REPAIR_SHARE = 0.2     # share of steps that retry a recent failure's parent with another value
 RECENT_FAILURES = 5    # how far back a repair looks
 EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
@@ -169,12 +171,14 @@ class TransformSearch:
         self._retrieved: dict[str, tuple[list[Any], list[str]]] = {}
 
     # ---------------------------------------------------------------------------------- parents
-    def parents(self) -> list[Candidate]:
-        """The few best passing kernels, best first; the baseline when nothing passed yet."""
+    def parents(self) -> tuple[list[Candidate], list[Candidate]]:
+        """The few best passing kernels (best first; the baseline when nothing passed yet), and the other
+        passing kernels in order, to step from once the best ones have nothing left to try."""
         passing = [(e.time_us, c.id, c) for c, e in self.ctx.history if _passed(e)]
         passing.sort(key=lambda t: (t[0], t[1]))
-        out = [c for _, _, c in passing[:TOP_PARENTS]]
-        return out or [self.base]
+        top = [c for t, _, c in passing[:TOP_PARENTS] if t <= passing[0][0] * PARENT_SLACK]
+        rest = [c for _, _, c in passing if c not in top]
+        return (top, rest) if top else ([self.base], [])
 
     def _pick_parent(self, pool: list[Candidate]) -> Candidate:
         weights = [0.5 ** i for i in range(len(pool))]
@@ -254,8 +258,8 @@ class TransformSearch:
         if parent.id not in self._retrieved:
             ev = self.by_id.get(parent.id, (parent, None))[1]
             snippets = self.ctx.knowledge.retrieve(  # type: ignore[union-attr]
-                self.ctx.task, parent.source, ev.result if ev is not None else None, self.ctx.k,
-                include_trial=True)
+                self.ctx.task, parent.source, ev.result if ev is not None else None,
+                RETRIEVE_FACTOR * self.ctx.k, include_trial=True)
             active = [s.entry_id for s in snippets if getattr(s, "state", "active") == "active"]
             self._retrieved[parent.id] = (snippets, active)
         return self._retrieved[parent.id]
@@ -284,10 +288,12 @@ class TransformSearch:
     # ------------------------------------------------------------------------------------- round
     def run(self, n: int) -> SearchOutcome:
         out = SearchOutcome()
-        pool = self.parents()
+        pool, reserve = self.parents()
         repairs = self._repairs()
         use_kb = self.ctx.knowledge is not None
         for _ in range(ATTEMPTS_PER_PROPOSAL * max(1, n)):
+            if not pool and reserve:
+                pool = [reserve.pop(0)]
             if len(out.steps) >= n or not pool:
                 break
             move: _Move | None = None

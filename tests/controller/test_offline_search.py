@@ -379,3 +379,18 @@ def test_campaign_with_knowledge_credits_effects_to_the_entries_that_made_each_s
     for eid in ("t-mte2-depth", "t-vec-cores"):
         assert not {e["evaluation_id"] for e in base.effects(eid)} & blind, "a blind step was credited"
     assert store.campaign(cid)["state"] == "finished"
+
+
+def test_parents_are_the_few_best_kernels_the_best_most_often(tmp_path: Path) -> None:
+    s = Situation(tmp_path)
+    ids = {}
+    for depth, cores, time_us in ((2, 8, 50.0), (1, 16, 55.0), (1, 24, 60.0), (1, 1, 200.0)):
+        src = transforms.apply(transforms.apply(BASELINE, "test_depth", {"depth": depth}), "test_cores",
+                               {"cores": cores})
+        cid = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 0, src, source_hash(src), "offline",
+                                    parent_id=s.baseline[0].id)
+        s.store.record_evaluation(cid, _result(time_us))
+        ids[time_us] = cid
+    parents = Counter(p.parent_id for seed in range(300) for p in OfflineProposer().propose(s.ctx(seed), 1).proposals)
+    assert set(parents) == {ids[50.0], ids[55.0], ids[60.0]}, "the slow kernel and the baseline are no parents"
+    assert parents[ids[50.0]] > parents[ids[55.0]] > parents[ids[60.0]] > 0, parents
