@@ -39,7 +39,7 @@ class CampaignKnowledge:
 
     # ------------------------------------------------------------------------------------- proposers
     def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
-                 k: int, *, include_trial: bool = False) -> list[KnowledgeSnippet]:
+                 k: int, *, include_pending: bool = False, include_trial: bool = False) -> list[KnowledgeSnippet]:
         """Entries for a situation: the parent's source and outcome, or the bare task before any candidate."""
         if source is not None and result is not None:
             obs = Observation.from_result(result, source, task.spec)
@@ -49,7 +49,7 @@ class CampaignKnowledge:
             text = " ".join([task.spec.description, task.spec.category, source or ""])
             query = Query.from_text(text, hardware=self.hardware, category=task.spec.category, dtypes=dtypes)
         # Trial entries (a synthesised template verified once) only for the offline search that re-verifies them.
-        hits = self.kb.retrieve(query, k, **({"include_trial": True} if include_trial else {}))
+        hits = self.kb.retrieve(query, k, include_pending=include_pending, include_trial=include_trial)
         if self.metrics is not None:
             self.metrics.kb_retrievals.inc()
         return [KnowledgeSnippet(entry_id=h.entry.id, title=h.entry.title, rationale=h.entry.rationale,

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 from controller.llm import LLMClient, LLMError
 from controller.prompt import SYSTEM, KnowledgeSnippet, ParseError, build_prompt, parse_source
-from controller.search import TransformSearch, missing_offline_search, offline_search_kind
 from controller.store import Candidate, Evaluation
 from controller.templates import KernelTemplate, template_for
 from hawk.v1 import result_pb2
@@ -41,7 +40,7 @@ class KnowledgeAccess(Protocol):
     """What proposers need from the knowledge store (see controller/knowledge_client.py)."""
 
     def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
-                 k: int, *, include_trial: bool = False) -> list[KnowledgeSnippet]: ...
+                 k: int, *, include_pending: bool = False, include_trial: bool = False) -> list[KnowledgeSnippet]: ...
 
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]: ...
 
@@ -94,6 +93,8 @@ class OfflineProposer:
         self._kinds: dict[str, str] = {}
 
     def kind(self, task: TaskDef) -> str:
+        from controller.search import offline_search_kind
+
         if task.name not in self._kinds:
             self._kinds[task.name] = offline_search_kind(task)
         return self._kinds[task.name]
@@ -130,9 +131,13 @@ class OfflineProposer:
             return self._propose_template(ctx, n)
         if kind == "transform":
             return self._propose_transform(ctx, n)
+        from controller.search import missing_offline_search
+
         raise ProposerError(missing_offline_search(ctx.task))
 
     def _propose_transform(self, ctx: ProposalContext, n: int) -> ProposeOutcome:
+        from controller.search import TransformSearch
+
         base = ctx.baseline[0].source if ctx.baseline else ctx.task.baseline.read_text(encoding="utf-8")
         found = TransformSearch(ctx, base).run(n)
         return ProposeOutcome(
