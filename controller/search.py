@@ -42,6 +42,7 @@ REPAIR_SHARE = 0.2     # share of steps that retry a recent failure's parent wit
 RECENT_FAILURES = 5    # how far back a repair looks
 EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
 TRIAL_SHARE = 0.15     # knowledge on: share of steps that apply an entry still on trial (re-verifying it)
+NOT_THE_KERNELS_FAULT = ("INTERNAL", "CANCELLED", "REJECTED")  # failures no repair should react to
 ATTEMPTS_PER_PROPOSAL = 40  # draws per wanted proposal before the search gives up for this round
 
 
@@ -189,7 +190,8 @@ class TransformSearch:
         out = []
         for c, e in reversed(self.ctx.history):
             p = c.params or {}
-            if e is None or _passed(e) or not p.get("transform") or not c.parent_id:
+            if e is None or _passed(e) or e.status in NOT_THE_KERNELS_FAULT or not p.get("transform") or \
+                    not c.parent_id:
                 continue
             parent = self.by_id.get(c.parent_id)
             if parent is not None and _passed(parent[1]):
@@ -254,14 +256,13 @@ class TransformSearch:
         return None
 
     def _knowledge(self, parent: Candidate) -> tuple[list[Any], list[str]]:
-        """Snippets retrieved for the parent's observation (active and trial entries) and the active ids."""
+        """Snippets retrieved for the parent's observation (active and trial entries) and their ids."""
         if parent.id not in self._retrieved:
             ev = self.by_id.get(parent.id, (parent, None))[1]
             snippets = self.ctx.knowledge.retrieve(  # type: ignore[union-attr]
                 self.ctx.task, parent.source, ev.result if ev is not None else None,
                 RETRIEVE_FACTOR * self.ctx.k, include_trial=True)
-            active = [s.entry_id for s in snippets if getattr(s, "state", "active") == "active"]
-            self._retrieved[parent.id] = (snippets, active)
+            self._retrieved[parent.id] = (snippets, [s.entry_id for s in snippets])
         return self._retrieved[parent.id]
 
     def entry_moves(self, parent: Candidate, trial: bool) -> list[_Move]:
