@@ -126,7 +126,7 @@ def evidence_facts(failed: Observation, fixed: Observation, step: dict[str, Any]
     pipe = (failed.bottleneck or "").partition(":")[2]
     if pipe and pipe in failed.pipes and pipe in fixed.pipes:
         facts.update(pipe=pipe, busy_before=failed.pipes[pipe], busy_after=fixed.pipes[pipe])
-    line = first_changed_line(hunks) if hunks else 0
+    line = first_changed_line(hunks or make_hunks(failed.source, fixed.source, 0)) if failed.source else 0
     if step is not None:
         facts["change"] = describe_step(step)
     elif hunks:
@@ -169,14 +169,26 @@ def _title(obs: Observation, fixed: bool, speedup: float | None = None) -> str:
 
 
 def _directions(step: dict[str, Any]) -> dict[str, Any]:
-    """The step's values as directions ("up"/"down") where the old value is known and comparable, else concrete:
-    a direction applies to any kernel the transformation recognises, a value only where it is on the domain."""
+    """The step's values as directions along the parameter's ordered numeric domain ("up"/"down") where the old
+    value is known, else the concrete value (a categorical choice such as a loop order stays a value): a
+    direction applies to any kernel the transformation recognises, a value only where it is on the domain."""
+    from knowledge import transforms
+
+    try:
+        tr = transforms.get(step["name"])
+    except transforms.NotApplicable:
+        tr = None
     out: dict[str, Any] = {}
     for p, v in step.get("values", {}).items():
         old = step.get("from", {}).get(p)
         try:
-            out[p] = "up" if v > old else "down" if v < old else v
-        except TypeError:
+            domain = tr.param(p).values if tr is not None else ()
+        except KeyError:
+            domain = ()
+        numeric = bool(domain) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in domain)
+        if numeric and isinstance(old, (int, float)) and isinstance(v, (int, float)) and v != old:
+            out[p] = "up" if v > old else "down"  # domains are ascending; an off-grid old value compares too
+        else:
             out[p] = v
     return out
 
@@ -293,7 +305,7 @@ class Synthesizer:
         tk = trigger_key(failed)
         prov = [_provenance(failed, "failed"), _provenance(fixed, "fixed", step)]
         title, rationale, by = self._rationale(failed, fixed, hunks, speedup, step)
-        trigger = self._trigger(failed, hunks)
+        trigger = self._trigger(failed, hunks or make_hunks(failed.source, fixed.source, 0))
         features = failed.features()
         kind = "optimization" if speedup else "fix"
         if not ident:
