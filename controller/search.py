@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -170,6 +171,25 @@ class TransformSearch:
         self.base = base
         self._applicable: dict[str, list[tuple[Transform, dict[str, Any]]]] = {}
         self._retrieved: dict[str, tuple[list[Any], list[str]]] = {}
+        self.losing = self._losing_entries()
+
+    def _losing_entries(self) -> set[str]:
+        """Entries whose every step on this task so far made its parent slower or broke it: tried after the
+        others (the campaign's own counterfactual evidence; the store's effects judge them across tasks)."""
+        wins: Counter[str] = Counter()
+        losses: Counter[str] = Counter()
+        for c, e in self.ctx.history:
+            entry = (c.params or {}).get("entry")
+            parent = self.by_id.get(c.parent_id or "")
+            if not entry or e is None or parent is None or not _passed(parent[1]):
+                continue
+            if e.status in NOT_THE_KERNELS_FAULT:
+                continue
+            if _passed(e) and e.time_us < parent[1].time_us:  # type: ignore[union-attr,operator]
+                wins[entry] += 1
+            else:
+                losses[entry] += 1
+        return {k for k in losses if not wins[k]}
 
     # ---------------------------------------------------------------------------------- parents
     def parents(self) -> tuple[list[Candidate], list[Candidate]]:
@@ -266,8 +286,9 @@ class TransformSearch:
         return self._retrieved[parent.id]
 
     def entry_moves(self, parent: Candidate, trial: bool) -> list[_Move]:
-        """Untried steps the retrieved entries name for this parent, entries on the parent's bottleneck pipe
-        first, then in retrieval order; `trial` selects the entries still on trial instead of the active ones."""
+        """Untried steps the retrieved entries name for this parent: entries that have only lost on this task
+        last, entries on the parent's bottleneck pipe first, then in retrieval order; `trial` selects the
+        entries still on trial instead of the active ones."""
         snippets, _ = self._knowledge(parent)
         pipe = _bottleneck_pipe(self.by_id.get(parent.id, (parent, None))[1])
         present = {t.name: (t, cur) for t, cur in self.applicable(parent)}
@@ -282,9 +303,10 @@ class TransformSearch:
             move = resolve_values(t, cur, spec.get("values") or {})
             if move is None or not self._untried(parent, t, move[0]):
                 continue
-            ranked.append((0 if _on_pipe(pipe, t) else 1, rank, _Move(t, move[0], move[1], s.entry_id)))
-        ranked.sort(key=lambda r: (r[0], r[1]))
-        return [m for _, _, m in ranked]
+            order = (s.entry_id in self.losing, not _on_pipe(pipe, t), rank)
+            ranked.append((order, _Move(t, move[0], move[1], s.entry_id)))
+        ranked.sort(key=lambda r: r[0])
+        return [m for _, m in ranked]
 
     # ------------------------------------------------------------------------------------- round
     def run(self, n: int) -> SearchOutcome:
