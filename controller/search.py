@@ -41,6 +41,7 @@ PARENT_SLACK = 1.5     # ... among those at most this much slower than the best 
 RETRIEVE_FACTOR = 2    # entries retrieved per parent: this times the campaign's k (trial entries compete too)
 REPAIR_SHARE = 0.2     # share of steps that retry a recent failure's parent with another value
 RECENT_FAILURES = 5    # how far back a repair looks
+SET_ASIDE_AFTER = 2    # an entry that lost this many steps on a task and won none is set aside there (1: tried last)
 EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
 TRIAL_SHARE = 0.15     # knowledge on: share of steps that apply an entry still on trial (re-verifying it)
 NOT_THE_KERNELS_FAULT = ("INTERNAL", "CANCELLED", "REJECTED")  # failures no repair should react to
@@ -173,9 +174,10 @@ class TransformSearch:
         self._retrieved: dict[str, tuple[list[Any], list[str]]] = {}
         self.losing = self._losing_entries()
 
-    def _losing_entries(self) -> set[str]:
-        """Entries whose every step on this task so far made its parent slower or broke it: tried after the
-        others (the campaign's own counterfactual evidence; the store's effects judge them across tasks)."""
+    def _losing_entries(self) -> dict[str, int]:
+        """Entries whose every step on this task so far made its parent slower or broke it, with how many
+        steps they lost: tried after the others, and set aside after SET_ASIDE_AFTER (the campaign's own
+        counterfactual evidence; the store's effects judge the entries across tasks and campaigns)."""
         wins: Counter[str] = Counter()
         losses: Counter[str] = Counter()
         for c, e in self.ctx.history:
@@ -189,7 +191,7 @@ class TransformSearch:
                 wins[entry] += 1
             else:
                 losses[entry] += 1
-        return {k for k in losses if not wins[k]}
+        return {k: n for k, n in losses.items() if not wins[k]}
 
     # ---------------------------------------------------------------------------------- parents
     def parents(self) -> tuple[list[Candidate], list[Candidate]]:
@@ -298,6 +300,8 @@ class TransformSearch:
             if not spec or (getattr(s, "state", "active") != "active") != trial:
                 continue
             if spec.get("name") not in present:
+                continue
+            if self.losing.get(s.entry_id, 0) >= SET_ASIDE_AFTER:
                 continue
             t, cur = present[spec["name"]]
             move = resolve_values(t, cur, spec.get("values") or {})

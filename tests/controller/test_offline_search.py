@@ -412,3 +412,26 @@ def test_an_entry_that_only_lost_on_this_task_is_tried_after_the_others(tmp_path
                 used[(p.parent_id, p.knowledge_used[0])] += 1
     # From the slower child, depth up would come first on the MTE2 pipe, but that entry has only lost here.
     assert used[(child, "t-vec-cores")] > 0 and used[(child, "t-mte2-depth")] == 0, used
+    # Once the other entry's step from the child is taken, the one that lost is still tried (once lost only) ...
+    taken = transforms.apply(src, "test_cores", {"cores": 16})
+    s.store.add_candidate(s.cid, s.task.name, s.task.hash, 1, taken, source_hash(taken), "offline", parent_id=child,
+                          knowledge_used=["t-vec-cores"], params={"transform": "test_cores", "values": {"cores": 16},
+                                                                  "from": {"cores": 8}, "entry": "t-vec-cores"})
+
+    def entries_from_child() -> set[str]:
+        return {p.knowledge_used[0] for seed in range(80) for p in OfflineProposer().propose(
+            s.ctx(seed, knowledge=ck), 1).proposals if p.parent_id == child and p.knowledge_used}
+
+    assert entries_from_child() == {"t-mte2-depth"}
+    # ... but after a second loss on this task (and no win) it is set aside: those proposals are blind instead.
+    src2 = transforms.apply(BASELINE, "test_tile", {"tile": 8192})
+    other = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 0, src2, source_hash(src2), "offline",
+                                  parent_id=s.baseline[0].id)
+    s.store.record_evaluation(other, _result(90.0))
+    src3 = transforms.apply(src2, "test_depth", {"depth": 2})
+    lost = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 1, src3, source_hash(src3), "offline",
+                                 parent_id=other, knowledge_used=["t-mte2-depth"],
+                                 params={"transform": "test_depth", "values": {"depth": 2}, "from": {"depth": 1},
+                                         "entry": "t-mte2-depth"})
+    s.store.record_evaluation(lost, result_pb2.Result(status=result_pb2.RUNTIME_ERROR, message="broke"))
+    assert entries_from_child() == set()
