@@ -36,7 +36,7 @@ class CampaignKnowledge:
 
     # ------------------------------------------------------------------------------------- proposers
     def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
-                 k: int) -> list[KnowledgeSnippet]:
+                 k: int, *, include_pending: bool = False) -> list[KnowledgeSnippet]:
         """Entries for a situation: the parent's source and outcome, or the bare task before any candidate."""
         if source is not None and result is not None:
             obs = Observation.from_result(result, source, task.spec)
@@ -45,11 +45,12 @@ class CampaignKnowledge:
             dtypes = sorted({dtype_name(t.dtype) for t in [*task.spec.inputs, *task.spec.outputs]})
             text = " ".join([task.spec.description, task.spec.category, source or ""])
             query = Query.from_text(text, hardware=self.hardware, category=task.spec.category, dtypes=dtypes)
-        hits = self.kb.retrieve(query, k)
+        hits = self.kb.retrieve(query, k, include_pending=include_pending)
         if self.metrics is not None:
             self.metrics.kb_retrievals.inc()
         return [KnowledgeSnippet(entry_id=h.entry.id, title=h.entry.title, rationale=h.entry.rationale,
-                                 template=h.entry.template, why=h.why) for h in hits]
+                                 template=h.entry.template, why=h.why, apis=tuple(h.entry.trigger.apis),
+                                 transform=getattr(h.entry, "transform", None), state=h.entry.state) for h in hits]
 
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
         return [(v.entry_id, v.message) for v in self.kb.check(source, params, self.hardware)]

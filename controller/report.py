@@ -143,6 +143,11 @@ def summary_text(store: ResultsStore, campaign_id: str) -> str:
                      f"{_fmt(r.best_floor, '6.0%'):>6s}  {top}")
     counts = store.counts(campaign_id)
     lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v))
+    failures = store.proposal_failures(campaign_id)
+    if failures:  # answers that gave no candidate: kept in the store, shown here so none goes unnoticed
+        last = failures[-1]
+        lines.append(f"proposal failures: {len(failures)} (last: {last['task']} round {last['round']} "
+                     f"{last['proposer']}: {last['reason'][:160]})")
     return "\n".join(lines)
 
 
