@@ -214,10 +214,14 @@ class Slot:
     focus: str
 
 
+_COMMENT = re.compile(r"//.*$")
+
+
 def _changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
-    """(added, removed) lines of a diff, whitespace-collapsed, blank lines dropped."""
-    a = [" ".join(x.split()) for x in before.splitlines()]
-    b = [" ".join(x.split()) for x in after.splitlines()]
+    """(added, removed) code lines of a diff: line comments dropped (a comment applies nothing), whitespace
+    collapsed, blank lines dropped."""
+    a = [" ".join(_COMMENT.sub("", x).split()) for x in before.splitlines()]
+    b = [" ".join(_COMMENT.sub("", x).split()) for x in after.splitlines()]
     added: list[str] = []
     removed: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
