@@ -170,7 +170,8 @@ class CampaignRunner:
         last = failures[-1]
         llm = [f for f in failures if f["proposer"] == "llm"]
         if len(llm) == len(failures):
-            return (f"nothing evaluated besides the baselines: no LLM answer gave a new kernel: {len(llm)} answers, "
+            what = "contained a kernel" if not any(f["params"].get("duplicate") for f in llm) else "gave a new kernel"
+            return (f"nothing evaluated besides the baselines: no LLM answer {what}: {len(llm)} answers, "
                     f"last: {last['reason']}")
         return (f"nothing evaluated besides the baselines: {len(failures)} proposals failed, last ({last['proposer']}): "
                 f"{last['reason']}")
