@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,7 @@ KERNEL = '#include "kernel_operator.h"\nextern "C" __global__ __aicore__ void ad
 @pytest.mark.parametrize("fence", ["```cpp", "```c++", "```cuda", "```ascendc", "```", "~~~", "~~~cpp",
                                    "```C++ title=kernel.cpp", "````cpp"])
 def test_fence_variants_parse(fence: str) -> None:
-    close = fence.split()[0].rstrip("cpuda+Cscen")
+    close = re.match(r"[`~]+", fence).group()
     answer = f"Plan: tile it.\n{fence}\n{KERNEL}{close}\nAPPLIED: K2, seed-x\nSUMMARY: bigger tiles\n"
     got = parse_answer(answer, "add_custom")
     assert got.source == KERNEL and got.cited == ("K2", "seed-x") and got.summary == "bigger tiles"
