@@ -180,9 +180,11 @@ def test_unusable_answers_are_recorded_and_fail_the_campaign(tmp_path: Path) -> 
     assert row["state"] == "failed"
     assert row["reason"] == ("nothing evaluated besides the baselines: no LLM answer contained a kernel: 6 answers, "
                              "last: the answer has no ```cpp code block")
-    from controller.report import summary_text
+    from controller.report import summary_text, write_html
 
     assert "proposal failures: 6" in summary_text(store, cid)
+    page = write_html(store, cid, tmp_path / "r.html").read_text()
+    assert "Proposal failures" in page and page.count("I would rather not write kernels today.") == 6
 
 
 CLI_SPEC = """
