@@ -142,13 +142,13 @@ def summary_text(store: ResultsStore, campaign_id: str) -> str:
         lines.append(f"{r.task[:32]:32s} {r.evaluations:5d} {r.passed:5d} {_fmt(r.baseline_us, '12.2f'):>12s} "
                      f"{_fmt(r.best_us, '10.2f'):>10s} {_fmt(r.best_speedup, '7.2f') + ('x' if r.best_speedup else ''):>8s} "
                      f"{_fmt(r.best_floor, '6.0%'):>6s}  {top}")
-    counts = store.counts(campaign_id)
-    lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v))
     failures = store.proposal_failures(campaign_id)
     if failures:  # answers that gave no candidate: kept in the store, shown here so none goes unnoticed
         last = failures[-1]
         lines.append(f"proposal failures: {len(failures)} (last: {last['task']} round {last['round']} "
                      f"{last['proposer']}: {last['reason'][:160]})")
+    counts = store.counts(campaign_id)
+    lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v))
     return "\n".join(lines)
 
 
@@ -250,6 +250,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th
 Team: {html.escape(c['team'])}, priority {c['priority']}.</p>
 <table><tr><th>task</th><th>evaluations</th><th>passed</th><th>baseline µs</th><th>best µs</th>
 <th>speedup</th><th>floor fraction</th></tr>{rows}</table>
+<h3>Proposal failures (answers that gave no candidate, kept as given)</h3>
+{_failures_html(store.proposal_failures(campaign_id))}
 <div class="grid">
 {_line_chart("Best speedup per round", speed, "speedup over baseline")}
 {_line_chart("Floor fraction of the best kernel per round", floor, "of hardware floor", pct=True)}
@@ -259,8 +261,6 @@ Team: {html.escape(c['team'])}, priority {c['priority']}.</p>
 </div>
 <h3>Knowledge entries used</h3>
 {"<table><tr><th>entry</th><th>proposals</th><th>passed</th></tr>" + kb_rows + "</table>" if usage else "<p>None.</p>"}
-<h3>Proposal failures (answers that gave no candidate, kept as given)</h3>
-{_failures_html(store.proposal_failures(campaign_id))}
 <script type="application/json" id="data">{html.escape(json.dumps({t: r.per_round for t, r in reports.items()}))}</script>
 </body></html>"""
     out = Path(path)
