@@ -285,3 +285,19 @@ def test_parents_mix_the_best_kernels_with_recent_failures_and_prompts_vary(tmp_
         assert "## Already tried" in p and "double buffering -> OK 40.00 us" in p
         assert "tile 64k -> HARDWARE_EXCEPTION: UB_OUT_OF_BOUNDS at line 3" in p
     assert {p.params["parent_role"] for p in out.proposals} == {"repair", "improve"}
+
+
+def test_a_cited_transformation_is_confirmed_by_its_parameter_changing() -> None:
+    """An entry with an executable template (Entry.transform) is applied when the diff moves its parameter."""
+    from knowledge import transforms
+
+    before = (Path(__file__).resolve().parents[2] / "tasks/kernels/add_fp16_small/baseline.cpp").read_text()
+    deeper = transforms.apply(before, "queue_depth", {"depth": 2})
+    tiled = transforms.apply(before, "tile", {"tile": 2048})
+    snippets = [KnowledgeSnippet("dbuf", "double buffer", "overlap", transform={"name": "queue_depth",
+                                                                                 "values": {"depth": "up"}}),
+                KnowledgeSnippet("tile", "tile", "size", transform={"name": "tile", "values": {"tile": "down"}})]
+    used, unconfirmed, why = confirm_applied(("K1", "K2"), snippets, before, deeper)
+    assert used == ["dbuf"] and unconfirmed == ["tile"] and why == {"dbuf": "transform queue_depth changed"}
+    used, unconfirmed, _ = confirm_applied(("K1", "K2"), snippets, before, tiled)
+    assert used == ["tile"] and unconfirmed == ["dbuf"]
