@@ -169,7 +169,8 @@ class CampaignRunner:
             return ""
         failures = self.store.proposal_failures(campaign_id)
         if not failures:
-            return "nothing evaluated besides the baselines: the proposers had nothing to propose"
+            why = self.state.stop_reason if self.state and self.state.stop_reason else "the proposers had nothing to propose"
+            return f"nothing evaluated besides the baselines: {why}"
         last = failures[-1]
         llm = [f for f in failures if f["proposer"] == "llm"]
         if len(llm) == len(failures):
