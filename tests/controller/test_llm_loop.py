@@ -301,3 +301,34 @@ def test_a_cited_transformation_is_confirmed_by_its_parameter_changing() -> None
     assert used == ["dbuf"] and unconfirmed == ["tile"] and why == {"dbuf": "transform queue_depth changed"}
     used, unconfirmed, _ = confirm_applied(("K1", "K2"), snippets, before, tiled)
     assert used == ["tile"] and unconfirmed == ["dbuf"]
+
+
+def test_a_store_from_before_normalised_duplicates_gets_the_key_filled_in(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    store = ResultsStore(path)
+    cid = store.create_campaign("t", "", "ascend910b2")
+    store.add_candidate(cid, "t", "h", 0, "int x = 1;\n", "a", "llm")
+    store.close()
+    with sqlite3.connect(path) as db:  # the schema as it was: no norm_hash column
+        db.execute("DROP INDEX candidates_by_norm")
+        db.execute("ALTER TABLE candidates DROP COLUMN norm_hash")
+    store = ResultsStore(path)
+    assert store.add_candidate(cid, "t", "h", 1, "int x=1; // again", "b", "llm") is None
+    assert store.has_normalized(cid, "t", "int  x = 1;")
+
+
+def test_stored_failures_never_hold_a_known_secret(tmp_path: Path) -> None:
+    from npu_agent import secrets
+
+    secrets.register("sk-test-very-secret-token-123456")
+    try:
+        store = ResultsStore(tmp_path / "r.sqlite")
+        cid = store.create_campaign("t", "", "ascend910b2")
+        store.add_proposal_failure(cid, "t", 0, "llm", "401: bad key sk-test-very-secret-token-123456",
+                                   answer="my key is sk-test-very-secret-token-123456")
+        (f,) = store.proposal_failures(cid)
+        assert "sk-test-very-secret-token-123456" not in f["reason"] + f["answer"]
+    finally:
+        secrets.clear()
