@@ -345,6 +345,8 @@ class CampaignRunner:
                 failed += 1
                 progress.failed_proposals += 1
                 log.warning("task %s: %s proposal failed: %s", task.name, name, failure)
+                if self.metrics is not None:
+                    self.metrics.proposal_failures.labels(campaign=self.spec.name, proposer=name).inc()
                 self.store.add_proposal_failure(
                     self.state.campaign_id, task.name, round_, name, str(failure),
                     answer=getattr(failure, "answer", ""), params=getattr(failure, "params", None),
