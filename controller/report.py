@@ -194,11 +194,6 @@ def summary_text(store: ResultsStore, campaign_id: str) -> str:
         lines.append(f"{r.task[:32]:32s} {r.evaluations:5d} {r.passed:5d} {_fmt(r.baseline_us, '12.2f'):>12s} "
                      f"{_fmt(r.best_us, '10.2f'):>10s} {_fmt(r.best_speedup, '7.2f') + ('x' if r.best_speedup else ''):>8s} "
                      f"{_fmt(r.best_floor, '6.0%'):>6s}  {top}")
-    failures = store.proposal_failures(campaign_id)
-    if failures:  # answers that gave no candidate: kept in the store, shown here so none goes unnoticed
-        last = failures[-1]
-        lines.append(f"proposal failures: {len(failures)} (last: {last['task']} round {last['round']} "
-                     f"{last['proposer']}: {last['reason'][:160]})")
     counts = store.counts(campaign_id)
     lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v))
     effects = knowledge_effects(store, campaign_id)
@@ -211,6 +206,11 @@ def summary_text(store: ResultsStore, campaign_id: str) -> str:
             sp = r.geomean_speedup
             lines.append(f"  {r.entry_id[:44]:44s} {r.uses:4d} {r.passes:4d} {r.fixes:5d} {r.breaks:6d} "
                          f"{r.mean_effect:+7.2f} {(f'{sp:.2f}x' if sp else '-'):>8s}")
+    failures = store.proposal_failures(campaign_id)
+    if failures:  # answers that gave no candidate: kept in the store, shown here so none goes unnoticed
+        last = failures[-1]
+        lines.append(f"proposal failures: {len(failures)} (last: {last['task']} round {last['round']} "
+                     f"{last['proposer']}: {last['reason'][:160]})")
     return "\n".join(lines)
 
 
