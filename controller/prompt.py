@@ -48,7 +48,7 @@ class KnowledgeSnippet:
     why: str = ""
     apis: tuple[str, ...] = ()             # the entry's trigger APIs
     transform: dict | None = None          # Entry.transform: {"name": ..., "values": {...}} when it has one
-    state: str = "active"                  # "pending" (a failure not yet fixed) or "trial" (verified once)
+    state: str = "active"                  # "active", "trial" (a synthesised template not yet re-verified) or "pending"
 
 
 @dataclass(frozen=True)
