@@ -324,7 +324,7 @@ def entry_usage(kb_path: Path, store: Any, campaign_id: str) -> list[dict[str, A
 
 
 def summarize(cfg: BenchConfig, runs: list[ArmSeed], dims: dict[str, dict[str, int]], elapsed_s: float,
-              work: Path) -> dict[str, Any]:
+              work: Path, campaigns_s: float | None = None) -> dict[str, Any]:
     """Everything the text and JSON outputs show."""
     arms: dict[str, Any] = {}
     for arm in ARMS:
@@ -369,6 +369,7 @@ def summarize(cfg: BenchConfig, runs: list[ArmSeed], dims: dict[str, dict[str, i
                    "agents": cfg.agents, "hardware": cfg.hardware},
         "machine": {"cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())},
         "elapsed_s": elapsed_s,
+        "campaigns_s": campaigns_s,
         "work_dir": str(work),
         "arms": arms,
         "ratios": {
@@ -444,7 +445,8 @@ def render(summary: dict[str, Any]) -> str:
             mean = e["effect_sum"] / e["uses"] if e["uses"] else 0.0
             lines.append(f"  {e['candidates']:4d}  {e['uses']:4d} {e['fixes']:3d} {e['breaks']:3d} {e['fails']:3d} "
                          f"{mean:+.2f}  {title[:90]}")
-    lines += ["", f"elapsed {summary['elapsed_s']:.0f} s on {summary['machine']['cpus']} CPUs "
+    lines += ["", f"elapsed {summary['elapsed_s']:.0f} s (campaigns {_f(summary['campaigns_s'], '.0f')} s, the rest "
+                  f"starting Ray and the agents) on {summary['machine']['cpus']} CPUs "
                   f"({summary['machine']['date']}); stores in {summary['work_dir']}"]
     return "\n".join(lines)
 
@@ -483,7 +485,8 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-async def _run_all(cfg: BenchConfig, work: Path, tasks: list[str], store: Any) -> list[ArmSeed]:
+async def _run_all(cfg: BenchConfig, work: Path, tasks: list[str], store: Any) -> tuple[list[ArmSeed], float]:
+    """Every (arm, seed) campaign on one farm; returns the runs and the seconds spent in campaigns."""
     import ray
 
     from controller.farm import LocalAgents, _wait_for_slots, hawk_home, init_ray, run_campaign
@@ -491,6 +494,7 @@ async def _run_all(cfg: BenchConfig, work: Path, tasks: list[str], store: Any) -
     from controller.spec import parse_spec
     from knowledge.actor import ACTOR_NAME, NAMESPACE
 
+    t_start = time.monotonic()
     init_ray(None)
     actor = get_scheduler(detached=False)
     port = await actor.start_registry.remote("127.0.0.1:0")
@@ -501,7 +505,10 @@ async def _run_all(cfg: BenchConfig, work: Path, tasks: list[str], store: Any) -
     local = LocalAgents(cfg.agents, 1, f"127.0.0.1:{port}", cfg.hardware, agents_dir, backend="simnpu")
     runs: list[ArmSeed] = []
     try:
-        await _wait_for_slots(actor, local, cfg.hardware, AGENT_START_S, backend="simnpu", allowed=local.addresses)
+        for address in local.addresses:  # every agent, so no campaign starts on part of the farm
+            await _wait_for_slots(actor, local, cfg.hardware, AGENT_START_S, backend="simnpu", allowed=[address])
+        started = time.monotonic()
+        _log(f"agents ready in {started - t_start:.0f} s")
         for seed in cfg.seeds:
             t0 = time.monotonic()
             finals: dict[str, Any] = {}
@@ -534,7 +541,7 @@ async def _run_all(cfg: BenchConfig, work: Path, tasks: list[str], store: Any) -
                 ray.kill(ray.get_actor(ACTOR_NAME, namespace=NAMESPACE))
     finally:
         local.close()
-    return runs
+    return runs, time.monotonic() - started
 
 
 def run_bench(cfg: BenchConfig) -> dict[str, Any]:
@@ -561,11 +568,11 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     tasks, dims = sized_tasks(cfg.tasks, cfg.size, work)
     store = ResultsStore(work / "results.sqlite")
     try:
-        runs = asyncio.run(_run_all(cfg, work, tasks, store))
+        runs, campaigns_s = asyncio.run(_run_all(cfg, work, tasks, store))
     finally:
         if ray.is_initialized():
             ray.shutdown()
-    summary = summarize(cfg, runs, dims, time.monotonic() - t0, work)
+    summary = summarize(cfg, runs, dims, time.monotonic() - t0, work, campaigns_s)
     (work / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return summary
 
