@@ -25,6 +25,7 @@ from controller.proposers import (
     ProposerError,
     source_hash,
 )
+from controller.search import require_offline_search
 from controller.spec import CampaignSpec
 from controller.store import Candidate, Evaluation, ResultsStore
 from hawk.v1 import agent_pb2, result_pb2
@@ -99,6 +100,8 @@ class CampaignRunner:
                  knowledge_sink: KnowledgeSink | None = None, metrics: Any = None,
                  on_update: Callable[[CampaignState], None] | None = None, agents: list[str] | None = None,
                  backend: str = "") -> None:
+        # Before anything runs: a task the offline proposer would have nothing to search is refused by name.
+        require_offline_search(tasks, spec.proposers if "offline" in proposers else {})
         self.spec = spec
         self.store = store
         self.evaluator = evaluator

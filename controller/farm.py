@@ -140,10 +140,12 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     from controller.metrics import CampaignMetrics, serve
     from controller.proposers import LLMProposer, OfflineProposer
     from controller.scheduler_actor import get_scheduler
+    from controller.search import require_offline_search
     from controller.spec import SpecError
     from tasks.catalogue import resolve
 
     tasks = resolve(spec.tasks, base_dir=spec.base_dir)
+    require_offline_search(tasks, spec.proposers)  # before Ray and agents start (controller/search.py)
     a = spec.agents
 
     def path(p: str) -> str:

@@ -35,6 +35,8 @@ class KnowledgeSnippet:
     rationale: str
     template: str = ""
     why: str = ""
+    transform: dict | None = None  # the entry's executable template {"name", "values"} (offline search)
+    state: str = "active"          # "active", or "trial" (a synthesised template not yet re-verified)
 
 
 def cheat_sheet() -> str:

@@ -1,8 +1,10 @@
 """Proposers turn a task's history into new candidate kernels.
 
-- `OfflineProposer` searches the parameters of the task's kernel template: random points first, then
-  mostly mutations of the best so far (one or two parameters moved to a neighbouring value). Knowledge checks
-  prune points that would break a known hardware constraint before anything is dispatched.
+- `OfflineProposer` searches the parameters of the task's kernel template (random points first, then
+  mostly mutations of the best so far), or, for a task without a template, walks from its baseline one named
+  transformation step at a time (controller/search.py), guided by the retrieved knowledge entries when
+  knowledge is on. Knowledge checks prune kernels that would break a known hardware constraint before
+  anything is dispatched.
 - `LLMProposer` asks a model for a whole kernel, giving it the parent and its feedback plus the knowledge
   retrieved for that situation.
 
@@ -38,7 +40,7 @@ class KnowledgeAccess(Protocol):
     """What proposers need from the knowledge store (see controller/knowledge_client.py)."""
 
     def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
-                 k: int) -> list[KnowledgeSnippet]: ...
+                 k: int, *, include_pending: bool = False, include_trial: bool = False) -> list[KnowledgeSnippet]: ...
 
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]: ...
 
@@ -81,18 +83,28 @@ class ProposeOutcome:
 
 # --------------------------------------------------------------------------------------------- offline
 class OfflineProposer:
+    """Searches without a model: a task's template parameters, or transformation steps from its baseline
+    (controller/search.py); knowledge, when on, prunes by its checks and steers the steps by its entries."""
+
     name = "offline"
 
     def __init__(self) -> None:
         self._templates: dict[str, KernelTemplate] = {}
+        self._kinds: dict[str, str] = {}
+
+    def kind(self, task: TaskDef) -> str:
+        from controller.search import offline_search_kind
+
+        if task.name not in self._kinds:
+            self._kinds[task.name] = offline_search_kind(task)
+        return self._kinds[task.name]
 
     def template(self, task: TaskDef) -> KernelTemplate:
         tmpl = self._templates.get(task.name)
         if tmpl is None:
             tmpl = template_for(task)
             if tmpl is None:
-                raise ProposerError(f"task {task.name} has no kernel template (extra.template), so the offline "
-                                    "proposer cannot search it; use the llm proposer or add a template")
+                raise ProposerError(f"task {task.name} has no kernel template (extra.template)")
             self._templates[task.name] = tmpl
         return tmpl
 
@@ -114,9 +126,30 @@ class OfflineProposer:
         return out
 
     def propose(self, ctx: ProposalContext, n: int) -> ProposeOutcome:
+        kind = self.kind(ctx.task)
+        if kind == "template":
+            return self._propose_template(ctx, n)
+        if kind == "transform":
+            return self._propose_transform(ctx, n)
+        from controller.search import missing_offline_search
+
+        raise ProposerError(missing_offline_search(ctx.task))
+
+    def _propose_transform(self, ctx: ProposalContext, n: int) -> ProposeOutcome:
+        from controller.search import TransformSearch
+
+        base = ctx.baseline[0].source if ctx.baseline else ctx.task.baseline.read_text(encoding="utf-8")
+        found = TransformSearch(ctx, base).run(n)
+        return ProposeOutcome(
+            proposals=[Proposal(source=s.source, proposer=self.name, parent_id=s.parent.id or None,
+                                knowledge_used=[s.entry] if s.entry else [], params=s.params) for s in found.steps],
+            pruned=found.pruned)
+
+    def _propose_template(self, ctx: ProposalContext, n: int) -> ProposeOutcome:
         tmpl = self.template(ctx.task)
-        tried = {self._key(c.params["values"]) for c, _ in ctx.history if "values" in c.params}
-        best_values = ctx.best[0].params.get("values") if ctx.best else None
+        tried = {self._key(c.params["values"]) for c, _ in ctx.history
+                 if "values" in c.params and "transform" not in c.params}
+        best_values = ctx.best[0].params.get("values") if ctx.best and "transform" not in ctx.best[0].params else None
         parent = ctx.best[0].id if ctx.best else (ctx.baseline[0].id if ctx.baseline else None)
         out = ProposeOutcome(proposals=[])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import sys
 import time
 from collections import Counter, defaultdict
@@ -112,6 +113,57 @@ def collect(store: ResultsStore, campaign_id: str) -> dict[str, TaskReport]:
     return out
 
 
+@dataclass
+class EntryEffects:
+    """What one knowledge entry did in this campaign: its uses (proposals that applied it) against their parents."""
+
+    entry_id: str
+    uses: int = 0
+    passes: int = 0
+    fixes: int = 0      # parent failed, child passed
+    breaks: int = 0     # parent passed, child failed
+    effect_sum: float = 0.0
+    speedups: list[float] | None = None
+
+    @property
+    def mean_effect(self) -> float:
+        return self.effect_sum / self.uses if self.uses else 0.0
+
+    @property
+    def geomean_speedup(self) -> float | None:
+        if not self.speedups:
+            return None
+        return math.exp(sum(math.log(x) for x in self.speedups) / len(self.speedups))
+
+
+def knowledge_effects(store: ResultsStore, campaign_id: str) -> list[EntryEffects]:
+    """Effects credited per entry, from this campaign's candidates (each credits only the entries it applied),
+    by the knowledge store's own rule (`Outcome.effect`); most used first."""
+    from knowledge.model import Outcome
+
+    evals = {e.candidate_id: e for e in store.evaluations(campaign_id)}
+    out: dict[str, EntryEffects] = {}
+    for c in store.candidates(campaign_id):
+        child = evals.get(c.id)
+        if not c.knowledge_used or child is None:
+            continue
+        parent = evals.get(c.parent_id) if c.parent_id else None
+        passed, parent_passed = child.status == "OK", (None if parent is None else parent.status == "OK")
+        speedup = (parent.time_us / child.time_us if parent is not None and passed and parent_passed
+                   and parent.time_us and child.time_us else None)
+        effect = Outcome(evaluation_id=c.id, passed=passed, parent_passed=parent_passed, speedup=speedup).effect()
+        for entry in dict.fromkeys(c.knowledge_used):
+            r = out.setdefault(entry, EntryEffects(entry, speedups=[]))
+            r.uses += 1
+            r.passes += int(passed)
+            r.fixes += int(passed and parent_passed is False)
+            r.breaks += int(not passed and bool(parent_passed))
+            r.effect_sum += effect
+            if speedup:
+                r.speedups.append(speedup)
+    return sorted(out.values(), key=lambda r: (-r.uses, r.entry_id))
+
+
 def knowledge_usage(store: ResultsStore, campaign_id: str) -> list[tuple[str, int, int]]:
     """(entry id, proposals that used it, of which passed), most used first."""
     evals = {e.candidate_id: e for e in store.evaluations(campaign_id)}
@@ -143,6 +195,16 @@ def summary_text(store: ResultsStore, campaign_id: str) -> str:
                      f"{_fmt(r.best_floor, '6.0%'):>6s}  {top}")
     counts = store.counts(campaign_id)
     lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v))
+    effects = knowledge_effects(store, campaign_id)
+    lines.append(f"knowledge: {sum(r.uses for r in effects)} effects credited to {len(effects)} entries"
+                 + (" (each candidate credits only the entries it applied)" if effects else ""))
+    if effects:
+        lines.append(f"  {'entry':44s} {'uses':>4s} {'pass':>4s} {'fixes':>5s} {'breaks':>6s} {'effect':>7s} "
+                     f"{'speedup':>8s}")
+        for r in effects:
+            sp = r.geomean_speedup
+            lines.append(f"  {r.entry_id[:44]:44s} {r.uses:4d} {r.passes:4d} {r.fixes:5d} {r.breaks:6d} "
+                         f"{r.mean_effect:+7.2f} {(f'{sp:.2f}x' if sp else '-'):>8s}")
     return "\n".join(lines)
 
 
@@ -222,8 +284,11 @@ def write_html(store: ResultsStore, campaign_id: str, path: str | Path) -> Path:
         f"<td>{_fmt(r.baseline_us, '.2f')}</td><td>{_fmt(r.best_us, '.2f')}</td>"
         f"<td>{_fmt(r.best_speedup, '.2f')}x</td><td>{_fmt(r.best_floor, '.0%')}</td></tr>"
         for r in reports.values())
-    usage = knowledge_usage(store, campaign_id)
-    kb_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{n}</td><td>{p}</td></tr>" for k, n, p in usage)
+    usage = knowledge_effects(store, campaign_id)
+    kb_rows = "".join(
+        f"<tr><td>{html.escape(r.entry_id)}</td><td>{r.uses}</td><td>{r.passes}</td><td>{r.fixes}</td>"
+        f"<td>{r.breaks}</td><td>{r.mean_effect:+.2f}</td><td>{_fmt(r.geomean_speedup, '.2f')}x</td></tr>"
+        for r in usage)
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>Hawk campaign {html.escape(campaign_id)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}
@@ -240,8 +305,10 @@ Team: {html.escape(c['team'])}, priority {c['priority']}.</p>
 {_bar_chart("Status breakdown", dict(statuses))}
 {_bar_chart("Bottleneck mix", dict(bottlenecks))}
 </div>
-<h3>Knowledge entries used</h3>
-{"<table><tr><th>entry</th><th>proposals</th><th>passed</th></tr>" + kb_rows + "</table>" if usage else "<p>None.</p>"}
+<h3>Knowledge: effects credited per entry</h3>
+<p>Each candidate credits only the entries it applied, with its outcome against its parent.</p>
+{"<table><tr><th>entry</th><th>uses</th><th>passed</th><th>fixes</th><th>breaks</th><th>mean effect</th>"
+ "<th>geomean speedup</th></tr>" + kb_rows + "</table>" if usage else "<p>None.</p>"}
 <script type="application/json" id="data">{html.escape(json.dumps({t: r.per_round for t, r in reports.items()}))}</script>
 </body></html>"""
     out = Path(path)

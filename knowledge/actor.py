@@ -64,8 +64,9 @@ class KnowledgeActor:
     def ping(self) -> dict[str, Any]:
         return {"path": self.kb.path, "revision": self.kb.store.revision()}
 
-    def retrieve(self, query: Query | Observation | str, k: int = 5, include_pending: bool = False) -> list[Hit]:
-        return self.kb.retrieve(query, k, include_pending=include_pending)
+    def retrieve(self, query: Query | Observation | str, k: int = 5, include_pending: bool = False,
+                 include_trial: bool = False) -> list[Hit]:
+        return self.kb.retrieve(query, k, include_pending=include_pending, include_trial=include_trial)
 
     def check(self, source: str, tiling_values: dict[str, Any] | None = None,
               hardware: str = "ascend910b2") -> list[Violation]:
@@ -77,8 +78,8 @@ class KnowledgeActor:
     def synthesize(self, failed: Observation, fixed: Observation) -> Entry | None:
         return self.kb.synthesize(failed, fixed)
 
-    def record_effect(self, entry_ids: list[str], outcome: Outcome) -> int:
-        return self.kb.record_effect(entry_ids, outcome)
+    def record_effect(self, entry_ids: list[str], outcome: Outcome, evidence: dict[str, Any] | None = None) -> int:
+        return self.kb.record_effect(entry_ids, outcome, evidence)
 
     def distill(self) -> DistillReport:
         return self.kb.distill()
@@ -101,8 +102,8 @@ class KnowledgeActor:
     def history(self, entry_id: str) -> list[dict[str, Any]]:
         return self.kb.history(entry_id)
 
-    def effects(self, entry_id: str) -> list[dict[str, Any]]:
-        return self.kb.effects(entry_id)
+    def effects(self, entry_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return self.kb.effects(entry_id, limit)
 
     def decisions(self, limit: int | None = None) -> list[Decision]:
         return self.kb.decisions(limit)
@@ -146,8 +147,9 @@ class KnowledgeClient:
 
         return ray.get(getattr(self.handle, method).remote(*args, **kwargs), timeout=self.timeout_s)
 
-    def retrieve(self, query: Query | Observation | str, k: int = 5, *, include_pending: bool = False) -> list[Hit]:
-        return self._call("retrieve", query, k, include_pending)
+    def retrieve(self, query: Query | Observation | str, k: int = 5, *, include_pending: bool = False,
+                 include_trial: bool = False) -> list[Hit]:
+        return self._call("retrieve", query, k, include_pending, include_trial)
 
     def check(self, source: str, tiling_values: dict[str, Any] | None = None,
               hardware: str = "ascend910b2") -> list[Violation]:
@@ -159,8 +161,8 @@ class KnowledgeClient:
     def synthesize(self, failed: Observation, fixed: Observation) -> Entry | None:
         return self._call("synthesize", failed, fixed)
 
-    def record_effect(self, entry_ids: Iterable[str], outcome: Outcome) -> int:
-        return self._call("record_effect", list(entry_ids), outcome)
+    def record_effect(self, entry_ids: Iterable[str], outcome: Outcome, evidence: dict[str, Any] | None = None) -> int:
+        return self._call("record_effect", list(entry_ids), outcome, evidence)
 
     def distill(self) -> DistillReport:
         return self._call("distill")
@@ -184,8 +186,8 @@ class KnowledgeClient:
     def history(self, entry_id: str) -> list[dict[str, Any]]:
         return self._call("history", entry_id)
 
-    def effects(self, entry_id: str) -> list[dict[str, Any]]:
-        return self._call("effects", entry_id)
+    def effects(self, entry_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return self._call("effects", entry_id, limit)
 
     def decisions(self, limit: int | None = None) -> list[Decision]:
         return self._call("decisions", limit)

@@ -4,7 +4,7 @@
     hits = kb.retrieve(Query.from_observation(obs), k=5)       # 2-D retrieval
     violations = kb.check(source, {"TILE_LENGTH": 4096}, "ascend910b2")
     kb.observe(obs, parent_obs)                                # synthesis (pending entries, verified fixes)
-    kb.record_effect(entry_ids, obs.outcome_vs(parent_obs))    # effect accounting
+    kb.record_effect(entry_ids, obs.outcome_vs(parent_obs), effect_evidence(obs, parent_obs))  # per-use credit
     kb.distill()                                               # prune and merge (also runs by itself)
 
 Plain Python, thread-safe; the Ray actor (actor.py) is a thin shell around one of these.
@@ -20,13 +20,14 @@ from typing import IO, Any
 
 from knowledge.checks import run_checks
 from knowledge.distill import Distiller, DistillPolicy, DistillReport
+from knowledge.evidence import summarise
 from knowledge.llm import KnowledgeLLM, LLMConfig
 from knowledge.model import Decision, Entry, Hit, KnowledgeError, Outcome, Violation
 from knowledge.observation import Observation
 from knowledge.retrieval import Query, Retriever
 from knowledge.seed import available_packs, seed_store
 from knowledge.store import KnowledgeStore
-from knowledge.synthesis import Synthesizer
+from knowledge.synthesis import Synthesizer, timing_noise
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,10 @@ class KnowledgeBase:
         return str(self.store.path)
 
     # ------------------------------------------------------------------------------------ retrieval
-    def retrieve(self, query: Query | Observation | str, k: int = 5, *, include_pending: bool = False) -> list[Hit]:
-        return self.retriever.retrieve(query, k, include_pending=include_pending)
+    def retrieve(self, query: Query | Observation | str, k: int = 5, *, include_pending: bool = False,
+                 include_trial: bool = False) -> list[Hit]:
+        """Top k entries; trial entries (templates verified once) only with include_trial."""
+        return self.retriever.retrieve(query, k, include_pending=include_pending, include_trial=include_trial)
 
     def check(self, source: str, tiling_values: dict[str, Any] | None = None,
               hardware: str = "ascend910b2") -> list[Violation]:
@@ -80,9 +83,18 @@ class KnowledgeBase:
         return self.synthesizer.synthesize(failed, fixed)
 
     # --------------------------------------------------------------------------------------- effects
-    def record_effect(self, entry_ids: Iterable[str], outcome: Outcome) -> int:
-        """Credit the entries a proposal used; distils by itself every `policy.every_effects` new effects."""
-        added = self.store.record_effect(entry_ids, outcome)
+    def record_effect(self, entry_ids: Iterable[str], outcome: Outcome, evidence: dict[str, Any] | None = None) -> int:
+        """Credit the entries a proposal applied, with the use's evidence; distils by itself every
+        `policy.every_effects` new effects.
+
+        A trial entry (template verified once) becomes active on a further use with a gain beyond the timing
+        noise, and is deleted with the evidence when a use breaks a passing parent.
+        """
+        entry_ids = list(entry_ids)
+        added = self.store.record_effect(entry_ids, outcome, evidence)
+        if added:
+            for eid in entry_ids:
+                self._judge_trial(eid, outcome, evidence or {})
         every = self.policy.every_effects
         if added and every and self.store.effect_count() - int(self.store.meta("last_distill_effects", "0")) >= every:
             try:
@@ -90,6 +102,28 @@ class KnowledgeBase:
             except Exception:  # the effect is recorded; a failed automatic pass is retried next time
                 log.exception("automatic distillation failed")
         return added
+
+    def _judge_trial(self, entry_id: str, outcome: Outcome, evidence: dict[str, Any]) -> None:
+        e = self.store.get(entry_id)
+        if e.state != "trial":
+            return
+        if outcome.evaluation_id in {p.get("evaluation_id") for p in e.provenance}:
+            return  # the evaluation it was learnt from is no further verification
+        what = summarise({"evaluation_id": outcome.evaluation_id, **evidence})
+        if outcome.parent_passed and not outcome.passed:
+            self.store.delete(entry_id, f"trial template broke a passing kernel: {what}")
+            return
+        noise, source = timing_noise(e.hardware if e.hardware != "*" else "", str(evidence.get("backend", "")))
+        gain = (outcome.passed and outcome.parent_passed is False) or (
+            outcome.speedup is not None and outcome.speedup > 1.0 + noise)
+        if gain:
+            def activate(x: Entry) -> Entry | None:
+                if x.state != "trial":
+                    return None
+                x.state = "active"
+                return x
+
+            self.store.modify(entry_id, activate, reason=f"re-verified (gain beyond +-{noise:.0%}, {source}): {what}")
 
     def distill(self, *, blocking: bool = True) -> DistillReport:
         """One distillation pass; concurrent requests share one pass (a non-blocking one skips)."""
@@ -123,8 +157,8 @@ class KnowledgeBase:
     def history(self, entry_id: str) -> list[dict[str, Any]]:
         return self.store.history(entry_id)
 
-    def effects(self, entry_id: str) -> list[dict[str, Any]]:
-        return self.store.effects(entry_id)
+    def effects(self, entry_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return self.store.effects(entry_id, limit)
 
     def decisions(self, limit: int | None = None) -> list[Decision]:
         return self.store.decisions(limit)

@@ -50,6 +50,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from knowledge.evidence import summarise
     from knowledge.model import EntryNotFound
 
     kb = _open(args)
@@ -73,10 +74,21 @@ def _show(args: argparse.Namespace) -> int:
     print(f"rationale: {e.rationale}  ({e.rationale_by or 'manual'})")
     if e.check:
         print(f"check:     when {e.check['when']}\n           -> {e.check['message']}")
+    if e.transform:
+        vals = ", ".join(f"{k}={v}" for k, v in sorted(e.transform.get("values", {}).items()))
+        print(f"transform: {e.transform['name']} ({vals})")
     if e.features:
         print(f"features:  {json.dumps(e.features, sort_keys=True)}")
     print(f"effects:   uses={s.uses} passes={s.passes} fails={s.fails} fixes={s.fixes} breaks={s.breaks} "
           f"mean={s.mean_effect:.3f}" + (f" geomean_speedup={s.geomean_speedup:.3f}" if s.geomean_speedup else ""))
+    uses = kb.effects(args.id, args.uses)
+    if uses:
+        print(f"uses (evidence, newest {len(uses)}):")
+        for u in uses:
+            print(f"  - effect {u['effect']:+.2f}  " + summarise({"evaluation_id": u["evaluation_id"],
+                                                               **u["evidence"]}))
+            if u["evidence"].get("credit"):
+                print(f"      credit: {u['evidence']['credit']}")
     print("provenance:")
     for p in e.provenance:
         print("  - " + ", ".join(f"{k}={v}" for k, v in sorted(p.items())))
@@ -112,7 +124,7 @@ def _search(args: argparse.Namespace) -> int:
     if args.dtype:
         coords["dtypes"] = [args.dtype]
     query = Query.from_text(args.query, hardware=args.hardware or "", **coords)
-    hits = kb.retrieve(query, args.k, include_pending=args.pending)
+    hits = kb.retrieve(query, args.k, include_pending=args.pending, include_trial=args.trial)
     if args.json:
         _print_json([{"id": h.entry.id, "title": h.entry.title, "score": h.score,
                       "syntactic_score": h.syntactic_score, "semantic_score": h.semantic_score,
@@ -207,12 +219,13 @@ def add_kb_commands(sub: argparse._SubParsersAction) -> None:
         return v
 
     v = verb("list", "list entries", _list)
-    v.add_argument("--state", choices=("active", "pending", "deleted", "all"), default="active")
+    v.add_argument("--state", choices=("active", "trial", "pending", "deleted", "all"), default="active")
     v.add_argument("--hardware", default=None, help="only entries scoped to this hardware profile (and '*')")
     v.add_argument("--json", action="store_true")
     v = verb("show", "show one entry with its provenance, effects and history", _show)
     v.add_argument("id")
     v.add_argument("--json", action="store_true")
+    v.add_argument("--uses", type=int, default=10, help="evidence rows of the newest uses to show (default 10)")
     v = verb("search", "2-D retrieval: syntactic and hardware-aligned semantic rankings, fused", _search)
     v.add_argument("query", help="free text: error text, API names, an error class such as UB_OUT_OF_BOUNDS")
     v.add_argument("-k", type=int, default=5)
@@ -221,6 +234,7 @@ def add_kb_commands(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--bottleneck", default=None, help="e.g. PIPE_BOUND:MTE2, LATENCY_BOUND:VECTOR")
     v.add_argument("--dtype", default=None, help="e.g. float16")
     v.add_argument("--pending", action="store_true", help="include pending entries (no verified template yet)")
+    v.add_argument("--trial", action="store_true", help="include trial entries (template verified only once)")
     v.add_argument("--json", action="store_true")
     verb("stats", "store statistics", _stats)
     v = verb("export", "export everything as JSONL", _export)

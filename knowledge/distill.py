@@ -1,6 +1,9 @@
 """Effect-driven distillation: prune entries that reliably hurt, merge near-duplicates.
 
-Every use of an entry carries an effect in [-1, 1] (`Outcome.effect`). An entry is a *prune candidate*
+Every use of an entry carries an effect in [-1, 1] (`Outcome.effect`) and its evidence (what the use
+changed, statuses, times, bottleneck and pipes before/after). Uses exist only where the entry was applied:
+the campaign credits a candidate's `knowledge_used` (the entries it applied), never the merely retrieved
+ones, so no entry is judged on kernels it did not touch. An entry is a *prune candidate*
 when it has at least `min_uses` uses and the upper end of its effect's one-sided confidence interval,
 ``mean + z * stderr``, is still below `max_effect` (0): it hurts, and not by chance. Two live entries are
 *near-duplicates* when they share hardware scope and error class and their token similarity (mean of the
@@ -22,7 +25,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge.llm import KnowledgeLLM, LLMUnavailable
+from knowledge.llm import MAX_USES_SHOWN, KnowledgeLLM, LLMUnavailable, describe_uses
 from knowledge.model import Decision, Entry
 from knowledge.retrieval import tokens
 
@@ -61,7 +64,8 @@ def similarity(a: Entry, b: Entry) -> float:
 
     When both have a template, the template (the exact code) weighs half and trigger and rationale a quarter
     each: two different fixes of the same error are different knowledge even when their rule-written
-    rationales are identical. Otherwise trigger and rationale weigh half each.
+    rationales are identical. An entry with a transformation is compared by it (name and directions), so the
+    same step learnt twice is one change. Otherwise trigger and rationale weigh half each.
     """
     def trig(e: Entry) -> set[str]:
         t = e.trigger
@@ -69,14 +73,19 @@ def similarity(a: Entry, b: Entry) -> float:
             x.lower() for x in t.apis}
 
     def changed(e: Entry) -> set[str]:
+        if e.transform:  # the executable template: the same transformation and directions is the same change
+            return {f"transform:{e.transform['name']}"} | {
+                f"{e.transform['name']}:{k}={v}" for k, v in e.transform.get("values", {}).items()}
         lines = [ln[1:] for ln in e.template.splitlines() if ln[:1] in "+-"] or e.template.splitlines()
         return _token_set("\n".join(lines))
 
     def jaccard(x: set[str], y: set[str]) -> float:
         return len(x & y) / len(x | y) if x | y else 1.0
 
+    if a.transform and a.transform == b.transform:
+        return 1.0  # the same executable step (merge candidates share hardware, class and bottleneck already)
     t, r = jaccard(trig(a), trig(b)), jaccard(_token_set(a.rationale), _token_set(b.rationale))
-    if a.template.strip() and b.template.strip():
+    if (a.template.strip() or a.transform) and (b.template.strip() or b.transform):
         return 0.25 * t + 0.5 * jaccard(changed(a), changed(b)) + 0.25 * r
     return 0.5 * t + 0.5 * r
 
@@ -103,7 +112,7 @@ class Distiller:
     def prune_candidates(self, entries: list[Entry] | None = None) -> list[Entry]:
         p = self.policy
         out = []
-        for e in entries if entries is not None else self.store.entries(states=("active", "pending")):
+        for e in entries if entries is not None else self.store.entries(states=("active", "trial", "pending")):
             s = e.stats
             if s.uses < p.min_uses:
                 continue
@@ -112,7 +121,7 @@ class Distiller:
         return out
 
     def merge_candidates(self, entries: list[Entry] | None = None) -> list[tuple[Entry, Entry, float]]:
-        entries = entries if entries is not None else self.store.entries(states=("active", "pending"))
+        entries = entries if entries is not None else self.store.entries(states=("active", "trial", "pending"))
         groups: dict[tuple[str, str, str], list[Entry]] = {}
         for e in entries:
             groups.setdefault((e.hardware, e.trigger.error_class, e.trigger.bottleneck), []).append(e)
@@ -129,11 +138,11 @@ class Distiller:
     def run(self) -> DistillReport:
         """One distillation pass over the live entries; every action is recorded as a Decision."""
         report = DistillReport()
-        entries = self.store.entries(states=("active", "pending"))
+        entries = self.store.entries(states=("active", "trial", "pending"))
         for e in self.prune_candidates(entries):
             self._arbitrate_prune(e, report)
         gone = set(report.pruned)
-        live = [e for e in self.store.entries(states=("active", "pending")) if e.id not in gone]
+        live = [e for e in self.store.entries(states=("active", "trial", "pending")) if e.id not in gone]
         for a, b, sim in self.merge_candidates(live):
             if a.id in gone or b.id in gone:
                 continue
@@ -149,15 +158,18 @@ class Distiller:
     # ----------------------------------------------------------------------------------------- prune
     def _arbitrate_prune(self, e: Entry, report: DistillReport) -> None:
         s, p = e.stats, self.policy
+        uses = self.store.effects(e.id, MAX_USES_SHOWN)
+        worst = sorted(uses, key=lambda u: u["effect"])[:2]
         stat = (f"mean effect {s.mean_effect:.2f} (+{p.z:g} stderr = {s.mean_effect + p.z * s.effect_stderr:.2f}) "
-                f"over {s.uses} uses: {s.fixes} fixes, {s.breaks} breaks, {s.fails} fails")
+                f"over {s.uses} uses: {s.fixes} fixes, {s.breaks} breaks, {s.fails} fails; worst uses:\n"
+                + describe_uses(worst))
         basis = _basis(e)
         if self.llm is not None:
             if self.store.decisions(action="keep", basis=basis):
                 report.kept.append(e.id)
                 return
             try:
-                decision, reason, prompt, answer = self.llm.arbitrate_prune(e)
+                decision, reason, prompt, answer = self.llm.arbitrate_prune(e, uses)
                 self._apply_prune(e, decision == "prune", self.llm.name, reason, prompt, answer, basis, report)
                 return
             except LLMUnavailable as err:
@@ -191,7 +203,8 @@ class Distiller:
             if self.store.decisions(action="keep", basis=basis):
                 return None
             try:
-                decision, keep_id, merged_rationale, reason, prompt, answer = self.llm.arbitrate_merge(a, b)
+                decision, keep_id, merged_rationale, reason, prompt, answer = self.llm.arbitrate_merge(
+                    a, b, self.store.effects(a.id, MAX_USES_SHOWN), self.store.effects(b.id, MAX_USES_SHOWN))
                 by = self.llm.name
                 if decision == "keep_both":
                     report.decisions.append(self.store.record_decision(Decision(

@@ -47,10 +47,12 @@ RATIONALE_SYSTEM = (
     '{"title": "<= 12 words", "rationale": "1-3 sentences"}. No other text.')
 
 PRUNE_SYSTEM = (
-    "You curate a knowledge base of Ascend C kernel facts used to guide kernel generation. Each use of an entry "
-    "is credited with what happened to the kernel that used it, against its parent. Decide whether this entry "
-    "is wrong or harmful and should be pruned, or kept. Answer with one JSON object: "
-    '{"decision": "prune" | "keep", "reason": "one sentence"}. No other text.')
+    "You curate a knowledge base of Ascend C kernel facts used to guide kernel generation. An entry is credited "
+    "only on kernels that applied it; each use below shows what it changed (the transformation or the diff) and "
+    "the parent and child status, time, bottleneck and pipe ratios. Judge from these uses whether the entry "
+    "itself is wrong or harmful (its change caused the failures or slow-downs) and should be pruned, or kept "
+    "(the failures have another cause, or its uses help). Answer with one JSON object: "
+    '{"decision": "prune" | "keep", "reason": "one sentence citing the uses"}. No other text.')
 
 MERGE_SYSTEM = (
     "You curate a knowledge base of Ascend C kernel facts. Decide whether two entries state the same "
@@ -76,14 +78,43 @@ def parse_json_object(text: str) -> dict[str, Any]:
     return obj
 
 
-def describe_entry(e: Entry) -> str:
+MAX_USES_SHOWN = 12  # the newest uses an arbiter sees, each as one evidence line (and a short diff)
+
+
+def describe_uses(uses: list[dict[str, Any]]) -> str:
+    """Per-use evidence lines: "- effect -1.00: ev-7: OK 80.0us -> WRONG_ANSWER [...] after tile 4096 -> 8192"."""
+    from knowledge.evidence import summarise
+
+    lines = []
+    for u in uses[-MAX_USES_SHOWN:]:
+        ev = {"evaluation_id": u["evaluation_id"], **(u.get("evidence") or {})}
+        if "parent_status" not in ev and u.get("parent_passed") is not None:
+            ev["parent_status"] = "OK" if u["parent_passed"] else "failed"
+        if "child_status" not in ev:
+            ev["child_status"] = "OK" if u["passed"] else "failed"
+        lines.append(f"- effect {u['effect']:+.2f}: {summarise(ev)}")
+        if ev.get("diff") and not ev.get("transform"):
+            lines += ["    " + ln for ln in ev["diff"].splitlines()[:6]]
+        if ev.get("credit"):
+            lines.append(f"    credit: {ev['credit']}")
+    return "\n".join(lines) if lines else "(no uses recorded)"
+
+
+def describe_entry(e: Entry, uses: list[dict[str, Any]] | None = None) -> str:
     s = e.stats
-    return (f"id: {e.id}\ntitle: {e.title}\nkind: {e.kind}; origin: {e.origin}; hardware: {e.hardware}\n"
+    text = (f"id: {e.id}\ntitle: {e.title}\nkind: {e.kind}; origin: {e.origin}; state: {e.state}; "
+            f"hardware: {e.hardware}\n"
             f"trigger: class={e.trigger.error_class!r} signature={e.trigger.error_signature!r} "
             f"apis={e.trigger.apis} bottleneck={e.trigger.bottleneck!r}\n"
-            f"rationale: {e.rationale}\ntemplate:\n{e.template[:1500]}\n"
-            f"effects: uses={s.uses} passes={s.passes} fails={s.fails} fixes={s.fixes} breaks={s.breaks} "
+            f"rationale: {e.rationale}\n"
+            + (f"transform: {json.dumps(e.transform, sort_keys=True)}\n" if e.transform else "")
+            + f"template:\n{e.template[:1500]}\n"
+            f"totals: uses={s.uses} passes={s.passes} fails={s.fails} fixes={s.fixes} breaks={s.breaks} "
             f"mean_effect={s.mean_effect:.3f} geomean_speedup={s.geomean_speedup}")
+    if uses is not None:
+        text += f"\nuses (newest {min(len(uses), MAX_USES_SHOWN)} of {s.uses}, each on a kernel that applied it):\n"
+        text += describe_uses(uses)
+    return text
 
 
 class KnowledgeLLM:
@@ -124,9 +155,9 @@ class KnowledgeLLM:
             raise LLMUnavailable("answer lacks a non-empty 'title' and 'rationale'")
         return title.strip()[:200], rationale.strip()[:2000], context, answer
 
-    def arbitrate_prune(self, entry: Entry) -> tuple[str, str, str, str]:
-        """(decision "prune"|"keep", reason, prompt, answer)."""
-        prompt = "Entry under review:\n" + describe_entry(entry)
+    def arbitrate_prune(self, entry: Entry, uses: list[dict[str, Any]] | None = None) -> tuple[str, str, str, str]:
+        """(decision "prune"|"keep", reason, prompt, answer); `uses` are the entry's effect rows with evidence."""
+        prompt = "Entry under review:\n" + describe_entry(entry, uses if uses is not None else [])
         answer = self.ask(PRUNE_SYSTEM, prompt)
         obj = parse_json_object(answer)
         decision, reason = obj.get("decision"), obj.get("reason")
@@ -134,9 +165,10 @@ class KnowledgeLLM:
             raise LLMUnavailable(f"prune answer needs decision prune|keep and a reason, got {obj}")
         return decision, reason.strip(), prompt, answer
 
-    def arbitrate_merge(self, a: Entry, b: Entry) -> tuple[str, str, str, str, str, str]:
+    def arbitrate_merge(self, a: Entry, b: Entry, uses_a: list[dict[str, Any]] | None = None,
+                        uses_b: list[dict[str, Any]] | None = None) -> tuple[str, str, str, str, str, str]:
         """(decision "merge"|"keep_both", keep id, merged rationale or "", reason, prompt, answer)."""
-        prompt = f"Entry A:\n{describe_entry(a)}\n\nEntry B:\n{describe_entry(b)}"
+        prompt = f"Entry A:\n{describe_entry(a, uses_a)}\n\nEntry B:\n{describe_entry(b, uses_b)}"
         answer = self.ask(MERGE_SYSTEM, prompt)
         obj = parse_json_object(answer)
         decision, keep, reason = obj.get("decision"), obj.get("keep", ""), obj.get("reason")

@@ -11,7 +11,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-ENTRY_STATES = ("active", "pending", "deleted")
+# trial: a synthesised template not yet re-verified on another kernel (retrieved only when asked for).
+ENTRY_STATES = ("active", "trial", "pending", "deleted")
 ENTRY_KINDS = ("constraint", "fix", "optimization")
 ORIGINS = ("seed", "synthesis", "import", "merge", "manual")
 
@@ -99,10 +100,11 @@ class Entry:
     trigger: Trigger = field(default_factory=Trigger)
     template: str = ""            # exact code realising it; for synthesized entries the verified diff
     kind: str = "constraint"      # constraint | fix | optimization
-    state: str = "active"         # active | pending (no verified template yet) | deleted (soft, with reason)
+    state: str = "active"         # active | trial (template verified once) | pending (no template yet) | deleted
     hardware: str = "*"           # hardware profile scope, "*" = any
     features: dict[str, Any] = field(default_factory=dict)  # semantic-space coordinates (see retrieval.py)
     check: dict[str, Any] | None = None  # executable check (see checks.py), or None
+    transform: dict[str, Any] | None = None  # executable template: {"name": <transform>, "values": {p: v|"up"|"down"}}
     provenance: list[dict[str, Any]] = field(default_factory=list)  # evaluations (or documents) behind it
     origin: str = "manual"        # seed | synthesis | import | merge | manual
     key: str = ""                 # dedup key: one live entry per key (synthesis uses signature + hardware)
@@ -120,8 +122,12 @@ class Entry:
         return d
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Entry:
-        """Build and validate an entry; raises KnowledgeError naming the first bad field."""
+    def from_dict(cls, data: dict[str, Any], *, check_names: bool = True) -> Entry:
+        """Build and validate an entry; raises KnowledgeError naming the first bad field.
+
+        `check_names=False` (the store reading its own rows) skips the lookup of the transformation's name in
+        this build's registry, so an entry written by a build with more transformations stays readable.
+        """
         if not isinstance(data, dict):
             raise KnowledgeError(f"an entry must be an object, got {type(data).__name__}")
         data = dict(data)
@@ -136,10 +142,10 @@ class Entry:
                 raise KnowledgeError(f"entry field {name!r} is required and must be a non-empty string")
         e = cls(trigger=trigger, **data)
         e.stats = Stats(**{k: v for k, v in stats.items() if k in {f.name for f in fields(Stats)}})
-        e.validate()
+        e.validate(check_names=check_names)
         return e
 
-    def validate(self) -> None:
+    def validate(self, *, check_names: bool = True) -> None:
         if self.kind not in ENTRY_KINDS:
             raise KnowledgeError(f"entry {self.id}: kind {self.kind!r} is not one of {ENTRY_KINDS}")
         if self.state not in ENTRY_STATES:
@@ -159,8 +165,51 @@ class Entry:
                 validate_check(self.check)
             except KnowledgeError as e:
                 raise KnowledgeError(f"entry {self.id}: {e}") from None
+        if self.transform is not None:
+            try:
+                validate_transform(self.transform, check_names=check_names)
+            except KnowledgeError as e:
+                raise KnowledgeError(f"entry {self.id}: {e}") from None
         if self.state == "deleted" and not self.deleted_reason:
             raise KnowledgeError(f"entry {self.id}: a deleted entry needs deleted_reason")
+
+
+DIRECTIONS = ("up", "down")
+
+
+def validate_transform(t: Any, *, check_names: bool = True) -> None:
+    """An entry's executable template: {"name": <registered transformation>, "values": {param: value|up|down}}.
+
+    The name and the parameters are checked against knowledge.transforms (the registry of this build);
+    concrete values must lie in the parameter's domain.
+    """
+    if not isinstance(t, dict):
+        raise KnowledgeError(f"transform must be an object, got {type(t).__name__}")
+    unknown = set(t) - {"name", "values"}
+    if unknown:
+        raise KnowledgeError(f"transform has unknown field(s) {sorted(unknown)}")
+    name, values = t.get("name"), t.get("values", {})
+    if not isinstance(name, str) or not name:
+        raise KnowledgeError("transform.name must be a transformation name")
+    if not isinstance(values, dict) or not values:
+        raise KnowledgeError(f"transform {name!r}: values must be a non-empty object {{param: value|up|down}}")
+    if not check_names:
+        return
+    from knowledge import transforms  # local: the registry imports the families
+
+    try:
+        tr = transforms.get(name)
+    except transforms.NotApplicable:
+        known = ", ".join(t.name for t in transforms.all_transforms()) or "none registered"
+        raise KnowledgeError(f"unknown transformation {name!r} (known: {known})") from None
+    for param, value in values.items():
+        try:
+            p = tr.param(param)
+        except KeyError:
+            raise KnowledgeError(f"transformation {name!r} has no parameter {param!r}") from None
+        if value not in DIRECTIONS and value not in p.values:
+            raise KnowledgeError(f"transform {name!r}: {param}={value!r} is neither up/down nor one of "
+                                 f"{list(p.values)}")
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,8 @@ class Observation:
     time_us: float | None = None
     floor_fraction: float | None = None
     params: dict[str, Any] = field(default_factory=dict)  # tiling values, when the proposer knows them
+    backend: str = ""                  # "simnpu" (the twin) or "cann" (hardware): which noise band applies
+    transform: dict[str, Any] = field(default_factory=dict)  # the candidate's params when a transformation made it
 
     @property
     def passed(self) -> bool:
@@ -108,7 +110,7 @@ class Observation:
     @classmethod
     def from_result(cls, result: Any, source: str, task_spec: Any = None, *, evaluation_id: str = "",
                     candidate_id: str = "", parent_id: str = "", params: dict[str, Any] | None = None,
-                    slow_threshold: float = 0.5) -> Observation:
+                    slow_threshold: float = 0.5, transform: dict[str, Any] | None = None) -> Observation:
         """View of a hawk.v1.Result (+ its source and optional hawk.v1.TaskSpec).
 
         A passing result whose profile reaches less than `slow_threshold` of the hardware floor gets the
@@ -119,7 +121,7 @@ class Observation:
         status = result_pb2.Status.Name(result.status)
         obs = cls(status=status, source=source, evaluation_id=evaluation_id or result.evaluation_id,
                   candidate_id=candidate_id, parent_id=parent_id, hardware=result.hardware_profile,
-                  params=dict(params or {}))
+                  params=dict(params or {}), backend=result.backend, transform=dict(transform or {}))
         if task_spec is not None:
             from npu_agent.taskspec import dtype_name
 

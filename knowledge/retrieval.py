@@ -259,19 +259,20 @@ class Retriever:
         self.store = store
         self.w_syn, self.w_sem, self.min_sem = w_syntactic, w_semantic, min_semantic
         self._lock = threading.Lock()
-        self._cache: dict[tuple[int, str, bool], _Index] = {}
+        self._cache: dict[tuple[int, str, bool, bool], _Index] = {}
 
-    def _index(self, hardware: str, include_pending: bool) -> _Index:
-        key = (self.store.revision(), hardware, include_pending)
+    def _index(self, hardware: str, include_pending: bool, include_trial: bool = False) -> _Index:
+        key = (self.store.revision(), hardware, include_pending, include_trial)
         with self._lock:
             idx = self._cache.get(key)
             if idx is None:
-                states = ("active", "pending") if include_pending else ("active",)
+                states = ("active",) + (("pending",) if include_pending else ()) + (("trial",) if include_trial else ())
                 idx = _Index(self.store.entries(states=states, hardware=hardware or None, with_stats=False))
                 self._cache = {key: idx}
             return idx
 
-    def retrieve(self, query: Query | Observation | str, k: int = 5, *, include_pending: bool = False) -> list[Hit]:
+    def retrieve(self, query: Query | Observation | str, k: int = 5, *, include_pending: bool = False,
+                 include_trial: bool = False) -> list[Hit]:
         """The top k entries for the query, each with fused, syntactic and semantic scores and reasons."""
         if isinstance(query, Observation):
             query = Query.from_observation(query)
@@ -279,7 +280,7 @@ class Retriever:
             query = Query.from_text(query)
         if k < 1:
             return []
-        idx = self._index(query.hardware, include_pending)
+        idx = self._index(query.hardware, include_pending, include_trial)
         if not idx.entries:
             return []
         syn = idx.bm25(query.terms())
@@ -302,7 +303,7 @@ class Retriever:
         hits = []
         stats = self.store.stats_for([idx.entries[i].id for _, _, i in fused[:k]]) if fused else {}
         for score, _, i in fused[:k]:
-            e = Entry.from_dict(idx.entries[i].to_dict())
+            e = Entry.from_dict(idx.entries[i].to_dict(), check_names=False)
             if e.id in stats:
                 e.stats = stats[e.id]
             reasons = []

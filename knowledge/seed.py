@@ -3,7 +3,9 @@
 The pack is data (`seed_pack_<soc>.json` beside this module); `{hw.SECTION.KEY}` in its text is filled in
 from the hardware profile, so the numbers always come from npu_agent/hardware/<soc>.toml. Seed entries
 have stable ids: seeding again adds only what is missing, and never resurrects an entry distillation
-deleted (a deleted seed keeps its id, so it counts as present).
+deleted (a deleted seed keeps its id, so it counts as present). An entry's `transform` (its executable
+template, a named transformation of knowledge/transforms) is added to a live seed entry stored by an older
+build that had none, as a new version.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from knowledge.checks import validate_check
-from knowledge.model import Entry, KnowledgeError, Trigger
+from knowledge.model import Entry, KnowledgeError, Trigger, validate_transform
 
 _HW = re.compile(r"\{hw\.([A-Za-z_]\w*)\.([A-Za-z_]\w*)\}")
 
@@ -53,11 +55,17 @@ def load_pack(hardware: str = "ascend910b2") -> list[Entry]:
         check = raw.get("check")
         if check is not None:
             validate_check(check)  # messages keep their {placeholders}; they are filled per candidate
+        transform = raw.get("transform")
+        if transform is not None:
+            try:
+                validate_transform(transform)
+            except KnowledgeError as err:
+                raise KnowledgeError(f"{where}: {err}") from None
         e = Entry(id=raw["id"], title=raw["title"], kind=raw["kind"], state="active", hardware=data["hardware"],
                   rationale=_fill(raw["rationale"], hw, where), template=_fill(raw.get("template", ""), hw, where),
                   trigger=Trigger.from_dict(raw.get("trigger")), features=dict(raw.get("features") or {}),
-                  check=check, provenance=[{"role": "documentation", "source": source}], origin="seed",
-                  key=f"seed:{raw['id']}", rationale_by="doc")
+                  check=check, transform=transform, provenance=[{"role": "documentation", "source": source}],
+                  origin="seed", key=f"seed:{raw['id']}", rationale_by="doc")
         e.validate()
         out.append(e)
     return out
@@ -68,10 +76,13 @@ def seed_store(store: Any, hardware: str = "ascend910b2") -> list[str]:
     added = []
     for e in load_pack(hardware):
         try:
-            store.get(e.id)
-            continue
+            have = store.get(e.id)
         except KeyError:
-            pass
+            have = None
+        if have is not None:
+            if e.transform and have.transform is None and have.state != "deleted" and have.origin == "seed":
+                store.update(e.id, {"transform": e.transform}, reason="seed pack: executable transform added")
+            continue
         try:
             store.add(e, reason="seed pack")
             added.append(e.id)

@@ -8,7 +8,12 @@ process or another one, so no update is lost.
 
 Effect statistics are not stored on the entry: they are aggregated from the `effects` rows, one row per
 (entry, evaluation). Recording an effect is a single idempotent INSERT, so concurrent writers and retried
-calls (after an actor restart) can neither lose nor double-count a use.
+calls (after an actor restart) can neither lose nor double-count a use. Each row keeps the use's evidence
+(a JSON object: evaluation ids, parent and child status and time, the transformation or a short diff, the
+bottleneck and pipe ratios before and after), which distillation and `hawk kb show` read.
+
+Schema history: 1 = effects without evidence; 2 adds `effects.evidence` (an old file is migrated in place on
+open, its rows getting an empty evidence object, so it stays readable).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import IO, Any
 
 from knowledge.model import Decision, Entry, EntryNotFound, KnowledgeError, Outcome, Stats
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EXPORT_FORMAT = "hawk-knowledge"
 
 _SCHEMA = """
@@ -54,6 +59,7 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE TABLE IF NOT EXISTS effects (
     entry_id TEXT NOT NULL, evaluation_id TEXT NOT NULL, parent_evaluation_id TEXT NOT NULL DEFAULT '',
     passed INTEGER NOT NULL, parent_passed INTEGER, speedup REAL, effect REAL NOT NULL, at REAL NOT NULL,
+    evidence TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (entry_id, evaluation_id)
 );
 CREATE TABLE IF NOT EXISTS decisions (
@@ -62,6 +68,40 @@ CREATE TABLE IF NOT EXISTS decisions (
     basis TEXT NOT NULL DEFAULT ''
 );
 """
+
+
+_EFFECT_COLS = ("entry_id, evaluation_id, parent_evaluation_id, passed, parent_passed, speedup, effect, at, "
+                "evidence")
+_INSERT_EFFECT = f"INSERT OR IGNORE INTO effects ({_EFFECT_COLS}) VALUES (?,?,?,?,?,?,?,?,?)"
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an older database to SCHEMA_VERSION inside the caller's transaction (nothing is dropped)."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(effects)")}
+    if "evidence" not in cols:  # schema 1 -> 2
+        conn.execute("ALTER TABLE effects ADD COLUMN evidence TEXT NOT NULL DEFAULT '{}'")
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    if row is not None and int(row[0]) < SCHEMA_VERSION:
+        conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+
+
+def _evidence_json(evidence: dict[str, Any] | None) -> str:
+    if evidence is None:
+        return "{}"
+    if not isinstance(evidence, dict):
+        raise KnowledgeError(f"effect evidence must be an object, got {type(evidence).__name__}")
+    try:
+        return json.dumps(evidence, sort_keys=True, default=str)
+    except (TypeError, ValueError) as e:
+        raise KnowledgeError(f"effect evidence is not JSON-able: {e}") from None
+
+
+def _parse_evidence(text: str | None) -> dict[str, Any]:
+    try:
+        obj = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {"unparsed": text}
+    return obj if isinstance(obj, dict) else {"value": obj}
 
 
 def default_path() -> Path:
@@ -98,6 +138,9 @@ class KnowledgeStore:
         row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if int(row[0]) > SCHEMA_VERSION:
             raise KnowledgeError(f"{self.path}: knowledge schema {row[0]} is newer than this build ({SCHEMA_VERSION})")
+        if int(row[0]) < SCHEMA_VERSION:
+            with self._write(conn, bump=False):
+                _migrate(conn)
 
     # ------------------------------------------------------------------------------------- plumbing
     def _conn(self) -> sqlite3.Connection:
@@ -152,7 +195,7 @@ class KnowledgeStore:
         row = conn.execute("SELECT body FROM entries WHERE id=?", (entry_id,)).fetchone()
         if row is None:
             raise EntryNotFound(entry_id)
-        return Entry.from_dict(json.loads(row[0]))
+        return Entry.from_dict(json.loads(row[0]), check_names=False)
 
     def _insert(self, conn: sqlite3.Connection, e: Entry, reason: str) -> None:
         e.validate()
@@ -170,7 +213,7 @@ class KnowledgeStore:
 
     def _replace(self, conn: sqlite3.Connection, e: Entry, reason: str) -> None:
         """Write `e` as the next version of its entry, keeping the previous one in `versions`."""
-        e.validate()
+        e.validate(check_names=False)  # an unchanged transform was checked when written; update() checks changes
         if e.key and e.state != "deleted":
             other = conn.execute("SELECT id FROM entries WHERE key=? AND state!='deleted' AND id!=?",
                                  (e.key, e.id)).fetchone()
@@ -226,7 +269,7 @@ class KnowledgeStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = self._conn().execute(sql + " ORDER BY created, id", args).fetchall()
-        out = [Entry.from_dict(json.loads(r[0])) for r in rows]
+        out = [Entry.from_dict(json.loads(r[0]), check_names=False) for r in rows]
         if with_stats and out:
             stats = self.stats_for(None if len(out) > 200 else [e.id for e in out])
             for e in out:
@@ -248,7 +291,7 @@ class KnowledgeStore:
             d = current.to_dict()
             d.pop("stats")
             d.update(changes)
-            new = Entry.from_dict(d)
+            new = Entry.from_dict(d, check_names="transform" in changes)
             new.version, new.updated = current.version + 1, time.time()
             self._replace(conn, new, reason)
         return self.get(entry_id)
@@ -257,7 +300,7 @@ class KnowledgeStore:
         """Read-modify-write in one transaction: `fn(entry) -> entry | None` (None = no change)."""
         with self._write() as conn:
             current = self._load(conn, entry_id)
-            new = fn(Entry.from_dict(current.to_dict()))
+            new = fn(Entry.from_dict(current.to_dict(), check_names=False))
             if new is not None:
                 new.id, new.version, new.created, new.updated = (current.id, current.version + 1, current.created,
                                                                  time.time())
@@ -282,7 +325,7 @@ class KnowledgeStore:
                 created, eid = True, entry.id
             else:
                 current = self._load(conn, row[0])
-                new = merge(Entry.from_dict(current.to_dict()))
+                new = merge(Entry.from_dict(current.to_dict(), check_names=False))
                 if new is not None:
                     new.id, new.version, new.created, new.updated = (current.id, current.version + 1,
                                                                      current.created, time.time())
@@ -305,7 +348,7 @@ class KnowledgeStore:
         def unmark(e: Entry) -> Entry:
             if e.state != "deleted":
                 raise KnowledgeError(f"entry {entry_id} is not deleted")
-            e.state = "active" if (e.template or e.origin == "seed") else "pending"
+            e.state = "active" if (e.template or e.transform or e.origin == "seed") else "pending"
             e.deleted_reason, e.merged_into = "", ""
             return e
 
@@ -320,11 +363,13 @@ class KnowledgeStore:
         return [{"version": v, "at": at, "reason": r, "entry": json.loads(b)} for v, at, r, b in rows]
 
     # ---------------------------------------------------------------------------------------- effects
-    def record_effect(self, entry_ids: Iterable[str], outcome: Outcome) -> int:
-        """Credit each entry used by a proposal with the outcome of its evaluation; returns new rows.
+    def record_effect(self, entry_ids: Iterable[str], outcome: Outcome, evidence: dict[str, Any] | None = None) -> int:
+        """Credit each entry a proposal applied with the outcome of its evaluation; returns new rows.
 
+        `evidence` (JSON-able object) is kept on each row: what this use did and what it changed.
         Idempotent per (entry, evaluation): a retried call changes nothing. Unknown ids fail the whole call.
         """
+        ev = _evidence_json(evidence)
         ids = sorted(set(entry_ids))
         if not outcome.evaluation_id:
             raise KnowledgeError("an outcome needs the evaluation_id it came from")
@@ -341,26 +386,28 @@ class KnowledgeStore:
             added = 0
             for eid in ids:
                 cur = conn.execute(
-                    "INSERT OR IGNORE INTO effects VALUES (?,?,?,?,?,?,?,?)",
+                    _INSERT_EFFECT,
                     (eid, outcome.evaluation_id, outcome.parent_evaluation_id, int(outcome.passed),
                      None if outcome.parent_passed is None else int(outcome.parent_passed), outcome.speedup,
-                     effect, now))
+                     effect, now, ev))
                 added += cur.rowcount
         return added
 
-    def effects(self, entry_id: str) -> list[dict[str, Any]]:
-        rows = self._conn().execute(
-            "SELECT evaluation_id, parent_evaluation_id, passed, parent_passed, speedup, effect, at FROM effects "
-            "WHERE entry_id=? ORDER BY at, evaluation_id", (entry_id,)).fetchall()
+    def effects(self, entry_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The entry's uses, oldest first (the newest `limit` when given), each with its evidence."""
+        sql = ("SELECT evaluation_id, parent_evaluation_id, passed, parent_passed, speedup, effect, at, evidence "
+               "FROM effects WHERE entry_id=? ORDER BY at DESC, evaluation_id DESC")
+        rows = self._conn().execute(sql + (f" LIMIT {int(limit)}" if limit else ""), (entry_id,)).fetchall()
         return [{"evaluation_id": r[0], "parent_evaluation_id": r[1], "passed": bool(r[2]),
-                 "parent_passed": None if r[3] is None else bool(r[3]), "speedup": r[4], "effect": r[5], "at": r[6]}
-                for r in rows]
+                 "parent_passed": None if r[3] is None else bool(r[3]), "speedup": r[4], "effect": r[5], "at": r[6],
+                 "evidence": _parse_evidence(r[7])} for r in reversed(rows)]
 
     def copy_effects(self, src_id: str, dst_id: str) -> int:
         """Fold one entry's effect rows into another's (a merge); an evaluation counts once per entry."""
         with self._write() as conn:
-            cur = conn.execute("INSERT OR IGNORE INTO effects SELECT ?, evaluation_id, parent_evaluation_id, passed, "
-                               "parent_passed, speedup, effect, at FROM effects WHERE entry_id=?", (dst_id, src_id))
+            cur = conn.execute(f"INSERT OR IGNORE INTO effects ({_EFFECT_COLS}) SELECT ?, evaluation_id, "
+                               "parent_evaluation_id, passed, parent_passed, speedup, effect, at, evidence FROM effects "
+                               "WHERE entry_id=?", (dst_id, src_id))
             return cur.rowcount
 
     def effect_count(self) -> int:
@@ -442,10 +489,10 @@ class KnowledgeStore:
                               "entry": json.loads(body)})
             for (body,) in conn.execute("SELECT body FROM entries ORDER BY created, id"):
                 lines.append({"type": "entry", "entry": json.loads(body)})
-            for r in conn.execute("SELECT * FROM effects ORDER BY entry_id, evaluation_id"):
+            for r in conn.execute(f"SELECT {_EFFECT_COLS} FROM effects ORDER BY entry_id, evaluation_id"):
                 lines.append({"type": "effect", "entry_id": r[0], "evaluation_id": r[1], "parent_evaluation_id": r[2],
                               "passed": bool(r[3]), "parent_passed": None if r[4] is None else bool(r[4]),
-                              "speedup": r[5], "effect": r[6], "at": r[7]})
+                              "speedup": r[5], "effect": r[6], "at": r[7], "evidence": _parse_evidence(r[8])})
             for d in conn.execute("SELECT at, action, entry_ids, by, reason, prompt, response, basis FROM decisions "
                                   "ORDER BY id"):
                 lines.append({"type": "decision", "at": d[0], "action": d[1], "entry_ids": json.loads(d[2]), "by": d[3],
@@ -502,10 +549,11 @@ class KnowledgeStore:
                         o = Outcome(evaluation_id=str(rec["evaluation_id"]), passed=bool(rec["passed"]),
                                     parent_passed=rec.get("parent_passed"), speedup=rec.get("speedup"),
                                     parent_evaluation_id=str(rec.get("parent_evaluation_id", "")))
-                        cur = conn.execute("INSERT OR IGNORE INTO effects VALUES (?,?,?,?,?,?,?,?)",
+                        cur = conn.execute(_INSERT_EFFECT,
                                            (rec["entry_id"], o.evaluation_id, o.parent_evaluation_id, int(o.passed),
                                             None if o.parent_passed is None else int(o.parent_passed), o.speedup,
-                                            float(rec.get("effect", o.effect())), float(rec["at"])))
+                                            float(rec.get("effect", o.effect())), float(rec["at"]),
+                                            _evidence_json(rec.get("evidence"))))
                         counts["effects"] += cur.rowcount
                     elif kind == "decision":
                         ids = json.dumps(list(rec["entry_ids"]))

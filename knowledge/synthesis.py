@@ -5,21 +5,32 @@
   no template, since nothing has yet shown what fixes it. One pending entry per trigger key (hardware,
   error class, normalised signature, faulting API), so the same failure seen again adds provenance only.
 - A later candidate of the same lineage (the failed one's child) that passed, or that ran faster than a
-  passing parent, is the verified fix: the entry's template becomes the change itself (a unified diff,
-  parent -> child) and the pending entry is promoted. The same change seen again only adds provenance.
-- The rationale is written by the LLM from the error context and the diff when one is configured, and by
-  the rules of `taxonomy` (with this SoC's numbers) otherwise or when the LLM fails.
+  passing parent by more than the profile's measurement noise, is the verified fix. Its executable template
+  is the named transformation that made the child (`Entry.transform`, its direction "up"/"down"), else the
+  minimal hunks parent -> child (changed lines with `TEMPLATE_CONTEXT` lines of context), kept only when
+  applying them to the parent reproduces the child. A change of more than `MAX_TEMPLATE_LINES` lines is a
+  rewrite, not a template: the entry keeps trigger and rationale only (pending). The same change seen again
+  only adds provenance.
+- A template entry starts in state "trial": verified once, on the kernel it came from. One further verified
+  use with a gain makes it active; a use that breaks a passing kernel deletes it with the evidence
+  (`KnowledgeBase.record_effect`).
+- Noise: a speed-up counts only beyond the profile's timing noise (`timing_noise`): msprof's run-to-run
+  spread on hardware, the twin's calibration error on steps on the twin, from the hardware data file.
+- The rationale is written by the LLM from the evidence (error context, pipes before/after, the change) when
+  one is configured, and otherwise (or when the LLM fails) by `taxonomy.evidence_rationale` from the same
+  facts ("MTE2 busy 0.91 -> 0.52 after queue_depth 1 -> 2 (line 57)") followed by the class's rule text.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import logging
 import re
 from typing import Any
 
 from knowledge import taxonomy
+from knowledge.evidence import describe_step, transform_step
+from knowledge.hunks import changed_line_count, first_changed_line, make_hunks, reproduces
 from knowledge.llm import KnowledgeLLM, LLMUnavailable
 from knowledge.model import Entry, Trigger
 from knowledge.observation import Observation, apis_in
@@ -28,6 +39,28 @@ log = logging.getLogger(__name__)
 
 SYNTHESIZED_STATUSES = {"COMPILE_ERROR", "HARDWARE_EXCEPTION", "WRONG_ANSWER", "TIMEOUT", "RUNTIME_ERROR"}
 MAX_PROVENANCE = 50
+MAX_TEMPLATE_LINES = 24     # changed (+/-) lines; more is a rewrite of the kernel, not a reusable template
+TEMPLATE_CONTEXT = 2        # unchanged lines around each change: enough to find the spot in another kernel
+DEFAULT_TIMING_NOISE = 0.11  # a profile without [measurement]: the twin's worst calibration step error (910B2)
+HARDWARE_BACKENDS = ("cann",)  # backends that time a real NPU (msprof); every other backend is a model
+
+
+def timing_noise(hardware: str, backend: str = "") -> tuple[float, str]:
+    """(relative noise, where it comes from) of one timing step on this hardware and backend.
+
+    A speed-up is beyond the noise when parent_time / child_time > 1 + noise.
+    """
+    from npu_agent.hardware import DEFAULT_PROFILE, UnknownHardwareProfile, load_profile
+
+    key = "hardware_timing_noise" if backend in HARDWARE_BACKENDS else "twin_step_error"
+    try:
+        hw = load_profile(hardware or DEFAULT_PROFILE)
+    except UnknownHardwareProfile:
+        return DEFAULT_TIMING_NOISE, "synthesis.DEFAULT_TIMING_NOISE (unknown hardware profile)"
+    value = hw.get("measurement", key)
+    if value is None:
+        return DEFAULT_TIMING_NOISE, f"synthesis.DEFAULT_TIMING_NOISE ({hw.name} has no measurement.{key})"
+    return float(value), f"{hw.name} measurement.{key}"
 
 
 class _Blank(dict):
@@ -61,13 +94,16 @@ def is_failure(obs: Observation) -> bool:
     return (obs.status in SYNTHESIZED_STATUSES and bool(obs.error_class)) or obs.error_class.startswith("SLOW")
 
 
-def unified_diff(before: str, after: str, max_lines: int = 80) -> str:
-    """The change parent -> child as unified-diff hunks (no file headers), capped at max_lines."""
-    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2))
-    lines = [ln for ln in lines if not ln.startswith(("---", "+++"))]
-    if len(lines) > max_lines:
-        lines = lines[:max_lines] + [f"... ({len(lines) - max_lines} more diff lines)"]
-    return "\n".join(lines)
+def template_hunks(before: str, after: str, max_lines: int = MAX_TEMPLATE_LINES) -> str:
+    """The minimal hunks parent -> child when they are an executable template, else "".
+
+    "" when nothing changed, when more than `max_lines` lines changed (a rewrite), or when applying the hunks
+    to `before` does not reproduce `after` exactly.
+    """
+    hunks = make_hunks(before, after, TEMPLATE_CONTEXT)
+    if not hunks.strip() or changed_line_count(hunks) > max_lines:
+        return ""
+    return hunks if reproduces(before, after, hunks) else ""
 
 
 def _changed_lines(diff: str) -> list[str]:
@@ -77,6 +113,34 @@ def _changed_lines(diff: str) -> list[str]:
 def _diff_hash(diff: str) -> str:
     norm = "\n".join(ln[0] + re.sub(r"\s+", "", ln[1:]) for ln in diff.splitlines() if ln[:1] in "+-")
     return hashlib.sha256(norm.encode()).hexdigest()[:12]
+
+
+def evidence_facts(failed: Observation, fixed: Observation, step: dict[str, Any] | None,
+                   hunks: str) -> dict[str, Any]:
+    """The measured facts a rationale states: the pipe, its busy ratio before/after, the change and its line."""
+    facts: dict[str, Any] = {"status_before": failed.status, "status_after": fixed.status,
+                             "error_class": failed.error_class if not failed.passed else "",
+                             "time_before": failed.time_us, "time_after": fixed.time_us}
+    if failed.passed and failed.time_us and fixed.time_us:
+        facts["speedup"] = failed.time_us / fixed.time_us
+    pipe = (failed.bottleneck or "").partition(":")[2]
+    if pipe and pipe in failed.pipes and pipe in fixed.pipes:
+        facts.update(pipe=pipe, busy_before=failed.pipes[pipe], busy_after=fixed.pipes[pipe])
+    line = first_changed_line(hunks or make_hunks(failed.source, fixed.source, 0)) if failed.source else 0
+    if step is not None:
+        facts["change"] = describe_step(step)
+    elif hunks:
+        added = [ln[1:].strip() for ln in hunks.splitlines() if ln.startswith("+")]
+        removed = [ln[1:].strip() for ln in hunks.splitlines() if ln.startswith("-")]
+        if removed and added:
+            facts["change"] = f"`{removed[0][:70]}` -> `{added[0][:70]}`"
+        elif added or removed:
+            facts["change"] = f"{'adding' if added else 'removing'} `{(added or removed)[0][:70]}`"
+    if line:
+        facts["line"] = line
+    elif failed.error_line and not failed.passed:
+        facts["line"] = failed.error_line
+    return facts
 
 
 def rule_rationale(obs: Observation, optimisation: bool = False) -> str:
@@ -104,9 +168,40 @@ def _title(obs: Observation, fixed: bool, speedup: float | None = None) -> str:
     return f"{'Fix for' if fixed else 'Unresolved'} {obs.error_class}{where}"
 
 
-def _provenance(obs: Observation, role: str) -> dict[str, Any]:
+def _directions(step: dict[str, Any]) -> dict[str, Any]:
+    """The step's values as directions along the parameter's ordered numeric domain ("up"/"down") where the old
+    value is known, else the concrete value (a categorical choice such as a loop order stays a value): a
+    direction applies to any kernel the transformation recognises, a value only where it is on the domain."""
+    from knowledge import transforms
+
+    try:
+        tr = transforms.get(step["name"])
+    except transforms.NotApplicable:
+        tr = None
+    out: dict[str, Any] = {}
+    for p, v in step.get("values", {}).items():
+        old = step.get("from", {}).get(p)
+        try:
+            domain = tr.param(p).values if tr is not None else ()
+        except KeyError:
+            domain = ()
+        numeric = bool(domain) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in domain)
+        if numeric and isinstance(old, (int, float)) and isinstance(v, (int, float)) and v != old:
+            out[p] = "up" if v > old else "down"  # domains are ascending; an off-grid old value compares too
+        else:
+            out[p] = v
+    return out
+
+
+def _step_text(step: dict[str, Any] | None) -> str:
+    return f"transform {describe_step(step)}" if step else ""
+
+
+def _provenance(obs: Observation, role: str, step: dict[str, Any] | None = None) -> dict[str, Any]:
     p = {"role": role, "evaluation_id": obs.evaluation_id, "candidate_id": obs.candidate_id, "status": obs.status,
          "hardware": obs.hardware, "task": obs.task}
+    if step is not None:
+        p["transform"] = {k: v for k, v in step.items() if k in ("name", "values", "from")}
     if obs.error_line:
         p["line"] = obs.error_line
     if obs.time_us is not None:
@@ -126,12 +221,21 @@ def _add_provenance(e: Entry, items: list[dict[str, Any]]) -> bool:
 class Synthesizer:
     """Turns observations into entries in a KnowledgeStore; thread-safe (the store serialises writes)."""
 
-    def __init__(self, store: Any, llm: KnowledgeLLM | None = None, *, min_speedup: float = 1.05,
-                 max_template_lines: int = 80) -> None:
+    def __init__(self, store: Any, llm: KnowledgeLLM | None = None, *, noise: float | None = None,
+                 max_template_lines: int = MAX_TEMPLATE_LINES) -> None:
         self.store = store
         self.llm = llm
-        self.min_speedup = min_speedup
+        self.noise = noise  # None: from the hardware data (timing_noise); a number overrides it
         self.max_template_lines = max_template_lines
+        self.skipped: list[str] = []  # why recent would-be entries were not made (last 50), for reports and tests
+
+    def noise_for(self, obs: Observation) -> tuple[float, str]:
+        return (self.noise, "Synthesizer(noise=...)") if self.noise is not None else timing_noise(obs.hardware,
+                                                                                                   obs.backend)
+
+    def _skip(self, why: str) -> None:
+        log.info("no knowledge entry: %s", why)
+        self.skipped = (self.skipped + [why])[-50:]
 
     def observe(self, obs: Observation, parent: Observation | None = None) -> list[str]:
         """Record what one evaluation teaches; returns ids of the entries created or changed."""
@@ -168,38 +272,66 @@ class Synthesizer:
         """An entry whose template is the verified change from `failed` to `fixed`, or None if it is no fix."""
         if not fixed.passed:
             return None
+        step = transform_step(fixed.transform)
+        if step is not None and step.get("entry"):
+            return None  # an entry's own transformation: its effect is credited to that entry, nothing new
         speedup = None
         if failed.passed:
             if not (failed.time_us and fixed.time_us):
                 return None
             speedup = failed.time_us / fixed.time_us
-            if speedup < self.min_speedup:
+            noise, source = self.noise_for(fixed)
+            if speedup <= 1.0 + noise:
+                self._skip(f"{fixed.evaluation_id}: {speedup:.3f}x is within the timing noise +-{noise:.0%} ({source})")
                 return None
             if not failed.error_class.startswith("SLOW"):
                 failed = Observation(**{**failed.to_dict(), "error_class": f"SLOW:{failed.bottleneck or 'UNKNOWN'}"})
         elif not is_failure(failed):
             return None
-        diff = unified_diff(failed.source, fixed.source, self.max_template_lines)
-        if not diff.strip():
+        if failed.source == fixed.source or not make_hunks(failed.source, fixed.source).strip():
             return None
+        hunks = "" if step is not None else template_hunks(failed.source, fixed.source, self.max_template_lines)
+        transform = None
+        if step is not None:
+            transform = {"name": step["name"], "values": _directions(step)}
+            ident = "transform:" + step["name"] + ":" + ",".join(f"{k}={v}" for k, v in
+                                                                 sorted(transform["values"].items()))
+        elif hunks:
+            ident = _diff_hash(hunks)
+        else:
+            self._skip(f"{fixed.evaluation_id}: the change from {failed.evaluation_id} is a rewrite "
+                       f"(>{self.max_template_lines} changed lines or not reproducible as hunks); no template")
+            ident = ""
         tk = trigger_key(failed)
-        key = f"fix:{tk}:{_diff_hash(diff)}"
-        prov = [_provenance(failed, "failed"), _provenance(fixed, "fixed")]
+        prov = [_provenance(failed, "failed"), _provenance(fixed, "fixed", step)]
+        title, rationale, by = self._rationale(failed, fixed, hunks, speedup, step)
+        trigger = self._trigger(failed, hunks or make_hunks(failed.source, fixed.source, 0))
+        features = failed.features()
+        kind = "optimization" if speedup else "fix"
+        if not ident:
+            # No executable template: the situation and the evidence are still knowledge, kept pending.
+            entry = Entry(id="", title=title, rationale=rationale, kind=kind, state="pending",
+                          hardware=failed.hardware or "*", trigger=trigger, features=features, provenance=prov,
+                          origin="synthesis", key=f"pending:{tk}", rationale_by=by)
+
+            def more_prov(e: Entry) -> Entry | None:
+                return e if _add_provenance(e, prov) else None
+
+            e, _ = self.store.put_keyed(entry, more_prov, reason=f"unrepeatable change {fixed.evaluation_id}")
+            return e
+        key = f"fix:{tk}:{ident}"
         existing = self.store.find_by_key(key)
         if existing is not None:
             def more(e: Entry) -> Entry | None:
                 return e if _add_provenance(e, prov) else None
 
             return self.store.modify(existing.id, more, reason=f"fix seen again in {fixed.evaluation_id}")
-        title, rationale, by = self._rationale(failed, fixed, diff, speedup)
-        trigger = self._trigger(failed, diff)
-        features = failed.features()
-        kind = "optimization" if speedup else "fix"
+        template = hunks or _step_text(step)
         pending = self.store.find_by_key(f"pending:{tk}")
         if pending is not None:
             def promote(e: Entry) -> Entry:
-                e.title, e.rationale, e.rationale_by, e.template = title, rationale, by, diff
-                e.kind, e.state, e.key, e.trigger = kind, "active", key, trigger
+                e.title, e.rationale, e.rationale_by, e.template = title, rationale, by, template
+                e.kind, e.state, e.key, e.trigger, e.transform = kind, "trial", key, trigger, transform
                 e.features = {**e.features, **features}
                 _add_provenance(e, prov)
                 return e
@@ -209,9 +341,9 @@ class Synthesizer:
                                          reason=f"verified fix {fixed.evaluation_id} of {failed.evaluation_id}")
             except Exception as err:  # the pending entry was promoted concurrently: fall through to a new entry
                 log.info("promotion of %s failed (%s); storing the fix as its own entry", pending.id, err)
-        entry = Entry(id="", title=title, rationale=rationale, template=diff, kind=kind, state="active",
-                      hardware=failed.hardware or "*", trigger=trigger, features=features, provenance=prov,
-                      origin="synthesis", key=key, rationale_by=by)
+        entry = Entry(id="", title=title, rationale=rationale, template=template, transform=transform, kind=kind,
+                      state="trial", hardware=failed.hardware or "*", trigger=trigger, features=features,
+                      provenance=prov, origin="synthesis", key=key, rationale_by=by)
 
         def add_prov(e: Entry) -> Entry | None:
             return e if _add_provenance(e, prov) else None
@@ -229,7 +361,8 @@ class Synthesizer:
                        status=obs.status, apis=sorted(apis), code_pattern=pattern,
                        bottleneck=obs.bottleneck if obs.error_class.startswith("SLOW") else "")
 
-    def _context(self, failed: Observation, fixed: Observation, diff: str, speedup: float | None) -> str:
+    def _context(self, failed: Observation, fixed: Observation, diff: str, speedup: float | None,
+                 step: dict[str, Any] | None = None) -> str:
         f = hardware_facts(failed.hardware)
         parts = [f"Hardware: {failed.hardware or 'unknown'} (UB {f['ub_bytes']} B, {f['aiv_cores']} AIV cores, "
                  f"max repeat {f['max_repeat']})",
@@ -237,7 +370,8 @@ class Synthesizer:
         if speedup:
             parts.append(f"Parent passed but was slow: bottleneck {failed.bottleneck or '?'}, pipe ratios "
                          f"{failed.pipes}, {failed.time_us} us; the change made it {speedup:.2f}x faster "
-                         f"({fixed.time_us} us).")
+                         f"({fixed.time_us} us; bottleneck after {fixed.bottleneck or '?'}, pipe ratios after "
+                         f"{fixed.pipes}).")
         else:
             parts.append(f"Failed evaluation: {failed.status} {failed.error_class}"
                          + (f" at line {failed.error_line}" if failed.error_line else "")
@@ -246,17 +380,27 @@ class Synthesizer:
             if ctx:
                 parts.append("Source around the error:\n" + ctx)
             parts.append(f"After the change: {fixed.status}" + (f", {fixed.time_us} us" if fixed.time_us else ""))
-        parts.append("Verified change (unified diff, failed -> fixed):\n" + diff)
+        if step is not None:
+            parts.append(f"Verified change: the named transformation {describe_step(step)}.")
+        elif diff:
+            parts.append("Verified change (unified diff, failed -> fixed):\n" + diff)
+        else:
+            parts.append("Verified change (first changed lines; the whole change is a rewrite):\n"
+                         + "\n".join(make_hunks(failed.source, fixed.source, 0).splitlines()[:30]))
+        facts = evidence_facts(failed, fixed, step, diff)
+        parts.append("Measured: " + taxonomy.evidence_rationale(facts) + " State the rationale from these "
+                     "measurements: which pipe, which line, what changed.")
         return "\n\n".join(parts)
 
-    def _rationale(self, failed: Observation, fixed: Observation, diff: str,
-                   speedup: float | None) -> tuple[str, str, str]:
+    def _rationale(self, failed: Observation, fixed: Observation, diff: str, speedup: float | None,
+                   step: dict[str, Any] | None = None) -> tuple[str, str, str]:
+        rule = taxonomy.evidence_rationale(evidence_facts(failed, fixed, step, diff),
+                                           rule_rationale(failed, bool(speedup)))
         if self.llm is not None:
             try:
-                title, rationale, _, _ = self.llm.write_rationale(self._context(failed, fixed, diff, speedup))
+                title, rationale, _, _ = self.llm.write_rationale(self._context(failed, fixed, diff, speedup, step))
                 return title, rationale, self.llm.name
             except LLMUnavailable as e:
                 log.warning("knowledge LLM unavailable, rule rationale used: %s", e)
-                return (_title(failed, True, speedup), rule_rationale(failed, bool(speedup)),
-                        f"rule (llm failed: {str(e)[:200]})")
-        return _title(failed, True, speedup), rule_rationale(failed, bool(speedup)), "rule"
+                return _title(failed, True, speedup), rule, f"rule (llm failed: {str(e)[:200]})"
+        return _title(failed, True, speedup), rule, "rule"

@@ -138,3 +138,29 @@ RULE_OPTIMISATIONS: dict[str, str] = {
                "and CopyOut overlap, and give every core enough tiles.",
     "LAUNCH": "Launch overhead dominates: use fewer, larger blocks.",
 }
+
+
+def evidence_rationale(facts: dict, general: str = "") -> str:
+    """A rule-written rationale from what was measured: which pipe, which line, what changed.
+
+    `facts` keys (all optional): pipe, busy_before, busy_after, change ("queue_depth 1 -> 2" or a changed
+    line), line, status_before, status_after, error_class, time_before, time_after, speedup. `general` is the
+    class's standing text (RULE_RATIONALES / RULE_OPTIMISATIONS), appended after the evidence.
+    """
+    parts: list[str] = []
+    change = facts.get("change", "")
+    where = f" (line {facts['line']})" if facts.get("line") else ""
+    pipe, b0, b1 = facts.get("pipe"), facts.get("busy_before"), facts.get("busy_after")
+    if facts.get("status_before") and facts.get("status_before") != "OK":
+        cls = facts.get("error_class") or facts["status_before"]
+        parts.append(f"{cls} -> {facts.get('status_after', 'OK')} after {change or 'the change'}{where}.")
+    elif pipe and b0 is not None and b1 is not None:
+        parts.append(f"{pipe} busy {b0:.2f} -> {b1:.2f} after {change or 'the change'}{where}.")
+    elif change:
+        parts.append(f"Faster after {change}{where}.")
+    t0, t1, sp = facts.get("time_before"), facts.get("time_after"), facts.get("speedup")
+    if t0 and t1:
+        parts.append(f"Time {t0:.1f} -> {t1:.1f} us" + (f" ({sp:.2f}x)." if sp else "."))
+    if general:
+        parts.append(general)
+    return " ".join(parts)

@@ -41,6 +41,7 @@ def _find(args: argparse.Namespace) -> Any:
 
 
 def _row(t: Any, hardware: str) -> dict[str, Any]:
+    from controller.search import offline_search_kind
     from npu_agent.floor import floor
 
     f = floor(t.spec, hardware)
@@ -49,6 +50,7 @@ def _row(t: Any, hardware: str) -> dict[str, Any]:
         "inputs": [_tensor_text(x) for x in t.spec.inputs], "outputs": [_tensor_text(x) for x in t.spec.outputs],
         "floor_us": round(f.floor_us, 3), "bound": f.bound,
         "baseline": str(t.baseline) if t.baseline else None, "expert": str(t.expert) if t.expert else None,
+        "search": offline_search_kind(t),  # what the offline proposer searches: "template", "transform" or ""
     }
 
 
@@ -70,12 +72,14 @@ def _list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     width = max((len(r["name"]) for r in rows), default=4)
-    print(f"{'NAME':<{width}}  {'CATEGORY':<13}  {'FLOOR us':>9}  {'BOUND':<6}  KERNELS  SIGNATURE")
+    print(f"{'NAME':<{width}}  {'CATEGORY':<13}  {'FLOOR us':>9}  {'BOUND':<6}  KERNELS  {'SEARCH':<9}  SIGNATURE")
     for r in rows:
         kernels = ("B" if r["baseline"] else "-") + ("E" if r["expert"] else "-")
         sig = ", ".join(r["inputs"]) + " -> " + ", ".join(r["outputs"])
-        print(f"{r['name']:<{width}}  {r['category']:<13}  {r['floor_us']:>9.2f}  {r['bound']:<6}  {kernels:<7}  {sig}")
-    print(f"{len(rows)} tasks (kernels: B = baseline, E = expert; floor on {args.hardware})")
+        print(f"{r['name']:<{width}}  {r['category']:<13}  {r['floor_us']:>9.2f}  {r['bound']:<6}  {kernels:<7}  "
+              f"{r['search'] or '-':<9}  {sig}")
+    print(f"{len(rows)} tasks (kernels: B = baseline, E = expert; floor on {args.hardware}; search: what the offline "
+          "proposer searches, a template's parameters or transformations of the baseline, - = nothing)")
     return 0
 
 

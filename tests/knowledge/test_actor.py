@@ -116,11 +116,15 @@ def test_one_named_actor_serves_everyone_and_refuses_another_file(cluster: None,
     [pending] = kb.observe(failed)
     assert kb.get(pending).state == "pending"
     assert kb.observe(observe(ok("ev2", 100.0), kernel(tile=8192)), failed) == [pending]
-    hits = kb.retrieve(failed, k=2)
+    assert kb.get(pending).state == "trial" and pending not in {h.entry.id for h in kb.retrieve(failed, k=5)}
+    hits = kb.retrieve(failed, k=2, include_trial=True)
     assert {h.entry.id for h in hits} == {pending, "seed-ascend910b2-ub-capacity"} and hits[0].reasons
     assert [v.entry_id for v in kb.check(kernel(tile=40000), {}, "ascend910b2")] == ["seed-ascend910b2-ub-capacity"]
     with pytest.raises(KnowledgeError, match="unknown knowledge entries"):
         kb.record_effect(["kb-ghost"], Outcome("ev9", passed=True))
+    kb.record_effect([pending], Outcome("use-fix", passed=True, parent_passed=False), {"child_status": "OK"})
+    assert kb.get(pending).state == "active"  # re-verified by a further use with a gain
+    assert kb.effects(pending)[0]["evidence"] == {"child_status": "OK"}
     for i in range(5):
         kb.record_effect([pending], Outcome(f"use{i}", passed=False, parent_passed=True))
     assert kb.distill().pruned == [pending] and kb.get(pending).state == "deleted"

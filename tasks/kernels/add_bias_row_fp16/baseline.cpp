@@ -11,6 +11,9 @@ using namespace AscendC;
 
 using T = half;
 
+constexpr int32_t BUFFER_NUM = 1;   // buffers per streaming queue, 2 = double buffering (queue_depth)
+constexpr uint32_t BLOCK_DIM = 48;  // AIV cores used at most; 48 = all of the 910B2's (core_count)
+
 namespace optiling {
 BEGIN_TILING_DATA_DEF(TilingData)
 TILING_DATA_FIELD_DEF(uint32_t, rows);         // M: every dim but the last
@@ -25,6 +28,7 @@ static ge::graphStatus TilingFunc(gert::TilingContext* context)
     uint32_t cols = static_cast<uint32_t>(shape.GetDim(shape.GetDimNum() - 1));
     uint32_t rows = static_cast<uint32_t>(shape.GetShapeSize() / cols);
     uint32_t cores = platform_ascendc::PlatformAscendC(context->GetPlatformInfo()).GetCoreNumAiv();
+    cores = cores < BLOCK_DIM ? cores : BLOCK_DIM;
     uint32_t per = (rows + cores - 1) / cores;
     TilingData tiling;
     tiling.set_rows(rows);
@@ -71,9 +75,9 @@ public:
         zGm.SetGlobalBuffer((__gm__ T*)z + uint64_t(start) * cols, uint64_t(myRows) * cols);
         bGm.SetGlobalBuffer((__gm__ T*)b, cols);
         uint32_t padded = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
-        pipe.InitBuffer(inX, 1, padded * sizeof(T));
+        pipe.InitBuffer(inX, BUFFER_NUM, padded * sizeof(T));
         pipe.InitBuffer(inB, 1, padded * sizeof(T));
-        pipe.InitBuffer(outZ, 1, padded * sizeof(T));
+        pipe.InitBuffer(outZ, BUFFER_NUM, padded * sizeof(T));
     }
     __aicore__ inline void Process()
     {
@@ -102,8 +106,9 @@ public:
 
 private:
     TPipe pipe;
-    TQue<QuePosition::VECIN, 1> inX, inB;
-    TQue<QuePosition::VECOUT, 1> outZ;
+    TQue<QuePosition::VECIN, BUFFER_NUM> inX;
+    TQue<QuePosition::VECIN, 1> inB;
+    TQue<QuePosition::VECOUT, BUFFER_NUM> outZ;
     GlobalTensor<T> xGm, bGm, zGm;
     uint32_t cols = 0, myRows = 0;
 };

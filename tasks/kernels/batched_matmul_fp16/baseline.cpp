@@ -14,7 +14,14 @@ using namespace AscendC;
 constexpr uint32_t BASE_M = 128;
 constexpr uint32_t BASE_N = 128;
 constexpr uint32_t BASE_K = 64;
-constexpr uint32_t WS_PER_CORE = 8192;   // bytes of workspace per core: zero block + constant block
+// How the output tiles are dealt to the cores (the core split): at most MAX_CORES cores (capped by the device's
+// AIC count), tile t to core t % cores; N_FIRST numbers the tiles row by row (N index fastest), else column
+// by column (M index fastest).
+constexpr uint32_t MAX_CORES = 64;
+constexpr bool N_FIRST = true;
+// zero block (and constant block) of the core's workspace: one 16-column group of the larger tile side
+constexpr uint32_t ZERO_ELEMS = (BASE_M > BASE_N ? BASE_M : BASE_N) * 16;
+constexpr uint32_t WS_PER_CORE = 2 * ZERO_ELEMS * sizeof(half);   // bytes of workspace per core: zero block + constant block
 
 __aicore__ inline uint32_t Align16(uint32_t v) { return (v + 15) / 16 * 16; }
 __aicore__ inline uint32_t Min(uint32_t a, uint32_t b) { return a < b ? a : b; }
@@ -37,6 +44,7 @@ static ge::graphStatus TilingFunc(gert::TilingContext* context)
     uint32_t k = static_cast<uint32_t>(a.GetDim(2));
     uint32_t n = static_cast<uint32_t>(b.GetDim(2));
     uint32_t cores = platform_ascendc::PlatformAscendC(context->GetPlatformInfo()).GetCoreNumAic();
+    cores = cores < MAX_CORES ? cores : MAX_CORES;
     uint32_t tiles = batch * ((m + BASE_M - 1) / BASE_M) * ((n + BASE_N - 1) / BASE_N);
     uint32_t blockDim = tiles < cores ? tiles : cores;
     TilingData tiling;
@@ -65,9 +73,9 @@ public:
         aGm.SetGlobalBuffer((__gm__ half*)a, uint64_t(batch) * m * k);
         bGm.SetGlobalBuffer((__gm__ half*)b, uint64_t(batch) * k * n);
         cGm.SetGlobalBuffer((__gm__ half*)c, uint64_t(batch) * m * n);
-        zeroGm.SetGlobalBuffer((__gm__ half*)workspace + GetBlockIdx() * (WS_PER_CORE / sizeof(half)), BASE_M * 16);
-        constGm.SetGlobalBuffer((__gm__ half*)workspace + GetBlockIdx() * (WS_PER_CORE / sizeof(half)) + BASE_M * 16,
-                                BASE_M * 16);
+        zeroGm.SetGlobalBuffer((__gm__ half*)workspace + GetBlockIdx() * (WS_PER_CORE / sizeof(half)), ZERO_ELEMS);
+        constGm.SetGlobalBuffer((__gm__ half*)workspace + GetBlockIdx() * (WS_PER_CORE / sizeof(half)) + ZERO_ELEMS,
+                                ZERO_ELEMS);
         pipe.InitBuffer(inA1, 1, BASE_M * BASE_K * sizeof(half));
         pipe.InitBuffer(inB1, 1, BASE_K * BASE_N * sizeof(half));
         pipe.InitBuffer(inA2, 1, BASE_M * BASE_K * sizeof(half));
@@ -78,7 +86,7 @@ public:
     {
         zeroNeeded = (k % 16) != 0;
         if (zeroNeeded) {
-            for (uint32_t i = 0; i < BASE_M * 16; ++i) {
+            for (uint32_t i = 0; i < ZERO_ELEMS; ++i) {
                 zeroGm.SetValue(i, half(0.0f));
             }
         }
@@ -95,8 +103,8 @@ public:
         uint32_t tiles = batch * mTiles * nTiles;
         for (uint32_t t = GetBlockIdx(); t < tiles; t += GetBlockNum()) {
             uint32_t bi = t / (mTiles * nTiles);
-            uint32_t mi = (t / nTiles) % mTiles;
-            uint32_t ni = t % nTiles;
+            uint32_t mi = N_FIRST ? (t / nTiles) % mTiles : t % mTiles;
+            uint32_t ni = N_FIRST ? t % nTiles : (t / mTiles) % nTiles;
             Tile(bi, mi * BASE_M, ni * BASE_N);
         }
     }

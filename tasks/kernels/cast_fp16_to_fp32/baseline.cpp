@@ -12,6 +12,9 @@ using TIn = half;
 using TOut = float;
 constexpr uint32_t TILE = 4096;
 
+constexpr int32_t BUFFER_NUM = 1;   // buffers per streaming queue, 2 = double buffering (queue_depth)
+constexpr uint32_t BLOCK_DIM = 48;  // AIV cores used at most; 48 = all of the 910B2's (core_count)
+
 namespace optiling {
 BEGIN_TILING_DATA_DEF(TilingData)
 TILING_DATA_FIELD_DEF(uint64_t, total);    // elements
@@ -24,6 +27,7 @@ static ge::graphStatus TilingFunc(gert::TilingContext* context)
     constexpr uint64_t ALIGN = 32 / sizeof(TIn);
     uint64_t total = context->GetInputShape(0)->GetOriginShape().GetShapeSize();
     uint64_t cores = platform_ascendc::PlatformAscendC(context->GetPlatformInfo()).GetCoreNumAiv();
+    cores = cores < BLOCK_DIM ? cores : BLOCK_DIM;
     uint64_t per = ((total + cores - 1) / cores + ALIGN - 1) / ALIGN * ALIGN;
     TilingData tiling;
     tiling.set_total(total);
@@ -66,8 +70,8 @@ public:
         len = start < total ? (total - start < perCore ? total - start : perCore) : 0;
         xGm.SetGlobalBuffer((__gm__ TIn*)x + start, len);
         yGm.SetGlobalBuffer((__gm__ TOut*)y + start, len);
-        pipe.InitBuffer(inX, 1, TILE * sizeof(TIn));
-        pipe.InitBuffer(outY, 1, TILE * sizeof(TOut));
+        pipe.InitBuffer(inX, BUFFER_NUM, TILE * sizeof(TIn));
+        pipe.InitBuffer(outY, BUFFER_NUM, TILE * sizeof(TOut));
     }
     __aicore__ inline void Process()
     {
@@ -94,8 +98,8 @@ private:
     }
 
     TPipe pipe;
-    TQue<QuePosition::VECIN, 1> inX;
-    TQue<QuePosition::VECOUT, 1> outY;
+    TQue<QuePosition::VECIN, BUFFER_NUM> inX;
+    TQue<QuePosition::VECOUT, BUFFER_NUM> outY;
     GlobalTensor<TIn> xGm;
     GlobalTensor<TOut> yGm;
     uint64_t len = 0;

@@ -11,6 +11,9 @@ using namespace AscendC;
 
 using T = float;
 
+constexpr int32_t BUFFER_NUM = 1;   // buffers per streaming queue, 2 = double buffering (queue_depth)
+constexpr uint32_t BLOCK_DIM = 48;  // AIV cores used at most; 48 = all of the 910B2's (core_count)
+
 namespace optiling {
 BEGIN_TILING_DATA_DEF(TilingData)
 TILING_DATA_FIELD_DEF(uint32_t, rows);         // M: every dim but the last
@@ -26,6 +29,7 @@ static ge::graphStatus TilingFunc(gert::TilingContext* context)
     uint32_t cols = static_cast<uint32_t>(shape.GetDim(shape.GetDimNum() - 1));
     uint32_t rows = static_cast<uint32_t>(shape.GetShapeSize() / cols);
     uint32_t cores = platform_ascendc::PlatformAscendC(context->GetPlatformInfo()).GetCoreNumAiv();
+    cores = cores < BLOCK_DIM ? cores : BLOCK_DIM;
     uint32_t per = (rows + cores - 1) / cores;
     TilingData tiling;
     tiling.set_rows(rows);
@@ -83,8 +87,8 @@ public:
         xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
         yGm.SetGlobalBuffer((__gm__ T*)y + uint64_t(start) * cols, uint64_t(myRows) * cols);
         padded = (cols * sizeof(float) + 31) / 32 * 32 / sizeof(float);
-        pipe.InitBuffer(inX, 1, padded * sizeof(T));
-        pipe.InitBuffer(outY, 1, padded * sizeof(T));
+        pipe.InitBuffer(inX, BUFFER_NUM, padded * sizeof(T));
+        pipe.InitBuffer(outY, BUFFER_NUM, padded * sizeof(T));
         pipe.InitBuffer(tmpBuf, 2 * padded * sizeof(float));
         pipe.InitBuffer(workBuf, padded * sizeof(float));
         pipe.InitBuffer(redBuf, 64);
@@ -164,8 +168,8 @@ private:
     }
 
     TPipe pipe;
-    TQue<QuePosition::VECIN, 1> inX;
-    TQue<QuePosition::VECOUT, 1> outY;
+    TQue<QuePosition::VECIN, BUFFER_NUM> inX;
+    TQue<QuePosition::VECOUT, BUFFER_NUM> outY;
     TBuf<TPosition::VECCALC> tmpBuf, workBuf, redBuf;
     TQue<QuePosition::VECIN, 1> inG, inB;
     GlobalTensor<T> gGm, bGm;

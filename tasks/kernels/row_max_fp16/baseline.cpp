@@ -13,6 +13,9 @@ using namespace AscendC;
 using T = half;
 constexpr uint32_t RES = 1024;
 
+constexpr int32_t BUFFER_NUM = 1;   // buffers per streaming queue, 2 = double buffering (queue_depth)
+constexpr uint32_t BLOCK_DIM = 48;  // AIV cores used at most; 48 = all of the 910B2's (core_count)
+
 namespace optiling {
 BEGIN_TILING_DATA_DEF(TilingData)
 TILING_DATA_FIELD_DEF(uint32_t, rows);         // M: every dim but the last
@@ -27,6 +30,7 @@ static ge::graphStatus TilingFunc(gert::TilingContext* context)
     uint32_t cols = static_cast<uint32_t>(shape.GetDim(shape.GetDimNum() - 1));
     uint32_t rows = static_cast<uint32_t>(shape.GetShapeSize() / cols);
     uint32_t cores = platform_ascendc::PlatformAscendC(context->GetPlatformInfo()).GetCoreNumAiv();
+    cores = cores < BLOCK_DIM ? cores : BLOCK_DIM;
     uint32_t per = (rows + cores - 1) / cores;
     TilingData tiling;
     tiling.set_rows(rows);
@@ -82,7 +86,7 @@ public:
         xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
         outGm.SetGlobalBuffer((__gm__ T*)out + start, myRows);
         uint32_t padded = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
-        pipe.InitBuffer(inX, 1, padded * sizeof(T));
+        pipe.InitBuffer(inX, BUFFER_NUM, padded * sizeof(T));
         pipe.InitBuffer(workBuf, padded * sizeof(T));
         pipe.InitBuffer(redBuf, 32);
         pipe.InitBuffer(resBuf, RES * sizeof(T));
@@ -114,7 +118,7 @@ public:
 
 private:
     TPipe pipe;
-    TQue<QuePosition::VECIN, 1> inX;
+    TQue<QuePosition::VECIN, BUFFER_NUM> inX;
     TBuf<TPosition::VECCALC> workBuf, redBuf, resBuf;
     GlobalTensor<T> xGm, outGm;
     uint32_t cols = 0, myRows = 0;

@@ -1,0 +1,366 @@
+"""Offline search by named transformations: every task the offline proposer takes has a search space.
+
+A task is searchable offline when it has a kernel template (`extra.template`: the parameter search of
+controller/templates.py) or when its baseline kernel is recognised by at least one transformation of
+knowledge/transforms (then the search walks from the baseline one transformation step at a time).
+
+The transformation search keeps each child one named change away from its parent (one transformation, its
+values moved), so the effect recorded for a child is the effect of that change alone: that is what makes
+crediting a knowledge entry with it counterfactual. Parents are mostly the few best kernels so far,
+sometimes the parent of a recent failure with another value (a repair); the campaign history says what
+was already tried from which parent, so nothing is proposed twice.
+
+With knowledge off every step is blind: a transformation, one of its parameters and a value drawn
+uniformly among what applies. With knowledge on most steps are the transformations named by the entries
+retrieved for the parent's observation, values taken from the entry ("up"/"down" one step along the
+parameter's domain), preferring entries whose transformation works on the parent's bottleneck pipe; a
+share stays blind for exploration and a small share applies entries still on trial, so they get re-verified.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from controller.store import Candidate, Evaluation
+from knowledge import transforms
+from knowledge.transforms import NotApplicable, Transform
+from npu_agent.pipeline import source_hash
+from npu_agent.taskspec import TaskDef, TaskError
+
+if TYPE_CHECKING:
+    from controller.proposers import ProposalContext
+
+# Named search parameters (docs/controller.md).
+TOP_PARENTS = 3        # parents are drawn from this many best passing kernels, better ones more often,
+PARENT_SLACK = 1.5     # ... among those at most this much slower than the best (a 4x slower child is no parent)
+RETRIEVE_FACTOR = 2    # entries retrieved per parent: this times the campaign's k (trial entries compete too)
+REPAIR_SHARE = 0.2     # share of steps that retry a recent failure's parent with another value
+RECENT_FAILURES = 5    # how far back a repair looks
+EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
+TRIAL_SHARE = 0.15     # knowledge on: share of steps that apply an entry still on trial (re-verifying it)
+NOT_THE_KERNELS_FAULT = ("INTERNAL", "CANCELLED", "REJECTED")  # failures no repair should react to
+ATTEMPTS_PER_PROPOSAL = 40  # draws per wanted proposal before the search gives up for this round
+
+
+# ------------------------------------------------------------------------------------- searchability
+def _baseline_source(task: TaskDef) -> str | None:
+    if task.baseline is None or not task.baseline.is_file():
+        return None
+    return task.baseline.read_text(encoding="utf-8")
+
+
+def offline_search_kind(task: TaskDef) -> str:
+    """"template" (a kernel template), "transform" (the baseline has an applicable transformation) or ""."""
+    if task.extra.get("template"):
+        return "template"
+    source = _baseline_source(task)
+    if source is not None and transforms.applicable(source):
+        return "transform"
+    return ""
+
+
+def missing_offline_search(task: TaskDef) -> str:
+    """Why the offline proposer cannot search this task, naming it and what is missing ("" when it can)."""
+    if offline_search_kind(task):
+        return ""
+    if task.baseline is None:
+        what = "no baseline kernel for the transformations to start from"
+    elif not task.baseline.is_file():
+        what = f"its baseline {task.baseline} does not exist"
+    else:
+        what = f"no transformation of knowledge/transforms applies to its baseline {task.baseline.name}"
+    return (f"task {task.name}: the offline proposer cannot search it: it has no kernel template "
+            f"(extra.template) and {what}")
+
+
+def require_offline_search(tasks: Iterable[TaskDef], proposers: dict[str, float]) -> None:
+    """Refuse, before anything is evaluated, a campaign whose offline proposer would have nothing to search."""
+    if proposers.get("offline", 0) <= 0:
+        return
+    for task in tasks:
+        why = missing_offline_search(task)
+        if why:
+            raise TaskError(f"{why}; add a template or a transformable baseline, or drop the offline proposer")
+
+
+# ---------------------------------------------------------------------------------- transform steps
+@dataclass
+class Step:
+    """One proposal of the transformation search: a parent and one transformation step away from it."""
+
+    parent: Candidate
+    transform: str
+    values: dict[str, Any]
+    frm: dict[str, Any]
+    source: str
+    entry: str = ""                                   # the entry whose transform made it, "" for blind steps
+    retrieved: list[str] = field(default_factory=list)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        p: dict[str, Any] = {"transform": self.transform, "values": self.values, "from": self.frm}
+        if self.entry:
+            p["entry"] = self.entry
+        if self.retrieved:
+            p["retrieved"] = self.retrieved
+        return p
+
+
+@dataclass
+class SearchOutcome:
+    steps: list[Step] = field(default_factory=list)
+    pruned: list[tuple[dict[str, Any], list[tuple[str, str]]]] = field(default_factory=list)
+
+
+def _key(parent_id: str, name: str, values: dict[str, Any]) -> str:
+    return json.dumps([parent_id, name, values], sort_keys=True, default=str)
+
+
+def _passed(ev: Evaluation | None) -> bool:
+    return ev is not None and ev.status == "OK" and bool(ev.time_us)
+
+
+def _bottleneck_pipe(ev: Evaluation | None) -> str:
+    """The pipe the parent's profile names as its bottleneck ("" without a profile)."""
+    if ev is None or not ev.result.HasField("profile") or not ev.result.profile.HasField("bottleneck"):
+        return ""
+    from hawk.v1 import result_pb2
+
+    b = ev.result.profile.bottleneck
+    return result_pb2.Pipe.Name(b.pipe) if b.pipe else ""
+
+
+def _on_pipe(pipe: str, t: Transform) -> bool:
+    """Whether the transformation mainly changes this pipe (names as in hawk.v1.Pipe; "FIXP" = FIXPIPE)."""
+    return bool(pipe) and any(pipe == p or (len(p) >= 4 and pipe.startswith(p)) for p in t.pipes)
+
+
+@dataclass
+class _Move:
+    transform: Transform
+    values: dict[str, Any]
+    frm: dict[str, Any]
+    entry: str = ""
+
+
+class TransformSearch:
+    """One round's transformation search over a task's history (see the module docstring)."""
+
+    def __init__(self, ctx: ProposalContext, baseline_source: str) -> None:
+        self.ctx = ctx
+        self.rng: random.Random = ctx.rng
+        self.tried: set[str] = set()
+        self.hashes: set[str] = set()
+        self.by_id: dict[str, tuple[Candidate, Evaluation | None]] = {}
+        for c, e in ctx.history:
+            self.by_id[c.id] = (c, e)
+            self.hashes.add(c.source_hash)
+            p = c.params or {}
+            if p.get("transform") and c.parent_id:
+                self.tried.add(_key(c.parent_id, p["transform"], p.get("values") or {}))
+        base = ctx.baseline[0] if ctx.baseline else None
+        if base is None:  # no baseline candidate (a store without one): start from the task's file
+            base = Candidate(id="", campaign_id="", task=ctx.task.name, task_hash=ctx.task.hash, round=-1,
+                             source=baseline_source, source_hash=source_hash(baseline_source), parent_id=None,
+                             proposer="baseline", knowledge_used=[], params={}, state="")
+        self.base = base
+        self._applicable: dict[str, list[tuple[Transform, dict[str, Any]]]] = {}
+        self._retrieved: dict[str, tuple[list[Any], list[str]]] = {}
+
+    # ---------------------------------------------------------------------------------- parents
+    def parents(self) -> tuple[list[Candidate], list[Candidate]]:
+        """The few best passing kernels (best first; the baseline when nothing passed yet), and the other
+        passing kernels in order, to step from once the best ones have nothing left to try."""
+        passing = [(e.time_us, c.id, c) for c, e in self.ctx.history if _passed(e)]
+        passing.sort(key=lambda t: (t[0], t[1]))
+        top = [c for t, _, c in passing[:TOP_PARENTS] if t <= passing[0][0] * PARENT_SLACK]
+        rest = [c for _, _, c in passing if c not in top]
+        return (top, rest) if top else ([self.base], [])
+
+    def _pick_parent(self, pool: list[Candidate]) -> Candidate:
+        weights = [0.5 ** i for i in range(len(pool))]
+        return self.rng.choices(pool, weights)[0]
+
+    def _repairs(self) -> list[tuple[Candidate, str, dict[str, Any]]]:
+        """Recent failed transformation steps whose parent passed: (parent, transform, failed values)."""
+        out = []
+        for c, e in reversed(self.ctx.history):
+            p = c.params or {}
+            if e is None or _passed(e) or e.status in NOT_THE_KERNELS_FAULT or not p.get("transform") or \
+                    not c.parent_id:
+                continue
+            parent = self.by_id.get(c.parent_id)
+            if parent is not None and _passed(parent[1]):
+                out.append((parent[0], p["transform"], dict(p.get("values") or {})))
+            if len(out) >= RECENT_FAILURES:
+                break
+        return out
+
+    def applicable(self, parent: Candidate) -> list[tuple[Transform, dict[str, Any]]]:
+        if parent.id not in self._applicable:
+            self._applicable[parent.id] = transforms.applicable(parent.source)
+        return self._applicable[parent.id]
+
+    def _untried(self, parent: Candidate, t: Transform, values: dict[str, Any]) -> bool:
+        return _key(parent.id, t.name, values) not in self.tried
+
+    # ------------------------------------------------------------------------------------ moves
+    def blind(self, parent: Candidate) -> _Move | None:
+        """A uniformly drawn transformation, then parameter, then value, among the untried ones."""
+        options: dict[str, list[_Move]] = {}
+        for t, cur in self.applicable(parent):
+            for p in t.params:
+                for v in p.values:
+                    if v == cur.get(p.name):
+                        continue
+                    if self._untried(parent, t, {p.name: v}):
+                        options.setdefault(t.name, []).append(
+                            _Move(t, {p.name: v}, {p.name: cur.get(p.name)}))
+        if not options:
+            return None
+        name = self.rng.choice(sorted(options))
+        by_param: dict[str, list[_Move]] = {}
+        for m in options[name]:
+            by_param.setdefault(next(iter(m.values)), []).append(m)
+        return self.rng.choice(by_param[self.rng.choice(sorted(by_param))])
+
+    def repair(self, parent: Candidate, name: str, failed: dict[str, Any]) -> _Move | None:
+        """The failed step's transformation from the same parent with other values: between the parent's
+        value and the failed one first (nearest the parent), else on the other side of the parent."""
+        cur = next((c for t, c in self.applicable(parent) if t.name == name), None)
+        if cur is None:
+            return None
+        t = transforms.get(name)
+        for pname, bad in failed.items():
+            try:
+                param = t.param(pname)
+            except KeyError:
+                continue
+            now = cur.get(pname)
+            vals = [v for v in param.values if v not in (now, bad)]
+            if now is None or not vals:
+                continue
+            try:
+                between = [v for v in vals if min(now, bad) < v < max(now, bad)]
+                other = [v for v in vals if (v < now) == (bad > now)]
+                ordered = sorted(between, key=lambda v: abs(v - now)) + sorted(other, key=lambda v: abs(v - now))
+            except TypeError:  # a non-ordered domain: any other value
+                ordered = vals
+            for v in ordered:
+                if self._untried(parent, t, {pname: v}):
+                    return _Move(t, {pname: v}, {pname: now})
+        return None
+
+    def _knowledge(self, parent: Candidate) -> tuple[list[Any], list[str]]:
+        """Snippets retrieved for the parent's observation (active and trial entries) and their ids."""
+        if parent.id not in self._retrieved:
+            ev = self.by_id.get(parent.id, (parent, None))[1]
+            snippets = self.ctx.knowledge.retrieve(  # type: ignore[union-attr]
+                self.ctx.task, parent.source, ev.result if ev is not None else None,
+                RETRIEVE_FACTOR * self.ctx.k, include_trial=True)
+            self._retrieved[parent.id] = (snippets, [s.entry_id for s in snippets])
+        return self._retrieved[parent.id]
+
+    def entry_moves(self, parent: Candidate, trial: bool) -> list[_Move]:
+        """Untried steps the retrieved entries name for this parent, entries on the parent's bottleneck pipe
+        first, then in retrieval order; `trial` selects the entries still on trial instead of the active ones."""
+        snippets, _ = self._knowledge(parent)
+        pipe = _bottleneck_pipe(self.by_id.get(parent.id, (parent, None))[1])
+        present = {t.name: (t, cur) for t, cur in self.applicable(parent)}
+        ranked = []
+        for rank, s in enumerate(snippets):
+            spec = getattr(s, "transform", None)
+            if not spec or (getattr(s, "state", "active") != "active") != trial:
+                continue
+            if spec.get("name") not in present:
+                continue
+            t, cur = present[spec["name"]]
+            move = resolve_values(t, cur, spec.get("values") or {})
+            if move is None or not self._untried(parent, t, move[0]):
+                continue
+            ranked.append((0 if _on_pipe(pipe, t) else 1, rank, _Move(t, move[0], move[1], s.entry_id)))
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        return [m for _, _, m in ranked]
+
+    # ------------------------------------------------------------------------------------- round
+    def run(self, n: int) -> SearchOutcome:
+        out = SearchOutcome()
+        pool, reserve = self.parents()
+        repairs = self._repairs()
+        use_kb = self.ctx.knowledge is not None
+        for _ in range(ATTEMPTS_PER_PROPOSAL * max(1, n)):
+            if not pool and reserve:
+                pool = [reserve.pop(0)]
+            if len(out.steps) >= n or not pool:
+                break
+            move: _Move | None = None
+            if repairs and self.rng.random() < REPAIR_SHARE:
+                parent, name, failed = repairs[self.rng.randrange(len(repairs))]
+                move = self.repair(parent, name, failed)
+                if move is None:
+                    repairs = [r for r in repairs if r[0] is not parent or r[1] != name]
+            if move is None:
+                parent = self._pick_parent(pool)
+                if use_kb and self.rng.random() >= EXPLORE_SHARE:
+                    trial = self.entry_moves(parent, trial=True) if self.rng.random() < TRIAL_SHARE else []
+                    moves = trial or self.entry_moves(parent, trial=False)
+                    move = moves[0] if moves else None
+                if move is None:
+                    move = self.blind(parent)
+                if move is None:  # nothing left to try from this parent
+                    pool = [p for p in pool if p is not parent]
+                    continue
+            self._take(parent, move, out)
+        return out
+
+    def _take(self, parent: Candidate, move: _Move, out: SearchOutcome) -> None:
+        self.tried.add(_key(parent.id, move.transform.name, move.values))
+        try:
+            source = move.transform.apply(parent.source, move.values)
+        except NotApplicable:
+            return
+        h = source_hash(source)
+        if h in self.hashes:  # reached before by another path: the store would refuse it
+            return
+        self.hashes.add(h)
+        retrieved = self._knowledge(parent)[1] if self.ctx.knowledge is not None else []
+        step = Step(parent=parent, transform=move.transform.name, values=move.values, frm=move.frm,
+                    source=source, entry=move.entry, retrieved=list(retrieved))
+        if self.ctx.knowledge is not None:
+            violations = self.ctx.knowledge.check(self.ctx.task, source, {})
+            if violations:
+                out.pruned.append((step.params, violations))
+                return
+        out.steps.append(step)
+
+
+def resolve_values(t: Transform, current: dict[str, Any],
+                   wanted: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """An entry's values ({param: value | "up" | "down"}) for a kernel with `current` values: the concrete
+    new values and the old ones of the parameters that change, or None when the entry cannot apply (unknown
+    parameter, end of the domain, value off the domain, or nothing would change)."""
+    new: dict[str, Any] = {}
+    old: dict[str, Any] = {}
+    for name, want in wanted.items():
+        try:
+            param = t.param(name)
+        except KeyError:
+            return None
+        now = current.get(name)
+        if want in ("up", "down"):
+            if now is None:
+                return None
+            value = param.step(now, 1 if want == "up" else -1)
+            if value is None:
+                return None
+        else:
+            value = want
+            if value not in param.values:
+                return None
+        if value != now:
+            new[name], old[name] = value, now
+    return (new, old) if new else None
