@@ -182,3 +182,82 @@ CORE_COUNT = register(Transform(
     _current=_core_current,
     _apply=_core_apply,
 ))
+
+
+# --- l2_bypass ---------------------------------------------------------------------------------------------
+
+_BYPASS_KNOB = re.compile(r"\bconstexpr\s+bool\s+(L2_BYPASS|BYPASS_L2|L2_DISABLE)\s*=\s*(true|false)\s*;")
+_HINT = "SetL2CacheHint(CacheMode::CACHE_MODE_DISABLE);"
+_COPY_FROM = re.compile(r"\b(?:DataCopy|DataCopyPad|CopyGmToUb|CopyIn|Load)\s*\(\s*[^,;()]+(?:\[[^\]]*\])?\s*,\s*(\w+)\s*\[")
+
+
+def _streamed_inputs(source: str) -> list[str]:
+    """GlobalTensors read tile by tile (`x[off]` as a copy's source): read once, so L2 only costs them.
+
+    A tensor copied whole (a bias row every core loads) is left cached: the other cores hit it."""
+    names = []
+    for name in _COPY_FROM.findall(source):
+        if name not in names and re.search(rf"\b{name}\s*\.\s*SetGlobalBuffer\s*\(", source):
+            names.append(name)
+    return names
+
+
+def _bypass_current(source: str) -> dict[str, Any] | None:
+    if _uses_cube(source):
+        return None  # matmul operands are re-read by other cores: L2 is what makes that cheap
+    if (m := _BYPASS_KNOB.search(source)) is not None and source.count(m.group(1)) > 1:
+        return {"bypass": int(m.group(2) == "true")}
+    names = _streamed_inputs(source)
+    if not names:
+        return None
+    return {"bypass": int(all(re.search(rf"\b{n}\s*\.\s*{re.escape(_HINT)}", source) for n in names))}
+
+
+def _bypass_apply(source: str, values: dict[str, Any]) -> str:
+    on = bool(values.get("bypass", _bypass_current(source)["bypass"]))  # type: ignore[index]
+    if (m := _BYPASS_KNOB.search(source)) is not None and source.count(m.group(1)) > 1:
+        return source[:m.start(2)] + ("true" if on else "false") + source[m.end(2):]
+    for name in _streamed_inputs(source):
+        source = re.sub(rf"\n[ \t]*{name}\s*\.\s*{re.escape(_HINT)}[ \t]*(?=\n)", "", source)
+        if on:
+            m = re.search(rf"^([ \t]*){name}\s*\.\s*SetGlobalBuffer\s*\([^;]*\);[ \t]*$", source, re.M)
+            if m is not None:
+                source = source[:m.end()] + f"\n{m.group(1)}{name}.{_HINT}" + source[m.end():]
+    return source
+
+
+L2_BYPASS = register(Transform(
+    name="l2_bypass",
+    family="vector",
+    summary="streamed inputs skip L2 (SetL2CacheHint DISABLE): read-once data reads faster, nothing evicted",
+    pipes=("MTE2",),
+    params=(Param("bypass", (0, 1)),),
+    _current=_bypass_current,
+    _apply=_bypass_apply,
+))
+
+
+# --- row_tile ----------------------------------------------------------------------------------------------
+
+_ROW_KNOBS = ("ROWS_PER_TILE", "TILE_ROWS", "ROWS_PER_LOOP", "ROW_TILE")
+
+
+def _rows_current(source: str) -> dict[str, Any] | None:
+    m = _knob(source, _ROW_KNOBS)
+    return {"rows": int(m.group(2))} if m else None
+
+
+def _rows_apply(source: str, values: dict[str, Any]) -> str:
+    m = _knob(source, _ROW_KNOBS)
+    return _set_knob(source, m, int(values.get("rows", m.group(2))))  # type: ignore[arg-type, union-attr]
+
+
+ROW_TILE = register(Transform(
+    name="row_tile",
+    family="vector",
+    summary="rows per copy-in of a row-wise kernel: one long copy instead of many short ones, more UB",
+    pipes=("MTE2",),
+    params=(Param("rows", (1, 2, 4, 8, 16, 32, 64)),),
+    _current=_rows_current,
+    _apply=_rows_apply,
+))

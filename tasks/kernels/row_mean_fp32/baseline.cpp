@@ -15,6 +15,7 @@ constexpr uint32_t RES = 1024;
 
 constexpr int32_t BUFFER_NUM = 1;   // buffers per streaming queue, 2 = double buffering (queue_depth)
 constexpr uint32_t BLOCK_DIM = 48;  // AIV cores used at most; 48 = all of the 910B2's (core_count)
+constexpr uint32_t ROWS_PER_TILE = 1;  // rows per copy-in (row_tile)
 
 namespace optiling {
 BEGIN_TILING_DATA_DEF(TilingData)
@@ -66,6 +67,18 @@ __aicore__ inline void CopyUbToGm(const GlobalTensor<T>& dst, const LocalTensor<
     }
 }
 
+// n rows of `cols` elements, contiguous in GM, to UB rows padded to whole 32 B blocks (one copy).
+template <typename T>
+__aicore__ inline void CopyRowsGmToUb(const LocalTensor<T>& dst, const GlobalTensor<T>& src, uint32_t n, uint32_t cols)
+{
+    if ((cols * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n * cols);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(n, cols * sizeof(T), 0, 0, 0),
+                    DataCopyPadExtParams<T>(false, 0, 0, T(0)));
+    }
+}
+
 // Wait until every earlier instruction of the source pipe is done (e.g. V_S before a scalar reads a
 // vector result).
 template <HardEvent E>
@@ -85,8 +98,8 @@ public:
         myRows = start < rows ? (rows - start < perCore ? rows - start : perCore) : 0;
         xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
         outGm.SetGlobalBuffer((__gm__ T*)out + start, myRows);
-        uint32_t padded = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
-        pipe.InitBuffer(inX, BUFFER_NUM, padded * sizeof(T));
+        padded = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
+        pipe.InitBuffer(inX, BUFFER_NUM, ROWS_PER_TILE * padded * sizeof(T));
         pipe.InitBuffer(workBuf, padded * sizeof(T));
         pipe.InitBuffer(redBuf, 32);
         pipe.InitBuffer(resBuf, RES * sizeof(T));
@@ -97,21 +110,27 @@ public:
         LocalTensor<T> red = redBuf.Get<T>();
         LocalTensor<T> res = resBuf.Get<T>();
         uint32_t base = 0;
-        for (uint32_t r = 0; r < myRows; ++r) {
+        for (uint32_t r0 = 0; r0 < myRows; r0 += ROWS_PER_TILE) {
+            uint32_t n = myRows - r0 < ROWS_PER_TILE ? myRows - r0 : ROWS_PER_TILE;
             LocalTensor<T> a = inX.AllocTensor<T>();
-            CopyGmToUb(a, xGm[uint64_t(r) * cols], cols);
+            CopyRowsGmToUb(a, xGm[uint64_t(r0) * cols], n, cols);
             inX.EnQue(a);
             a = inX.DeQue<T>();
-            ReduceSum(red, a, work, cols);
-            inX.FreeTensor(a);
-            Sync<HardEvent::V_S>();
-            T v = red.GetValue(0);
-            res.SetValue(r - base, v / static_cast<float>(cols));
-            if (r - base + 1 == RES || r + 1 == myRows) {
-                Sync<HardEvent::S_MTE3>();
-                CopyUbToGm(outGm[base], res, r - base + 1);
-                Sync<HardEvent::MTE3_S>();
-                base = r + 1;
+            for (uint32_t k = 0; k < n; ++k) {
+                uint32_t r = r0 + k;
+                ReduceSum(red, a[k * padded], work, cols);
+                if (k + 1 == n) {
+                    inX.FreeTensor(a);
+                }
+                Sync<HardEvent::V_S>();
+                T v = red.GetValue(0);
+                res.SetValue(r - base, v / static_cast<float>(cols));
+                if (r - base + 1 == RES || r + 1 == myRows) {
+                    Sync<HardEvent::S_MTE3>();
+                    CopyUbToGm(outGm[base], res, r - base + 1);
+                    Sync<HardEvent::MTE3_S>();
+                    base = r + 1;
+                }
             }
         }
     }
@@ -121,7 +140,7 @@ private:
     TQue<QuePosition::VECIN, BUFFER_NUM> inX;
     TBuf<TPosition::VECCALC> workBuf, redBuf, resBuf;
     GlobalTensor<T> xGm, outGm;
-    uint32_t cols = 0, myRows = 0;
+    uint32_t cols = 0, myRows = 0, padded = 0;
 };
 
 extern "C" __global__ __aicore__ void row_mean_custom(GM_ADDR x, GM_ADDR out, GM_ADDR workspace, GM_ADDR tiling)
