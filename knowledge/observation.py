@@ -58,6 +58,7 @@ class Observation:
     pipes: dict[str, float] = field(default_factory=dict)
     bottleneck: str = ""               # "PIPE_BOUND:MTE2", "LATENCY_BOUND:VECTOR", "LAUNCH_BOUND:..."
     bottleneck_ratio: float | None = None
+    floor_limiter: str = ""            # what bounds the hardware floor: "gm_bandwidth", "vector", "cube", "launch"
     buffer_use: float | None = None    # the fullest on-chip buffer's peak over its capacity
     core_use: float | None = None      # blocks used over the SoC's cores of that type
     time_us: float | None = None
@@ -101,6 +102,8 @@ class Observation:
             f["buffer_use"] = round(self.buffer_use, 4)
         if self.core_use is not None:
             f["core_use"] = round(self.core_use, 4)
+        if self.floor_limiter:
+            f["floor_limiter"] = self.floor_limiter
         if self.dtypes:
             f["dtypes"] = sorted(set(self.dtypes))
         if self.category:
@@ -197,6 +200,8 @@ def _profile_features(obs: Observation, prof: Any) -> None:
     obs.time_us = float(prof.time_us) if prof.time_us else None
     if prof.HasField("floor") and prof.floor.achieved_fraction:
         obs.floor_fraction = float(prof.floor.achieved_fraction)
+    if prof.HasField("floor"):
+        obs.floor_limiter = prof.floor.limiter
     if prof.block_dim and obs.hardware:
         try:
             from npu_agent.hardware import load_profile
