@@ -33,6 +33,8 @@ from npu_agent.taskspec import TaskDef, TaskError
 
 log = logging.getLogger(__name__)
 
+EMPTY_ROUND_RETRIES = 2   # a round whose every answer failed or repeated a tried kernel is asked again this often
+
 
 class Evaluator(Protocol):
     async def evaluate(self, *, evaluation_id: str, campaign: str, task: Any, source: str, hardware: str,
@@ -76,6 +78,7 @@ class TaskProgress:
     baseline_us: float | None = None
     best_us: float | None = None
     best_floor: float | None = None
+    failed_proposals: int = 0    # answers that gave no candidate (recorded in the store's proposal_failures)
     error: str = ""
 
     @property
@@ -150,6 +153,8 @@ class CampaignRunner:
                 detail = "; ".join(f"{t}: {e}" for t, e in errors)
                 self.store.set_campaign_state(campaign_id, "failed", f"{len(errors)} of {len(results)} tasks "
                                               f"failed ({detail}); resume to retry them")
+            elif (empty := self._nothing_evaluated(campaign_id)):
+                self.store.set_campaign_state(campaign_id, "failed", empty)
             else:
                 self.store.set_campaign_state(campaign_id, "finished", self.state.stop_reason or "budget done")
         except asyncio.CancelledError:
@@ -157,6 +162,22 @@ class CampaignRunner:
             raise
         self.on_update(self.state)
         return self.state
+
+    def _nothing_evaluated(self, campaign_id: str) -> str:
+        """Why a campaign that made no candidate besides its baselines failed ("" when it made some)."""
+        if any(c.proposer != "baseline" for c in self.store.candidates(campaign_id)):
+            return ""
+        failures = self.store.proposal_failures(campaign_id)
+        if not failures:
+            return "nothing evaluated besides the baselines: the proposers had nothing to propose"
+        last = failures[-1]
+        llm = [f for f in failures if f["proposer"] == "llm"]
+        if len(llm) == len(failures):
+            what = "contained a kernel" if not any(f["params"].get("duplicate") for f in llm) else "gave a new kernel"
+            return (f"nothing evaluated besides the baselines: no LLM answer {what}: {len(llm)} answers, "
+                    f"last: {last['reason']}")
+        return (f"nothing evaluated besides the baselines: {len(failures)} proposals failed, last ({last['proposer']}): "
+                f"{last['reason']}")
 
     # ---------------------------------------------------------------------------------------- budget
     def _out_of_budget(self) -> bool:
@@ -272,49 +293,23 @@ class CampaignRunner:
             if wanted <= 0:  # all proposed before a stop, only not marked yet
                 self.store.mark_round_proposed(cid, task.name, round_)
                 continue
-            proposals: list[Proposal] = []
-            for name, count in self._split(rng, n).items():
-                try:
-                    outcome = await asyncio.to_thread(self.proposers[name].propose, ctx, count)
-                except ProposerError as e:
-                    progress.error = str(e)
-                    log.error("%s", e)
-                    continue
-                proposals += outcome.proposals
-                progress.pruned += len(outcome.pruned)
-                if self.metrics is not None:
-                    self.metrics.pruned.labels(campaign=self.spec.name).inc(len(outcome.pruned))
-                for failure in outcome.failures:
-                    log.warning("task %s: %s proposal failed: %s", task.name, name, failure)
-            if not proposals:
+            jobs: list[asyncio.Task] = []
+            cut = False
+            for ask in range(EMPTY_ROUND_RETRIES + 1):
+                proposals, failed = await self._propose(task, ctx, rng, n, round_)
+                if not proposals and not failed:
+                    break
+                cut = await self._submit(task, round_, proposals, jobs)
+                if jobs or cut:
+                    break
+                if ask < EMPTY_ROUND_RETRIES:  # every answer failed or repeated a tried kernel: ask again
+                    log.info("task %s: round %d gave no new candidate (%d answers failed); asking again (%d/%d)",
+                             task.name, round_, failed, ask + 1, EMPTY_ROUND_RETRIES)
+            if not jobs and not cut and not proposals and not failed:
                 if progress.error:
                     raise ProposerError(progress.error)
                 log.info("task %s: proposers have nothing new in round %d", task.name, round_)
                 break
-            jobs = []
-            cut = False
-            for prop in proposals:
-                if self._out_of_budget():
-                    cut = True
-                    break
-                cand_id = self.store.add_candidate(
-                    cid, task.name, task.hash, round_, prop.source, prop.hash, prop.proposer,
-                    parent_id=prop.parent_id, knowledge_used=prop.knowledge_used, params=prop.params,
-                    prompt_tokens=prop.prompt_tokens, completion_tokens=prop.completion_tokens,
-                    cost_usd=prop.cost_usd)
-                if cand_id is None:
-                    progress.duplicates += 1
-                    if self.metrics is not None:
-                        self.metrics.duplicates.labels(campaign=self.spec.name).inc()
-                    continue
-                self.state.evaluations += 1
-                progress.proposed += 1
-                if self.metrics is not None:
-                    self.metrics.candidates.labels(campaign=self.spec.name, proposer=prop.proposer).inc()
-                    if prop.knowledge_used:
-                        self.metrics.kb_used.inc(len(prop.knowledge_used))
-                await self.evaluator.wait_capacity(cid, 60.0)
-                jobs.append(asyncio.create_task(self._evaluate(self.store.candidate(cand_id))))
             if not cut:
                 self.store.mark_round_proposed(cid, task.name, round_)
             # The next round starts once half of this one is back: it learns from most of this round's
@@ -326,6 +321,65 @@ class CampaignRunner:
             for j in [j for j in in_flight if j.done()]:
                 in_flight.discard(j)
                 j.result()  # re-raise a failed evaluation here rather than lose it
+
+    async def _propose(self, task: TaskDef, ctx: ProposalContext, rng: random.Random, n: int,
+                       round_: int) -> tuple[list[Proposal], int]:
+        """The round's proposals from every proposer; answers that gave none are recorded, never dropped."""
+        assert self.state is not None
+        progress = self.state.tasks[task.name]
+        proposals: list[Proposal] = []
+        failed = 0
+        for name, count in self._split(rng, n).items():
+            try:
+                outcome = await asyncio.to_thread(self.proposers[name].propose, ctx, count)
+            except ProposerError as e:
+                progress.error = str(e)
+                log.error("%s", e)
+                continue
+            proposals += outcome.proposals
+            progress.pruned += len(outcome.pruned)
+            if self.metrics is not None:
+                self.metrics.pruned.labels(campaign=self.spec.name).inc(len(outcome.pruned))
+            for failure in outcome.failures:
+                failed += 1
+                progress.failed_proposals += 1
+                log.warning("task %s: %s proposal failed: %s", task.name, name, failure)
+                self.store.add_proposal_failure(
+                    self.state.campaign_id, task.name, round_, name, str(failure),
+                    answer=getattr(failure, "answer", ""), params=getattr(failure, "params", None),
+                    prompt_tokens=getattr(failure, "prompt_tokens", 0),
+                    completion_tokens=getattr(failure, "completion_tokens", 0),
+                    cost_usd=getattr(failure, "cost_usd", 0.0))
+            progress.duplicates += getattr(outcome, "duplicates", 0)
+        return proposals, failed
+
+    async def _submit(self, task: TaskDef, round_: int, proposals: list[Proposal], jobs: list[asyncio.Task]) -> bool:
+        """Record each new proposal and start its evaluation; True when the budget cut the round short."""
+        assert self.state is not None
+        progress = self.state.tasks[task.name]
+        cid = self.state.campaign_id
+        for prop in proposals:
+            if self._out_of_budget():
+                return True
+            cand_id = self.store.add_candidate(
+                cid, task.name, task.hash, round_, prop.source, prop.hash, prop.proposer,
+                parent_id=prop.parent_id, knowledge_used=prop.knowledge_used, params=prop.params,
+                prompt_tokens=prop.prompt_tokens, completion_tokens=prop.completion_tokens,
+                cost_usd=prop.cost_usd)
+            if cand_id is None:
+                progress.duplicates += 1
+                if self.metrics is not None:
+                    self.metrics.duplicates.labels(campaign=self.spec.name).inc()
+                continue
+            self.state.evaluations += 1
+            progress.proposed += 1
+            if self.metrics is not None:
+                self.metrics.candidates.labels(campaign=self.spec.name, proposer=prop.proposer).inc()
+                if prop.knowledge_used:
+                    self.metrics.kb_used.inc(len(prop.knowledge_used))
+            await self.evaluator.wait_capacity(cid, 60.0)
+            jobs.append(asyncio.create_task(self._evaluate(self.store.candidate(cand_id))))
+        return False
 
     # ------------------------------------------------------------------------------------ evaluation
     async def _evaluate(self, cand: Candidate) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 
@@ -59,7 +60,11 @@ def _finish(store, cid: str, spec) -> int:
     out = out if out.is_absolute() else spec.base_dir / out
     html = write_html(store, cid, out / f"{cid}.html")
     print(f"report: {html}")
-    return 0 if store.campaign(cid)["state"] == "finished" else 1
+    row = store.campaign(cid)
+    if row["state"] == "finished":
+        return 0
+    print(f"hawk campaign: campaign {cid} {row['state']}: {row['reason']}", file=sys.stderr)
+    return 1
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 class LLMError(RuntimeError):
     """The endpoint failed after all retries, or answered with nothing usable."""
 
+    def __init__(self, message: str, prompt_tokens: int = 0, completion_tokens: int = 0, cost_usd: float = 0.0):
+        super().__init__(message)
+        self.prompt_tokens = prompt_tokens       # what the failed answer still cost
+        self.completion_tokens = completion_tokens
+        self.cost_usd = cost_usd
+
 
 @dataclass(frozen=True)
 class Completion:
@@ -30,6 +36,7 @@ class Completion:
     cost_usd: float
     attempts: int
     seconds: float
+    finish_reason: str = ""       # "stop", "length" (cut off at max_tokens: the caller may ask again), ...
 
 
 @dataclass
@@ -67,6 +74,12 @@ class LLMClient:
 
     def complete(self, system: str, user: str, *, temperature: float | None = None, seed: int | None = None) -> Completion:
         """One chat completion; retries transient failures with exponential backoff and jitter."""
+        return self.chat([{"role": "system", "content": system}, {"role": "user", "content": user}],
+                         temperature=temperature, seed=seed)
+
+    def chat(self, messages: list[dict[str, str]], *, temperature: float | None = None,
+             seed: int | None = None) -> Completion:
+        """A completion of a whole conversation (e.g. a cut-off answer followed by "answer again, shorter")."""
         s = self.settings
         start = time.monotonic()
         last: Exception | None = None
@@ -75,7 +88,7 @@ class LLMClient:
                 with self._slots:
                     resp = self._client.chat.completions.create(
                         model=s.model,
-                        messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+                        messages=messages,
                         temperature=s.temperature if temperature is None else temperature,
                         max_tokens=s.max_tokens,
                         **({"seed": seed} if seed is not None else {}),
@@ -96,10 +109,10 @@ class LLMClient:
             cost = pt / 1000 * s.price_per_1k_prompt_usd + ct / 1000 * s.price_per_1k_completion_usd
             self._count(prompt_tokens=pt, completion_tokens=ct, cost=cost)  # an empty answer still cost tokens
             if not resp.choices or resp.choices[0].message is None or not resp.choices[0].message.content:
-                raise LLMError(f"{s.base_url}: the model {s.model} returned an empty answer")
+                raise LLMError(f"{s.base_url}: the model {s.model} returned an empty answer", pt, ct, cost)
             return Completion(text=resp.choices[0].message.content, model=resp.model or s.model, prompt_tokens=pt,
                               completion_tokens=ct, cost_usd=cost, attempts=attempt,
-                              seconds=time.monotonic() - start)
+                              seconds=time.monotonic() - start, finish_reason=resp.choices[0].finish_reason or "")
         raise LLMError(f"{s.base_url}: request to {s.model} failed after {s.max_retries + 1} attempts: {last}")
 
     def _count(self, failed: bool = False, prompt_tokens: int = 0, completion_tokens: int = 0,

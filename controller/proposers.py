@@ -14,15 +14,28 @@ Both are synchronous (the campaign runs them in threads); neither ever returns a
 from __future__ import annotations
 
 import concurrent.futures
+import difflib
 import itertools
 import json
 import logging
+import math
 import random
+import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from controller.llm import LLMClient, LLMError
-from controller.prompt import SYSTEM, KnowledgeSnippet, ParseError, build_prompt, parse_source
+from controller.normalize import normalized_hash
+from controller.prompt import (
+    SYSTEM,
+    KnowledgeSnippet,
+    ParseError,
+    TruncatedAnswer,
+    build_prompt,
+    knowledge_label,
+    parse_answer,
+)
 from controller.store import Candidate, Evaluation
 from controller.templates import KernelTemplate, template_for
 from hawk.v1 import result_pb2
@@ -78,7 +91,8 @@ class ProposalContext:
 class ProposeOutcome:
     proposals: list[Proposal]
     pruned: list[tuple[dict[str, Any], list[tuple[str, str]]]] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)  # LLM answers without usable code, and similar
+    failures: list[Any] = field(default_factory=list)  # ProposalFailure (LLM answers without a candidate) or str
+    duplicates: int = 0   # answers that only repeated kernels already tried
 
 
 # --------------------------------------------------------------------------------------------- offline
@@ -184,6 +198,142 @@ class OfflineProposer:
 
 
 # ------------------------------------------------------------------------------------------------- llm
+# Parent selection and prompt variety (named so docs/controller.md can cite them).
+REPAIR_SHARE = 1 / 3          # share of a round's samples that repair a recent failure (at least one if any)
+RECENT_FAILURE_ROUNDS = 2     # a failure is "recent" for this many rounds after the one that made it
+TOP_PARENTS = 3               # improvement samples cycle over this many of the fastest passing kernels
+HISTORY_LINES = 6             # candidates of the task shown as "already tried"
+MAX_TRUNCATION_RETRIES = 2    # a cut-off answer is asked again (shorter) this many times
+MAX_DUPLICATE_RETRIES = 2     # an answer equal to a tried kernel is asked again this many times
+
+FOCUS_IMPROVE = (
+    "attack the bottleneck pipe the evaluation reports.",
+    "overlap data movement with compute: double buffering, fewer and larger DataCopy calls.",
+    "the split of work over cores: use every core the data allows and balance the tail.",
+    "fewer instructions: larger vector calls, no per-element GetValue/SetValue, fused steps.",
+    "the tile size and the UB budget: the largest tiles that still fit with double buffering.",
+)
+FOCUS_REPAIR = (
+    "the smallest change that removes the reported error at the reported line.",
+    "apply the knowledge retrieved for this failure exactly, then check every similar place in the kernel.",
+)
+SHORTEN = ("Your answer was cut off before the code block ended. Answer again, shorter: no explanation, only the "
+           "complete kernel in one ```cpp block and the APPLIED line.")
+DIFFERENT = ("That kernel is identical (up to comments and whitespace) to one already tried for this task. Make a "
+             "different change; answer in the same format.")
+
+
+@dataclass
+class ProposalFailure:
+    """An answer that gave no candidate; the campaign records it with the answer as given."""
+
+    reason: str
+    answer: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One sample of a round: its parent (None = from scratch) and what the prompt asks for."""
+
+    parent: tuple[Candidate, Evaluation | None] | None
+    repair: bool
+    focus: str
+
+
+_COMMENT = re.compile(r"//.*$")
+
+
+def _changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """(added, removed) code lines of a diff: line comments dropped (a comment applies nothing), whitespace
+    collapsed, blank lines dropped."""
+    a = [" ".join(_COMMENT.sub("", x).split()) for x in before.splitlines()]
+    b = [" ".join(_COMMENT.sub("", x).split()) for x in after.splitlines()]
+    added: list[str] = []
+    removed: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += [x for x in a[i1:i2] if x]
+            added += [x for x in b[j1:j2] if x]
+    return added, removed
+
+
+def _template_lines(template: str) -> list[str]:
+    """The lines an entry's template adds: '+' lines of its hunks, or its code lines when it is not a diff."""
+    lines = template.splitlines()
+    if any(x.startswith("@@") or x.startswith("+") for x in lines):
+        picked = [x[1:] for x in lines if x.startswith("+") and not x.startswith("+++")]
+    else:
+        picked = [x for x in lines if not x.strip().startswith("//")]
+    return [n for n in (" ".join(x.split()) for x in picked) if len(n) >= 8]
+
+
+def _transform_changed(transform: dict | None, before: str, after: str) -> bool:
+    if not transform or not transform.get("name"):
+        return False
+    try:
+        from knowledge import transforms
+
+        t = transforms.get(str(transform["name"]))
+        old, new = t.current(before), t.current(after)
+    except Exception:  # noqa: BLE001 - an unknown or failing transform confirms nothing
+        return False
+    return new is not None and old != new
+
+
+def confirm_applied(cited: tuple[str, ...], snippets: list[KnowledgeSnippet], before: str,
+                    after: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """Split the entries an answer cites into those the diff before -> after shows applied and the rest.
+
+    Evidence for an entry: a parameter of its transform changed, a line its template adds appears among the
+    added lines, or one of its trigger APIs appears in a changed line. Returns (confirmed ids, unconfirmed
+    citations as given, evidence per confirmed id)."""
+    by_key = {}
+    for i, sn in enumerate(snippets):
+        by_key[knowledge_label(i).lower()] = sn
+        by_key[sn.entry_id.lower()] = sn
+    added, removed = _changed_lines(before, after)
+    added_set = set(added)
+    changed = "\n".join(added + removed)
+    confirmed: list[str] = []
+    unconfirmed: list[str] = []
+    evidence: dict[str, str] = {}
+    for tok in cited:
+        sn = by_key.get(tok.lower())
+        if sn is None:
+            unconfirmed.append(tok)
+            continue
+        if sn.entry_id in confirmed:
+            continue
+        why = ""
+        if _transform_changed(sn.transform, before, after):
+            why = f"transform {sn.transform['name']} changed"
+        elif any(line in added_set for line in _template_lines(sn.template)):
+            why = "a template line was added"
+        else:
+            api = next((a for a in sn.apis if re.search(rf"\b{re.escape(a)}\b", changed)), None)
+            if api:
+                why = f"changed lines use {api}"
+        if why:
+            confirmed.append(sn.entry_id)
+            evidence[sn.entry_id] = why
+        elif sn.entry_id not in unconfirmed:
+            unconfirmed.append(sn.entry_id)
+    return confirmed, unconfirmed, evidence
+
+
+def _diff_summary(before: str, after: str) -> str:
+    added, removed = _changed_lines(before, after)
+    apis = sorted({w for line in added + removed for w in re.findall(r"\b([A-Z][A-Za-z0-9]+)\s*[(<]", line)})
+    return f"+{len(added)}/-{len(removed)} lines" + (f", touching {', '.join(apis[:6])}" if apis else "")
+
+
 class LLMProposer:
     name = "llm"
 
@@ -194,35 +344,149 @@ class LLMProposer:
 
     @staticmethod
     def parent(ctx: ProposalContext) -> tuple[Candidate, Evaluation | None] | None:
-        """Improve the best kernel; before any kernel passed, repair the latest failure (or start from scratch)."""
-        if ctx.best is not None:
-            return ctx.best
-        failures = [(c, e) for c, e in ctx.history if e is not None and c.proposer != "baseline"]
-        return failures[-1] if failures else None
+        """The first sample's parent (see `slots`)."""
+        return LLMProposer.slots(ctx, 1)[0].parent
+
+    @staticmethod
+    def slots(ctx: ProposalContext, n: int) -> list[Slot]:
+        """Parents for a round's n samples: the fastest kernels to improve mixed with recent failures to repair.
+
+        A failure is worth repairing while it is recent and no child of it has passed yet; before any kernel
+        passed every sample repairs (or starts from scratch). Each sample gets its own focus."""
+        evaluated = [(c, e) for c, e in ctx.history if e is not None]
+        passing = sorted([(c, e) for c, e in evaluated if e.status == "OK" and e.time_us],
+                         key=lambda ce: ce[1].time_us or 0.0)
+        if ctx.best is not None and all(c.id != ctx.best[0].id for c, _ in passing):
+            passing.insert(0, ctx.best)
+        repaired = {c.parent_id for c, e in evaluated if e.status == "OK" and c.parent_id}
+        failures = [(c, e) for c, e in reversed(evaluated)
+                    if e.status != "OK" and c.proposer != "baseline" and c.id not in repaired
+                    and c.round >= ctx.round - RECENT_FAILURE_ROUNDS][:TOP_PARENTS]
+        n_repair = 0
+        if failures:
+            n_repair = n if not passing else min(n, max(1, math.ceil(n * REPAIR_SHARE)))
+        out: list[Slot] = []
+        for i in range(n):
+            if i < n_repair:
+                out.append(Slot(failures[i % len(failures)], True, FOCUS_REPAIR[(i // len(failures)) % len(FOCUS_REPAIR)]))
+            else:
+                j = i - n_repair
+                parent = passing[j % min(TOP_PARENTS, len(passing))] if passing else None
+                out.append(Slot(parent, False, FOCUS_IMPROVE[(ctx.round + j) % len(FOCUS_IMPROVE)]))
+        return out
+
+    @staticmethod
+    def history_lines(ctx: ProposalContext) -> list[str]:
+        """What was tried lately for this task: change summary, parent, status and time of each."""
+        lines = []
+        for c, e in [(c, e) for c, e in ctx.history if c.proposer != "baseline"][-HISTORY_LINES:]:
+            what = c.params.get("summary") or ""
+            if not what and c.params.get("transform"):
+                what = f"transform {c.params['transform']} {c.params.get('values', {})}"
+            elif not what and c.params.get("values"):
+                what = f"template values {c.params['values']}"
+            status = "not evaluated yet" if e is None else (
+                f"OK {e.time_us:.2f} us" if e.status == "OK" and e.time_us else f"{e.status}: {e.message[:100]}")
+            parent = f" from {c.parent_id[:8]}" if c.parent_id else ""
+            lines.append(f"{c.id[:8]} (round {c.round}, {c.proposer}{parent}): {what or 'change not summarised'}"
+                         f" -> {status}")
+        return lines
+
+    def _retrieve(self, ctx: ProposalContext, slot: Slot) -> list[KnowledgeSnippet]:
+        if ctx.knowledge is None:
+            return []
+        src = slot.parent[0].source if slot.parent else None
+        res = slot.parent[1].result if slot.parent and slot.parent[1] is not None else None
+        # For a failure, entries synthesized from failures but not yet verified by a fix are worth showing too.
+        return ctx.knowledge.retrieve(ctx.task, src, res, ctx.k, include_pending=slot.repair)
 
     def propose(self, ctx: ProposalContext, n: int) -> ProposeOutcome:
-        parent = self.parent(ctx)
-        psrc = parent[0].source if parent else None
-        pres = parent[1].result if parent and parent[1] is not None else None
-        snippets = ctx.knowledge.retrieve(ctx.task, psrc, pres, ctx.k) if ctx.knowledge else []
+        slots = self.slots(ctx, n)
         baseline_src = ctx.baseline[0].source if ctx.baseline else self.baseline_sources.get(ctx.task.name)
-        prompt = build_prompt(ctx.task.spec, parent_source=psrc, parent_result=pres, knowledge=snippets,
-                              hardware=ctx.hardware, baseline_source=baseline_src)
-        seeds = [ctx.rng.randrange(1 << 30) for _ in range(n)]
+        history = self.history_lines(ctx)
+        retrieved: dict[str | None, list[KnowledgeSnippet]] = {}
+        jobs = []
+        for slot in slots:
+            key = slot.parent[0].id if slot.parent else None
+            if key not in retrieved:
+                retrieved[key] = self._retrieve(ctx, slot)
+            snippets = retrieved[key]
+            psrc = slot.parent[0].source if slot.parent else None
+            pres = slot.parent[1].result if slot.parent and slot.parent[1] is not None else None
+            prompt = build_prompt(ctx.task.spec, parent_source=psrc, parent_result=pres, knowledge=snippets,
+                                  hardware=ctx.hardware, baseline_source=baseline_src, history=history,
+                                  focus=slot.focus, repair=slot.repair)
+            jobs.append((slot, snippets, prompt, ctx.rng.randrange(1 << 30)))
+        tried = {normalized_hash(c.source) for c, _ in ctx.history}
+        lock = threading.Lock()
         out = ProposeOutcome(proposals=[])
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, n)) as pool:
-            futures = [pool.submit(self.client.complete, SYSTEM, prompt, seed=s) for s in seeds]
+            futures = [pool.submit(self._sample, ctx, slot, snippets, prompt, seed, baseline_src, tried, lock)
+                       for slot, snippets, prompt, seed in jobs]
             for fut in futures:
-                try:
-                    completion = fut.result()
-                    source = parse_source(completion.text, ctx.task.spec.kernel_entry)
-                except (LLMError, ParseError) as e:
-                    out.failures.append(str(e))
-                    continue
-                out.proposals.append(Proposal(
-                    source=source, proposer=self.name, parent_id=parent[0].id if parent else None,
-                    knowledge_used=[s.entry_id for s in snippets],
-                    params={"model": completion.model, "attempts": completion.attempts},
-                    prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
-                    cost_usd=completion.cost_usd))
+                got = fut.result()
+                if isinstance(got, Proposal):
+                    out.proposals.append(got)
+                else:
+                    out.failures.append(got)
+                    out.duplicates += int(bool(got.params.get("duplicate")))
         return out
+
+    def _sample(self, ctx: ProposalContext, slot: Slot, snippets: list[KnowledgeSnippet], prompt: str, seed: int,
+                baseline_src: str | None, tried: set[str], lock: threading.Lock) -> Proposal | ProposalFailure:
+        """One sample: ask, re-ask (bounded) when the answer was cut off or repeats a tried kernel, attribute."""
+        base = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}]
+        messages = base
+        spent = [0, 0, 0.0]
+        meta: dict[str, Any] = {"parent_role": "repair" if slot.repair else ("improve" if slot.parent else "scratch"),
+                                "focus": slot.focus, "retrieved": [s.entry_id for s in snippets]}
+        truncations = duplicates = 0
+        text = ""
+        while True:
+            try:
+                completion = self.client.chat(messages, seed=seed + truncations + duplicates)
+            except LLMError as e:
+                return ProposalFailure(f"LLM request failed: {e}", answer=text, params=meta,
+                                       prompt_tokens=spent[0] + e.prompt_tokens,
+                                       completion_tokens=spent[1] + e.completion_tokens, cost_usd=spent[2] + e.cost_usd)
+            text = completion.text
+            spent = [spent[0] + completion.prompt_tokens, spent[1] + completion.completion_tokens,
+                     spent[2] + completion.cost_usd]
+            meta["model"] = completion.model
+
+            try:
+                answer = parse_answer(text, ctx.task.spec.kernel_entry, finish_reason=completion.finish_reason)
+            except TruncatedAnswer as e:
+                if truncations < MAX_TRUNCATION_RETRIES:
+                    truncations += 1
+                    messages = [*base, {"role": "assistant", "content": text}, {"role": "user", "content": SHORTEN}]
+                    continue
+                return self._failure(f"{e} ({truncations + 1} answers, all cut off)", text, meta, spent, truncated=True)
+            except ParseError as e:
+                return self._failure(str(e), text, meta, spent)
+            key = normalized_hash(answer.source)
+            with lock:
+                dup = key in tried
+                if not dup:
+                    tried.add(key)
+            if dup:
+                if duplicates < MAX_DUPLICATE_RETRIES:
+                    duplicates += 1
+                    messages = [*base, {"role": "assistant", "content": text}, {"role": "user", "content": DIFFERENT}]
+                    continue
+                return self._failure(f"duplicate: {duplicates + 1} answers, each a kernel already tried (up to "
+                                     "comments and whitespace)", text, meta, spent, duplicate=True)
+            before = slot.parent[0].source if slot.parent else (baseline_src or "")
+            used, unconfirmed, evidence = confirm_applied(answer.cited, snippets, before, answer.source)
+            params = {**meta, "attempts": completion.attempts,
+                      "requests": 1 + truncations + duplicates, "cited": list(answer.cited),
+                      "cited_unconfirmed": unconfirmed, "applied_evidence": evidence,
+                      "summary": answer.summary or _diff_summary(before, answer.source)}
+            return Proposal(source=answer.source, proposer=self.name, parent_id=slot.parent[0].id if slot.parent else None,
+                            knowledge_used=used, params=params, prompt_tokens=spent[0], completion_tokens=spent[1],
+                            cost_usd=spent[2])
+
+    @staticmethod
+    def _failure(reason: str, text: str, meta: dict[str, Any], spent: list, **extra: Any) -> ProposalFailure:
+        return ProposalFailure(reason, answer=text, params={**meta, **extra}, prompt_tokens=spent[0],
+                               completion_tokens=spent[1], cost_usd=spent[2])

@@ -205,6 +205,11 @@ def summary_text(store: ResultsStore, campaign_id: str) -> str:
             sp = r.geomean_speedup
             lines.append(f"  {r.entry_id[:44]:44s} {r.uses:4d} {r.passes:4d} {r.fixes:5d} {r.breaks:6d} "
                          f"{r.mean_effect:+7.2f} {(f'{sp:.2f}x' if sp else '-'):>8s}")
+    failures = store.proposal_failures(campaign_id)
+    if failures:  # answers that gave no candidate: kept in the store, shown here so none goes unnoticed
+        last = failures[-1]
+        lines.append(f"proposal failures: {len(failures)} (last: {last['task']} round {last['round']} "
+                     f"{last['proposer']}: {last['reason'][:160]})")
     return "\n".join(lines)
 
 

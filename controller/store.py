@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from controller.normalize import normalized_hash
 from hawk.v1 import result_pb2
 from npu_agent import secrets
 
@@ -89,6 +90,21 @@ CREATE TABLE IF NOT EXISTS rounds (       -- a row once every proposal of a roun
     round INTEGER NOT NULL,
     PRIMARY KEY (campaign_id, task, round)
 );
+CREATE TABLE IF NOT EXISTS proposal_failures (   -- a proposer's answer that gave no candidate, kept as given
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    campaign_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    proposer TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    answer TEXT NOT NULL DEFAULT '',             -- the model's answer (empty when there was none)
+    params TEXT NOT NULL DEFAULT '{}',
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS proposal_failures_by_task ON proposal_failures (campaign_id, task);
 CREATE TABLE IF NOT EXISTS baselines (
     campaign_id TEXT NOT NULL,
     task TEXT NOT NULL,
@@ -161,6 +177,7 @@ class ResultsStore:
             columns = {r[1] for r in self._conn().execute("PRAGMA table_info(campaigns)")}
             if "base_dir" not in columns:  # the folder the spec's relative paths refer to (for resume)
                 self._conn().execute("ALTER TABLE campaigns ADD COLUMN base_dir TEXT NOT NULL DEFAULT ''")
+            self._add_norm_hash()
             with self._tx() as db:
                 row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 if row is None:
@@ -170,6 +187,18 @@ class ResultsStore:
         except sqlite3.DatabaseError as e:  # not SQLite, truncated, or another program's database
             self.close()
             raise StoreError(f"{self.path} is not a usable hawk results database: {e}") from None
+
+    def _add_norm_hash(self) -> None:
+        """Candidates carry the hash of their normalised source (controller/normalize.py): the duplicate key."""
+        db = self._conn()
+        if "norm_hash" not in {r[1] for r in db.execute("PRAGMA table_info(candidates)")}:
+            db.execute("ALTER TABLE candidates ADD COLUMN norm_hash TEXT NOT NULL DEFAULT ''")
+        db.execute("CREATE INDEX IF NOT EXISTS candidates_by_norm ON candidates (campaign_id, task, norm_hash)")
+        rows = db.execute("SELECT id, source FROM candidates WHERE norm_hash=''").fetchall()
+        if rows:  # a database from before normalised duplicates: fill the key in once
+            with self._tx() as tx:
+                tx.executemany("UPDATE candidates SET norm_hash=? WHERE id=?",
+                               [(normalized_hash(r["source"]), r["id"]) for r in rows])
 
     def _refuse_foreign(self) -> None:
         """Another program's database is refused untouched (not even switched to WAL), naming its tables."""
@@ -247,20 +276,50 @@ class ResultsStore:
                       source_hash: str, proposer: str, parent_id: str | None = None,
                       knowledge_used: list[str] | None = None, params: dict[str, Any] | None = None,
                       prompt_tokens: int = 0, completion_tokens: int = 0, cost_usd: float = 0.0) -> str | None:
-        """Record a proposed candidate; returns its id, or None when this source was already proposed."""
+        """Record a proposed candidate; returns its id, or None when this source was already proposed.
+
+        "Already proposed" is judged on the normalised source (comments and whitespace ignored), so a
+        re-commented or re-indented kernel is refused; `source_hash` stays the exact-text hash."""
         cid = uuid.uuid4().hex
+        norm = normalized_hash(source)
         with self._tx() as db:
+            if db.execute("SELECT 1 FROM candidates WHERE campaign_id=? AND task=? AND norm_hash=?",
+                          (campaign_id, task, norm)).fetchone() is not None:
+                return None
             try:
                 db.execute(
                     "INSERT INTO candidates (id, campaign_id, task, task_hash, round, source, source_hash, "
                     "parent_id, proposer, knowledge_used, params, prompt_tokens, completion_tokens, cost_usd, "
-                    "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "created_at, norm_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (cid, campaign_id, task, task_hash, round_, source, source_hash, parent_id, proposer,
                      json.dumps(knowledge_used or []), json.dumps(params or {}), prompt_tokens,
-                     completion_tokens, cost_usd, _now()))
+                     completion_tokens, cost_usd, _now(), norm))
             except sqlite3.IntegrityError:
                 return None
         return cid
+
+    def has_normalized(self, campaign_id: str, task: str, source: str) -> bool:
+        """Whether a kernel equal to this one up to comments and whitespace was already proposed."""
+        return self._conn().execute("SELECT 1 FROM candidates WHERE campaign_id=? AND task=? AND norm_hash=?",
+                                    (campaign_id, task, normalized_hash(source))).fetchone() is not None
+
+    # ------------------------------------------------------------------------------ proposal failures
+    def add_proposal_failure(self, campaign_id: str, task: str, round_: int, proposer: str, reason: str,
+                             answer: str = "", params: dict[str, Any] | None = None, prompt_tokens: int = 0,
+                             completion_tokens: int = 0, cost_usd: float = 0.0) -> int:
+        """Keep an answer that gave no candidate (no kernel, truncated, duplicate, endpoint error) with why."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO proposal_failures (campaign_id, task, round, proposer, reason, answer, params, "
+                "prompt_tokens, completion_tokens, cost_usd, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (campaign_id, task, round_, proposer, reason, answer, json.dumps(params or {}), prompt_tokens,
+                 completion_tokens, cost_usd, _now()))
+            return int(cur.lastrowid)
+
+    def proposal_failures(self, campaign_id: str, task: str | None = None) -> list[dict[str, Any]]:
+        q = "SELECT * FROM proposal_failures WHERE campaign_id=?" + (" AND task=?" if task else "") + " ORDER BY id"
+        rows = self._conn().execute(q, (campaign_id, task) if task else (campaign_id,))
+        return [{**dict(r), "params": json.loads(r["params"])} for r in rows]
 
     def task_hashes(self, campaign_id: str) -> dict[str, str]:
         """The task hash each task's candidates were made for (resume refuses a changed task)."""

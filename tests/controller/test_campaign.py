@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -182,10 +183,14 @@ def test_knowledge_prunes_offline_proposals_and_credits_llm_proposals(tmp_path: 
     text = task_file.read_text().replace("RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]\nVARIANT = [1, 2, 3, 4, 5]",
                                          "RUN_S = [0.02, 0.01]\nTILE_LENGTH = [4096, 16384, 32768]\nBUFFER_NUM = [1, 2]")
     task_file.write_text(text)
-    runs = iter([0.015, 0.012, 0.009, 0.007, 0.005, 0.004])
+    runs = iter(enumerate([0.015, 0.012, 0.009, 0.007, 0.005, 0.004, 0.0035, 0.003, 0.0025, 0.002], 1))
 
     def reply(request: dict) -> str:
-        return f"```cpp\n// k(\n#include \"kernel_operator.h\"\n// hawk-null: run_s={next(runs)}\n```"
+        # Cite every retrieved entry; the changed DeQue line confirms only those whose trigger names it.
+        labels = re.findall(r"^### (K\d+) \[", request["messages"][1]["content"], re.MULTILINE)
+        i, run_s = next(runs)
+        return (f"```cpp\n// k(\n#include \"kernel_operator.h\"\nauto t = inQueueX.DeQue<half>({i});\n"
+                f"// hawk-null: run_s={run_s}\n```\nAPPLIED: {', '.join(labels) or 'none'}\n")
 
     kb = KnowledgeBase(tmp_path / "kb.sqlite")
     store = ResultsStore(tmp_path / "r.sqlite")
@@ -214,6 +219,13 @@ def test_knowledge_prunes_offline_proposals_and_credits_llm_proposals(tmp_path: 
     offline = [c for c in store.candidates(cid) if c.proposer == "offline"]
     assert offline and all(3 * c.params["values"]["TILE_LENGTH"] * c.params["values"]["BUFFER_NUM"] * 2 <= 196608
                            for c in offline), "a UB-overflowing point was dispatched"
-    used = {e for c in store.candidates(cid) if c.proposer == "llm" for e in c.knowledge_used}
+    llm = [c for c in store.candidates(cid) if c.proposer == "llm"]
+    used = {e for c in llm for e in c.knowledge_used}
     assert used and any("## Hardware knowledge" in p for p in prompts)
+    for c in llm:  # credited = cited and confirmed by the diff (DeQue changed); the other citations kept aside
+        assert set(c.knowledge_used) <= set(c.params["retrieved"])
+        assert all("DeQue" in kb.get(e).trigger.apis for e in c.knowledge_used)
+        assert set(c.knowledge_used) | set(c.params["cited_unconfirmed"]) == set(c.params["retrieved"])
     assert sum(len(kb.effects(e)) for e in used) > 0
+    unused = {e for c in llm for e in c.params["retrieved"]} - used
+    assert unused and all(kb.effects(e) == [] for e in unused)

@@ -27,7 +27,8 @@ VARIANT = [1, 2, 3, 4, 5]
 def write_null_task(folder: Path, baseline_run_s: float = 0.05, tasks: str = TASKS) -> Path:
     """Write tasks.toml, its baseline and its template into folder; returns the task file."""
     (folder / "baseline.cpp").write_text(f"// baseline\n// hawk-null: run_s={baseline_run_s}\n")
-    (folder / "template.cpp").write_text("// variant {{VARIANT}}\n// hawk-null: run_s={{RUN_S}}\n")
+    # VARIANT sits in the directive line: kernels differing only in comments are one kernel (duplicates).
+    (folder / "template.cpp").write_text("// hawk-null: run_s={{RUN_S}} variant={{VARIANT}}\n")
     path = folder / "tasks.toml"
     path.write_text(tasks)
     return path

@@ -1,6 +1,6 @@
 """An OpenAI-compatible chat-completions server on loopback: the one stand-in the project allows (for the LLM).
 
-Tests give it a `reply(request_json) -> str | (status, body)` function; the real `openai` client and our
+Tests give it a `reply(request_json) -> str | (status, body) | {"content": str, "finish_reason": str}` function; the real `openai` client and our
 prompt and parse code talk to it over HTTP exactly as they would to a model server.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Reply = Callable[[dict[str, Any]], "str | tuple[int, dict[str, Any]]"]
+Reply = Callable[[dict[str, Any]], "str | tuple[int, dict[str, Any]] | dict[str, str]"]
 
 
 class FakeOpenAIServer:
@@ -34,11 +34,14 @@ class FakeOpenAIServer:
                 answer = server.reply(body)
                 if isinstance(answer, tuple):
                     return self._send(*answer)
+                finish = "stop"
+                if isinstance(answer, dict):  # e.g. {"content": "...", "finish_reason": "length"}: a cut-off answer
+                    answer, finish = answer["content"], answer.get("finish_reason", "stop")
                 prompt_tokens = sum(len(m.get("content", "").split()) for m in body.get("messages", []))
                 self._send(200, {
                     "id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion", "created": 0,
                     "model": body.get("model", server.model),
-                    "choices": [{"index": 0, "finish_reason": "stop",
+                    "choices": [{"index": 0, "finish_reason": finish,
                                  "message": {"role": "assistant", "content": answer}}],
                     "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(answer.split()),
                               "total_tokens": prompt_tokens + len(answer.split())},
