@@ -453,6 +453,44 @@ def render(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_markdown(summary: dict[str, Any]) -> str:
+    """The A/B as markdown tables (what docs/knowledge.md shows)."""
+    c, a, r = summary["config"], summary["arms"], summary["ratios"]
+    lines = [
+        f"{summary['machine']['date']}, {summary['machine']['cpus']} CPUs, {c['agents']} local agents on the twin "
+        f"({c['hardware']}); {len(c['tasks'])} tasks at size {c['size']}, budget {c['budget']} evaluations per task "
+        f"({c['rounds']} rounds of {c['candidates_per_round']}), seeds {', '.join(map(str, c['seeds']))}, proposer "
+        f"{c['proposer']}; elapsed {summary['elapsed_s']:.0f} s (campaigns {_f(summary['campaigns_s'], '.0f')} s).",
+        "",
+        "| metric (mean (min..max) over seeds) | knowledge on | knowledge off | on vs off |",
+        "|---|---|---|---|",
+        f"| accuracy | {_sp(a['on']['accuracy'], '.0%')} | {_sp(a['off']['accuracy'], '.0%')} | |",
+        f"| evaluations wasted on failures | {_sp(a['on']['wasted'], '.1f')} (total {a['on']['wasted']['total']}) | "
+        f"{_sp(a['off']['wasted'], '.1f')} (total {a['off']['wasted']['total']}) | off/on "
+        f"{_f(r['wasted_off_on'])} |",
+        f"| evaluations (non-baseline) | {_sp(a['on']['evaluations'], '.1f')} | {_sp(a['off']['evaluations'], '.1f')} | |",
+        f"| geomean best speedup | {_sp(a['on']['geomean_speedup'], '.3f')} | {_sp(a['off']['geomean_speedup'], '.3f')} "
+        f"| on/off {_sp(r['geomean_speedup_on_off'], '.3f')} |",
+        "",
+        "| task | dims | correct on/off | wasted on/off | best speedup on | best speedup off | on-arm candidates "
+        "that applied an entry |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in summary["tasks"].items():
+        on, off = row["on"], row["off"]
+        lines.append(f"| {name} | {'x'.join(str(v) for v in row['dims'].values())} | {on['correct']}/{off['correct']} "
+                     f"| {on['wasted']}/{off['wasted']} | {_sp(on['speedup'])} | {_sp(off['speedup'])} "
+                     f"| {on['knowledge_guided']} |")
+    if summary["entries"]:
+        lines += ["", "| entry applied by the on arm | candidates | uses | fixes | breaks | fails | mean effect |",
+                  "|---|---|---|---|---|---|---|"]
+        for title, e in summary["entries"].items():
+            mean = e["effect_sum"] / e["uses"] if e["uses"] else 0.0
+            lines.append(f"| {title} | {e['candidates']} | {e['uses']} | {e['fixes']} | {e['breaks']} | {e['fails']} "
+                         f"| {mean:+.2f} |")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------------------------- running
 def campaign_spec_text(cfg: BenchConfig, arm: str, seed: int, tasks: list[str], work: Path,
                        agents: list[str]) -> str:
@@ -583,6 +621,15 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
 def _handler(args: argparse.Namespace) -> int:
     from npu_agent.taskspec import TaskError
 
+    if args.show:
+        path = Path(args.show) / "summary.json"
+        if not path.is_file():
+            raise SystemExit(f"hawk bench knowledge: --show {args.show}: no summary.json there")
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        print(json.dumps(summary, indent=2) if args.json else
+              render_markdown(summary) if args.markdown else render(summary))
+        return 0
+
     try:
         cfg = make_config(args.tasks, args.budget, args.seeds, args.size, args.llm_base_url or "", args.model or "",
                           args.api_key_env, args.out or "", args.agents)
@@ -594,7 +641,10 @@ def _handler(args: argparse.Namespace) -> int:
         summary = run_bench(cfg)
     except BenchError as e:
         raise SystemExit(f"hawk bench knowledge: {e}") from None
-    print(json.dumps(summary, indent=2, default=str) if args.json else render(summary))
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        print(render_markdown(summary) if args.markdown else render(summary))
     bad = [f"{arm}/{s}: {v['state']} ({v['reason']})" for arm in ARMS
            for s, v in summary["arms"][arm]["per_seed"].items() if v["state"] != "finished"]
     if bad:
@@ -618,6 +668,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     p.add_argument("--agents", type=int, default=2, help="local agents on the twin, one device each (default 2)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--markdown", action="store_true", help="print the summary as markdown tables")
+    p.add_argument("--show", metavar="DIR", default=None,
+                   help="print the summary of an earlier run kept in DIR (its summary.json) and run nothing")
     p.add_argument("--out", default=None, help="an empty folder for the stores, agents and summary.json "
                    "(default: a new temporary folder, kept)")
 

@@ -111,11 +111,15 @@ def test_offline_tiny_run_prints_metrics_computed_from_the_store(env: Path) -> N
 
 
 def _kernel(source: str, marker: int, broken: bool) -> str:
-    lines = source.splitlines()
-    if broken:  # an API that does not exist: a compile error, i.e. an evaluation wasted on a failure
+    """A distinct kernel per answer (duplicates are detected on normalised source, so the tile differs); a broken
+    one calls an API that does not exist: a compile error, i.e. an evaluation wasted on a failure."""
+    assert "constexpr uint32_t TILE = 4096;" in source
+    lines = source.replace("constexpr uint32_t TILE = 4096;",
+                           f"constexpr uint32_t TILE = {512 * (1 + marker % 40)};").splitlines()
+    if broken:
         at = next(i for i, line in enumerate(lines) if "Add(" in line and "__aicore__" not in line)
-        lines.insert(at, "            NoSuchAscendApi(a, b);")
-    return f"// scripted answer {marker}\n" + "\n".join(lines) + "\n"
+        lines.insert(at, f"            NoSuchAscendApi(a, b, {marker});")
+    return "\n".join(lines) + "\n"
 
 
 def test_llm_arms_through_a_loopback_server_count_scripted_failures_as_wasted(env: Path) -> None:
@@ -128,7 +132,7 @@ def test_llm_arms_through_a_loopback_server_count_scripted_failures_as_wasted(en
     def reply(request: dict) -> str:
         answers.append(len(answers))
         n = answers[-1]
-        return f"Here it is:\n```cpp\n{_kernel(baseline, n, broken=n % 2 == 0)}```\n"
+        return f"Here it is:\n```cpp\n{_kernel(baseline, n, broken=n % 2 == 0)}```\nAPPLIED: none\n"
 
     with FakeOpenAIServer(reply) as srv:
         code, text, err = _run(["--tasks", task.name, "--size", "test", "--budget", "3", "--seeds", "2",
