@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ PARENT_SLACK = 1.5     # ... among those at most this much slower than the best 
 RETRIEVE_FACTOR = 2    # entries retrieved per parent: this times the campaign's k (trial entries compete too)
 REPAIR_SHARE = 0.2     # share of steps that retry a recent failure's parent with another value
 RECENT_FAILURES = 5    # how far back a repair looks
+SET_ASIDE_AFTER = 2    # an entry that lost this many steps on a task and won none is set aside there (1: tried last)
 EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
 TRIAL_SHARE = 0.15     # knowledge on: share of steps that apply an entry still on trial (re-verifying it)
 NOT_THE_KERNELS_FAULT = ("INTERNAL", "CANCELLED", "REJECTED")  # failures no repair should react to
@@ -170,6 +172,26 @@ class TransformSearch:
         self.base = base
         self._applicable: dict[str, list[tuple[Transform, dict[str, Any]]]] = {}
         self._retrieved: dict[str, tuple[list[Any], list[str]]] = {}
+        self.losing = self._losing_entries()
+
+    def _losing_entries(self) -> dict[str, int]:
+        """Entries whose every step on this task so far made its parent slower or broke it, with how many
+        steps they lost: tried after the others, and set aside after SET_ASIDE_AFTER (the campaign's own
+        counterfactual evidence; the store's effects judge the entries across tasks and campaigns)."""
+        wins: Counter[str] = Counter()
+        losses: Counter[str] = Counter()
+        for c, e in self.ctx.history:
+            entry = (c.params or {}).get("entry")
+            parent = self.by_id.get(c.parent_id or "")
+            if not entry or e is None or parent is None or not _passed(parent[1]):
+                continue
+            if e.status in NOT_THE_KERNELS_FAULT:
+                continue
+            if _passed(e) and e.time_us < parent[1].time_us:  # type: ignore[union-attr,operator]
+                wins[entry] += 1
+            else:
+                losses[entry] += 1
+        return {k: n for k, n in losses.items() if not wins[k]}
 
     # ---------------------------------------------------------------------------------- parents
     def parents(self) -> tuple[list[Candidate], list[Candidate]]:
@@ -266,8 +288,9 @@ class TransformSearch:
         return self._retrieved[parent.id]
 
     def entry_moves(self, parent: Candidate, trial: bool) -> list[_Move]:
-        """Untried steps the retrieved entries name for this parent, entries on the parent's bottleneck pipe
-        first, then in retrieval order; `trial` selects the entries still on trial instead of the active ones."""
+        """Untried steps the retrieved entries name for this parent: entries that have only lost on this task
+        last, entries on the parent's bottleneck pipe first, then in retrieval order; `trial` selects the
+        entries still on trial instead of the active ones."""
         snippets, _ = self._knowledge(parent)
         pipe = _bottleneck_pipe(self.by_id.get(parent.id, (parent, None))[1])
         present = {t.name: (t, cur) for t, cur in self.applicable(parent)}
@@ -278,13 +301,16 @@ class TransformSearch:
                 continue
             if spec.get("name") not in present:
                 continue
+            if self.losing.get(s.entry_id, 0) >= SET_ASIDE_AFTER:
+                continue
             t, cur = present[spec["name"]]
             move = resolve_values(t, cur, spec.get("values") or {})
             if move is None or not self._untried(parent, t, move[0]):
                 continue
-            ranked.append((0 if _on_pipe(pipe, t) else 1, rank, _Move(t, move[0], move[1], s.entry_id)))
-        ranked.sort(key=lambda r: (r[0], r[1]))
-        return [m for _, _, m in ranked]
+            order = (s.entry_id in self.losing, not _on_pipe(pipe, t), rank)
+            ranked.append((order, _Move(t, move[0], move[1], s.entry_id)))
+        ranked.sort(key=lambda r: r[0])
+        return [m for _, m in ranked]
 
     # ------------------------------------------------------------------------------------- round
     def run(self, n: int) -> SearchOutcome:

@@ -25,6 +25,10 @@ def short_diff(before: str, after: str, max_lines: int = MAX_EVIDENCE_DIFF_LINES
     return text, len(changed), first_changed_line(hunks)
 
 
+def _us(t: float | None) -> float | None:
+    return None if t is None else round(t, 3)
+
+
 def transform_step(params: dict[str, Any] | None) -> dict[str, Any] | None:
     """The named transformation a candidate was made by ({"name", "values", "from"}), from its params."""
     if not params or not isinstance(params.get("transform"), str):
@@ -50,7 +54,7 @@ def effect_evidence(child: Observation, parent: Observation | None, n_credited: 
     effect is that step's alone, and the evidence says so.
     """
     ev: dict[str, Any] = {"evaluation_id": child.evaluation_id or child.candidate_id, "child_status": child.status,
-                          "child_time_us": child.time_us, "bottleneck_after": child.bottleneck,
+                          "child_time_us": _us(child.time_us), "bottleneck_after": child.bottleneck,
                           "pipes_after": dict(child.pipes), "task": child.task}
     if child.backend:
         ev["backend"] = child.backend
@@ -60,7 +64,7 @@ def effect_evidence(child: Observation, parent: Observation | None, n_credited: 
             ev["error_api"] = child.error_api
     if parent is not None:
         ev.update({"parent_evaluation_id": parent.evaluation_id or parent.candidate_id,
-                   "parent_status": parent.status, "parent_time_us": parent.time_us,
+                   "parent_status": parent.status, "parent_time_us": _us(parent.time_us),
                    "bottleneck_before": parent.bottleneck, "pipes_before": dict(parent.pipes)})
         if parent.passed and child.passed and parent.time_us and child.time_us:
             ev["speedup"] = round(parent.time_us / child.time_us, 4)

@@ -126,9 +126,15 @@ def evidence_facts(failed: Observation, fixed: Observation, step: dict[str, Any]
     pipe = (failed.bottleneck or "").partition(":")[2]
     if pipe and pipe in failed.pipes and pipe in fixed.pipes:
         facts.update(pipe=pipe, busy_before=failed.pipes[pipe], busy_after=fixed.pipes[pipe])
-    line = first_changed_line(hunks or make_hunks(failed.source, fixed.source, 0)) if failed.source else 0
+    whole = make_hunks(failed.source, fixed.source, 0) if not hunks and failed.source else ""
+    rewrite = step is None and not hunks
+    line = 0 if rewrite else first_changed_line(hunks or whole)
     if step is not None:
         facts["change"] = describe_step(step)
+    elif rewrite:
+        values = ", ".join(f"{k}={v}" for k, v in sorted(fixed.params.items()))
+        facts["change"] = (f"a rewrite ({changed_line_count(whole)} changed lines"
+                           + (f"; template parameters {values})" if values else ")"))
     elif hunks:
         added = [ln[1:].strip() for ln in hunks.splitlines() if ln.startswith("+")]
         removed = [ln[1:].strip() for ln in hunks.splitlines() if ln.startswith("-")]
@@ -138,7 +144,7 @@ def evidence_facts(failed: Observation, fixed: Observation, step: dict[str, Any]
             facts["change"] = f"{'adding' if added else 'removing'} `{(added or removed)[0][:70]}`"
     if line:
         facts["line"] = line
-    elif failed.error_line and not failed.passed:
+    elif failed.error_line and not failed.passed and not rewrite:
         facts["line"] = failed.error_line
     return facts
 
@@ -281,6 +287,8 @@ class Synthesizer:
                 return None
             speedup = failed.time_us / fixed.time_us
             noise, source = self.noise_for(fixed)
+            if speedup <= 1.0:
+                return None  # not faster: nothing to learn from this pair
             if speedup <= 1.0 + noise:
                 self._skip(f"{fixed.evaluation_id}: {speedup:.3f}x is within the timing noise +-{noise:.0%} ({source})")
                 return None

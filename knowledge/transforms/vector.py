@@ -1,4 +1,4 @@
-"""Transformations of vector (AIV) kernels: queue depth, tile size, core count, L2 bypass.
+"""Transformations of vector (AIV) kernels: queue depth, tile size, rows per tile, core count, L2 bypass.
 
 Each one recognises two spellings of its site: a named knob (`constexpr ... BUFFER_NUM = 2;`, the
 spelling of the built-in baselines and templates, and of most hand-written Ascend C) and the bare
@@ -35,7 +35,8 @@ def _set_knob(source: str, m: re.Match[str], value: int) -> str:
 
 
 def _uses_cube(source: str) -> bool:
-    """A cube kernel's TILE constants are matmul blocks: the cube family's transformations own those."""
+    """Kernels with a cube stage (matmul, fused matmul, attention) belong to the cube family's transformations
+    (knowledge/transforms/cube.py), which know which of their queues and constants are matmul blocks."""
     return bool(re.search(r"\bMmad\s*\(|\bMatmulImpl\b|QuePosition::(?:A1|B1|A2|B2|CO1|CO2)\b|TPosition::CO1\b",
                           source))
 
@@ -61,7 +62,7 @@ def _init_buffer(name: str) -> re.Pattern[str]:
 
 def _depth_current(source: str) -> dict[str, Any] | None:
     decls = _queues(source)
-    if not decls:
+    if not decls or _uses_cube(source):
         return None
     knob = _knob(source, _DEPTH_KNOBS)
     if knob is not None and any(m.group(2) == knob.group(1) for m, _ in decls):
@@ -104,7 +105,7 @@ QUEUE_DEPTH = register(Transform(
 
 # --- tile --------------------------------------------------------------------------------------------------
 
-_TILE_KNOBS = ("TILE_LENGTH", "TILE_LEN", "TILE_SIZE", "TILE_ELEMS", "TILE", "BLOCK_LENGTH", "TILE_NUM_ELEMS")
+_TILE_KNOBS = ("TILE_LENGTH", "TILE_LEN", "TILE_SIZE", "TILE_ELEMS", "TILE")  # not BLOCK_LENGTH: per-core length
 # Element counts per tile: powers of two and their 3x/5x multiples, all whole 32 B blocks of any dtype.
 TILE_VALUES = (512, 1024, 1536, 2048, 2560, 3072, 4096, 5120, 6144, 8192, 10240, 12288, 16384, 20480, 24576,
                32768)
@@ -134,8 +135,11 @@ TILE = register(Transform(
 
 
 # --- core_count --------------------------------------------------------------------------------------------
+# Why fewer cores can win: a launch costs a base plus a per-block share (the twin's `[launch]` base_us and
+# per_block_us in npu_agent/hardware/costs/*.toml, fitted to Huawei's Add ladder), so a task of a few KiB
+# is fastest on a handful of cores; a bandwidth-bound large task wants them all.
 
-_CORE_KNOBS = ("BLOCK_DIM", "CORE_NUM", "CORE_CAP", "MAX_CORES", "NUM_CORES", "USE_CORE_NUM", "BLOCK_NUM")
+_CORE_KNOBS = ("BLOCK_DIM", "CORE_NUM", "CORE_CAP", "MAX_CORES", "NUM_CORES", "USE_CORE_NUM")
 _CORE_VAR = r"(?:cores|coreNum|coreCount|numCores|usedCores|blockDim|blockNum)"
 _CORE_LITERAL = re.compile(rf"\b{_INT_TYPE}\s+({_CORE_VAR})\s*=\s*{_INT}\s*;")
 _CORE_QUERY = re.compile(rf"(\b{_INT_TYPE}\s+(\w+)\s*=\s*[^;]*?GetCoreNumAiv\s*\(\s*\)\s*;)")
@@ -145,6 +149,8 @@ ALL_AIV_CORES = 48
 
 
 def _core_current(source: str) -> dict[str, Any] | None:
+    if _uses_cube(source):
+        return None
     if (m := _knob(source, _CORE_KNOBS)) is not None:
         return {"cores": int(m.group(2))}
     if (m := _CORE_LITERAL.search(source)) is not None and "SetBlockDim" in source:
@@ -188,7 +194,7 @@ CORE_COUNT = register(Transform(
 
 _BYPASS_KNOB = re.compile(r"\bconstexpr\s+bool\s+(L2_BYPASS|BYPASS_L2|L2_DISABLE)\s*=\s*(true|false)\s*;")
 _HINT = "SetL2CacheHint(CacheMode::CACHE_MODE_DISABLE);"
-_COPY_FROM = re.compile(r"\b(?:DataCopy|DataCopyPad|CopyGmToUb|CopyIn|Load)\s*\(\s*[^,;()]+(?:\[[^\]]*\])?\s*,\s*(\w+)\s*\[")
+_COPY_FROM = re.compile(r"\b(?:\w*Copy\w*|Load\w*)\s*\(\s*[^,;()]+(?:\[[^\]]*\])?\s*,\s*(\w+)\s*\[")
 
 
 def _streamed_inputs(source: str) -> list[str]:
@@ -243,6 +249,8 @@ _ROW_KNOBS = ("ROWS_PER_TILE", "TILE_ROWS", "ROWS_PER_LOOP", "ROW_TILE")
 
 
 def _rows_current(source: str) -> dict[str, Any] | None:
+    if _uses_cube(source):
+        return None
     m = _knob(source, _ROW_KNOBS)
     return {"rows": int(m.group(2))} if m else None
 

@@ -394,3 +394,44 @@ def test_parents_are_the_few_best_kernels_the_best_most_often(tmp_path: Path) ->
     parents = Counter(p.parent_id for seed in range(300) for p in OfflineProposer().propose(s.ctx(seed), 1).proposals)
     assert set(parents) == {ids[50.0], ids[55.0], ids[60.0]}, "the slow kernel and the baseline are no parents"
     assert parents[ids[50.0]] > parents[ids[55.0]] > parents[ids[60.0]] > 0, parents
+
+
+def test_an_entry_that_only_lost_on_this_task_is_tried_after_the_others(tmp_path: Path, kb) -> None:
+    base, ck = kb
+    s = Situation(tmp_path, result_pb2.MTE2)
+    src = transforms.apply(BASELINE, "test_depth", {"depth": 2})
+    child = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 0, src, source_hash(src), "offline",
+                                  parent_id=s.baseline[0].id, knowledge_used=["t-mte2-depth"],
+                                  params={"transform": "test_depth", "values": {"depth": 2}, "from": {"depth": 1},
+                                          "entry": "t-mte2-depth"})
+    s.store.record_evaluation(child, _result(120.0))  # slower than its parent (100 us), still MTE2-bound
+    used: Counter[tuple[str, str]] = Counter()
+    for seed in range(120):
+        for p in OfflineProposer().propose(s.ctx(seed, knowledge=ck), 1).proposals:
+            if p.knowledge_used:
+                used[(p.parent_id, p.knowledge_used[0])] += 1
+    # From the slower child, depth up would come first on the MTE2 pipe, but that entry has only lost here.
+    assert used[(child, "t-vec-cores")] > 0 and used[(child, "t-mte2-depth")] == 0, used
+    # Once the other entry's step from the child is taken, the one that lost is still tried (once lost only) ...
+    taken = transforms.apply(src, "test_cores", {"cores": 16})
+    s.store.add_candidate(s.cid, s.task.name, s.task.hash, 1, taken, source_hash(taken), "offline", parent_id=child,
+                          knowledge_used=["t-vec-cores"], params={"transform": "test_cores", "values": {"cores": 16},
+                                                                  "from": {"cores": 8}, "entry": "t-vec-cores"})
+
+    def entries_from_child() -> set[str]:
+        return {p.knowledge_used[0] for seed in range(80) for p in OfflineProposer().propose(
+            s.ctx(seed, knowledge=ck), 1).proposals if p.parent_id == child and p.knowledge_used}
+
+    assert entries_from_child() == {"t-mte2-depth"}
+    # ... but after a second loss on this task (and no win) it is set aside: those proposals are blind instead.
+    src2 = transforms.apply(BASELINE, "test_tile", {"tile": 8192})
+    other = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 0, src2, source_hash(src2), "offline",
+                                  parent_id=s.baseline[0].id)
+    s.store.record_evaluation(other, _result(90.0))
+    src3 = transforms.apply(src2, "test_depth", {"depth": 2})
+    lost = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 1, src3, source_hash(src3), "offline",
+                                 parent_id=other, knowledge_used=["t-mte2-depth"],
+                                 params={"transform": "test_depth", "values": {"depth": 2}, "from": {"depth": 1},
+                                         "entry": "t-mte2-depth"})
+    s.store.record_evaluation(lost, result_pb2.Result(status=result_pb2.RUNTIME_ERROR, message="broke"))
+    assert entries_from_child() == set()

@@ -49,6 +49,8 @@ def test_a_step_within_the_noise_makes_no_entry(empty_kb: KnowledgeBase) -> None
     assert "1.080x is within the timing noise +-11%" in kb.synthesizer.skipped[-1]
     assert "twin_step_error" in kb.synthesizer.skipped[-1]
     assert _synth(kb) == []
+    slower = observe(ok("ev9", 150.0, floor=0.9), kernel(tile=1024))
+    assert kb.synthesize(parent, slower) is None and "ev9" not in kb.synthesizer.skipped[-1]  # slower: no entry
     # The same 1.08x step timed on a real NPU (msprof spread 2 %) is beyond its noise: an entry.
     parent.backend = child.backend = "cann"
     e = kb.synthesize(parent, child)
@@ -88,6 +90,7 @@ def test_a_rewrite_gives_no_template_but_keeps_trigger_and_rationale(empty_kb: K
     e = kb.synthesize(failed, observe(ok("ev2", 150.0), rewritten))
     assert e is not None and e.template == "" and e.transform is None and e.state == "pending"
     assert e.trigger.error_class == "UB_OUT_OF_BOUNDS" and "196608 bytes" in e.rationale
+    assert e.rationale.startswith("UB_OUT_OF_BOUNDS -> OK after a rewrite (")
     assert "is a rewrite" in kb.synthesizer.skipped[-1]
 
 

@@ -264,7 +264,7 @@ def test_a_transformed_baseline_passes_on_the_twin(twin, name: str) -> None:
     assert check.ok, f"{name} with {', '.join(done)}: {check.status}: {check.message}"
 
 
-@pytest.mark.parametrize("name", ["row_max_fp16", "row_mean_fp32"])
+@pytest.mark.parametrize("name", ["row_max_fp16", "row_mean_fp32", "softmax_fp16", "layernorm_fp32", "add_bias_row_fp16"])
 def test_row_tiles_with_a_tail_and_unaligned_rows_pass_on_the_twin(twin, name: str) -> None:
     """4 rows per copy over 37 rows on several cores (tail tiles) of 100 elements (rows not whole 32 B blocks)."""
     from tasks.evaluate import Compiled

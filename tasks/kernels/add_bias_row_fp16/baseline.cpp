@@ -13,6 +13,7 @@ using T = half;
 
 constexpr int32_t BUFFER_NUM = 1;   // buffers per streaming queue, 2 = double buffering (queue_depth)
 constexpr uint32_t BLOCK_DIM = 48;  // AIV cores used at most; 48 = all of the 910B2's (core_count)
+constexpr uint32_t ROWS_PER_TILE = 1;  // rows per copy in and out (row_tile)
 
 namespace optiling {
 BEGIN_TILING_DATA_DEF(TilingData)
@@ -42,6 +43,27 @@ static ge::graphStatus TilingFunc(gert::TilingContext* context)
 }
 }  // namespace optiling
 IMPL_OP_OPTILING(AddBiasCustom).Tiling(optiling::TilingFunc);
+
+// n rows of `cols` elements, contiguous in GM, to and from UB rows padded to whole 32 B blocks (one copy each).
+template <typename T>
+__aicore__ inline void CopyRowsGmToUb(const LocalTensor<T>& dst, const GlobalTensor<T>& src, uint32_t n, uint32_t cols)
+{
+    if ((cols * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n * cols);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(n, cols * sizeof(T), 0, 0, 0),
+                    DataCopyPadExtParams<T>(false, 0, 0, T(0)));
+    }
+}
+template <typename T>
+__aicore__ inline void CopyRowsUbToGm(const GlobalTensor<T>& dst, const LocalTensor<T>& src, uint32_t n, uint32_t cols)
+{
+    if ((cols * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n * cols);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(n, cols * sizeof(T), 0, 0, 0));
+    }
+}
 
 // GM <-> UB copies of n elements: DataCopy when the length is whole 32 B blocks, DataCopyPad otherwise
 // (DataCopy would silently drop the tail).
@@ -74,10 +96,11 @@ public:
         xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
         zGm.SetGlobalBuffer((__gm__ T*)z + uint64_t(start) * cols, uint64_t(myRows) * cols);
         bGm.SetGlobalBuffer((__gm__ T*)b, cols);
-        uint32_t padded = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
-        pipe.InitBuffer(inX, BUFFER_NUM, padded * sizeof(T));
+        stride = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
+        uint32_t padded = stride;
+        pipe.InitBuffer(inX, BUFFER_NUM, ROWS_PER_TILE * padded * sizeof(T));
         pipe.InitBuffer(inB, 1, padded * sizeof(T));
-        pipe.InitBuffer(outZ, BUFFER_NUM, padded * sizeof(T));
+        pipe.InitBuffer(outZ, BUFFER_NUM, ROWS_PER_TILE * padded * sizeof(T));
     }
     __aicore__ inline void Process()
     {
@@ -88,17 +111,20 @@ public:
         CopyGmToUb(bias, bGm, cols);
         inB.EnQue(bias);
         bias = inB.DeQue<T>();
-        for (uint32_t r = 0; r < myRows; ++r) {
+        for (uint32_t r0 = 0; r0 < myRows; r0 += ROWS_PER_TILE) {
+            uint32_t n = myRows - r0 < ROWS_PER_TILE ? myRows - r0 : ROWS_PER_TILE;
             LocalTensor<T> a = inX.AllocTensor<T>();
-            CopyGmToUb(a, xGm[uint64_t(r) * cols], cols);
+            CopyRowsGmToUb(a, xGm[uint64_t(r0) * cols], n, cols);
             inX.EnQue(a);
             a = inX.DeQue<T>();
             LocalTensor<T> c = outZ.AllocTensor<T>();
-            Add(c, a, bias, cols);
+            for (uint32_t k = 0; k < n; ++k) {
+                Add(c[k * stride], a[k * stride], bias, cols);
+            }
             outZ.EnQue(c);
             inX.FreeTensor(a);
             c = outZ.DeQue<T>();
-            CopyUbToGm(zGm[uint64_t(r) * cols], c, cols);
+            CopyRowsUbToGm(zGm[uint64_t(r0) * cols], c, n, cols);
             outZ.FreeTensor(c);
         }
         inB.FreeTensor(bias);
@@ -110,7 +136,7 @@ private:
     TQue<QuePosition::VECIN, 1> inB;
     TQue<QuePosition::VECOUT, BUFFER_NUM> outZ;
     GlobalTensor<T> xGm, bGm, zGm;
-    uint32_t cols = 0, myRows = 0;
+    uint32_t cols = 0, myRows = 0, stride = 0;
 };
 
 extern "C" __global__ __aicore__ void add_bias_custom(GM_ADDR x, GM_ADDR b, GM_ADDR z, GM_ADDR workspace,

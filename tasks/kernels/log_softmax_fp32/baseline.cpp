@@ -12,6 +12,7 @@ using T = float;
 
 constexpr int32_t BUFFER_NUM = 1;   // buffers per streaming queue, 2 = double buffering (queue_depth)
 constexpr uint32_t BLOCK_DIM = 48;  // AIV cores used at most; 48 = all of the 910B2's (core_count)
+constexpr uint32_t ROWS_PER_TILE = 1;  // rows per copy in and out (row_tile)
 
 namespace optiling {
 BEGIN_TILING_DATA_DEF(TilingData)
@@ -41,6 +42,27 @@ static ge::graphStatus TilingFunc(gert::TilingContext* context)
 }
 }  // namespace optiling
 IMPL_OP_OPTILING(LogSoftmaxCustom).Tiling(optiling::TilingFunc);
+
+// n rows of `cols` elements, contiguous in GM, to and from UB rows padded to whole 32 B blocks (one copy each).
+template <typename T>
+__aicore__ inline void CopyRowsGmToUb(const LocalTensor<T>& dst, const GlobalTensor<T>& src, uint32_t n, uint32_t cols)
+{
+    if ((cols * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n * cols);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(n, cols * sizeof(T), 0, 0, 0),
+                    DataCopyPadExtParams<T>(false, 0, 0, T(0)));
+    }
+}
+template <typename T>
+__aicore__ inline void CopyRowsUbToGm(const GlobalTensor<T>& dst, const LocalTensor<T>& src, uint32_t n, uint32_t cols)
+{
+    if ((cols * sizeof(T)) % 32 == 0) {
+        DataCopy(dst, src, n * cols);
+    } else {
+        DataCopyPad(dst, src, DataCopyExtParams(n, cols * sizeof(T), 0, 0, 0));
+    }
+}
 
 // GM <-> UB copies of n elements: DataCopy when the length is whole 32 B blocks, DataCopyPad otherwise
 // (DataCopy would silently drop the tail).
@@ -83,8 +105,9 @@ public:
         xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
         yGm.SetGlobalBuffer((__gm__ T*)y + uint64_t(start) * cols, uint64_t(myRows) * cols);
         padded = (cols * sizeof(float) + 31) / 32 * 32 / sizeof(float);
-        pipe.InitBuffer(inX, BUFFER_NUM, padded * sizeof(T));
-        pipe.InitBuffer(outY, BUFFER_NUM, padded * sizeof(T));
+        stride = (cols * sizeof(T) + 31) / 32 * 32 / sizeof(T);
+        pipe.InitBuffer(inX, BUFFER_NUM, ((ROWS_PER_TILE - 1) * stride + padded) * sizeof(T));
+        pipe.InitBuffer(outY, BUFFER_NUM, ((ROWS_PER_TILE - 1) * stride + padded) * sizeof(T));
         pipe.InitBuffer(tmpBuf, 2 * padded * sizeof(float));
         pipe.InitBuffer(workBuf, padded * sizeof(float));
         pipe.InitBuffer(redBuf, 64);
@@ -95,17 +118,23 @@ public:
             return;
         }
         Prepare();
-        for (uint32_t r = 0; r < myRows; ++r) {
+        for (uint32_t r0 = 0; r0 < myRows; r0 += ROWS_PER_TILE) {
+            uint32_t n = myRows - r0 < ROWS_PER_TILE ? myRows - r0 : ROWS_PER_TILE;
             LocalTensor<T> a = inX.AllocTensor<T>();
-            CopyGmToUb(a, xGm[uint64_t(r) * cols], cols);
+            CopyRowsGmToUb(a, xGm[uint64_t(r0) * cols], n, cols);
             inX.EnQue(a);
             a = inX.DeQue<T>();
             LocalTensor<T> c = outY.AllocTensor<T>();
-            Compute(c, a);
+            for (uint32_t k = 0; k < n; ++k) {
+                if (k > 0) {
+                    PipeBarrier<PIPE_V>();  // the rows share the scratch buffers
+                }
+                Compute(c[k * stride], a[k * stride]);
+            }
             outY.EnQue(c);
             inX.FreeTensor(a);
             c = outY.DeQue<T>();
-            CopyUbToGm(yGm[uint64_t(r) * cols], c, cols);
+            CopyRowsUbToGm(yGm[uint64_t(r0) * cols], c, n, cols);
             outY.FreeTensor(c);
         }
     }
@@ -147,7 +176,7 @@ private:
     TQue<QuePosition::VECOUT, BUFFER_NUM> outY;
     TBuf<TPosition::VECCALC> tmpBuf, workBuf, redBuf;
     GlobalTensor<T> xGm, yGm;
-    uint32_t cols = 0, myRows = 0, padded = 0;
+    uint32_t cols = 0, myRows = 0, padded = 0, stride = 0;
 };
 
 extern "C" __global__ __aicore__ void log_softmax_custom(GM_ADDR x, GM_ADDR y, GM_ADDR workspace, GM_ADDR tiling)

@@ -5,6 +5,10 @@
 // Fixpipe converts the float32 accumulator to float16 and writes the valid rows and columns.
 // Any M, N, K: when K is not a multiple of 16 the last K slice's padding fractals are zeroed first
 // (from a zero block in the core's workspace), so padding cannot leak into the sums.
+// The search's knobs (knowledge/transforms/cube.py): the base block BASE_M x BASE_N x BASE_K (mm_base_block),
+// the depth of each TQue with its InitBuffer count (mm_pingpong), MAX_CORES and N_FIRST (mm_core_split); their
+// values here are the naive ones. Known limit: a last M tile of one row (M % BASE_M == 1) runs Mmad with m = 1,
+// which the cube treats as GEMV, so that row comes out wrong.
 // Bias and ReLU stay on the cube side: each output tile starts as ones(1/16) [m x 16] @ bias16 [16 x n]
 // (16 copies of the bias row, loaded by 16 one-row Nd2Nz copies), so L0C holds the bias before the K loop,
 // and Fixpipe applies the ReLU while converting to float16.
@@ -14,9 +18,9 @@
 
 using namespace AscendC;
 
-constexpr uint32_t BASE_M = 128;
-constexpr uint32_t BASE_N = 128;
-constexpr uint32_t BASE_K = 64;
+constexpr uint32_t BASE_M = 128;   // output tile rows (one Mmad's m)
+constexpr uint32_t BASE_N = 128;   // output tile columns (n)
+constexpr uint32_t BASE_K = 64;    // K slice per Mmad (k)
 // How the output tiles are dealt to the cores (the core split): at most MAX_CORES cores (capped by the device's
 // AIC count), tile t to core t % cores; N_FIRST numbers the tiles row by row (N index fastest), else column
 // by column (M index fastest).

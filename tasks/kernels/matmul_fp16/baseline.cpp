@@ -5,15 +5,19 @@
 // Fixpipe converts the float32 accumulator to float16 and writes the valid rows and columns.
 // Any M, N, K: when K is not a multiple of 16 the last K slice's padding fractals are zeroed first
 // (from a zero block in the core's workspace), so padding cannot leak into the sums.
+// The search's knobs (knowledge/transforms/cube.py): the base block BASE_M x BASE_N x BASE_K (mm_base_block),
+// the depth of each TQue with its InitBuffer count (mm_pingpong), MAX_CORES and N_FIRST (mm_core_split); their
+// values here are the naive ones. Known limit: a last M tile of one row (M % BASE_M == 1) runs Mmad with m = 1,
+// which the cube treats as GEMV, so that row comes out wrong.
 #include "kernel_operator.h"
 #include "register/tilingdata_base.h"
 #include "tiling/platform/platform_ascendc.h"
 
 using namespace AscendC;
 
-constexpr uint32_t BASE_M = 128;
-constexpr uint32_t BASE_N = 128;
-constexpr uint32_t BASE_K = 64;
+constexpr uint32_t BASE_M = 128;   // output tile rows (one Mmad's m)
+constexpr uint32_t BASE_N = 128;   // output tile columns (n)
+constexpr uint32_t BASE_K = 64;    // K slice per Mmad (k)
 // How the output tiles are dealt to the cores (the core split): at most MAX_CORES cores (capped by the device's
 // AIC count), tile t to core t % cores; N_FIRST numbers the tiles row by row (N index fastest), else column
 // by column (M index fastest).
