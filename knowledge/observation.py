@@ -104,6 +104,8 @@ class Observation:
             f["core_use"] = round(self.core_use, 4)
         if self.floor_limiter:
             f["floor_limiter"] = self.floor_limiter
+        if self.floor_fraction is not None:
+            f["floor_fraction"] = round(self.floor_fraction, 4)
         if self.dtypes:
             f["dtypes"] = sorted(set(self.dtypes))
         if self.category:

@@ -20,7 +20,7 @@ cosine is the heaviest group. An entry's transformation also has a *target condi
 (cores, on-chip buffer, copy/compute overlap, tile size) one way helps only in some states. The query's state
 says what it needs (launch-bound: fewer blocks; latency-bound: more overlap; ...) and what it has no room
 for (all cores busy, buffer full); an entry whose effect contradicts them is scaled down by CONTRADICTION,
-so "use all cores" never tops a launch-bound kernel's list. No special cases: a table of what each parameter
+so "use all cores" does not top a launch-bound kernel's list. No special cases: a table of what each parameter
 moves (PARAM_EFFECTS) and what each state needs (`_needs`).
 
 Fusion: each space's score is calibrated to [0, 1] (semantic: the weighted mean of group similarities;
@@ -49,7 +49,8 @@ from knowledge.observation import Observation, apis_in
 K1, B = 1.2, 0.75
 PIPES = ("SCALAR", "MTE1", "MTE2", "MTE3", "VECTOR", "CUBE", "FIXPIPE")
 _PIPE_ALIASES = {"FIXP": "FIXPIPE"}
-CUBE_PIPES = frozenset({"MTE1", "CUBE", "FIXPIPE"})
+# The pipes only one core type has: the AIC's cube unit and its L1/L0 paths, the AIV's vector unit and UB->GM.
+UNIT_PIPES = {"MTE1": "cube", "CUBE": "cube", "FIXPIPE": "cube", "VECTOR": "vector", "MTE3": "vector"}
 
 # ------------------------------------------------------------------------------- what each space reads
 # The only fields each space reads (Query attributes; Entry attributes, dotted into the trigger). The
@@ -71,16 +72,14 @@ SOURCE_TERMS = 60  # the source's most frequent identifiers that enter the query
 
 # -------------------------------------------------------------------------------------- semantic space
 # Group weights. The score is the weighted mean over the groups the *query* has.
-GROUP_WEIGHTS = {"error_class": 3.0, "status": 1.0, "pipes": 3.0, "bottleneck_kind": 1.0, "effect": 2.0,
-                 "units": 1.0, "floor_limiter": 0.5, "buffer_use": 0.5, "core_use": 0.5, "category": 0.5,
-                 "dtypes": 0.25}
+GROUP_WEIGHTS = {"outcome": 1.0, "error_class": 3.0, "status": 1.0, "pipes": 3.0, "bottleneck_kind": 1.0,
+                 "effect": 2.0, "units": 1.0, "floor_limiter": 0.5, "floor_fraction": 0.25, "buffer_use": 0.5,
+                 "core_use": 0.5, "category": 0.5, "dtypes": 0.25}
 CONTRADICTION = 0.2     # factor on the semantic score of an entry whose effect the query's state contradicts
 FOCUS_OTHERS = 0.5      # weight of the non-bottleneck pipes in the query's focus, times (ratio / top ratio)^2
 TRANSFORM_PIPE_OTHERS = 0.6  # weight of a transformation's pipes after its first (main) one
 FULL_CORES = 0.99       # core use at or above which "more cores" has no room
 FULL_BUFFER = 0.9       # buffer use at or above which "more on-chip buffer" has no room
-AT_FLOOR = 0.9          # achieved fraction of the floor at or above which a kernel needs nothing
-UNIT_BUSY = 0.02        # busy ratio above which a pipe counts as used (which units the kernel runs on)
 
 # What moving a transformation's parameter *up* moves in the kernel's state ("down" moves it the other way).
 PARAM_EFFECTS: dict[str, tuple[str, ...]] = {
@@ -235,26 +234,24 @@ def _norm_pipes(pipes: Any) -> dict[str, float]:
     return {p: (r / top) ** 2 for p, r in vals.items()} if top else {}
 
 
-def _needs(kind: str, pipe: str, core_use: float | None, buffer_use: float | None,
-           floor_fraction: float | None) -> tuple[dict[str, int], dict[str, str]]:
+def _needs(kind: str, pipe: str, core_use: float | None,
+           buffer_use: float | None) -> tuple[dict[str, int], dict[str, str]]:
     """What the state needs (resource -> direction that helps) and what it has no room for (resource -> why).
 
-    Launch-bound: the launch costs per block (npu_agent/hardware [launch]), so fewer blocks help. Latency-bound:
-    the pipes wait on each other, so more overlap helps, and idle cores can share the work. Pipe-bound: idle
-    cores can share the work; a copy- or scalar-bound kernel gains from longer tiles (fewer per-tile overheads).
+    Launch-bound: the launch costs per block (npu_agent/hardware [launch]), so fewer blocks help. Pipe- and
+    latency-bound: the cores' work is the time, so more cores help and fewer hurt (more is blocked when all are
+    busy); latency-bound also gains from overlap (the pipes wait on each other); a copy- or scalar-bound kernel
+    gains from longer tiles (fewer per-tile overheads).
     """
     need: dict[str, int] = {}
-    if floor_fraction is None or floor_fraction < AT_FLOOR:
-        room = core_use is not None and core_use < FULL_CORES
-        if kind == "LAUNCH_BOUND":
-            need["cores"] = -1
-        elif kind in ("PIPE_BOUND", "LATENCY_BOUND"):
-            if room:
-                need["cores"] = 1
-            if kind == "LATENCY_BOUND":
-                need["overlap"] = 1
-            elif pipe in ("MTE2", "MTE3", "SCALAR"):
-                need["tile"] = 1
+    if kind == "LAUNCH_BOUND":
+        need["cores"] = -1
+    elif kind in ("PIPE_BOUND", "LATENCY_BOUND"):
+        need["cores"] = 1  # more parallel work; blocked below when every core is already busy
+        if kind == "LATENCY_BOUND":
+            need["overlap"] = 1
+        elif pipe in ("MTE2", "MTE3", "SCALAR"):
+            need["tile"] = 1
     full: dict[str, str] = {}
     if core_use is not None and core_use >= FULL_CORES:
         full["cores"] = f"core use {core_use:.2f}"
@@ -274,23 +271,27 @@ def query_state(view: dict[str, Any]) -> dict[str, Any]:
     if view.get("status"):
         s["status"] = view["status"]
     kind, _, pipe = bottleneck.partition(":")
+    if "error_class" in s or (view.get("status") or "OK") != "OK":
+        s["outcome"] = "fail"
+    elif kind:
+        s["outcome"] = "pass"
     pipe = _pipe(pipe)
     if kind:
         s["bottleneck_kind"] = kind
     busy = view.get("pipes") or {}
-    focus = {p: FOCUS_OTHERS * v for p, v in _norm_pipes(busy).items()}
-    if pipe in PIPES:
-        focus[pipe] = 1.0
-    if focus:
-        s["pipes"] = focus
-    units = {("cube" if _pipe(p) in CUBE_PIPES else "vector") for p, r in busy.items()
-             if _pipe(p) in CUBE_PIPES | {"VECTOR"} and float(r) > UNIT_BUSY}
+    if kind != "LAUNCH_BOUND":  # a launch-bound kernel's time is the launch: its busiest pipe is incidental
+        focus = {p: FOCUS_OTHERS * v for p, v in _norm_pipes(busy).items()}
+        if pipe in PIPES:
+            focus[pipe] = 1.0
+        if focus:
+            s["pipes"] = focus
+    units = {UNIT_PIPES[_pipe(p)] for p, r in busy.items() if _pipe(p) in UNIT_PIPES and float(r) > 0}
     if units:
         s["units"] = units
     if kind:
-        need, full = _needs(kind, pipe, view.get("core_use"), view.get("buffer_use"), view.get("floor_fraction"))
+        need, full = _needs(kind, pipe, view.get("core_use"), view.get("buffer_use"))
         s["effect"] = (need, full, bottleneck)
-    for name in ("floor_limiter", "buffer_use", "core_use", "category"):
+    for name in ("floor_limiter", "floor_fraction", "buffer_use", "core_use", "category"):
         if view.get(name) not in (None, ""):
             s[name] = view[name]
     if view.get("dtypes"):
@@ -298,20 +299,19 @@ def query_state(view: dict[str, Any]) -> dict[str, Any]:
     return s
 
 
-_TRANSFORM_CACHE: dict[str, tuple[tuple[str, ...], str] | None] = {}
+_TRANSFORM_PIPES: dict[str, tuple[str, ...] | None] = {}
 
 
-def _transform_info(name: str) -> tuple[tuple[str, ...], str] | None:
-    """(pipes, family) of a registered transformation, None when this build does not know it."""
-    if name not in _TRANSFORM_CACHE:
+def _transform_pipes(name: str) -> tuple[str, ...] | None:
+    """The pipes a registered transformation mainly changes (its main one first), None when unknown here."""
+    if name not in _TRANSFORM_PIPES:
         try:
             from knowledge import transforms
 
-            t = transforms.get(name)
-            _TRANSFORM_CACHE[name] = (tuple(_pipe(p) for p in t.pipes), t.family)
+            _TRANSFORM_PIPES[name] = tuple(_pipe(p) for p in transforms.get(name).pipes)
         except Exception:  # noqa: BLE001 - an unknown or broken transformation must not break retrieval
-            _TRANSFORM_CACHE[name] = None
-    return _TRANSFORM_CACHE[name]
+            _TRANSFORM_PIPES[name] = None
+    return _TRANSFORM_PIPES[name]
 
 
 def transform_effects(transform: Any) -> dict[str, int]:
@@ -344,29 +344,32 @@ def entry_state(view: dict[str, Any]) -> dict[str, Any]:
     kind, _, pipe = str(bottleneck).partition(":")
     if kind:
         s["bottleneck_kind"] = kind
+    if "error_class" in s or "status" in s:
+        s["outcome"] = "fail"  # a failure's entry: its target condition is that failure
+    elif kind:
+        s["outcome"] = "pass"
     about = dict(_norm_pipes(feats.get("pipes")))
-    if _pipe(pipe) in PIPES:
+    if _pipe(pipe) in PIPES and kind != "LAUNCH_BOUND":
         about[_pipe(pipe)] = 1.0
     tr = view.get("transform")
-    info = _transform_info(str(tr.get("name"))) if isinstance(tr, dict) and tr.get("name") else None
+    tpipes = _transform_pipes(str(tr.get("name"))) if isinstance(tr, dict) and tr.get("name") else None
     units: set[str] = set()
-    if info:
-        for i, p in enumerate(info[0]):
+    if tpipes:
+        for i, p in enumerate(tpipes):
             if p in PIPES:
                 about[p] = max(about.get(p, 0.0), 1.0 if i == 0 else TRANSFORM_PIPE_OTHERS)
-        if info[1] in ("vector", "cube"):
-            units.add(info[1])
+        units = {UNIT_PIPES[p] for p in tpipes if p in UNIT_PIPES}  # the code it rewrites runs there
     if about:
         s["pipes"] = about
+    hard = bool(units)
     if not units:
-        units = {("cube" if p in CUBE_PIPES else "vector") for p, w in about.items()
-                 if w >= 0.5 and p in CUBE_PIPES | {"VECTOR"}}
+        units = {UNIT_PIPES[p] for p, w in about.items() if w >= 0.5 and p in UNIT_PIPES}
     if units:
-        s["units"] = (units, bool(info and info[1] in ("vector", "cube")))
+        s["units"] = (units, hard)
     eff = transform_effects(tr)
     if eff:
         s["effect"] = (eff, str(tr.get("name")))
-    for name in ("floor_limiter", "buffer_use", "core_use", "category"):
+    for name in ("floor_limiter", "floor_fraction", "buffer_use", "core_use", "category"):
         if feats.get(name) not in (None, ""):
             s[name] = feats[name]
     if feats.get("dtypes"):
@@ -414,9 +417,14 @@ def _group_similarity(group: str, q: Any, e: Any) -> tuple[float, str, str]:
             return 1.0, "", ""
         why = f"written for {'/'.join(sorted(units))} kernels, this one runs on {'/'.join(sorted(q))}"
         return 0.0, "", why if hard else ""
+    if group == "outcome":
+        if q == e:
+            return 1.0, "", ""
+        written, this = ("failing", "passes") if e == "fail" else ("passing", "fails")
+        return 0.0, "", f"written for {written} kernels, this one {this}"
     if group in ("status", "category", "floor_limiter"):
         return (1.0, f"{group.replace('_', ' ')} {q} matches", "") if q == e else (0.0, "", "")
-    if group in ("buffer_use", "core_use"):
+    if group in ("buffer_use", "core_use", "floor_fraction"):
         sim = max(0.0, 1.0 - abs(float(q) - float(e)))
         return sim, f"{group.replace('_', ' ')} {float(q):.2f} vs {float(e):.2f}" if sim >= 0.85 else "", ""
     if group == "dtypes":
@@ -544,8 +552,8 @@ class Retriever:
                                                       key=lambda i: -syn[i][0]), 1)}
         sem_rank = {i: r for r, i in enumerate(sorted((i for i, (s, _) in enumerate(sem) if s >= self.min_sem),
                                                       key=lambda i: -sem[i][0]), 1)}
-        fused = [(fuse(syn[i][0] if i in syn_rank else 0.0, sem[i][0] if i in sem_rank else 0.0,
-                       self.w_syn, self.w_sem), i) for i in set(syn_rank) | set(sem_rank)]
+        # Candidates: a text match, or a semantic score of at least min_semantic; scored as in `scores`.
+        fused = [(fuse(syn[i][0], sem[i][0], self.w_syn, self.w_sem), i) for i in set(syn_rank) | set(sem_rank)]
         fused.sort(key=lambda x: (-x[0], idx.entries[x[1]].id))
         hits = []
         stats = self.store.stats_for([idx.entries[i].id for _, i in fused[:k]]) if fused else {}

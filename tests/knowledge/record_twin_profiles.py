@@ -23,10 +23,13 @@ from pathlib import Path
 from google.protobuf import json_format
 
 from hawk.v1 import result_pb2
+from npu_agent.backends.base import Backend
+from npu_agent.taskspec import TaskDef
 from tasks import catalogue
 from tasks.evaluate import Compiled, twin_backend
 
 OUT = Path(__file__).parent / "data" / "twin_profiles.json"
+ROOT = Path(__file__).resolve().parents[2]
 LARGE_LIMIT = 2 ** 30
 
 
@@ -38,7 +41,8 @@ def large_dims(dims: dict[str, int]) -> dict[str, int]:
     return out
 
 
-def record(backend, name: str, kind: str, size: str, task, path: Path) -> dict | None:
+def record(backend: Backend, name: str, kind: str, size: str, task: TaskDef, path: Path) -> dict | None:
+    """The row of one kernel at one size, None (with the reason on stderr) when it does not pass."""
     check = Compiled(backend, path.read_text(encoding="utf-8"), task.spec).check([11], profile=True)
     if not check.ok or check.profile is None:
         print(f"{name} {kind} {size}: {check.status} {check.message[:100]}", file=sys.stderr)
@@ -50,7 +54,7 @@ def record(backend, name: str, kind: str, size: str, task, path: Path) -> dict |
     print(f"{name} {kind} {size}: {result_pb2.Bottleneck.Kind.Name(b.kind)}:{result_pb2.Pipe.Name(b.pipe)} "
           f"floor {check.profile.floor.limiter} {check.profile.floor.achieved_fraction:.2f}", flush=True)
     return {"task": name, "kind": kind, "size": size, "dims": task.dims,
-            "source": str(path.resolve().relative_to(Path.cwd().resolve())), "result": json_format.MessageToDict(r)}
+            "source": str(path.resolve().relative_to(ROOT)), "result": json_format.MessageToDict(r)}
 
 
 def main(names: list[str]) -> None:
@@ -73,7 +77,8 @@ def main(names: list[str]) -> None:
         shutil.rmtree(root, ignore_errors=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     sizes = f"test = test_dims; large = full dims halved until at most {LARGE_LIMIT} elements"
-    OUT.write_text(json.dumps({"hardware": "ascend910b2", "sizes": sizes, "rows": rows}, indent=1) + "\n", encoding="utf-8")
+    text = json.dumps({"hardware": "ascend910b2", "sizes": sizes, "rows": rows}, indent=1)
+    OUT.write_text(text + "\n", encoding="utf-8")
     print(f"{len(rows)} profiles -> {OUT}")
 
 
