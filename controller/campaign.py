@@ -169,7 +169,8 @@ class CampaignRunner:
             return ""
         failures = self.store.proposal_failures(campaign_id)
         if not failures:
-            return "nothing evaluated besides the baselines: the proposers had nothing to propose"
+            why = self.state.stop_reason if self.state and self.state.stop_reason else "the proposers had nothing to propose"
+            return f"nothing evaluated besides the baselines: {why}"
         last = failures[-1]
         llm = [f for f in failures if f["proposer"] == "llm"]
         if len(llm) == len(failures):
@@ -344,6 +345,8 @@ class CampaignRunner:
                 failed += 1
                 progress.failed_proposals += 1
                 log.warning("task %s: %s proposal failed: %s", task.name, name, failure)
+                if self.metrics is not None:
+                    self.metrics.proposal_failures.labels(campaign=self.spec.name, proposer=name).inc()
                 self.store.add_proposal_failure(
                     self.state.campaign_id, task.name, round_, name, str(failure),
                     answer=getattr(failure, "answer", ""), params=getattr(failure, "params", None),

@@ -59,6 +59,9 @@ class CampaignMetrics:
                                   ["campaign", "proposer"], registry=r)
         self.duplicates = Counter("hawk_campaign_duplicates_total", "Proposals dropped as already evaluated",
                                   ["campaign"], registry=r)
+        self.proposal_failures = Counter("hawk_campaign_proposal_failures_total",
+                                         "Answers that gave no candidate (recorded in proposal_failures)",
+                                         ["campaign", "proposer"], registry=r)
         self.pruned = Counter("hawk_campaign_pruned_total", "Proposals pruned by knowledge checks", ["campaign"],
                               registry=r)
         self.evaluations = Counter("hawk_campaign_evaluations_total", "Evaluations recorded",

@@ -155,7 +155,7 @@ def build_prompt(spec: task_pb2.TaskSpec, *, parent_source: str | None = None,
                   "of them up to comments and whitespace is discarded)", "\n".join(f"- {h}" for h in history)]
     if parent_source is not None:
         title = "## The kernel to repair" if repair else "## Current kernel"
-        parts += [f"{title} (line numbers for reference only)", "```cpp", _numbered(parent_source), "```"]
+        parts += [f"{title} (line numbers for reference only)", f"```cpp\n{_numbered(parent_source)}\n```"]
         if parent_result is not None:
             parts += ["## Its evaluation", describe_feedback(parent_result)]
         if repair:
@@ -167,7 +167,7 @@ def build_prompt(spec: task_pb2.TaskSpec, *, parent_source: str | None = None,
                          "attacking the bottleneck. Keep the entry name and argument order.")
     else:
         if baseline_source:
-            parts += ["## A correct but slow starting point", "```cpp", baseline_source.strip(), "```"]
+            parts += ["## A correct but slow starting point", f"```cpp\n{baseline_source.strip()}\n```"]
         parts.append("Write a correct, fast kernel for this task.")
     if focus:
         parts.append(f"Focus of this attempt: {focus}")

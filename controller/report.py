@@ -50,6 +50,7 @@ class LiveView:
             floor = f"{p.best_floor:4.0%}" if p.best_floor else "  - "
             rows.append(f"  {p.name[:28]:28s} [{bar}] round {p.round + 1}/{p.rounds} "
                         f"pass {p.passed}/{p.evaluated}  pruned {p.pruned}  best {best}  floor {floor}"
+                        + (f"  no-candidate answers {p.failed_proposals}" if p.failed_proposals else "")
                         + (f"  ! {p.error[:40]}" if p.error else ""))
         if self.tty:
             if self._lines:
@@ -266,6 +267,17 @@ def _bar_chart(title: str, counts: dict[str, float], pct: bool = False) -> str:
     return f"<h3>{html.escape(title)}</h3>" + "".join(parts)
 
 
+def _failures_html(failures: list[dict[str, Any]], limit: int = 200) -> str:
+    if not failures:
+        return "<p>None.</p>"
+    rows = "".join(
+        f"<tr><td>{html.escape(f['task'])}</td><td>{f['round']}</td><td>{html.escape(f['proposer'])}</td>"
+        f"<td>{html.escape(f['reason'])}<details><summary>answer ({len(f['answer'])} chars)</summary>"
+        f"<pre>{html.escape(f['answer'][:4000])}</pre></details></td></tr>" for f in failures[-limit:])
+    more = f"<p>{len(failures) - limit} earlier ones are in the results store.</p>" if len(failures) > limit else ""
+    return f"<table><tr><th>task</th><th>round</th><th>proposer</th><th>reason</th></tr>{rows}</table>{more}"
+
+
 def write_html(store: ResultsStore, campaign_id: str, path: str | Path) -> Path:
     reports = collect(store, campaign_id)
     c = store.campaign(campaign_id)
@@ -303,6 +315,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th
 Team: {html.escape(c['team'])}, priority {c['priority']}.</p>
 <table><tr><th>task</th><th>evaluations</th><th>passed</th><th>baseline µs</th><th>best µs</th>
 <th>speedup</th><th>floor fraction</th></tr>{rows}</table>
+<h3>Proposal failures (answers that gave no candidate, kept as given)</h3>
+{_failures_html(store.proposal_failures(campaign_id))}
 <div class="grid">
 {_line_chart("Best speedup per round", speed, "speedup over baseline")}
 {_line_chart("Floor fraction of the best kernel per round", floor, "of hardware floor", pct=True)}

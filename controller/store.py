@@ -308,6 +308,8 @@ class ResultsStore:
                              answer: str = "", params: dict[str, Any] | None = None, prompt_tokens: int = 0,
                              completion_tokens: int = 0, cost_usd: float = 0.0) -> int:
         """Keep an answer that gave no candidate (no kernel, truncated, duplicate, endpoint error) with why."""
+        # Like results: never a secret this process knows (an endpoint error may quote a header or a key).
+        reason, answer = secrets.scrub(reason), secrets.scrub(answer)
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO proposal_failures (campaign_id, task, round, proposer, reason, answer, params, "

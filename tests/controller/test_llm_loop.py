@@ -180,9 +180,11 @@ def test_unusable_answers_are_recorded_and_fail_the_campaign(tmp_path: Path) -> 
     assert row["state"] == "failed"
     assert row["reason"] == ("nothing evaluated besides the baselines: no LLM answer contained a kernel: 6 answers, "
                              "last: the answer has no ```cpp code block")
-    from controller.report import summary_text
+    from controller.report import summary_text, write_html
 
     assert "proposal failures: 6" in summary_text(store, cid)
+    page = write_html(store, cid, tmp_path / "r.html").read_text()
+    assert "Proposal failures" in page and page.count("I would rather not write kernels today.") == 6
 
 
 CLI_SPEC = """
@@ -214,3 +216,119 @@ def test_cli_exits_non_zero_naming_the_reason(tmp_path: Path) -> None:
     assert run.returncode != 0, run.stdout[-2000:]
     assert "failed: nothing evaluated besides the baselines: no LLM answer contained a kernel" in run.stderr
     assert "proposal failures: 6" in run.stdout
+
+
+def _history(tmp_path: Path) -> tuple[ResultsStore, str, list]:
+    """A task's history in a real store: baseline, two passing kernels, an old failure, a fresh failure, and a
+    failure already repaired by a passing child."""
+    from hawk.v1 import result_pb2
+
+    store = ResultsStore(tmp_path / "h.sqlite")
+    cid = store.create_campaign("t", "", "ascend910b2")
+
+    def add(round_: int, source: str, ok: bool, time_us: float = 0.0, proposer: str = "llm",
+            parent: str | None = None, summary: str = "") -> str:
+        c = store.add_candidate(cid, "nullsearch", "h", round_, source, normalized_hash(source), proposer,
+                                parent_id=parent, params={"summary": summary} if summary else {})
+        r = result_pb2.Result(status=result_pb2.OK if ok else result_pb2.HARDWARE_EXCEPTION,
+                              message="" if ok else "UB_OUT_OF_BOUNDS at line 3")
+        if ok:
+            r.profile.time_us = time_us
+        store.record_evaluation(c, r)
+        return c
+
+    add(-1, "base", True, 100.0, proposer="baseline")
+    add(0, "fast", True, 50.0, summary="bigger tiles")
+    add(0, "faster", True, 40.0, summary="double buffering")
+    add(0, "old failure", False)
+    repaired = add(2, "repaired failure", False)
+    add(3, "its fix", True, 45.0, parent=repaired)
+    add(3, "fresh failure", False, summary="tile 64k")
+    evals = {e.candidate_id: e for e in store.evaluations(cid)}
+    return store, cid, [(c, evals.get(c.id)) for c in store.candidates(cid)]
+
+
+def test_parents_mix_the_best_kernels_with_recent_failures_and_prompts_vary(tmp_path: Path) -> None:
+    store, cid, history = _history(tmp_path)
+    (task,) = load_task_file(write_null_task(tmp_path))
+    best = next((c, e) for c, e in history if c.source == "faster")
+    ctx = ProposalContext(task=task, hardware="ascend910b2", round=4, history=history, best=best,
+                          baseline=history[0], rng=random.Random(3))
+    slots = LLMProposer.slots(ctx, 4)
+    # ceil(4 / 3) repair samples, both on the one failure not yet repaired (the old one is out of date), each
+    # with its own focus; the rest improve the fastest kernels in turn.
+    assert [s.parent[0].source for s in slots] == ["fresh failure", "fresh failure", "faster", "its fix"]
+    assert [s.repair for s in slots] == [True, True, False, False]
+    assert len({s.focus for s in slots}) == 4
+    # Before anything passed every sample repairs; with nothing evaluated, all start from the baseline text.
+    failing = [(c, e) for c, e in history if c.source in ("old failure", "fresh failure")]
+    only_failures = ProposalContext(task=task, hardware="ascend910b2", round=1, history=failing, best=None,
+                                    baseline=None, rng=random.Random(3))
+    assert all(s.repair for s in LLMProposer.slots(only_failures, 3))
+    assert [s.parent for s in LLMProposer.slots(ProposalContext(
+        task=task, hardware="ascend910b2", round=0, history=[], best=None, baseline=None,
+        rng=random.Random(3)), 2)] == [None, None]
+
+    prompts: list[str] = []
+
+    def reply(req: dict) -> str:
+        prompts.append(req["messages"][1]["content"])
+        return f"```cpp\n// k(\n// hawk-null: run_s=0.00{len(prompts)}\n```\nAPPLIED: none"
+
+    with FakeOpenAIServer(reply) as srv:
+        out = LLMProposer(LLMClient(LLMSettings(base_url=srv.base_url, model="m")), "ascend910b2").propose(ctx, 4)
+    assert len(out.proposals) == 4 and len(set(prompts)) == 4
+    repair = next(p for p in prompts if "## The kernel to repair" in p)
+    assert "fresh failure" in repair and "FAILED" in repair
+    # What was tried lately, with its change summary, status and time, is in every prompt.
+    for p in prompts:
+        assert "## Already tried" in p and "double buffering -> OK 40.00 us" in p
+        assert "tile 64k -> HARDWARE_EXCEPTION: UB_OUT_OF_BOUNDS at line 3" in p
+    assert {p.params["parent_role"] for p in out.proposals} == {"repair", "improve"}
+
+
+def test_a_cited_transformation_is_confirmed_by_its_parameter_changing() -> None:
+    """An entry with an executable template (Entry.transform) is applied when the diff moves its parameter."""
+    from knowledge import transforms
+
+    before = (Path(__file__).resolve().parents[2] / "tasks/kernels/add_fp16_small/baseline.cpp").read_text()
+    deeper = transforms.apply(before, "queue_depth", {"depth": 2})
+    tiled = transforms.apply(before, "tile", {"tile": 2048})
+    snippets = [KnowledgeSnippet("dbuf", "double buffer", "overlap", transform={"name": "queue_depth",
+                                                                                 "values": {"depth": "up"}}),
+                KnowledgeSnippet("tile", "tile", "size", transform={"name": "tile", "values": {"tile": "down"}})]
+    used, unconfirmed, why = confirm_applied(("K1", "K2"), snippets, before, deeper)
+    assert used == ["dbuf"] and unconfirmed == ["tile"] and why == {"dbuf": "transform queue_depth changed"}
+    used, unconfirmed, _ = confirm_applied(("K1", "K2"), snippets, before, tiled)
+    assert used == ["tile"] and unconfirmed == ["dbuf"]
+
+
+def test_a_store_from_before_normalised_duplicates_gets_the_key_filled_in(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    store = ResultsStore(path)
+    cid = store.create_campaign("t", "", "ascend910b2")
+    store.add_candidate(cid, "t", "h", 0, "int x = 1;\n", "a", "llm")
+    store.close()
+    with sqlite3.connect(path) as db:  # the schema as it was: no norm_hash column
+        db.execute("DROP INDEX candidates_by_norm")
+        db.execute("ALTER TABLE candidates DROP COLUMN norm_hash")
+    store = ResultsStore(path)
+    assert store.add_candidate(cid, "t", "h", 1, "int x=1; // again", "b", "llm") is None
+    assert store.has_normalized(cid, "t", "int  x = 1;")
+
+
+def test_stored_failures_never_hold_a_known_secret(tmp_path: Path) -> None:
+    from npu_agent import secrets
+
+    secrets.register("sk-test-very-secret-token-123456")
+    try:
+        store = ResultsStore(tmp_path / "r.sqlite")
+        cid = store.create_campaign("t", "", "ascend910b2")
+        store.add_proposal_failure(cid, "t", 0, "llm", "401: bad key sk-test-very-secret-token-123456",
+                                   answer="my key is sk-test-very-secret-token-123456")
+        (f,) = store.proposal_failures(cid)
+        assert "sk-test-very-secret-token-123456" not in f["reason"] + f["answer"]
+    finally:
+        secrets.clear()
