@@ -50,6 +50,7 @@ def _run(args: list[str]) -> tuple[int, str, str]:
     (["--seeds", "a"], "is not an integer"),
     (["--size", "2"], "(0, 1]"),
     (["--model", "m"], "go together"),
+    (["--show", "/nonexistent-bench-dir"], "no summary.json there"),
 ])
 def test_bad_arguments_exit_2_naming_the_problem(args: list[str], says: str, capsys: pytest.CaptureFixture) -> None:
     assert hawk(["bench", "knowledge", *args]) == 2
@@ -108,6 +109,9 @@ def test_offline_tiny_run_prints_metrics_computed_from_the_store(env: Path) -> N
     line = next(x for x in text.splitlines() if x.startswith("evaluations wasted on failures"))
     on, off = (summary["arms"][a]["wasted"]["mean"] for a in ("on", "off"))
     assert re.findall(r"\| +([\d.]+)", line) == [f"{on:.1f}", f"{off:.1f}"]
+    # A kept run prints again, as markdown, without running anything.
+    code, md, _ = _run(["--show", str(env), "--markdown"])
+    assert code == 0 and md.count("| " + tasks[0] + " |") == 1 and "| evaluations wasted on failures |" in md
 
 
 def _kernel(source: str, marker: int, broken: bool) -> str:
