@@ -54,7 +54,7 @@ class CampaignKnowledge:
             self.metrics.kb_retrievals.inc()
         return [KnowledgeSnippet(entry_id=h.entry.id, title=h.entry.title, rationale=h.entry.rationale,
                                  template=h.entry.template, why=h.why, apis=tuple(h.entry.trigger.apis),
-                                 transform=getattr(h.entry, "transform", None), state=h.entry.state) for h in hits]
+                                 transform=h.entry.transform, state=h.entry.state, score=h.score) for h in hits]
 
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
         return [(v.entry_id, v.message) for v in self.kb.check(source, params, self.hardware)]

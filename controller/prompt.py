@@ -49,6 +49,7 @@ class KnowledgeSnippet:
     apis: tuple[str, ...] = ()             # the entry's trigger APIs
     transform: dict | None = None          # Entry.transform: {"name": ..., "values": {...}} when it has one
     state: str = "active"                  # "active", "trial" (a synthesised template not yet re-verified) or "pending"
+    score: float = 0.0                     # the fused retrieval score in [0, 1] (knowledge/retrieval.py)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ RECENT_FAILURES = 5    # how far back a repair looks
 SET_ASIDE_AFTER = 2    # an entry that lost this many steps on a task and won none is set aside there (1: tried last)
 EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
 TRIAL_SHARE = 0.15     # knowledge on: share of steps that apply an entry still on trial (re-verifying it)
+MIN_APPLY_SCORE = 0.25  # knowledge on: an entry retrieved below this fused score does not fit the parent's
+                        # profile (retrieval scores an entry against the kernel's state at 0.2x): not applied
 NOT_THE_KERNELS_FAULT = ("INTERNAL", "CANCELLED", "REJECTED")  # failures no repair should react to
 ATTEMPTS_PER_PROPOSAL = 40  # draws per wanted proposal before the search gives up for this round
 
@@ -299,7 +301,7 @@ class TransformSearch:
             spec = getattr(s, "transform", None)
             if not spec or (getattr(s, "state", "active") != "active") != trial:
                 continue
-            if spec.get("name") not in present:
+            if spec.get("name") not in present or getattr(s, "score", 1.0) < MIN_APPLY_SCORE:
                 continue
             if self.losing.get(s.entry_id, 0) >= SET_ASIDE_AFTER:
                 continue
@@ -364,9 +366,24 @@ class TransformSearch:
         out.steps.append(step)
 
 
+def _directed(param: Any, now: Any, want: str) -> Any | None:
+    """"up"/"down": the neighbouring domain value; "double"/"half": the nearest value at least twice / at most
+    half the current one (so a fine-grained domain is not crossed one notch per round); None at the end."""
+    if want in ("up", "down"):
+        return param.step(now, 1 if want == "up" else -1)
+    try:
+        if want == "double":
+            bigger = [v for v in param.values if v >= 2 * now]
+            return min(bigger) if bigger else param.step(now, 1)
+        smaller = [v for v in param.values if 2 * v <= now]
+        return max(smaller) if smaller else param.step(now, -1)
+    except TypeError:  # a non-numeric domain has no scale: one step
+        return param.step(now, 1 if want == "double" else -1)
+
+
 def resolve_values(t: Transform, current: dict[str, Any],
                    wanted: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """An entry's values ({param: value | "up" | "down"}) for a kernel with `current` values: the concrete
+    """An entry's values ({param: value | "up" | "down" | "double" | "half"}) for a kernel with `current` values: the concrete
     new values and the old ones of the parameters that change, or None when the entry cannot apply (unknown
     parameter, end of the domain, value off the domain, or nothing would change)."""
     new: dict[str, Any] = {}
@@ -377,10 +394,10 @@ def resolve_values(t: Transform, current: dict[str, Any],
         except KeyError:
             return None
         now = current.get(name)
-        if want in ("up", "down"):
+        if want in ("up", "down", "double", "half"):
             if now is None:
                 return None
-            value = param.step(now, 1 if want == "up" else -1)
+            value = _directed(param, now, want)
             if value is None:
                 return None
         else:

@@ -104,7 +104,7 @@ class Entry:
     hardware: str = "*"           # hardware profile scope, "*" = any
     features: dict[str, Any] = field(default_factory=dict)  # semantic-space coordinates (see retrieval.py)
     check: dict[str, Any] | None = None  # executable check (see checks.py), or None
-    transform: dict[str, Any] | None = None  # executable template: {"name": <transform>, "values": {p: v|"up"|"down"}}
+    transform: dict[str, Any] | None = None  # executable template: {"name": <transform>, "values": {p: v|"up"|"down"|"double"|"half"}}
     provenance: list[dict[str, Any]] = field(default_factory=list)  # evaluations (or documents) behind it
     origin: str = "manual"        # seed | synthesis | import | merge | manual
     key: str = ""                 # dedup key: one live entry per key (synthesis uses signature + hardware)
@@ -174,7 +174,7 @@ class Entry:
             raise KnowledgeError(f"entry {self.id}: a deleted entry needs deleted_reason")
 
 
-DIRECTIONS = ("up", "down")
+DIRECTIONS = ("up", "down", "double", "half")  # one step along the domain; the nearest value >= 2x / <= x/2
 
 
 def validate_transform(t: Any, *, check_names: bool = True) -> None:

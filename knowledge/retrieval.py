@@ -87,7 +87,7 @@ PARAM_EFFECTS: dict[str, tuple[str, ...]] = {
     "depth": ("overlap", "buffer"),                        # queue_depth
     "l1": ("overlap", "buffer"), "l0": ("overlap", "buffer"), "co1": ("overlap", "buffer"),  # mm_pingpong
     "in": ("overlap", "buffer"), "out": ("overlap", "buffer"),                              # attn_pingpong
-    "tile": ("tile", "buffer"), "chunk": ("tile", "buffer"),                                # tile, attn_chunk
+    "tile": ("tile", "buffer"), "chunk": ("tile", "buffer"), "rows": ("tile", "buffer"),   # tile, attn_chunk, row_tile
     "BASE_M": ("tile", "buffer"), "BASE_N": ("tile", "buffer"), "BASE_K": ("tile", "buffer"),  # mm_base_block
 }
 
@@ -320,7 +320,7 @@ def transform_effects(transform: Any) -> dict[str, int]:
     if not isinstance(transform, dict) or not isinstance(transform.get("values"), dict):
         return eff
     for param, value in transform["values"].items():
-        sign = {"up": 1, "down": -1}.get(value) if isinstance(value, str) else None
+        sign = {"up": 1, "double": 1, "down": -1, "half": -1}.get(value) if isinstance(value, str) else None
         if sign is None:
             continue
         for resource in PARAM_EFFECTS.get(param, ()):

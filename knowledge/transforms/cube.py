@@ -68,7 +68,7 @@ register(Transform(
     family="cube",
     summary="matmul base block BASE_M x BASE_N x BASE_K (one Mmad): bigger blocks reuse each loaded slice more, "
             "within L0A/L0B (64 KB) and L0C (128 KB of float32)",
-    pipes=("MTE2", "MTE1", "CUBE", "FIXP"),
+    pipes=("MTE2", "MTE1", "CUBE", "FIXPIPE"),
     params=(Param("BASE_M", BLOCK_SIDES), Param("BASE_N", BLOCK_SIDES), Param("BASE_K", BLOCK_SIDES)),
     _current=_base_block_current,
     _apply=_base_block_apply,
@@ -155,7 +155,7 @@ register(Transform(
     summary="double-buffer (ping-pong) the matmul queues: l1 = A1/B1 (GM->L1 overlaps LoadData), l0 = A2/B2 "
             "(LoadData overlaps Mmad), co1 = CO1 (Fixpipe overlaps the next block's Mmad; needs 2 accumulators "
             "in L0C)",
-    pipes=("MTE2", "MTE1", "CUBE", "FIXP"),
+    pipes=("MTE2", "MTE1", "CUBE", "FIXPIPE"),
     params=(Param("l1", (1, 2)), Param("l0", (1, 2)), Param("co1", (1, 2))),
     _current=_pingpong_current,
     _apply=_pingpong_apply,

@@ -171,7 +171,7 @@ def test_the_llm_arbiter_sees_per_entry_evidence(tmp_path: Path) -> None:
         assert ("- effect -1.00: t0: OK 268.5us -> HARDWARE_EXCEPTION [UB_OUT_OF_BOUNDS line 40] after tile "
                 "tile 16384 -> 32768; bottleneck PIPE_BOUND:MTE2 -> ?") in prompt
         assert "credit: child = parent + one transformation" in prompt
-        assert 'transform: {"name": "tile", "values": {"tile": "up"}}' in prompt
+        assert 'transform: {"name": "tile", "values": {"tile": "double"}}' in prompt
         assert "the uses" in srv.requests[0]["messages"][0]["content"]
 
 
