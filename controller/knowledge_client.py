@@ -54,7 +54,8 @@ class CampaignKnowledge:
             self.metrics.kb_retrievals.inc()
         return [KnowledgeSnippet(entry_id=h.entry.id, title=h.entry.title, rationale=h.entry.rationale,
                                  template=h.entry.template, why=h.why, apis=tuple(h.entry.trigger.apis),
-                                 transform=h.entry.transform, state=h.entry.state, score=h.score) for h in hits]
+                                 transform=h.entry.transform, state=h.entry.state, score=h.score,
+                                 uses=h.entry.stats.uses, mean_effect=h.entry.stats.mean_effect) for h in hits]
 
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
         return [(v.entry_id, v.message) for v in self.kb.check(source, params, self.hardware)]

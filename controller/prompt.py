@@ -50,6 +50,8 @@ class KnowledgeSnippet:
     transform: dict | None = None          # Entry.transform: {"name": ..., "values": {...}} when it has one
     state: str = "active"                  # "active", "trial" (a synthesised template not yet re-verified) or "pending"
     score: float = 0.0                     # the fused retrieval score in [0, 1] (knowledge/retrieval.py)
+    uses: int = 0                          # recorded uses of the entry (its effects), over every campaign
+    mean_effect: float = 0.0               # their mean effect in [-1, 1] (docs/knowledge.md, effects)
 
 
 @dataclass(frozen=True)

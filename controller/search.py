@@ -44,6 +44,8 @@ RECENT_FAILURES = 5    # how far back a repair looks
 SET_ASIDE_AFTER = 2    # an entry that lost this many steps on a task and won none is set aside there (1: tried last)
 EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
 TRIAL_SHARE = 0.15     # knowledge on: share of steps that apply an entry still on trial (re-verifying it)
+EFFECT_WEIGHT = 1.0    # knowledge on: how much an entry's recorded mean effect moves it up or down the order
+EFFECT_FULL_USES = 3   # ... at full weight from this many uses (fewer uses: proportionally less)
 MIN_APPLY_SCORE = 0.25  # knowledge on: an entry retrieved below this fused score does not fit the parent's
                         # profile (retrieval scores an entry against the kernel's state at 0.2x): not applied
 NOT_THE_KERNELS_FAULT = ("INTERNAL", "CANCELLED", "REJECTED")  # failures no repair should react to
@@ -291,7 +293,7 @@ class TransformSearch:
 
     def entry_moves(self, parent: Candidate, trial: bool) -> list[_Move]:
         """Untried steps the retrieved entries name for this parent: entries that have only lost on this task
-        last, entries on the parent's bottleneck pipe first, then in retrieval order; `trial` selects the
+        last, entries on the parent's bottleneck pipe first, then by fit and recorded effect (_expected); `trial` selects the
         entries still on trial instead of the active ones."""
         snippets, _ = self._knowledge(parent)
         pipe = _bottleneck_pipe(self.by_id.get(parent.id, (parent, None))[1])
@@ -309,7 +311,7 @@ class TransformSearch:
             move = resolve_values(t, cur, spec.get("values") or {})
             if move is None or not self._untried(parent, t, move[0]):
                 continue
-            order = (s.entry_id in self.losing, not _on_pipe(pipe, t), rank)
+            order = (s.entry_id in self.losing, not _on_pipe(pipe, t), -_expected(s), rank)
             ranked.append((order, _Move(t, move[0], move[1], s.entry_id)))
         ranked.sort(key=lambda r: r[0])
         return [m for _, m in ranked]
@@ -364,6 +366,14 @@ class TransformSearch:
                 out.pruned.append((step.params, violations))
                 return
         out.steps.append(step)
+
+
+def _expected(s: Any) -> float:
+    """How promising an entry is for this parent: its retrieval score (fit to the profile) moved by its
+    recorded mean effect (Hawk's effect-driven feedback: what the entry did wherever it was applied)."""
+    uses = getattr(s, "uses", 0) or 0
+    weight = EFFECT_WEIGHT * min(1.0, uses / EFFECT_FULL_USES)
+    return float(getattr(s, "score", 0.0)) + weight * float(getattr(s, "mean_effect", 0.0))
 
 
 def _directed(param: Any, now: Any, want: str) -> Any | None:
