@@ -39,6 +39,7 @@ from controller.prompt import (
 from controller.store import Candidate, Evaluation
 from controller.templates import KernelTemplate, template_for
 from hawk.v1 import result_pb2
+from knowledge.transforms import NotApplicable
 from npu_agent.pipeline import source_hash
 from npu_agent.taskspec import TaskDef
 
@@ -167,7 +168,7 @@ class OfflineProposer:
         parent = ctx.best[0].id if ctx.best else (ctx.baseline[0].id if ctx.baseline else None)
         out = ProposeOutcome(proposals=[])
 
-        def consider(values: dict[str, Any]) -> None:
+        def consider(values: dict[str, Any], entry: str = "", retrieved: list[str] | None = None) -> None:
             key = self._key(values)
             if key in tried:
                 return
@@ -177,9 +178,14 @@ class OfflineProposer:
             if violations:
                 out.pruned.append((values, violations))
                 return
+            params: dict[str, Any] = {"values": values}
+            if entry:
+                params.update(entry=entry, retrieved=retrieved or [])
             out.proposals.append(Proposal(source=source, proposer=self.name, parent_id=parent,
-                                          knowledge_used=[], params={"values": values}))
+                                          knowledge_used=[entry] if entry else [], params=params))
 
+        if ctx.knowledge is not None and best_values is not None and ctx.best is not None:
+            self._entry_points(ctx, tmpl, best_values, n, consider)
         for _ in range(64 * n):
             if len(out.proposals) >= n or len(tried) >= tmpl.size():
                 break
@@ -195,6 +201,47 @@ class OfflineProposer:
                     break
                 consider(values)
         return out
+
+
+    def _entry_points(self, ctx: ProposalContext, tmpl: KernelTemplate, best_values: dict[str, Any], n: int,
+                      consider: Any) -> None:
+        """Knowledge on, a template task: the steps the entries retrieved for the best kernel name
+        (controller/search.py orders them by fit and effect), applied to that kernel and read back as
+        template values (the template point whose rendering is the transformed kernel), for the share of
+        the round that is not exploration."""
+        from controller.search import EXPLORE_SHARE, TransformSearch
+
+        want = sum(1 for _ in range(n) if ctx.rng.random() >= EXPLORE_SHARE)
+        if not want:
+            return
+        best = ctx.best[0]  # type: ignore[index]
+        search = TransformSearch(ctx, best.source)
+        retrieved = search.retrieved(best)
+        made = 0
+        for move in search.entry_moves(best, trial=False):
+            if made >= want:
+                break
+            try:
+                target = move.transform.apply(best.source, move.values)
+            except NotApplicable:
+                continue
+            values = _template_point(tmpl, best_values, target)
+            if values is not None:
+                consider(values, move.entry, retrieved)
+                made += 1
+
+
+def _template_point(tmpl: KernelTemplate, base: dict[str, Any], target: str) -> dict[str, Any] | None:
+    """The template values one parameter away from `base` whose rendering is `target` (whitespace aside)."""
+    norm = " ".join(target.split())
+    for name, domain in tmpl.params.items():
+        for v in domain:
+            if v == base.get(name):
+                continue
+            values = {**base, name: v}
+            if " ".join(tmpl.render(values).split()) == norm:
+                return values
+    return None
 
 
 # ------------------------------------------------------------------------------------------------- llm

@@ -291,6 +291,10 @@ class TransformSearch:
             self._retrieved[parent.id] = (snippets, [s.entry_id for s in snippets])
         return self._retrieved[parent.id]
 
+    def retrieved(self, parent: Candidate) -> list[str]:
+        """The ids of the entries retrieved for this parent (recorded with every step made from it)."""
+        return self._knowledge(parent)[1]
+
     def entry_moves(self, parent: Candidate, trial: bool) -> list[_Move]:
         """Untried steps the retrieved entries name for this parent: entries that have only lost on this task
         last, entries on the parent's bottleneck pipe first, then by fit and recorded effect (_expected); `trial` selects the

@@ -435,3 +435,43 @@ def test_an_entry_that_only_lost_on_this_task_is_tried_after_the_others(tmp_path
                                          "entry": "t-mte2-depth"})
     s.store.record_evaluation(lost, result_pb2.Result(status=result_pb2.RUNTIME_ERROR, message="broke"))
     assert entries_from_child() == set()
+
+
+def test_knowledge_on_steers_a_template_task_by_the_entries_steps_read_back_as_template_values(tmp_path: Path,
+                                                                                                  kb) -> None:
+    _, ck = kb
+    (tmp_path / "tmpl.cpp").write_text("// k(\n#include \"kernel_operator.h\"\n"
+                                       "constexpr uint32_t TEST_DEPTH = {{TEST_DEPTH}};\n"
+                                       "constexpr uint32_t TEST_TILE = {{TEST_TILE}};\n"
+                                       "constexpr uint32_t TEST_CORES = {{TEST_CORES}};\n")
+    text = TASKS.format(name="tmpl", baseline="knobs.cpp") + (
+        '[task.extra]\ntemplate = "tmpl.cpp"\n[task.extra.params]\nTEST_DEPTH = [1, 2, 3]\n'
+        'TEST_TILE = [2048, 4096]\nTEST_CORES = [4, 8]\n')
+    (tmp_path / "knobs.cpp").write_text(BASELINE)
+    (tmp_path / "t.toml").write_text(text)
+    task = load_task_file(tmp_path / "t.toml")[0]
+    assert offline_search_kind(task) == "template"
+    store = ResultsStore(tmp_path / "r.sqlite")
+    cid = store.create_campaign("t", "name='t'", "ascend910b2")
+    from controller.templates import template_for
+
+    best_values = {"TEST_DEPTH": 1, "TEST_TILE": 4096, "TEST_CORES": 8}
+    src = template_for(task).render(best_values)
+    bid = store.add_candidate(cid, task.name, task.hash, 0, src, source_hash(src), "offline",
+                              params={"values": best_values})
+    store.record_evaluation(bid, _result(50.0, result_pb2.MTE2))
+    best = (store.candidate(bid), store.evaluation(bid))
+    steered = 0
+    for seed in range(40):
+        for knowledge in (ck, None):
+            ctx = ProposalContext(task=task, hardware="ascend910b2", round=1, history=[best], best=best,
+                                  baseline=None, rng=random.Random(seed), knowledge=knowledge)
+            (p,) = OfflineProposer().propose(ctx, 1).proposals
+            if knowledge is None:
+                assert not p.knowledge_used and "entry" not in p.params
+            elif p.knowledge_used:
+                # The MTE2 entry's "depth up" on the best kernel is the template point with TEST_DEPTH 2.
+                assert p.knowledge_used == ["t-mte2-depth"] and p.params["entry"] == "t-mte2-depth"
+                assert p.params["values"] == {**best_values, "TEST_DEPTH": 2} and p.parent_id == bid
+                steered += 1
+    assert 0.6 * 40 <= steered <= 0.95 * 40, steered
