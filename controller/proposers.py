@@ -22,6 +22,7 @@ import math
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -202,9 +203,8 @@ class OfflineProposer:
                 consider(values)
         return out
 
-
     def _entry_points(self, ctx: ProposalContext, tmpl: KernelTemplate, best_values: dict[str, Any], n: int,
-                      consider: Any) -> None:
+                      consider: Callable[[dict[str, Any], str, list[str]], None]) -> None:
         """Knowledge on, a template task: the steps the entries retrieved for the best kernel name
         (controller/search.py orders them by fit and effect), applied to that kernel and read back as
         template values (the template point whose rendering is the transformed kernel), for the share of
