@@ -11,6 +11,7 @@ twin do (a blind search may make the mistake and is told why).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from knowledge.transforms import NotApplicable, Param, Transform, register
@@ -131,22 +132,29 @@ def _set_group_depth(source: str, positions: tuple[str, ...], depth: int) -> str
 _PP_GROUPS = {"l1": ("A1", "B1"), "l0": ("A2", "B2"), "co1": ("CO1",)}
 
 
-def _pingpong_current(source: str) -> dict[str, Any] | None:
-    if not _is_cube(source):
-        return None
-    out = {}
-    for param, positions in _PP_GROUPS.items():
-        d = _group_depth(source, positions)
-        if d is None:
+def _depth_knobs(groups: dict[str, tuple[str, ...]], recognises: Callable[[str], bool]) -> tuple[
+        Callable[[str], dict[str, Any] | None], Callable[[str, dict[str, Any]], str]]:
+    """current/apply of a transformation that sets the depth of groups of queue positions (param -> positions)."""
+    def current(source: str) -> dict[str, Any] | None:
+        if not recognises(source):
             return None
-        out[param] = d
-    return out
+        out = {}
+        for param, positions in groups.items():
+            d = _group_depth(source, positions)
+            if d is None:
+                return None
+            out[param] = d
+        return out
+
+    def apply(source: str, values: dict[str, Any]) -> str:
+        for param, depth in values.items():
+            source = _set_group_depth(source, groups[param], int(depth))
+        return source
+
+    return current, apply
 
 
-def _pingpong_apply(source: str, values: dict[str, Any]) -> str:
-    for param, depth in values.items():
-        source = _set_group_depth(source, _PP_GROUPS[param], int(depth))
-    return source
+_pingpong_current, _pingpong_apply = _depth_knobs(_PP_GROUPS, lambda source: _is_cube(source))
 
 
 register(Transform(
@@ -230,22 +238,7 @@ register(Transform(
 _ATTN_QUEUES = {"in": ("VECIN",), "out": ("VECOUT",)}
 
 
-def _attn_pingpong_current(source: str) -> dict[str, Any] | None:
-    if not _is_attention(source):
-        return None
-    out = {}
-    for param, positions in _ATTN_QUEUES.items():
-        d = _group_depth(source, positions)
-        if d is None:
-            return None
-        out[param] = d
-    return out
-
-
-def _attn_pingpong_apply(source: str, values: dict[str, Any]) -> str:
-    for param, depth in values.items():
-        source = _set_group_depth(source, _ATTN_QUEUES[param], int(depth))
-    return source
+_attn_pingpong_current, _attn_pingpong_apply = _depth_knobs(_ATTN_QUEUES, lambda source: _is_attention(source))
 
 
 register(Transform(
