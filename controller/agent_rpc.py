@@ -285,7 +285,7 @@ class AgentConnections:
             chunks[-1].append(req)
             size += n
         lost: list[BatchItem] = []
-        await asyncio.gather(*(self._stream(address, chunk, by_id, hashes, timeout_s, inactivity_s, progress,
+        await asyncio.gather(*(self._stream(address, chunk, by_id, timeout_s, inactivity_s, progress,
                                             on_progress, emit, lost) for chunk in chunks))
         return lost
 
@@ -370,7 +370,7 @@ class AgentConnections:
             raise AgentUnavailable(f"{address}: PutTask failed: {code.name}: {details}") from None
 
     async def _stream(self, address: str, chunk: list[agent_pb2.EvaluateRequest], by_id: dict[str, BatchItem],
-                      hashes: dict[int, str], timeout_s: float, inactivity_s: float, progress: bool,
+                      timeout_s: float, inactivity_s: float, progress: bool,
                       on_progress: Callable[[str, agent_pb2.Progress], None] | None,
                       emit: Callable[[str, Outcome], None], lost: list[BatchItem]) -> None:
         """One EvaluateBatch stream: every item of `chunk` gets its outcome through `emit`, or lands in `lost`."""
@@ -404,14 +404,11 @@ class AgentConnections:
                 if event is grpc.aio.EOF:
                     break
                 last[0] = loop.time()
-                kind = event.WhichOneof("event")
-                if kind == "result":
-                    r = event.result
+                for r in event.results:
                     if r.evaluation_id in pending:
                         pending.discard(r.evaluation_id)
                         emit(r.evaluation_id, _classify_result(address, r))
-                elif kind == "refused":
-                    ref = event.refused
+                for ref in event.refused:
                     if ref.evaluation_id not in pending:
                         continue
                     pending.discard(ref.evaluation_id)
@@ -420,8 +417,9 @@ class AgentConnections:
                         lost.append(by_id[ref.evaluation_id])
                     else:
                         emit(ref.evaluation_id, _classify_refusal(address, code, ref.message, ref.evaluation_id))
-                elif kind == "progress" and on_progress is not None:
-                    on_progress(event.progress.evaluation_id, event.progress.progress)
+                if on_progress is not None:
+                    for p in event.progress:
+                        on_progress(p.evaluation_id, p.progress)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not frozen[0] or (task is not None and task.cancelling()):

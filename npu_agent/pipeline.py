@@ -78,7 +78,8 @@ class Evaluation:
     received: float = field(default_factory=time.monotonic)
     stage: int = result_pb2.QUEUED
     device_id: int | None = None
-    events: queue.Queue = field(default_factory=queue.Queue)  # progress pushed by pool threads
+    events: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)  # progress pushed by pool threads
+    progress: bool = True  # progress events wanted (an EvaluateBatch without progress: none are built)
     compile_future: Future | None = None
 
 
@@ -231,7 +232,8 @@ class Pipeline:
         extra: dict = {}
         log_tail = ""
         try:
-            yield progress(result_pb2.QUEUED, "waiting for a compile worker")
+            if ev.progress:
+                yield progress(result_pb2.QUEUED, "waiting for a compile worker")
             outcome = yield from self._compile(ev, timings)
             log_tail = outcome.log_tail
             if ev.cancel.is_set():
@@ -240,7 +242,8 @@ class Pipeline:
                 raise _Stop(outcome.status or result_pb2.INTERNAL,
                             outcome.message or "compile failed", diagnostics=outcome.diagnostics)
             extra["diagnostics"] = outcome.diagnostics  # warnings of a successful compile still help
-            yield progress(result_pb2.QUEUED, "compiled; waiting for a device")
+            if ev.progress:
+                yield progress(result_pb2.QUEUED, "compiled; waiting for a device")
             wait_start = time.monotonic()
             with self.devices.lease(ev.cancel) as dev:
                 timings[result_pb2.QUEUED] = timings.get(result_pb2.QUEUED, 0.0) + time.monotonic() - wait_start
@@ -272,7 +275,8 @@ class Pipeline:
             start = time.monotonic()
             timings[result_pb2.QUEUED] = start - ev.received
             ev.stage = result_pb2.COMPILING
-            ev.events.put(progress(result_pb2.COMPILING, f"compiling ({len(ev.source)} bytes)"))
+            if ev.progress:
+                ev.events.put(progress(result_pb2.COMPILING, f"compiling ({len(ev.source)} bytes)"))
             try:
                 # A one-file candidate travels as its text (backends may take only text) unless it carries defines.
                 use_files = ev.candidate is not None and (not ev.candidate.single or ev.candidate.defines)
@@ -426,7 +430,8 @@ class Pipeline:
         vt = ev.task.verify_task
         small = _dims_text(vt)
         ev.stage = result_pb2.VERIFYING
-        yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets at {small}")
+        if ev.progress:
+            yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets at {small}")
         timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
         start = time.monotonic()
         pending = self._start_reference(ev, vt, n)
@@ -444,7 +449,8 @@ class Pipeline:
                 pending.close()
         timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
         ev.stage = result_pb2.PROFILING
-        yield progress(result_pb2.PROFILING, f"device {ev.device_id}: timing-only run at {_dims_text(ev.task)}")
+        if ev.progress:
+            yield progress(result_pb2.PROFILING, f"device {ev.device_id}: timing-only run at {_dims_text(ev.task)}")
         start = time.monotonic()
         try:
             out = self._run_once(ev, ev.task, compiled.artifact, None, 0, profile=True, deadline=start + timeout,
@@ -481,8 +487,9 @@ class Pipeline:
         skip = bool(ev.options.skip_profile)
         timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
         ev.stage = result_pb2.VERIFYING
-        yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets"
-                       + ("" if skip else " (the last one profiled)"))
+        if ev.progress:
+            yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets"
+                           + ("" if skip else " (the last one profiled)"))
         start = time.monotonic()
         stage_start = start
         pending = self._start_reference(ev, ev.task, n)
@@ -496,7 +503,8 @@ class Pipeline:
                         time.monotonic() - stage_start
                     timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
                     ev.stage = result_pb2.PROFILING
-                    yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling (input set {i})")
+                    if ev.progress:
+                        yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling (input set {i})")
                     start = stage_start = time.monotonic()
                     waited = pending.waited if pending is not None else 0.0
                     start -= waited  # the reference wait already granted to the verification runs

@@ -29,6 +29,7 @@ from npu_agent.references import ReferenceBusy, ReferenceFailed, ReferenceRunErr
 MAX_STAGE_TIMEOUT_S = 3600.0
 MAX_VERIFY_SETS = 64
 MAX_CHECK_WAITERS = 8  # PutTask calls waiting for another call's check of the same task (each holds a thread)
+_COALESCE_BYTES = 1 << 20  # an EvaluateBatch event takes waiting results until it is this large
 _ID = re.compile(r"^[\w.:/@+\-]{1,128}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -316,7 +317,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
                                          f"the batch has {n} evaluations; this agent accepts at most "
                                          f"{self.max_batch} per EvaluateBatch (AgentInfo.max_batch_evaluations)"))
             return
-        out: queue.SimpleQueue = queue.SimpleQueue()
+        first = agent_pb2.EvaluateBatchEvent()  # refusals and cached results, all in one message
         admitted: list[Evaluation] = []
         seen: set[str] = set()
         for r in request.evaluations:
@@ -325,44 +326,59 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
                     raise _Abort(grpc.StatusCode.ALREADY_EXISTS,
                                  f"evaluation_id {r.evaluation_id!r} appears twice in this batch")
                 seen.add(r.evaluation_id)
-                ev, cached = self._prepare(r)
+                ev, cached = self._prepare(r, progress=request.progress)
             except _Abort as e:  # this item only: the others go on
                 self.pipeline.metrics.rejected.labels(code=e.code.name.lower()).inc()
-                yield agent_pb2.EvaluateBatchEvent(refused=agent_pb2.ItemRefused(
-                    evaluation_id=r.evaluation_id, code=e.code.value[0], message=e.message))
+                first.refused.add(evaluation_id=r.evaluation_id, code=e.code.value[0], message=e.message)
                 continue
             if cached is not None:
                 if not r.options.include_log_tail:
                     cached.ClearField("log_tail")
-                yield agent_pb2.EvaluateBatchEvent(result=cached)
+                first.results.append(cached)
                 continue
             admitted.append(ev)
         if not admitted:
+            yield first
             return
+        out: queue.SimpleQueue = queue.SimpleQueue()  # Results and ItemProgress, from the runner threads
 
         def cancel_all() -> None:  # the stream ended: whatever of it is still running is not wanted
             for ev in admitted:
                 ev.cancel.set()
 
         context.add_callback(cancel_all)
-        result_event = agent_pb2.EvaluateBatchEvent
-        on_result = lambda r: out.put(result_event(result=r))  # noqa: E731
         for ev in admitted:
             on_progress = None
             if request.progress:
                 def on_progress(p: agent_pb2.Progress, eid: str = ev.id) -> None:
-                    out.put(result_event(progress=agent_pb2.ItemProgress(evaluation_id=eid, progress=p)))
-            self._start(ev, on_progress, on_result, trim=True)
+                    out.put(agent_pb2.ItemProgress(evaluation_id=eid, progress=p))
+            self._start(ev, on_progress, out.put, trim=True)
+        if first.refused or first.results:
+            yield first
         interval = self.pipeline.timeouts.heartbeat_s
         running = len(admitted)
         while running:
             try:
-                event = out.get(timeout=interval) if interval > 0 else out.get()
+                item = out.get(timeout=interval) if interval > 0 else out.get()
             except queue.Empty:
-                yield result_event(heartbeat=agent_pb2.BatchHeartbeat(at_unix=time.time(), running=running))
+                yield agent_pb2.EvaluateBatchEvent(heartbeat=agent_pb2.BatchHeartbeat(at_unix=time.time(),
+                                                                                      running=running))
                 continue
-            if event.HasField("result"):
-                running -= 1
+            event = agent_pb2.EvaluateBatchEvent()  # with everything else already waiting: one message, not many
+            size = 0
+            while True:
+                if isinstance(item, result_pb2.Result):
+                    event.results.append(item)
+                    running -= 1
+                    size += item.ByteSize()
+                else:
+                    event.progress.append(item)
+                if size >= _COALESCE_BYTES:
+                    break
+                try:
+                    item = out.get_nowait()
+                except queue.Empty:
+                    break
             yield event
 
     def _start(self, ev: Evaluation, on_progress: Callable[[agent_pb2.Progress], None] | None,
@@ -400,9 +416,11 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             self.pipeline.metrics.inflight.set(len(self._inflight))
             self._idle.notify_all()
 
-    def _prepare(self, r: agent_pb2.EvaluateRequest) -> tuple[Evaluation, result_pb2.Result | None]:
+    def _prepare(self, r: agent_pb2.EvaluateRequest,
+                 progress: bool = True) -> tuple[Evaluation, result_pb2.Result | None]:
         """Validate, answer from the cache, or admit: what every evaluation goes through, alone or in a batch."""
         ev = self._validate(r)
+        ev.progress = progress
         cached = self.pipeline.lookup_cache(ev)
         if cached is None:
             self._admit(ev)

@@ -195,13 +195,13 @@ class BatchHeartbeat(_message.Message):
     def __init__(self, at_unix: _Optional[float] = ..., running: _Optional[int] = ...) -> None: ...
 
 class EvaluateBatchEvent(_message.Message):
-    __slots__ = ("result", "refused", "progress", "heartbeat")
-    RESULT_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("results", "refused", "progress", "heartbeat")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
     REFUSED_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
-    result: _result_pb2.Result
-    refused: ItemRefused
-    progress: ItemProgress
+    results: _containers.RepeatedCompositeFieldContainer[_result_pb2.Result]
+    refused: _containers.RepeatedCompositeFieldContainer[ItemRefused]
+    progress: _containers.RepeatedCompositeFieldContainer[ItemProgress]
     heartbeat: BatchHeartbeat
-    def __init__(self, result: _Optional[_Union[_result_pb2.Result, _Mapping]] = ..., refused: _Optional[_Union[ItemRefused, _Mapping]] = ..., progress: _Optional[_Union[ItemProgress, _Mapping]] = ..., heartbeat: _Optional[_Union[BatchHeartbeat, _Mapping]] = ...) -> None: ...
+    def __init__(self, results: _Optional[_Iterable[_Union[_result_pb2.Result, _Mapping]]] = ..., refused: _Optional[_Iterable[_Union[ItemRefused, _Mapping]]] = ..., progress: _Optional[_Iterable[_Union[ItemProgress, _Mapping]]] = ..., heartbeat: _Optional[_Union[BatchHeartbeat, _Mapping]] = ...) -> None: ...
