@@ -80,6 +80,7 @@ class Evaluation:
     device_id: int | None = None
     events: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)  # progress pushed by pool threads
     progress: bool = True  # progress events wanted (an EvaluateBatch without progress: none are built)
+    batch: bool = False    # an EvaluateBatch item: its log line is DEBUG (the stream logs one line at INFO)
     compile_future: Future | None = None
 
 
@@ -180,6 +181,7 @@ class Pipeline:
         self._lock = threading.Lock()
         self.produces_outputs = bool(getattr(backend, "produces_outputs", True))
         self.references = references  # task references run here, out of process (never in this one)
+        self._children: dict = {}  # metric children by label values (bounded: stage and status names)
 
     # ---------------------------------------------------------------------------------------- helpers
     @property
@@ -215,9 +217,9 @@ class Pipeline:
             return None
         result, stage = hit
         self.metrics.cache_hits.inc()
-        self.metrics.evaluations.labels(stage=stage, status=STATUS_NAMES[result.status]).inc()
-        log.info("evaluation %s task=%s/%s status=%s cached=true", ev.id, ev.task.name, ev.task_hash[:12],
-                 result_pb2.Status.Name(result.status))
+        self._counter(stage, STATUS_NAMES[result.status]).inc()
+        log.log(logging.DEBUG if ev.batch else logging.INFO, "evaluation %s task=%s/%s status=%s cached=true",
+                ev.id, ev.task.name, ev.task_hash[:12], result_pb2.Status.Name(result.status))
         return result
 
     def close(self) -> None:
@@ -549,13 +551,28 @@ class Pipeline:
         secrets.scrub_message(result)  # nothing the candidate's owner gets back may hold an agent secret
         stage = STAGE_NAMES[ev.stage]
         for s, v in timings.items():
-            self.metrics.stage_seconds.labels(stage=STAGE_NAMES[s]).observe(v)
-        self.metrics.evaluations.labels(stage=stage, status=STATUS_NAMES[status]).inc()
+            self._histogram(s).observe(v)
+        self._counter(stage, STATUS_NAMES[status]).inc()
         if self.cache.put(self.cache_key(ev), result, stage):
             self.metrics.cache_entries.set(len(self.cache))
-        parts = " ".join(f"{STAGE_NAMES[s]}={v:.3f}s" for s, v in sorted(timings.items()))
-        log.info("evaluation %s task=%s/%s status=%s stage=%s device=%s %s%s", ev.id, ev.task.name,
-                 ev.task_hash[:12], result_pb2.Status.Name(status), stage,
-                 "-" if ev.device_id is None else ev.device_id, parts,
-                 f" campaign={ev.campaign}" if ev.campaign else "")
+        level = logging.DEBUG if ev.batch else logging.INFO
+        if log.isEnabledFor(level):
+            parts = " ".join(f"{STAGE_NAMES[s]}={v:.3f}s" for s, v in sorted(timings.items()))
+            log.log(level, "evaluation %s task=%s/%s status=%s stage=%s device=%s %s%s", ev.id, ev.task.name,
+                    ev.task_hash[:12], result_pb2.Status.Name(status), stage,
+                    "-" if ev.device_id is None else ev.device_id, parts,
+                    f" campaign={ev.campaign}" if ev.campaign else "")
         return result
+
+    def _counter(self, stage: str, status: str):
+        """The evaluations counter of (stage, status), looked up once (labels() takes a lock and builds a key)."""
+        child = self._children.get((stage, status))
+        if child is None:
+            child = self._children[(stage, status)] = self.metrics.evaluations.labels(stage=stage, status=status)
+        return child
+
+    def _histogram(self, stage: int):
+        child = self._children.get(stage)
+        if child is None:
+            child = self._children[stage] = self.metrics.stage_seconds.labels(stage=STAGE_NAMES[stage])
+        return child

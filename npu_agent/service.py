@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import logging
 import math
 import queue
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,7 +31,9 @@ from npu_agent.references import ReferenceBusy, ReferenceFailed, ReferenceRunErr
 MAX_STAGE_TIMEOUT_S = 3600.0
 MAX_VERIFY_SETS = 64
 MAX_CHECK_WAITERS = 8  # PutTask calls waiting for another call's check of the same task (each holds a thread)
+_CODE_NAMES = {c.value[0]: c.name for c in grpc.StatusCode}
 _COALESCE_BYTES = 1 << 20  # an EvaluateBatch event takes waiting results until it is this large
+log = logging.getLogger("npu_agent.evaluation")
 _ID = re.compile(r"^[\w.:/@+\-]{1,128}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -326,7 +330,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
                     raise _Abort(grpc.StatusCode.ALREADY_EXISTS,
                                  f"evaluation_id {r.evaluation_id!r} appears twice in this batch")
                 seen.add(r.evaluation_id)
-                ev, cached = self._prepare(r, progress=request.progress)
+                ev, cached = self._prepare(r, progress=request.progress, batch=True)
             except _Abort as e:  # this item only: the others go on
                 self.pipeline.metrics.rejected.labels(code=e.code.name.lower()).inc()
                 first.refused.add(evaluation_id=r.evaluation_id, code=e.code.value[0], message=e.message)
@@ -337,16 +341,32 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
                 first.results.append(cached)
                 continue
             admitted.append(ev)
-        if not admitted:
-            yield first
-            return
-        out: queue.SimpleQueue = queue.SimpleQueue()  # Results and ItemProgress, from the runner threads
+        statuses: Counter[int] = Counter(r.status for r in first.results)
 
         def cancel_all() -> None:  # the stream ended: whatever of it is still running is not wanted
             for ev in admitted:
                 ev.cancel.set()
 
         context.add_callback(cancel_all)
+        try:
+            yield from self._batch_stream(request, admitted, first, statuses)
+        finally:  # one line per stream; the items' own lines are DEBUG
+            if log.isEnabledFor(logging.INFO):
+                campaign = request.evaluations[0].campaign
+                done = " ".join(f"{result_pb2.Status.Name(k).lower()}={v}" for k, v in sorted(statuses.items()))
+                refused = Counter(_CODE_NAMES.get(x.code, "UNKNOWN").lower() for x in first.refused)
+                log.info("batch of %d%s: %d results (%s), %d refused (%s)%s", n,
+                         f" campaign={campaign}" if campaign else "", statuses.total(), done, len(first.refused),
+                         " ".join(f"{k}={v}" for k, v in sorted(refused.items())),
+                         "" if statuses.total() + len(first.refused) == n else "; the stream ended early")
+
+    def _batch_stream(self, request: agent_pb2.EvaluateBatchRequest, admitted: list[Evaluation],
+                      first: agent_pb2.EvaluateBatchEvent, statuses: Counter[int]
+                      ) -> Iterator[agent_pb2.EvaluateBatchEvent]:
+        if not admitted:
+            yield first
+            return
+        out: queue.SimpleQueue = queue.SimpleQueue()  # Results and ItemProgress, from the runner threads
         for ev in admitted:
             on_progress = None
             if request.progress:
@@ -369,6 +389,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             while True:
                 if isinstance(item, result_pb2.Result):
                     event.results.append(item)
+                    statuses[item.status] += 1
                     running -= 1
                     size += item.ByteSize()
                 else:
@@ -416,11 +437,12 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             self.pipeline.metrics.inflight.set(len(self._inflight))
             self._idle.notify_all()
 
-    def _prepare(self, r: agent_pb2.EvaluateRequest,
-                 progress: bool = True) -> tuple[Evaluation, result_pb2.Result | None]:
+    def _prepare(self, r: agent_pb2.EvaluateRequest, progress: bool = True,
+                 batch: bool = False) -> tuple[Evaluation, result_pb2.Result | None]:
         """Validate, answer from the cache, or admit: what every evaluation goes through, alone or in a batch."""
         ev = self._validate(r)
         ev.progress = progress
+        ev.batch = batch
         cached = self.pipeline.lookup_cache(ev)
         if cached is None:
             self._admit(ev)
