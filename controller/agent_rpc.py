@@ -102,7 +102,7 @@ class AgentConnections:
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._tasks_held: dict[str, set[str]] = {}
         self._uploads: dict[tuple[str, str], asyncio.Future[None]] = {}  # PutTask under way, per agent and hash
-        self._limits: dict[str, tuple[int, int]] = {}  # address -> (max_batch_evaluations, max_message_bytes)
+        self._limits: dict[str, tuple[int, int, int]] = {}  # address -> (max batch, max message, max source bytes)
 
     def _stub(self, address: str) -> agent_pb2_grpc.NpuAgentStub:
         ch = self._channels.get(address)
@@ -129,12 +129,16 @@ class AgentConnections:
 
     async def get_info(self, address: str, timeout_s: float = 10.0) -> agent_pb2.AgentInfo:
         try:
-            info = await self._stub(address).GetInfo(agent_pb2.GetInfoRequest(), timeout=timeout_s,
-                                                     metadata=self.credentials.metadata())
+            return await self._get_info(address, timeout_s)
         except grpc.aio.AioRpcError as e:
             raise AgentUnavailable(f"{address}: GetInfo failed: {e.code().name}: {e.details()}") from None
+
+    async def _get_info(self, address: str, timeout_s: float) -> agent_pb2.AgentInfo:
+        info = await self._stub(address).GetInfo(agent_pb2.GetInfoRequest(), timeout=timeout_s,
+                                                 metadata=self.credentials.metadata())
         self._limits[address] = (info.max_batch_evaluations or 1,
-                                 min(info.max_message_bytes or self._max_message_bytes, self._max_message_bytes))
+                                 min(info.max_message_bytes or self._max_message_bytes, self._max_message_bytes),
+                                 info.max_source_bytes)
         return info
 
     async def evaluate(self, address: str, task: task_pb2.TaskSpec, source: str, evaluation_id: str, *,
@@ -258,10 +262,18 @@ class AgentConnections:
         """Upload, split and stream; returns the items the agent answered NOT_FOUND for a task we had uploaded."""
         try:
             bad_tasks = await self._ensure_tasks(address, items, hashes, inactivity_s)
-            max_items, max_bytes = await self._batch_limits(address)
+            if len(bad_tasks) < len({hashes[id(it.task)] for it in items}):
+                max_items, max_bytes, max_source = await self._batch_limits(address)
+            else:
+                max_items, max_bytes, max_source = 1, self._max_message_bytes, 0  # nothing will be sent
         except (AgentBusy, AgentUnavailable) as e:
             for it in items:
                 emit(it.evaluation_id, e)
+            return []
+        except _Refused as e:
+            for it in items:
+                emit(it.evaluation_id, result_pb2.Result(evaluation_id=it.evaluation_id, status=result_pb2.REJECTED,
+                                                         message=str(e)))
             return []
         send: list[agent_pb2.EvaluateRequest] = []
         by_id: dict[str, BatchItem] = {}
@@ -269,7 +281,15 @@ class AgentConnections:
             th = hashes[id(it.task)]
             if th in bad_tasks:
                 emit(it.evaluation_id, result_pb2.Result(evaluation_id=it.evaluation_id, status=result_pb2.REJECTED,
-                                                         message=f"{address} rejected the task: {bad_tasks[th]}"))
+                                                         message=f"{address} rejected the task upload: "
+                                                                 f"{bad_tasks[th]}"))
+                continue
+            if max_source and len(it.source) > max_source and len(it.source.encode("utf-8")) > max_source:
+                # The agent would refuse it as RESOURCE_EXHAUSTED, which reads as "busy": it is the candidate's.
+                emit(it.evaluation_id, result_pb2.Result(
+                    evaluation_id=it.evaluation_id, status=result_pb2.REJECTED,
+                    message=f"the source is {len(it.source.encode('utf-8'))} bytes; {address} accepts at most "
+                            f"{max_source} (AgentInfo.max_source_bytes)"))
                 continue
             by_id[it.evaluation_id] = it
             send.append(agent_pb2.EvaluateRequest(evaluation_id=it.evaluation_id, task_hash=th, source=it.source,
@@ -289,10 +309,19 @@ class AgentConnections:
                                             on_progress, emit, lost) for chunk in chunks))
         return lost
 
-    async def _batch_limits(self, address: str) -> tuple[int, int]:
+    async def _batch_limits(self, address: str) -> tuple[int, int, int]:
+        """The agent's batch, message and source limits, from one GetInfo per agent (classified as any call)."""
         limits = self._limits.get(address)
         if limits is None:
-            await self.get_info(address)
+            try:
+                await self._get_info(address, 10.0)
+            except grpc.aio.AioRpcError as e:
+                outcome = _classify_refusal(address, e.code(), f"GetInfo: {e.details()}", "")
+                if isinstance(outcome, result_pb2.Result):
+                    raise _Refused(outcome.message) from None
+                if isinstance(outcome, AgentUnavailable):
+                    self.forget(address)
+                raise outcome from None
             limits = self._limits[address]
         return limits
 
@@ -363,11 +392,12 @@ class AgentConnections:
                 for th, t in tasks:
                     bad |= await self._put_tasks(address, [(th, t)], inactivity_s)
                 return bad
-            if code == grpc.StatusCode.RESOURCE_EXHAUSTED or (
-                    code == grpc.StatusCode.UNAVAILABLE and "draining" in details):
-                raise AgentBusy(f"{address}: PutTask: {details}") from None
-            self.forget(address)
-            raise AgentUnavailable(f"{address}: PutTask failed: {code.name}: {details}") from None
+            outcome = _classify_refusal(address, code, f"PutTask: {details}", "")
+            if isinstance(outcome, result_pb2.Result):  # refused for good (auth, ...): as evaluate(), REJECTED
+                return {th: f"{code.name}: {details}" for th, _ in tasks}
+            if isinstance(outcome, AgentUnavailable):
+                self.forget(address)
+            raise outcome from None
 
     async def _stream(self, address: str, chunk: list[agent_pb2.EvaluateRequest], by_id: dict[str, BatchItem],
                       timeout_s: float, inactivity_s: float, progress: bool,
@@ -440,6 +470,10 @@ class AgentConnections:
                                             f"{inactivity_s:g} s (heartbeats stopped): the agent is presumed frozen"))
         if pending:
             fail(lambda _: AgentUnavailable(f"{address}: the EvaluateBatch stream ended without a result"))
+
+
+class _Refused(Exception):
+    """A call refused for good (auth, ...): every item of the batch is REJECTED with this message."""
 
 
 def _code(number: int) -> grpc.StatusCode:
