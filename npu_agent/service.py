@@ -38,6 +38,15 @@ _ID = re.compile(r"^[\w.:/@+\-]{1,128}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
+def _lean(result: result_pb2.Result, options: agent_pb2.EvaluateOptions) -> result_pb2.Result:
+    """`result` without the payload nobody asked for (EvaluateOptions.include_*); the cache keeps its own full copy."""
+    if not options.include_log_tail:
+        result.ClearField("log_tail")
+    if not options.include_block_profiles and result.HasField("profile"):
+        del result.profile.blocks[:]
+    return result
+
+
 class _Abort(Exception):
     def __init__(self, code: grpc.StatusCode, message: str) -> None:
         super().__init__(message)
@@ -299,7 +308,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
         out: queue.SimpleQueue = queue.SimpleQueue()
         context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
         self._start(ev, lambda p: out.put(agent_pb2.EvaluateEvent(progress=p)),
-                    lambda r: out.put(agent_pb2.EvaluateEvent(result=r)), trim=False)
+                    lambda r: out.put(agent_pb2.EvaluateEvent(result=r)), lean=False)
         interval = self.pipeline.timeouts.heartbeat_s
         while True:
             try:
@@ -336,9 +345,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
                 first.refused.add(evaluation_id=r.evaluation_id, code=e.code.value[0], message=e.message)
                 continue
             if cached is not None:
-                if not r.options.include_log_tail:
-                    cached.ClearField("log_tail")
-                first.results.append(cached)
+                first.results.append(_lean(cached, r.options))
                 continue
             admitted.append(ev)
         statuses: Counter[int] = Counter(r.status for r in first.results)
@@ -372,7 +379,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             if request.progress:
                 def on_progress(p: agent_pb2.Progress, eid: str = ev.id) -> None:
                     out.put(agent_pb2.ItemProgress(evaluation_id=eid, progress=p))
-            self._start(ev, on_progress, out.put, trim=True)
+            self._start(ev, on_progress, out.put, lean=True)
         if first.refused or first.results:
             yield first
         interval = self.pipeline.timeouts.heartbeat_s
@@ -403,16 +410,16 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             yield event
 
     def _start(self, ev: Evaluation, on_progress: Callable[[agent_pb2.Progress], None] | None,
-               on_result: Callable[[result_pb2.Result], None], trim: bool) -> None:
+               on_result: Callable[[result_pb2.Result], None], lean: bool) -> None:
         """Run an admitted evaluation on a runner thread; the one path of Evaluate and EvaluateBatch alike."""
         try:
-            self._runners.submit(self._drive, ev, on_progress, on_result, trim)
+            self._runners.submit(self._drive, ev, on_progress, on_result, lean)
         except RuntimeError:  # the pool is shut down: the agent is stopping
             self._release(ev)
             raise
 
     def _drive(self, ev: Evaluation, on_progress: Callable[[agent_pb2.Progress], None] | None,
-               on_result: Callable[[result_pb2.Result], None], trim: bool) -> None:
+               on_result: Callable[[result_pb2.Result], None], lean: bool) -> None:
         released = False
         try:
             for event in self.pipeline.run(ev):
@@ -421,10 +428,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
                     # max_concurrent evaluations in flight is never refused.
                     self._release(ev)
                     released = True
-                    result = event.result
-                    if trim and not ev.options.include_log_tail:
-                        result.ClearField("log_tail")  # the cache holds its own copy, with the log
-                    on_result(result)
+                    on_result(_lean(event.result, ev.options) if lean else event.result)
                 elif on_progress is not None:
                     on_progress(event.progress)
         finally:

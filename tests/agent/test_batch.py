@@ -355,10 +355,13 @@ def test_a_real_kernel_and_a_compile_error_in_one_batch_on_the_twin(start_agent,
     out = only(run(lambda c: batch(c, agent.address, its, inactivity_s=30.0), creds))
     good, bad, bad_log = out["good"], out["broken"], out["broken-log"]
     assert good.status == S.OK and good.profile.time_us > 0 and good.numeric.sets_checked > 0, good.message
+    assert good.profile.core_types and not good.profile.blocks  # per-block rows only when asked for
     for r in (bad, bad_log):
         assert r.status == S.COMPILE_ERROR and r.diagnostics and r.diagnostics[0].line == 1, r
         assert TOKEN not in str(r) and "[redacted]" in str(r)  # scrubbed per item, as for Evaluate
     assert not bad.log_tail and bad_log.log_tail  # the log only when asked for
-    again = only(run(lambda c: batch(c, agent.address, [BatchItem("good-again", task, EXAMPLE.read_text())]),
+    full = agent_pb2.EvaluateOptions(include_block_profiles=True)
+    again = only(run(lambda c: batch(c, agent.address, [BatchItem("good-again", task, EXAMPLE.read_text(), full)]),
                      creds))["good-again"]
-    assert again.cached and again.status == S.OK  # the result cache answers batch items too
+    assert again.cached and again.status == S.OK  # the result cache answers batch items too ...
+    assert len(again.profile.blocks) == sum(ct.blocks for ct in good.profile.core_types) > 0  # ... the full one
