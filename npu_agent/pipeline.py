@@ -127,7 +127,7 @@ class _Checks:
     def __init__(self, pipeline: Pipeline, ev: Evaluation, task: task_pb2.TaskSpec,
                  pending: PendingReference | None, extra: dict, cov: result_pb2.SizeCoverage) -> None:
         self.p, self.ev, self.task, self.pending, self.extra, self.cov = pipeline, ev, task, pending, extra, cov
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hawk-check")
+        self._pool: ThreadPoolExecutor | None = None  # made at the first overlapped check (never for the null backend)
         self._fut: Future | None = None
 
     def _one(self, i: int, out: RunOutcome) -> None:
@@ -149,6 +149,8 @@ class _Checks:
         if not out.ok or self.ev.cancel.is_set() or not self.p.produces_outputs:
             self._one(i, out)  # nothing to overlap: decide now
         else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hawk-check")
             self._fut = self._pool.submit(self._one, i, out)
 
     def drain(self) -> None:
@@ -157,7 +159,8 @@ class _Checks:
             fut.result()  # re-raises the check's _Stop
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Pipeline:
