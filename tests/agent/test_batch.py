@@ -297,11 +297,13 @@ def test_a_frozen_agent_is_detected_by_its_missing_heartbeats() -> None:
     port = _free_port()
     address = f"127.0.0.1:{port}"
     proc = subprocess.Popen([sys.executable, "-m", "controller.cli", "agent", "serve", "--port", str(port),
-                             "--backend", "null", "--devices", "4", "--heartbeat-interval", "0.3"], cwd=ROOT,
+                             "--backend", "null", "--devices", "4", "--heartbeat-interval", "0.3",
+                             "--max-batch", "8"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with AgentClient(address) as c:
             c.wait_ready(30.0)
+            assert c.get_info().max_batch_evaluations == 8  # --max-batch
 
         async def main(conns: AgentConnections) -> tuple[Outcomes, Outcomes]:
             # Alive but slow: items longer than the inactivity deadline finish, the heartbeats keep the stream up.
