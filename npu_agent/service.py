@@ -414,9 +414,11 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
         """Run an admitted evaluation on a runner thread; the one path of Evaluate and EvaluateBatch alike."""
         try:
             self._runners.submit(self._drive, ev, on_progress, on_result, lean)
-        except RuntimeError:  # the pool is shut down: the agent is stopping
+        except RuntimeError:  # the runner pool is shut down: the agent is stopping; still exactly one Result
             self._release(ev)
-            raise
+            on_result(result_pb2.Result(evaluation_id=ev.id, status=result_pb2.CANCELLED,
+                                        message="cancelled: the agent is stopping", agent_id=self.pipeline.agent_id,
+                                        source_hash=ev.source_hash, task_hash=ev.task_hash))
 
     def _drive(self, ev: Evaluation, on_progress: Callable[[agent_pb2.Progress], None] | None,
                on_result: Callable[[result_pb2.Result], None], lean: bool) -> None:

@@ -221,6 +221,13 @@ def test_auth_is_required_for_every_item(start_agent) -> None:
         list(s.EvaluateBatch(agent_pb2.EvaluateBatchRequest(evaluations=raw_requests(task_hash(TASK), 1)),
                              metadata=token_metadata("wrong-token-0123456789"), timeout=10))
     assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    # Bytes that do not parse: the caller's error, named (wire_guard.py), not an agent INTERNAL.
+    garbage = agent_pb2.EvaluateBatchRequest(evaluations=raw_requests("0" * 64, 2)).SerializeToString()[:-7]
+    with grpc.insecure_channel(agent.address) as raw, pytest.raises(grpc.RpcError) as e:
+        call = raw.unary_stream("/hawk.v1.NpuAgent/EvaluateBatch", request_serializer=lambda b: b,
+                                response_deserializer=lambda b: b)
+        list(call(garbage, metadata=token_metadata(TOKEN), timeout=10))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "malformed EvaluateBatch request" in e.value.details()
 
 
 # ---------------------------------------------------------------------------------------- wire guards
