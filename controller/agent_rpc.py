@@ -243,17 +243,23 @@ class AgentConnections:
         for it in items:
             if id(it.task) not in hashes:
                 hashes[id(it.task)] = task_hash(it.task)
-        lost = await self._run_batch(address, items, hashes, timeout_s, inactivity_s, progress, on_progress, emit)
-        if lost:  # the agent restarted and lost these tasks: upload them again and retry those items once
-            self.forget(address)
-            again = await self._run_batch(address, lost, hashes, timeout_s, inactivity_s, progress, on_progress,
-                                          emit)
-            for it in again:
-                emit(it.evaluation_id, AgentUnavailable(f"{address}: the agent lost task "
-                                                        f"{hashes[id(it.task)][:12]} again after a re-upload"))
-        for it in items:  # never reached in practice: a guard for exactly-once
+        try:
+            lost = await self._run_batch(address, items, hashes, timeout_s, inactivity_s, progress, on_progress,
+                                         emit)
+            if lost:  # the agent restarted and lost these tasks: upload them again and retry those items once
+                self.forget(address)
+                again = await self._run_batch(address, lost, hashes, timeout_s, inactivity_s, progress,
+                                              on_progress, emit)
+                for it in again:
+                    emit(it.evaluation_id, AgentUnavailable(f"{address}: the agent lost task "
+                                                            f"{hashes[id(it.task)][:12]} again after a re-upload"))
+            error = ""
+        except Exception as e:  # a bug of ours: the items still get their outcome (and run elsewhere)
+            log.exception("evaluate_batch on %s failed", address)
+            error = f": {type(e).__name__}: {e}"
+        for it in items:  # only after a bug: every item gets exactly one outcome
             if it.evaluation_id not in done:
-                emit(it.evaluation_id, AgentUnavailable(f"{address}: no outcome for {it.evaluation_id}"))
+                emit(it.evaluation_id, AgentUnavailable(f"{address}: no outcome for {it.evaluation_id}{error}"))
 
     async def _run_batch(self, address: str, items: list[BatchItem], hashes: dict[int, str], timeout_s: float,
                          inactivity_s: float, progress: bool,
@@ -299,6 +305,13 @@ class AgentConnections:
         budget = max(1, max_bytes - _BATCH_MARGIN_BYTES)
         for req in send:
             n = req.ByteSize() + 8
+            if n > budget:  # the agent's gRPC limit would refuse it as RESOURCE_EXHAUSTED, i.e. "busy", for ever
+                by_id.pop(req.evaluation_id)
+                emit(req.evaluation_id, result_pb2.Result(
+                    evaluation_id=req.evaluation_id, status=result_pb2.REJECTED,
+                    message=f"the request is {n} bytes; {address} accepts messages of at most {max_bytes} "
+                            "(AgentInfo.max_message_bytes)"))
+                continue
             if not chunks or len(chunks[-1]) >= max_items or size + n > budget:
                 chunks.append([])
                 size = 0
@@ -449,7 +462,10 @@ class AgentConnections:
                         emit(ref.evaluation_id, _classify_refusal(address, code, ref.message, ref.evaluation_id))
                 if on_progress is not None:
                     for p in event.progress:
-                        on_progress(p.evaluation_id, p.progress)
+                        try:
+                            on_progress(p.evaluation_id, p.progress)
+                        except Exception:  # the caller's bug must not break the stream
+                            log.exception("on_progress failed for %s", p.evaluation_id)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not frozen[0] or (task is not None and task.cancelling()):
@@ -461,6 +477,11 @@ class AgentConnections:
                 if code in _RETRY_ELSEWHERE or code == grpc.StatusCode.UNIMPLEMENTED:
                     self.forget(address)
                 fail(lambda eid: _classify_refusal(address, code, f"EvaluateBatch: {details}", eid, whole=True))
+        except Exception as e:  # a bug of ours: the items still get their outcome (and run elsewhere)
+            log.exception("EvaluateBatch stream to %s failed", address)
+            call.cancel()
+            why = f"{address}: the EvaluateBatch stream failed: {type(e).__name__}: {e}"
+            fail(lambda _: AgentUnavailable(why))
         finally:
             if dog is not None:
                 dog.cancel()

@@ -433,6 +433,15 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
                     on_result(_lean(event.result, ev.options) if lean else event.result)
                 elif on_progress is not None:
                     on_progress(event.progress)
+        except Exception as e:  # an agent bug outside the pipeline's own guard: still exactly one Result
+            log.exception("evaluation %s: internal error", ev.id)
+            if not released:
+                self._release(ev)
+                released = True
+                on_result(result_pb2.Result(evaluation_id=ev.id, status=result_pb2.INTERNAL,
+                                            message=f"agent error: {type(e).__name__}: {e}",
+                                            agent_id=self.pipeline.agent_id, source_hash=ev.source_hash,
+                                            task_hash=ev.task_hash))
         finally:
             if not released:
                 self._release(ev)
