@@ -105,6 +105,26 @@ def test_every_item_gets_exactly_one_result_as_it_finishes(start_agent) -> None:
     assert not any(r.log_tail for r in out.values())  # not asked for (EvaluateOptions.include_log_tail)
 
 
+def test_a_task_is_uploaded_once_per_agent_even_by_concurrent_batches(start_agent) -> None:
+    agent = start_agent(devices=4)
+    uploads: list[list[str]] = []
+
+    async def main(conns: AgentConnections) -> list[Outcomes]:
+        real = conns._put_tasks
+
+        async def counted(address, tasks, inactivity_s):  # counts, then does the real upload
+            uploads.append([h for h, _ in tasks])
+            return await real(address, tasks, inactivity_s)
+
+        conns._put_tasks = counted
+        first = await asyncio.gather(*(batch(conns, agent.address, items(3, prefix=f"c{k}-")) for k in range(3)))
+        return [*first, await batch(conns, agent.address, items(2, prefix="later-"))]
+
+    outs = run(main)
+    assert all(r.status == S.OK for out in outs for r in only(out).values())
+    assert uploads == [[task_hash(TASK)]]  # one PutTask for four batches, three of them at once
+
+
 def test_items_beyond_the_admission_limit_are_busy_and_the_rest_run(start_agent) -> None:
     agent = start_agent(devices=1, max_concurrent=3)
     out = only(run(lambda c: batch(c, agent.address, items(5, run_s=0.05))))
