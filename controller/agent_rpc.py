@@ -100,11 +100,15 @@ class AgentConnections:
                          ("grpc.max_receive_message_length", max_message_bytes)]
         self._max_message_bytes = max_message_bytes
         self._channels: dict[str, grpc.aio.Channel] = {}
+        self._stubs: dict[str, agent_pb2_grpc.NpuAgentStub] = {}  # one per channel: a stub costs ~80 us to build
         self._tasks_held: dict[str, set[str]] = {}
         self._uploads: dict[tuple[str, str], asyncio.Future[None]] = {}  # PutTask under way, per agent and hash
         self._limits: dict[str, tuple[int, int, int]] = {}  # address -> (max batch, max message, max source bytes)
 
     def _stub(self, address: str) -> agent_pb2_grpc.NpuAgentStub:
+        stub = self._stubs.get(address)
+        if stub is not None:
+            return stub
         ch = self._channels.get(address)
         if ch is None:
             if self.credentials.tls_ca is not None:
@@ -115,7 +119,8 @@ class AgentConnections:
             else:
                 ch = grpc.aio.insecure_channel(address, options=self._options)
             self._channels[address] = ch
-        return agent_pb2_grpc.NpuAgentStub(ch)
+        stub = self._stubs[address] = agent_pb2_grpc.NpuAgentStub(ch)
+        return stub
 
     def forget(self, address: str) -> None:
         """Drop what we believe about an agent (it may have restarted and lost its tasks)."""
@@ -126,6 +131,7 @@ class AgentConnections:
         for ch in self._channels.values():
             await ch.close()
         self._channels.clear()
+        self._stubs.clear()
 
     async def get_info(self, address: str, timeout_s: float = 10.0) -> agent_pb2.AgentInfo:
         try:
@@ -318,8 +324,12 @@ class AgentConnections:
             chunks[-1].append(req)
             size += n
         lost: list[BatchItem] = []
-        await asyncio.gather(*(self._stream(address, chunk, by_id, timeout_s, inactivity_s, progress,
-                                            on_progress, emit, lost) for chunk in chunks))
+        streams = [self._stream(address, chunk, by_id, timeout_s, inactivity_s, progress, on_progress, emit, lost)
+                   for chunk in chunks]
+        if len(streams) == 1:
+            await streams[0]  # the usual case: no task of its own
+        elif streams:
+            await asyncio.gather(*streams)
         return lost
 
     async def _batch_limits(self, address: str) -> tuple[int, int, int]:
@@ -423,18 +433,19 @@ class AgentConnections:
         loop = asyncio.get_running_loop()
         last = [loop.time()]
         frozen = [False]
+        timer: list[asyncio.TimerHandle | None] = [None]
 
-        async def watchdog() -> None:
-            # One timer per stream, not one per message: each message only stores the time it came.
-            while True:
-                silent = loop.time() - last[0]
-                if silent >= inactivity_s:
-                    frozen[0] = True
-                    call.cancel()
-                    return
-                await asyncio.sleep(inactivity_s - silent + 0.01)
+        def watchdog() -> None:
+            # One timer per stream, re-armed when it fires, not per message: a message only stores its time.
+            silent = loop.time() - last[0]
+            if silent >= inactivity_s:
+                frozen[0] = True
+                call.cancel()
+            else:
+                timer[0] = loop.call_later(inactivity_s - silent + 0.01, watchdog)
 
-        dog = loop.create_task(watchdog()) if inactivity_s > 0 else None
+        if inactivity_s > 0:
+            timer[0] = loop.call_later(inactivity_s, watchdog)
 
         def fail(outcome: Callable[[str], Outcome]) -> None:
             for eid in sorted(pending):
@@ -483,8 +494,8 @@ class AgentConnections:
             why = f"{address}: the EvaluateBatch stream failed: {type(e).__name__}: {e}"
             fail(lambda _: AgentUnavailable(why))
         finally:
-            if dog is not None:
-                dog.cancel()
+            if timer[0] is not None:
+                timer[0].cancel()
         if frozen[0] and pending:
             self.forget(address)
             fail(lambda _: AgentUnavailable(f"{address}: no message on the EvaluateBatch stream for "
