@@ -96,16 +96,22 @@ def campaign_agents(spec: CampaignSpec, local: LocalAgents | None) -> list[str] 
     return list(spec.agents.addresses) + (local.addresses if local is not None else [])
 
 
-def init_ray(address: str | None) -> None:
+def init_ray(address: str | None) -> bool:
+    """Join the cluster at `address` (`auto`: the one `ray start` runs on this host, or RAY_ADDRESS), or the one
+    RAY_ADDRESS names, or else start a private local Ray. Returns True when joining a running cluster, whose
+    resources are its own: num_cpus is passed only to a Ray we start (Ray refuses it otherwise)."""
     import ray
 
+    address = address or os.environ.get("RAY_ADDRESS") or None
     if ray.is_initialized():
-        return
+        return bool(address)
     if address:
         ray.init(address=address, namespace="hawk", log_to_driver=False)
-    else:
-        ray.init(namespace="hawk", include_dashboard=False, log_to_driver=False,
-                 num_cpus=max(2, os.cpu_count() or 2))
+        return True
+    # "local", not None: None would join any cluster recorded in /tmp/ray, then refuse num_cpus.
+    ray.init(address="local", namespace="hawk", include_dashboard=False, log_to_driver=False,
+             num_cpus=max(2, os.cpu_count() or 2))
+    return False
 
 
 async def _wait_for_slots(actor: Any, agents: LocalAgents | None, hardware: str, timeout_s: float,
@@ -155,8 +161,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         credentials = Credentials.from_files(path(a.token_file), path(a.tls_ca), path(a.tls_cert), path(a.tls_key))
     except ValueError as e:
         raise SpecError(f"[agents]: {e}") from None
-    init_ray(ray_address)
-    actor = get_scheduler(credentials=credentials, detached=bool(ray_address))
+    joined = init_ray(ray_address)
+    actor = get_scheduler(credentials=credentials, detached=joined)
     registry = spec.agents.registry or ("127.0.0.1:0" if spec.agents.local else "")
     local: LocalAgents | None = None
     work = work_dir or Path(tempfile.mkdtemp(prefix="hawk-farm-"))
