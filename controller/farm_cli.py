@@ -18,7 +18,8 @@ from pathlib import Path
 
 from npu_agent.errors import CliError, UnreachableError, UsageError
 
-TOKEN_FILE = "token.txt"
+TOKEN_FILE = "token.txt"          # the farm token: agents and the Registry require it
+RAY_TOKEN_FILE = "ray_token.txt"  # Ray's own token auth (RAY_AUTH_MODE=token): the Ray head, dashboard and drivers
 SPEC_FILE = "specs/campaign.toml"
 CONTAINER_TOKEN = "/run/secrets/hawk_token"  # where compose `secrets:` and the Kubernetes Secret mount it
 
@@ -45,15 +46,15 @@ backend = "{backend}"               # the agents' --backend (compose: HAWK_AGENT
 """
 
 
-def write_token(path: Path, owner: int | None = None) -> bool:
-    """Create a random token file readable by its owner only; returns False (leaving it alone) if one exists,
-    so re-running init never rotates a token behind running agents' backs (rotation: docs/operations.md)."""
+def write_token(path: Path, value: str, owner: int | None = None) -> bool:
+    """Create a token file readable by its owner only; returns False (leaving it alone) if one exists, so
+    re-running init never rotates a token behind running agents' backs (rotation: docs/operations.md)."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return False
     with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_urlsafe(32) + "\n")
+        f.write(value)  # no newline: Ray reads its token file verbatim
     os.chmod(path, 0o600)  # whatever the umask
     if owner is not None:
         os.chown(path, owner, owner)
@@ -62,23 +63,24 @@ def write_token(path: Path, owner: int | None = None) -> bool:
 
 def init(directory: Path, *, backend: str = "simnpu", owner: int | None = None, rounds: int = 2,
          candidates: int = 4, force_spec: bool = False) -> list[str]:
-    """Write DIR/token.txt and DIR/specs/campaign.toml; returns one line per thing done."""
+    """Write DIR/token.txt, DIR/ray_token.txt and DIR/specs/campaign.toml; returns one line per thing done."""
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a directory (give the folder of docker-compose.yml)")
     if owner is not None and owner != os.geteuid() and os.geteuid() != 0:
         raise UsageError(f"--owner {owner}: only root can give a file to another user (run under sudo)")
+    from npu_agent.auth import read_token_file
+
     done = []
     token = directory / TOKEN_FILE
-    if write_token(token, owner):
-        done.append(f"wrote {token} (mode 0600)")
-    else:
-        from npu_agent.auth import read_token_file
-
+    for path, value in ((token, secrets.token_urlsafe(32)), (directory / RAY_TOKEN_FILE, secrets.token_hex(32))):
+        if write_token(path, value, owner):
+            done.append(f"wrote {path} (mode 0600)")
+            continue
         try:  # an existing token must still be usable: the agents refuse a token others can read
-            read_token_file(token)
+            read_token_file(path)
         except ValueError as e:
             raise UsageError(str(e)) from None
-        done.append(f"kept {token} (exists; rotate it as docs/operations.md says)")
+        done.append(f"kept {path} (exists; rotate it as docs/operations.md says)")
     spec = directory / SPEC_FILE
     if spec.exists() and not force_spec:
         done.append(f"kept {spec} (exists; --force-spec rewrites it)")
