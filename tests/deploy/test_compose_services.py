@@ -16,6 +16,7 @@ which would stop every Ray on the machine). RAY_ADDRESS names it, because `auto`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -142,21 +143,25 @@ class Processes:
         return "\n".join(f"--- {n}.log\n{self.log(n)[-3000:]}" for n, _ in self.procs)
 
     def stop(self) -> None:
-        """SIGTERM every session (agents drain; the Ray head's daemons are in its session), then SIGKILL."""
+        """SIGTERM every session (agents drain; the Ray head's daemons are in its session), SIGKILL what is
+        left after a grace period (Ray's daemons may linger), then wait until every session is empty."""
         for _, p in reversed(self.procs):
             _signal_group(p.pid, signal.SIGTERM)
-        end = time.monotonic() + 20
+        for grace, sig in ((5, signal.SIGKILL), (10, None)):
+            end = time.monotonic() + grace
+            while time.monotonic() < end and self.alive():
+                for _, p in self.procs:
+                    p.poll()
+                time.sleep(0.2)
+            if sig is not None:
+                for _, p in self.procs:
+                    _signal_group(p.pid, sig)
         for _, p in self.procs:
-            try:
-                p.wait(max(0.1, end - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        while time.monotonic() < end and any(_session(p.pid) for _, p in self.procs):
-            time.sleep(0.2)
-        for _, p in self.procs:
-            _signal_group(p.pid, signal.SIGKILL)
             if p.poll() is None:
                 p.wait()
+
+    def alive(self) -> list[int]:
+        return [pid for _, p in self.procs for pid in _session(p.pid)]
 
 
 def _session(sid: int) -> list[int]:
@@ -173,10 +178,8 @@ def _session(sid: int) -> list[int]:
 
 
 def _signal_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _wait_for(procs: Processes, name: str, text: str, timeout_s: float) -> None:
@@ -238,10 +241,13 @@ def test_compose_services_run_a_campaign(work: Path) -> None:
             *(f"--{p}={_free_port()}" for p in ("ray-client-server-port", "dashboard-agent-listen-port",
                                                 "dashboard-agent-grpc-port", "runtime-env-agent-port",
                                                 "metrics-export-port", "node-manager-port", "object-manager-port"))]
+        t0 = time.monotonic()
         head = procs.start("ray-head", ray_start, ctl_env)
         assert head.wait(120) == 0, procs.tails()
+        t_head = time.monotonic()
         procs.start("controller", ctl_map.argv(steps[-1]), ctl_env)
         _wait_for(procs, "controller", "registry on", 90)
+        t_registry = time.monotonic()
 
         # --- two replicas of the agent service, registering with the controller's Registry.
         agent = services["agent"]
@@ -281,6 +287,7 @@ def test_compose_services_run_a_campaign(work: Path) -> None:
         campaign_cmd = [str(c) for c in ctl["x-campaign-command"]]
         assert campaign_cmd[:3] == ["hawk", "campaign", "run"] and "--ray-address" in campaign_cmd
         assert campaign_cmd[campaign_cmd.index("--ray-address") + 1] == "auto"
+        t_campaign = time.monotonic()
         run = subprocess.run(ctl_map.argv(campaign_cmd) + ["--quiet"], env=ctl_env, capture_output=True, text=True,
                              timeout=240)
         assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n{procs.tails()}"
@@ -291,11 +298,14 @@ def test_compose_services_run_a_campaign(work: Path) -> None:
         counts = store.counts(row["id"])
         evaluated = sum(v for k, v in counts.items() if k != "pending")
         assert evaluated >= 8 and counts.get("pending", 0) == 0, counts
-        print(f"campaign {row['id']}: {counts}")
+        print(f"campaign {row['id']}: {counts}; ray start {t_head - t0:.1f} s, farm serve "
+              f"{t_registry - t_head:.1f} s, agents {t_campaign - t_registry:.1f} s, campaign "
+              f"{time.monotonic() - t_campaign:.1f} s")
     finally:
+        t_stop = time.monotonic()
         procs.stop()
-    leftover = [pid for _, p in procs.procs for pid in _session(p.pid)]
-    assert not leftover, f"processes left running: {leftover}"
+        print(f"stop {time.monotonic() - t_stop:.1f} s")
+    assert not procs.alive(), f"processes left running: {procs.alive()}"
 
 
 def _wait_port(port: int, procs: Processes, timeout_s: float = 60) -> None:
