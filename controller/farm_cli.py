@@ -3,7 +3,8 @@
 `init` writes what a compose farm needs before its first start (the shared token, mode 0600, and an example
 campaign spec); `serve` runs in the controller container or KubeRay head after `ray start --head`: it creates
 the detached scheduler actor with the farm's credentials and starts the Registry and the scheduler metrics
-there, so agents join as soon as the farm is up, not when the first campaign starts.
+there, so agents join as soon as the farm is up, not when the first campaign starts; `health` is the agents'
+liveness and readiness probe (gRPC health with the token).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from npu_agent.errors import CliError, UnreachableError, UsageError
@@ -119,10 +121,16 @@ def _serve(args: argparse.Namespace) -> int:
         credentials = Credentials.from_files(args.token_file, args.tls_ca, args.tls_cert, args.tls_key)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    try:
-        init_ray(args.ray_address)
-    except ConnectionError as e:
-        raise UnreachableError(f"no Ray cluster at {args.ray_address}: {e}") from None
+    end = time.monotonic() + args.wait_ray
+    while True:  # a sidecar may start before its pod's Ray head does
+        try:
+            init_ray(args.ray_address)
+            break
+        except ConnectionError as e:
+            ray.shutdown()
+            if time.monotonic() > end:
+                raise UnreachableError(f"no Ray cluster at {args.ray_address}: {e}") from None
+            time.sleep(2)
     actor = get_scheduler(credentials=credentials, detached=True)
     host = args.registry.rpartition(":")[0]
     port = ray.get(actor.start_registry.remote(args.registry))
@@ -142,6 +150,29 @@ def _serve(args: argparse.Namespace) -> int:
             return 1
     ray.shutdown()
     return 0
+
+
+def _health(args: argparse.Namespace) -> int:
+    """grpc.health.v1 Check with the farm token: Kubernetes' built-in gRPC probe cannot send the token, and an
+    agent with a token refuses every call without it, health included (npu_agent/auth.py)."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from npu_agent.auth import read_token_file
+
+    try:
+        metadata = [("authorization", f"Bearer {read_token_file(args.token_file)}")] if args.token_file else []
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    with grpc.insecure_channel(args.address) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=args.service), timeout=args.timeout, metadata=metadata)
+        except grpc.RpcError as e:
+            raise UnreachableError(f"{args.address}: {e.code().name}: {e.details()}") from None
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    print(f"{args.address} {args.service or '(server)'}: {status}")
+    return 0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1
 
 
 def add_farm_commands(sub: argparse._SubParsersAction) -> None:
@@ -168,5 +199,12 @@ def add_farm_commands(sub: argparse._SubParsersAction) -> None:
                    help="serve hawk_scheduler_* metrics on this port")
     s.add_argument("--metrics-host", type=host_arg, default="127.0.0.1",
                    help="address the metrics port binds (default loopback; 0.0.0.0 for Prometheus elsewhere)")
+    s.add_argument("--wait-ray", type=float, default=120.0, help="seconds to wait for the Ray cluster to come up")
     s.add_argument("--check-interval", type=float, default=10.0, help=argparse.SUPPRESS)
     s.set_defaults(handler=_serve)
+    h = verbs.add_parser("health", help="check an agent's grpc.health.v1 status with the farm token (probes)")
+    h.add_argument("address", help="HOST:PORT, e.g. 127.0.0.1:50051")
+    h.add_argument("--token-file", default="", help="the farm token the agent requires")
+    h.add_argument("--service", default="hawk.v1.NpuAgent", help="service to check ('' = the whole server)")
+    h.add_argument("--timeout", type=float, default=5.0, help="seconds")
+    h.set_defaults(handler=_health)

@@ -251,7 +251,8 @@ def test_compose_services_run_a_campaign(work: Path) -> None:
 
         # --- two replicas of the agent service, registering with the controller's Registry.
         agent = services["agent"]
-        agent_ports = []
+        agent_ports: list[int] = []
+        probes: list[tuple[list[str], dict[str, str]]] = []
         for i in range(2):
             port = _free_port()
             agent_ports.append(port)
@@ -260,6 +261,7 @@ def test_compose_services_run_a_campaign(work: Path) -> None:
             (argv,) = _command(agent, env_in)
             assert "--token-file" in argv and "--register" in argv
             procs.start(f"agent-{i + 1}", amap.argv(argv), amap.env(agent, {}))
+            probes.append((amap.argv(agent["healthcheck"]["test"][1:]), amap.env(agent, {})))
 
         # --- agents require the token: a request without it is refused, with it answered.
         for port in agent_ports:
@@ -272,6 +274,9 @@ def test_compose_services_run_a_campaign(work: Path) -> None:
                 info = stub.GetInfo(agent_pb2.GetInfoRequest(), timeout=10,
                                     metadata=[("authorization", f"Bearer {token}")])
                 assert info.backend == "null"
+        for argv, env in probes:  # each agent's own healthcheck command answers SERVING
+            probe = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+            assert probe.returncode == 0 and "SERVING" in probe.stdout, probe.stdout + probe.stderr
         with grpc.insecure_channel(f"127.0.0.1:{registry_port}") as ch:
             with pytest.raises(grpc.RpcError) as refused:
                 registry_pb2_grpc.RegistryStub(ch).Register(registry_pb2.RegisterRequest(address="127.0.0.1:1"),
