@@ -28,7 +28,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 KUBE = ROOT / "deploy" / "kubernetes"
 RAYCLUSTER_SCHEMA = Path(__file__).parent / "schemas" / "ray.io_rayclusters-v1.7.0.openapi.json.gz"
-K8S_VERSIONS = ("1.29.0", "1.37.0")  # the oldest with every field used here in GA (grpc probes), the newest shipped
+# The oldest Kubernetes with every field used here (sidecar-era probes, PVC fields) and the newest the package ships.
+K8S_VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
 
 
 def _docs() -> list[tuple[str, dict[str, Any]]]:
