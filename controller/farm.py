@@ -153,6 +153,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     tasks = resolve(spec.tasks, base_dir=spec.base_dir)
     require_offline_search(tasks, spec.proposers)  # before Ray and agents start (controller/search.py)
     a = spec.agents
+    ray_address = ray_address or os.environ.get("RAY_ADDRESS") or None  # joined like --ray-address (init_ray)
 
     def path(p: str) -> str:
         return str(spec.base_dir / p) if p and not Path(p).is_absolute() else p
@@ -161,8 +162,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         credentials = Credentials.from_files(path(a.token_file), path(a.tls_ca), path(a.tls_cert), path(a.tls_key))
     except ValueError as e:
         raise SpecError(f"[agents]: {e}") from None
-    joined = init_ray(ray_address)
-    actor = get_scheduler(credentials=credentials, detached=joined)
+    init_ray(ray_address)
+    actor = get_scheduler(credentials=credentials, detached=bool(ray_address))
     registry = spec.agents.registry or ("127.0.0.1:0" if spec.agents.local else "")
     local: LocalAgents | None = None
     work = work_dir or Path(tempfile.mkdtemp(prefix="hawk-farm-"))
