@@ -20,6 +20,7 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -193,7 +194,6 @@ def _wait_for(procs: Processes, name: str, text: str, timeout_s: float) -> None:
 
 @pytest.fixture
 def work() -> Iterator[Path]:
-    import shutil
     import tempfile
 
     # Short: Ray's unix sockets live under its temp dir, and their paths are limited to ~107 bytes.
@@ -322,3 +322,42 @@ def _wait_port(port: int, procs: Processes, timeout_s: float = 60) -> None:
         if time.monotonic() > end:
             pytest.fail(f"nothing listens on {port}:\n{procs.tails()}")
         time.sleep(0.2)
+
+
+def test_compose_mounts_exist_and_prometheus_config_is_valid(tmp_path: Path) -> None:
+    """Every file the compose services mount is in the repository (except what `hawk farm init` writes), and
+    the compose Prometheus configuration, with the rules it mounts beside it, passes promtool."""
+    compose = yaml.safe_load((COMPOSE_DIR / "docker-compose.yml").read_text())
+    written_by_init = {"./specs"} | {s["file"] for s in compose["secrets"].values()}
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            src, dst = volume.split(":")[:2]
+            if src.startswith(".") and src not in written_by_init:
+                assert (COMPOSE_DIR / src).exists(), f"{name}: {src} (mounted at {dst}) does not exist"
+    mounts = dict(v.split(":")[1::-1] for v in compose["services"]["prometheus"]["volumes"])
+    for dst, src in mounts.items():
+        (tmp_path / Path(dst).name).write_bytes((COMPOSE_DIR / src).read_bytes())
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        if os.environ.get("HAWK_REQUIRE_PROMETHEUS") == "1":
+            pytest.fail("promtool is required (HAWK_REQUIRE_PROMETHEUS=1) but not installed")
+        pytest.skip("promtool not installed (.ci/run installs Debian's prometheus package)")
+    out = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_farm_init_keeps_tokens_and_refuses_a_readable_one(tmp_path: Path) -> None:
+    hawk = str(BIN / "hawk")
+    first = subprocess.run([hawk, "farm", "init", str(tmp_path)], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    token = (tmp_path / "token.txt").read_text()
+    assert (tmp_path / "ray_token.txt").read_text() != token
+    again = subprocess.run([hawk, "farm", "init", str(tmp_path)], capture_output=True, text=True)
+    assert again.returncode == 0 and "kept" in again.stdout
+    assert (tmp_path / "token.txt").read_text() == token  # never rotated behind running agents' backs
+    (tmp_path / "token.txt").chmod(0o644)
+    bad = subprocess.run([hawk, "farm", "init", str(tmp_path)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "token.txt" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    missing = subprocess.run([hawk, "farm", "init", str(tmp_path / "nope")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "not a directory" in missing.stderr
