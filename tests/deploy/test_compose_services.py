@@ -348,16 +348,18 @@ def test_compose_mounts_exist_and_prometheus_config_is_valid(tmp_path: Path) -> 
 
 
 def test_farm_init_keeps_tokens_and_refuses_a_readable_one(tmp_path: Path) -> None:
+    from controller.farm_cli import init
+    from npu_agent.errors import UsageError
+
     hawk = str(BIN / "hawk")
     first = subprocess.run([hawk, "farm", "init", str(tmp_path)], capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     token = (tmp_path / "token.txt").read_text()
     assert (tmp_path / "ray_token.txt").read_text() != token
-    again = subprocess.run([hawk, "farm", "init", str(tmp_path)], capture_output=True, text=True)
-    assert again.returncode == 0 and "kept" in again.stdout
+    assert any(line.startswith("kept") for line in init(tmp_path))
     assert (tmp_path / "token.txt").read_text() == token  # never rotated behind running agents' backs
     (tmp_path / "token.txt").chmod(0o644)
     bad = subprocess.run([hawk, "farm", "init", str(tmp_path)], capture_output=True, text=True)
     assert bad.returncode == 2 and "token.txt" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
-    missing = subprocess.run([hawk, "farm", "init", str(tmp_path / "nope")], capture_output=True, text=True)
-    assert missing.returncode == 2 and "not a directory" in missing.stderr
+    with pytest.raises(UsageError, match="not a directory"):
+        init(tmp_path / "nope")
