@@ -176,7 +176,7 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def add_farm_commands(sub: argparse._SubParsersAction) -> None:
-    from npu_agent.cli import host_arg, port_arg
+    from npu_agent.cli import address_arg, host_arg, port_arg
 
     p = sub.add_parser("farm", help="set up and serve a deployed farm (compose, KubeRay)")
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
@@ -190,7 +190,7 @@ def add_farm_commands(sub: argparse._SubParsersAction) -> None:
     s = verbs.add_parser("serve", help="on a running Ray head: start the scheduler, its Registry and metrics")
     s.add_argument("--ray-address", default="auto", help="the Ray cluster (default auto: the one on this host, "
                    "or RAY_ADDRESS)")
-    s.add_argument("--registry", default="0.0.0.0:50050", help="HOST:PORT to serve hawk.v1.Registry on")
+    s.add_argument("--registry", type=address_arg, default="0.0.0.0:50050", help="HOST:PORT to serve hawk.v1.Registry on")
     s.add_argument("--token-file", default="", help="the farm token agents and the Registry require")
     s.add_argument("--tls-ca", default="")
     s.add_argument("--tls-cert", default="")
@@ -203,8 +203,8 @@ def add_farm_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--check-interval", type=float, default=10.0, help=argparse.SUPPRESS)
     s.set_defaults(handler=_serve)
     h = verbs.add_parser("health", help="check an agent's grpc.health.v1 status with the farm token (probes)")
-    h.add_argument("address", help="HOST:PORT, e.g. 127.0.0.1:50051")
+    h.add_argument("address", type=address_arg, help="HOST:PORT, e.g. 127.0.0.1:50051")
     h.add_argument("--token-file", default="", help="the farm token the agent requires")
     h.add_argument("--service", default="hawk.v1.NpuAgent", help="service to check ('' = the whole server)")
-    h.add_argument("--timeout", type=float, default=5.0, help="seconds")
+    h.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
     h.set_defaults(handler=_health)
