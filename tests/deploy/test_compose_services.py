@@ -17,6 +17,7 @@ which would stop every Ray on the machine). RAY_ADDRESS names it, because `auto`
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shlex
@@ -303,6 +304,16 @@ def test_compose_services_run_a_campaign(work: Path) -> None:
         counts = store.counts(row["id"])
         evaluated = sum(v for k, v in counts.items() if k != "pending")
         assert evaluated >= 8 and counts.get("pending", 0) == 0, counts
+        # The scheduler and knowledge actors (detached, still alive) hold the controller's `hawk-state`
+        # resource: that is what pins them to the node with the state volume (docs/operations.md).
+        state = ctl["environment"]["HAWK_STATE_RESOURCE"]
+        probe = ("import json, ray; ray.init(address='auto', log_to_driver=False); "
+                 f"print(json.dumps([ray.cluster_resources().get({state!r}), "
+                 f"ray.available_resources().get({state!r})]))")
+        held = subprocess.run([sys.executable, "-c", probe], env=ctl_env, capture_output=True, text=True, timeout=120)
+        assert held.returncode == 0, held.stderr[-3000:]
+        total, available = json.loads(held.stdout.strip().splitlines()[-1])
+        assert total == 1 and available == pytest.approx(total - 2 * 0.001), (total, available)
         print(f"campaign {row['id']}: {counts}; ray start {t_head - t0:.1f} s, farm serve "
               f"{t_registry - t_head:.1f} s, agents {t_campaign - t_registry:.1f} s, campaign "
               f"{time.monotonic() - t_campaign:.1f} s")
