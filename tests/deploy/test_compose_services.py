@@ -10,8 +10,9 @@ interpolation), and the controller's documented campaign command (`x-campaign-co
 Prometheus and Grafana are not started here (tests/test_deploy.py and the monitoring tests cover them).
 
 The Ray head gets its own temp dir and ports and is stopped by killing its process group (never `ray stop`,
-which would stop every Ray on the machine). RAY_ADDRESS names it, because `auto` alone looks in the shared
-/tmp/ray, where other clusters on this machine may be recorded; in the container there is only one.
+which would stop every Ray on the machine). The controller's RAY_ADDRESS (its port mapped) is what `auto`
+resolves to, as in the container; `auto` alone would look in the shared /tmp/ray, where other clusters on
+this machine may be recorded.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class Mapping:
 
     def env(self, service: dict, extra: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-        env.update({k: self.path(str(v)) for k, v in (service.get("environment") or {}).items()})
+        env.update({k: self.arg(str(v)) for k, v in (service.get("environment") or {}).items()})
         env.update(extra)
         return env
 
@@ -233,7 +234,8 @@ def test_compose_services_run_a_campaign(work: Path) -> None:
         ctl_map = Mapping(compose, ctl, work, hosts, {"6379": str(gcs_port), "50050": str(registry_port),
                                                         "9102": str(_free_port()), "9101": str(_free_port())})
         ray_address = f"127.0.0.1:{gcs_port}"
-        ctl_env = ctl_map.env(ctl, {**loopback, "RAY_ADDRESS": ray_address})
+        ctl_env = ctl_map.env(ctl, loopback)
+        assert ctl_env["RAY_ADDRESS"] == ray_address  # the controller's own RAY_ADDRESS, its port mapped
         steps = _command(ctl, env_in)
         assert [s[:3] for s in steps[:1]] == [["ray", "start", "--head"]], steps
         assert steps[-1][:3] == ["hawk", "farm", "serve"], steps
