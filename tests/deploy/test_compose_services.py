@@ -80,15 +80,14 @@ class Mapping:
         self.paths: dict[str, str] = {}
         for name in service.get("secrets", []):
             self.paths[f"/run/secrets/{name}"] = str(COMPOSE_WORK(work) / compose["secrets"][name]["file"])
-        for volume in service.get("volumes", []):
-            src, dst = volume.split(":")[:2]
+        for i, volume in enumerate(service.get("volumes", [])):
+            src, _, dst = volume.partition(":")
+            if not dst:  # an anonymous volume: this instance's own
+                src, dst = f"anonymous-{id(self)}-{i}", src
+            dst = dst.split(":")[0]
             local = COMPOSE_WORK(work) / src if src.startswith(".") else work / "volumes" / src
             local.mkdir(parents=True, exist_ok=True)
             self.paths[dst] = str(local.resolve())
-        for i, dst in enumerate(service.get("tmpfs", [])):
-            local = work / "tmpfs" / f"{id(self)}-{i}"
-            local.mkdir(parents=True)
-            self.paths[dst] = str(local)
 
     def path(self, value: str) -> str:
         for dst, local in sorted(self.paths.items(), key=lambda kv: -len(kv[0])):
@@ -344,10 +343,10 @@ def test_compose_mounts_exist_and_prometheus_config_is_valid(tmp_path: Path) -> 
     written_by_init = {"./specs"} | {s["file"] for s in compose["secrets"].values()}
     for name, service in compose["services"].items():
         for volume in service.get("volumes", []):
-            src, dst = volume.split(":")[:2]
-            if src.startswith(".") and src not in written_by_init:
+            src, _, dst = volume.partition(":")
+            if dst and src.startswith(".") and src not in written_by_init:
                 assert (COMPOSE_DIR / src).exists(), f"{name}: {src} (mounted at {dst}) does not exist"
-    mounts = dict(v.split(":")[1::-1] for v in compose["services"]["prometheus"]["volumes"])
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in compose["services"]["prometheus"]["volumes"]}
     for dst, src in mounts.items():
         (tmp_path / Path(dst).name).write_bytes((COMPOSE_DIR / src).read_bytes())
     promtool = shutil.which("promtool")
