@@ -28,13 +28,14 @@ class _Parser(argparse.ArgumentParser):
 def _groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     from controller.bench_knowledge import add_bench_commands
     from controller.campaign_cli import add_campaign_commands, add_demo_command
+    from controller.farm_cli import add_farm_commands
     from knowledge.cli import add_kb_commands
     from npu_agent.cli import add_agent_commands
     from npu_agent.simnpu.cli import add_sim_commands
     from tasks.cli import add_tasks_commands
 
     return [add_demo_command, add_agent_commands, add_campaign_commands, add_kb_commands, add_sim_commands,
-            add_tasks_commands, add_bench_commands]
+            add_tasks_commands, add_bench_commands, add_farm_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -96,16 +96,22 @@ def campaign_agents(spec: CampaignSpec, local: LocalAgents | None) -> list[str] 
     return list(spec.agents.addresses) + (local.addresses if local is not None else [])
 
 
-def init_ray(address: str | None) -> None:
+def init_ray(address: str | None) -> bool:
+    """Join the cluster at `address` (`auto`: the one `ray start` runs on this host, or RAY_ADDRESS), or the one
+    RAY_ADDRESS names, or else start a private local Ray. Returns True when joining a running cluster, whose
+    resources are its own: num_cpus is passed only to a Ray we start (Ray refuses it otherwise)."""
     import ray
 
+    address = address or os.environ.get("RAY_ADDRESS") or None
     if ray.is_initialized():
-        return
+        return bool(address)
     if address:
         ray.init(address=address, namespace="hawk", log_to_driver=False)
-    else:
-        ray.init(namespace="hawk", include_dashboard=False, log_to_driver=False,
-                 num_cpus=max(2, os.cpu_count() or 2))
+        return True
+    # "local", not None: None would join any cluster recorded in /tmp/ray, then refuse num_cpus.
+    ray.init(address="local", namespace="hawk", include_dashboard=False, log_to_driver=False,
+             num_cpus=max(2, os.cpu_count() or 2))
+    return False
 
 
 async def _wait_for_slots(actor: Any, agents: LocalAgents | None, hardware: str, timeout_s: float,
@@ -147,6 +153,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     tasks = resolve(spec.tasks, base_dir=spec.base_dir)
     require_offline_search(tasks, spec.proposers)  # before Ray and agents start (controller/search.py)
     a = spec.agents
+    ray_address = ray_address or os.environ.get("RAY_ADDRESS") or None  # joined like --ray-address (init_ray)
 
     def path(p: str) -> str:
         return str(spec.base_dir / p) if p and not Path(p).is_absolute() else p

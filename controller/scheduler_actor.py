@@ -89,11 +89,23 @@ class SchedulerService:
         return (await self._ensure()).snapshot()
 
 
+STATE_RESOURCE_ENV = "HAWK_STATE_RESOURCE"
+
+
+def state_resources() -> dict[str, float]:
+    """Pins the controller's stateful actors (scheduler: the Registry's port; knowledge: its database) to the
+    Ray node that offers the custom resource named by $HAWK_STATE_RESOURCE (on KubeRay, the head pod with the
+    state volume and the Registry Service: deploy/kubernetes, docs/operations.md). Unset: anywhere."""
+    name = os.environ.get(STATE_RESOURCE_ENV, "").strip()
+    return {name: 0.001} if name else {}
+
+
 def get_scheduler(*, credentials: Credentials | None = None, detached: bool = True,
                   scheduler_options: dict | None = None) -> Any:
     """The cluster's scheduler actor, created on first use (requires ray.init() first)."""
     actor_cls = ray.remote(num_cpus=0, max_concurrency=10_000)(SchedulerService)
-    opts: dict[str, Any] = {"name": NAME, "namespace": NAMESPACE, "get_if_exists": True}
+    opts: dict[str, Any] = {"name": NAME, "namespace": NAMESPACE, "get_if_exists": True,
+                            "resources": state_resources()}
     if detached:
         opts["lifetime"] = "detached"
     return actor_cls.options(**opts).remote(credentials=credentials, scheduler_options=scheduler_options)

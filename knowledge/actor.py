@@ -15,6 +15,7 @@ Ray is imported only here, and only when an actor is made.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -124,8 +125,11 @@ def get_or_create(path: str | Path | None = None, *, name: str = ACTOR_NAME, nam
 
     db = str(Path(path).expanduser().resolve() if path else default_path())
     actor_cls = ray.remote(KnowledgeActor)
+    # On the node holding the store's volume, as the controller's scheduler_actor.state_resources() does.
+    state = os.environ.get("HAWK_STATE_RESOURCE", "").strip()
     handle = actor_cls.options(name=name, namespace=namespace, lifetime="detached", get_if_exists=True,
-                               max_concurrency=max_concurrency, max_restarts=-1, num_cpus=0).remote(
+                               max_concurrency=max_concurrency, max_restarts=-1, num_cpus=0,
+                               resources={state: 0.001} if state else {}).remote(
         db, llm, policy, distill_interval_s, seed)
     running = ray.get(handle.ping.remote())["path"]
     if running != db:
