@@ -176,6 +176,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         allowed = campaign_agents(spec, local)
         await _wait_for_slots(actor, local, spec.hardware, timeout_s=120.0, backend=spec.backend, allowed=allowed)
         metrics = CampaignMetrics()
+        metrics.campaign_running(spec.name, True)
         if scheduler_metrics_port is not None:
             port = await actor.serve_metrics.remote(scheduler_metrics_port, metrics_host)
             log.info("scheduler metrics on %s:%d", metrics_host, port)
@@ -198,7 +199,10 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
                                 knowledge_sink=knowledge, metrics=metrics, on_update=on_update, agents=allowed,
                                 backend=spec.backend)
         cid = campaign_id or runner.create()
-        await runner.run(cid)
+        try:
+            await runner.run(cid)
+        finally:
+            metrics.campaign_running(spec.name, False)
         succeeded = True
         return cid
     finally:
