@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from hawk.v1 import result_pb2
 
 # Final statuses an evaluation can end with (labels pre-created at 0, so rates and alerts see the series at once).
-STATUSES = tuple(n.lower() for n in result_pb2.Status.keys() if n != "STATUS_UNSPECIFIED")
+STATUSES = tuple(v.name.lower() for v in result_pb2.Status.DESCRIPTOR.values if v.number)
 # Calls into the knowledge store that can fail (controller/knowledge_client.py).
 KNOWLEDGE_OPERATIONS = ("retrieve", "check", "observe")
 
@@ -108,15 +108,28 @@ class CampaignMetrics:
         self.llm_requests = Counter("hawk_llm_requests_total", "LLM requests", ["campaign", "outcome"], registry=r)
         self.llm_tokens = Counter("hawk_llm_tokens_total", "LLM tokens", ["campaign", "kind"], registry=r)
         self.llm_cost = Counter("hawk_llm_cost_usd_total", "LLM cost in US dollars", ["campaign"], registry=r)
-        self.kb_retrievals = Counter("hawk_knowledge_retrievals_total", "Knowledge retrievals", registry=r)
-        self.kb_used = Counter("hawk_knowledge_entries_used_total", "Knowledge entries put into proposals",
-                               registry=r)
-        self.kb_synthesized = Counter("hawk_knowledge_synthesized_total", "Knowledge entries synthesized",
+        self._kb_retrievals = Counter("hawk_knowledge_retrievals_total", "Knowledge retrievals", ["campaign"],
                                       registry=r)
+        self._kb_used = Counter("hawk_knowledge_entries_used_total", "Knowledge entries put into proposals",
+                                ["campaign"], registry=r)
+        self._kb_synthesized = Counter("hawk_knowledge_synthesized_total", "Knowledge entries synthesized",
+                                       ["campaign"], registry=r)
         self.kb_errors = Counter("hawk_knowledge_errors_total", "Knowledge store calls that raised, by operation "
-                                 "(the campaign goes on without them)", ["operation"], registry=r)
-        for op in KNOWLEDGE_OPERATIONS:
-            self.kb_errors.labels(operation=op)
+                                 "(the campaign goes on without them)", ["campaign", "operation"], registry=r)
+
+    # The knowledge counters keep their unlabelled call sites (`metrics.kb_used.inc(n)`): the campaign is this
+    # driver's own.
+    @property
+    def kb_retrievals(self) -> Any:
+        return self._kb_retrievals.labels(campaign=self.campaign)
+
+    @property
+    def kb_used(self) -> Any:
+        return self._kb_used.labels(campaign=self.campaign)
+
+    @property
+    def kb_synthesized(self) -> Any:
+        return self._kb_synthesized.labels(campaign=self.campaign)
 
     def campaign_running(self, campaign: str, running: bool) -> None:
         """Mark the driver's campaign running (series at 0 exist from the start, so a campaign that never
@@ -132,6 +145,10 @@ class CampaignMetrics:
             for kind in ("prompt", "completion"):
                 self.llm_tokens.labels(campaign=campaign, kind=kind)
             self.llm_cost.labels(campaign=campaign)
+            for family in (self._kb_retrievals, self._kb_used, self._kb_synthesized):
+                family.labels(campaign=campaign)
+            for op in KNOWLEDGE_OPERATIONS:
+                self.kb_errors.labels(campaign=campaign, operation=op)
 
     def llm_request(self, failed: bool, prompt_tokens: int, completion_tokens: int, cost: float) -> None:
         c = self.campaign
@@ -141,7 +158,8 @@ class CampaignMetrics:
         self.llm_cost.labels(campaign=c).inc(cost)
 
     def knowledge_error(self, operation: str) -> None:
-        self.kb_errors.labels(operation=operation if operation in KNOWLEDGE_OPERATIONS else "other").inc()
+        op = operation if operation in KNOWLEDGE_OPERATIONS else "other"
+        self.kb_errors.labels(campaign=self.campaign, operation=op).inc()
 
 
 def counts_knowledge_errors(operation: str) -> Callable[[F], F]:
