@@ -176,7 +176,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         allowed = campaign_agents(spec, local)
         await _wait_for_slots(actor, local, spec.hardware, timeout_s=120.0, backend=spec.backend, allowed=allowed)
         metrics = CampaignMetrics()
-        metrics.campaign_running(spec.name, True)
+        metrics.campaign_running(spec.name, True, proposers=list(spec.proposers))
         if scheduler_metrics_port is not None:
             port = await actor.serve_metrics.remote(scheduler_metrics_port, metrics_host)
             log.info("scheduler metrics on %s:%d", metrics_host, port)

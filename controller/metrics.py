@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -131,13 +131,18 @@ class CampaignMetrics:
     def kb_synthesized(self) -> Any:
         return self._kb_synthesized.labels(campaign=self.campaign)
 
-    def campaign_running(self, campaign: str, running: bool) -> None:
+    def campaign_running(self, campaign: str, running: bool, proposers: Iterable[str] = ()) -> None:
         """Mark the driver's campaign running (series at 0 exist from the start, so a campaign that never
         records an evaluation still trips HawkCampaignStalled) or ended."""
         self.campaign = campaign
         self.running.labels(campaign=campaign).set(int(running))
         if running:
             self.started.labels(campaign=campaign).set(time.time())
+            self.duplicates.labels(campaign=campaign)
+            self.pruned.labels(campaign=campaign)
+            for proposer in proposers:
+                self.candidates.labels(campaign=campaign, proposer=proposer)
+                self.proposal_failures.labels(campaign=campaign, proposer=proposer)
             for s in STATUSES:
                 self.evaluations.labels(campaign=campaign, status=s)
             for outcome in ("ok", "failed"):

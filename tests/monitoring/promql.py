@@ -4,12 +4,15 @@ with Grafana's variables made concrete, and the metric names each one reads (thr
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import promql_parser
+import pytest
 import yaml
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -19,6 +22,19 @@ DASHBOARDS = DEPLOY / "grafana" / "dashboards"
 SCRAPE_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped"}
 # Grafana's variables, as a live dashboard fills them in (regex variables take every value).
 VARIABLES = {"__rate_interval": "1m", "__interval": "15s", "__range": "1h", "campaign": ".*", "datasource": ""}
+
+
+REQUIRED = os.environ.get("HAWK_REQUIRE_PROMETHEUS") == "1"  # set by .ci/run, which installs Prometheus
+
+
+def require_tool(name: str) -> str:
+    """The path of promtool or prometheus (Debian's prometheus package); skip, or fail under .ci/run."""
+    path = shutil.which(name)
+    if path is None:
+        if REQUIRED:
+            pytest.fail(f"{name} is required (HAWK_REQUIRE_PROMETHEUS=1) but not installed")
+        pytest.skip(f"{name} not installed (.ci/run installs Debian's prometheus package)")
+    return path
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.monitoring.promql import DEPLOY, rules
-from tests.test_deploy import _tool
+from tests.monitoring.promql import DEPLOY, require_tool, rules
 
 TESTS = sorted((DEPLOY / "prometheus" / "tests").glob("*.yml"))
 
@@ -46,7 +45,7 @@ def test_every_alert_and_recording_rule_has_unit_tests() -> None:
 
 
 def test_promtool_unit_tests_pass() -> None:
-    promtool = _tool("promtool")
+    promtool = require_tool("promtool")
     assert TESTS
     out = subprocess.run([promtool, "test", "rules", *map(str, TESTS)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -54,7 +53,7 @@ def test_promtool_unit_tests_pass() -> None:
 
 def test_a_broken_rule_fails_its_unit_test(tmp_path: Path) -> None:
     """The unit tests can fail: an alert whose threshold is off by a factor of ten is caught."""
-    promtool = _tool("promtool")
+    promtool = require_tool("promtool")
     (tmp_path / "tests").mkdir()
     text = (DEPLOY / "prometheus" / "rules.yml").read_text()
     assert "> 900)" in text
