@@ -137,7 +137,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     from controller.agent_rpc import Credentials
     from controller.campaign import ActorEvaluator, CampaignRunner
     from controller.llm import LLMClient
-    from controller.metrics import CampaignMetrics, serve
+    from controller.metrics import CampaignMetrics, CountedKnowledge, serve
     from controller.proposers import LLMProposer, OfflineProposer
     from controller.scheduler_actor import get_scheduler
     from controller.search import require_offline_search
@@ -194,7 +194,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
             llm = (LLMConfig(base_url=spec.llm.base_url, model=spec.llm.model, api_key_env=spec.llm.api_key_env)
                    if spec.llm.configured else None)
             handle = get_or_create(spec.knowledge.db or None, llm=llm)
-            knowledge = CampaignKnowledge(KnowledgeClient(handle), spec.hardware, metrics=metrics)
+            knowledge = CampaignKnowledge(CountedKnowledge(KnowledgeClient(handle), metrics), spec.hardware,
+                                          metrics=metrics)
         runner = CampaignRunner(spec, store, ActorEvaluator(actor), tasks, proposers, knowledge=knowledge,
                                 knowledge_sink=knowledge, metrics=metrics, on_update=on_update, agents=allowed,
                                 backend=spec.backend)

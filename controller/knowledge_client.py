@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from controller.metrics import counts_knowledge_errors
 from controller.prompt import KnowledgeSnippet
 from controller.store import Candidate, Evaluation
 from hawk.v1 import result_pb2
@@ -39,7 +38,6 @@ class CampaignKnowledge:
                                        transform=made_by)
 
     # ------------------------------------------------------------------------------------- proposers
-    @counts_knowledge_errors("retrieve")
     def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
                  k: int, *, include_pending: bool = False, include_trial: bool = False) -> list[KnowledgeSnippet]:
         """Entries for a situation: the parent's source and outcome, or the bare task before any candidate."""
@@ -59,12 +57,10 @@ class CampaignKnowledge:
                                  transform=h.entry.transform, state=h.entry.state, score=h.score,
                                  uses=h.entry.stats.uses, mean_effect=h.entry.stats.mean_effect) for h in hits]
 
-    @counts_knowledge_errors("check")
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
         return [(v.entry_id, v.message) for v in self.kb.check(source, params, self.hardware)]
 
     # -------------------------------------------------------------------------------------- campaign
-    @counts_knowledge_errors("observe")
     def observe(self, task: TaskDef, cand: Candidate, result: result_pb2.Result,
                 parent: tuple[Candidate, Evaluation | None] | None) -> int:
         """Synthesis from this evaluation (with its parent), and effect credit for the entries it applied.

@@ -12,8 +12,8 @@ from __future__ import annotations
 import functools
 import inspect
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
@@ -21,11 +21,8 @@ from hawk.v1 import result_pb2
 
 # Final statuses an evaluation can end with (labels pre-created at 0, so rates and alerts see the series at once).
 STATUSES = tuple(v.name.lower() for v in result_pb2.Status.DESCRIPTOR.values if v.number)
-# Calls into the knowledge store that can fail (controller/knowledge_client.py).
-KNOWLEDGE_OPERATIONS = ("retrieve", "check", "observe")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
+# Calls into the knowledge store that can fail (CountedKnowledge).
+KNOWLEDGE_OPERATIONS = ("retrieve", "check", "observe", "other")
 
 class SchedulerMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -163,37 +160,59 @@ class CampaignMetrics:
         self.llm_cost.labels(campaign=c).inc(cost)
 
     def knowledge_error(self, operation: str) -> None:
-        op = operation if operation in KNOWLEDGE_OPERATIONS else "other"
-        self.kb_errors.labels(campaign=self.campaign, operation=op).inc()
+        self.kb_errors.labels(campaign=self.campaign, operation=operation).inc()
 
 
-def counts_knowledge_errors(operation: str) -> Callable[[F], F]:
-    """Decorate a method of an object with a `metrics` attribute (a CampaignMetrics or None): an exception it
-    raises is counted in hawk_knowledge_errors_total{operation} and re-raised unchanged."""
+class CountedKnowledge:
+    """A knowledge store (`knowledge.base.KnowledgeBase` or the actor's `KnowledgeClient`) whose failing calls
+    are counted in hawk_knowledge_errors_total{operation} and re-raised unchanged.
 
-    def wrap(fn: F) -> F:
-        if inspect.iscoroutinefunction(fn):
-            @functools.wraps(fn)
-            async def run_async(self: Any, *args: Any, **kwargs: Any) -> Any:
-                try:
-                    return await fn(self, *args, **kwargs)
-                except Exception:
-                    if getattr(self, "metrics", None) is not None:
-                        self.metrics.knowledge_error(operation)
-                    raise
-            return run_async  # type: ignore[return-value]
+    It wraps the store, not the campaign's view of it, so every call that reaches the store is counted,
+    whichever method of the campaign code (batched or not) makes it.
+    """
 
-        @functools.wraps(fn)
-        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def __init__(self, kb: Any, metrics: CampaignMetrics) -> None:
+        self._kb = kb
+        self._metrics = metrics
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._kb, name)
+        if name.startswith("_") or not callable(attr):
+            return attr
+        operation = knowledge_operation(name)
+        metrics = self._metrics
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
             try:
-                return fn(self, *args, **kwargs)
+                result = attr(*args, **kwargs)
             except Exception:
-                if getattr(self, "metrics", None) is not None:
-                    self.metrics.knowledge_error(operation)
+                metrics.knowledge_error(operation)
                 raise
-        return run  # type: ignore[return-value]
+            if inspect.isawaitable(result):
+                return _counted(result, metrics, operation)
+            return result
 
-    return wrap
+        return call
+
+
+async def _counted(awaitable: Awaitable[Any], metrics: CampaignMetrics, operation: str) -> Any:
+    try:
+        return await awaitable
+    except Exception:
+        metrics.knowledge_error(operation)
+        raise
+
+
+def knowledge_operation(method: str) -> str:
+    """The operation label of a knowledge store method (retrieve, check, observe, other)."""
+    if method.startswith("retrieve"):
+        return "retrieve"
+    if method.startswith("check"):
+        return "check"
+    if method.startswith("observe") or method == "record_effect":
+        return "observe"
+    return "other"
 
 
 def serve(registry: CollectorRegistry, port: int, host: str = "127.0.0.1") -> int:

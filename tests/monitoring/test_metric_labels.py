@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from controller.knowledge_client import CampaignKnowledge
-from controller.metrics import CampaignMetrics, SchedulerMetrics
+from controller.metrics import CampaignMetrics, CountedKnowledge, SchedulerMetrics
 from controller.scheduler import Scheduler
 from hawk.v1 import task_pb2
 from tests.support.null_task import write_null_task
@@ -69,7 +69,8 @@ def test_knowledge_store_errors_are_counted(tmp_path: Path) -> None:
     (task,) = resolve([str(tmp_path / "tasks.toml")], base_dir=tmp_path)
     metrics = CampaignMetrics()
     metrics.campaign_running("kb-errors", True)
-    kb = CampaignKnowledge(KnowledgeBase(tmp_path / "kb.sqlite", seed=False), "ascend910b2", metrics=metrics)
+    store = CountedKnowledge(KnowledgeBase(tmp_path / "kb.sqlite", seed=False), metrics)
+    kb = CampaignKnowledge(store, "ascend910b2", metrics=metrics)
     assert kb.retrieve(task, None, None, 3) == []
     with sqlite3.connect(tmp_path / "kb.sqlite") as conn:
         conn.execute("DROP TABLE entries")
@@ -80,5 +81,6 @@ def test_knowledge_store_errors_are_counted(tmp_path: Path) -> None:
         kb.check(task, "// k\n", {})
     counted = {op: metrics.registry.get_sample_value("hawk_knowledge_errors_total",
                                                      {"campaign": "kb-errors", "operation": op})
-               for op in ("retrieve", "check", "observe")}
-    assert counted == {"retrieve": 1, "check": 1, "observe": 0}
+               for op in ("retrieve", "check", "observe", "other")}
+    assert counted == {"retrieve": 1, "check": 1, "observe": 0, "other": 0}
+    assert store.path == kb.kb.path  # attributes pass through
