@@ -9,6 +9,7 @@ every dashboard query with data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import socket
@@ -88,7 +89,8 @@ def _reply(request: dict) -> str:
     return "```cpp\n// k(\n// hawk-null: run_s=0.004\n```"
 
 
-def _run_campaign(tmp_path: Path, agent: Agent, base_url: str) -> tuple[str, int, int, Any]:
+def _run_campaign(tmp_path: Path, agent: Agent, base_url: str, campaign_port: int,
+                  scheduler_port: int) -> tuple[str, Any]:
     import ray
 
     from controller.farm import run_campaign
@@ -99,7 +101,6 @@ def _run_campaign(tmp_path: Path, agent: Agent, base_url: str) -> tuple[str, int
     write_null_task(tmp_path)
     spec = parse_spec(SPEC.format(base_url=base_url, agent=agent.address), base_dir=tmp_path)
     store = ResultsStore(tmp_path / "results.sqlite")
-    campaign_port, scheduler_port = _free_port(), _free_port()
     # A cluster of our own (address="local"), never one another test or worker started on this machine.
     ray.init(address="local", namespace="hawk", include_dashboard=False, log_to_driver=False, num_cpus=2)
     # Our own handle keeps the scheduler actor (and its metrics port) alive after the campaign's goes away.
@@ -107,7 +108,43 @@ def _run_campaign(tmp_path: Path, agent: Agent, base_url: str) -> tuple[str, int
     cid = asyncio.run(run_campaign(spec, store, work_dir=tmp_path / "work", metrics_port=campaign_port,
                                    scheduler_metrics_port=scheduler_port))
     assert store.campaign(cid)["state"] == "finished"
-    return cid, campaign_port, scheduler_port, scheduler
+    return cid, scheduler
+
+
+def _start_prometheus(tmp_path: Path, ports: dict[str, int]) -> tuple[subprocess.Popen, str]:
+    """Prometheus scraping each job's port every second, with our rules."""
+    (tmp_path / "rules.yml").write_text((DEPLOY / "prometheus" / "rules.yml").read_text())
+    jobs = "".join(f"  - job_name: {job}\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
+                   for job, port in ports.items())
+    (tmp_path / "prometheus.yml").write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\nrule_files: [rules.yml]\n"
+        f"scrape_configs:\n{jobs}")
+    port = _free_port()
+    proc = subprocess.Popen([require_tool("prometheus"), f"--config.file={tmp_path / 'prometheus.yml'}",
+                             f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait_ready(base: str, jobs: int) -> None:
+    """Until each target answered three scrapes (rates need two) and the recording rules have run."""
+    deadline = time.monotonic() + 60
+    seen: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        try:
+            seen = {"up": _query(base, "sum_over_time(up[1m])")["data"]["result"],
+                    "down": _query(base, "up == 0")["data"]["result"],
+                    "recorded": _query(base, "hawk:scheduler_internal:ratio10m")["data"]["result"]}
+        except OSError:
+            continue
+        if (len(seen["up"]) == jobs and all(float(r["value"][1]) >= 3 for r in seen["up"]) and not seen["down"]
+                and seen["recorded"]):
+            return
+    with contextlib.suppress(OSError), urllib.request.urlopen(f"{base}/api/v1/targets", timeout=10) as r:
+        seen["targets"] = [(t["labels"]["job"], t["health"], t["lastError"])
+                           for t in json.loads(r.read())["data"]["activeTargets"]]
+    raise AssertionError(f"Prometheus never scraped the agent, the campaign driver and the scheduler: {seen}")
 
 
 def _check_bounded(name: str, samples: list[tuple[str, dict[str, str]]], forbidden: list[str]) -> None:
@@ -124,18 +161,20 @@ def _check_bounded(name: str, samples: list[tuple[str, dict[str, str]]], forbidd
 def test_dashboards_and_alerts_read_live_series(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import ray
 
-    prometheus = require_tool("prometheus")
+    require_tool("prometheus")
     monkeypatch.setenv("HAWK_HOME", str(tmp_path / "home"))  # the knowledge store, read by the Ray actor
     monkeypatch.setenv("HAWK_TEST_KEY", "test-key")
     proc = None
     with FakeOpenAIServer(_reply) as llm, Agent(AgentConfig(backend="null", devices=2, metrics_port=0)) as agent:
         try:
+            ports = {"hawk-agent": agent.metrics_port, "hawk-campaign": _free_port(),
+                     "hawk-scheduler": _free_port()}
+            proc, base = _start_prometheus(tmp_path, ports)  # it scrapes the campaign as it runs
             with AgentClient(agent.address) as c, pytest.raises(AgentError):
                 c.evaluate("ab" * 32, "// a task the agent never saw\n")  # a refusal: hawk_agent_rejected_*
-            cid, campaign_port, scheduler_port, _scheduler = _run_campaign(tmp_path, agent, llm.base_url)
+            cid, _scheduler = _run_campaign(tmp_path, agent, llm.base_url, ports["hawk-campaign"],
+                                            ports["hawk-scheduler"])
             assert any("## Kernel contract" in r["messages"][1]["content"] for r in llm.requests)
-            ports = {"hawk-agent": agent.metrics_port, "hawk-campaign": campaign_port,
-                     "hawk-scheduler": scheduler_port}
             scrapes = {job: _scrape(port) for job, port in ports.items()}
 
             # Every metric name a dashboard panel, a dashboard variable or a rule reads is served by someone.
@@ -159,36 +198,8 @@ def test_dashboards_and_alerts_read_live_series(tmp_path: Path, monkeypatch: pyt
             statuses = {labels["status"] for _, labels in campaign["hawk_campaign_evaluations"]}
             assert "ok" in statuses and "internal" in statuses  # pre-created at 0 for rates and alerts
 
-            # A real Prometheus scrapes the three endpoints; every dashboard query answers with data.
-            (tmp_path / "rules.yml").write_text((DEPLOY / "prometheus" / "rules.yml").read_text())
-            jobs = "".join(f"  - job_name: {job}\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
-                           for job, port in ports.items())
-            (tmp_path / "prometheus.yml").write_text(
-                "global: {scrape_interval: 1s, evaluation_interval: 1s}\nrule_files: [rules.yml]\n"
-                f"scrape_configs:\n{jobs}")
-            port = _free_port()
-            proc = subprocess.Popen([prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
-                                     f"--storage.tsdb.path={tmp_path / 'data'}",
-                                     f"--web.listen-address=127.0.0.1:{port}"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            ready, seen = False, {}
-            while time.monotonic() < deadline and not ready:
-                time.sleep(0.5)
-                try:  # three scrapes of each target (rates need two), and the recording rules evaluated
-                    seen = {"up": _query(base, "count_over_time(up[1m])")["data"]["result"],
-                            "down": _query(base, "up == 0")["data"]["result"],
-                            "recorded": _query(base, "hawk:scheduler_internal:ratio10m")["data"]["result"]}
-                except OSError:
-                    continue
-                ready = (len(seen["up"]) == 3 and all(float(r["value"][1]) >= 3 for r in seen["up"])
-                         and not seen["down"] and bool(seen["recorded"]))
-            if not ready:
-                with urllib.request.urlopen(f"{base}/api/v1/targets", timeout=10) as r:
-                    seen["targets"] = [(t["labels"]["job"], t["health"], t["lastError"])
-                                       for t in json.loads(r.read())["data"]["activeTargets"]]
-            assert ready, f"Prometheus never scraped the agent, the campaign driver and the scheduler: {seen}"
+            # The real Prometheus: every dashboard query answers with data; a healthy farm raises no alert.
+            _wait_ready(base, len(ports))
             empty = []
             for q in dashboard_queries():
                 answer = _query(base, q.expr)
@@ -198,6 +209,8 @@ def test_dashboards_and_alerts_read_live_series(tmp_path: Path, monkeypatch: pyt
             assert not empty, "dashboard queries without data:\n" + "\n".join(empty)
             for q in rule_queries():
                 assert _query(base, q.expr)["status"] == "success", (q.where, q.expr)
+            alerts = _query(base, "ALERTS")["data"]["result"]
+            assert not alerts, f"alerts on a healthy farm: {[a['metric'] for a in alerts]}"
         finally:
             if proc is not None:
                 proc.terminate()
