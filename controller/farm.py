@@ -194,11 +194,12 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
             llm = (LLMConfig(base_url=spec.llm.base_url, model=spec.llm.model, api_key_env=spec.llm.api_key_env)
                    if spec.llm.configured else None)
             handle = get_or_create(spec.knowledge.db or None, llm=llm)
-            knowledge = CampaignKnowledge(CountedKnowledge(KnowledgeClient(handle), metrics), spec.hardware,
-                                          metrics=metrics)
+            knowledge = CampaignKnowledge(KnowledgeClient(handle), spec.hardware, metrics=metrics)
         runner = CampaignRunner(spec, store, ActorEvaluator(actor), tasks, proposers, knowledge=knowledge,
                                 knowledge_sink=knowledge, metrics=metrics, on_update=on_update, agents=allowed,
                                 backend=spec.backend)
+        if knowledge is not None:  # every failing knowledge store call is counted (hawk_knowledge_errors_total)
+            knowledge.kb = CountedKnowledge(knowledge.kb, metrics)
         cid = campaign_id or runner.create()
         try:
             await runner.run(cid)
