@@ -24,6 +24,7 @@ STATUSES = tuple(v.name.lower() for v in result_pb2.Status.DESCRIPTOR.values if 
 # Calls into the knowledge store that can fail (CountedKnowledge).
 KNOWLEDGE_OPERATIONS = ("retrieve", "check", "observe", "other")
 
+
 class SchedulerMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
