@@ -58,6 +58,7 @@ addresses = ["{agent}"]
 backend = "null"
 """
 Scrape = dict[str, list[tuple[str, dict[str, str]]]]  # family -> [(sample name, labels)]
+Values = dict[tuple[str, frozenset], float]  # (sample name, labels) -> value
 MAX_SERIES_PER_METRIC = 40  # label sets per family (histogram buckets aside): far above any bounded metric here
 # What an unbounded label value looks like: ids (hex, uuid, kb-…), addresses, paths, free text.
 ID_LIKE = re.compile(r"[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f]{4}|\d+\.\d+\.\d+\.\d+|:\d{2,5}$|/|\s|^kb-|^c-")
@@ -69,13 +70,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _scrape(port: int) -> Scrape:
+def _scrape(port: int) -> tuple[Scrape, Values]:
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
     out: Scrape = defaultdict(list)
+    values: Values = {}
     for fam in text_string_to_metric_families(text):
         for s in fam.samples:
             out[fam.name].append((s.name, dict(s.labels)))
-    return out
+            values[(s.name, frozenset(s.labels.items()))] = s.value
+    return out, values
 
 
 def _query(base: str, expr: str) -> dict:
@@ -175,7 +178,8 @@ def test_dashboards_and_alerts_read_live_series(tmp_path: Path, monkeypatch: pyt
             cid, _scheduler = _run_campaign(tmp_path, agent, llm.base_url, ports["hawk-campaign"],
                                             ports["hawk-scheduler"])
             assert any("## Kernel contract" in r["messages"][1]["content"] for r in llm.requests)
-            scrapes = {job: _scrape(port) for job, port in ports.items()}
+            scraped = {job: _scrape(port) for job, port in ports.items()}
+            scrapes = {job: families for job, (families, _) in scraped.items()}
 
             # Every metric name a dashboard panel, a dashboard variable or a rule reads is served by someone.
             served = {s for scrape in scrapes.values() for samples in scrape.values() for s, _ in samples}
@@ -197,6 +201,18 @@ def test_dashboards_and_alerts_read_live_series(tmp_path: Path, monkeypatch: pyt
                 assert all("campaign" not in labels for _, labels in samples), f"{name} carries a campaign label"
             statuses = {labels["status"] for _, labels in campaign["hawk_campaign_evaluations"]}
             assert "ok" in statuses and "internal" in statuses  # pre-created at 0 for rates and alerts
+            values = scraped["hawk-campaign"][1]
+
+            def counted(name: str, **labels: str) -> float:
+                return values.get((name, frozenset({"campaign": "live-scrape", **labels}.items())), 0.0)
+
+            # The series are real: the campaign's own name, what the run did.
+            assert counted("hawk_llm_requests_total", outcome="ok") >= 1
+            assert counted("hawk_llm_tokens_total", kind="completion") > 0
+            assert counted("hawk_campaign_candidates_total", proposer="llm") >= 1
+            assert counted("hawk_campaign_evaluations_total", status="ok") >= 4
+            assert counted("hawk_knowledge_retrievals_total") >= 1
+            assert counted("hawk_campaign_running") == 0  # it ended
 
             # The real Prometheus: every dashboard query answers with data; a healthy farm raises no alert.
             _wait_ready(base, len(ports))
