@@ -274,6 +274,8 @@ class CampaignRunner:
             # One stream per (seed, task, round): a resumed campaign proposes what an uninterrupted one would.
             rng = random.Random(f"{self.spec.seed}:{task.name}:{round_}")
             progress.round = round_
+            if self.metrics is not None:
+                self.metrics.round.labels(campaign=self.spec.name, task=task.name).set(round_)
             if self._out_of_budget():
                 break
             history = self._history(task.name)

@@ -143,7 +143,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     from controller.agent_rpc import Credentials
     from controller.campaign import ActorEvaluator, CampaignRunner
     from controller.llm import LLMClient
-    from controller.metrics import CampaignMetrics, serve
+    from controller.metrics import CampaignMetrics, CountedKnowledge, serve
     from controller.proposers import LLMProposer, OfflineProposer
     from controller.scheduler_actor import get_scheduler
     from controller.search import require_offline_search
@@ -183,6 +183,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         allowed = campaign_agents(spec, local)
         await _wait_for_slots(actor, local, spec.hardware, timeout_s=120.0, backend=spec.backend, allowed=allowed)
         metrics = CampaignMetrics()
+        metrics.campaign_running(spec.name, True, proposers=list(spec.proposers))
         if scheduler_metrics_port is not None:
             port = await actor.serve_metrics.remote(scheduler_metrics_port, metrics_host)
             log.info("scheduler metrics on %s:%d", metrics_host, port)
@@ -204,8 +205,13 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
         runner = CampaignRunner(spec, store, ActorEvaluator(actor), tasks, proposers, knowledge=knowledge,
                                 knowledge_sink=knowledge, metrics=metrics, on_update=on_update, agents=allowed,
                                 backend=spec.backend)
+        if knowledge is not None:  # every failing knowledge store call is counted (hawk_knowledge_errors_total)
+            knowledge.kb = CountedKnowledge(knowledge.kb, metrics)
         cid = campaign_id or runner.create()
-        await runner.run(cid)
+        try:
+            await runner.run(cid)
+        finally:
+            metrics.campaign_running(spec.name, False)
         succeeded = True
         return cid
     finally:

@@ -15,6 +15,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 if TYPE_CHECKING:
     from npu_agent.sandbox import SandboxResult
 
+# Why the sandbox killed a process (observe_sandbox); pre-created at 0 so alerts see every series from the start.
+KILL_REASONS = ("timeout", "cancelled", "setup_failed", "memory_cgroup", "seccomp", "cpu_limit", "file_size_limit",
+                "killed")
+
 # Seconds: from a few milliseconds (null backend, cache) to the ten-minute ceiling of a stage.
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120, 300, 600)
 
@@ -44,6 +48,8 @@ class AgentMetrics:
         self.build = Info("hawk_agent_build", "Agent version, backend and hardware profile", registry=r)
         for q in ("compile", "device"):
             self.queue_depth.labels(queue=q).set(0)
+        for reason in KILL_REASONS:
+            self.sandbox_kills.labels(reason=reason)
         self._http = None
 
     def observe_sandbox(self, result: SandboxResult) -> None:
