@@ -313,13 +313,13 @@ def horizontal_bars(items: list[tuple[str, float, str]], x_label: str, *, signed
         bars = ax.barh(names, values, color=colors, height=0.6)
         _tag(bars, "mark-bar")
         span = max([abs(v) for v in values] + [1e-9])
-        for bar, (_, v, text) in zip(bars, items[::-1], strict=True):
-            end = bar.get_width()
-            ax.text(end + (span * 0.02 if v >= 0 else -span * 0.02), bar.get_y() + bar.get_height() / 2, text,
-                    va="center", ha="left" if v >= 0 else "right", fontsize=8.5)
+        for bar, (_, _, text) in zip(bars, items[::-1], strict=True):
+            # Labels go right of the bar's end, or right of zero for a bar going left: never over the names.
+            x = max(0.0, bar.get_width()) + span * 0.03
+            ax.text(x, bar.get_y() + bar.get_height() / 2, text, va="center", ha="left", fontsize=8.5)
         if signed:
             ax.axvline(0, color="#444444", linewidth=1.0)
-            ax.set_xlim(-span * 1.6 if min(values) < 0 else -span * 0.1, span * 1.6)
+            ax.set_xlim(-span * 1.1 if min(values) < 0 else -span * 0.05, span * 2.2)
         else:
             ax.set_xlim(0, span * 1.35)
         ax.set_xlabel(x_label)

@@ -110,8 +110,10 @@ def classify(row: Evaluated) -> tuple[str, str, int, str]:
         errors = [d for d in r.diagnostics if d.severity == "error"] or list(r.diagnostics)
         file = errors[0].file if errors else ""
     cls = obs.error_class if obs.error_class and not obs.error_class.startswith("SLOW:") else ""
+    if cls in ("COMPILE_OTHER", row.ev.status):  # no class of its own: the message's shape names it
+        cls = ""
     message = obs.error_message or r.message
-    if not cls or cls == row.ev.status:
+    if not cls:
         shape = taxonomy.normalise(message, limit=80) if message else ""
         key = f"{row.ev.status}: {shape}" if shape else row.ev.status
     else:
@@ -461,7 +463,7 @@ def render(store: ResultsStore, campaign_id: str) -> str:
              for t, rep in reports.items()}
     if any(speed.values()):
         cards["summary"].append(_chart("Best speedup so far, by round", charts.lines_by_round(
-            speed, "best speedup over the baseline (x)"), "Running best after each round; dashed: the baseline."))
+            speed, "best speedup (x)"), "Running best speedup over the baseline after each round; dashed: the baseline."))
 
     # How the search went
     for v in views.values():
