@@ -462,7 +462,7 @@ def render(store: ResultsStore, campaign_id: str) -> str:
     speed = {t: [(r + 1, d["best_speedup"]) for r, d in sorted(rep.per_round.items()) if d["best_speedup"]]
              for t, rep in reports.items()}
     if any(speed.values()):
-        cards["summary"].append(_chart("Best speedup so far, by round", charts.lines_by_round(
+        cards["summary"].append(_chart("Best speedup per round", charts.lines_by_round(
             speed, "best speedup (x)"), "Running best speedup over the baseline after each round; dashed: the baseline."))
 
     # How the search went
