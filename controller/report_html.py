@@ -325,8 +325,8 @@ def _errors_html(errors: list[ErrorClass], limit: int = 12) -> str:
                     f'<td class="msg">{_e(e.message[:300])}{where}</td></tr>')
     more = (f"<p class=note>{len(errors) - limit} rarer classes are not shown ({sum(e.count for e in errors[limit:])} "
             "evaluations); all are in the results store.</p>" if len(errors) > limit else "")
-    return ('<table class="errors"><thead><tr><th>error class</th><th>count</th><th>tasks</th>'
-            f'<th>example message and the kernel line</th></tr></thead><tbody>{"".join(rows)}</tbody></table>{more}')
+    return ('<table class="errors"><thead><tr><th>error class</th><th>count</th><th class=left>tasks</th>'
+            f'<th class=left>example message and the kernel line</th></tr></thead><tbody>{"".join(rows)}</tbody></table>{more}')
 
 
 def _knowledge_html(kv: KnowledgeView) -> str:
@@ -352,7 +352,7 @@ def _knowledge_html(kv: KnowledgeView) -> str:
                     f"<td>{r.breaks}</td><td>{r.mean_effect:+.2f}</td><td>{_fmt(r.geomean_speedup, '.2f')}x</td>"
                     f'<td class="title">{_e(kv.titles.get(r.entry_id, ""))}{detail}</td></tr>')
     return ("<table class=\"kb\"><thead><tr><th>entry</th><th>uses</th><th>passed</th><th>fixes</th><th>breaks</th>"
-            "<th>mean effect</th><th>geomean speedup</th><th>title and uses</th></tr></thead><tbody>"
+            "<th>mean effect</th><th>geomean speedup</th><th class=left>title and uses</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
 
@@ -389,12 +389,13 @@ CSS = f"""
 *{{box-sizing:border-box}}
 body{{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--fg);background:var(--bg);margin:0;
   line-height:1.4;font-size:15px}}
-header{{padding:14px 24px 8px;border-bottom:1px solid var(--line)}}
+header,nav,main{{padding-left:max(24px,calc((100vw - 1680px) / 2));padding-right:max(24px,calc((100vw - 1680px) / 2))}}
+header{{padding-top:14px;padding-bottom:8px;border-bottom:1px solid var(--line)}}
 header h1{{font-size:22px;margin:0 0 4px}}
-nav{{position:sticky;top:0;background:#fff;border-bottom:1px solid var(--line);padding:6px 24px;z-index:2;
+nav{{position:sticky;top:0;background:#fff;border-bottom:1px solid var(--line);padding-top:6px;padding-bottom:6px;z-index:2;
   font-size:14px;display:flex;flex-wrap:wrap;gap:4px 16px}}
 nav a{{color:#1a73e8;text-decoration:none}}
-main{{padding:0 24px 40px;max-width:1680px;margin:0 auto}}
+main{{padding-bottom:40px}}
 section{{margin-top:22px}}
 h2{{font-size:19px;margin:0 0 8px;padding-top:6px;border-top:2px solid #f1f3f4}}
 h3{{font-size:15px;margin:0 0 6px}}
@@ -408,7 +409,7 @@ h4{{font-size:14px;margin:10px 0 4px}}
 table{{border-collapse:collapse;font-size:13.5px;margin:4px 0}}
 td,th{{border:1px solid var(--line);padding:4px 8px;text-align:right;vertical-align:top}}
 th{{background:#f1f3f4}}
-td:first-child,th:first-child,td.msg,td.cls,td.title,td.msg pre{{text-align:left}}
+td:first-child,th:first-child,td.msg,td.cls,td.title,th.left,td.msg pre{{text-align:left}}
 table.errors td:nth-child(3),table.kb td.title{{text-align:left}}
 table.errors{{width:100%}} table.errors td.msg{{max-width:0;width:55%}}
 tr.total td{{font-weight:600}}
