@@ -13,6 +13,7 @@ test can count what was drawn.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
@@ -60,8 +61,9 @@ def _figure(width_in: float, height_in: float) -> Iterator:
         yield Figure(figsize=(width_in, height_in), layout="constrained")
 
 
-def _svg(fig) -> str:
-    """The figure as an <svg> element for inlining: ids made unique in the page, size set by CSS."""
+def _svg(fig, tooltips: dict[str, list[str]] | None = None) -> str:
+    """The figure as an <svg> element for inlining: ids made unique in the page, size set by CSS, and the points
+    of each tagged scatter given a <title> (the browser's own tooltip, no JavaScript)."""
     import matplotlib as mpl
 
     buf = io.StringIO()
@@ -75,7 +77,24 @@ def _svg(fig) -> str:
     text = re.sub(r'(xlink:href|href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', text)
     text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", text)
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="plot"', text, count=1)
+    for gid, titles in (tooltips or {}).items():
+        text = _titled(text, f'<g id="{prefix}{gid}">', titles)
     return text.replace('<svg xmlns:xlink', '<svg role="img" xmlns:xlink', 1)
+
+
+def _titled(text: str, start: str, titles: list[str]) -> str:
+    """Give the first len(titles) <use/> marks after `start` (one scatter's points, in data order) a <title>."""
+    at = text.find(start)
+    if at < 0:
+        return text
+    head, tail = text[:at], text[at:]
+    it = iter(titles)
+
+    def title(m: re.Match) -> str:
+        t = next(it, None)
+        return m.group(0) if t is None else f"{m.group(0)[:-2]}><title>{html.escape(t)}</title></use>"
+
+    return head + re.sub(r"<use [^>]*/>", title, tail, count=len(titles))
 
 
 def _tag(bars, gid: str) -> None:
@@ -97,6 +116,7 @@ class Point:
     status: str
     time_us: float | None
     believed: bool = True  # False: a profile below the hardware floor (recorded, never a best)
+    label: str = ""        # the point's tooltip: which candidate it is
 
 
 def candidates_over_time(points: list[Point], baseline_us: float | None, floor_us: float | None,
@@ -109,6 +129,7 @@ def candidates_over_time(points: list[Point], baseline_us: float | None, floor_u
 
     failed = [p for p in points if not p.time_us]
     kinds = sorted({p.status for p in failed})
+    tips: dict[str, list[str]] = {}
     with _figure(width_in, height_in) as fig:
         if kinds:
             gs = fig.add_gridspec(2, 1, height_ratios=[5, 0.5 + 0.35 * len(kinds)], hspace=0.0)
@@ -127,7 +148,8 @@ def candidates_over_time(points: list[Point], baseline_us: float | None, floor_u
                 color = status_color(status)
                 m = ax.scatter([p.t_s for p in sel], [p.time_us for p in sel], s=26, zorder=3,
                                c=color if believed else "none", edgecolors=color, linewidths=1.2)
-                m.set_gid("mark-ok")
+                m.set_gid(f"mark-ok-{len(tips)}")
+                tips[m.get_gid()] = [p.label for p in sel]
                 handles.append(m)
                 labels.append(f"{status} ({len(sel)})" if believed else f"below floor, not believed ({len(sel)})")
         if ok:
@@ -169,7 +191,8 @@ def candidates_over_time(points: list[Point], baseline_us: float | None, floor_u
             sel = [p for p in failed if p.status == status]
             m = strip.scatter([p.t_s for p in sel], [i] * len(sel), marker="x", s=30, color=status_color(status),
                               linewidths=1.5, zorder=3)
-            m.set_gid("mark-failed")
+            m.set_gid(f"mark-failed-{i}")
+            tips[m.get_gid()] = [p.label for p in sel]
             handles.append(Line2D([], [], marker="x", linestyle="", color=status_color(status), markersize=6,
                                   markeredgewidth=1.5))
             labels.append(f"{status} ({len(sel)})")
@@ -186,7 +209,7 @@ def candidates_over_time(points: list[Point], baseline_us: float | None, floor_u
             span = max(p.t_s for p in points) or 1.0
             strip.set_xlim(-0.03 * span, span * 1.03)
         _legend(fig, handles, labels, ncols=3)
-        return _svg(fig)
+        return _svg(fig, tips)
 
 
 def best_speedup_per_task(rows: list[tuple[str, float | None, float | None]], width_in: float = 6.4) -> str:

@@ -243,6 +243,13 @@ def gather_spend(store: ResultsStore, campaign_id: str) -> tuple[list[Spend], di
 
 
 # ----------------------------------------------------------------------------------------------- html
+def _point_label(r: Evaluated) -> str:
+    what = f"{r.ev.time_us:,.2f} µs" if r.ev.time_us else (r.ev.message or r.ev.status)[:120]
+    used = f", applied {', '.join(r.cand.knowledge_used)}" if r.cand.knowledge_used else ""
+    return (f"{r.cand.id[:12]} round {r.cand.round + 1} by {r.cand.proposer}: {r.ev.status}, {what}"
+            f"{f', bottleneck {r.ev.bottleneck}' if r.ev.bottleneck else ''}{used}")
+
+
 def _chart(title: str, svg: str, note: str = "", wide: bool = False) -> str:
     """A card: the title above its chart, always together (the grid places cards, never titles alone)."""
     return (f'<figure class="card{" wide" if wide else ""}"><h3>{_e(title)}</h3>'
@@ -469,8 +476,8 @@ def render(store: ResultsStore, campaign_id: str) -> str:
     # How the search went
     for v in views.values():
         pts = [charts.Point(r.t_s, r.ev.status, r.ev.time_us,
-                            believed=not (r.ev.result.HasField("profile") and r.ev.result.profile.floor.below_floor))
-               for r in v.rows]
+                            believed=not (r.ev.result.HasField("profile") and r.ev.result.profile.floor.below_floor),
+                            label=_point_label(r)) for r in v.rows]
         if not pts:
             continue
         base = v.baseline.ev.time_us if v.baseline else None

@@ -141,6 +141,7 @@ INSPECT = r"""
             texts: svg ? [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
                            .map(t => ({text: t.textContent, box: box(t)})) : [],
             plotArea: plotArea ? box(plotArea) : null, yLabels,
+            tips: svg ? [...svg.querySelectorAll('use > title')].map(t => t.textContent) : [],
             legend: legend ? {box: box(legend), text: [...legend.querySelectorAll('text')].map(t => t.textContent)}
                            : null};
   });
@@ -215,6 +216,10 @@ def test_the_report_reads_well_in_chromium(report: tuple[Path, ResultsStore, str
     assert rate["yticks"][0] == "0%" and rate["yticks"][-1] == "100%", rate["yticks"]
     top = rate["yLabels"][-1]["box"]  # the axis ends at 100%: its label sits at the plot area's top edge
     assert abs(top["y"] + top["h"] / 2 - rate["plotArea"]["y"]) < 3, (top, rate["plotArea"])
+    for task in ("nullsearch", LONG):  # every candidate is a point that names itself on hover
+        tips = by_title[f"{task}: every candidate over time"]["tips"]
+        ids = {c.id[:12] for c in store.candidates(cid, task) if c.proposer != "baseline"}
+        assert {t.split()[0] for t in tips} == ids and len(tips) == len(ids), tips
     legend = " ".join(by_title["nullsearch: every candidate over time"]["legend"]["text"])
     assert "baseline" in legend and re.search(r"OK \(\d+\)", legend) and "COMPILE_ERROR" in legend, legend
 
