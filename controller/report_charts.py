@@ -186,6 +186,7 @@ def candidates_over_time(points: list[Point], baseline_us: float | None, floor_u
             pad = (hi - lo) * 0.08 or hi * 0.1
             if ax.get_yscale() == "linear":
                 ax.set_ylim(max(0.0, lo - pad), hi + pad)
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.6g}"))
         ax.set_ylabel("kernel time (µs)")
         for i, status in enumerate(kinds):
             sel = [p for p in failed if p.status == status]

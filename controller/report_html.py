@@ -252,6 +252,7 @@ def _point_label(r: Evaluated) -> str:
 
 def _chart(title: str, svg: str, note: str = "", wide: bool = False) -> str:
     """A card: the title above its chart, always together (the grid places cards, never titles alone)."""
+    svg = svg.replace('<svg role="img"', f'<svg role="img" aria-label="{_e(title)}"', 1)
     return (f'<figure class="card{" wide" if wide else ""}"><h3>{_e(title)}</h3>'
             f'{f"<p class=note>{note}</p>" if note else ""}<div class="chart">{svg}</div></figure>')
 
@@ -403,7 +404,7 @@ nav{{position:sticky;top:0;background:#fff;border-bottom:1px solid var(--line);p
   font-size:14px;display:flex;flex-wrap:wrap;gap:4px 16px}}
 nav a{{color:#1a73e8;text-decoration:none}}
 main{{padding-bottom:40px}}
-section{{margin-top:22px}}
+section{{margin-top:22px;scroll-margin-top:44px}}
 h2{{font-size:19px;margin:0 0 8px;padding-top:6px;border-top:2px solid #f1f3f4}}
 h3{{font-size:15px;margin:0 0 6px}}
 h4{{font-size:14px;margin:10px 0 4px}}
