@@ -243,11 +243,18 @@ def gather_spend(store: ResultsStore, campaign_id: str) -> tuple[list[Spend], di
 
 
 # ----------------------------------------------------------------------------------------------- html
+def _bound(bottleneck: str) -> str:
+    """The stored bottleneck (a pipe's name when pipe-bound, the kind otherwise) as a reader says it."""
+    from hawk.v1 import result_pb2
+
+    return f"{bottleneck}-bound" if bottleneck in result_pb2.Pipe.keys() else bottleneck  # noqa: SIM118
+
+
 def _point_label(r: Evaluated) -> str:
     what = f"{r.ev.time_us:,.2f} µs" if r.ev.time_us else (r.ev.message or r.ev.status)[:120]
     used = f", applied {', '.join(r.cand.knowledge_used)}" if r.cand.knowledge_used else ""
     return (f"{r.cand.id[:12]} round {r.cand.round + 1} by {r.cand.proposer}: {r.ev.status}, {what}"
-            f"{f', bottleneck {r.ev.bottleneck}' if r.ev.bottleneck else ''}{used}")
+            f"{f', {_bound(r.ev.bottleneck)}' if r.ev.bottleneck else ''}{used}")
 
 
 def _chart(title: str, svg: str, note: str = "", wide: bool = False) -> str:
@@ -295,7 +302,7 @@ def _best_kernels(views: dict[str, TaskView], parents: dict[str, Candidate]) -> 
                                                   if isinstance(val, str | int | float) and k != "requests"}
         meta = (f"candidate <code>{_e(b.cand.id[:12])}</code>, round {b.cand.round + 1}, proposer "
                 f"{_e(b.cand.proposer)}, {_fmt(b.ev.time_us, ',.2f')} µs ({speed} the baseline), "
-                f"{_fmt(b.ev.floor_fraction, '.0%')} of the hardware floor, bottleneck {_e(b.ev.bottleneck or '–')}")
+                f"{_fmt(b.ev.floor_fraction, '.0%')} of the hardware floor, {_e(_bound(b.ev.bottleneck) or 'no bottleneck reported')}")
         if b.cand.knowledge_used:
             meta += ", applied " + ", ".join(f"<code>{_e(k)}</code>" for k in b.cand.knowledge_used)
         if params:
@@ -461,7 +468,7 @@ def render(store: ResultsStore, campaign_id: str) -> str:
         f"<td>{_fmt(r.baseline_us, ',.2f')}</td><td>{_fmt(r.best_us, ',.2f')}</td>"
         f"<td>{_fmt(r.best_speedup, '.2f')}{'x' if r.best_speedup else ''}</td>"
         f"<td>{_fmt(r.best_floor, '.0%')}</td><td>{_fmt(views[r.task].floor_us, ',.2f')}</td>"
-        f"<td>{_e(r.bottlenecks.most_common(1)[0][0]) if r.bottlenecks else '–'}</td></tr>"
+        f"<td>{_e(_bound(r.bottlenecks.most_common(1)[0][0])) if r.bottlenecks else '–'}</td></tr>"
         for r in reports.values())
     best_rows = [(r.task, r.best_speedup, r.best_floor) for r in reports.values()]
     if best_rows:
@@ -502,13 +509,13 @@ def render(store: ResultsStore, campaign_id: str) -> str:
         cards["rounds"].append(_chart("Outcomes per round", charts.stacked_counts(
             [str(r + 1) for r in all_rounds], by_round, "round", "candidates",
             colors={s: charts.status_color(s) for s in by_round}), "Every evaluated candidate by its status."))
-    bottlenecks = Counter(r.ev.bottleneck for v in views.values() for r in v.rows if r.ev.bottleneck)
+    bottlenecks = Counter(_bound(r.ev.bottleneck) for v in views.values() for r in v.rows if r.ev.bottleneck)
     if bottlenecks:
         total = sum(bottlenecks.values())
         cards["rounds"].append(_chart("Bottlenecks of the passing kernels", charts.horizontal_bars(
             [(k, n, f"{n} ({n / total:.0%})") for k, n in bottlenecks.most_common(10)], "passing kernels"),
-            "What limits each passing kernel by its profile: a pipe (MTE2 = loads from global memory, VECTOR, "
-            "CUBE, ...) or latency (no pipe near full)."))
+            "What limits each passing kernel by its profile: one busy pipe (MTE2 = loads from global memory, "
+            "MTE3 = stores, VECTOR, CUBE, ...), latency (no pipe near full) or launch overhead."))
 
     # Knowledge and spend
     if kv.effects:
