@@ -288,6 +288,31 @@ def _diff_html(before: str, after: str, name: str = "baseline") -> str:
     return f'<p class="note">{added} lines added, {removed} removed.</p><pre class="diff">' + "\n".join(out) + "</pre>"
 
 
+def _profile_html(b: Evaluated, top: int = 6) -> str:
+    """Where the best kernel's time goes: the profile's verdict and its hottest source lines."""
+    from hawk.v1 import result_pb2
+
+    r = b.ev.result
+    if not r.HasField("profile"):
+        return ""
+    p = r.profile
+    out = f'<p class="meta">Profile ({_e(p.model or r.backend)}): {_e(p.bottleneck.explanation)}</p>' if (
+        p.bottleneck.explanation) else ""
+    spots = list(p.hotspots)[:top]
+    if not spots:
+        return out
+    total = sum(h.cycles for h in p.hotspots) or 1
+    lines = b.cand.source.splitlines()
+    rows = "".join(
+        f"<tr><td>{h.line}</td><td class=msg>{_e(h.api)}</td><td class=msg>{_e(result_pb2.Pipe.Name(h.pipe))}</td>"
+        f"<td>{h.cycles:,}</td><td>{h.cycles / total:.0%}</td><td>{h.calls:,}</td>"
+        f"<td class=msg><code>{_e(lines[h.line - 1].strip() if 0 < h.line <= len(lines) else '')}</code></td></tr>"
+        for h in spots)
+    return (out + "<h4>Hottest lines</h4><table><thead><tr><th>line</th><th class=left>API</th><th class=left>pipe"
+            "</th><th>cycles</th><th>share</th><th>calls</th><th class=left>source</th></tr></thead><tbody>"
+            + rows + "</tbody></table>")
+
+
 def _best_kernels(views: dict[str, TaskView], parents: dict[str, Candidate]) -> str:
     parts = []
     for v in views.values():
@@ -307,6 +332,7 @@ def _best_kernels(views: dict[str, TaskView], parents: dict[str, Candidate]) -> 
             meta += ", applied " + ", ".join(f"<code>{_e(k)}</code>" for k in b.cand.knowledge_used)
         if params:
             meta += "<br>parameters: " + ", ".join(f"{_e(k)}={_e(val)}" for k, val in sorted(params.items()))
+        prof = _profile_html(b)
         diff = (_diff_html(v.baseline.cand.source, b.cand.source) if v.baseline
                 else "<p>No baseline recorded for this task.</p>")
         parent = parents.get(b.cand.parent_id or "")
@@ -314,7 +340,7 @@ def _best_kernels(views: dict[str, TaskView], parents: dict[str, Candidate]) -> 
             diff += (f"<details><summary>Diff against its parent (round {parent.round + 1}, the last step)</summary>"
                      f"{_diff_html(parent.source, b.cand.source, 'parent')}</details>")
         parts.append(f'<details class="kernel"><summary><b>{_e(v.name)}</b>: {speed} — best kernel and its diff '
-                     f'against the baseline</summary><p class="meta">{meta}</p>'
+                     f'against the baseline</summary><p class="meta">{meta}</p>{prof}'
                      f'<h4>Diff against the baseline</h4>{diff}'
                      f'<details><summary>Full source ({len(b.cand.source.splitlines())} lines)</summary>'
                      f'{_source_html(b.cand.source)}</details></details>')
