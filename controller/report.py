@@ -1,14 +1,11 @@
 """Campaign reports: a live terminal view while running, a text summary, and a self-contained HTML report.
 
-The HTML report draws its plots as inline SVG, so it needs no plotting library and opens anywhere:
-best speedup and floor fraction per round, pass rate per round, status breakdown, bottleneck mix, and the
-knowledge entries the proposals used.
+The HTML report (controller/report_html.py, charts in report_charts.py) is one self-contained file with
+matplotlib's inline SVG, no JavaScript: it opens anywhere, offline (docs/report.md).
 """
 
 from __future__ import annotations
 
-import html
-import json
 import math
 import sys
 import time
@@ -19,9 +16,6 @@ from typing import IO, Any
 
 from controller.campaign import CampaignState
 from controller.store import ResultsStore
-
-_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf"]
 
 
 # ------------------------------------------------------------------------------------------- live view
@@ -215,122 +209,8 @@ def summary_text(store: ResultsStore, campaign_id: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- html
-def _line_chart(title: str, series: dict[str, list[tuple[float, float]]], y_label: str, pct: bool = False) -> str:
-    w, h, pad = 560, 260, 44
-    pts = [p for s in series.values() for p in s]
-    if not pts:
-        return f"<h3>{html.escape(title)}</h3><p>No data yet.</p>"
-    xmax = max(1.0, max(x for x, _ in pts))
-    ymax = max(y for _, y in pts) * 1.1 or 1.0
-
-    def sx(x: float) -> float:
-        return pad + (w - 2 * pad) * x / xmax
-
-    def sy(y: float) -> float:
-        return h - pad - (h - 2 * pad) * y / ymax
-
-    parts = [f'<svg width="{w}" height="{h}" role="img" aria-label="{html.escape(title)}">',
-             f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#333"/>',
-             f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{h - pad}" stroke="#333"/>',
-             f'<text x="{w / 2}" y="{h - 8}" text-anchor="middle" font-size="12">round</text>',
-             f'<text x="12" y="{h / 2}" font-size="12" transform="rotate(-90 12 {h / 2})" '
-             f'text-anchor="middle">{html.escape(y_label)}</text>']
-    for i in range(5):
-        y = ymax * i / 4
-        label = f"{y:.0%}" if pct else f"{y:.2f}"
-        parts.append(f'<text x="{pad - 4}" y="{sy(y) + 4}" font-size="10" text-anchor="end">{label}</text>')
-    for i, (name, s) in enumerate(sorted(series.items())):
-        color = _COLORS[i % len(_COLORS)]
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s)
-        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
-        parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color}"/>' for x, y in s]
-        parts.append(f'<text x="{w - pad + 4}" y="{pad + 14 * i}" font-size="11" fill="{color}">'
-                     f'{html.escape(name[:18])}</text>')
-    parts.append("</svg>")
-    return f"<h3>{html.escape(title)}</h3>" + "".join(parts)
-
-
-def _bar_chart(title: str, counts: dict[str, float], pct: bool = False) -> str:
-    if not counts:
-        return f"<h3>{html.escape(title)}</h3><p>No data yet.</p>"
-    w, bar_h = 560, 22
-    top = max(counts.values()) or 1
-    parts = [f'<svg width="{w}" height="{bar_h * len(counts) + 10}" role="img" aria-label="{html.escape(title)}">']
-    for i, (k, v) in enumerate(sorted(counts.items(), key=lambda kv: -kv[1])):
-        length = (w - 230) * v / top
-        label = f"{v:.0%}" if pct else f"{v:g}"
-        parts += [f'<text x="0" y="{i * bar_h + 15}" font-size="12">{html.escape(k[:24])}</text>',
-                  f'<rect x="170" y="{i * bar_h + 3}" width="{length:.1f}" height="{bar_h - 6}" '
-                  f'fill="{_COLORS[i % len(_COLORS)]}"/>',
-                  f'<text x="{175 + length:.1f}" y="{i * bar_h + 15}" font-size="11">{label}</text>']
-    parts.append("</svg>")
-    return f"<h3>{html.escape(title)}</h3>" + "".join(parts)
-
-
-def _failures_html(failures: list[dict[str, Any]], limit: int = 200) -> str:
-    if not failures:
-        return "<p>None.</p>"
-    rows = "".join(
-        f"<tr><td>{html.escape(f['task'])}</td><td>{f['round']}</td><td>{html.escape(f['proposer'])}</td>"
-        f"<td>{html.escape(f['reason'])}<details><summary>answer ({len(f['answer'])} chars)</summary>"
-        f"<pre>{html.escape(f['answer'][:4000])}</pre></details></td></tr>" for f in failures[-limit:])
-    more = f"<p>{len(failures) - limit} earlier ones are in the results store.</p>" if len(failures) > limit else ""
-    return f"<table><tr><th>task</th><th>round</th><th>proposer</th><th>reason</th></tr>{rows}</table>{more}"
-
-
 def write_html(store: ResultsStore, campaign_id: str, path: str | Path) -> Path:
-    reports = collect(store, campaign_id)
-    c = store.campaign(campaign_id)
-    speed = {t: [(r + 1, d["best_speedup"]) for r, d in rep.per_round.items() if d["best_speedup"]]
-             for t, rep in reports.items()}
-    floor = {t: [(r + 1, d["best_floor"]) for r, d in rep.per_round.items() if d["best_floor"]]
-             for t, rep in reports.items()}
-    rounds: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for rep in reports.values():
-        for r, d in rep.per_round.items():
-            rounds[r][0] += d["passed"]
-            rounds[r][1] += d["evaluated"]
-    pass_rate = {"all tasks": [(r + 1, p / n) for r, (p, n) in sorted(rounds.items()) if n]}
-    statuses: Counter = Counter()
-    bottlenecks: Counter = Counter()
-    for rep in reports.values():
-        statuses.update(rep.statuses)
-        bottlenecks.update(rep.bottlenecks)
-    rows = "".join(
-        f"<tr><td>{html.escape(r.task)}</td><td>{r.evaluations}</td><td>{r.passed}</td>"
-        f"<td>{_fmt(r.baseline_us, '.2f')}</td><td>{_fmt(r.best_us, '.2f')}</td>"
-        f"<td>{_fmt(r.best_speedup, '.2f')}x</td><td>{_fmt(r.best_floor, '.0%')}</td></tr>"
-        for r in reports.values())
-    usage = knowledge_effects(store, campaign_id)
-    kb_rows = "".join(
-        f"<tr><td>{html.escape(r.entry_id)}</td><td>{r.uses}</td><td>{r.passes}</td><td>{r.fixes}</td>"
-        f"<td>{r.breaks}</td><td>{r.mean_effect:+.2f}</td><td>{_fmt(r.geomean_speedup, '.2f')}x</td></tr>"
-        for r in usage)
-    doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>Hawk campaign {html.escape(campaign_id)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}
-.grid{{display:grid;grid-template-columns:repeat(auto-fit,minmax(580px,1fr));gap:1em}}</style></head><body>
-<h1>Campaign {html.escape(campaign_id)}</h1>
-<p>State: {html.escape(c['state'])} {html.escape(c['reason'])}. Hardware: {html.escape(c['hardware_profile'])}.
-Team: {html.escape(c['team'])}, priority {c['priority']}.</p>
-<table><tr><th>task</th><th>evaluations</th><th>passed</th><th>baseline µs</th><th>best µs</th>
-<th>speedup</th><th>floor fraction</th></tr>{rows}</table>
-<h3>Proposal failures (answers that gave no candidate, kept as given)</h3>
-{_failures_html(store.proposal_failures(campaign_id))}
-<div class="grid">
-{_line_chart("Best speedup per round", speed, "speedup over baseline")}
-{_line_chart("Floor fraction of the best kernel per round", floor, "of hardware floor", pct=True)}
-{_line_chart("Pass rate per round", pass_rate, "pass rate", pct=True)}
-{_bar_chart("Status breakdown", dict(statuses))}
-{_bar_chart("Bottleneck mix", dict(bottlenecks))}
-</div>
-<h3>Knowledge: effects credited per entry</h3>
-<p>Each candidate credits only the entries it applied, with its outcome against its parent.</p>
-{"<table><tr><th>entry</th><th>uses</th><th>passed</th><th>fixes</th><th>breaks</th><th>mean effect</th>"
- "<th>geomean speedup</th></tr>" + kb_rows + "</table>" if usage else "<p>None.</p>"}
-<script type="application/json" id="data">{html.escape(json.dumps({t: r.per_round for t, r in reports.items()}))}</script>
-</body></html>"""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(doc, encoding="utf-8")
-    return out
+    """The self-contained HTML report (controller/report_html.py; matplotlib is imported only here)."""
+    from controller.report_html import write_html as write
+
+    return write(store, campaign_id, path)
