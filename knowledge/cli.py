@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any
 
 
@@ -24,6 +23,33 @@ def _open(args: argparse.Namespace, *, llm: bool = False) -> Any:
 
 def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+def _iso(epoch: Any) -> str:
+    """An epoch (number or numeric text) as ISO 8601 UTC, e.g. 2026-12-06T18:04:49Z; "" stays ""."""
+    from datetime import UTC, datetime
+
+    if epoch in (None, ""):
+        return ""
+    try:
+        return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return str(epoch)
+
+
+def _provenance_text(p: dict[str, Any], kind: str) -> str:
+    """One provenance record named by what it was: synthesis stores the pair's earlier kernel as role "failed"
+    also when it passed and was only slower, so the status says which it was."""
+    role, status = p.get("role", ""), p.get("status", "")
+    timed = f", {p['time_us']:g} us" if isinstance(p.get("time_us"), int | float) else ""
+    if role == "failed":
+        what = f"slower parent (passed{timed})" if status == "OK" else f"failed parent ({status or 'failed'})"
+    elif role == "fixed":
+        what = f"{'faster' if kind == 'optimization' else 'fixing'} child ({status or 'OK'}{timed})"
+    else:
+        what = role or "source"
+    rest = {k: v for k, v in p.items() if k not in ("role", "status", "time_us")}
+    return what + (": " + ", ".join(f"{k}={v}" for k, v in sorted(rest.items())) if rest else "")
 
 
 def _fail(message: str) -> int:
@@ -91,12 +117,12 @@ def _show(args: argparse.Namespace) -> int:
                 print(f"      credit: {u['evidence']['credit']}")
     print("provenance:")
     for p in e.provenance:
-        print("  - " + ", ".join(f"{k}={v}" for k, v in sorted(p.items())))
+        print("  - " + _provenance_text(p, e.kind))
     if e.template:
         print("template:\n" + "\n".join("    " + ln for ln in e.template.splitlines()))
     print("history:")
     for h in history:
-        print(f"  v{h['version']} {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(h['at']))}  {h['reason']}")
+        print(f"  v{h['version']} {_iso(h['at'])}  {h['reason']}")
     return 0
 
 
@@ -141,7 +167,10 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    _print_json(_open(args).stats())
+    """Always JSON (--json is accepted for symmetry); times are ISO 8601 UTC."""
+    stats = _open(args).stats()
+    stats["last_distill"] = _iso(stats.get("last_distill"))
+    _print_json(stats)
     return 0
 
 
@@ -236,7 +265,8 @@ def add_kb_commands(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--pending", action="store_true", help="include pending entries (no verified template yet)")
     v.add_argument("--trial", action="store_true", help="include trial entries (template verified only once)")
     v.add_argument("--json", action="store_true")
-    verb("stats", "store statistics", _stats)
+    v = verb("stats", "store statistics as JSON (times in ISO 8601 UTC)", _stats)
+    v.add_argument("--json", action="store_true", help="the default: stats are always JSON")
     v = verb("export", "export everything as JSONL", _export)
     v.add_argument("file")
     v = verb("import", "import a JSONL export (all or nothing)", _import)

@@ -37,6 +37,7 @@ class StageView:
         self.enabled = enabled
         self.started = time.monotonic()
         self.seconds: dict[str, float] = {}
+        self._done = 0
         self._progress: Any = None
         self._task: Any = None
         try:
@@ -61,13 +62,14 @@ class StageView:
         start = time.monotonic()
         try:
             yield note
-        finally:
+        finally:  # a stage that raised gets no line: the error message is the one line to show
             took = time.monotonic() - start
             self.seconds[name] = self.seconds.get(name, 0.0) + took
             if self._progress is not None and self._task is not None:
                 self._progress.remove_task(self._task)
                 self._task = None
-            self.line(f"{name:<8} {took:7.2f} s" + (f"  {note['text']}" if note.get("text") else ""))
+        self._done += 1
+        self.line(f"{name:<8} {took:7.2f} s" + (f"  {note['text']}" if note.get("text") else ""))
 
     def update(self, doing: str) -> None:
         """Say what the running stage is doing now (a terminal shows it; logs get the stage's end line)."""
@@ -90,7 +92,7 @@ class StageView:
     def close(self) -> None:
         if self._progress is not None and self._progress.live.is_started:
             self._progress.stop()
-        if self.seconds:
+        if self._done:
             self.line("total    " + f"{time.monotonic() - self.started:7.2f} s")
 
 
@@ -202,16 +204,15 @@ def _run_kernel(args: argparse.Namespace, scratch: list[Path], view: StageView):
         set_started[0] = time.monotonic()
         return r.outputs
 
-    try:
-        with view.stage("verify", f"verify: set 1/{sets}: inputs and reference") as note:
-            try:
-                reports = taskspec.verify(spec, run_once, seeds)
-                note["text"] = (f"{len(reports)} set(s), " + ("mismatch" if reports[-1].mismatch_count else "correct"))
-            except _Stop:
-                note["text"] = "failed"
-                raise
-    except _Stop as stop:
-        r = stop.run
+    stopped: _Stop | None = None
+    with view.stage("verify", f"verify: set 1/{sets}: inputs and reference") as note:
+        try:
+            reports = taskspec.verify(spec, run_once, seeds)
+            note["text"] = (f"{len(reports)} set(s), " + ("mismatch" if reports[-1].mismatch_count else "correct"))
+        except _Stop as stop:
+            note["text"], stopped = "failed", stop
+    if stopped is not None:
+        r = stopped.run
         res.status, res.message, res.log_tail = r.status, r.message, r.log_tail
         if r.exception is not None:
             res.hardware_exception.CopyFrom(r.exception)
