@@ -123,10 +123,14 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from controller.farm import default_store_path
     from controller.report import summary_text
     from controller.store import StoreError
 
-    store = _store(args, must_exist=args.id is not None)
+    if args.id is None and not args.store and not default_store_path().exists():  # nothing ran here yet
+        print("[]" if args.json else "no campaigns yet")  # and a status query creates no database
+        return 0
+    store = _store(args, must_exist=True)
     if args.id is None:
         rows = store.campaigns()
         if args.json:

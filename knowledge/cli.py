@@ -60,7 +60,17 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+def _known_hardware(args: argparse.Namespace, prog: str) -> None:
+    """An unknown --hardware is a usage error (exit 2), not an empty answer."""
+    from npu_agent.hardware import available_profiles
+
+    hw = getattr(args, "hardware", None)
+    if hw and hw != "*" and hw not in available_profiles():
+        raise SystemExit(f"hawk kb {prog}: unknown --hardware {hw!r}; known: {', '.join(available_profiles())}, *")
+
+
 def _list(args: argparse.Namespace) -> int:
+    _known_hardware(args, "list")
     kb = _open(args)
     states = None if args.state == "all" else [args.state]
     entries = kb.entries(states=states, hardware=args.hardware)
@@ -128,7 +138,14 @@ def _show(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     from knowledge.retrieval import Query
+    from npu_agent.taskspec import TaskError, dtype_from_name
 
+    _known_hardware(args, "search")
+    if args.dtype:
+        try:
+            dtype_from_name(args.dtype)
+        except TaskError as e:
+            raise SystemExit(f"hawk kb search: --dtype: {e}") from None
     kb = _open(args)
     from hawk.v1 import result_pb2
     from knowledge.taxonomy import FAMILIES
@@ -237,6 +254,8 @@ def add_kb_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("kb", help="inspect and maintain the knowledge store",
                        description="Inspect and maintain the knowledge store (default $HAWK_HOME/knowledge.sqlite, "
                                    "HAWK_HOME defaulting to ~/.hawk).")
+    from npu_agent.cli import int_range
+
     db_help = "knowledge database (default $HAWK_HOME/knowledge.sqlite)"
     p.add_argument("--db", metavar="PATH", default=None, help=db_help)
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
@@ -254,10 +273,11 @@ def add_kb_commands(sub: argparse._SubParsersAction) -> None:
     v = verb("show", "show one entry with its provenance, effects and history", _show)
     v.add_argument("id")
     v.add_argument("--json", action="store_true")
-    v.add_argument("--uses", type=int, default=10, help="evidence rows of the newest uses to show (default 10)")
+    v.add_argument("--uses", type=int_range(0, 1_000_000), default=10,
+                   help="evidence rows of the newest uses to show (default 10)")
     v = verb("search", "2-D retrieval: syntactic and hardware-aligned semantic rankings, fused", _search)
     v.add_argument("query", help="free text: error text, API names, an error class such as UB_OUT_OF_BOUNDS")
-    v.add_argument("-k", type=int, default=5)
+    v.add_argument("-k", type=int_range(1, 1000), default=5, help="entries to return, 1..1000 (default 5)")
     v.add_argument("--hardware", default=None)
     v.add_argument("--error-class", default=None, help="e.g. UB_OUT_OF_BOUNDS, TAIL_MISMATCH")
     v.add_argument("--bottleneck", default=None, help="e.g. PIPE_BOUND:MTE2, LATENCY_BOUND:VECTOR")
