@@ -111,9 +111,9 @@ def test_every_json_output_parses(run: dict, kb: Path, tmp_path: Path) -> None:
         ["kb", "--db", str(kb), "list", "--json"],
         ["kb", "--db", str(kb), "show", entry, "--json"],
         ["kb", "--db", str(kb), "search", "ub out of bounds", "--json"],
+        ["kb", "--db", str(kb), "distill", "--json"],
         ["kb", "--db", str(kb), "stats"],
         ["kb", "--db", str(kb), "stats", "--json"],
-        ["kb", "--db", str(kb), "distill", "--json"],
         ["bench", "knowledge", "--show", str(tmp_path / "bench"), "--json"],
     ]
     for argv in commands:
@@ -128,7 +128,7 @@ def test_every_json_output_parses(run: dict, kb: Path, tmp_path: Path) -> None:
     assert status["id"] == cid and status["state"] == "finished" and status["tasks"][0]["task"] == "nullsearch"
     assert status["tasks"][0]["evaluations"] == 6 and status["counts"]["OK"] == 7  # 6 candidates + the baseline
     stats = json.loads(_hawk(home, "kb", "--db", str(kb), "stats").stdout)
-    assert stats["last_distill"] == "" or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stats["last_distill"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stats["last_distill"]), stats  # ISO 8601 UTC
 
 
 def test_the_summary_counts_match_its_rows(run: dict) -> None:
