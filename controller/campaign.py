@@ -80,6 +80,7 @@ class TaskProgress:
     best_floor: float | None = None
     failed_proposals: int = 0    # answers that gave no candidate (recorded in the store's proposal_failures)
     error: str = ""
+    total: int = 0               # evaluations budgeted to this task (rounds x candidates, capped by the budget)
 
     @property
     def best_speedup(self) -> float | None:
@@ -94,6 +95,7 @@ class CampaignState:
     tasks: dict[str, TaskProgress] = field(default_factory=dict)
     evaluations: int = 0
     started: float = field(default_factory=time.monotonic)
+    budget: int = 0              # the campaign's evaluation budget (progress shows evaluated/budget)
     stop_reason: str = ""
 
 
@@ -133,9 +135,10 @@ class CampaignRunner:
         if changed:
             raise TaskError(f"campaign {campaign_id}: task {changed[0]!r} differs from the one its candidates were "
                             "made for (its task file changed); start a new campaign instead")
-        self.state = CampaignState(campaign_id=campaign_id)
+        self.state = CampaignState(campaign_id=campaign_id, budget=self._budget)
+        per_task = min(self._budget, self.spec.budget.rounds * self.spec.budget.candidates_per_round)
         for name in self.tasks:
-            self.state.tasks[name] = TaskProgress(name=name, rounds=self.spec.budget.rounds)
+            self.state.tasks[name] = TaskProgress(name=name, rounds=self.spec.budget.rounds, total=per_task)
         # Every non-baseline candidate counts against the budget, evaluated or still pending.
         self.state.evaluations = sum(1 for c in self.store.candidates(campaign_id) if c.proposer != "baseline")
         self.store.set_campaign_state(campaign_id, "running")

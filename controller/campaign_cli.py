@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -67,9 +68,15 @@ def _finish(store, cid: str, spec) -> int:
     return 1
 
 
+def _progress(args: argparse.Namespace):
+    """The live view of a run (controller/progress.py), or None with --quiet."""
+    from controller.progress import CampaignProgress
+
+    return contextlib.nullcontext() if args.quiet else CampaignProgress(interval_s=args.progress_interval)
+
+
 def _run(args: argparse.Namespace) -> int:
     from controller.farm import run_campaign
-    from controller.report import LiveView
     from controller.spec import SpecError, load_spec
     from npu_agent.taskspec import TaskError
 
@@ -80,11 +87,11 @@ def _run(args: argparse.Namespace) -> int:
     _register_secrets(spec)
     store = _store(args)
     try:
-        cid = asyncio.run(run_campaign(spec, store, ray_address=args.ray_address,
-                                       on_update=None if args.quiet else LiveView(),
-                                       metrics_port=args.metrics_port,
-                                       scheduler_metrics_port=args.scheduler_metrics_port,
-                                       metrics_host=args.metrics_host))
+        with _progress(args) as progress:
+            cid = asyncio.run(run_campaign(spec, store, ray_address=args.ray_address, on_update=progress,
+                                           metrics_port=args.metrics_port,
+                                           scheduler_metrics_port=args.scheduler_metrics_port,
+                                           metrics_host=args.metrics_host))
     except (TaskError, SpecError) as e:
         raise SystemExit(f"hawk campaign run: {e}") from None
     return _finish(store, cid, spec)
@@ -92,7 +99,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def _resume(args: argparse.Namespace) -> int:
     from controller.farm import run_campaign
-    from controller.report import LiveView
     from controller.spec import SpecError, parse_spec
     from controller.store import StoreError
     from npu_agent.taskspec import TaskError
@@ -106,20 +112,25 @@ def _resume(args: argparse.Namespace) -> int:
         if row["state"] == "finished":
             print(f"campaign {args.id} is already finished")
             return _finish(store, args.id, spec)
-        asyncio.run(run_campaign(spec, store, ray_address=args.ray_address, campaign_id=args.id,
-                                 on_update=None if args.quiet else LiveView(), metrics_port=args.metrics_port,
-                                 scheduler_metrics_port=args.scheduler_metrics_port,
-                                 metrics_host=args.metrics_host))
+        with _progress(args) as progress:
+            asyncio.run(run_campaign(spec, store, ray_address=args.ray_address, campaign_id=args.id,
+                                     on_update=progress, metrics_port=args.metrics_port,
+                                     scheduler_metrics_port=args.scheduler_metrics_port,
+                                     metrics_host=args.metrics_host))
     except (StoreError, SpecError, TaskError) as e:
         raise SystemExit(f"hawk campaign resume: {e}") from None
     return _finish(store, args.id, spec)
 
 
 def _status(args: argparse.Namespace) -> int:
+    from controller.farm import default_store_path
     from controller.report import summary_text
     from controller.store import StoreError
 
-    store = _store(args, must_exist=args.id is not None)
+    if args.id is None and not args.store and not default_store_path().exists():  # nothing ran here yet
+        print("[]" if args.json else "no campaigns yet")  # and a status query creates no database
+        return 0
+    store = _store(args, must_exist=True)
     if args.id is None:
         rows = store.campaigns()
         if args.json:
@@ -133,10 +144,26 @@ def _status(args: argparse.Namespace) -> int:
                 print("no campaigns yet")
         return 0
     try:
-        print(summary_text(store, args.id))
+        if args.json:
+            print(json.dumps(_status_json(store, args.id), indent=2, default=str))
+        else:
+            print(summary_text(store, args.id))
     except StoreError as e:
         raise SystemExit(f"hawk campaign status: {e}") from None
     return 0
+
+
+def _status_json(store, cid: str) -> dict:
+    """One campaign as `hawk campaign status ID --json` prints it: its row, counts and per-task results."""
+    from controller.report import collect
+
+    row = store.campaign(cid)
+    tasks = [{"task": r.task, "evaluations": r.evaluations, "passed": r.passed, "baseline_us": r.baseline_us,
+              "best_us": r.best_us, "best_speedup": r.best_speedup, "best_floor": r.best_floor,
+              "statuses": dict(r.statuses), "bottlenecks": dict(r.bottlenecks)}
+             for r in collect(store, cid).values()]
+    return {**{k: row[k] for k in ("id", "name", "team", "state", "reason")}, "counts": store.counts(cid),
+            "tasks": tasks}
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -160,7 +187,12 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     def common(v: argparse.ArgumentParser) -> None:
         v.add_argument("--store", default=None, help="results database (default: $HAWK_HOME/results.sqlite)")
 
-    from npu_agent.cli import host_arg, port_arg
+    from npu_agent.cli import host_arg, port_arg, seconds_arg
+
+    def progress_interval(v: argparse.ArgumentParser) -> None:
+        v.add_argument("--progress-interval", type=seconds_arg(0, 86400), default=10.0, metavar="SECONDS",
+                       help="off a terminal, print a progress line at most this often (default 10; on a "
+                       "terminal the bars redraw in place)")
 
     def serving(v: argparse.ArgumentParser) -> None:
         v.add_argument("--metrics-port", type=port_arg, default=None,
@@ -175,6 +207,7 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("spec")
     run.add_argument("--ray-address", default=None, help="an existing Ray cluster (default: start a local one)")
     run.add_argument("--quiet", action="store_true", help="no live progress view")
+    progress_interval(run)
     common(run)
     serving(run)
     run.set_defaults(handler=_guarded(_run))
@@ -183,13 +216,14 @@ def add_campaign_commands(sub: argparse._SubParsersAction) -> None:
     resume.add_argument("--ray-address", default=None)
     resume.add_argument("--spec-dir", default=None,
                         help="folder the spec's relative paths refer to (default: where the spec was when it ran)")
-    resume.add_argument("--quiet", action="store_true")
+    resume.add_argument("--quiet", action="store_true", help="no live progress view")
+    progress_interval(resume)
     common(resume)
     serving(resume)
     resume.set_defaults(handler=_guarded(_resume))
     status = verbs.add_parser("status", help="list campaigns, or show one")
     status.add_argument("id", nargs="?")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--json", action="store_true", help="machine-readable output (JSON only on stdout)")
     common(status)
     status.set_defaults(handler=_guarded(_status))
     report = verbs.add_parser("report", help="print a campaign's summary; --html writes the full report")

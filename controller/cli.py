@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
+from controller.noise import quiet_third_party
 from npu_agent import __version__
-from npu_agent.errors import EXIT_USAGE, run_guarded
+from npu_agent.errors import EXIT_OK, EXIT_USAGE, run_guarded
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,7 +43,8 @@ def _groups() -> list[Callable[[argparse._SubParsersAction], None]]:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hawk", description="Hawk Farm: distributed NPU kernel search with hardware-aware knowledge.")
     parser.add_argument("--version", action="version", version=f"hawk-farm {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more logging, also Ray's and gRPC's own (-vv for debug)")
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of an unexpected error (also HAWK_DEBUG=1; accepted anywhere)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -51,6 +54,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stdout_gone() -> bool:
+    """Whether the reader of stdout went away (`hawk ... | head`); if so stdout becomes /dev/null, so nothing
+    (not the interpreter's last flush either) reports the closed pipe. Another broken pipe (a child process's
+    stdin) is not ours to hide."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    gone = False
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        gone = True
+    except (OSError, ValueError):
+        return False
+    if not gone and hasattr(select, "poll"):
+        poll = select.poll()
+        poll.register(fd, select.POLLOUT)
+        gone = any(ev & select.POLLERR for _, ev in poll.poll(0))
+    if gone:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    return gone
+
+
+def _pipe_safe(fn: Callable[[], int | None]) -> Callable[[], int | None]:
+    """A command whose stdout reader left (`| head`) has done what was asked: exit 0 quietly."""
+    def run() -> int | None:
+        try:
+            return fn()
+        except BrokenPipeError:
+            if _stdout_gone():
+                return EXIT_OK
+            raise
+
+    return run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, then run the verb under the one top-level error handler (exit codes: docs/cli.md)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -58,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = [a for a in argv if a != "--debug"]  # accepted after the verb too: `hawk sim run K --debug`
     parser = build_parser()
     args = parser.parse_args(argv)
+    quiet_third_party(args.verbose)  # before Ray or gRPC start (controller/noise.py)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -69,7 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hawk {args.command}: a verb is required", file=sys.stderr)
         return EXIT_USAGE
     prog = "hawk " + " ".join(str(x) for x in (args.command, getattr(args, "verb", None)) if x)
-    return run_guarded(prog, lambda: handler(args), debug=debug)
+    code = run_guarded(prog, _pipe_safe(lambda: handler(args)), debug=debug)
+    try:
+        sys.stdout.flush()  # here, not at interpreter exit, where a closed pipe would print a warning
+    except BrokenPipeError:
+        _stdout_gone()
+    except (OSError, ValueError):
+        pass
+    return code
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ def _one_agent(work: Path) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from controller.farm import run_campaign
-    from controller.report import LiveView, summary_text, write_html
+    from controller.progress import CampaignProgress
+    from controller.report import summary_text, write_html
     from controller.spec import parse_spec
     from controller.store import ResultsStore
 
@@ -80,7 +81,8 @@ local_devices = 1
 local_backend = "simnpu"
 """, base_dir=work)
     store = ResultsStore(work / "results.sqlite")
-    cid = asyncio.run(run_campaign(spec, store, on_update=LiveView(), work_dir=work / "agents"))
+    with CampaignProgress() as progress:
+        cid = asyncio.run(run_campaign(spec, store, on_update=progress, work_dir=work / "agents"))
     print()
     print("== 3/3  Report")
     print(summary_text(store, cid))

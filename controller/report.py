@@ -177,19 +177,34 @@ def _fmt(v: float | None, spec: str, none: str = "-") -> str:
     return none if v is None else format(v, spec)
 
 
+def _bound(bottleneck: str) -> tuple[str, str]:
+    """(bound kind, pipe) of a stored bottleneck, which is the pipe's name for PIPE_BOUND and the kind otherwise."""
+    from hawk.v1 import result_pb2
+
+    if bottleneck in result_pb2.Pipe.keys():  # noqa: SIM118 (a protobuf enum wrapper)
+        return "PIPE_BOUND", bottleneck
+    return bottleneck, "-"
+
+
 def summary_text(store: ResultsStore, campaign_id: str) -> str:
     c = store.campaign(campaign_id)
     reports = collect(store, campaign_id)
     lines = [f"campaign {campaign_id} ({c['state']}{': ' + c['reason'] if c['reason'] else ''})",
              f"{'task':32s} {'evals':>5s} {'pass':>5s} {'baseline us':>12s} {'best us':>10s} {'speedup':>8s} "
-             f"{'floor':>6s}  bottleneck"]
+             f"{'floor':>6s}  {'bound':13s} pipe"]
     for r in reports.values():
-        top = r.bottlenecks.most_common(1)[0][0] if r.bottlenecks else "-"
+        kind, pipe = _bound(r.bottlenecks.most_common(1)[0][0]) if r.bottlenecks else ("-", "-")
         lines.append(f"{r.task[:32]:32s} {r.evaluations:5d} {r.passed:5d} {_fmt(r.baseline_us, '12.2f'):>12s} "
                      f"{_fmt(r.best_us, '10.2f'):>10s} {_fmt(r.best_speedup, '7.2f') + ('x' if r.best_speedup else ''):>8s} "
-                     f"{_fmt(r.best_floor, '6.0%'):>6s}  {top}")
+                     f"{_fmt(r.best_floor, '6.0%'):>6s}  {kind:13s} {pipe}")
+    # The rows count candidates; the baselines (the 1.0x of each task) are evaluated too and counted apart.
     counts = store.counts(campaign_id)
-    lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v))
+    rows = sum((r.statuses for r in reports.values()), Counter())
+    baselines = {k: v - rows.get(k, 0) for k, v in counts.items() if k != "pending" and v - rows.get(k, 0) > 0}
+    lines.append("statuses: " + (", ".join(f"{k} {v}" for k, v in sorted(rows.items()) if v) or "none")
+                 + f" (the {sum(rows.values())} candidates above)"
+                 + ("; baselines: " + ", ".join(f"{k} {v}" for k, v in sorted(baselines.items())) if baselines else "")
+                 + (f"; pending {counts['pending']}" if counts.get("pending") else ""))
     effects = knowledge_effects(store, campaign_id)
     lines.append(f"knowledge: {sum(r.uses for r in effects)} effects credited to {len(effects)} entries"
                  + (" (each candidate credits only the entries it applied)" if effects else ""))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any
 
 
@@ -26,6 +25,33 @@ def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 
+def _iso(epoch: Any) -> str:
+    """An epoch (number or numeric text) as ISO 8601 UTC, e.g. 2026-12-06T18:04:49Z; "" stays ""."""
+    from datetime import UTC, datetime
+
+    if epoch in (None, ""):
+        return ""
+    try:
+        return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return str(epoch)
+
+
+def _provenance_text(p: dict[str, Any], kind: str) -> str:
+    """One provenance record named by what it was: synthesis stores the pair's earlier kernel as role "failed"
+    also when it passed and was only slower, so the status says which it was."""
+    role, status = p.get("role", ""), p.get("status", "")
+    timed = f", {p['time_us']:g} us" if isinstance(p.get("time_us"), int | float) else ""
+    if role == "failed":
+        what = f"slower parent (passed{timed})" if status == "OK" else f"failed parent ({status or 'failed'})"
+    elif role == "fixed":
+        what = f"{'faster' if kind == 'optimization' else 'fixing'} child ({status or 'OK'}{timed})"
+    else:
+        what = role or "source"
+    rest = {k: v for k, v in p.items() if k not in ("role", "status", "time_us")}
+    return what + (": " + ", ".join(f"{k}={v}" for k, v in sorted(rest.items())) if rest else "")
+
+
 def _fail(message: str) -> int:
     """Bad input (an unknown id, a malformed or missing file, not a knowledge database): exit 2 (docs/cli.md)."""
     from npu_agent.errors import EXIT_USAGE
@@ -34,7 +60,17 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+def _known_hardware(args: argparse.Namespace, prog: str) -> None:
+    """An unknown --hardware is a usage error (exit 2), not an empty answer."""
+    from npu_agent.hardware import available_profiles
+
+    hw = getattr(args, "hardware", None)
+    if hw and hw != "*" and hw not in available_profiles():
+        raise SystemExit(f"hawk kb {prog}: unknown --hardware {hw!r}; known: {', '.join(available_profiles())}, *")
+
+
 def _list(args: argparse.Namespace) -> int:
+    _known_hardware(args, "list")
     kb = _open(args)
     states = None if args.state == "all" else [args.state]
     entries = kb.entries(states=states, hardware=args.hardware)
@@ -91,18 +127,25 @@ def _show(args: argparse.Namespace) -> int:
                 print(f"      credit: {u['evidence']['credit']}")
     print("provenance:")
     for p in e.provenance:
-        print("  - " + ", ".join(f"{k}={v}" for k, v in sorted(p.items())))
+        print("  - " + _provenance_text(p, e.kind))
     if e.template:
         print("template:\n" + "\n".join("    " + ln for ln in e.template.splitlines()))
     print("history:")
     for h in history:
-        print(f"  v{h['version']} {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(h['at']))}  {h['reason']}")
+        print(f"  v{h['version']} {_iso(h['at'])}  {h['reason']}")
     return 0
 
 
 def _search(args: argparse.Namespace) -> int:
     from knowledge.retrieval import Query
+    from npu_agent.taskspec import TaskError, dtype_from_name
 
+    _known_hardware(args, "search")
+    if args.dtype:
+        try:
+            dtype_from_name(args.dtype)
+        except TaskError as e:
+            raise SystemExit(f"hawk kb search: --dtype: {e}") from None
     kb = _open(args)
     from hawk.v1 import result_pb2
     from knowledge.taxonomy import FAMILIES
@@ -141,7 +184,10 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    _print_json(_open(args).stats())
+    """Always JSON (--json is accepted for symmetry); times are ISO 8601 UTC."""
+    stats = _open(args).stats()
+    stats["last_distill"] = _iso(stats.get("last_distill"))
+    _print_json(stats)
     return 0
 
 
@@ -208,6 +254,8 @@ def add_kb_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("kb", help="inspect and maintain the knowledge store",
                        description="Inspect and maintain the knowledge store (default $HAWK_HOME/knowledge.sqlite, "
                                    "HAWK_HOME defaulting to ~/.hawk).")
+    from npu_agent.cli import int_range
+
     db_help = "knowledge database (default $HAWK_HOME/knowledge.sqlite)"
     p.add_argument("--db", metavar="PATH", default=None, help=db_help)
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
@@ -225,10 +273,11 @@ def add_kb_commands(sub: argparse._SubParsersAction) -> None:
     v = verb("show", "show one entry with its provenance, effects and history", _show)
     v.add_argument("id")
     v.add_argument("--json", action="store_true")
-    v.add_argument("--uses", type=int, default=10, help="evidence rows of the newest uses to show (default 10)")
+    v.add_argument("--uses", type=int_range(0, 1_000_000), default=10,
+                   help="evidence rows of the newest uses to show (default 10)")
     v = verb("search", "2-D retrieval: syntactic and hardware-aligned semantic rankings, fused", _search)
     v.add_argument("query", help="free text: error text, API names, an error class such as UB_OUT_OF_BOUNDS")
-    v.add_argument("-k", type=int, default=5)
+    v.add_argument("-k", type=int_range(1, 1000), default=5, help="entries to return, 1..1000 (default 5)")
     v.add_argument("--hardware", default=None)
     v.add_argument("--error-class", default=None, help="e.g. UB_OUT_OF_BOUNDS, TAIL_MISMATCH")
     v.add_argument("--bottleneck", default=None, help="e.g. PIPE_BOUND:MTE2, LATENCY_BOUND:VECTOR")
@@ -236,7 +285,8 @@ def add_kb_commands(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--pending", action="store_true", help="include pending entries (no verified template yet)")
     v.add_argument("--trial", action="store_true", help="include trial entries (template verified only once)")
     v.add_argument("--json", action="store_true")
-    verb("stats", "store statistics", _stats)
+    v = verb("stats", "store statistics as JSON (times in ISO 8601 UTC)", _stats)
+    v.add_argument("--json", action="store_true", help="the default: stats are always JSON")
     v = verb("export", "export everything as JSONL", _export)
     v.add_argument("file")
     v = verb("import", "import a JSONL export (all or nothing)", _import)

@@ -67,3 +67,54 @@ def test_internal_errors_hint_at_debug_and_debug_shows_the_traceback(tmp_path) -
     dbg = subprocess.run([*cmd, "tasks", "show", "no_such_task_xyz", "--debug"], capture_output=True, text=True,
                          timeout=120, env=env)
     assert dbg.returncode == 2 and "no_such_task_xyz" in dbg.stderr
+
+
+def test_kb_show_names_a_slower_passing_parent_and_prints_iso_times(tmp_path, capsys) -> None:
+    """A speed-up learnt from a passing but slower parent is not shown as coming from a failure."""
+    import re
+
+    from controller.cli import main
+    from knowledge.base import KnowledgeBase
+    from tests.knowledge.helpers import kernel, observe, ok
+
+    kb = KnowledgeBase(tmp_path / "k.sqlite")
+    slow = observe(ok("ev-slow", 200.0), kernel(tile=1024))
+    kb.observe(slow)
+    entry = kb.synthesize(slow, observe(ok("ev-fast", 100.0), kernel(tile=8192)))
+    assert entry is not None
+    assert main(["kb", "--db", str(tmp_path / "k.sqlite"), "show", entry.id]) == 0
+    out = capsys.readouterr().out
+    assert "slower parent (passed, 200 us): " in out and "evaluation_id=ev-slow" in out, out
+    assert "faster child (OK, 100 us): " in out and "role=failed" not in out, out
+    assert re.search(r"^  v1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  ", out, re.MULTILINE), out
+
+
+GRPC_BIND_TWICE = """
+import socket, sys
+from controller.noise import quiet_third_party
+quiet_third_party(int(sys.argv[1]))
+import grpc
+from concurrent import futures
+taken = socket.socket(); taken.bind(("127.0.0.1", 0)); taken.listen()
+server = grpc.server(futures.ThreadPoolExecutor(1))
+try:
+    server.add_insecure_port(f"127.0.0.1:{taken.getsockname()[1]}")
+except RuntimeError:
+    pass
+"""
+
+
+def test_grpc_core_log_lines_are_off_unless_verbose() -> None:
+    """gRPC's C core logs a failed bind at ERROR (as it logs a GOAWAY): silent at the default verbosity, back
+    with -v; an explicit GRPC_VERBOSITY of the user's is kept."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRPC_")}
+
+    def stderr(verbosity: int, **extra: str) -> str:
+        return subprocess.run([sys.executable, "-c", GRPC_BIND_TWICE, str(verbosity)], capture_output=True, text=True,
+                              timeout=120, env={**env, **extra}).stderr
+
+    assert "add_port" in stderr(1) or "Failed to add port" in stderr(1)
+    assert stderr(0) == ""
+    assert "Failed to add port" in stderr(0, GRPC_VERBOSITY="ERROR")

@@ -18,7 +18,82 @@ import argparse
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
+
+
+class StageView:
+    """The stages of one `sim run` as they happen, on stderr (stdout keeps the result, or only JSON).
+
+    On a terminal a spinner shows the running stage with its live elapsed time and each finished stage stays as
+    a line; elsewhere one line per finished stage (and per verified input set). Every time shown is wall time
+    measured here, so the stages add up to the run's wall time."""
+
+    def __init__(self, stream: IO[str] | None = None, *, enabled: bool = True) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.seconds: dict[str, float] = {}
+        self._done = 0
+        self._progress: Any = None
+        self._task: Any = None
+        try:
+            tty = self.stream.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        if enabled and tty:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                      console=Console(file=self.stream), transient=True)
+
+    @contextmanager
+    def stage(self, name: str, doing: str) -> Iterator[dict[str, str]]:
+        """Time one stage; the body may set note["text"] (shown after the time, e.g. "cached")."""
+        note: dict[str, str] = {}
+        if self._progress is not None:
+            if not self._progress.live.is_started:
+                self._progress.start()
+            self._task = self._progress.add_task(doing)
+        start = time.monotonic()
+        try:
+            yield note
+        finally:  # a stage that raised gets no line: the error message is the one line to show
+            took = time.monotonic() - start
+            self.seconds[name] = self.seconds.get(name, 0.0) + took
+            if self._progress is not None and self._task is not None:
+                self._progress.remove_task(self._task)
+                self._task = None
+        self._done += 1
+        self.line(f"{name:<8} {took:7.2f} s" + (f"  {note['text']}" if note.get("text") else ""))
+
+    def update(self, doing: str) -> None:
+        """Say what the running stage is doing now (a terminal shows it; logs get the stage's end line)."""
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, description=doing)
+
+    def line(self, text: str) -> None:
+        if not self.enabled:
+            return
+        text = f"[{time.monotonic() - self.started:7.1f}s] {text}"
+        try:
+            if self._progress is not None:
+                self._progress.console.print(text, markup=False, highlight=False)
+            else:
+                self.stream.write(text + "\n")
+                self.stream.flush()
+        except (BrokenPipeError, ValueError):
+            self.enabled = False
+
+    def close(self) -> None:
+        if self._progress is not None and self._progress.live.is_started:
+            self._progress.stop()
+        if self._done:
+            self.line("total    " + f"{time.monotonic() - self.started:7.2f} s")
 
 
 def _default_work_root() -> Path:
@@ -54,19 +129,21 @@ def _load_task(args: argparse.Namespace):
     return task
 
 
-def run_kernel(args: argparse.Namespace):
+def run_kernel(args: argparse.Namespace, view: StageView | None = None):
     """The whole `sim run` flow; returns a hawk.v1.Result. A scratch record never outlives the run, whatever
     way it ends (candidate failure, a twin error, Ctrl-C); ones left by a killed run are removed at start."""
     _clean_stale_records()
     scratch: list[Path] = []
+    view = view or StageView(enabled=False)
     try:
-        return _run_kernel(args, scratch)
+        return _run_kernel(args, scratch, view)
     finally:
+        view.close()
         for path in scratch:
             path.unlink(missing_ok=True)
 
 
-def _run_kernel(args: argparse.Namespace, scratch: list[Path]):
+def _run_kernel(args: argparse.Namespace, scratch: list[Path], view: StageView):
     from hawk.v1 import result_pb2
     from npu_agent import taskspec
     from npu_agent.candidate import Candidate, CandidateError
@@ -89,46 +166,63 @@ def _run_kernel(args: argparse.Namespace, scratch: list[Path]):
     taskdef = _load_task(args)
     spec = taskdef.spec
     try:
-        twin = Twin(args.hardware, work_root=Path(args.work_root) if args.work_root else _default_work_root())
+        with view.stage("twin", "twin: preparing (built once per version)"):
+            twin = Twin(args.hardware, work_root=Path(args.work_root) if args.work_root else _default_work_root())
     except (UnknownHardwareProfile, SandboxError) as e:  # a profile name, or a work root the sandbox cannot use
         raise SystemExit(f"hawk sim run: {e}") from None
     res = result_pb2.Result(source_hash=candidate.hash(), task_hash=taskdef.hash,
                             hardware_profile=twin.hardware.name, backend="simnpu",
                             backend_version=f"simnpu-{twin.build.version}")
-    built = twin.compile(candidate, spec.kernel_entry, task=spec, timeout_s=args.timeout)
+    with view.stage("compile", f"compile: {Path(args.kernel).name}") as note:
+        built = twin.compile(candidate, spec.kernel_entry, task=spec, timeout_s=args.timeout)
+        note["text"] = ("cached; " if built.cached else "") + ("ok" if built.ok else "failed")
     res.diagnostics.extend(built.diagnostics)
-    res.stage_timings.add(stage=result_pb2.COMPILING, seconds=built.seconds)
+    res.stage_timings.add(stage=result_pb2.COMPILING, seconds=view.seconds["compile"])
     if not built.ok:
         res.status, res.message, res.log_tail = built.status, built.message, built.log_tail
         return res
     sets = args.sets or spec.verify_sets or taskspec.DEFAULT_VERIFY_SETS
     seeds = [args.seed + i for i in range(sets)] if args.seed is not None else taskspec.fresh_seeds(sets)
-    last = {}
+    last: dict[str, Any] = {"set": 0}
+    set_started = [time.monotonic()]
 
     def run_once(inputs, outputs):
-        record = _record_path(args, scratch) if not last else None
+        last["set"] += 1
+        prep = time.monotonic() - set_started[0]
+        view.update(f"verify: set {last['set']}/{sets}: twin run")
+        record = _record_path(args, scratch) if "run" not in last else None
         r = twin.run(built.binary, spec, inputs, timeout_s=args.timeout, record_to=record)
         last["run"] = r
         if record is not None:
             last["recorded"] = r  # the cycle model profiles the run that wrote the record
+        # host: drawing inputs and the reference (and comparing the set before), numpy in this process
+        view.line(f"verify   set {last['set']}/{sets}: twin run {r.seconds:.2f} s, host {prep:.2f} s"
+                  + ("" if r.ok else f": {result_pb2.Status.Name(r.status)}"))
         if not r.ok:
             raise _Stop(r)
+        view.update(f"verify: set {last['set']}/{sets}: comparing, then the next set's inputs and reference")
+        set_started[0] = time.monotonic()
         return r.outputs
 
-    try:
-        reports = taskspec.verify(spec, run_once, seeds)
-    except _Stop as stop:
-        r = stop.run
+    stopped: _Stop | None = None
+    with view.stage("verify", f"verify: set 1/{sets}: inputs and reference") as note:
+        try:
+            reports = taskspec.verify(spec, run_once, seeds)
+            note["text"] = (f"{len(reports)} set(s), " + ("mismatch" if reports[-1].mismatch_count else "correct"))
+        except _Stop as stop:
+            note["text"], stopped = "failed", stop
+    if stopped is not None:
+        r = stopped.run
         res.status, res.message, res.log_tail = r.status, r.message, r.log_tail
         if r.exception is not None:
             res.hardware_exception.CopyFrom(r.exception)
-        res.stage_timings.add(stage=result_pb2.VERIFYING, seconds=r.seconds)
+        res.stage_timings.add(stage=result_pb2.VERIFYING, seconds=view.seconds["verify"])
         return res
     r = last["run"]
     res.numeric.CopyFrom(reports[-1])
     res.numeric.sets_checked = len(reports)
     res.log_tail = "\n".join(f"twin warning: {w}" for w in r.warnings)
-    res.stage_timings.add(stage=result_pb2.VERIFYING, seconds=r.seconds)
+    res.stage_timings.add(stage=result_pb2.VERIFYING, seconds=view.seconds["verify"])
     if reports[-1].mismatch_count:
         n = reports[-1]
         res.status = result_pb2.WRONG_ANSWER
@@ -146,7 +240,10 @@ def _run_kernel(args: argparse.Namespace, scratch: list[Path]):
     res.message = (f"correct on {len(reports)} input sets ({r.message})"
                    + (f"; not compared (scratch): {', '.join(skipped)}" if skipped else ""))
     res.profile.CopyFrom(profile_from_stats(r.stats, twin.hardware, r.seconds))
-    _cycle_model(args, res, last.get("recorded", r), spec, twin.hardware)
+    with view.stage("profile", "profile: the cycle model replays the run") as note:
+        _cycle_model(args, res, last.get("recorded", r), spec, twin.hardware)
+        note["text"] = f"{res.profile.time_us:.2f} us simulated" if res.profile.time_us else ""
+    res.stage_timings.add(stage=result_pb2.PROFILING, seconds=view.seconds["profile"])
     return res
 
 
@@ -232,7 +329,7 @@ def _run(args: argparse.Namespace) -> int:
     from hawk.v1 import result_pb2
     from npu_agent.result_text import describe
 
-    res = run_kernel(args)
+    res = run_kernel(args, StageView(enabled=not args.quiet))
     if args.json:
         sys.stdout.write(json_format.MessageToJson(res, indent=2) + "\n")
     else:
@@ -251,7 +348,8 @@ def add_sim_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--task", help="task name (from --task-file, else the built-in catalogue)")
     run.add_argument("--task-file", help="a task file (docs/tasks.md)")
     run.add_argument("--hardware", default="ascend910b2", help="hardware profile (default ascend910b2)")
-    run.add_argument("--json", action="store_true", help="print the hawk.v1.Result as JSON")
+    run.add_argument("--json", action="store_true", help="print the hawk.v1.Result as JSON (only JSON on stdout)")
+    run.add_argument("--quiet", "-q", action="store_true", help="no stage lines on stderr")
     run.add_argument("--sets", type=int_range(1, 1000), default=0,
                      help="verification input sets, 1..1000 (default: the task's)")
     run.add_argument("--seed", type=int_range(0, 2**63 - 1 - 1000),

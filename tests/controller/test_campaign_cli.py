@@ -32,7 +32,7 @@ def test_campaign_run_status_report_resume(tmp_path: Path) -> None:
     (tmp_path / "spec.toml").write_text(SPEC)
     run = _hawk(tmp_path, "campaign", "run", "spec.toml", "--quiet")
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "nullsearch" in run.stdout and "statuses: OK 13" in run.stdout
+    assert "nullsearch" in run.stdout and "statuses: OK 12 (the 12 candidates above); baselines: OK 1" in run.stdout
     cid = next(line.split()[1] for line in run.stdout.splitlines() if line.startswith("campaign "))
     page = (tmp_path / "out" / f"{cid}.html").read_text()
     assert page.count("<svg") >= 3 and "Best speedup per round" in page and "10.00x" in run.stdout
@@ -144,4 +144,4 @@ def test_llm_campaign_through_ray_and_a_loopback_openai_server(tmp_path: Path) -
         assert run.returncode == 0, run.stderr[-3000:]
         proposals = [r for r in srv.requests if "## Kernel contract" in r["messages"][1]["content"]]
         assert len(proposals) == 6 and all(r["model"] == "m" for r in proposals)
-    assert "statuses: OK 7" in run.stdout
+    assert "statuses: OK 6 (the 6 candidates above); baselines: OK 1" in run.stdout

@@ -47,7 +47,7 @@ def test_list_show_search_stats(capsys: pytest.CaptureFixture[str], db: Path) ->
     eid = synth[0]["id"]
     rc, out, _ = _run(capsys, "--db", str(db), "show", eid)
     assert rc == 0 and "Fix for UB_OUT_OF_BOUNDS at InitBuffer" in out and "+constexpr uint32_t TILE_LENGTH = 8192;" in out
-    assert "role=failed" in out and "uses=1 passes=1" in out and "verified fix ev2 of ev1" in out
+    assert "failed parent (HARDWARE_EXCEPTION)" in out and "uses=1 passes=1" in out and "verified fix ev2 of ev1" in out
     assert "ev3: HARDWARE_EXCEPTION -> OK 99.0us after 2 changed line(s) from line 3" in out
     assert "credit: child = parent + a 2-line change applying this entry" in out and "re-verified" in out
     rc, out, _ = _run(capsys, "--db", str(db), "search", "ub address out of bounds InitBuffer",
