@@ -1,4 +1,4 @@
-"""Campaign reports: a live terminal view while running, a text summary, and a self-contained HTML report.
+"""Campaign reports: a text summary and a self-contained HTML report (live progress: controller/progress.py).
 
 The HTML report (controller/report_html.py, charts in report_charts.py) is one self-contained file with
 matplotlib's inline SVG, no JavaScript: it opens anywhere, offline (docs/report.md).
@@ -7,53 +7,12 @@ matplotlib's inline SVG, no JavaScript: it opens anywhere, offline (docs/report.
 from __future__ import annotations
 
 import math
-import sys
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from controller.campaign import CampaignState
 from controller.store import ResultsStore
-
-
-# ------------------------------------------------------------------------------------------- live view
-class LiveView:
-    """Progress bars per task with the best so far; redraws in place on a terminal, logs lines otherwise."""
-
-    def __init__(self, stream: IO[str] | None = None, min_interval_s: float = 0.25) -> None:
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
-        self.min_interval_s = min_interval_s
-        self._last = 0.0
-        self._lines = 0
-
-    def __call__(self, state: CampaignState) -> None:
-        now = time.monotonic()
-        if now - self._last < self.min_interval_s:
-            return
-        self._last = now
-        rows = [f"campaign {state.campaign_id}  evaluations {state.evaluations}  "
-                f"{now - state.started:6.1f}s"]
-        for p in state.tasks.values():
-            total = max(1, p.rounds)
-            done = min(total, p.round + (1 if p.evaluated and p.evaluated == p.proposed else 0))
-            bar = "#" * int(20 * done / total) + "." * (20 - int(20 * done / total))
-            best = f"{p.best_speedup:5.2f}x" if p.best_speedup else "  -  "
-            floor = f"{p.best_floor:4.0%}" if p.best_floor else "  - "
-            rows.append(f"  {p.name[:28]:28s} [{bar}] round {p.round + 1}/{p.rounds} "
-                        f"pass {p.passed}/{p.evaluated}  pruned {p.pruned}  best {best}  floor {floor}"
-                        + (f"  no-candidate answers {p.failed_proposals}" if p.failed_proposals else "")
-                        + (f"  ! {p.error[:40]}" if p.error else ""))
-        if self.tty:
-            if self._lines:
-                self.stream.write(f"\x1b[{self._lines}F")
-            self.stream.write("\n".join(r + "\x1b[K" for r in rows) + "\n")
-            self._lines = len(rows)
-        else:
-            self.stream.write(rows[0] + "\n")
-        self.stream.flush()
 
 
 # --------------------------------------------------------------------------------------------- data
