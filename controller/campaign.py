@@ -10,6 +10,7 @@ redone and nothing is recorded twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
@@ -519,11 +520,12 @@ class CampaignRunner:
             ts = self._tasks.get(cand.task)
             if ts is None:
                 continue
+            done = dataclasses.replace(cand, state="done")  # as the store now has it
             i = ts.index.get(cand.id)
             if i is None:
-                ts.add(cand, ev)
+                ts.add(done, ev)
             else:
-                ts.history[i] = (ts.history[i][0], ev)
+                ts.history[i] = (done, ev)
             # The store's rule (record_evaluations): a may-be-best profile above the floor, faster than the best.
             if (ev.time_us is not None and may_be_best and not ev.result.profile.floor.below_floor
                     and (ts.best is None or ev.time_us < ts.best["time_us"])):

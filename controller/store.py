@@ -499,21 +499,25 @@ class ResultsStore:
         out: list[Evaluation | None] = []
         now = _now()
         with self._tx() as db:
+            # One lookup for the batch: each candidate's campaign and task, its task's baseline and best so far.
             owner: dict[str, tuple[str, str]] = {}
+            bases: dict[tuple[str, str], float] = {}
+            bests: dict[tuple[str, str], float] = {}
             for i in range(0, len(ids), 500):
                 chunk = ids[i:i + 500]
-                owner.update((r[0], (r[1], r[2])) for r in db.execute(
-                    f"SELECT id, campaign_id, task FROM candidates WHERE id IN ({','.join('?' * len(chunk))})",
-                    chunk))
+                for r in db.execute(
+                        "SELECT c.id, c.campaign_id, c.task, b.time_us, t.time_us FROM candidates c "
+                        "LEFT JOIN baselines b ON b.campaign_id=c.campaign_id AND b.task=c.task "
+                        "LEFT JOIN best t ON t.campaign_id=c.campaign_id AND t.task=c.task "
+                        f"WHERE c.id IN ({','.join('?' * len(chunk))})", chunk):
+                    owner[r[0]] = (r[1], r[2])
+                    if r[3] is not None:
+                        bases[(r[1], r[2])] = r[3]
+                    if r[4] is not None:
+                        bests[(r[1], r[2])] = r[4]
             missing = [i for i in ids if i not in owner]
             if missing:
                 raise StoreError(f"no candidate {missing[0]!r}")
-            campaigns = sorted({c for c, _ in owner.values()})
-            marks = ",".join("?" * len(campaigns))
-            bases = {(r[0], r[1]): r[2] for r in db.execute(
-                f"SELECT campaign_id, task, time_us FROM baselines WHERE campaign_id IN ({marks})", campaigns)}
-            bests = {(r[0], r[1]): r[2] for r in db.execute(
-                f"SELECT campaign_id, task, time_us FROM best WHERE campaign_id IN ({marks})", campaigns)}
             new_best: dict[tuple[str, str], tuple[str, float, float | None]] = {}
             done: list[str] = []
             for o, result in zip(outcomes, results, strict=True):
