@@ -10,7 +10,6 @@ redone and nothing is recorded twice.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 import time
@@ -150,6 +149,30 @@ class _Recorder:
                     fut.set_result(ev)
 
 
+async def _first_done(jobs: list[asyncio.Task], need: int) -> None:
+    """Return once `need` of `jobs` are done: one callback per job, not an `asyncio.wait` over all of them per
+    completion (that is quadratic in the round's size)."""
+    pending = [j for j in jobs if not j.done()]
+    left = need - (len(jobs) - len(pending))
+    if left <= 0:
+        return
+    reached = asyncio.get_running_loop().create_future()
+
+    def one(_: asyncio.Task) -> None:
+        nonlocal left
+        left -= 1
+        if left == 0 and not reached.done():
+            reached.set_result(None)
+
+    for j in pending:
+        j.add_done_callback(one)
+    try:
+        await reached
+    finally:
+        for j in pending:
+            j.remove_done_callback(one)
+
+
 class CampaignRunner:
     def __init__(self, spec: CampaignSpec, store: ResultsStore, evaluator: Evaluator, tasks: list[TaskDef],
                  proposers: dict[str, Any], *, knowledge: KnowledgeAccess | None = None,
@@ -174,6 +197,7 @@ class CampaignRunner:
         self._tasks: dict[str, _TaskState] = {}
         self._recorder = _Recorder(store, self._apply)
         self._observer: Any = None   # knowledge observations, sent in batches off the hot path
+        self._metric_children: dict[tuple[str, ...], Any] = {}
         self._budget = spec.budget.max_evaluations or spec.budget.rounds * spec.budget.candidates_per_round * len(tasks)
         self._deadline = (time.monotonic() + spec.budget.wall_time_s) if spec.budget.wall_time_s else None
 
@@ -251,7 +275,7 @@ class CampaignRunner:
 
     def _nothing_evaluated(self, campaign_id: str) -> str:
         """Why a campaign that made no candidate besides its baselines failed ("" when it made some)."""
-        if any(c.proposer != "baseline" for c in self.store.candidates(campaign_id)):
+        if self.state is not None and self.state.evaluations > 0:  # every non-baseline candidate, all tasks
             return ""
         failures = self.store.proposal_failures(campaign_id)
         if not failures:
@@ -265,6 +289,15 @@ class CampaignRunner:
                     f"last: {last['reason']}")
         return (f"nothing evaluated besides the baselines: {len(failures)} proposals failed, last ({last['proposer']}): "
                 f"{last['reason']}")
+
+    def _metric(self, name: str, **labels: str) -> Any:
+        """A metric's child for this campaign and `labels`, looked up once (prometheus' labels() is slow)."""
+        key = (name, *labels.values())
+        child = self._metric_children.get(key)
+        if child is None:
+            child = self._metric_children[key] = getattr(self.metrics, name).labels(campaign=self.spec.name,
+                                                                                    **labels)
+        return child
 
     # ---------------------------------------------------------------------------------------- budget
     def _out_of_budget(self) -> bool:
@@ -408,9 +441,7 @@ class CampaignRunner:
             # The next round starts once half of this one is back: it learns from most of this round's
             # results while the slowest evaluations still run, so devices are not idle at every round's tail.
             in_flight.update(jobs)
-            need = len(jobs) - len(jobs) // 2
-            while jobs and sum(j.done() for j in jobs) < need:
-                await asyncio.wait(jobs, return_when=asyncio.FIRST_COMPLETED)
+            await _first_done(jobs, len(jobs) - len(jobs) // 2)
             for j in [j for j in in_flight if j.done()]:
                 in_flight.discard(j)
                 j.result()  # re-raise a failed evaluation here rather than lose it
@@ -470,14 +501,14 @@ class CampaignRunner:
             if cand is None:
                 progress.duplicates += 1
                 if self.metrics is not None:
-                    self.metrics.duplicates.labels(campaign=self.spec.name).inc()
+                    self._metric("duplicates").inc()
                 continue
             ts.add(cand)
             new.append(cand)
             self.state.evaluations += 1
             progress.proposed += 1
             if self.metrics is not None:
-                self.metrics.candidates.labels(campaign=self.spec.name, proposer=prop.proposer).inc()
+                self._metric("candidates", proposer=prop.proposer).inc()
                 if prop.knowledge_used:
                     self.metrics.kb_used.inc(len(prop.knowledge_used))
         cut = len(added) < len(items)
@@ -520,7 +551,7 @@ class CampaignRunner:
             ts = self._tasks.get(cand.task)
             if ts is None:
                 continue
-            done = dataclasses.replace(cand, state="done")  # as the store now has it
+            done = Candidate(**{**cand.__dict__, "state": "done"})  # as the store now has it
             i = ts.index.get(cand.id)
             if i is None:
                 ts.add(done, ev)
@@ -532,7 +563,7 @@ class CampaignRunner:
                 ts.best = {"campaign_id": cand.campaign_id, "task": cand.task, "candidate_id": cand.id,
                            "time_us": ev.time_us, "speedup": ev.speedup}
             if self.metrics is not None:
-                self.metrics.evaluations.labels(campaign=self.spec.name, status=ev.status.lower()).inc()
+                self._metric("evaluations", status=ev.status.lower()).inc()
             if cand.proposer == "baseline":
                 continue
             task = self.tasks[cand.task]

@@ -366,11 +366,11 @@ class ResultsStore:
                     break
                 cid = uuid.uuid4().hex
                 norm = normalized_hash(it.source)
-                knowledge_used, params = list(it.knowledge_used), dict(it.params)
+                used_json, params_json = json.dumps(list(it.knowledge_used)), json.dumps(dict(it.params))
                 cur = db.execute(self._INSERT_NEW, (
                     cid, campaign_id, it.task, it.task_hash, it.round, it.source, it.source_hash, it.parent_id,
-                    it.proposer, json.dumps(knowledge_used), json.dumps(params), it.prompt_tokens,
-                    it.completion_tokens, it.cost_usd, now, norm, campaign_id, it.task, norm))
+                    it.proposer, used_json, params_json, it.prompt_tokens, it.completion_tokens, it.cost_usd, now,
+                    norm, campaign_id, it.task, norm))
                 if cur.rowcount != 1:
                     out.append(None)
                     continue
@@ -379,8 +379,8 @@ class ResultsStore:
                 out.append(Candidate(id=cid, campaign_id=campaign_id, task=it.task, task_hash=it.task_hash,
                                      round=it.round, source=it.source, source_hash=it.source_hash,
                                      parent_id=it.parent_id, proposer=it.proposer,
-                                     knowledge_used=json.loads(json.dumps(knowledge_used)),
-                                     params=json.loads(json.dumps(params)), state="pending",
+                                     knowledge_used=json.loads(used_json), params=json.loads(params_json),
+                                     state="pending",
                                      prompt_tokens=it.prompt_tokens, completion_tokens=it.completion_tokens,
                                      cost_usd=it.cost_usd))
             if mark_round is not None and len(out) == len(items) and added:
