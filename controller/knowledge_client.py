@@ -7,6 +7,7 @@ Works over the plain `knowledge.base.KnowledgeBase` (tests, single process) or t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import threading
@@ -88,7 +89,16 @@ class CampaignKnowledge:
     def observe_many(self, items: list[tuple[TaskDef, Candidate, result_pb2.Result,
                                              tuple[Candidate, Evaluation | None] | None]]) -> int:
         """`observe` for many evaluations in one knowledge call (in order); returns the entries changed."""
-        batch = [self.observation(*it) for it in items]
+        parents: dict[str, Observation] = {}   # a batch's children mostly share a parent (the best so far)
+        batch = []
+        for task, cand, result, parent in items:
+            obs = self._observation(task, cand, result)
+            pobs = None
+            if parent is not None and parent[1] is not None:
+                pobs = parents.get(parent[0].id)
+                if pobs is None:
+                    pobs = parents[parent[0].id] = self._observation(task, parent[0], parent[1].result)
+            batch.append((obs, pobs, list(dict.fromkeys(cand.knowledge_used)), cand.proposer))
         if hasattr(self.kb, "observe_many"):
             return int(self.kb.observe_many(batch))
         changed = 0
@@ -167,13 +177,15 @@ class ObservationQueue:
 
     RETRIES = 2
 
-    def __init__(self, sink: Any, metrics: Any = None, max_batch: int = 256) -> None:
+    def __init__(self, sink: Any, metrics: Any = None, max_batch: int = 512, linger_s: float = 0.2) -> None:
         self.sink = sink
         self.metrics = metrics
         self.max_batch = max_batch
+        self.linger_s = linger_s   # a short batch waits this long for more (a flush does not wait)
         self._queue: list[tuple[Any, ...]] = []
         self._sender: asyncio.Task | None = None
-        self._idle: asyncio.Event | None = None
+        self._wake: asyncio.Event | None = None
+        self._flushing = 0
         self.closed = False
         self.sent = 0      # observations the knowledge store acknowledged
         self.lost = 0      # observations given up after retries (logged)
@@ -185,7 +197,13 @@ class ObservationQueue:
             self._sender = asyncio.get_running_loop().create_task(self._send())
 
     async def _send(self) -> None:
+        if self._wake is None:
+            self._wake = asyncio.Event()
         while self._queue:
+            if len(self._queue) < self.max_batch and not self._flushing:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.linger_s)
             batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
             await asyncio.to_thread(self._deliver, batch)
 
@@ -207,8 +225,14 @@ class ObservationQueue:
 
     async def flush(self) -> None:
         """Return once every observation queued before this call has been sent."""
-        while self._sender is not None and not self._sender.done():
-            await asyncio.shield(self._sender)
+        self._flushing += 1   # no lingering for more while someone waits
+        try:
+            while self._sender is not None and not self._sender.done():
+                if self._wake is not None:
+                    self._wake.set()
+                await asyncio.shield(self._sender)
+        finally:
+            self._flushing -= 1
 
     async def close(self) -> None:
         await self.flush()

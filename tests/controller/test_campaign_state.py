@@ -18,6 +18,7 @@ import pytest
 from controller.agent_rpc import AgentConnections
 from controller.campaign import CampaignRunner
 from controller.dispatch import BatchEvaluator
+from controller.metrics import CampaignMetrics
 from controller.proposers import OfflineProposer, ProposalContext, ProposeOutcome
 from controller.scheduler import Scheduler
 from controller.spec import parse_spec
@@ -65,13 +66,14 @@ addresses = ["127.0.0.1:1"]
 
 
 async def _campaign(store: ResultsStore, spec_text: str, task_file: Path, address: str, *, proposers=None,
-                    knowledge=None, campaign_id: str | None = None) -> tuple[CampaignRunner, str]:
+                    knowledge=None, campaign_id: str | None = None, metrics=None) -> tuple[CampaignRunner, str]:
     conns = AgentConnections()
     sched = Scheduler(conns.evaluate, conns.get_info)
     await sched.add_static_agent(address)
     evaluator = BatchEvaluator(sched, poll_s=0.5)
     runner = CampaignRunner(parse_spec(spec_text), store, evaluator, load_task_file(task_file),
-                            proposers or {"offline": OfflineProposer()}, knowledge=knowledge, knowledge_sink=knowledge)
+                            proposers or {"offline": OfflineProposer()}, knowledge=knowledge, knowledge_sink=knowledge,
+                            metrics=metrics)
     cid = campaign_id or runner.create()
     await runner.run(cid)
     await evaluator.close()
@@ -91,9 +93,11 @@ def _same_as_store(runner: CampaignRunner, store: ResultsStore, cid: str) -> Non
 def test_in_memory_history_and_best_equal_the_store(tmp_path: Path) -> None:
     task_file = write_null_task(tmp_path, baseline_run_s=0.005, tasks=WIDE)
     store = ResultsStore(tmp_path / "r.sqlite")
+    metrics = CampaignMetrics()
     with Agent(AgentConfig(backend="null", devices=4)) as agent:
-        runner, cid = asyncio.run(_campaign(store, _spec(5, 6), task_file, agent.address))
+        runner, cid = asyncio.run(_campaign(store, _spec(5, 6), task_file, agent.address, metrics=metrics))
     _same_as_store(runner, store, cid)
+    assert metrics.registry.get_sample_value("hawk_campaign_round", {"campaign": "t", "task": "nullsearch"}) == 4
     p = runner.state.tasks["nullsearch"]
     assert (p.proposed, p.evaluated) == (30, 30)
     assert p.best_us == store.best(cid)["nullsearch"]["time_us"]
@@ -219,3 +223,30 @@ def test_every_knowledge_observation_arrives_by_the_campaign_end(tmp_path: Path,
     credited = {e["evaluation_id"] for e in kb.effects(entry.id)}
     assert credited == {c.id for c in cands}
     assert observed.sent == 48 and observed.lost == 0
+
+
+def test_a_broken_knowledge_store_loses_no_result(tmp_path: Path) -> None:
+    """The knowledge database refuses every credit (a real SQLite failure, raised by a trigger): the campaign
+    still records and finishes every evaluation; the failed observations are counted and logged."""
+    import sqlite3
+
+    from controller.knowledge_client import CampaignKnowledge
+    from knowledge.base import KnowledgeBase
+
+    task_file = write_null_task(tmp_path, baseline_run_s=0.005, tasks=WIDE)
+    kb = KnowledgeBase(tmp_path / "kb.sqlite")
+    entry = next(e for e in kb.entries() if not e.check)
+    db = sqlite3.connect(tmp_path / "kb.sqlite")
+    db.execute("CREATE TRIGGER no_credit BEFORE INSERT ON effects BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    db.commit()
+    db.close()
+    store = ResultsStore(tmp_path / "r.sqlite")
+    with Agent(AgentConfig(backend="null", devices=6)) as agent:
+        ck = CampaignKnowledge(kb, "ascend910b2")
+        runner, cid = asyncio.run(_campaign(store, _spec(3, 8, knowledge=True), task_file, agent.address,
+                                            proposers={"offline": CitingProposer(entry.id)}, knowledge=ck))
+    assert store.campaign(cid)["state"] == "finished"
+    assert store.pending_candidates(cid) == []
+    assert len(store.evaluations(cid)) == 25  # 24 candidates and the baseline
+    assert runner._observer.lost == 24 and runner._observer.sent == 0
+    _same_as_store(runner, store, cid)
