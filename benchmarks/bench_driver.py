@@ -112,7 +112,7 @@ backend = "null"
     if args.profile:  # where the driver's CPU goes (cProfile adds its own overhead: compare shares, not times)
         import cProfile
 
-        prof = cProfile.Profile(time.process_time)  # CPU, not waiting
+        prof = cProfile.Profile(time.thread_time)  # the event loop thread's CPU, not waiting
         state = prof.runcall(asyncio.run, runner.run(cid))
         prof.dump_stats(f"{args.profile}-{args.n}-{'on' if args.knowledge else 'off'}.prof")
     else:
