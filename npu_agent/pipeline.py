@@ -53,7 +53,7 @@ _DRAW_THREADS = 2  # input sets drawn at once per evaluation
 @dataclass(frozen=True)
 class StageTimeouts:
     """Default per-stage deadlines in seconds; a request's EvaluateOptions may override each. `heartbeat_s`: the
-    longest silence on an Evaluate stream (npu_agent/heartbeat.py), 0 for none."""
+    longest silence on an Evaluate or EvaluateBatch stream (NpuAgentServicer), 0 for none."""
 
     compile_s: float = 120.0
     verify_s: float = 120.0

@@ -10,17 +10,19 @@ from __future__ import annotations
 import ast
 import hashlib
 import math
+import queue
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import numpy as np
 
-from hawk.v1 import agent_pb2, agent_pb2_grpc, task_pb2
+from hawk.v1 import agent_pb2, agent_pb2_grpc, result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.candidate import Candidate, CandidateError
-from npu_agent.heartbeat import with_heartbeats
 from npu_agent.pipeline import Evaluation, Pipeline
 from npu_agent.references import ReferenceBusy, ReferenceFailed, ReferenceRunError, ReferenceRunner
 
@@ -215,15 +217,19 @@ class TaskStore:
 
 
 class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
-    """GetInfo, PutTask, Evaluate, Cancel over one Pipeline."""
+    """GetInfo, PutTask, Evaluate, EvaluateBatch, Cancel over one Pipeline."""
 
     def __init__(self, *, pipeline: Pipeline, tasks: TaskStore, info: Callable[[], agent_pb2.AgentInfo],
-                 max_concurrent: int, max_source_bytes: int) -> None:
+                 max_concurrent: int, max_source_bytes: int, max_batch: int = 256) -> None:
         self.pipeline = pipeline
         self.tasks = tasks
         self._info = info
         self.max_concurrent = max_concurrent
         self.max_source_bytes = max_source_bytes
+        self.max_batch = max_batch
+        # One thread per admitted evaluation runs its pipeline, reused across evaluations (a thread started per
+        # call costs more than the null backend's whole evaluation); the handler thread only relays events.
+        self._runners = ThreadPoolExecutor(max_workers=max_concurrent + 4, thread_name_prefix="hawk-eval")
         self.draining = False
         self._inflight: dict[str, Evaluation] = {}
         self._lock = threading.Lock()
@@ -241,6 +247,9 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
         for ev in evs:
             ev.cancel.set()
         return len(evs)
+
+    def close(self) -> None:
+        self._runners.shutdown(wait=False, cancel_futures=False)
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Wait until no evaluation is in flight; False when `timeout_s` passed first."""
@@ -275,26 +284,112 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
 
     def Evaluate(self, request: agent_pb2.EvaluateRequest, context) -> Iterator[agent_pb2.EvaluateEvent]:
         try:
-            ev = self._validate(request)
-            cached = self.pipeline.lookup_cache(ev)
-            if cached is not None:
-                yield agent_pb2.EvaluateEvent(result=cached)
-                return
-            self._admit(ev)
+            ev, cached = self._prepare(request)
         except _Abort as e:
             self._reject(context, e)
             return
+        if cached is not None:
+            yield agent_pb2.EvaluateEvent(result=cached)
+            return
+        out: queue.SimpleQueue = queue.SimpleQueue()
+        context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
+        self._start(ev, lambda p: out.put(agent_pb2.EvaluateEvent(progress=p)),
+                    lambda r: out.put(agent_pb2.EvaluateEvent(result=r)), trim=False)
+        interval = self.pipeline.timeouts.heartbeat_s
+        while True:
+            try:
+                event = out.get(timeout=interval) if interval > 0 else out.get()
+            except queue.Empty:  # heartbeat: the client can tell a long stage from a frozen agent
+                yield agent_pb2.EvaluateEvent(progress=agent_pb2.Progress(
+                    stage=ev.stage, message="alive", at_unix=time.time(), heartbeat=True))
+                continue
+            yield event
+            if event.HasField("result"):
+                return
+
+    def EvaluateBatch(self, request: agent_pb2.EvaluateBatchRequest,
+                      context) -> Iterator[agent_pb2.EvaluateBatchEvent]:
+        n = len(request.evaluations)
+        if not n or n > self.max_batch:
+            self._reject(context, _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                         "evaluations is empty: send at least one EvaluateRequest" if not n else
+                                         f"the batch has {n} evaluations; this agent accepts at most "
+                                         f"{self.max_batch} per EvaluateBatch (AgentInfo.max_batch_evaluations)"))
+            return
+        out: queue.SimpleQueue = queue.SimpleQueue()
+        admitted: list[Evaluation] = []
+        seen: set[str] = set()
+        for r in request.evaluations:
+            try:
+                if r.evaluation_id in seen:
+                    raise _Abort(grpc.StatusCode.ALREADY_EXISTS,
+                                 f"evaluation_id {r.evaluation_id!r} appears twice in this batch")
+                seen.add(r.evaluation_id)
+                ev, cached = self._prepare(r)
+            except _Abort as e:  # this item only: the others go on
+                self.pipeline.metrics.rejected.labels(code=e.code.name.lower()).inc()
+                yield agent_pb2.EvaluateBatchEvent(refused=agent_pb2.ItemRefused(
+                    evaluation_id=r.evaluation_id, code=e.code.value[0], message=e.message))
+                continue
+            if cached is not None:
+                if not r.options.include_log_tail:
+                    cached.ClearField("log_tail")
+                yield agent_pb2.EvaluateBatchEvent(result=cached)
+                continue
+            admitted.append(ev)
+        if not admitted:
+            return
+
+        def cancel_all() -> None:  # the stream ended: whatever of it is still running is not wanted
+            for ev in admitted:
+                ev.cancel.set()
+
+        context.add_callback(cancel_all)
+        result_event = agent_pb2.EvaluateBatchEvent
+        on_result = lambda r: out.put(result_event(result=r))  # noqa: E731
+        for ev in admitted:
+            on_progress = None
+            if request.progress:
+                def on_progress(p: agent_pb2.Progress, eid: str = ev.id) -> None:
+                    out.put(result_event(progress=agent_pb2.ItemProgress(evaluation_id=eid, progress=p)))
+            self._start(ev, on_progress, on_result, trim=True)
+        interval = self.pipeline.timeouts.heartbeat_s
+        running = len(admitted)
+        while running:
+            try:
+                event = out.get(timeout=interval) if interval > 0 else out.get()
+            except queue.Empty:
+                yield result_event(heartbeat=agent_pb2.BatchHeartbeat(at_unix=time.time(), running=running))
+                continue
+            if event.HasField("result"):
+                running -= 1
+            yield event
+
+    def _start(self, ev: Evaluation, on_progress: Callable[[agent_pb2.Progress], None] | None,
+               on_result: Callable[[result_pb2.Result], None], trim: bool) -> None:
+        """Run an admitted evaluation on a runner thread; the one path of Evaluate and EvaluateBatch alike."""
+        try:
+            self._runners.submit(self._drive, ev, on_progress, on_result, trim)
+        except RuntimeError:  # the pool is shut down: the agent is stopping
+            self._release(ev)
+            raise
+
+    def _drive(self, ev: Evaluation, on_progress: Callable[[agent_pb2.Progress], None] | None,
+               on_result: Callable[[result_pb2.Result], None], trim: bool) -> None:
         released = False
         try:
-            context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
-            for event in with_heartbeats(self.pipeline.run(ev), self.pipeline.timeouts.heartbeat_s,
-                                         lambda: ev.stage):
+            for event in self.pipeline.run(ev):
                 if event.HasField("result"):
                     # Free the slot before the client can see the result, so a client that keeps exactly
                     # max_concurrent evaluations in flight is never refused.
                     self._release(ev)
                     released = True
-                yield event
+                    result = event.result
+                    if trim and not ev.options.include_log_tail:
+                        result.ClearField("log_tail")  # the cache holds its own copy, with the log
+                    on_result(result)
+                elif on_progress is not None:
+                    on_progress(event.progress)
         finally:
             if not released:
                 self._release(ev)
@@ -304,6 +399,14 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             self._inflight.pop(ev.id, None)
             self.pipeline.metrics.inflight.set(len(self._inflight))
             self._idle.notify_all()
+
+    def _prepare(self, r: agent_pb2.EvaluateRequest) -> tuple[Evaluation, result_pb2.Result | None]:
+        """Validate, answer from the cache, or admit: what every evaluation goes through, alone or in a batch."""
+        ev = self._validate(r)
+        cached = self.pipeline.lookup_cache(ev)
+        if cached is None:
+            self._admit(ev)
+        return ev, cached
 
     # ------------------------------------------------------------------------------------- admission
     def _validate(self, r: agent_pb2.EvaluateRequest) -> Evaluation:
