@@ -49,20 +49,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from controller.agent_rpc import AgentBusy, AgentConnections, AgentUnavailable
+from controller.agent_rpc import AgentBusy, AgentConnections, AgentUnavailable, BatchItem
 from hawk.v1 import agent_pb2, result_pb2, task_pb2
 from npu_agent.taskspec import task_hash
-
-try:
-    from controller.agent_rpc import BatchItem
-except ImportError:  # before the agent batch RPC lands: the same fields, sent one Evaluate per item
-    @dataclass
-    class BatchItem:  # type: ignore[no-redef]
-        evaluation_id: str
-        task: task_pb2.TaskSpec
-        source: str
-        options: agent_pb2.EvaluateOptions | None
-        campaign: str
 
 log = logging.getLogger(__name__)
 
@@ -538,8 +527,8 @@ class Scheduler:
                 self._settle(job, agent, outcome)
 
         inactivity = self.frozen_after_beats * agent.heartbeat_s if agent.heartbeat_s > 0 else 0.0
-        items = [BatchItem(j.evaluation_id, self._tasks[j.task_hash], j.source, j.options, j.campaign)
-                 for j in jobs]
+        items = [BatchItem(evaluation_id=j.evaluation_id, task=self._tasks[j.task_hash], source=j.source,
+                           options=j.options, campaign=j.campaign, task_hash=j.task_hash) for j in jobs]
         try:
             await self._evaluate_batch(agent.address, items, timeout_s=BATCH_TIMEOUT_S,
                                        inactivity_s=max(1.0, inactivity) if inactivity else 0.0,

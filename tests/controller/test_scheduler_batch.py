@@ -50,6 +50,7 @@ def test_submitted_results_come_back_exactly_once_per_campaign() -> None:
     async def main(addresses: list[str]) -> None:
         conns = AgentConnections()
         s = Scheduler(conns.evaluate, conns.get_info)
+        assert s._evaluate_batch == conns.evaluate_batch  # AgentConnections.evaluate: dispatched in batches
         for a in addresses:
             await s.add_static_agent(a)
         [th] = s.register_tasks([_task()])
