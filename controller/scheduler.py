@@ -62,6 +62,10 @@ InfoFn = Callable[[str], Awaitable[agent_pb2.AgentInfo]]
 CancelFn = Callable[[str, str], Awaitable[Any]]     # (address, evaluation_id)
 
 BATCH_TIMEOUT_S = 900.0      # a whole batch stream's deadline (each item is bounded by the agent's own timeouts)
+BATCH_WINDOW_SHARE = 0.02  # adaptive batching window: this share of an evaluation's mean duration...
+BATCH_WINDOW_MAX_S = 0.01   # ...at most this long
+RESULTS_LINGER_SHARE = 0.1  # results() that waited lingers this share of an evaluation's mean duration...
+RESULTS_LINGER_MAX_S = 0.02  # ...at most this long
 OBSERVE_FARM_EVERY_S = 0.5   # metrics.observe_farm walks every agent and campaign: not once per job
 
 
@@ -128,6 +132,7 @@ class Job:
     errors: list[str] = field(default_factory=list)
     enqueued_at: float = field(default_factory=time.monotonic)
     cancelled: bool = False
+    dispatched_at: float = 0.0
 
     @property
     def task(self) -> str:  # kept for log lines and callers that printed job.task
@@ -144,7 +149,7 @@ class Scheduler:
                  cancel_remote: CancelFn | None = None, max_retries: int = 2,
                  quarantine_after: int = 3, quarantine_s: float = 10.0, heartbeat_interval_s: float = 2.0,
                  expiry_s: float = 10.0, busy_retry_s: float = 0.5, frozen_after_beats: float = 3.0,
-                 retry_backoff_s: float = 1.0, metrics: Any = None) -> None:
+                 retry_backoff_s: float = 1.0, batch_window_s: float | None = None, metrics: Any = None) -> None:
         """`evaluate` is the one-candidate call (AgentConnections.evaluate). Given the bound method of an
         AgentConnections, the scheduler dispatches through that object's `evaluate_batch` (and cancels through
         its agents' Cancel RPC); another callable is sent one item at a time (tests that wrap it)."""
@@ -167,6 +172,11 @@ class Scheduler:
         # agent restarting on its port (a crash, a deploy) gets the job back instead of it ending INTERNAL.
         self.retry_backoff_s = retry_backoff_s
         self.frozen_after_beats = frozen_after_beats  # heartbeat intervals of silence that mean a frozen agent
+        # A freed slot is leased after this window so the slots freed meanwhile go out in the same batches. None:
+        # BATCH_WINDOW_SHARE of the evaluations' mean duration (at most BATCH_WINDOW_MAX_S), i.e. a bounded share
+        # of device time; 0: at once.
+        self.batch_window_s = batch_window_s
+        self._run_ewma_s = 0.0
         self.metrics = metrics
         self.agents: dict[str, AgentState] = {}
         self._tasks: dict[str, task_pb2.TaskSpec] = {}
@@ -183,6 +193,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._changed = asyncio.Event()
         self._pump_scheduled = False
+        self._pump_timer: asyncio.TimerHandle | None = None
         self._observed_at = 0.0
         self._observe_scheduled = False
         self._expiry_task: asyncio.Task | None = None
@@ -283,14 +294,24 @@ class Scheduler:
 
     async def results(self, campaign: str, timeout_s: float, max_n: int = 0) -> list[result_pb2.Result]:
         """The campaign's finished results not yet returned (oldest first, at most max_n unless 0), waiting up
-        to timeout_s for the first one. Each result is returned exactly once."""
+        to timeout_s for the first one. Each result is returned exactly once.
+
+        A call that had to wait lingers after the first result for the ones finishing right after it (a share
+        of the evaluations' mean duration, at most RESULTS_LINGER_MAX_S, never past timeout_s): each call costs
+        the caller and this actor a Ray round trip, so a poller gets results by the handful, not one by one."""
         q = self._results.get(campaign)
         if not q and timeout_s > 0:
+            deadline = time.monotonic() + timeout_s
             event = self._result_ready.setdefault(campaign, asyncio.Event())
             event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout_s)
+            linger = min(RESULTS_LINGER_MAX_S, RESULTS_LINGER_SHARE * self._run_ewma_s,
+                         deadline - time.monotonic())
             q = self._results.get(campaign)
+            if q and linger > 0 and (max_n <= 0 or len(q) < max_n):
+                await asyncio.sleep(linger)
+                q = self._results.get(campaign)
         if not q:
             return []
         n = len(q) if max_n <= 0 else min(max_n, len(q))
@@ -419,13 +440,24 @@ class Scheduler:
         return sum(a.devices for a in self.agents.values() if not a.draining)
 
     # ------------------------------------------------------------------------------------ dispatch
-    def _kick(self) -> None:
-        """Something changed: wake capacity waiters and pump once at the end of this event-loop turn (so the
-        jobs freed or submitted in one turn go out as one batch per agent)."""
+    def _kick(self, window_s: float = 0.0) -> None:
+        """Something changed: wake capacity waiters and pump once, at the end of this event-loop turn or, for a
+        freed slot, after `window_s` (so the jobs freed or submitted meanwhile go out as one batch per agent)."""
         self._changed.set()
-        if not self._pump_scheduled:
+        if self._pump_scheduled:
+            return
+        loop = asyncio.get_running_loop()
+        if window_s > 0:
+            if self._pump_timer is None:
+                self._pump_timer = loop.call_later(window_s, self._pump)
+        else:
             self._pump_scheduled = True
-            asyncio.get_running_loop().call_soon(self._pump)
+            loop.call_soon(self._pump)
+
+    def _window(self) -> float:
+        if self.batch_window_s is not None:
+            return self.batch_window_s
+        return min(BATCH_WINDOW_MAX_S, BATCH_WINDOW_SHARE * self._run_ewma_s)
 
     def _next_job(self, now: float) -> tuple[Job, AgentState] | None:
         """Highest priority first; fewest-served team, then campaign; FIFO within a campaign."""
@@ -474,6 +506,9 @@ class Scheduler:
     def _pump(self) -> None:
         """Lease free slots to queued jobs in policy order, then one batch call per agent."""
         self._pump_scheduled = False
+        if self._pump_timer is not None:
+            self._pump_timer.cancel()
+            self._pump_timer = None
         now = time.monotonic()
         batches: dict[str, tuple[AgentState, list[Job]]] = {}
         if any(not a.draining and a.busy < a.devices and now >= a.quarantined_until for a in self.agents.values()):
@@ -485,6 +520,7 @@ class Scheduler:
                 self._served_campaign[job.campaign] += 1
                 job.attempts += 1
                 job.tried.append(agent.address)
+                job.dispatched_at = now
                 self._running[job.evaluation_id] = (job, agent)
                 batches.setdefault(agent.address, (agent, []))[1].append(job)
                 if self.metrics is not None:
@@ -567,7 +603,9 @@ class Scheduler:
         self._running.pop(job.evaluation_id, None)
         if agent.draining and agent.busy == 0 and agent.source == "registry":
             self.agents.pop(agent.address, None)
-        self._kick()
+        if isinstance(outcome, result_pb2.Result) and job.dispatched_at:
+            self._run_ewma_s += 0.1 * (time.monotonic() - job.dispatched_at - self._run_ewma_s)
+        self._kick(self._window())
         if job.cancelled:
             self._retire(job)
             return  # cancelled while it ran: whatever the agent says (CANCELLED, most likely) is no one's fault
