@@ -235,3 +235,18 @@ def test_two_shards_on_one_ray_cluster_serve_their_own_hardware() -> None:
         for ag in started:
             ag.stop()
         ray.shutdown()
+
+
+def test_a_campaign_names_its_shard_in_its_spec() -> None:
+    from controller.scheduler_actor import actor_name, campaign_shard
+    from controller.spec import SpecError, parse_spec
+
+    base = 'name = "s"\ntasks = ["add_f32"]\nhardware = "ascend310p"\n[agents]\nlocal = 1\n'
+    assert parse_spec(base).agents.shard == ""
+    assert campaign_shard(parse_spec(base + 'shard = "hardware"\n').agents.shard, "ascend310p") == "ascend310p"
+    assert campaign_shard(parse_spec(base + 'shard = "night"\n').agents.shard, "ascend310p") == "night"
+    assert actor_name("") == "hawk-scheduler" and actor_name("night") == "hawk-scheduler-night"
+    with pytest.raises(SpecError, match=r"\[agents\].shard"):
+        parse_spec(base + 'shard = "no spaces/here"\n')
+    with pytest.raises(ValueError, match="shard"):
+        actor_name("a/b")
