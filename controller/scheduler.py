@@ -459,8 +459,10 @@ class Scheduler:
             return self.batch_window_s
         return min(BATCH_WINDOW_MAX_S, BATCH_WINDOW_SHARE * self._run_ewma_s)
 
-    def _next_job(self, now: float) -> tuple[Job, AgentState] | None:
+    def _next_job(self, now: float, free: list[AgentState] | None = None) -> tuple[Job, AgentState] | None:
         """Highest priority first; fewest-served team, then campaign; FIFO within a campaign."""
+        if free is not None and all(a.busy >= a.devices for a in free):
+            return None  # this pump's free slots are all leased: no need to look at the queues again
         candidates = [(c, q) for c, q in self._queues.items() if q]
         if not candidates:
             return None
@@ -473,7 +475,7 @@ class Scheduler:
                 key = (job.hardware, job.backend, job.agents)
                 if not job.excluded and key in unplaceable:
                     continue
-                agent = self._pick_agent(job, now)
+                agent = self._pick_agent(job, now, free)
                 if agent is not None:
                     q.remove(job)
                     return job, agent
@@ -493,14 +495,19 @@ class Scheduler:
         one would stall the job through back-offs that double)."""
         return a.address not in job.excluded and not a.draining and now >= a.quarantined_until
 
-    def _pick_agent(self, job: Job, now: float) -> AgentState | None:
-        serving = [a for a in self.agents.values() if self._serves(job, a)]
-        options = [a for a in serving if a.eligible(job.hardware, now) and a.address not in job.excluded]
-        if not options and job.excluded and not any(self._may_serve_soon(a, job, now) for a in serving):
-            # Every agent that may serve this job already failed it (or is out: quarantined, draining): a retry on
-            # one of them is all there is (a restarted agent, a transient fault); otherwise the job waits for a
-            # busy untried agent to free up.
-            options = [a for a in serving if a.eligible(job.hardware, now)]
+    def _pick_agent(self, job: Job, now: float, free: list[AgentState] | None = None) -> AgentState | None:
+        """`free`: the agents that had a free slot when this pump began (the only ones that can take a job now;
+        on a large farm far fewer than all), so a pick costs O(agents with free slots)."""
+        candidates = self.agents.values() if free is None else free
+        options = [a for a in candidates if a.eligible(job.hardware, now) and a.address not in job.excluded
+                   and self._serves(job, a)]
+        if not options and job.excluded:
+            serving = [a for a in self.agents.values() if self._serves(job, a)]
+            if not any(self._may_serve_soon(a, job, now) for a in serving):
+                # Every agent that may serve this job already failed it (or is out: quarantined, draining): a
+                # retry on one of them is all there is (a restarted agent, a transient fault); otherwise the job
+                # waits for a busy untried agent to free up.
+                options = [a for a in serving if a.eligible(job.hardware, now)]
         return min(options, key=lambda a: (a.busy / a.devices, a.consecutive_failures), default=None)
 
     def _pump(self) -> None:
@@ -511,8 +518,9 @@ class Scheduler:
             self._pump_timer = None
         now = time.monotonic()
         batches: dict[str, tuple[AgentState, list[Job]]] = {}
-        if any(not a.draining and a.busy < a.devices and now >= a.quarantined_until for a in self.agents.values()):
-            while (picked := self._next_job(now)) is not None:
+        free = [a for a in self.agents.values() if not a.draining and a.busy < a.devices and now >= a.quarantined_until]
+        if free:
+            while (picked := self._next_job(now, free)) is not None:
                 job, agent = picked
                 agent.busy += 1
                 team, _ = self._campaign_meta[job.campaign]
