@@ -100,11 +100,15 @@ class AgentConnections:
                          ("grpc.max_receive_message_length", max_message_bytes)]
         self._max_message_bytes = max_message_bytes
         self._channels: dict[str, grpc.aio.Channel] = {}
+        self._stubs: dict[str, agent_pb2_grpc.NpuAgentStub] = {}  # one per channel: a stub costs ~80 us to build
         self._tasks_held: dict[str, set[str]] = {}
         self._uploads: dict[tuple[str, str], asyncio.Future[None]] = {}  # PutTask under way, per agent and hash
-        self._limits: dict[str, tuple[int, int]] = {}  # address -> (max_batch_evaluations, max_message_bytes)
+        self._limits: dict[str, tuple[int, int, int]] = {}  # address -> (max batch, max message, max source bytes)
 
     def _stub(self, address: str) -> agent_pb2_grpc.NpuAgentStub:
+        stub = self._stubs.get(address)
+        if stub is not None:
+            return stub
         ch = self._channels.get(address)
         if ch is None:
             if self.credentials.tls_ca is not None:
@@ -115,7 +119,8 @@ class AgentConnections:
             else:
                 ch = grpc.aio.insecure_channel(address, options=self._options)
             self._channels[address] = ch
-        return agent_pb2_grpc.NpuAgentStub(ch)
+        stub = self._stubs[address] = agent_pb2_grpc.NpuAgentStub(ch)
+        return stub
 
     def forget(self, address: str) -> None:
         """Drop what we believe about an agent (it may have restarted and lost its tasks)."""
@@ -126,15 +131,20 @@ class AgentConnections:
         for ch in self._channels.values():
             await ch.close()
         self._channels.clear()
+        self._stubs.clear()
 
     async def get_info(self, address: str, timeout_s: float = 10.0) -> agent_pb2.AgentInfo:
         try:
-            info = await self._stub(address).GetInfo(agent_pb2.GetInfoRequest(), timeout=timeout_s,
-                                                     metadata=self.credentials.metadata())
+            return await self._get_info(address, timeout_s)
         except grpc.aio.AioRpcError as e:
             raise AgentUnavailable(f"{address}: GetInfo failed: {e.code().name}: {e.details()}") from None
+
+    async def _get_info(self, address: str, timeout_s: float) -> agent_pb2.AgentInfo:
+        info = await self._stub(address).GetInfo(agent_pb2.GetInfoRequest(), timeout=timeout_s,
+                                                 metadata=self.credentials.metadata())
         self._limits[address] = (info.max_batch_evaluations or 1,
-                                 min(info.max_message_bytes or self._max_message_bytes, self._max_message_bytes))
+                                 min(info.max_message_bytes or self._max_message_bytes, self._max_message_bytes),
+                                 info.max_source_bytes)
         return info
 
     async def evaluate(self, address: str, task: task_pb2.TaskSpec, source: str, evaluation_id: str, *,
@@ -239,17 +249,23 @@ class AgentConnections:
         for it in items:
             if id(it.task) not in hashes:
                 hashes[id(it.task)] = task_hash(it.task)
-        lost = await self._run_batch(address, items, hashes, timeout_s, inactivity_s, progress, on_progress, emit)
-        if lost:  # the agent restarted and lost these tasks: upload them again and retry those items once
-            self.forget(address)
-            again = await self._run_batch(address, lost, hashes, timeout_s, inactivity_s, progress, on_progress,
-                                          emit)
-            for it in again:
-                emit(it.evaluation_id, AgentUnavailable(f"{address}: the agent lost task "
-                                                        f"{hashes[id(it.task)][:12]} again after a re-upload"))
-        for it in items:  # never reached in practice: a guard for exactly-once
+        try:
+            lost = await self._run_batch(address, items, hashes, timeout_s, inactivity_s, progress, on_progress,
+                                         emit)
+            if lost:  # the agent restarted and lost these tasks: upload them again and retry those items once
+                self.forget(address)
+                again = await self._run_batch(address, lost, hashes, timeout_s, inactivity_s, progress,
+                                              on_progress, emit)
+                for it in again:
+                    emit(it.evaluation_id, AgentUnavailable(f"{address}: the agent lost task "
+                                                            f"{hashes[id(it.task)][:12]} again after a re-upload"))
+            error = ""
+        except Exception as e:  # a bug of ours: the items still get their outcome (and run elsewhere)
+            log.exception("evaluate_batch on %s failed", address)
+            error = f": {type(e).__name__}: {e}"
+        for it in items:  # only after a bug: every item gets exactly one outcome
             if it.evaluation_id not in done:
-                emit(it.evaluation_id, AgentUnavailable(f"{address}: no outcome for {it.evaluation_id}"))
+                emit(it.evaluation_id, AgentUnavailable(f"{address}: no outcome for {it.evaluation_id}{error}"))
 
     async def _run_batch(self, address: str, items: list[BatchItem], hashes: dict[int, str], timeout_s: float,
                          inactivity_s: float, progress: bool,
@@ -258,10 +274,18 @@ class AgentConnections:
         """Upload, split and stream; returns the items the agent answered NOT_FOUND for a task we had uploaded."""
         try:
             bad_tasks = await self._ensure_tasks(address, items, hashes, inactivity_s)
-            max_items, max_bytes = await self._batch_limits(address)
+            if len(bad_tasks) < len({hashes[id(it.task)] for it in items}):
+                max_items, max_bytes, max_source = await self._batch_limits(address)
+            else:
+                max_items, max_bytes, max_source = 1, self._max_message_bytes, 0  # nothing will be sent
         except (AgentBusy, AgentUnavailable) as e:
             for it in items:
                 emit(it.evaluation_id, e)
+            return []
+        except _Refused as e:
+            for it in items:
+                emit(it.evaluation_id, result_pb2.Result(evaluation_id=it.evaluation_id, status=result_pb2.REJECTED,
+                                                         message=str(e)))
             return []
         send: list[agent_pb2.EvaluateRequest] = []
         by_id: dict[str, BatchItem] = {}
@@ -269,7 +293,15 @@ class AgentConnections:
             th = hashes[id(it.task)]
             if th in bad_tasks:
                 emit(it.evaluation_id, result_pb2.Result(evaluation_id=it.evaluation_id, status=result_pb2.REJECTED,
-                                                         message=f"{address} rejected the task: {bad_tasks[th]}"))
+                                                         message=f"{address} rejected the task upload: "
+                                                                 f"{bad_tasks[th]}"))
+                continue
+            if max_source and len(it.source) > max_source and len(it.source.encode("utf-8")) > max_source:
+                # The agent would refuse it as RESOURCE_EXHAUSTED, which reads as "busy": it is the candidate's.
+                emit(it.evaluation_id, result_pb2.Result(
+                    evaluation_id=it.evaluation_id, status=result_pb2.REJECTED,
+                    message=f"the source is {len(it.source.encode('utf-8'))} bytes; {address} accepts at most "
+                            f"{max_source} (AgentInfo.max_source_bytes)"))
                 continue
             by_id[it.evaluation_id] = it
             send.append(agent_pb2.EvaluateRequest(evaluation_id=it.evaluation_id, task_hash=th, source=it.source,
@@ -279,20 +311,40 @@ class AgentConnections:
         budget = max(1, max_bytes - _BATCH_MARGIN_BYTES)
         for req in send:
             n = req.ByteSize() + 8
+            if n > budget:  # the agent's gRPC limit would refuse it as RESOURCE_EXHAUSTED, i.e. "busy", for ever
+                by_id.pop(req.evaluation_id)
+                emit(req.evaluation_id, result_pb2.Result(
+                    evaluation_id=req.evaluation_id, status=result_pb2.REJECTED,
+                    message=f"the request is {n} bytes; {address} accepts messages of at most {max_bytes} "
+                            "(AgentInfo.max_message_bytes)"))
+                continue
             if not chunks or len(chunks[-1]) >= max_items or size + n > budget:
                 chunks.append([])
                 size = 0
             chunks[-1].append(req)
             size += n
         lost: list[BatchItem] = []
-        await asyncio.gather(*(self._stream(address, chunk, by_id, hashes, timeout_s, inactivity_s, progress,
-                                            on_progress, emit, lost) for chunk in chunks))
+        streams = [self._stream(address, chunk, by_id, timeout_s, inactivity_s, progress, on_progress, emit, lost)
+                   for chunk in chunks]
+        if len(streams) == 1:
+            await streams[0]  # the usual case: no task of its own
+        elif streams:
+            await asyncio.gather(*streams)
         return lost
 
-    async def _batch_limits(self, address: str) -> tuple[int, int]:
+    async def _batch_limits(self, address: str) -> tuple[int, int, int]:
+        """The agent's batch, message and source limits, from one GetInfo per agent (classified as any call)."""
         limits = self._limits.get(address)
         if limits is None:
-            await self.get_info(address)
+            try:
+                await self._get_info(address, 10.0)
+            except grpc.aio.AioRpcError as e:
+                outcome = _classify_refusal(address, e.code(), f"GetInfo: {e.details()}", "")
+                if isinstance(outcome, result_pb2.Result):
+                    raise _Refused(outcome.message) from None
+                if isinstance(outcome, AgentUnavailable):
+                    self.forget(address)
+                raise outcome from None
             limits = self._limits[address]
         return limits
 
@@ -363,14 +415,15 @@ class AgentConnections:
                 for th, t in tasks:
                     bad |= await self._put_tasks(address, [(th, t)], inactivity_s)
                 return bad
-            if code == grpc.StatusCode.RESOURCE_EXHAUSTED or (
-                    code == grpc.StatusCode.UNAVAILABLE and "draining" in details):
-                raise AgentBusy(f"{address}: PutTask: {details}") from None
-            self.forget(address)
-            raise AgentUnavailable(f"{address}: PutTask failed: {code.name}: {details}") from None
+            outcome = _classify_refusal(address, code, f"PutTask: {details}", "")
+            if isinstance(outcome, result_pb2.Result):  # refused for good (auth, ...): as evaluate(), REJECTED
+                return {th: f"{code.name}: {details}" for th, _ in tasks}
+            if isinstance(outcome, AgentUnavailable):
+                self.forget(address)
+            raise outcome from None
 
     async def _stream(self, address: str, chunk: list[agent_pb2.EvaluateRequest], by_id: dict[str, BatchItem],
-                      hashes: dict[int, str], timeout_s: float, inactivity_s: float, progress: bool,
+                      timeout_s: float, inactivity_s: float, progress: bool,
                       on_progress: Callable[[str, agent_pb2.Progress], None] | None,
                       emit: Callable[[str, Outcome], None], lost: list[BatchItem]) -> None:
         """One EvaluateBatch stream: every item of `chunk` gets its outcome through `emit`, or lands in `lost`."""
@@ -380,18 +433,19 @@ class AgentConnections:
         loop = asyncio.get_running_loop()
         last = [loop.time()]
         frozen = [False]
+        timer: list[asyncio.TimerHandle | None] = [None]
 
-        async def watchdog() -> None:
-            # One timer per stream, not one per message: each message only stores the time it came.
-            while True:
-                silent = loop.time() - last[0]
-                if silent >= inactivity_s:
-                    frozen[0] = True
-                    call.cancel()
-                    return
-                await asyncio.sleep(inactivity_s - silent + 0.01)
+        def watchdog() -> None:
+            # One timer per stream, re-armed when it fires, not per message: a message only stores its time.
+            silent = loop.time() - last[0]
+            if silent >= inactivity_s:
+                frozen[0] = True
+                call.cancel()
+            else:
+                timer[0] = loop.call_later(inactivity_s - silent + 0.01, watchdog)
 
-        dog = loop.create_task(watchdog()) if inactivity_s > 0 else None
+        if inactivity_s > 0:
+            timer[0] = loop.call_later(inactivity_s, watchdog)
 
         def fail(outcome: Callable[[str], Outcome]) -> None:
             for eid in sorted(pending):
@@ -404,14 +458,11 @@ class AgentConnections:
                 if event is grpc.aio.EOF:
                     break
                 last[0] = loop.time()
-                kind = event.WhichOneof("event")
-                if kind == "result":
-                    r = event.result
+                for r in event.results:
                     if r.evaluation_id in pending:
                         pending.discard(r.evaluation_id)
                         emit(r.evaluation_id, _classify_result(address, r))
-                elif kind == "refused":
-                    ref = event.refused
+                for ref in event.refused:
                     if ref.evaluation_id not in pending:
                         continue
                     pending.discard(ref.evaluation_id)
@@ -420,8 +471,12 @@ class AgentConnections:
                         lost.append(by_id[ref.evaluation_id])
                     else:
                         emit(ref.evaluation_id, _classify_refusal(address, code, ref.message, ref.evaluation_id))
-                elif kind == "progress" and on_progress is not None:
-                    on_progress(event.progress.evaluation_id, event.progress.progress)
+                if on_progress is not None:
+                    for p in event.progress:
+                        try:
+                            on_progress(p.evaluation_id, p.progress)
+                        except Exception:  # the caller's bug must not break the stream
+                            log.exception("on_progress failed for %s", p.evaluation_id)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not frozen[0] or (task is not None and task.cancelling()):
@@ -433,15 +488,24 @@ class AgentConnections:
                 if code in _RETRY_ELSEWHERE or code == grpc.StatusCode.UNIMPLEMENTED:
                     self.forget(address)
                 fail(lambda eid: _classify_refusal(address, code, f"EvaluateBatch: {details}", eid, whole=True))
+        except Exception as e:  # a bug of ours: the items still get their outcome (and run elsewhere)
+            log.exception("EvaluateBatch stream to %s failed", address)
+            call.cancel()
+            why = f"{address}: the EvaluateBatch stream failed: {type(e).__name__}: {e}"
+            fail(lambda _: AgentUnavailable(why))
         finally:
-            if dog is not None:
-                dog.cancel()
+            if timer[0] is not None:
+                timer[0].cancel()
         if frozen[0] and pending:
             self.forget(address)
             fail(lambda _: AgentUnavailable(f"{address}: no message on the EvaluateBatch stream for "
                                             f"{inactivity_s:g} s (heartbeats stopped): the agent is presumed frozen"))
         if pending:
             fail(lambda _: AgentUnavailable(f"{address}: the EvaluateBatch stream ended without a result"))
+
+
+class _Refused(Exception):
+    """A call refused for good (auth, ...): every item of the batch is REJECTED with this message."""
 
 
 def _code(number: int) -> grpc.StatusCode:

@@ -85,7 +85,7 @@ class PutTaskResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Iterable[_Union[_task_pb2.TaskRef, _Mapping]]] = ..., already_present: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class EvaluateOptions(_message.Message):
-    __slots__ = ("compile_timeout_s", "verify_timeout_s", "profile_timeout_s", "verify_sets", "skip_profile", "bypass_cache", "include_log_tail")
+    __slots__ = ("compile_timeout_s", "verify_timeout_s", "profile_timeout_s", "verify_sets", "skip_profile", "bypass_cache", "include_log_tail", "include_block_profiles")
     COMPILE_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
     VERIFY_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
     PROFILE_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
@@ -93,6 +93,7 @@ class EvaluateOptions(_message.Message):
     SKIP_PROFILE_FIELD_NUMBER: _ClassVar[int]
     BYPASS_CACHE_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_LOG_TAIL_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_BLOCK_PROFILES_FIELD_NUMBER: _ClassVar[int]
     compile_timeout_s: float
     verify_timeout_s: float
     profile_timeout_s: float
@@ -100,7 +101,8 @@ class EvaluateOptions(_message.Message):
     skip_profile: bool
     bypass_cache: bool
     include_log_tail: bool
-    def __init__(self, compile_timeout_s: _Optional[float] = ..., verify_timeout_s: _Optional[float] = ..., profile_timeout_s: _Optional[float] = ..., verify_sets: _Optional[int] = ..., skip_profile: _Optional[bool] = ..., bypass_cache: _Optional[bool] = ..., include_log_tail: _Optional[bool] = ...) -> None: ...
+    include_block_profiles: bool
+    def __init__(self, compile_timeout_s: _Optional[float] = ..., verify_timeout_s: _Optional[float] = ..., profile_timeout_s: _Optional[float] = ..., verify_sets: _Optional[int] = ..., skip_profile: _Optional[bool] = ..., bypass_cache: _Optional[bool] = ..., include_log_tail: _Optional[bool] = ..., include_block_profiles: _Optional[bool] = ...) -> None: ...
 
 class SourceFile(_message.Message):
     __slots__ = ("path", "content")
@@ -195,13 +197,13 @@ class BatchHeartbeat(_message.Message):
     def __init__(self, at_unix: _Optional[float] = ..., running: _Optional[int] = ...) -> None: ...
 
 class EvaluateBatchEvent(_message.Message):
-    __slots__ = ("result", "refused", "progress", "heartbeat")
-    RESULT_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("results", "refused", "progress", "heartbeat")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
     REFUSED_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
-    result: _result_pb2.Result
-    refused: ItemRefused
-    progress: ItemProgress
+    results: _containers.RepeatedCompositeFieldContainer[_result_pb2.Result]
+    refused: _containers.RepeatedCompositeFieldContainer[ItemRefused]
+    progress: _containers.RepeatedCompositeFieldContainer[ItemProgress]
     heartbeat: BatchHeartbeat
-    def __init__(self, result: _Optional[_Union[_result_pb2.Result, _Mapping]] = ..., refused: _Optional[_Union[ItemRefused, _Mapping]] = ..., progress: _Optional[_Union[ItemProgress, _Mapping]] = ..., heartbeat: _Optional[_Union[BatchHeartbeat, _Mapping]] = ...) -> None: ...
+    def __init__(self, results: _Optional[_Iterable[_Union[_result_pb2.Result, _Mapping]]] = ..., refused: _Optional[_Iterable[_Union[ItemRefused, _Mapping]]] = ..., progress: _Optional[_Iterable[_Union[ItemProgress, _Mapping]]] = ..., heartbeat: _Optional[_Union[BatchHeartbeat, _Mapping]] = ...) -> None: ...

@@ -90,10 +90,10 @@ class NpuAgentServicer:
     def EvaluateBatch(self, request, context):
         """Evaluates several candidates on one stream (a scheduler's way to keep many device slots busy at little cost
         per candidate). Each item is validated and admitted on its own, exactly as an Evaluate call would be: an item
-        the agent refuses (its admission limit, draining, a bad field, a task it does not hold) gets one `refused`
-        event at once and the others go on. Every admitted item ends with exactly one `result` event, streamed as
-        it completes (any order); `progress` events come only when the request asks for them; `heartbeat` events
-        come at AgentInfo.heartbeat_interval_s whenever the stream is otherwise silent. The stream ends once every
+        the agent refuses (its admission limit, draining, a bad field, a task it does not hold) gets one ItemRefused
+        at once and the others go on. Every admitted item ends with exactly one Result, streamed as it completes (any
+        order); progress comes only when the request asks for it; a heartbeat comes whenever the stream was silent
+        for AgentInfo.heartbeat_interval_s. The stream ends once every
         item has had its outcome. Cancel(evaluation_id) cancels one item; cancelling the stream cancels every item
         not finished. Request-level problems (more than AgentInfo.max_batch_evaluations items, none at all, auth,
         malformed bytes, a message over max_message_bytes) fail the whole call with a gRPC status.
