@@ -10,7 +10,8 @@ jobs in batches (`JobRequest`, naming the task by hash) and collects each campai
 its place) until fetched, and each is returned exactly once. `evaluate` (one job, awaited) is the same
 machinery with a future in place of the campaign's queue.
 
-Dispatch. The pump runs once per event-loop turn however many jobs or results arrived in it: it leases free
+Dispatch. The pump runs once per event-loop turn however many jobs or results arrived in it (after a freed
+slot, once a short window has passed: 2% of the evaluations' mean duration, at most 10 ms): it leases free
 device slots to queued jobs, one job at a time in policy order, then sends each agent its jobs of that turn in
 ONE batch call (`evaluate_batch`: one stream per batch, tasks uploaded once per agent and named by hash, no
 progress events). Each item of a batch gets its own outcome and is settled on its own, so the policy below
