@@ -84,9 +84,9 @@ def test_priority_and_fair_share_hold_per_job_within_batches() -> None:
         s = Scheduler(conns.evaluate, conns.get_info, metrics=m)
         await s.add_static_agent(address)
         [th] = s.register_tasks([_task()])
-        s.submit(_jobs(th, "A", 8, 0.05))
+        s.submit(_jobs(th, "A", 8, 0.2))
         await asyncio.sleep(0.02)  # A's first two are running
-        s.submit(_jobs(th, "B", 4, 0.05) + _jobs(th, "U", 2, 0.05, priority=5))
+        s.submit(_jobs(th, "B", 4, 0.2) + _jobs(th, "U", 2, 0.2, priority=5))
         await asyncio.gather(*(_collect(s, c, n) for c, n in (("A", 8), ("B", 4), ("U", 2))))
         first = list(m.order)
         # Teams: x runs three campaigns, y one; y gets half the slots while both have work.
