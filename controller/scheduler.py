@@ -10,7 +10,8 @@ jobs in batches (`JobRequest`, naming the task by hash) and collects each campai
 its place) until fetched, and each is returned exactly once. `evaluate` (one job, awaited) is the same
 machinery with a future in place of the campaign's queue.
 
-Dispatch. The pump runs once per event-loop turn however many jobs or results arrived in it: it leases free
+Dispatch. The pump runs once per event-loop turn however many jobs or results arrived in it (after a freed
+slot, once a short window has passed: 2% of the evaluations' mean duration, at most 10 ms): it leases free
 device slots to queued jobs, one job at a time in policy order, then sends each agent its jobs of that turn in
 ONE batch call (`evaluate_batch`: one stream per batch, tasks uploaded once per agent and named by hash, no
 progress events). Each item of a batch gets its own outcome and is settled on its own, so the policy below
@@ -49,20 +50,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from controller.agent_rpc import AgentBusy, AgentConnections, AgentUnavailable
+from controller.agent_rpc import AgentBusy, AgentConnections, AgentUnavailable, BatchItem
 from hawk.v1 import agent_pb2, result_pb2, task_pb2
 from npu_agent.taskspec import task_hash
-
-try:
-    from controller.agent_rpc import BatchItem
-except ImportError:  # before the agent batch RPC lands: the same fields, sent one Evaluate per item
-    @dataclass
-    class BatchItem:  # type: ignore[no-redef]
-        evaluation_id: str
-        task: task_pb2.TaskSpec
-        source: str
-        options: agent_pb2.EvaluateOptions | None
-        campaign: str
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +63,10 @@ InfoFn = Callable[[str], Awaitable[agent_pb2.AgentInfo]]
 CancelFn = Callable[[str, str], Awaitable[Any]]     # (address, evaluation_id)
 
 BATCH_TIMEOUT_S = 900.0      # a whole batch stream's deadline (each item is bounded by the agent's own timeouts)
+BATCH_WINDOW_SHARE = 0.02  # adaptive batching window: this share of an evaluation's mean duration...
+BATCH_WINDOW_MAX_S = 0.01   # ...at most this long
+RESULTS_LINGER_SHARE = 0.1  # results() that waited lingers this share of an evaluation's mean duration...
+RESULTS_LINGER_MAX_S = 0.02  # ...at most this long
 OBSERVE_FARM_EVERY_S = 0.5   # metrics.observe_farm walks every agent and campaign: not once per job
 
 
@@ -139,6 +133,7 @@ class Job:
     errors: list[str] = field(default_factory=list)
     enqueued_at: float = field(default_factory=time.monotonic)
     cancelled: bool = False
+    dispatched_at: float = 0.0
 
     @property
     def task(self) -> str:  # kept for log lines and callers that printed job.task
@@ -155,7 +150,7 @@ class Scheduler:
                  cancel_remote: CancelFn | None = None, max_retries: int = 2,
                  quarantine_after: int = 3, quarantine_s: float = 10.0, heartbeat_interval_s: float = 2.0,
                  expiry_s: float = 10.0, busy_retry_s: float = 0.5, frozen_after_beats: float = 3.0,
-                 retry_backoff_s: float = 1.0, metrics: Any = None) -> None:
+                 retry_backoff_s: float = 1.0, batch_window_s: float | None = None, metrics: Any = None) -> None:
         """`evaluate` is the one-candidate call (AgentConnections.evaluate). Given the bound method of an
         AgentConnections, the scheduler dispatches through that object's `evaluate_batch` (and cancels through
         its agents' Cancel RPC); another callable is sent one item at a time (tests that wrap it)."""
@@ -178,6 +173,11 @@ class Scheduler:
         # agent restarting on its port (a crash, a deploy) gets the job back instead of it ending INTERNAL.
         self.retry_backoff_s = retry_backoff_s
         self.frozen_after_beats = frozen_after_beats  # heartbeat intervals of silence that mean a frozen agent
+        # A freed slot is leased after this window so the slots freed meanwhile go out in the same batches. None:
+        # BATCH_WINDOW_SHARE of the evaluations' mean duration (at most BATCH_WINDOW_MAX_S), i.e. a bounded share
+        # of device time; 0: at once.
+        self.batch_window_s = batch_window_s
+        self._run_ewma_s = 0.0
         self.metrics = metrics
         self.agents: dict[str, AgentState] = {}
         self._tasks: dict[str, task_pb2.TaskSpec] = {}
@@ -194,6 +194,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._changed = asyncio.Event()
         self._pump_scheduled = False
+        self._pump_timer: asyncio.TimerHandle | None = None
         self._observed_at = 0.0
         self._observe_scheduled = False
         self._expiry_task: asyncio.Task | None = None
@@ -294,14 +295,24 @@ class Scheduler:
 
     async def results(self, campaign: str, timeout_s: float, max_n: int = 0) -> list[result_pb2.Result]:
         """The campaign's finished results not yet returned (oldest first, at most max_n unless 0), waiting up
-        to timeout_s for the first one. Each result is returned exactly once."""
+        to timeout_s for the first one. Each result is returned exactly once.
+
+        A call that had to wait lingers after the first result for the ones finishing right after it (a share
+        of the evaluations' mean duration, at most RESULTS_LINGER_MAX_S, never past timeout_s): each call costs
+        the caller and this actor a Ray round trip, so a poller gets results by the handful, not one by one."""
         q = self._results.get(campaign)
         if not q and timeout_s > 0:
+            deadline = time.monotonic() + timeout_s
             event = self._result_ready.setdefault(campaign, asyncio.Event())
             event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout_s)
+            linger = min(RESULTS_LINGER_MAX_S, RESULTS_LINGER_SHARE * self._run_ewma_s,
+                         deadline - time.monotonic())
             q = self._results.get(campaign)
+            if q and linger > 0 and (max_n <= 0 or len(q) < max_n):
+                await asyncio.sleep(linger)
+                q = self._results.get(campaign)
         if not q:
             return []
         n = len(q) if max_n <= 0 else min(max_n, len(q))
@@ -430,16 +441,29 @@ class Scheduler:
         return sum(a.devices for a in self.agents.values() if not a.draining)
 
     # ------------------------------------------------------------------------------------ dispatch
-    def _kick(self) -> None:
-        """Something changed: wake capacity waiters and pump once at the end of this event-loop turn (so the
-        jobs freed or submitted in one turn go out as one batch per agent)."""
+    def _kick(self, window_s: float = 0.0) -> None:
+        """Something changed: wake capacity waiters and pump once, at the end of this event-loop turn or, for a
+        freed slot, after `window_s` (so the jobs freed or submitted meanwhile go out as one batch per agent)."""
         self._changed.set()
-        if not self._pump_scheduled:
+        if self._pump_scheduled:
+            return
+        loop = asyncio.get_running_loop()
+        if window_s > 0:
+            if self._pump_timer is None:
+                self._pump_timer = loop.call_later(window_s, self._pump)
+        else:
             self._pump_scheduled = True
-            asyncio.get_running_loop().call_soon(self._pump)
+            loop.call_soon(self._pump)
 
-    def _next_job(self, now: float) -> tuple[Job, AgentState] | None:
+    def _window(self) -> float:
+        if self.batch_window_s is not None:
+            return self.batch_window_s
+        return min(BATCH_WINDOW_MAX_S, BATCH_WINDOW_SHARE * self._run_ewma_s)
+
+    def _next_job(self, now: float, free: list[AgentState] | None = None) -> tuple[Job, AgentState] | None:
         """Highest priority first; fewest-served team, then campaign; FIFO within a campaign."""
+        if free is not None and all(a.busy >= a.devices for a in free):
+            return None  # this pump's free slots are all leased: no need to look at the queues again
         candidates = [(c, q) for c, q in self._queues.items() if q]
         if not candidates:
             return None
@@ -452,7 +476,7 @@ class Scheduler:
                 key = (job.hardware, job.backend, job.agents)
                 if not job.excluded and key in unplaceable:
                     continue
-                agent = self._pick_agent(job, now)
+                agent = self._pick_agent(job, now, free)
                 if agent is not None:
                     q.remove(job)
                     return job, agent
@@ -472,23 +496,32 @@ class Scheduler:
         one would stall the job through back-offs that double)."""
         return a.address not in job.excluded and not a.draining and now >= a.quarantined_until
 
-    def _pick_agent(self, job: Job, now: float) -> AgentState | None:
-        serving = [a for a in self.agents.values() if self._serves(job, a)]
-        options = [a for a in serving if a.eligible(job.hardware, now) and a.address not in job.excluded]
-        if not options and job.excluded and not any(self._may_serve_soon(a, job, now) for a in serving):
-            # Every agent that may serve this job already failed it (or is out: quarantined, draining): a retry on
-            # one of them is all there is (a restarted agent, a transient fault); otherwise the job waits for a
-            # busy untried agent to free up.
-            options = [a for a in serving if a.eligible(job.hardware, now)]
+    def _pick_agent(self, job: Job, now: float, free: list[AgentState] | None = None) -> AgentState | None:
+        """`free`: the agents that had a free slot when this pump began (the only ones that can take a job now;
+        on a large farm far fewer than all), so a pick costs O(agents with free slots)."""
+        candidates = self.agents.values() if free is None else free
+        options = [a for a in candidates if a.eligible(job.hardware, now) and a.address not in job.excluded
+                   and self._serves(job, a)]
+        if not options and job.excluded:
+            serving = [a for a in self.agents.values() if self._serves(job, a)]
+            if not any(self._may_serve_soon(a, job, now) for a in serving):
+                # Every agent that may serve this job already failed it (or is out: quarantined, draining): a
+                # retry on one of them is all there is (a restarted agent, a transient fault); otherwise the job
+                # waits for a busy untried agent to free up.
+                options = [a for a in serving if a.eligible(job.hardware, now)]
         return min(options, key=lambda a: (a.busy / a.devices, a.consecutive_failures), default=None)
 
     def _pump(self) -> None:
         """Lease free slots to queued jobs in policy order, then one batch call per agent."""
         self._pump_scheduled = False
+        if self._pump_timer is not None:
+            self._pump_timer.cancel()
+            self._pump_timer = None
         now = time.monotonic()
         batches: dict[str, tuple[AgentState, list[Job]]] = {}
-        if any(not a.draining and a.busy < a.devices and now >= a.quarantined_until for a in self.agents.values()):
-            while (picked := self._next_job(now)) is not None:
+        free = [a for a in self.agents.values() if not a.draining and a.busy < a.devices and now >= a.quarantined_until]
+        if free:
+            while (picked := self._next_job(now, free)) is not None:
                 job, agent = picked
                 agent.busy += 1
                 team, _ = self._campaign_meta[job.campaign]
@@ -496,6 +529,7 @@ class Scheduler:
                 self._served_campaign[job.campaign] += 1
                 job.attempts += 1
                 job.tried.append(agent.address)
+                job.dispatched_at = now
                 self._running[job.evaluation_id] = (job, agent)
                 batches.setdefault(agent.address, (agent, []))[1].append(job)
                 if self.metrics is not None:
@@ -538,8 +572,8 @@ class Scheduler:
                 self._settle(job, agent, outcome)
 
         inactivity = self.frozen_after_beats * agent.heartbeat_s if agent.heartbeat_s > 0 else 0.0
-        items = [BatchItem(j.evaluation_id, self._tasks[j.task_hash], j.source, j.options, j.campaign)
-                 for j in jobs]
+        items = [BatchItem(evaluation_id=j.evaluation_id, task=self._tasks[j.task_hash], source=j.source,
+                           options=j.options, campaign=j.campaign, task_hash=j.task_hash) for j in jobs]
         try:
             await self._evaluate_batch(agent.address, items, timeout_s=BATCH_TIMEOUT_S,
                                        inactivity_s=max(1.0, inactivity) if inactivity else 0.0,
@@ -578,7 +612,9 @@ class Scheduler:
         self._running.pop(job.evaluation_id, None)
         if agent.draining and agent.busy == 0 and agent.source == "registry":
             self.agents.pop(agent.address, None)
-        self._kick()
+        if isinstance(outcome, result_pb2.Result) and job.dispatched_at:
+            self._run_ewma_s += 0.1 * (time.monotonic() - job.dispatched_at - self._run_ewma_s)
+        self._kick(self._window())
         if job.cancelled:
             self._retire(job)
             return  # cancelled while it ran: whatever the agent says (CANCELLED, most likely) is no one's fault

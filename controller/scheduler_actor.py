@@ -40,6 +40,12 @@ def shard_key(hardware: str, group: str = "") -> str:
     return group or hardware
 
 
+def campaign_shard(setting: str, hardware: str) -> str:
+    """The shard a campaign talks to from its `[agents].shard`: "" the one shared scheduler, "hardware" the
+    shard of its hardware profile, anything else the agent group of that name."""
+    return shard_key(hardware) if setting == "hardware" else setting
+
+
 def actor_name(shard: str = "") -> str:
     if shard and not _SHARD_RE.match(shard):
         raise ValueError(f"scheduler shard {shard!r}: use letters, digits, '.', '_' or '-' (at most 63)")
