@@ -216,13 +216,21 @@ def test_dashboards_and_alerts_read_live_series(tmp_path: Path, monkeypatch: pyt
 
             # The real Prometheus: every dashboard query answers with data; a healthy farm raises no alert.
             _wait_ready(base, len(ports))
-            empty = []
-            for q in dashboard_queries():
-                answer = _query(base, q.expr)
-                assert answer["status"] == "success", (q.where, q.expr, answer)
-                if not answer["data"]["result"]:
-                    empty.append(f"{q.where}: {q.expr}")
-            assert not empty, "dashboard queries without data:\n" + "\n".join(empty)
+            # A recording rule's series appears at the first rule evaluation after two samples of its input:
+            # queries still empty are asked again until that has certainly happened (a bounded wait, not a timing).
+            pending, deadline = dashboard_queries(), time.monotonic() + 30
+            while True:
+                empty = []
+                for q in pending:
+                    answer = _query(base, q.expr)
+                    assert answer["status"] == "success", (q.where, q.expr, answer)
+                    if not answer["data"]["result"]:
+                        empty.append(q)
+                if not empty or time.monotonic() > deadline:
+                    break
+                pending = empty
+                time.sleep(1)
+            assert not empty, "dashboard queries without data:\n" + "\n".join(f"{q.where}: {q.expr}" for q in empty)
             for q in rule_queries():
                 assert _query(base, q.expr)["status"] == "success", (q.where, q.expr)
             alerts = _query(base, "ALERTS")["data"]["result"]
