@@ -61,9 +61,12 @@ def _remove_stale(where: Path) -> None:
         pid = d.name.split("-")[2]
         if not pid.isdigit() or Path(f"/proc/{pid}").exists():
             continue
-        for child in d.iterdir():
-            if child.is_dir():
-                SandboxCgroup([child], None, False, 0).destroy()
+        try:
+            children = [c for c in d.iterdir() if c.is_dir()]
+        except OSError:  # another agent starting at the same moment removed it first
+            continue
+        for child in children:
+            SandboxCgroup([child], None, False, 0).destroy()
         with contextlib.suppress(OSError):
             d.rmdir()
 
