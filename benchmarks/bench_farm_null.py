@@ -124,11 +124,14 @@ def layout(slots: int) -> tuple[int, int]:
 
 
 def write_task(work: Path, eval_s: float, values: int = 16) -> None:
+    """The cell's task. Its kernels name the cell (`work`): the same seed proposes the same points in every cell,
+    and an agent answers a source it evaluated before from its result cache, without waiting."""
     work.mkdir(parents=True, exist_ok=True)
+    salt = f"constexpr char CELL[] = {json.dumps(str(work))};\n"
     (work / "tasks.toml").write_text(TASKS.format(values=list(range(values))))
-    (work / "baseline.cpp").write_text(f"// hawk-null: run_s={eval_s}\n")
+    (work / "baseline.cpp").write_text(f"{salt}// hawk-null: run_s={eval_s}\n")
     # The values are code, not a comment: the store refuses a kernel equal to a tried one once comments are gone.
-    (work / "template.cpp").write_text("constexpr int A = {{A}}, B = {{B}}, C = {{C}}, D = {{D}};\n"
+    (work / "template.cpp").write_text(salt + "constexpr int A = {{A}}, B = {{B}}, C = {{C}}, D = {{D}};\n"
                                        f"// hawk-null: run_s={eval_s}\n")
 
 
