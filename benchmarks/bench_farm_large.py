@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import procstat  # noqa: E402
-from bench_farm_null import actor_pid, ray_kind, write_task  # noqa: E402
+from bench_farm_null import actor_pid, rate, ray_kind, write_task  # noqa: E402
 
 DEVICES = 16
 
@@ -226,8 +226,9 @@ def measure(step: Step, times: list[float], series: dict[int, procstat.Series], 
     skip = max(1, min(step.slots, n // 4))
     k1, k2 = skip, n - 1 - skip
     t0, t1 = times[k1], times[k2]
-    step.window_n, step.window_s = k2 - k1, t1 - t0
-    step.achieved = step.window_n / step.window_s if step.window_s > 0 else float("nan")
+    step.window_s = t1 - t0
+    step.achieved = rate(times[k1:k2 + 1])
+    step.window_n = max(1, round(step.achieved * step.window_s))
     step.ideal = step.slots / step.eval_s
     cores: dict[str, float] = {}
     per_proc = []

@@ -12,8 +12,9 @@ the actor itself), the knowledge actor, every agent process, and Ray's daemons (
 and its agents, log monitor, autoscaler monitor, idle workers: every other descendant of this process).
 
 Window: the results of a cell sorted by their store time; the first wave (min(slots, N/4) results: start-up,
-the baseline, the first dispatches) and the last (the drain, slots emptying) are left out, and throughput and
-CPU are counted from the first to the last result in between. Each cell runs for a wall-time budget (default
+the baseline, the first dispatches) and the last (the drain, slots emptying) are left out. Throughput is the
+least-squares slope of result count over time in between (results come in waves), CPU is counted from the first
+to the last result in between and shared by the candidates the window holds at that rate. Each cell runs for a wall-time budget (default
 10 s of proposing; --quick 4 s) so the steady state dominates whatever the farm's speed.
 
 Prints per cell: achieved evaluations/s as a ratio to ideal (slots / evaluation time), CPU ms per candidate per
@@ -200,6 +201,19 @@ def ray_kind(cmd: str) -> str:
     return "other"
 
 
+def rate(times: list[float]) -> float:
+    """Results per second: the least-squares slope of result index over time. Results come in waves (slots
+    finishing together); counting from the first of one wave to the last of another would over-count by a
+    wave, a fit over all of them does not."""
+    n = len(times)
+    if n < 2 or times[-1] <= times[0]:
+        return float("nan")
+    mt = sum(times) / n
+    mk = (n - 1) / 2
+    sxx = sum((t - mt) ** 2 for t in times)
+    return sum((t - mt) * (k - mk) for k, t in enumerate(times)) / sxx if sxx > 0 else float("nan")
+
+
 def measure(res: CellResult, times: list[float], series: dict[int, procstat.Series], groups: dict[int, str],
             driver: int) -> None:
     """Fill the window figures of `res` from the result times and the samples."""
@@ -214,8 +228,9 @@ def measure(res: CellResult, times: list[float], series: dict[int, procstat.Seri
     if k2 <= k1:
         k1, k2 = 0, n - 1
     t0, t1 = times[k1], times[k2]
-    res.window_n, res.window_s = k2 - k1, t1 - t0
-    res.achieved = res.window_n / res.window_s if res.window_s > 0 else float("nan")
+    res.window_s = t1 - t0
+    res.achieved = rate(times[k1:k2 + 1])
+    res.window_n = max(1, round(res.achieved * res.window_s))  # candidates the window's CPU is shared by
     res.ideal = res.slots / res.eval_s
     cpu = dict.fromkeys(GROUPS, 0.0)
     peak = dict.fromkeys(GROUPS, 0)
