@@ -59,6 +59,9 @@ class Step:
     ideal: float = 0.0
     cores: dict[str, float] = field(default_factory=dict)      # group CPU / window (1.0 = one core)
     top: list[tuple[str, float]] = field(default_factory=list)  # busiest single processes, share of one core
+    # per controller process: [its busiest thread's CPU ms per candidate, that thread's share of the window
+    # runnable, the whole process's CPU ms per candidate]
+    threads: dict[str, list[float]] = field(default_factory=dict)
     ctrl_ms: float = 0.0       # controller CPU (drivers + schedulers + Ray daemons) per candidate
     loadavg: float = 0.0
     start_s: float = 0.0       # agents' start-up (not in the window)
@@ -247,6 +250,9 @@ def measure(step: Step, times: list[float], series: dict[int, procstat.Series], 
             role = "ray:" + ray_kind(s.cmd)
         share = (s.at(t1) - s.at(t0)) / step.window_s
         group = "ray" if role.startswith("ray:") else role
+        if role in ("driver", "scheduler") or role in ("ray:gcs", "ray:raylet"):
+            run, demand = s.busiest_thread(t0, t1)
+            step.threads[f"{role} {pid}"] = [1000 * run / step.achieved, demand, 1000 * share / step.achieved]
         cores[group] = cores.get(group, 0.0) + share
         per_proc.append((f"{role} {pid}", share))
     step.cores = cores
@@ -255,17 +261,33 @@ def measure(step: Step, times: list[float], series: dict[int, procstat.Series], 
     step.ctrl_ms = 1000 * ctrl / step.window_n
 
 
+def controller_ceiling(step: Step) -> tuple[str, float, float]:
+    """The controller process that would cap throughput first with a core of its own: its name, 1000 / (its CPU
+    ms per candidate) evaluations/s (the bound when its threads all wait for one core: Python's GIL) and 1000 /
+    (its busiest thread's ms per candidate) (the bound if the other threads' work, C++ in gRPC and Ray's core
+    worker, ran on other cores)."""
+    worst = min(step.threads.items(), key=lambda kv: 1000 / kv[1][2] if kv[1][2] > 0 else float("inf"),
+                default=None)
+    if worst is None or worst[1][2] <= 0 or worst[1][0] <= 0:
+        return "?", float("inf"), float("inf")
+    return worst[0], 1000 / worst[1][2], 1000 / worst[1][0]
+
+
 def verdict(step: Step, ncpu: int) -> str:
+    """What holds throughput here: a controller thread runnable all the time (saturated) or the box."""
     if not step.window_n:
         return "no window"
-    name, share = step.top[0] if step.top else ("?", 0.0)
+    name, ceiling, optimistic = controller_ceiling(step)
+    demand = step.threads.get(name, [0.0, 0.0, 0.0])[1]
     box = sum(step.cores.values())
-    if share >= 0.85:
-        return f"{name.split()[0]} at {share:.0%} of a core (controller ceiling)" if name.split()[0] in (
-            "driver", "scheduler") else f"{name.rsplit(' ', 1)[0]} at {share:.0%} of a core"
-    if box >= 0.8 * ncpu or step.loadavg >= ncpu:
-        return f"the box: our processes use {box:.2f} of {ncpu} cores (load {step.loadavg:.1f})"
-    return f"not saturated (busiest: {name} {share:.0%})"
+    who = name.split()[0]
+    if demand >= 0.9 and step.achieved >= 0.7 * ceiling:
+        return (f"{who} saturated (busiest thread runnable {demand:.0%} of the time; one core caps it at "
+                f"{ceiling:.0f}-{optimistic:.0f}/s)")
+    if step.loadavg >= ncpu or box >= 0.8 * ncpu:
+        return (f"the box: {box:.2f} of {ncpu} cores ours, load {step.loadavg:.1f}; {who} would cap at "
+                f"{ceiling:.0f}-{optimistic:.0f}/s with a core of its own (runnable {demand:.0%})")
+    return f"not saturated ({who} would cap at {ceiling:.0f}-{optimistic:.0f}/s)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -352,13 +374,25 @@ def main(argv: list[str] | None = None) -> int:
     for step, _, _ in done:
         if step.window_n:
             print(f"  {step.mode:>8} {step.slots:5d}: " + ", ".join(f"{n} {s:.0%}" for n, s in step.top))
+    print("\nController processes: CPU ms per candidate of the process / of its busiest thread (its ceiling "
+          "with a core of its own lies between 1000 / the first and 1000 / the second) and the share of the window "
+          "that thread was runnable (running or waiting for a CPU; ~100 % = saturated on this box):")
+    for step, _, _ in done:
+        if step.window_n:
+            items = sorted(step.threads.items(), key=lambda kv: -kv[1][2])[:6]
+            print(f"  {step.mode:>8} {step.slots:5d}: " + ", ".join(
+                f"{n} {pms:.2f}/{ms:.2f} ms (<= {1000 / pms:.0f}-{1000 / ms:.0f}/s, runnable {d:.0%})"
+                for n, (ms, d, pms) in items if ms > 0 and pms > 0))
     for mode in modes:
         steps = [s for s, _, _ in done if s.mode == mode and s.window_n]
         if not steps:
             continue
         best = max(steps, key=lambda s: s.achieved)
+        name, ceiling, optimistic = controller_ceiling(best)
         print(f"\n{mode}: peak {best.achieved:.0f} evaluations/s at {best.slots} slots "
-              f"({best.ratio:.2f} of ideal); set by {verdict(best, ncpu)}")
+              f"({best.ratio:.2f} of ideal); set by {verdict(best, ncpu)}. Controller ceiling (each controller "
+              f"process with a core of its own): {ceiling:.0f}-{optimistic:.0f} evaluations/s, set by "
+              f"{name.split()[0]}.")
     print(f"(one run, {time.monotonic() - t_start:.0f} s)")
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(s) | {"ratio": s.ratio} for s, _, _ in done], indent=1))

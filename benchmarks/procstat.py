@@ -54,6 +54,28 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def thread_demand(pid: int, max_threads: int = 128) -> dict[str, list[float]] | None:
+    """Per thread: [seconds run, seconds waited on a run queue] (/proc/<pid>/task/<tid>/schedstat). Run + wait
+    over a window close to the window says the thread wanted a CPU all the time: on a shared box it may get only
+    a fraction of a core and still be the bottleneck. None for processes with more threads than `max_threads`
+    (agent hosts: many threads, none the ceiling alone) or without schedstats."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    if len(tids) > max_threads:
+        return None
+    out = {}
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                run, wait, _ = f.read().split()
+        except (OSError, ValueError):
+            continue
+        out[tid] = [round(int(run) / 1e9, 4), round(int(wait) / 1e9, 4)]
+    return out or None
+
+
 def descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
@@ -90,7 +112,7 @@ def sample_forever(root: int, out: Path, interval: float) -> None:
                 if pid not in known:
                     known[pid] = cmdline(pid)
                     f.write(json.dumps({"pid": pid, "cmd": known[pid]}) + "\n")
-                procs[pid] = [round(st[1], 3), st[2], peak_rss(pid)]
+                procs[pid] = [round(st[1], 3), st[2], peak_rss(pid), thread_demand(pid)]
             f.write(json.dumps({"t": now, "p": procs}) + "\n")
             time.sleep(interval)
 
@@ -119,6 +141,7 @@ class Series:
     cpu: list[float] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)
     hwm: list[int] = field(default_factory=list)
+    threads: list[dict[str, list[float]] | None] = field(default_factory=list)
 
     def at(self, when: float) -> float:
         """CPU seconds at `when`, linearly interpolated (clamped to the first and last sample)."""
@@ -136,6 +159,22 @@ class Series:
     def rss_at(self, when: float) -> int:
         i = min(max(0, bisect.bisect_left(self.t, when)), len(self.t) - 1)
         return self.rss[i] if self.rss else 0
+
+    def busiest_thread(self, t0: float, t1: float) -> tuple[float, float]:
+        """(share of a core run, share of the window run or waiting to run) of the thread that ran most between
+        the samples nearest t0 and t1; (0, 0) when threads were not sampled."""
+        i0 = min(max(0, bisect.bisect_left(self.t, t0)), len(self.t) - 1)
+        i1 = min(max(0, bisect.bisect_left(self.t, t1)), len(self.t) - 1)
+        a, b = self.threads[i0] if self.threads else None, self.threads[i1] if self.threads else None
+        span = self.t[i1] - self.t[i0] if self.t else 0.0
+        if not a or not b or span <= 0:
+            return 0.0, 0.0
+        best = (0.0, 0.0)
+        for tid, (run1, wait1) in b.items():
+            run0, wait0 = a.get(tid, (0.0, 0.0)) if tid in a else (run1, wait1)
+            cand = ((run1 - run0) / span, (run1 - run0 + wait1 - wait0) / span)
+            best = max(best, cand)
+        return best
 
     def peak(self, until: float | None = None) -> int:
         """Peak RSS (VmHWM) as of the last sample at or before `until`."""
@@ -156,12 +195,13 @@ def read_samples(path: Path) -> dict[int, Series]:
             if "cmd" in rec:
                 out.setdefault(rec["pid"], Series()).cmd = rec["cmd"]
                 continue
-            for pid, (cpu, rss, hwm) in rec["p"].items():
+            for pid, (cpu, rss, hwm, threads) in rec["p"].items():
                 s = out.setdefault(int(pid), Series())
                 s.t.append(rec["t"])
                 s.cpu.append(cpu)
                 s.rss.append(rss)
                 s.hwm.append(hwm)
+                s.threads.append(threads)
     return out
 
 
