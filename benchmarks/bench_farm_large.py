@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import procstat  # noqa: E402
-from bench_farm_null import actor_pid, rate, ray_kind, write_task  # noqa: E402
+from bench_farm_null import actor_pid, rate, ray_kind, start_ray, write_task  # noqa: E402
 
 DEVICES = 16
 
@@ -317,11 +317,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import ray
 
-    from controller.farm import init_ray
-
     work = Path(tempfile.mkdtemp(prefix="hawk-bench-large-"))
     sampler = procstat.Sampler(work / "samples.jsonl", interval=0.5)
-    init_ray(None)
+    start_ray()
     address = ray.get_runtime_context().gcs_address
     schedulers: dict[str, Any] = {}
     done: list[tuple[Step, list[float], dict[str, Any]]] = []

@@ -258,6 +258,21 @@ def measure(res: CellResult, times: list[float], series: dict[int, procstat.Seri
         res.driver_rss_mb = d.rss_at(t1) / 2**20
 
 
+def start_ray() -> None:
+    """`controller.farm.init_ray` (a local cluster), tried twice: on a box loaded by other jobs the raylet may
+    miss Ray's start-up deadline once."""
+    from controller.farm import init_ray
+
+    try:
+        init_ray(None)
+    except Exception as e:  # ray raises a bare Exception for "the current node timed out during startup"
+        print(f"Ray did not start ({e}); trying once more", file=sys.stderr, flush=True)
+        import ray
+
+        ray.shutdown()
+        init_ray(None)
+
+
 async def _wait_registered(actor: Any, addresses: list[str], timeout_s: float = 180.0) -> None:
     end = time.monotonic() + timeout_s
     want = set(addresses)
@@ -282,14 +297,14 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True) -> lis
     """Run the cells in one Ray session (grouped by slot count, agents started once per group)."""
     import ray
 
-    from controller.farm import LocalAgents, init_ray, run_campaign
+    from controller.farm import LocalAgents, run_campaign
     from controller.scheduler_actor import get_scheduler
     from controller.spec import parse_spec
     from controller.store import ResultsStore
 
     samples_path = work / "samples.jsonl"
     sampler = procstat.Sampler(samples_path)
-    init_ray(None)
+    start_ray()
     actor = get_scheduler(detached=False)
     registry_port = await actor.start_registry.remote("127.0.0.1:0")
     registry = f"127.0.0.1:{registry_port}"

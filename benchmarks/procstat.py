@@ -94,12 +94,13 @@ def descendants(root: int) -> list[int]:
 
 def sample_forever(root: int, out: Path, interval: float) -> None:
     me = os.getpid()
+    parent = os.getppid()
     known: dict[int, str] = {}
     rescan_every = max(1, int(round(1.0 / interval)))  # the full /proc scan costs ~10 ms on a busy host
     with open(out, "w", buffering=1) as f:
         n = 0
         pids = [root]
-        while True:
+        while os.getppid() == parent:  # ends with the process that started it, whatever way that ends
             if n % rescan_every == 0:
                 pids = [root] + [p for p in descendants(root) if p != me]
             n += 1
@@ -122,7 +123,8 @@ class Sampler:
 
     def __init__(self, out: Path, root: int | None = None, interval: float = 0.2) -> None:
         self.out = out
-        self.proc = subprocess.Popen([sys.executable, __file__, str(root or os.getpid()), str(out), str(interval)])
+        self.proc = subprocess.Popen([sys.executable, __file__, str(root or os.getpid()), str(out), str(interval)],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         self.pid = self.proc.pid
         end = time.time() + 10
         while time.time() < end and (not out.exists() or out.stat().st_size == 0):
