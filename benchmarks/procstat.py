@@ -183,7 +183,7 @@ class Series:
         if not self.hwm:
             return 0
         i = len(self.t) if until is None else bisect.bisect_right(self.t, until)
-        return self.hwm[max(0, i - 1)]
+        return max(self.hwm[:max(1, i)])  # a process on its way out reads 0
 
 
 def read_samples(path: Path) -> dict[int, Series]:
