@@ -274,20 +274,21 @@ def controller_ceiling(step: Step) -> tuple[str, float, float]:
 
 
 def verdict(step: Step, ncpu: int) -> str:
-    """What holds throughput here: a controller thread runnable all the time (saturated) or the box."""
+    """What holds throughput here, on this box: the controller thread runnable (running or queued for a CPU)
+    most of the window when it is near 100 % (it would run all the time: saturated, given the CPU it gets), else
+    the box (every process gets its share of cores busy with other work); then the ceiling with a core each."""
     if not step.window_n:
         return "no window"
     name, ceiling, optimistic = controller_ceiling(step)
-    demand = step.threads.get(name, [0.0, 0.0, 0.0])[1]
+    hot, (_, demand, _) = max(step.threads.items(), key=lambda kv: kv[1][1], default=("?", [0.0, 0.0, 0.0]))
     box = sum(step.cores.values())
-    who = name.split()[0]
-    if demand >= 0.9 and step.achieved >= 0.7 * ceiling:
-        return (f"{who} saturated (busiest thread runnable {demand:.0%} of the time; one core caps it at "
-                f"{ceiling:.0f}-{optimistic:.0f}/s)")
-    if step.loadavg >= ncpu or box >= 0.8 * ncpu:
-        return (f"the box: {box:.2f} of {ncpu} cores ours, load {step.loadavg:.1f}; {who} would cap at "
-                f"{ceiling:.0f}-{optimistic:.0f}/s with a core of its own (runnable {demand:.0%})")
-    return f"not saturated ({who} would cap at {ceiling:.0f}-{optimistic:.0f}/s)"
+    if demand >= 0.85:
+        here = f"{hot.split()[0]} saturated here (its busiest thread runnable {demand:.0%} of the window)"
+    elif step.loadavg >= ncpu or box >= 0.8 * ncpu:
+        here = f"the box ({box:.2f} of {ncpu} cores ours, load {step.loadavg:.1f})"
+    else:
+        here = f"nothing saturated (most runnable: {hot.split()[0]} {demand:.0%})"
+    return f"{here}; with a core each, {name.split()[0]} caps first at {ceiling:.0f}-{optimistic:.0f}/s"
 
 
 def main(argv: list[str] | None = None) -> int:
