@@ -106,6 +106,7 @@ class CellResult:
     driver_rss_kb_per_cand: float = 0.0
     driver_rss_mb: float = 0.0
     loadavg: float = 0.0    # the machine's 1-minute load after the cell (other workers' jobs included)
+    whole: bool = False     # measure from the first result to the last (campaign-size runs)
     error: str = ""
 
     @property
@@ -223,7 +224,9 @@ def measure(res: CellResult, times: list[float], series: dict[int, procstat.Seri
     if n < 3:
         res.error = f"only {n} results"
         return
-    skip = max(1, min(res.slots, n // 4))
+    # A campaign-size run (max_evaluations) is measured whole, from its first result to its last: what grows
+    # with the campaign is the point there.
+    skip = 0 if res.whole else max(1, min(res.slots, n // 4))
     k1, k2 = skip, n - 1 - skip
     if k2 <= k1:
         k1, k2 = 0, n - 1
@@ -330,7 +333,7 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True) -> lis
                     spec = parse_spec(spec_text(cell, local.addresses, kb_db), base_dir=run_dir)
                     store = ResultsStore(run_dir / "results.sqlite")
                     res = CellResult(knowledge=cell.knowledge, slots=slots, eval_s=cell.eval_s, agents=n_agents,
-                                     devices=devices)
+                                     devices=devices, whole=bool(cell.max_evaluations))
                     t0 = time.monotonic()
                     try:
                         await run_campaign(spec, store, work_dir=run_dir / "agents")
@@ -433,7 +436,7 @@ def scaling(sizes: list[int], slots: int, eval_s: float, knowledge: bool, work: 
         out = subprocess.run(cmd, capture_output=True, text=True)
         line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
         if line is None:
-            rows.append({"n": n, "error": (out.stderr or out.stdout)[-800:]})
+            rows.append({"n": n, "error": (out.stderr or out.stdout)[-800:] or f"exit status {out.returncode}"})
             continue
         rows.append({"n": n, **json.loads(line[len("RESULT "):])})
     return rows
@@ -441,12 +444,13 @@ def scaling(sizes: list[int], slots: int, eval_s: float, knowledge: bool, work: 
 
 def print_scaling(rows: list[dict[str, Any]], slots: int, eval_s: float, knowledge: bool) -> None:
     print(f"\nDriver cost against campaign size ({slots} slots, {fmt_eval(eval_s)} evaluations, knowledge "
-          f"{'on' if knowledge else 'off'}; each size a fresh process; window as in the matrix)")
+          f"{'on' if knowledge else 'off'}; each size a fresh process; CPU from the first result to the last, RSS "
+          "growth over the same span)")
     print(f"{'candidates':>10} {'eval/s':>7} {'ratio':>5} {'driver ms/cand':>14} {'sched ms/cand':>13} "
           f"{'ctrl ms/cand':>12} {'driver RSS KB/cand':>18} {'driver RSS MB':>13}")
-    ok = [r for r in rows if "error" not in r]
+    ok = [r for r in rows if not r.get("error")]
     for r in rows:
-        if "error" in r:
+        if r.get("error"):
             print(f"{r['n']:10d}  ERROR {r['error']}")
             continue
         c = r["cpu_ms"]
