@@ -123,7 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
         if args.tls_cert else None,
         register=args.register, advertise=args.advertise, labels=dict(args.label or []),
         work_dir=Path(args.work_dir) if args.work_dir else None, compile_workers=args.compile_workers,
-        max_concurrent=args.max_concurrent, max_source_bytes=args.max_source_bytes,
+        max_concurrent=args.max_concurrent, max_source_bytes=args.max_source_bytes, max_batch=args.max_batch,
         max_message_bytes=args.max_message_bytes, cache_entries=args.cache_entries,
         compile_cache_entry_mb=args.compile_cache_entry_mb, compile_cache_mb=args.compile_cache_mb,
         timeouts=StageTimeouts(args.compile_timeout, args.verify_timeout, args.profile_timeout, args.heartbeat_interval),
@@ -198,6 +198,7 @@ def add_agent_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--compile-workers", type=int_range(0, 1024), default=0, help="compile pool size (default: CPU count)")
     s.add_argument("--max-concurrent", type=int_range(1, 100_000), default=64,
                    help="queued + running evaluations (1..100000)")
+    s.add_argument("--max-batch", type=int_range(1, 4096), default=256, help="evaluations per EvaluateBatch (1..4096)")
     s.add_argument("--max-source-bytes", type=int_range(1, 1 << 30), default=256 << 10)
     s.add_argument("--max-message-bytes", type=int_range(1 << 10, (1 << 31) - 1), default=64 << 20)
     s.add_argument("--cache-entries", type=int_range(0, 10_000_000), default=4096, help="result cache size (0 disables it)")

@@ -53,7 +53,7 @@ _DRAW_THREADS = 2  # input sets drawn at once per evaluation
 @dataclass(frozen=True)
 class StageTimeouts:
     """Default per-stage deadlines in seconds; a request's EvaluateOptions may override each. `heartbeat_s`: the
-    longest silence on an Evaluate stream (npu_agent/heartbeat.py), 0 for none."""
+    longest silence on an Evaluate or EvaluateBatch stream (NpuAgentServicer), 0 for none."""
 
     compile_s: float = 120.0
     verify_s: float = 120.0
@@ -78,7 +78,9 @@ class Evaluation:
     received: float = field(default_factory=time.monotonic)
     stage: int = result_pb2.QUEUED
     device_id: int | None = None
-    events: queue.Queue = field(default_factory=queue.Queue)  # progress pushed by pool threads
+    events: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)  # progress pushed by pool threads
+    progress: bool = True  # progress events wanted (an EvaluateBatch without progress: none are built)
+    batch: bool = False    # an EvaluateBatch item: its log line is DEBUG (the stream logs one line at INFO)
     compile_future: Future | None = None
 
 
@@ -125,7 +127,7 @@ class _Checks:
     def __init__(self, pipeline: Pipeline, ev: Evaluation, task: task_pb2.TaskSpec,
                  pending: PendingReference | None, extra: dict, cov: result_pb2.SizeCoverage) -> None:
         self.p, self.ev, self.task, self.pending, self.extra, self.cov = pipeline, ev, task, pending, extra, cov
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hawk-check")
+        self._pool: ThreadPoolExecutor | None = None  # made at the first overlapped check (never for the null backend)
         self._fut: Future | None = None
 
     def _one(self, i: int, out: RunOutcome) -> None:
@@ -147,6 +149,8 @@ class _Checks:
         if not out.ok or self.ev.cancel.is_set() or not self.p.produces_outputs:
             self._one(i, out)  # nothing to overlap: decide now
         else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hawk-check")
             self._fut = self._pool.submit(self._one, i, out)
 
     def drain(self) -> None:
@@ -155,7 +159,8 @@ class _Checks:
             fut.result()  # re-raises the check's _Stop
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Pipeline:
@@ -179,6 +184,7 @@ class Pipeline:
         self._lock = threading.Lock()
         self.produces_outputs = bool(getattr(backend, "produces_outputs", True))
         self.references = references  # task references run here, out of process (never in this one)
+        self._children: dict = {}  # metric children by label values (bounded: stage and status names)
 
     # ---------------------------------------------------------------------------------------- helpers
     @property
@@ -214,9 +220,9 @@ class Pipeline:
             return None
         result, stage = hit
         self.metrics.cache_hits.inc()
-        self.metrics.evaluations.labels(stage=stage, status=STATUS_NAMES[result.status]).inc()
-        log.info("evaluation %s task=%s/%s status=%s cached=true", ev.id, ev.task.name, ev.task_hash[:12],
-                 result_pb2.Status.Name(result.status))
+        self._counter(stage, STATUS_NAMES[result.status]).inc()
+        log.log(logging.DEBUG if ev.batch else logging.INFO, "evaluation %s task=%s/%s status=%s cached=true",
+                ev.id, ev.task.name, ev.task_hash[:12], result_pb2.Status.Name(result.status))
         return result
 
     def close(self) -> None:
@@ -231,7 +237,8 @@ class Pipeline:
         extra: dict = {}
         log_tail = ""
         try:
-            yield progress(result_pb2.QUEUED, "waiting for a compile worker")
+            if ev.progress:
+                yield progress(result_pb2.QUEUED, "waiting for a compile worker")
             outcome = yield from self._compile(ev, timings)
             log_tail = outcome.log_tail
             if ev.cancel.is_set():
@@ -240,7 +247,8 @@ class Pipeline:
                 raise _Stop(outcome.status or result_pb2.INTERNAL,
                             outcome.message or "compile failed", diagnostics=outcome.diagnostics)
             extra["diagnostics"] = outcome.diagnostics  # warnings of a successful compile still help
-            yield progress(result_pb2.QUEUED, "compiled; waiting for a device")
+            if ev.progress:
+                yield progress(result_pb2.QUEUED, "compiled; waiting for a device")
             wait_start = time.monotonic()
             with self.devices.lease(ev.cancel) as dev:
                 timings[result_pb2.QUEUED] = timings.get(result_pb2.QUEUED, 0.0) + time.monotonic() - wait_start
@@ -272,7 +280,8 @@ class Pipeline:
             start = time.monotonic()
             timings[result_pb2.QUEUED] = start - ev.received
             ev.stage = result_pb2.COMPILING
-            ev.events.put(progress(result_pb2.COMPILING, f"compiling ({len(ev.source)} bytes)"))
+            if ev.progress:
+                ev.events.put(progress(result_pb2.COMPILING, f"compiling ({len(ev.source)} bytes)"))
             try:
                 # A one-file candidate travels as its text (backends may take only text) unless it carries defines.
                 use_files = ev.candidate is not None and (not ev.candidate.single or ev.candidate.defines)
@@ -426,7 +435,8 @@ class Pipeline:
         vt = ev.task.verify_task
         small = _dims_text(vt)
         ev.stage = result_pb2.VERIFYING
-        yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets at {small}")
+        if ev.progress:
+            yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets at {small}")
         timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
         start = time.monotonic()
         pending = self._start_reference(ev, vt, n)
@@ -444,7 +454,8 @@ class Pipeline:
                 pending.close()
         timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
         ev.stage = result_pb2.PROFILING
-        yield progress(result_pb2.PROFILING, f"device {ev.device_id}: timing-only run at {_dims_text(ev.task)}")
+        if ev.progress:
+            yield progress(result_pb2.PROFILING, f"device {ev.device_id}: timing-only run at {_dims_text(ev.task)}")
         start = time.monotonic()
         try:
             out = self._run_once(ev, ev.task, compiled.artifact, None, 0, profile=True, deadline=start + timeout,
@@ -481,8 +492,9 @@ class Pipeline:
         skip = bool(ev.options.skip_profile)
         timeout = ev.options.verify_timeout_s or self.timeouts.verify_s
         ev.stage = result_pb2.VERIFYING
-        yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets"
-                       + ("" if skip else " (the last one profiled)"))
+        if ev.progress:
+            yield progress(result_pb2.VERIFYING, f"device {ev.device_id}: {n} fresh input sets"
+                           + ("" if skip else " (the last one profiled)"))
         start = time.monotonic()
         stage_start = start
         pending = self._start_reference(ev, ev.task, n)
@@ -496,7 +508,8 @@ class Pipeline:
                         time.monotonic() - stage_start
                     timeout = ev.options.profile_timeout_s or self.timeouts.profile_s
                     ev.stage = result_pb2.PROFILING
-                    yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling (input set {i})")
+                    if ev.progress:
+                        yield progress(result_pb2.PROFILING, f"device {ev.device_id}: profiling (input set {i})")
                     start = stage_start = time.monotonic()
                     waited = pending.waited if pending is not None else 0.0
                     start -= waited  # the reference wait already granted to the verification runs
@@ -541,13 +554,28 @@ class Pipeline:
         secrets.scrub_message(result)  # nothing the candidate's owner gets back may hold an agent secret
         stage = STAGE_NAMES[ev.stage]
         for s, v in timings.items():
-            self.metrics.stage_seconds.labels(stage=STAGE_NAMES[s]).observe(v)
-        self.metrics.evaluations.labels(stage=stage, status=STATUS_NAMES[status]).inc()
+            self._histogram(s).observe(v)
+        self._counter(stage, STATUS_NAMES[status]).inc()
         if self.cache.put(self.cache_key(ev), result, stage):
             self.metrics.cache_entries.set(len(self.cache))
-        parts = " ".join(f"{STAGE_NAMES[s]}={v:.3f}s" for s, v in sorted(timings.items()))
-        log.info("evaluation %s task=%s/%s status=%s stage=%s device=%s %s%s", ev.id, ev.task.name,
-                 ev.task_hash[:12], result_pb2.Status.Name(status), stage,
-                 "-" if ev.device_id is None else ev.device_id, parts,
-                 f" campaign={ev.campaign}" if ev.campaign else "")
+        level = logging.DEBUG if ev.batch else logging.INFO
+        if log.isEnabledFor(level):
+            parts = " ".join(f"{STAGE_NAMES[s]}={v:.3f}s" for s, v in sorted(timings.items()))
+            log.log(level, "evaluation %s task=%s/%s status=%s stage=%s device=%s %s%s", ev.id, ev.task.name,
+                    ev.task_hash[:12], result_pb2.Status.Name(status), stage,
+                    "-" if ev.device_id is None else ev.device_id, parts,
+                    f" campaign={ev.campaign}" if ev.campaign else "")
         return result
+
+    def _counter(self, stage: str, status: str):
+        """The evaluations counter of (stage, status), looked up once (labels() takes a lock and builds a key)."""
+        child = self._children.get((stage, status))
+        if child is None:
+            child = self._children[(stage, status)] = self.metrics.evaluations.labels(stage=stage, status=status)
+        return child
+
+    def _histogram(self, stage: int):
+        child = self._children.get(stage)
+        if child is None:
+            child = self._children[stage] = self.metrics.stage_seconds.labels(stage=STAGE_NAMES[stage])
+        return child

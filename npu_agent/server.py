@@ -46,6 +46,7 @@ from npu_agent.wire_guard import MalformedRequestInterceptor
 log = logging.getLogger("npu_agent")
 BACKENDS = ("simnpu", "null")
 _SPARE_THREADS = 16  # handler threads beyond the admission limit, for GetInfo/Cancel/health/rejections
+MAX_BATCH = 4096  # bound of --max-batch: one request's items are validated on one handler thread
 
 
 @dataclass
@@ -66,6 +67,7 @@ class AgentConfig:
     work_dir: Path | None = None
     compile_workers: int = 0         # 0: the host's CPU count
     max_concurrent: int = 64
+    max_batch: int = 256             # items per EvaluateBatch (AgentInfo.max_batch_evaluations)
     max_source_bytes: int = 256 << 10
     max_message_bytes: int = 64 << 20
     cache_entries: int = 4096
@@ -134,6 +136,8 @@ def _check_config(cfg: AgentConfig) -> None:
     """The same ranges as the CLI's flags (docs/cli.md), for agents built in code."""
     if cfg.max_concurrent < 1:
         raise ValueError(f"max_concurrent must be at least 1, got {cfg.max_concurrent}")
+    if not 1 <= cfg.max_batch <= MAX_BATCH:
+        raise ValueError(f"max_batch must be between 1 and {MAX_BATCH}, got {cfg.max_batch}")
     if cfg.cache_entries < 0 or cfg.compile_workers < 0:
         raise ValueError("cache_entries and compile_workers must not be negative")
     t = cfg.timeouts
@@ -191,7 +195,8 @@ class Agent:
                                  agent_id="", fixed_tensors=self.tasks.tensors, secret=random_secret(),
                                  references=self.references)
         self.servicer = NpuAgentServicer(pipeline=self.pipeline, tasks=self.tasks, info=self.info,
-                                         max_concurrent=cfg.max_concurrent, max_source_bytes=cfg.max_source_bytes)
+                                         max_concurrent=cfg.max_concurrent, max_source_bytes=cfg.max_source_bytes,
+                                         max_batch=cfg.max_batch)
         self.health = health.HealthServicer()
         self.metrics_port: int | None = None
         self.registration: Registration | None = None
@@ -228,7 +233,7 @@ class Agent:
             agent_version=__version__, protocol_version="hawk.v1", busy_devices=self.devices.busy,
             queued=self.devices.waiting + self.pipeline.compile_queued, draining=self.servicer.draining,
             hardware=self.backend.hardware.summary(), heartbeat_interval_s=self.pipeline.timeouts.heartbeat_s,
-            isolation=self.isolation, single_tenant=self.cfg.single_tenant)
+            isolation=self.isolation, single_tenant=self.cfg.single_tenant, max_batch_evaluations=c.max_batch)
 
     @property
     def address(self) -> str:
@@ -324,6 +329,7 @@ class Agent:
         if self._server is not None:
             self._server.stop(grace_s).wait()
         self.servicer.wait_idle(5.0)
+        self.servicer.close()
         self.pipeline.close()
         self.backend.close()
         self.metrics.close()

@@ -9,26 +9,42 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import logging
 import math
+import queue
 import re
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import numpy as np
 
-from hawk.v1 import agent_pb2, agent_pb2_grpc, task_pb2
+from hawk.v1 import agent_pb2, agent_pb2_grpc, result_pb2, task_pb2
 from npu_agent import taskspec
 from npu_agent.candidate import Candidate, CandidateError
-from npu_agent.heartbeat import with_heartbeats
 from npu_agent.pipeline import Evaluation, Pipeline
 from npu_agent.references import ReferenceBusy, ReferenceFailed, ReferenceRunError, ReferenceRunner
 
 MAX_STAGE_TIMEOUT_S = 3600.0
 MAX_VERIFY_SETS = 64
 MAX_CHECK_WAITERS = 8  # PutTask calls waiting for another call's check of the same task (each holds a thread)
+_CODE_NAMES = {c.value[0]: c.name for c in grpc.StatusCode}
+_COALESCE_BYTES = 1 << 20  # an EvaluateBatch event takes waiting results until it is this large
+log = logging.getLogger("npu_agent.evaluation")
 _ID = re.compile(r"^[\w.:/@+\-]{1,128}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _lean(result: result_pb2.Result, options: agent_pb2.EvaluateOptions) -> result_pb2.Result:
+    """`result` without the payload nobody asked for (EvaluateOptions.include_*); the cache keeps its own full copy."""
+    if not options.include_log_tail:
+        result.ClearField("log_tail")
+    if not options.include_block_profiles and result.HasField("profile"):
+        del result.profile.blocks[:]
+    return result
 
 
 class _Abort(Exception):
@@ -215,15 +231,19 @@ class TaskStore:
 
 
 class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
-    """GetInfo, PutTask, Evaluate, Cancel over one Pipeline."""
+    """GetInfo, PutTask, Evaluate, EvaluateBatch, Cancel over one Pipeline."""
 
     def __init__(self, *, pipeline: Pipeline, tasks: TaskStore, info: Callable[[], agent_pb2.AgentInfo],
-                 max_concurrent: int, max_source_bytes: int) -> None:
+                 max_concurrent: int, max_source_bytes: int, max_batch: int = 256) -> None:
         self.pipeline = pipeline
         self.tasks = tasks
         self._info = info
         self.max_concurrent = max_concurrent
         self.max_source_bytes = max_source_bytes
+        self.max_batch = max_batch
+        # One thread per admitted evaluation runs its pipeline, reused across evaluations (a thread started per
+        # call costs more than the null backend's whole evaluation); the handler thread only relays events.
+        self._runners = ThreadPoolExecutor(max_workers=max_concurrent + 4, thread_name_prefix="hawk-eval")
         self.draining = False
         self._inflight: dict[str, Evaluation] = {}
         self._lock = threading.Lock()
@@ -241,6 +261,9 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
         for ev in evs:
             ev.cancel.set()
         return len(evs)
+
+    def close(self) -> None:
+        self._runners.shutdown(wait=False, cancel_futures=False)
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Wait until no evaluation is in flight; False when `timeout_s` passed first."""
@@ -275,26 +298,150 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
 
     def Evaluate(self, request: agent_pb2.EvaluateRequest, context) -> Iterator[agent_pb2.EvaluateEvent]:
         try:
-            ev = self._validate(request)
-            cached = self.pipeline.lookup_cache(ev)
-            if cached is not None:
-                yield agent_pb2.EvaluateEvent(result=cached)
-                return
-            self._admit(ev)
+            ev, cached = self._prepare(request)
         except _Abort as e:
             self._reject(context, e)
             return
+        if cached is not None:
+            yield agent_pb2.EvaluateEvent(result=cached)
+            return
+        out: queue.SimpleQueue = queue.SimpleQueue()
+        context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
+        self._start(ev, lambda p: out.put(agent_pb2.EvaluateEvent(progress=p)),
+                    lambda r: out.put(agent_pb2.EvaluateEvent(result=r)), lean=False)
+        interval = self.pipeline.timeouts.heartbeat_s
+        while True:
+            try:
+                event = out.get(timeout=interval) if interval > 0 else out.get()
+            except queue.Empty:  # heartbeat: the client can tell a long stage from a frozen agent
+                yield agent_pb2.EvaluateEvent(progress=agent_pb2.Progress(
+                    stage=ev.stage, message="alive", at_unix=time.time(), heartbeat=True))
+                continue
+            yield event
+            if event.HasField("result"):
+                return
+
+    def EvaluateBatch(self, request: agent_pb2.EvaluateBatchRequest,
+                      context) -> Iterator[agent_pb2.EvaluateBatchEvent]:
+        n = len(request.evaluations)
+        if not n or n > self.max_batch:
+            self._reject(context, _Abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                         "evaluations is empty: send at least one EvaluateRequest" if not n else
+                                         f"the batch has {n} evaluations; this agent accepts at most "
+                                         f"{self.max_batch} per EvaluateBatch (AgentInfo.max_batch_evaluations)"))
+            return
+        first = agent_pb2.EvaluateBatchEvent()  # refusals and cached results, all in one message
+        admitted: list[Evaluation] = []
+        seen: set[str] = set()
+        for r in request.evaluations:
+            try:
+                if r.evaluation_id in seen:
+                    raise _Abort(grpc.StatusCode.ALREADY_EXISTS,
+                                 f"evaluation_id {r.evaluation_id!r} appears twice in this batch")
+                seen.add(r.evaluation_id)
+                ev, cached = self._prepare(r, progress=request.progress, batch=True)
+            except _Abort as e:  # this item only: the others go on
+                self.pipeline.metrics.rejected.labels(code=e.code.name.lower()).inc()
+                first.refused.add(evaluation_id=r.evaluation_id, code=e.code.value[0], message=e.message)
+                continue
+            if cached is not None:
+                first.results.append(_lean(cached, r.options))
+                continue
+            admitted.append(ev)
+        statuses: Counter[int] = Counter(r.status for r in first.results)
+
+        def cancel_all() -> None:  # the stream ended: whatever of it is still running is not wanted
+            for ev in admitted:
+                ev.cancel.set()
+
+        context.add_callback(cancel_all)
+        try:
+            yield from self._batch_stream(request, admitted, first, statuses)
+        finally:  # one line per stream; the items' own lines are DEBUG
+            if log.isEnabledFor(logging.INFO):
+                campaign = request.evaluations[0].campaign
+                done = " ".join(f"{result_pb2.Status.Name(k).lower()}={v}" for k, v in sorted(statuses.items()))
+                refused = Counter(_CODE_NAMES.get(x.code, "UNKNOWN").lower() for x in first.refused)
+                log.info("batch of %d%s: %d results (%s), %d refused (%s)%s", n,
+                         f" campaign={campaign}" if campaign else "", statuses.total(), done, len(first.refused),
+                         " ".join(f"{k}={v}" for k, v in sorted(refused.items())),
+                         "" if statuses.total() + len(first.refused) == n else "; the stream ended early")
+
+    def _batch_stream(self, request: agent_pb2.EvaluateBatchRequest, admitted: list[Evaluation],
+                      first: agent_pb2.EvaluateBatchEvent, statuses: Counter[int]
+                      ) -> Iterator[agent_pb2.EvaluateBatchEvent]:
+        if not admitted:
+            yield first
+            return
+        out: queue.SimpleQueue = queue.SimpleQueue()  # Results and ItemProgress, from the runner threads
+        for ev in admitted:
+            on_progress = None
+            if request.progress:
+                def on_progress(p: agent_pb2.Progress, eid: str = ev.id) -> None:
+                    out.put(agent_pb2.ItemProgress(evaluation_id=eid, progress=p))
+            self._start(ev, on_progress, out.put, lean=True)
+        if first.refused or first.results:
+            yield first
+        interval = self.pipeline.timeouts.heartbeat_s
+        running = len(admitted)
+        while running:
+            try:
+                item = out.get(timeout=interval) if interval > 0 else out.get()
+            except queue.Empty:
+                yield agent_pb2.EvaluateBatchEvent(heartbeat=agent_pb2.BatchHeartbeat(at_unix=time.time(),
+                                                                                      running=running))
+                continue
+            event = agent_pb2.EvaluateBatchEvent()  # with everything else already waiting: one message, not many
+            size = 0
+            while True:
+                if isinstance(item, result_pb2.Result):
+                    event.results.append(item)
+                    statuses[item.status] += 1
+                    running -= 1
+                    size += item.ByteSize()
+                else:
+                    event.progress.append(item)
+                if size >= _COALESCE_BYTES:
+                    break
+                try:
+                    item = out.get_nowait()
+                except queue.Empty:
+                    break
+            yield event
+
+    def _start(self, ev: Evaluation, on_progress: Callable[[agent_pb2.Progress], None] | None,
+               on_result: Callable[[result_pb2.Result], None], lean: bool) -> None:
+        """Run an admitted evaluation on a runner thread; the one path of Evaluate and EvaluateBatch alike."""
+        try:
+            self._runners.submit(self._drive, ev, on_progress, on_result, lean)
+        except RuntimeError:  # the runner pool is shut down: the agent is stopping; still exactly one Result
+            self._release(ev)
+            on_result(result_pb2.Result(evaluation_id=ev.id, status=result_pb2.CANCELLED,
+                                        message="cancelled: the agent is stopping", agent_id=self.pipeline.agent_id,
+                                        source_hash=ev.source_hash, task_hash=ev.task_hash))
+
+    def _drive(self, ev: Evaluation, on_progress: Callable[[agent_pb2.Progress], None] | None,
+               on_result: Callable[[result_pb2.Result], None], lean: bool) -> None:
         released = False
         try:
-            context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
-            for event in with_heartbeats(self.pipeline.run(ev), self.pipeline.timeouts.heartbeat_s,
-                                         lambda: ev.stage):
+            for event in self.pipeline.run(ev):
                 if event.HasField("result"):
                     # Free the slot before the client can see the result, so a client that keeps exactly
                     # max_concurrent evaluations in flight is never refused.
                     self._release(ev)
                     released = True
-                yield event
+                    on_result(_lean(event.result, ev.options) if lean else event.result)
+                elif on_progress is not None:
+                    on_progress(event.progress)
+        except Exception as e:  # an agent bug outside the pipeline's own guard: still exactly one Result
+            log.exception("evaluation %s: internal error", ev.id)
+            if not released:
+                self._release(ev)
+                released = True
+                on_result(result_pb2.Result(evaluation_id=ev.id, status=result_pb2.INTERNAL,
+                                            message=f"agent error: {type(e).__name__}: {e}",
+                                            agent_id=self.pipeline.agent_id, source_hash=ev.source_hash,
+                                            task_hash=ev.task_hash))
         finally:
             if not released:
                 self._release(ev)
@@ -304,6 +451,17 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             self._inflight.pop(ev.id, None)
             self.pipeline.metrics.inflight.set(len(self._inflight))
             self._idle.notify_all()
+
+    def _prepare(self, r: agent_pb2.EvaluateRequest, progress: bool = True,
+                 batch: bool = False) -> tuple[Evaluation, result_pb2.Result | None]:
+        """Validate, answer from the cache, or admit: what every evaluation goes through, alone or in a batch."""
+        ev = self._validate(r)
+        ev.progress = progress
+        ev.batch = batch
+        cached = self.pipeline.lookup_cache(ev)
+        if cached is None:
+            self._admit(ev)
+        return ev, cached
 
     # ------------------------------------------------------------------------------------- admission
     def _validate(self, r: agent_pb2.EvaluateRequest) -> Evaluation:

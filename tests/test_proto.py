@@ -40,7 +40,7 @@ def test_contract_has_required_statuses_and_services() -> None:
                    "SANDBOX_VIOLATION", "REJECTED", "INTERNAL"):
         assert status in result_pb2.Status.keys()  # noqa: SIM118 (an enum wrapper, not a dict)
     methods = {m.name for m in agent_pb2.DESCRIPTOR.services_by_name["NpuAgent"].methods}
-    assert methods == {"GetInfo", "PutTask", "Evaluate", "Cancel"}
+    assert methods == {"GetInfo", "PutTask", "Evaluate", "EvaluateBatch", "Cancel"}
     evaluate = agent_pb2.DESCRIPTOR.services_by_name["NpuAgent"].methods_by_name["Evaluate"]
     assert evaluate.server_streaming and not evaluate.client_streaming
     reg = {m.name for m in registry_pb2.DESCRIPTOR.services_by_name["Registry"].methods}

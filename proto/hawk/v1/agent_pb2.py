@@ -26,7 +26,7 @@ from hawk.v1 import result_pb2 as hawk_dot_v1_dot_result__pb2
 from hawk.v1 import task_pb2 as hawk_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13hawk/v1/agent.proto\x12\x07hawk.v1\x1a\x14hawk/v1/result.proto\x1a\x12hawk/v1/task.proto\"\x10\n\x0eGetInfoRequest\"\xd4\x04\n\tAgentInfo\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x02 \x01(\t\x12\x17\n\x0f\x62\x61\x63kend_version\x18\x03 \x01(\t\x12\x18\n\x10hardware_profile\x18\x04 \x01(\t\x12\x14\n\x0c\x64\x65vice_count\x18\x05 \x01(\r\x12\x17\n\x0f\x63ompile_workers\x18\x06 \x01(\r\x12\"\n\x1amax_concurrent_evaluations\x18\x07 \x01(\r\x12\x18\n\x10max_source_bytes\x18\x08 \x01(\r\x12\x19\n\x11max_message_bytes\x18\t \x01(\r\x12\x15\n\ragent_version\x18\n \x01(\t\x12\x18\n\x10protocol_version\x18\x0b \x01(\t\x12\x14\n\x0c\x62usy_devices\x18\x0c \x01(\r\x12\x0e\n\x06queued\x18\r \x01(\r\x12\x10\n\x08\x64raining\x18\x0e \x01(\x08\x12\x32\n\x08hardware\x18\x0f \x03(\x0b\x32 .hawk.v1.AgentInfo.HardwareEntry\x12\x1c\n\x14heartbeat_interval_s\x18\x18 \x01(\x01\x12\x34\n\tisolation\x18\x14 \x03(\x0b\x32!.hawk.v1.AgentInfo.IsolationEntry\x12\x15\n\rsingle_tenant\x18\x15 \x01(\x08\x1a/\n\rHardwareEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x30\n\x0eIsolationEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x08:\x02\x38\x01\"Y\n\x0ePutTaskRequest\x12 \n\x05tasks\x18\x01 \x03(\x0b\x32\x11.hawk.v1.TaskSpec\x12%\n\x07tensors\x18\x02 \x03(\x0b\x32\x14.hawk.v1.FixedTensor\"K\n\x0fPutTaskResponse\x12\x1f\n\x05tasks\x18\x01 \x03(\x0b\x32\x10.hawk.v1.TaskRef\x12\x17\n\x0f\x61lready_present\x18\x02 \x03(\t\"\xa2\x01\n\x0f\x45valuateOptions\x12\x19\n\x11\x63ompile_timeout_s\x18\x01 \x01(\x01\x12\x18\n\x10verify_timeout_s\x18\x02 \x01(\x01\x12\x19\n\x11profile_timeout_s\x18\x03 \x01(\x01\x12\x13\n\x0bverify_sets\x18\x04 \x01(\r\x12\x14\n\x0cskip_profile\x18\x05 \x01(\x08\x12\x14\n\x0c\x62ypass_cache\x18\x06 \x01(\x08\"+\n\nSourceFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xbd\x01\n\x0f\x45valuateRequest\x12\x15\n\revaluation_id\x18\x01 \x01(\t\x12\x11\n\ttask_hash\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12)\n\x07options\x18\x04 \x01(\x0b\x32\x18.hawk.v1.EvaluateOptions\x12\x10\n\x08\x63\x61mpaign\x18\x05 \x01(\t\x12\"\n\x05\x66iles\x18\x06 \x03(\x0b\x32\x13.hawk.v1.SourceFile\x12\x0f\n\x07\x64\x65\x66ines\x18\x07 \x03(\t\"^\n\x08Progress\x12\x1d\n\x05stage\x18\x01 \x01(\x0e\x32\x0e.hawk.v1.Stage\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0f\n\x07\x61t_unix\x18\x03 \x01(\x01\x12\x11\n\theartbeat\x18\x04 \x01(\x08\"b\n\rEvaluateEvent\x12%\n\x08progress\x18\x01 \x01(\x0b\x32\x11.hawk.v1.ProgressH\x00\x12!\n\x06result\x18\x02 \x01(\x0b\x32\x0f.hawk.v1.ResultH\x00\x42\x07\n\x05\x65vent\"&\n\rCancelRequest\x12\x15\n\revaluation_id\x18\x01 \x01(\t\"\x1f\n\x0e\x43\x61ncelResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x32\xfb\x01\n\x08NpuAgent\x12\x36\n\x07GetInfo\x12\x17.hawk.v1.GetInfoRequest\x1a\x12.hawk.v1.AgentInfo\x12<\n\x07PutTask\x12\x17.hawk.v1.PutTaskRequest\x1a\x18.hawk.v1.PutTaskResponse\x12>\n\x08\x45valuate\x12\x18.hawk.v1.EvaluateRequest\x1a\x16.hawk.v1.EvaluateEvent0\x01\x12\x39\n\x06\x43\x61ncel\x12\x16.hawk.v1.CancelRequest\x1a\x17.hawk.v1.CancelResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13hawk/v1/agent.proto\x12\x07hawk.v1\x1a\x14hawk/v1/result.proto\x1a\x12hawk/v1/task.proto\"\x10\n\x0eGetInfoRequest\"\xf3\x04\n\tAgentInfo\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x02 \x01(\t\x12\x17\n\x0f\x62\x61\x63kend_version\x18\x03 \x01(\t\x12\x18\n\x10hardware_profile\x18\x04 \x01(\t\x12\x14\n\x0c\x64\x65vice_count\x18\x05 \x01(\r\x12\x17\n\x0f\x63ompile_workers\x18\x06 \x01(\r\x12\"\n\x1amax_concurrent_evaluations\x18\x07 \x01(\r\x12\x18\n\x10max_source_bytes\x18\x08 \x01(\r\x12\x19\n\x11max_message_bytes\x18\t \x01(\r\x12\x15\n\ragent_version\x18\n \x01(\t\x12\x18\n\x10protocol_version\x18\x0b \x01(\t\x12\x14\n\x0c\x62usy_devices\x18\x0c \x01(\r\x12\x0e\n\x06queued\x18\r \x01(\r\x12\x10\n\x08\x64raining\x18\x0e \x01(\x08\x12\x32\n\x08hardware\x18\x0f \x03(\x0b\x32 .hawk.v1.AgentInfo.HardwareEntry\x12\x1c\n\x14heartbeat_interval_s\x18\x18 \x01(\x01\x12\x34\n\tisolation\x18\x14 \x03(\x0b\x32!.hawk.v1.AgentInfo.IsolationEntry\x12\x15\n\rsingle_tenant\x18\x15 \x01(\x08\x12\x1d\n\x15max_batch_evaluations\x18\x19 \x01(\r\x1a/\n\rHardwareEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x30\n\x0eIsolationEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x08:\x02\x38\x01\"Y\n\x0ePutTaskRequest\x12 \n\x05tasks\x18\x01 \x03(\x0b\x32\x11.hawk.v1.TaskSpec\x12%\n\x07tensors\x18\x02 \x03(\x0b\x32\x14.hawk.v1.FixedTensor\"K\n\x0fPutTaskResponse\x12\x1f\n\x05tasks\x18\x01 \x03(\x0b\x32\x10.hawk.v1.TaskRef\x12\x17\n\x0f\x61lready_present\x18\x02 \x03(\t\"\xdc\x01\n\x0f\x45valuateOptions\x12\x19\n\x11\x63ompile_timeout_s\x18\x01 \x01(\x01\x12\x18\n\x10verify_timeout_s\x18\x02 \x01(\x01\x12\x19\n\x11profile_timeout_s\x18\x03 \x01(\x01\x12\x13\n\x0bverify_sets\x18\x04 \x01(\r\x12\x14\n\x0cskip_profile\x18\x05 \x01(\x08\x12\x14\n\x0c\x62ypass_cache\x18\x06 \x01(\x08\x12\x18\n\x10include_log_tail\x18\x07 \x01(\x08\x12\x1e\n\x16include_block_profiles\x18\x08 \x01(\x08\"+\n\nSourceFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xbd\x01\n\x0f\x45valuateRequest\x12\x15\n\revaluation_id\x18\x01 \x01(\t\x12\x11\n\ttask_hash\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12)\n\x07options\x18\x04 \x01(\x0b\x32\x18.hawk.v1.EvaluateOptions\x12\x10\n\x08\x63\x61mpaign\x18\x05 \x01(\t\x12\"\n\x05\x66iles\x18\x06 \x03(\x0b\x32\x13.hawk.v1.SourceFile\x12\x0f\n\x07\x64\x65\x66ines\x18\x07 \x03(\t\"^\n\x08Progress\x12\x1d\n\x05stage\x18\x01 \x01(\x0e\x32\x0e.hawk.v1.Stage\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0f\n\x07\x61t_unix\x18\x03 \x01(\x01\x12\x11\n\theartbeat\x18\x04 \x01(\x08\"b\n\rEvaluateEvent\x12%\n\x08progress\x18\x01 \x01(\x0b\x32\x11.hawk.v1.ProgressH\x00\x12!\n\x06result\x18\x02 \x01(\x0b\x32\x0f.hawk.v1.ResultH\x00\x42\x07\n\x05\x65vent\"&\n\rCancelRequest\x12\x15\n\revaluation_id\x18\x01 \x01(\t\"\x1f\n\x0e\x43\x61ncelResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\"W\n\x14\x45valuateBatchRequest\x12-\n\x0b\x65valuations\x18\x01 \x03(\x0b\x32\x18.hawk.v1.EvaluateRequest\x12\x10\n\x08progress\x18\x02 \x01(\x08\"C\n\x0bItemRefused\x12\x15\n\revaluation_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\r\x12\x0f\n\x07message\x18\x03 \x01(\t\"J\n\x0cItemProgress\x12\x15\n\revaluation_id\x18\x01 \x01(\t\x12#\n\x08progress\x18\x02 \x01(\x0b\x32\x11.hawk.v1.Progress\"2\n\x0e\x42\x61tchHeartbeat\x12\x0f\n\x07\x61t_unix\x18\x01 \x01(\x01\x12\x0f\n\x07running\x18\x02 \x01(\r\"\xb2\x01\n\x12\x45valuateBatchEvent\x12 \n\x07results\x18\x01 \x03(\x0b\x32\x0f.hawk.v1.Result\x12%\n\x07refused\x18\x02 \x03(\x0b\x32\x14.hawk.v1.ItemRefused\x12\'\n\x08progress\x18\x03 \x03(\x0b\x32\x15.hawk.v1.ItemProgress\x12*\n\theartbeat\x18\x04 \x01(\x0b\x32\x17.hawk.v1.BatchHeartbeat2\xca\x02\n\x08NpuAgent\x12\x36\n\x07GetInfo\x12\x17.hawk.v1.GetInfoRequest\x1a\x12.hawk.v1.AgentInfo\x12<\n\x07PutTask\x12\x17.hawk.v1.PutTaskRequest\x1a\x18.hawk.v1.PutTaskResponse\x12>\n\x08\x45valuate\x12\x18.hawk.v1.EvaluateRequest\x1a\x16.hawk.v1.EvaluateEvent0\x01\x12M\n\rEvaluateBatch\x12\x1d.hawk.v1.EvaluateBatchRequest\x1a\x1b.hawk.v1.EvaluateBatchEvent0\x01\x12\x39\n\x06\x43\x61ncel\x12\x16.hawk.v1.CancelRequest\x1a\x17.hawk.v1.CancelResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,29 +40,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETINFOREQUEST']._serialized_start=74
   _globals['_GETINFOREQUEST']._serialized_end=90
   _globals['_AGENTINFO']._serialized_start=93
-  _globals['_AGENTINFO']._serialized_end=689
-  _globals['_AGENTINFO_HARDWAREENTRY']._serialized_start=592
-  _globals['_AGENTINFO_HARDWAREENTRY']._serialized_end=639
-  _globals['_AGENTINFO_ISOLATIONENTRY']._serialized_start=641
-  _globals['_AGENTINFO_ISOLATIONENTRY']._serialized_end=689
-  _globals['_PUTTASKREQUEST']._serialized_start=691
-  _globals['_PUTTASKREQUEST']._serialized_end=780
-  _globals['_PUTTASKRESPONSE']._serialized_start=782
-  _globals['_PUTTASKRESPONSE']._serialized_end=857
-  _globals['_EVALUATEOPTIONS']._serialized_start=860
-  _globals['_EVALUATEOPTIONS']._serialized_end=1022
-  _globals['_SOURCEFILE']._serialized_start=1024
-  _globals['_SOURCEFILE']._serialized_end=1067
-  _globals['_EVALUATEREQUEST']._serialized_start=1070
-  _globals['_EVALUATEREQUEST']._serialized_end=1259
-  _globals['_PROGRESS']._serialized_start=1261
-  _globals['_PROGRESS']._serialized_end=1355
-  _globals['_EVALUATEEVENT']._serialized_start=1357
-  _globals['_EVALUATEEVENT']._serialized_end=1455
-  _globals['_CANCELREQUEST']._serialized_start=1457
-  _globals['_CANCELREQUEST']._serialized_end=1495
-  _globals['_CANCELRESPONSE']._serialized_start=1497
-  _globals['_CANCELRESPONSE']._serialized_end=1528
-  _globals['_NPUAGENT']._serialized_start=1531
-  _globals['_NPUAGENT']._serialized_end=1782
+  _globals['_AGENTINFO']._serialized_end=720
+  _globals['_AGENTINFO_HARDWAREENTRY']._serialized_start=623
+  _globals['_AGENTINFO_HARDWAREENTRY']._serialized_end=670
+  _globals['_AGENTINFO_ISOLATIONENTRY']._serialized_start=672
+  _globals['_AGENTINFO_ISOLATIONENTRY']._serialized_end=720
+  _globals['_PUTTASKREQUEST']._serialized_start=722
+  _globals['_PUTTASKREQUEST']._serialized_end=811
+  _globals['_PUTTASKRESPONSE']._serialized_start=813
+  _globals['_PUTTASKRESPONSE']._serialized_end=888
+  _globals['_EVALUATEOPTIONS']._serialized_start=891
+  _globals['_EVALUATEOPTIONS']._serialized_end=1111
+  _globals['_SOURCEFILE']._serialized_start=1113
+  _globals['_SOURCEFILE']._serialized_end=1156
+  _globals['_EVALUATEREQUEST']._serialized_start=1159
+  _globals['_EVALUATEREQUEST']._serialized_end=1348
+  _globals['_PROGRESS']._serialized_start=1350
+  _globals['_PROGRESS']._serialized_end=1444
+  _globals['_EVALUATEEVENT']._serialized_start=1446
+  _globals['_EVALUATEEVENT']._serialized_end=1544
+  _globals['_CANCELREQUEST']._serialized_start=1546
+  _globals['_CANCELREQUEST']._serialized_end=1584
+  _globals['_CANCELRESPONSE']._serialized_start=1586
+  _globals['_CANCELRESPONSE']._serialized_end=1617
+  _globals['_EVALUATEBATCHREQUEST']._serialized_start=1619
+  _globals['_EVALUATEBATCHREQUEST']._serialized_end=1706
+  _globals['_ITEMREFUSED']._serialized_start=1708
+  _globals['_ITEMREFUSED']._serialized_end=1775
+  _globals['_ITEMPROGRESS']._serialized_start=1777
+  _globals['_ITEMPROGRESS']._serialized_end=1851
+  _globals['_BATCHHEARTBEAT']._serialized_start=1853
+  _globals['_BATCHHEARTBEAT']._serialized_end=1903
+  _globals['_EVALUATEBATCHEVENT']._serialized_start=1906
+  _globals['_EVALUATEBATCHEVENT']._serialized_end=2084
+  _globals['_NPUAGENT']._serialized_start=2087
+  _globals['_NPUAGENT']._serialized_end=2417
 # @@protoc_insertion_point(module_scope)

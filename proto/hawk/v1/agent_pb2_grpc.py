@@ -49,6 +49,11 @@ class NpuAgentStub:
                 request_serializer=hawk_dot_v1_dot_agent__pb2.EvaluateRequest.SerializeToString,
                 response_deserializer=hawk_dot_v1_dot_agent__pb2.EvaluateEvent.FromString,
                 _registered_method=True)
+        self.EvaluateBatch = channel.unary_stream(
+                '/hawk.v1.NpuAgent/EvaluateBatch',
+                request_serializer=hawk_dot_v1_dot_agent__pb2.EvaluateBatchRequest.SerializeToString,
+                response_deserializer=hawk_dot_v1_dot_agent__pb2.EvaluateBatchEvent.FromString,
+                _registered_method=True)
         self.Cancel = channel.unary_unary(
                 '/hawk.v1.NpuAgent/Cancel',
                 request_serializer=hawk_dot_v1_dot_agent__pb2.CancelRequest.SerializeToString,
@@ -82,6 +87,21 @@ class NpuAgentServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EvaluateBatch(self, request, context):
+        """Evaluates several candidates on one stream (a scheduler's way to keep many device slots busy at little cost
+        per candidate). Each item is validated and admitted on its own, exactly as an Evaluate call would be: an item
+        the agent refuses (its admission limit, draining, a bad field, a task it does not hold) gets one ItemRefused
+        at once and the others go on. Every admitted item ends with exactly one Result, streamed as it completes (any
+        order); progress comes only when the request asks for it; a heartbeat comes whenever the stream was silent
+        for AgentInfo.heartbeat_interval_s. The stream ends once every
+        item has had its outcome. Cancel(evaluation_id) cancels one item; cancelling the stream cancels every item
+        not finished. Request-level problems (more than AgentInfo.max_batch_evaluations items, none at all, auth,
+        malformed bytes, a message over max_message_bytes) fail the whole call with a gRPC status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Cancel(self, request, context):
         """Cancels a queued or running evaluation. Its Evaluate stream ends with status CANCELLED.
         """
@@ -106,6 +126,11 @@ def add_NpuAgentServicer_to_server(servicer, server):
                     servicer.Evaluate,
                     request_deserializer=hawk_dot_v1_dot_agent__pb2.EvaluateRequest.FromString,
                     response_serializer=hawk_dot_v1_dot_agent__pb2.EvaluateEvent.SerializeToString,
+            ),
+            'EvaluateBatch': grpc.unary_stream_rpc_method_handler(
+                    servicer.EvaluateBatch,
+                    request_deserializer=hawk_dot_v1_dot_agent__pb2.EvaluateBatchRequest.FromString,
+                    response_serializer=hawk_dot_v1_dot_agent__pb2.EvaluateBatchEvent.SerializeToString,
             ),
             'Cancel': grpc.unary_unary_rpc_method_handler(
                     servicer.Cancel,
@@ -194,6 +219,33 @@ class NpuAgent:
             '/hawk.v1.NpuAgent/Evaluate',
             hawk_dot_v1_dot_agent__pb2.EvaluateRequest.SerializeToString,
             hawk_dot_v1_dot_agent__pb2.EvaluateEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluateBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/hawk.v1.NpuAgent/EvaluateBatch',
+            hawk_dot_v1_dot_agent__pb2.EvaluateBatchRequest.SerializeToString,
+            hawk_dot_v1_dot_agent__pb2.EvaluateBatchEvent.FromString,
             options,
             channel_credentials,
             insecure,
