@@ -38,7 +38,7 @@ class LocalAgents:
     """`hawk agent serve` subprocesses on 127.0.0.1 that register at `registry`; drained on close."""
 
     def __init__(self, count: int, devices: int, registry: str, hardware: str, work_dir: Path,
-                 backend: str = "simnpu", token_file: str = "") -> None:
+                 backend: str = "simnpu", token_file: str = "", group: str = "") -> None:
         self.procs: list[subprocess.Popen] = []
         self.logs: list[Path] = []
         self.addresses: list[str] = []  # where they serve (and register): the campaign's own agents
@@ -55,6 +55,8 @@ class LocalAgents:
                    "--work-dir", str(work_dir / f"agent-{i}")]
             if token_file:
                 cmd += ["--token-file", token_file]
+            if group:  # a sharded campaign's agent group: its scheduler shard's Registry keeps them
+                cmd += ["--label", f"group={group}"]
             if os.geteuid() != 0:  # one developer's local agents: no per-sandbox uids or cgroups without root
                 cmd.append("--single-tenant")
             with open(log_path, "wb") as out:
@@ -139,7 +141,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     from controller.llm import LLMClient
     from controller.metrics import CampaignMetrics, serve
     from controller.proposers import LLMProposer, OfflineProposer
-    from controller.scheduler_actor import get_scheduler
+    from controller.scheduler_actor import campaign_shard, get_scheduler
     from controller.search import require_offline_search
     from controller.spec import SpecError
     from tasks.catalogue import resolve
@@ -156,7 +158,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     except ValueError as e:
         raise SpecError(f"[agents]: {e}") from None
     init_ray(ray_address)
-    actor = get_scheduler(credentials=credentials, detached=bool(ray_address))
+    actor = get_scheduler(credentials=credentials, detached=bool(ray_address),
+                          shard=campaign_shard(spec.agents.shard, spec.hardware))
     registry = spec.agents.registry or ("127.0.0.1:0" if spec.agents.local else "")
     local: LocalAgents | None = None
     work = work_dir or Path(tempfile.mkdtemp(prefix="hawk-farm-"))
@@ -172,7 +175,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
                     log.warning("agent %s is not reachable: %s", addr, err)
         if spec.agents.local:
             local = LocalAgents(spec.agents.local, spec.agents.local_devices, registry, spec.hardware, work,
-                                backend=spec.agents.local_backend, token_file=path(spec.agents.token_file))
+                                backend=spec.agents.local_backend, token_file=path(spec.agents.token_file),
+                                group="" if spec.agents.shard in ("", "hardware") else spec.agents.shard)
         allowed = campaign_agents(spec, local)
         await _wait_for_slots(actor, local, spec.hardware, timeout_s=120.0, backend=spec.backend, allowed=allowed)
         metrics = CampaignMetrics()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,7 @@ class AgentSettings:
     local_devices: int = 1
     local_backend: str = "simnpu"  # "null" for load tests of the farm
     backend: str = ""             # the backend every evaluation must run on ("" = local_backend); others never used
+    shard: str = ""               # scheduler shard: "" the shared one, "hardware" the profile's, else an agent group
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,8 @@ def parse_spec(text: str, base_dir: Path | None = None, where: str = "campaign s
         raise SpecError(f"{where}[agents]: local must be >= 0 and local_devices >= 1")
     if bool(agents.tls_cert) != bool(agents.tls_key):
         raise SpecError(f"{where}[agents]: tls_cert and tls_key go together")
+    if agents.shard and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", agents.shard):
+        raise SpecError(f"{where}[agents].shard: {agents.shard!r} is not a shard name (letters, digits, '.', '_', '-')")
     for key, addr in [("addresses", a) for a in agents.addresses] + (
             [("registry", agents.registry)] if agents.registry else []):
         host, _, port = addr.rpartition(":")
