@@ -137,7 +137,8 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
     """Run or resume a campaign to the end of its budget; returns its id. Metrics bind `metrics_host`
     (loopback unless the operator names another address)."""
     from controller.agent_rpc import Credentials
-    from controller.campaign import ActorEvaluator, CampaignRunner
+    from controller.campaign import CampaignRunner
+    from controller.dispatch import BatchEvaluator
     from controller.llm import LLMClient
     from controller.metrics import CampaignMetrics, serve
     from controller.proposers import LLMProposer, OfflineProposer
@@ -198,7 +199,7 @@ async def run_campaign(spec: CampaignSpec, store: ResultsStore, *, ray_address: 
                    if spec.llm.configured else None)
             handle = get_or_create(spec.knowledge.db or None, llm=llm)
             knowledge = CampaignKnowledge(KnowledgeClient(handle), spec.hardware, metrics=metrics)
-        runner = CampaignRunner(spec, store, ActorEvaluator(actor), tasks, proposers, knowledge=knowledge,
+        runner = CampaignRunner(spec, store, BatchEvaluator(actor), tasks, proposers, knowledge=knowledge,
                                 knowledge_sink=knowledge, metrics=metrics, on_update=on_update, agents=allowed,
                                 backend=spec.backend)
         cid = campaign_id or runner.create()

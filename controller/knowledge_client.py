@@ -6,12 +6,17 @@ Works over the plain `knowledge.base.KnowledgeBase` (tests, single process) or t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import logging
+import threading
 from typing import Any
 
 from controller.prompt import KnowledgeSnippet
 from controller.store import Candidate, Evaluation
 from hawk.v1 import result_pb2
+from knowledge.checks import run_checks
 from knowledge.evidence import effect_evidence
 from knowledge.observation import Observation
 from knowledge.retrieval import Query
@@ -60,7 +65,51 @@ class CampaignKnowledge:
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
         return [(v.entry_id, v.message) for v in self.kb.check(source, params, self.hardware)]
 
+    def for_round(self) -> RoundKnowledge:
+        """A view for one round of one task: its retrievals and checks cost one actor call each kind."""
+        return RoundKnowledge(self)
+
+    def check_entries(self) -> list[Any]:
+        """The active entries with an executable check for this hardware (what `check` runs)."""
+        if hasattr(self.kb, "check_entries"):
+            return self.kb.check_entries(self.hardware)
+        return [e for e in self.kb.entries(("active",), self.hardware) if e.check]
+
     # -------------------------------------------------------------------------------------- campaign
+    def observation(self, task: TaskDef, cand: Candidate, result: result_pb2.Result,
+                    parent: tuple[Candidate, Evaluation | None] | None) -> tuple[Observation, Observation | None,
+                                                                                   list[str], str]:
+        """What `observe` sends for one evaluation: (observation, parent's, entries to credit, proposer)."""
+        obs = self._observation(task, cand, result)
+        pobs = None
+        if parent is not None and parent[1] is not None:
+            pobs = self._observation(task, parent[0], parent[1].result)
+        return obs, pobs, list(dict.fromkeys(cand.knowledge_used)), cand.proposer
+
+    def observe_many(self, items: list[tuple[TaskDef, Candidate, result_pb2.Result,
+                                             tuple[Candidate, Evaluation | None] | None]]) -> int:
+        """`observe` for many evaluations in one knowledge call (in order); returns the entries changed."""
+        parents: dict[str, Observation] = {}   # a batch's children mostly share a parent (the best so far)
+        batch = []
+        for task, cand, result, parent in items:
+            obs = self._observation(task, cand, result)
+            pobs = None
+            if parent is not None and parent[1] is not None:
+                pobs = parents.get(parent[0].id)
+                if pobs is None:
+                    pobs = parents[parent[0].id] = self._observation(task, parent[0], parent[1].result)
+            batch.append((obs, pobs, list(dict.fromkeys(cand.knowledge_used)), cand.proposer))
+        if hasattr(self.kb, "observe_many"):
+            return int(self.kb.observe_many(batch))
+        changed = 0
+        for obs, pobs, used, proposer in batch:
+            changed += len(self.kb.observe(obs, pobs))
+            if used:
+                evidence = effect_evidence(obs, pobs, n_credited=len(used))
+                evidence["proposer"] = proposer
+                self.kb.record_effect(used, obs.outcome_vs(pobs), evidence)
+        return changed
+
     def observe(self, task: TaskDef, cand: Candidate, result: result_pb2.Result,
                 parent: tuple[Candidate, Evaluation | None] | None) -> int:
         """Synthesis from this evaluation (with its parent), and effect credit for the entries it applied.
@@ -81,3 +130,117 @@ class CampaignKnowledge:
             evidence["proposer"] = cand.proposer
             self.kb.record_effect(used, obs.outcome_vs(pobs), evidence)
         return len(changed)
+
+
+class RoundKnowledge:
+    """A round's view of the knowledge store: every distinct retrieval asked once, the checks run here on the
+    active entries fetched once (the same entries and checks `KnowledgeBase.check` runs)."""
+
+    def __init__(self, knowledge: CampaignKnowledge) -> None:
+        self.knowledge = knowledge
+        self.hardware = knowledge.hardware
+        self._lock = threading.Lock()
+        self._retrieved: dict[tuple[Any, ...], list[KnowledgeSnippet]] = {}
+        self._entries: list[Any] | None = None
+        self._hw: Any = None
+
+    def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
+                 k: int, *, include_pending: bool = False, include_trial: bool = False) -> list[KnowledgeSnippet]:
+        digest = hashlib.sha256()
+        digest.update((source or "").encode())
+        digest.update(b"\0" + (result.SerializeToString(deterministic=True) if result is not None else b""))
+        key = (task.name, source is None, result is None, digest.hexdigest(), k, include_pending, include_trial)
+        with self._lock:
+            hit = self._retrieved.get(key)
+        if hit is None:
+            hit = self.knowledge.retrieve(task, source, result, k, include_pending=include_pending,
+                                          include_trial=include_trial)
+            with self._lock:
+                self._retrieved[key] = hit
+        return list(hit)
+
+    def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        with self._lock:
+            if self._entries is None:
+                from npu_agent.hardware import load_profile
+
+                self._hw = load_profile(self.hardware)
+                self._entries = self.knowledge.check_entries()
+            entries, hw = self._entries, self._hw
+        return [(v.entry_id, v.message) for v in run_checks(entries, source, params or {}, hw)]
+
+
+class ObservationQueue:
+    """Knowledge observations of recorded results, sent in batches (one knowledge call each) by one background
+    sender, so evaluation never waits for the knowledge store. `flush` waits until everything queued so far was
+    sent; a batch that fails is retried, then logged, and never touches the results store."""
+
+    RETRIES = 2
+
+    def __init__(self, sink: Any, metrics: Any = None, max_batch: int = 512, linger_s: float = 0.2) -> None:
+        self.sink = sink
+        self.metrics = metrics
+        self.max_batch = max_batch
+        self.linger_s = linger_s   # a short batch waits this long for more (a flush does not wait)
+        self._queue: list[tuple[Any, ...]] = []
+        self._sender: asyncio.Task | None = None
+        self._wake: asyncio.Event | None = None
+        self._flushing = 0
+        self.closed = False
+        self.sent = 0      # observations the knowledge store acknowledged
+        self.lost = 0      # observations given up after retries (logged)
+
+    def put(self, task: TaskDef, cand: Candidate, result: result_pb2.Result,
+            parent: tuple[Candidate, Evaluation | None] | None) -> None:
+        self._queue.append((task, cand, result, parent))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(self._send())
+
+    async def _send(self) -> None:
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        while self._queue:
+            if len(self._queue) < self.max_batch and not self._flushing:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.linger_s)
+            batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+            await asyncio.to_thread(self._deliver, batch)
+
+    def _deliver(self, batch: list[tuple[Any, ...]]) -> None:
+        for attempt in range(self.RETRIES + 1):
+            try:
+                made = self.sink.observe_many(batch) if hasattr(self.sink, "observe_many") else sum(
+                    self.sink.observe(*it) for it in batch)
+            except Exception:  # knowledge must never lose a campaign's results (they are in the store already)
+                if attempt == self.RETRIES:
+                    self.lost += len(batch)
+                    log.exception("knowledge update failed for %d observations (candidates %s...)", len(batch),
+                                  batch[0][1].id)
+                continue
+            self.sent += len(batch)
+            if self.metrics is not None and made:
+                self.metrics.kb_synthesized.inc(made)
+            return
+
+    async def flush(self) -> None:
+        """Return once every observation queued before this call has been sent."""
+        self._flushing += 1   # no lingering for more while someone waits
+        try:
+            while self._sender is not None and not self._sender.done():
+                if self._wake is not None:
+                    self._wake.set()
+                await asyncio.shield(self._sender)
+        finally:
+            self._flushing -= 1
+
+    async def close(self) -> None:
+        await self.flush()
+        self.closed = True
+
+    def drain_now(self) -> None:
+        """Send what is still queued from this thread (a stopped campaign cannot await any more)."""
+        batch, self._queue = self._queue, []
+        if batch:
+            self._deliver(batch)
+        self.closed = True

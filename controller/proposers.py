@@ -107,6 +107,7 @@ class OfflineProposer:
     def __init__(self) -> None:
         self._templates: dict[str, KernelTemplate] = {}
         self._kinds: dict[str, str] = {}
+        self._keys: dict[str, str] = {}   # candidate id -> _key of its values
 
     def kind(self, task: TaskDef) -> str:
         from controller.search import offline_search_kind
@@ -127,6 +128,13 @@ class OfflineProposer:
     @staticmethod
     def _key(values: dict[str, Any]) -> str:
         return json.dumps(values, sort_keys=True)
+
+    def _tried_key(self, c: Candidate) -> str:
+        """A recorded candidate's key, computed once per candidate (the history grows every round)."""
+        key = self._keys.get(c.id)
+        if key is None:
+            key = self._keys[c.id] = self._key(c.params["values"])
+        return key
 
     def _random(self, tmpl: KernelTemplate, rng: random.Random) -> dict[str, Any]:
         return {k: rng.choice(v) for k, v in tmpl.params.items()}
@@ -163,8 +171,7 @@ class OfflineProposer:
 
     def _propose_template(self, ctx: ProposalContext, n: int) -> ProposeOutcome:
         tmpl = self.template(ctx.task)
-        tried = {self._key(c.params["values"]) for c, _ in ctx.history
-                 if "values" in c.params and "transform" not in c.params}
+        tried = {self._tried_key(c) for c, _ in ctx.history if "values" in c.params and "transform" not in c.params}
         best_values = ctx.best[0].params.get("values") if ctx.best and "transform" not in ctx.best[0].params else None
         parent = ctx.best[0].id if ctx.best else (ctx.baseline[0].id if ctx.baseline else None)
         out = ProposeOutcome(proposals=[])

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +154,32 @@ class Evaluation:
     attempts: int = 1             # tries it took (failovers included); Result.agents_tried names the agents
 
 
+@dataclass(frozen=True)
+class NewCandidate:
+    """A candidate to record with `add_candidates` (the fields of `add_candidate`)."""
+    task: str
+    task_hash: str
+    round: int
+    source: str
+    source_hash: str
+    proposer: str
+    parent_id: str | None = None
+    knowledge_used: tuple[str, ...] | list[str] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A candidate's final result to record with `record_evaluations`."""
+    candidate_id: str
+    result: result_pb2.Result
+    attempts: int = 1
+    may_be_best: bool = True
+
+
 def _copy(result: result_pb2.Result) -> result_pb2.Result:
     out = result_pb2.Result()
     out.CopyFrom(result)
@@ -162,6 +188,30 @@ def _copy(result: result_pb2.Result) -> result_pb2.Result:
 
 def _now() -> float:
     return time.time()
+
+
+def _new_id() -> str:
+    """A candidate id (32 hex digits, as uuid4().hex): time-ordered, so a growing campaign appends to its
+    indexes instead of writing all over them, and random in its second half."""
+    return f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
+
+
+def _evaluation_of(candidate_id: str, task: str, result: result_pb2.Result, attempts: int,
+                   baseline_us: float | None) -> Evaluation:
+    """The Evaluation row a (scrubbed) result is stored as: what `evaluation()` reads back."""
+    ok = result.status == result_pb2.OK and result.HasField("profile") and result.profile.time_us > 0
+    time_us = result.profile.time_us if ok else None
+    speedup = (baseline_us / time_us) if (ok and baseline_us) else None
+    floor = result.profile.floor.achieved_fraction if ok and result.profile.HasField("floor") else None
+    bottleneck = ""
+    if result.HasField("profile") and result.profile.HasField("bottleneck"):
+        b = result.profile.bottleneck
+        bottleneck = (result_pb2.Pipe.Name(b.pipe) if b.kind == result_pb2.Bottleneck.PIPE_BOUND
+                      else result_pb2.Bottleneck.Kind.Name(b.kind))
+    return Evaluation(candidate_id=candidate_id, task=task, status=result_pb2.Status.Name(result.status),
+                      message=result.message, time_us=time_us, speedup=speedup, floor_fraction=floor,
+                      bottleneck=bottleneck, agent_id=result.agent_id, device_id=result.device_id,
+                      cached=bool(result.cached), result=result, attempts=attempts)
 
 
 class ResultsStore:
@@ -222,6 +272,8 @@ class ResultsStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # A campaign's working set (its indexes) stays cached as it grows: 64 MB at most, used only as needed.
+            conn.execute("PRAGMA cache_size=-65536")
             self._local.conn = conn
         return conn
 
@@ -298,6 +350,51 @@ class ResultsStore:
                 return None
         return cid
 
+    _INSERT_NEW = (
+        "INSERT OR IGNORE INTO candidates (id, campaign_id, task, task_hash, round, source, source_hash, parent_id, "
+        "proposer, knowledge_used, params, prompt_tokens, completion_tokens, cost_usd, created_at, norm_hash) "
+        "SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,? WHERE NOT EXISTS "
+        "(SELECT 1 FROM candidates WHERE campaign_id=? AND task=? AND norm_hash=?)")
+
+    def add_candidates(self, campaign_id: str, items: list[NewCandidate], *, limit: int | None = None,
+                       mark_round: tuple[str, int] | None = None) -> list[Candidate | None]:
+        """Record many proposed candidates in one transaction (one statement each); returns, per item taken, its
+        Candidate or None when its normalised source was already proposed (also earlier in the same batch).
+
+        At most `limit` new candidates are recorded: items after the one that reached it are not taken (the
+        result is shorter than `items`). `mark_round` (task, round) is marked proposed in the same transaction
+        when every item was taken and at least one was new (the round's last ask), so a crash leaves either
+        both or neither."""
+        out: list[Candidate | None] = []
+        added = 0
+        now = _now()
+        with self._tx() as db:
+            for it in items:
+                if limit is not None and added >= limit:
+                    break
+                cid = _new_id()
+                norm = normalized_hash(it.source)
+                used_json, params_json = json.dumps(list(it.knowledge_used)), json.dumps(dict(it.params))
+                cur = db.execute(self._INSERT_NEW, (
+                    cid, campaign_id, it.task, it.task_hash, it.round, it.source, it.source_hash, it.parent_id,
+                    it.proposer, used_json, params_json, it.prompt_tokens, it.completion_tokens, it.cost_usd, now,
+                    norm, campaign_id, it.task, norm))
+                if cur.rowcount != 1:
+                    out.append(None)
+                    continue
+                added += 1
+                # The same values a read would give (params and knowledge_used through JSON, as stored).
+                out.append(Candidate(id=cid, campaign_id=campaign_id, task=it.task, task_hash=it.task_hash,
+                                     round=it.round, source=it.source, source_hash=it.source_hash,
+                                     parent_id=it.parent_id, proposer=it.proposer,
+                                     knowledge_used=json.loads(used_json), params=json.loads(params_json),
+                                     state="pending",
+                                     prompt_tokens=it.prompt_tokens, completion_tokens=it.completion_tokens,
+                                     cost_usd=it.cost_usd))
+            if mark_round is not None and len(out) == len(items) and added:
+                db.execute("INSERT OR IGNORE INTO rounds VALUES (?,?,?)", (campaign_id, *mark_round))
+        return out
+
     def has_normalized(self, campaign_id: str, task: str, source: str) -> bool:
         """Whether a kernel equal to this one up to comments and whitespace was already proposed."""
         return self._conn().execute("SELECT 1 FROM candidates WHERE campaign_id=? AND task=? AND norm_hash=?",
@@ -351,11 +448,12 @@ class ResultsStore:
     def pending_candidates(self, campaign_id: str) -> list[Candidate]:
         """Candidates proposed but without a recorded evaluation: what a resume must still run."""
         rows = self._conn().execute("SELECT * FROM candidates WHERE campaign_id=? AND state='pending' "
-                                    "ORDER BY created_at", (campaign_id,))
+                                    "ORDER BY created_at, rowid", (campaign_id,))
         return [self._candidate(r) for r in rows]
 
     def candidates(self, campaign_id: str, task: str | None = None) -> list[Candidate]:
-        q = "SELECT * FROM candidates WHERE campaign_id=?" + (" AND task=?" if task else "") + " ORDER BY created_at"
+        q = ("SELECT * FROM candidates WHERE campaign_id=?" + (" AND task=?" if task else "")
+             + " ORDER BY created_at, rowid")  # rowid: insertion order among equal timestamps (one batch)
         return [self._candidate(r) for r in self._conn().execute(q, (campaign_id, task) if task else (campaign_id,))]
 
     def mark_round_proposed(self, campaign_id: str, task: str, round_: int) -> None:
@@ -392,45 +490,72 @@ class ResultsStore:
     def record_evaluation(self, candidate_id: str, result: result_pb2.Result, attempts: int = 1,
                           may_be_best: bool = True) -> bool:
         """Store a candidate's final result and update the best; False when it was already recorded."""
+        return self.record_evaluations([Outcome(candidate_id, result, attempts, may_be_best)])[0] is not None
+
+    def record_evaluations(self, outcomes: list[Outcome]) -> list[Evaluation | None]:
+        """Store many final results in one transaction and update the bests; per outcome the Evaluation as a
+        read would return it, or None when that candidate already had one (the first of two in one batch wins).
+
+        Committed before this returns, so whatever the caller does next with a result (progress, knowledge,
+        the next round) sees a recorded one. Raises StoreError, recording nothing, for an unknown candidate."""
+        if not outcomes:
+            return []
         # Never store a secret this process knows (the farm token, TLS keys): an agent that did not scrub it,
         # or an error text that quotes it, must not put it in a file every team can read.
-        result = secrets.scrub_message(_copy(result))
+        results = [secrets.scrub_message(_copy(o.result)) for o in outcomes]
+        ids = list(dict.fromkeys(o.candidate_id for o in outcomes))
+        out: list[Evaluation | None] = []
+        now = _now()
         with self._tx() as db:
-            cand = db.execute("SELECT campaign_id, task FROM candidates WHERE id=?", (candidate_id,)).fetchone()
-            if cand is None:
-                raise StoreError(f"no candidate {candidate_id!r}")
-            campaign_id, task = cand
-            ok = result.status == result_pb2.OK and result.HasField("profile") and result.profile.time_us > 0
-            time_us = result.profile.time_us if ok else None
-            base = db.execute("SELECT time_us FROM baselines WHERE campaign_id=? AND task=?",
-                              (campaign_id, task)).fetchone()
-            speedup = (base[0] / time_us) if (ok and base) else None
-            floor = result.profile.floor.achieved_fraction if ok and result.profile.HasField("floor") else None
-            bottleneck = ""
-            if result.HasField("profile") and result.profile.HasField("bottleneck"):
-                b = result.profile.bottleneck
-                bottleneck = (result_pb2.Pipe.Name(b.pipe) if b.kind == result_pb2.Bottleneck.PIPE_BOUND
-                              else result_pb2.Bottleneck.Kind.Name(b.kind))
-            try:
-                db.execute(
-                    "INSERT INTO evaluations (candidate_id, campaign_id, task, status, message, time_us, speedup, "
-                    "floor_fraction, bottleneck, agent_id, device_id, cached, attempts, result, created_at) "
+            # One lookup for the batch: each candidate's campaign and task, its task's baseline and best so far.
+            owner: dict[str, tuple[str, str]] = {}
+            bases: dict[tuple[str, str], float] = {}
+            bests: dict[tuple[str, str], float] = {}
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                for r in db.execute(
+                        "SELECT c.id, c.campaign_id, c.task, b.time_us, t.time_us FROM candidates c "
+                        "LEFT JOIN baselines b ON b.campaign_id=c.campaign_id AND b.task=c.task "
+                        "LEFT JOIN best t ON t.campaign_id=c.campaign_id AND t.task=c.task "
+                        f"WHERE c.id IN ({','.join('?' * len(chunk))})", chunk):
+                    owner[r[0]] = (r[1], r[2])
+                    if r[3] is not None:
+                        bases[(r[1], r[2])] = r[3]
+                    if r[4] is not None:
+                        bests[(r[1], r[2])] = r[4]
+            missing = [i for i in ids if i not in owner]
+            if missing:
+                raise StoreError(f"no candidate {missing[0]!r}")
+            new_best: dict[tuple[str, str], tuple[str, float, float | None]] = {}
+            done: list[str] = []
+            for o, result in zip(outcomes, results, strict=True):
+                campaign_id, task = owner[o.candidate_id]
+                ev = _evaluation_of(o.candidate_id, task, result, o.attempts, bases.get((campaign_id, task)))
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO evaluations (candidate_id, campaign_id, task, status, message, time_us, "
+                    "speedup, floor_fraction, bottleneck, agent_id, device_id, cached, attempts, result, created_at) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (candidate_id, campaign_id, task, result_pb2.Status.Name(result.status), result.message,
-                     time_us, speedup, floor, bottleneck, result.agent_id, result.device_id, int(result.cached),
-                     attempts, result.SerializeToString(), _now()))
-            except sqlite3.IntegrityError:
-                return False
-            db.execute("UPDATE candidates SET state='done' WHERE id=?", (candidate_id,))
-            # A profile below the hardware floor (flagged by the agent) or one whose cross-check failed
-            # (controller/verify.py) is recorded, but never becomes a task's best.
-            if ok and may_be_best and not result.profile.floor.below_floor:
-                best = db.execute("SELECT time_us FROM best WHERE campaign_id=? AND task=?",
-                                  (campaign_id, task)).fetchone()
-                if best is None or time_us < best[0]:
-                    db.execute("INSERT OR REPLACE INTO best VALUES (?,?,?,?,?)",
-                               (campaign_id, task, candidate_id, time_us, speedup))
-        return True
+                    (o.candidate_id, campaign_id, task, ev.status, result.message, ev.time_us, ev.speedup,
+                     ev.floor_fraction, ev.bottleneck, result.agent_id, result.device_id, int(result.cached),
+                     o.attempts, result.SerializeToString(), now))
+                if cur.rowcount != 1:
+                    out.append(None)
+                    continue
+                out.append(ev)
+                done.append(o.candidate_id)
+                # A profile below the hardware floor (flagged by the agent) or one whose cross-check failed
+                # (controller/verify.py) is recorded, but never becomes a task's best.
+                if ev.time_us is not None and o.may_be_best and not result.profile.floor.below_floor:
+                    key = (campaign_id, task)
+                    if key not in bests or ev.time_us < bests[key]:
+                        bests[key] = ev.time_us
+                        new_best[key] = (o.candidate_id, ev.time_us, ev.speedup)
+            for i in range(0, len(done), 500):
+                chunk = done[i:i + 500]
+                db.execute(f"UPDATE candidates SET state='done' WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            for (campaign_id, task), (cand, time_us, speedup) in new_best.items():
+                db.execute("INSERT OR REPLACE INTO best VALUES (?,?,?,?,?)", (campaign_id, task, cand, time_us, speedup))
+        return out
 
     def evaluation(self, candidate_id: str) -> Evaluation | None:
         row = self._conn().execute("SELECT * FROM evaluations WHERE candidate_id=?", (candidate_id,)).fetchone()
@@ -447,7 +572,8 @@ class ResultsStore:
                           result=result, attempts=row["attempts"])
 
     def evaluations(self, campaign_id: str, task: str | None = None) -> list[Evaluation]:
-        q = "SELECT * FROM evaluations WHERE campaign_id=?" + (" AND task=?" if task else "") + " ORDER BY created_at"
+        q = ("SELECT * FROM evaluations WHERE campaign_id=?" + (" AND task=?" if task else "")
+             + " ORDER BY created_at, rowid")
         return [self._evaluation(r) for r in self._conn().execute(q, (campaign_id, task) if task else (campaign_id,))]
 
     def best(self, campaign_id: str) -> dict[str, dict[str, Any]]:

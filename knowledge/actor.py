@@ -78,6 +78,16 @@ class KnowledgeActor:
     def synthesize(self, failed: Observation, fixed: Observation) -> Entry | None:
         return self.kb.synthesize(failed, fixed)
 
+    def observe_many(self, items: list[tuple[Observation, Observation | None, list[str], str]]) -> int:
+        return self.kb.observe_many(items)
+
+    def check_entries(self, hardware: str = "ascend910b2") -> list[Entry]:
+        return self.kb.check_entries(hardware)
+
+    def process_info(self) -> dict[str, Any]:
+        """This actor's process (pid, CPU seconds, resident bytes): the farm's cost per candidate counts it."""
+        return process_info()
+
     def record_effect(self, entry_ids: list[str], outcome: Outcome, evidence: dict[str, Any] | None = None) -> int:
         return self.kb.record_effect(entry_ids, outcome, evidence)
 
@@ -110,6 +120,22 @@ class KnowledgeActor:
 
     def stats(self) -> dict[str, Any]:
         return self.kb.stats()
+
+
+def process_info() -> dict[str, Any]:
+    """pid, CPU seconds (user + system) and resident bytes of the calling process."""
+    import os
+
+    t = os.times()
+    rss = 0
+    try:
+        with open(f"/proc/{os.getpid()}/statm") as f:
+            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # peak, where /proc is not there
+    return {"pid": os.getpid(), "cpu_s": t.user + t.system, "rss_bytes": rss}
 
 
 def get_or_create(path: str | Path | None = None, *, name: str = ACTOR_NAME, namespace: str = NAMESPACE,
@@ -163,6 +189,15 @@ class KnowledgeClient:
 
     def record_effect(self, entry_ids: Iterable[str], outcome: Outcome, evidence: dict[str, Any] | None = None) -> int:
         return self._call("record_effect", list(entry_ids), outcome, evidence)
+
+    def observe_many(self, items: list[tuple[Observation, Observation | None, list[str], str]]) -> int:
+        return self._call("observe_many", items)
+
+    def check_entries(self, hardware: str = "ascend910b2") -> list[Entry]:
+        return self._call("check_entries", hardware)
+
+    def process_info(self) -> dict[str, Any]:
+        return self._call("process_info")
 
     def distill(self) -> DistillReport:
         return self._call("distill")

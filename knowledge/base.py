@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from knowledge.checks import run_checks
 from knowledge.distill import Distiller, DistillPolicy, DistillReport
-from knowledge.evidence import summarise
+from knowledge.evidence import effect_evidence, summarise
 from knowledge.llm import KnowledgeLLM, LLMConfig
 from knowledge.model import Decision, Entry, Hit, KnowledgeError, Outcome, Violation
 from knowledge.observation import Observation
@@ -66,14 +66,21 @@ class KnowledgeBase:
     def check(self, source: str, tiling_values: dict[str, Any] | None = None,
               hardware: str = "ascend910b2") -> list[Violation]:
         """Violations of the active entries' executable checks (for `hardware`) by a candidate."""
+        hw, entries = self._checks(hardware)
+        return run_checks(entries, source, tiling_values or {}, hw)
+
+    def check_entries(self, hardware: str = "ascend910b2") -> list[Entry]:
+        """The entries `check` runs for `hardware`: a campaign fetches them once a round and checks locally."""
+        return self._checks(hardware)[1]
+
+    def _checks(self, hardware: str) -> tuple[Any, list[Entry]]:
         from npu_agent.hardware import UnknownHardwareProfile, load_profile
 
         try:
             hw = load_profile(hardware)
         except UnknownHardwareProfile as e:
             raise KnowledgeError(str(e)) from None
-        entries = [e for e in self.store.entries(states=("active",), hardware=hw.name, with_stats=False) if e.check]
-        return run_checks(entries, source, tiling_values or {}, hw)
+        return hw, [e for e in self.store.entries(states=("active",), hardware=hw.name, with_stats=False) if e.check]
 
     # ------------------------------------------------------------------------------------ synthesis
     def observe(self, obs: Observation, parent: Observation | None = None) -> list[str]:
@@ -81,6 +88,18 @@ class KnowledgeBase:
 
     def synthesize(self, failed: Observation, fixed: Observation) -> Entry | None:
         return self.synthesizer.synthesize(failed, fixed)
+
+    def observe_many(self, items: Iterable[tuple[Observation, Observation | None, list[str], str]]) -> int:
+        """Many evaluations at once, in order: each observed (synthesis) and, when it applied entries, their
+        effect credited with its evidence (as `observe` then `record_effect`); returns the entries changed."""
+        changed = 0
+        for obs, parent, used, proposer in items:
+            changed += len(self.observe(obs, parent))
+            if used:
+                evidence = effect_evidence(obs, parent, n_credited=len(used))
+                evidence["proposer"] = proposer
+                self.record_effect(used, obs.outcome_vs(parent), evidence)
+        return changed
 
     # --------------------------------------------------------------------------------------- effects
     def record_effect(self, entry_ids: Iterable[str], outcome: Outcome, evidence: dict[str, Any] | None = None) -> int:

@@ -12,7 +12,9 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from knowledge.actor import NAMESPACE, KnowledgeClient, get_or_create  # noqa: E402
+from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.distill import DistillPolicy  # noqa: E402
+from knowledge.evidence import effect_evidence  # noqa: E402
 from knowledge.model import Entry, KnowledgeError, Outcome  # noqa: E402
 from knowledge.seed import load_pack  # noqa: E402
 from knowledge.store import KnowledgeStore  # noqa: E402
@@ -130,3 +132,36 @@ def test_one_named_actor_serves_everyone_and_refuses_another_file(cluster: None,
     assert kb.distill().pruned == [pending] and kb.get(pending).state == "deleted"
     assert isinstance(kb.get(pending), Entry) and kb.stats()["by_state"]["deleted"] == 1
     ray.kill(a, no_restart=True)
+
+
+def test_observe_many_is_observe_then_credit_in_one_call_and_the_actor_reports_its_process(
+        cluster: None, tmp_path: Path) -> None:
+    """The campaign's batched observations through the actor give what one observe + record_effect per
+    evaluation gives (same entries, same effects with their evidence); process_info names the actor's process."""
+    import os
+
+    name = "kb-test-batch"
+    kb = KnowledgeClient(get_or_create(tmp_path / "batch.sqlite", name=name, **QUIET))
+    one = KnowledgeBase(tmp_path / "one.sqlite", policy=DistillPolicy(every_effects=0))
+    entry = "seed-ascend910b2-ub-capacity"
+    failed = observe(ub_overflow("ev1"), kernel(tile=40000))
+    items = [(failed, None, [], "offline"),
+             (observe(ok("ev2", 100.0), kernel(tile=8192)), failed, [entry], "offline"),
+             (observe(ok("ev3", 90.0), kernel(tile=4096)), failed, [entry], "llm")]
+    changed = kb.observe_many(items)
+    expected = 0
+    for obs, parent, used, proposer in items:
+        expected += len(one.observe(obs, parent))
+        if used:
+            evidence = effect_evidence(obs, parent, n_credited=len(used))
+            one.record_effect(used, obs.outcome_vs(parent), {**evidence, "proposer": proposer})
+    assert changed == expected >= 2   # the pending entry made, then changed by its fixes
+    assert [(e["evaluation_id"], e["evidence"]) for e in kb.effects(entry)] == \
+        [(e["evaluation_id"], e["evidence"]) for e in one.effects(entry)]
+    assert {e.title for e in kb.entries(None) if e.origin == "synthesis"} == \
+        {e.title for e in one.entries(None) if e.origin == "synthesis"}
+    assert sorted(e.id for e in kb.check_entries("ascend910b2")) == \
+        sorted(e.id for e in one.check_entries("ascend910b2")) != []
+    info = kb.process_info()
+    assert info["pid"] != os.getpid() and info["cpu_s"] > 0 and info["rss_bytes"] > 0
+    ray.kill(ray.get_actor(name, namespace=NAMESPACE), no_restart=True)
