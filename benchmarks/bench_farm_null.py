@@ -296,8 +296,9 @@ def _result_times(store_path: Path) -> list[float]:
             "WHERE c.proposer != 'baseline'")]
 
 
-async def run_cells(cells: list[Cell], work: Path, progress: bool = True) -> list[CellResult]:
-    """Run the cells in one Ray session (grouped by slot count, agents started once per group)."""
+async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interval: float = 0.2) -> list[CellResult]:
+    """Run the cells in one Ray session (grouped by slot count, agents started once per group); the /proc
+    sampler reads every `interval` seconds."""
     import ray
 
     from controller.farm import LocalAgents, run_campaign
@@ -306,7 +307,7 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True) -> lis
     from controller.store import ResultsStore
 
     samples_path = work / "samples.jsonl"
-    sampler = procstat.Sampler(samples_path)
+    sampler = procstat.Sampler(samples_path, interval=interval)
     start_ray()
     actor = get_scheduler(detached=False)
     registry_port = await actor.start_registry.remote("127.0.0.1:0")
@@ -493,7 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     if args.scaling_child:
         cells = [Cell(knowledge=kbs[0], slots=slots[0], eval_s=evals[0], max_evaluations=args.scaling_child)]
-        (res,) = asyncio.run(run_cells(cells, work, progress=False))
+        # A 500-candidate campaign lasts about a second here: sample often enough to resolve it.
+        (res,) = asyncio.run(run_cells(cells, work, progress=False, interval=0.05))
         print("RESULT " + json.dumps(asdict(res)))
         return 0
     if args.scaling:
