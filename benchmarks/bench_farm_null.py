@@ -107,6 +107,11 @@ class CellResult:
     driver_rss_mb: float = 0.0
     loadavg: float = 0.0    # the machine's 1-minute load after the cell (other workers' jobs included)
     whole: bool = False     # measure from the first result to the last (campaign-size runs)
+    # the scheduler's view over the window (its snapshot() ten times a second): mean busy slots, jobs queued,
+    # results done but not yet fetched by the driver
+    busy: float = 0.0
+    queued: float = 0.0
+    unfetched: float = 0.0
     error: str = ""
 
     @property
@@ -216,7 +221,7 @@ def rate(times: list[float]) -> float:
 
 
 def measure(res: CellResult, times: list[float], series: dict[int, procstat.Series], groups: dict[int, str],
-            driver: int) -> None:
+            driver: int, snaps: list[tuple[float, int, int, int]] | None = None) -> None:
     """Fill the window figures of `res` from the result times and the samples."""
     times = sorted(times)
     n = len(times)
@@ -255,6 +260,11 @@ def measure(res: CellResult, times: list[float], series: dict[int, procstat.Seri
     res.max_core = max_core
     res.peak_mb = {g: p / 2**20 for g, p in peak.items()}
     res.ray_detail = dict(sorted(detail.items(), key=lambda kv: -kv[1]))
+    inside = [s for s in snaps or () if t0 <= s[0] <= t1]
+    if inside:
+        res.busy = sum(s[1] for s in inside) / len(inside)
+        res.queued = sum(s[2] for s in inside) / len(inside)
+        res.unfetched = sum(s[3] for s in inside) / len(inside)
     d = series.get(driver)
     if d is not None:
         res.driver_rss_kb_per_cand = (d.rss_at(t1) - d.rss_at(t0)) / 1024 / res.window_n
@@ -285,6 +295,20 @@ async def _wait_registered(actor: Any, addresses: list[str], timeout_s: float = 
             return
         await asyncio.sleep(0.3)
     raise RuntimeError(f"agents did not register within {timeout_s:g} s: {sorted(want)}")
+
+
+async def _watch(actor: Any, addresses: set[str], out: list[tuple[float, int, int, int]]) -> None:
+    """The scheduler's occupancy ten times a second: (time, busy slots of these agents, jobs queued, results
+    not yet fetched). Where throughput falls short with no process at 100 %, this says whether slots idle with
+    nothing queued (the driver is late) or with jobs queued (dispatch is late)."""
+    while True:
+        try:
+            snap = await actor.snapshot.remote()
+        except Exception:  # the matrix goes on without the occupancy figures
+            return
+        out.append((time.time(), sum(a["busy"] for a in snap["agents"] if a["address"] in addresses),
+                    sum(snap["queued"].values()), snap.get("unfetched_results", 0)))
+        await asyncio.sleep(0.1)
 
 
 def _result_times(store_path: Path) -> list[float]:
@@ -319,7 +343,7 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
         from knowledge.actor import get_or_create
 
         kb_pid = actor_pid(get_or_create(str(kb_db)))
-    done: list[tuple[CellResult, list[float]]] = []
+    done: list[tuple[CellResult, list[float], list[tuple[float, int, int, int]]]] = []
     agent_pids: set[int] = set()
     try:
         for slots in dict.fromkeys(c.slots for c in cells):
@@ -336,12 +360,16 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
                     res = CellResult(knowledge=cell.knowledge, slots=slots, eval_s=cell.eval_s, agents=n_agents,
                                      devices=devices, whole=bool(cell.max_evaluations))
                     t0 = time.monotonic()
+                    snaps: list[tuple[float, int, int, int]] = []
+                    watcher = asyncio.create_task(_watch(actor, set(local.addresses), snaps))
                     try:
                         await run_campaign(spec, store, work_dir=run_dir / "agents")
                     except Exception as e:  # a cell that fails is reported, the matrix goes on
                         res.error = f"{type(e).__name__}: {e}"
+                    finally:
+                        watcher.cancel()
                     res.loadavg = os.getloadavg()[0]
-                    done.append((res, _result_times(run_dir / "results.sqlite")))
+                    done.append((res, _result_times(run_dir / "results.sqlite"), snaps))
                     if progress:
                         print(f"  ran knowledge {'on ' if cell.knowledge else 'off'} {slots:4d} slots "
                               f"{cell.eval_s * 1000:5.0f} ms: {len(done[-1][1])} results in "
@@ -356,11 +384,11 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
         os.environ.pop("RAY_ADDRESS", None)
     series = procstat.read_samples(samples_path)
     groups = classify(series, os.getpid(), {sched_pid}, {kb_pid} if kb_pid else set(), agent_pids)
-    for res, times in done:
+    for res, times, snaps in done:
         err = res.error
-        measure(res, times, series, groups, os.getpid())
+        measure(res, times, series, groups, os.getpid(), snaps)
         res.error = err or res.error
-    return [r for r, _ in done]
+    return [r for r, _, _ in done]
 
 
 def fmt_eval(s: float) -> str:
@@ -391,6 +419,13 @@ def print_matrix(results: list[CellResult]) -> None:
               f"{r.controller_ms:6.2f} {c['agents']:6.2f} | {ctrl_cores:5.2f} {box:4.2f} {r.loadavg:4.1f} | {p['driver']:7.0f} "
               f"{p['scheduler']:6.0f} {p['knowledge']:6.0f} {p['ray']:6.0f} {p['agents']:6.0f}"
               + (f"  ({r.error})" if r.error else ""))
+    print("\nScheduler occupancy over the window (its snapshot ten times a second): mean busy slots / slots, "
+          "jobs queued, results not yet fetched by the driver:")
+    for r in results:
+        if r.window_n:
+            print(f"  kb {'on ' if r.knowledge else 'off'} {r.slots:4d} slots {fmt_eval(r.eval_s):>6}: busy "
+                  f"{r.busy:6.1f} / {r.slots} ({r.busy / r.slots:.2f}), queued {r.queued:6.1f}, unfetched "
+                  f"{r.unfetched:6.1f}")
     print("\nRay daemons, CPU ms per candidate by kind (same cells):")
     for r in results:
         if r.window_n:
