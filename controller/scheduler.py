@@ -709,6 +709,7 @@ class Scheduler:
             "unfetched_results": sum(len(q) for q in self._results.values()),
             "batches": self.batches_sent,
             "batched_jobs": self.jobs_sent,
+            "mean_run_s": self._run_ewma_s,  # dispatch to outcome, moving average (what the windows scale with)
         }
 
 
