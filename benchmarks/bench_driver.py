@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -162,8 +163,9 @@ def main() -> None:
     (work / "template.cpp").write_text(f"// hawk-null: run_s={args.run_s} a={{{{A}}}} b={{{{B}}}} c={{{{C}}}} "
                                        "d={{D}}\n")
     # A Ray of our own (never another worker's cluster), with a short private temp dir for its sockets.
+    ray_tmp = tempfile.mkdtemp(prefix="rdrv", dir="/tmp")
     ctx = ray.init(address="local", namespace="hawk", include_dashboard=False, log_to_driver=False,
-                   num_cpus=max(2, os.cpu_count() or 2), _temp_dir=tempfile.mkdtemp(prefix="rdrv", dir="/tmp"))
+                   num_cpus=max(2, os.cpu_count() or 2), _temp_dir=ray_tmp)
     actor = get_scheduler()
     agents = None
     try:
@@ -199,6 +201,8 @@ def main() -> None:
         if agents is not None:
             agents.close()
         ray.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     by = {(r["n"], r["knowledge"]): r for r in rows}
     print("\nknowledge on / off, driver CPU per candidate:")
     for n in sizes:
