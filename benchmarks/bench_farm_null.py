@@ -19,7 +19,9 @@ to the last result in between and shared by the candidates the window holds at t
 
 Prints per cell: achieved evaluations/s as a ratio to ideal (slots / evaluation time), CPU ms per candidate per
 process group and the controller-side total (driver + scheduler actor + knowledge actor + Ray daemons), peak RSS
-per group; then the acceptance lines (64 slots, 100 ms). The machine is shared (2 cores, 8 workers): absolute
+per group, the scheduler's occupancy (busy slots, queued jobs, unfetched results: its `snapshot()` ten times a
+second, which tells late dispatch from a late driver when no process is at 100 %); then the acceptance lines
+(64 slots, 100 ms). The machine is shared (2 cores, 8 workers): absolute
 numbers are noisy and low; compare the ratios of one run.
 
 `--scaling 500,2000,10000`: driver CPU and RSS per candidate against campaign size (each size in a fresh
