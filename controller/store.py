@@ -191,9 +191,9 @@ def _now() -> float:
 
 
 def _new_id() -> str:
-    """A candidate id (32 hex digits, as uuid4().hex): time-ordered, so a growing campaign appends to its
-    indexes instead of writing all over them, and random in its second half."""
-    return f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
+    """A candidate id: random, so any short prefix (reports, prompts, logs show 8-12 digits) names one candidate.
+    (Time-ordered ids kept indexes local but made every candidate of one batch share its first 12 digits.)"""
+    return uuid.uuid4().hex
 
 
 def _evaluation_of(candidate_id: str, task: str, result: result_pb2.Result, attempts: int,
