@@ -43,6 +43,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import time
 import uuid
 from collections import defaultdict, deque
@@ -62,6 +63,7 @@ EvaluateBatchFn = Callable[..., Awaitable[None]]   # (address, items, *, timeout
 InfoFn = Callable[[str], Awaitable[agent_pb2.AgentInfo]]
 CancelFn = Callable[[str, str], Awaitable[Any]]     # (address, evaluation_id)
 
+PREFETCH_SHARE = 0.25        # jobs held at an agent beyond its devices: this share of its devices (rounded up)
 BATCH_TIMEOUT_S = 900.0      # a whole batch stream's deadline (each item is bounded by the agent's own timeouts)
 BATCH_WINDOW_SHARE = 0.02  # adaptive batching window: this share of an evaluation's mean duration...
 BATCH_WINDOW_MAX_S = 0.01   # ...at most this long
@@ -107,10 +109,16 @@ class AgentState:
     failed: int = 0
     heartbeat_s: float = 0.0             # AgentInfo.heartbeat_interval_s (0: an agent without heartbeats)
     labels: dict[str, str] = field(default_factory=dict)
+    prefetch: int = 0                    # jobs dispatched beyond its devices, waiting at the agent for one
+
+    @property
+    def capacity(self) -> int:
+        """Jobs the agent may hold at once: its devices plus its prefetch queue (`busy` counts both)."""
+        return self.devices + self.prefetch
 
     def eligible(self, hardware: str, now: float) -> bool:
         return (not self.draining and self.hardware == hardware and now >= self.quarantined_until
-                and self.busy < self.devices)
+                and self.busy < self.capacity)
 
 
 @dataclass(eq=False)
@@ -150,7 +158,8 @@ class Scheduler:
                  cancel_remote: CancelFn | None = None, max_retries: int = 2,
                  quarantine_after: int = 3, quarantine_s: float = 10.0, heartbeat_interval_s: float = 2.0,
                  expiry_s: float = 10.0, busy_retry_s: float = 0.5, frozen_after_beats: float = 3.0,
-                 retry_backoff_s: float = 1.0, batch_window_s: float | None = None, metrics: Any = None) -> None:
+                 retry_backoff_s: float = 1.0, batch_window_s: float | None = None, prefetch: int | None = None,
+                 metrics: Any = None) -> None:
         """`evaluate` is the one-candidate call (AgentConnections.evaluate). Given the bound method of an
         AgentConnections, the scheduler dispatches through that object's `evaluate_batch` (and cancels through
         its agents' Cancel RPC); another callable is sent one item at a time (tests that wrap it)."""
@@ -177,6 +186,12 @@ class Scheduler:
         # BATCH_WINDOW_SHARE of the evaluations' mean duration (at most BATCH_WINDOW_MAX_S), i.e. a bounded share
         # of device time; 0: at once.
         self.batch_window_s = batch_window_s
+        # Jobs each agent holds beyond its devices, so a device that frees starts its next evaluation at once on
+        # the agent instead of after a round trip through the scheduler (worker-lease pipelining). None:
+        # ceil(PREFETCH_SHARE * devices); 0: none. Always bounded by the agent's max_concurrent_evaluations.
+        if prefetch is not None and prefetch < 0:
+            raise ValueError(f"prefetch must be 0 or more, got {prefetch}")
+        self.prefetch = prefetch
         self._run_ewma_s = 0.0
         self.metrics = metrics
         self.agents: dict[str, AgentState] = {}
@@ -252,8 +267,17 @@ class Scheduler:
             state.devices, state.hardware, state.backend = info.device_count, info.hardware_profile, info.backend
             state.draining = False
         state.heartbeat_s = info.heartbeat_interval_s
+        state.prefetch = self._prefetch_of(info)
         self._kick()
         return state
+
+    def _prefetch_of(self, info: agent_pb2.AgentInfo) -> int:
+        """Prefetch depth for an agent: the option (or a share of its devices), within what it admits at once
+        (more would be refused busy and bounce back)."""
+        want = self.prefetch if self.prefetch is not None else math.ceil(PREFETCH_SHARE * info.device_count)
+        if info.max_concurrent_evaluations:
+            want = min(want, max(0, info.max_concurrent_evaluations - info.device_count))
+        return want
 
     def _ensure_expiry(self) -> None:
         if self._expiry_task is None or self._expiry_task.done():
@@ -433,8 +457,9 @@ class Scheduler:
         return True
 
     def free_slots(self) -> int:
+        """Jobs the farm could take now: free devices plus free prefetch places (what dispatch fills)."""
         now = time.monotonic()
-        return sum(max(0, a.devices - a.busy) for a in self.agents.values()
+        return sum(max(0, a.capacity - a.busy) for a in self.agents.values()
                    if not a.draining and now >= a.quarantined_until)
 
     def total_slots(self) -> int:
@@ -462,7 +487,7 @@ class Scheduler:
 
     def _next_job(self, now: float, free: list[AgentState] | None = None) -> tuple[Job, AgentState] | None:
         """Highest priority first; fewest-served team, then campaign; FIFO within a campaign."""
-        if free is not None and all(a.busy >= a.devices for a in free):
+        if free is not None and all(a.busy >= a.capacity for a in free):
             return None  # this pump's free slots are all leased: no need to look at the queues again
         candidates = [(c, q) for c, q in self._queues.items() if q]
         if not candidates:
@@ -519,7 +544,8 @@ class Scheduler:
             self._pump_timer = None
         now = time.monotonic()
         batches: dict[str, tuple[AgentState, list[Job]]] = {}
-        free = [a for a in self.agents.values() if not a.draining and a.busy < a.devices and now >= a.quarantined_until]
+        free = [a for a in self.agents.values()
+                if not a.draining and a.busy < a.capacity and now >= a.quarantined_until]
         if free:
             while (picked := self._next_job(now, free)) is not None:
                 job, agent = picked
@@ -699,7 +725,8 @@ class Scheduler:
     def snapshot(self) -> dict[str, Any]:
         now = time.monotonic()
         return {
-            "agents": [{"address": a.address, "devices": a.devices, "busy": a.busy, "hardware": a.hardware,
+            "agents": [{"address": a.address, "devices": a.devices, "busy": min(a.busy, a.devices),
+                        "prefetched": max(0, a.busy - a.devices), "prefetch": a.prefetch, "hardware": a.hardware,
                         "backend": a.backend, "source": a.source, "draining": a.draining,
                         "quarantined_s": max(0.0, a.quarantined_until - now), "completed": a.completed,
                         "failed": a.failed, "group": a.labels.get("group", "")} for a in self.agents.values()],
