@@ -63,7 +63,7 @@ EvaluateBatchFn = Callable[..., Awaitable[None]]   # (address, items, *, timeout
 InfoFn = Callable[[str], Awaitable[agent_pb2.AgentInfo]]
 CancelFn = Callable[[str, str], Awaitable[Any]]     # (address, evaluation_id)
 
-PREFETCH_SHARE = 0.25        # jobs held at an agent beyond its devices: this share of its devices (rounded up)
+PREFETCH_SHARE = 1.0  # jobs held at an agent beyond its devices: this share of its devices (rounded up)
 BATCH_TIMEOUT_S = 900.0      # a whole batch stream's deadline (each item is bounded by the agent's own timeouts)
 BATCH_WINDOW_SHARE = 0.02  # adaptive batching window: this share of an evaluation's mean duration...
 BATCH_WINDOW_MAX_S = 0.01   # ...at most this long
