@@ -27,6 +27,9 @@ devices gained nothing at 64 x 100 ms, one per device took it from 0.88 to 0.99 
 devices are always preferred to prefetch places (least load by devices). The price, bounded by `prefetch`: a
 job already at an agent is not overtaken there by a later higher-priority one, and an agent's death fails over
 its prefetched jobs too (infrastructure failures, counted as tries like the running ones, never the candidate's).
+So the default prefetch is adaptive: on while the evaluations' mean duration is under PREFETCH_BELOW_S, where the
+round trip is a real share of a slot's time, and off above it (1.25x, hysteresis), where the round trip costs under
+1% of a slot and a prefetched job would only delay a higher-priority one by a whole evaluation.
 
 Policy, in order:
 1. Priority is strict: a queued job of a higher-priority campaign is dispatched before any lower one (among jobs
@@ -77,6 +80,7 @@ InfoFn = Callable[[str], Awaitable[agent_pb2.AgentInfo]]
 CancelFn = Callable[[str, str], Awaitable[Any]]     # (address, evaluation_id)
 
 PREFETCH_SHARE = 1.0  # jobs held at an agent beyond its devices: this share of its devices (rounded up)
+PREFETCH_BELOW_S = 1.0  # default prefetch only while evaluations take less than this on average (dispatch to outcome)
 BATCH_TIMEOUT_S = 900.0      # a whole batch stream's deadline (each item is bounded by the agent's own timeouts)
 BATCH_WINDOW_SHARE = 0.02  # adaptive batching window: this share of an evaluation's mean duration...
 BATCH_WINDOW_MAX_S = 0.01   # ...at most this long
@@ -123,6 +127,7 @@ class AgentState:
     heartbeat_s: float = 0.0             # AgentInfo.heartbeat_interval_s (0: an agent without heartbeats)
     labels: dict[str, str] = field(default_factory=dict)
     prefetch: int = 0                    # jobs dispatched beyond its devices, waiting at the agent for one
+    prefetch_max: int = 0                # its prefetch depth when prefetching is on (adaptive default)
 
     @property
     def capacity(self) -> int:
@@ -172,6 +177,7 @@ class Scheduler:
                  quarantine_after: int = 3, quarantine_s: float = 10.0, heartbeat_interval_s: float = 2.0,
                  expiry_s: float = 10.0, busy_retry_s: float = 0.5, frozen_after_beats: float = 3.0,
                  retry_backoff_s: float = 1.0, batch_window_s: float | None = None, prefetch: int | None = None,
+                 prefetch_below_s: float = PREFETCH_BELOW_S,
                  metrics: Any = None) -> None:
         """`evaluate` is the one-candidate call (AgentConnections.evaluate). Given the bound method of an
         AgentConnections, the scheduler dispatches through that object's `evaluate_batch` (and cancels through
@@ -205,6 +211,8 @@ class Scheduler:
         if prefetch is not None and prefetch < 0:
             raise ValueError(f"prefetch must be 0 or more, got {prefetch}")
         self.prefetch = prefetch
+        self.prefetch_below_s = prefetch_below_s
+        self._prefetching = True  # the adaptive default's state (PREFETCH_BELOW_S); an explicit prefetch is always on
         self._run_ewma_s = 0.0
         self.metrics = metrics
         self.agents: dict[str, AgentState] = {}
@@ -280,7 +288,8 @@ class Scheduler:
             state.devices, state.hardware, state.backend = info.device_count, info.hardware_profile, info.backend
             state.draining = False
         state.heartbeat_s = info.heartbeat_interval_s
-        state.prefetch = self._prefetch_of(info)
+        state.prefetch_max = self._prefetch_of(info)
+        state.prefetch = state.prefetch_max if self._prefetching else 0
         self._kick()
         return state
 
@@ -291,6 +300,16 @@ class Scheduler:
         if info.max_concurrent_evaluations:
             want = min(want, max(0, info.max_concurrent_evaluations - info.device_count))
         return want
+
+    def _adapt_prefetch(self) -> None:
+        """Default prefetch on for short evaluations, off for long ones (module docstring); an agent holding more
+        than its new capacity simply gets nothing until it is below it."""
+        limit = self.prefetch_below_s * (1.25 if self._prefetching else 1.0)
+        on = self._run_ewma_s < limit
+        if on != self._prefetching:
+            self._prefetching = on
+            for a in self.agents.values():
+                a.prefetch = a.prefetch_max if on else 0
 
     def _ensure_expiry(self) -> None:
         if self._expiry_task is None or self._expiry_task.done():
@@ -653,6 +672,8 @@ class Scheduler:
             self.agents.pop(agent.address, None)
         if isinstance(outcome, result_pb2.Result) and job.dispatched_at:
             self._run_ewma_s += 0.1 * (time.monotonic() - job.dispatched_at - self._run_ewma_s)
+            if self.prefetch is None:
+                self._adapt_prefetch()
         self._kick(self._window())
         if job.cancelled:
             self._retire(job)

@@ -366,3 +366,25 @@ def test_cancel_of_a_prefetched_job() -> None:
     assert all(r.status == result_pb2.OK and r.attempts == 1 for r in results)
     assert (cancelled, ok) == (1, 2)  # c-1 never ran on the device
     assert s.agents[ags[0].address].failed == 0  # a cancelled evaluation is nobody's failure
+
+
+def test_default_prefetch_turns_off_for_long_evaluations() -> None:
+    """Prefetch pays only while the dispatch round trip is a real share of an evaluation: once the evaluations'
+    mean duration passes the threshold, agents hold no job beyond their devices (priority is not delayed by a
+    whole evaluation per device)."""
+    async def main(address: str) -> tuple[int, int, list[result_pb2.Result]]:
+        conns = AgentConnections()
+        s = Scheduler(conns.evaluate, conns.get_info, prefetch_below_s=0.05)  # evaluations below take ~0.1 s
+        await s.add_static_agent(address)
+        before = s.agents[address].prefetch
+        [th] = s.register_tasks([_task()])
+        s.submit(_jobs(th, "long", 16, 0.1))
+        got = await _collect(s, "long", 16)
+        await conns.close()
+        return before, s.agents[address].prefetch, got
+
+    with agents(2) as ags:
+        before, after, got = asyncio.run(main(ags[0].address))
+    assert before == 2 and after == 0, (before, after)
+    assert sorted(r.evaluation_id for r in got) == sorted(f"long-{i}" for i in range(16))
+    assert all(r.status == result_pb2.OK for r in got)
