@@ -1,7 +1,10 @@
 """Device slots: each NPU (or each twin device) runs one candidate at a time, so profiles are not disturbed.
 
 Leases are granted first come, first served (TVM's one-session-per-device model), and a waiter that is
-cancelled leaves the queue without taking a slot.
+cancelled leaves the queue without taking a slot. Waiting is event-driven: a release wakes the head waiter at
+once, and `interrupt()` (called when an evaluation is cancelled) wakes every waiter to look at its cancel
+event, so the slow poll is only a backstop for a cancel that came without one. The scheduler keeps a few
+evaluations queued here beyond the devices (its prefetch), so this wake-up is on every evaluation's path.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ class DevicePool:
         if self._on_change is not None:
             self._on_change(self.count - len(self._free), len(self._waiters))
 
-    def acquire(self, cancel: threading.Event | None = None, poll_s: float = 0.05) -> int | None:
+    def acquire(self, cancel: threading.Event | None = None, poll_s: float = 0.5) -> int | None:
         """Wait for a free device in arrival order; None when `cancel` was set first."""
         with self._lock:
             if self._free and not self._waiters:
@@ -51,6 +54,7 @@ class DevicePool:
         while True:
             me.wait(poll_s)
             with self._lock:
+                me.clear()  # under the lock that every set() takes: a wake-up set after this is not lost
                 if self._free and self._waiters and self._waiters[0] is me:
                     self._waiters.popleft()
                     dev = self._free.pop()
@@ -62,6 +66,12 @@ class DevicePool:
                     self._wake_head()
                     self._notify()
                     return None
+
+    def interrupt(self) -> None:
+        """Wake every waiter to look at its cancel event (an evaluation was cancelled while waiting)."""
+        with self._lock:
+            for w in self._waiters:
+                w.set()
 
     def _wake_head(self) -> None:
         if self._free and self._waiters:

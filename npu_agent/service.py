@@ -260,6 +260,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             evs = list(self._inflight.values())
         for ev in evs:
             ev.cancel.set()
+        self.pipeline.devices.interrupt()
         return len(evs)
 
     def close(self) -> None:
@@ -292,6 +293,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             ev = self._inflight.get(request.evaluation_id)
         if ev is not None:
             ev.cancel.set()
+            self.pipeline.devices.interrupt()  # a prefetched evaluation waiting for a device leaves at once
             if ev.compile_future is not None:
                 ev.compile_future.cancel()  # never starts when still waiting for a worker
         return agent_pb2.CancelResponse(found=ev is not None)
@@ -306,7 +308,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
             yield agent_pb2.EvaluateEvent(result=cached)
             return
         out: queue.SimpleQueue = queue.SimpleQueue()
-        context.add_callback(ev.cancel.set)  # the client went away: stop its sandbox too
+        context.add_callback(lambda: (ev.cancel.set(), self.pipeline.devices.interrupt()))  # client gone: stop it
         self._start(ev, lambda p: out.put(agent_pb2.EvaluateEvent(progress=p)),
                     lambda r: out.put(agent_pb2.EvaluateEvent(result=r)), lean=False)
         interval = self.pipeline.timeouts.heartbeat_s
@@ -353,6 +355,7 @@ class NpuAgentServicer(agent_pb2_grpc.NpuAgentServicer):
         def cancel_all() -> None:  # the stream ended: whatever of it is still running is not wanted
             for ev in admitted:
                 ev.cancel.set()
+            self.pipeline.devices.interrupt()
 
         context.add_callback(cancel_all)
         try:

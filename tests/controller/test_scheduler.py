@@ -66,7 +66,7 @@ def test_fair_share_between_campaigns_and_strict_priority() -> None:
 
     async def main(address: str) -> None:
         conns = AgentConnections()
-        s = _scheduler(conns)
+        s = _scheduler(conns, prefetch=0)  # device order = dispatch order (prefetch: test_scheduler_batch.py)
         await s.add_static_agent(address)
 
         async def job(campaign: str, i: int, priority: int = 0) -> None:
@@ -119,9 +119,10 @@ def test_backpressure_holds_proposals_until_slots_free() -> None:
         await s.add_static_agent(address)
         running = [asyncio.create_task(s.evaluate(evaluation_id=f"e{i}", campaign="c", task=_task(),
                                                   source=_src(str(i), 0.4), hardware="ascend910b2"))
-                   for i in range(2)]
+                   for i in range(3)]
         await asyncio.sleep(0.1)
-        blocked = await s.wait_capacity("c", timeout_s=0.1)   # 1 slot busy, 1 job queued
+        assert s.agents[address].prefetch == 1  # the default: one job waits at the agent per device
+        blocked = await s.wait_capacity("c", timeout_s=0.1)   # 1 running, 1 prefetched, 1 job queued
         await asyncio.gather(*running)
         free = await s.wait_capacity("c", timeout_s=1.0)
         await conns.close()

@@ -81,7 +81,7 @@ def test_priority_and_fair_share_hold_per_job_within_batches() -> None:
     async def main(address: str) -> tuple[list[str], list[str]]:
         conns = AgentConnections()
         m = DispatchLog()
-        s = Scheduler(conns.evaluate, conns.get_info, metrics=m)
+        s = Scheduler(conns.evaluate, conns.get_info, metrics=m, prefetch=0)  # dispatch order = device order
         await s.add_static_agent(address)
         [th] = s.register_tasks([_task()])
         s.submit(_jobs(th, "A", 8, 0.2))
@@ -110,7 +110,7 @@ def test_a_batch_fails_over_when_its_agent_is_killed(tmp_path) -> None:
 
     async def main(good: str, doomed: AgentProcess) -> tuple[list[result_pb2.Result], Scheduler]:
         conns = AgentConnections(Credentials(token=doomed.token))
-        s = Scheduler(conns.evaluate, conns.get_info, quarantine_after=1, quarantine_s=60)
+        s = Scheduler(conns.evaluate, conns.get_info, quarantine_after=1, quarantine_s=60, prefetch=0)
         await s.add_static_agent(good)
         await s.add_static_agent(doomed.address)
         [th] = s.register_tasks([_task()])
@@ -165,7 +165,7 @@ def test_cancel_queued_and_running_jobs() -> None:
         await asyncio.sleep(0.2)
         free = s.free_slots()
         await conns.close()
-        assert free == 2
+        assert free == s.agents[address].capacity  # every device and prefetch place free again
         return results, s, done
 
     with agents(2) as ags:
@@ -250,3 +250,141 @@ def test_a_campaign_names_its_shard_in_its_spec() -> None:
         parse_spec(base + 'shard = "no spaces/here"\n')
     with pytest.raises(ValueError, match="shard"):
         actor_name("a/b")
+
+
+# ----------------------------------------------------------------------------------------------- prefetch
+def _agent_count(agent: Agent, status: str) -> float:
+    """Evaluations the agent finished with this status (its own counter, whatever stage they ended in)."""
+    return sum(s.value for m in agent.pipeline.metrics.evaluations.collect() for s in m.samples
+               if s.name.endswith("_total") and s.labels.get("status") == status)
+
+
+def test_prefetch_holds_at_most_its_bound_per_agent() -> None:
+    async def main(addresses: list[str]) -> tuple[Scheduler, list[dict], list[result_pb2.Result]]:
+        conns = AgentConnections()
+        s = Scheduler(conns.evaluate, conns.get_info, prefetch=3)
+        for a in addresses:
+            await s.add_static_agent(a)
+        assert s.free_slots() == 2 * 4 + 1 + 3  # 4 devices each; prefetch 3, capped at 5 - 4 on the first
+        [th] = s.register_tasks([_task()])
+        s.submit(_jobs(th, "c", 30, 0.1))
+        snaps = []
+        got: list[result_pb2.Result] = []
+        while len(got) < 30:
+            snaps.append(s.snapshot())
+            got += await s.results("c", 0.05)
+        await conns.close()
+        return s, snaps, got
+
+    with agents(4, max_concurrent=5) as capped, agents(4) as free:
+        s, snaps, got = asyncio.run(main([capped[0].address, free[0].address]))
+    capped_addr = capped[0].address
+    assert (s.agents[capped_addr].prefetch, s.agents[free[0].address].prefetch) == (1, 3)
+    assert sorted(r.evaluation_id for r in got) == sorted(f"c-{i}" for i in range(30))
+    # Never a busy refusal (it would not count an attempt, but the capped agent's limit must not be overrun).
+    assert all(r.status == result_pb2.OK and r.attempts == 1 for r in got), [r.message for r in got]
+    bound = {a["address"]: a["prefetch"] for a in snaps[0]["agents"]}
+    assert any(a["prefetched"] for snap in snaps for a in snap["agents"])  # the prefetch queues were used
+    for snap in snaps:
+        for a in snap["agents"]:
+            assert a["busy"] <= a["devices"] and a["prefetched"] <= bound[a["address"]], snap
+    assert _agent_count(capped[0], "ok") + _agent_count(free[0], "ok") == 30
+
+
+def test_prefetched_jobs_of_a_killed_agent_run_elsewhere(tmp_path) -> None:
+    from tests.security.procs import AgentProcess
+
+    async def main(good: str, doomed: AgentProcess) -> tuple[list[result_pb2.Result], Scheduler, dict]:
+        conns = AgentConnections(Credentials(token=doomed.token))
+        s = Scheduler(conns.evaluate, conns.get_info, quarantine_after=1, quarantine_s=60, prefetch=2)
+        await s.add_static_agent(good)
+        await s.add_static_agent(doomed.address)
+        [th] = s.register_tasks([_task()])
+        s.submit(_jobs(th, "c", 8, 0.5))
+        await asyncio.sleep(0.2)  # two running and two prefetched on each agent
+        snap = s.snapshot()
+        doomed.kill9()
+        results = await _collect(s, "c", 8)
+        await conns.close()
+        return results, s, snap
+
+    with AgentProcess("null", devices=2) as doomed, agents(2, token=doomed.token) as ags:
+        results, s, snap = asyncio.run(main(ags[0].address, doomed))
+    assert snap["running"] == 8 and all((a["busy"], a["prefetched"]) == (2, 2) for a in snap["agents"]), snap
+    ids = [r.evaluation_id for r in results]
+    assert sorted(ids) == sorted(f"c-{i}" for i in range(8)), ids  # none lost, none twice
+    assert all(r.status == result_pb2.OK for r in results), [r.message for r in results]  # never the candidate's
+    moved = [r for r in results if r.agents_tried[0] == doomed.address]
+    # The doomed agent's running and prefetched jobs alike: each counted a try there and ran on the good one.
+    assert len(moved) == 4 and all(r.attempts == 2 and list(r.agents_tried) == [doomed.address, ags[0].address]
+                                   for r in moved)
+    assert _agent_count(ags[0], "ok") == 8
+    assert s.agents[doomed.address].quarantined_until > time.monotonic()
+
+
+def test_priority_is_strict_across_what_is_not_yet_dispatched() -> None:
+    async def main(address: str) -> list[str]:
+        conns = AgentConnections()
+        m = DispatchLog()
+        s = Scheduler(conns.evaluate, conns.get_info, metrics=m, prefetch=1)
+        await s.add_static_agent(address)
+        [th] = s.register_tasks([_task()])
+        s.submit(_jobs(th, "A", 6, 0.2))
+        await asyncio.sleep(0.05)  # A-0 running, A-1 prefetched at the agent, the rest queued here
+        s.submit(_jobs(th, "U", 2, 0.2, priority=5))
+        await asyncio.gather(*(_collect(s, c, n) for c, n in (("A", 6), ("U", 2))))
+        await conns.close()
+        return list(m.order)
+
+    with agents(1) as ags:
+        order = asyncio.run(main(ags[0].address))
+    # What was already at the agent stays there (at most the prefetch depth); nothing queued here passes U.
+    assert order == ["A", "A", "U", "U", "A", "A", "A", "A"], order
+
+
+def test_cancel_of_a_prefetched_job() -> None:
+    async def main(address: str) -> tuple[list[result_pb2.Result], Scheduler, bool, int]:
+        conns = AgentConnections()
+        s = Scheduler(conns.evaluate, conns.get_info, quarantine_after=1, prefetch=1)
+        await s.add_static_agent(address)
+        [th] = s.register_tasks([_task()])
+        s.submit(_jobs(th, "c", 3, 0.4))
+        await asyncio.sleep(0.1)  # c-0 running, c-1 waiting at the agent for its device, c-2 queued here
+        prefetched = s.snapshot()["agents"][0]["prefetched"]
+        done = s.cancel("c-1")
+        results = await _collect(s, "c", 2)
+        while s.free_slots() < s.agents[address].capacity:  # the agent's CANCELLED answer frees the place
+            await asyncio.sleep(0.05)
+        await conns.close()
+        return results, s, done, prefetched
+
+    with agents(1) as ags:
+        results, s, done, prefetched = asyncio.run(main(ags[0].address))
+        cancelled, ok = _agent_count(ags[0], "cancelled"), _agent_count(ags[0], "ok")
+    assert prefetched == 1 and done
+    assert sorted(r.evaluation_id for r in results) == ["c-0", "c-2"]
+    assert all(r.status == result_pb2.OK and r.attempts == 1 for r in results)
+    assert (cancelled, ok) == (1, 2)  # c-1 never ran on the device
+    assert s.agents[ags[0].address].failed == 0  # a cancelled evaluation is nobody's failure
+
+
+def test_default_prefetch_turns_off_for_long_evaluations() -> None:
+    """Prefetch pays only while the dispatch round trip is a real share of an evaluation: once the evaluations'
+    mean duration passes the threshold, agents hold no job beyond their devices (priority is not delayed by a
+    whole evaluation per device)."""
+    async def main(address: str) -> tuple[int, int, list[result_pb2.Result]]:
+        conns = AgentConnections()
+        s = Scheduler(conns.evaluate, conns.get_info, prefetch_below_s=0.05)  # evaluations below take ~0.1 s
+        await s.add_static_agent(address)
+        before = s.agents[address].prefetch
+        [th] = s.register_tasks([_task()])
+        s.submit(_jobs(th, "long", 16, 0.1))
+        got = await _collect(s, "long", 16)
+        await conns.close()
+        return before, s.agents[address].prefetch, got
+
+    with agents(2) as ags:
+        before, after, got = asyncio.run(main(ags[0].address))
+    assert before == 2 and after == 0, (before, after)
+    assert sorted(r.evaluation_id for r in got) == sorted(f"long-{i}" for i in range(16))
+    assert all(r.status == result_pb2.OK for r in got)
