@@ -25,29 +25,14 @@ from controller.spec import parse_spec
 from controller.store import ResultsStore
 from npu_agent.server import Agent, AgentConfig
 from npu_agent.taskspec import load_task_file
-from tests.support.null_task import write_null_task
+from tests.support.null_task import TASKS, write_null_task
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # 4 x 59 points: room for long campaigns without the search running out of new kernels.
-WIDE = """
-[[task]]
-name = "nullsearch"
-category = "test"
-kernel_entry = "k"
-baseline = "baseline.cpp"
-reference = '''
-def reference(x):
-    return x
-'''
-inputs = [{name = "x", shape = [4], dtype = "float32"}]
-outputs = [{name = "y", shape = [4], dtype = "float32"}]
-[task.extra]
-template = "template.cpp"
-[task.extra.params]
-RUN_S = [0.004, 0.003, 0.002, 0.001]
-VARIANT = VALUES
-""".replace("VALUES", str(list(range(1, 60))))
+WIDE = TASKS.replace("RUN_S = [0.04, 0.03, 0.02, 0.01, 0.005]\nVARIANT = [1, 2, 3, 4, 5]",
+                     f"RUN_S = [0.004, 0.003, 0.002, 0.001]\nVARIANT = {list(range(1, 60))}")
+assert WIDE != TASKS
 
 
 def _spec(rounds: int, per_round: int, knowledge: bool = False) -> str:
