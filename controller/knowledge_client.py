@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import threading
 from typing import Any
@@ -26,11 +27,49 @@ from npu_agent.taskspec import TaskDef, dtype_name
 log = logging.getLogger(__name__)
 
 
+CHECK_CACHE_SIZE = 4096  # check verdicts kept per campaign (a point pruned in one round is drawn again later)
+
+
 class CampaignKnowledge:
     def __init__(self, kb: Any, hardware: str, metrics: Any = None) -> None:
         self.kb = kb
         self.hardware = hardware
         self.metrics = metrics
+        # Check verdicts per (entry set version, source, values): the same entries give the same verdict, and
+        # a new or changed entry (id, version or state) makes a new entry set version.
+        self._verdicts: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+        self._entry_sets: dict[tuple[Any, ...], int] = {}
+        self._verdict_lock = threading.Lock()
+        self.check_hits = 0      # verdicts served from the cache (tests and benchmarks read these)
+        self.check_runs = 0
+
+    def entry_set_version(self, entries: list[Any]) -> int:
+        """A small number naming this exact set of check entries (ids, versions, states, checks)."""
+        sig = tuple((e.id, e.version, e.state, repr(e.check)) for e in entries)
+        with self._verdict_lock:
+            return self._entry_sets.setdefault(sig, len(self._entry_sets))
+
+    def cached_check(self, version: int, entries: list[Any], hw: Any, source: str,
+                     params: dict[str, Any]) -> list[tuple[str, str]]:
+        """`run_checks` over `entries` (entry set `version`), its verdict kept for the same source and values."""
+        try:
+            pkey: Any = tuple(sorted(params.items()))
+            hash(pkey)
+        except TypeError:  # unhashable values (lists): their JSON
+            pkey = json.dumps(params, sort_keys=True, default=str)
+        key = (version, source, pkey)
+        with self._verdict_lock:
+            hit = self._verdicts.get(key)
+            if hit is not None:
+                self.check_hits += 1
+                return list(hit)
+        verdict = [(v.entry_id, v.message) for v in run_checks(entries, source, params, hw)]
+        with self._verdict_lock:
+            self.check_runs += 1
+            if len(self._verdicts) >= CHECK_CACHE_SIZE:
+                self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
+            self._verdicts[key] = verdict
+        return list(verdict)
 
     def _observation(self, task: TaskDef, cand: Candidate, result: result_pb2.Result) -> Observation:
         # The knowledge store is SQLite every team reads: never a secret this process knows (token, TLS key).
@@ -143,6 +182,7 @@ class RoundKnowledge:
         self._retrieved: dict[tuple[Any, ...], list[KnowledgeSnippet]] = {}
         self._entries: list[Any] | None = None
         self._hw: Any = None
+        self._version = 0
 
     def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
                  k: int, *, include_pending: bool = False, include_trial: bool = False) -> list[KnowledgeSnippet]:
@@ -166,8 +206,11 @@ class RoundKnowledge:
 
                 self._hw = load_profile(self.hardware)
                 self._entries = self.knowledge.check_entries()
-            entries, hw = self._entries, self._hw
-        return [(v.entry_id, v.message) for v in run_checks(entries, source, params or {}, hw)]
+                self._version = self.knowledge.entry_set_version(self._entries)
+            entries, hw, version = self._entries, self._hw, self._version
+        if not entries:
+            return []
+        return self.knowledge.cached_check(version, entries, hw, source, params or {})
 
 
 class ObservationQueue:

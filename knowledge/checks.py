@@ -394,15 +394,89 @@ def evaluate(spec: dict[str, Any], source: str | SourceFacts, values: Mapping[st
     return (True, _format(spec["message"], env)) if fired else (False, "")
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A validated check, parsed once, with the names it cannot fire without (see `_needed`)."""
+
+    tree: ast.Expression
+    message: str
+    needs: frozenset[str]
+
+
+@lru_cache(maxsize=1024)
+def _compile(when: str, message: str, keys: tuple[str, ...]) -> _Compiled:
+    validate_check({k: None for k in keys} | {"when": when, "message": message})
+    tree = _parse(when)
+    needs: set[str] = set()
+    for conjunct in _conjuncts(tree.body):
+        needs |= _needed(conjunct, top=True)
+    return _Compiled(tree, message, frozenset(needs))
+
+
+def _conjuncts(node: ast.AST) -> list[ast.AST]:
+    """The top-level `and` operands: the check fires only when every one is true."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        return [c for v in node.values for c in _conjuncts(v)]
+    return [node]
+
+
+def _needed(node: ast.AST, top: bool = False) -> set[str]:
+    """Names a conjunct cannot be true without: those evaluated whatever the values (the left operand of a
+    boolean operator, both sides of arithmetic, the first comparison, function arguments), and the name of a
+    top-level `defined(NAME)`. One that no candidate value, source constant or derived value provides makes the
+    evaluation undetermined or false: never a violation, so the check is skipped without evaluating it."""
+    if isinstance(node, ast.Name):
+        return set() if node.id in ("true", "True", "false", "False") else {node.id}
+    if isinstance(node, ast.UnaryOp):
+        return set() if isinstance(node.op, ast.Not) else _needed(node.operand)
+    if isinstance(node, ast.BoolOp):
+        return _needed(node.values[0])
+    if isinstance(node, ast.BinOp):
+        return _needed(node.left) | _needed(node.right)
+    if isinstance(node, ast.Compare):
+        return _needed(node.left) | _needed(node.comparators[0])
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "defined":
+            arg = node.args[0]
+            return {arg.value} if top and isinstance(arg, ast.Constant) and isinstance(arg.value, str) else set()
+        if node.func.id in ("matches", "count"):
+            return set()
+        return set().union(*(_needed(a) for a in node.args))
+    return set()
+
+
+def compiled(spec: dict[str, Any]) -> _Compiled:
+    """`spec` validated and parsed, once per distinct check (a campaign checks every proposal)."""
+    when, message = spec.get("when") if isinstance(spec, dict) else None, None
+    if isinstance(spec, dict):
+        message = spec.get("message")
+    if not isinstance(when, str) or not isinstance(message, str):
+        validate_check(spec)  # raises, naming the problem
+    return _compile(when, message, tuple(sorted(spec)))  # type: ignore[arg-type]
+
+
 def run_checks(entries: Iterable[Entry], source: str, values: Mapping[str, Any] | None = None,
                hardware: Any = None) -> list[Violation]:
-    """Every violation the entries' checks find in a candidate; undetermined checks are skipped."""
+    """Every violation the entries' checks find in a candidate; undetermined checks are skipped.
+
+    Each check is validated and parsed once (`compiled`), and one whose needed names this candidate cannot
+    provide is skipped unevaluated (it could only come out undetermined or false); the verdicts are those of
+    `evaluate` on every entry."""
     facts = SourceFacts.parse(source)
+    values = values or {}
+    known = facts.constants
     out: list[Violation] = []
     for e in entries:
         if e.check is None or e.state == "deleted":
             continue
-        fired, message = evaluate(e.check, facts, values, hardware)
+        c = compiled(e.check)
+        if any(n not in values and n not in known and n not in _DERIVED for n in c.needs):
+            continue
+        env = _Env(facts, values, hardware)
+        try:
+            fired = bool(_eval(c.tree.body, env))
+        except (Undetermined, OverflowError, RecursionError, TypeError):
+            continue
         if fired:
-            out.append(Violation(entry_id=e.id, message=message))
+            out.append(Violation(entry_id=e.id, message=_format(c.message, env)))
     return out
