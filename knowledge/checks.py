@@ -194,19 +194,20 @@ class SourceFacts:
         if len(source) > MAX_SOURCE_CHARS:
             raise KnowledgeError(f"candidate source is longer than {MAX_SOURCE_CHARS} characters")
         facts = cls(source=source)
-        for m in _DEFINE.finditer(source):
+        # Each pattern needs its literal: a source without it (a short generated kernel) skips the scan.
+        for m in _DEFINE.finditer(source) if "define" in source else ():
             facts.constants.setdefault(m.group(1), _c_to_expr(m.group(2).split("//")[0]))
-        for m in _CONST.finditer(source):
+        for m in _CONST.finditer(source) if "const" in source else ():
             facts.constants[m.group(1)] = _c_to_expr(m.group(2))
-        for m in _QUE_DECL.finditer(source):
+        for m in _QUE_DECL.finditer(source) if "Position::" in source else ():
             for name in m.group(2).split(","):
                 if name.strip():
                     facts.queue_positions[name.strip()] = m.group(1)
-        for m in _INIT_BUFFER.finditer(source):
+        for m in _INIT_BUFFER.finditer(source) if "InitBuffer" in source else ():
             args = _split_args(source, m.end())
             if args and len(args) in (2, 3):
                 facts.init_buffers.append((args[0].strip(), [_c_to_expr(a) for a in args[1:]]))
-        g = _GLOBAL_T.search(source)
+        g = _GLOBAL_T.search(source) if "GlobalTensor" in source else None
         facts.elem_type = g.group(1).split("::")[-1] if g else ""
         return facts
 
@@ -389,7 +390,7 @@ def evaluate(spec: dict[str, Any], source: str | SourceFacts, values: Mapping[st
         fired = bool(_eval(_parse(spec["when"]).body, env))
     except Undetermined as e:
         return None, str(e)
-    except (OverflowError, RecursionError, TypeError) as e:
+    except (OverflowError, RecursionError, TypeError, ValueError) as e:  # e.g. int() of a string value
         return None, f"cannot evaluate: {e}"
     return (True, _format(spec["message"], env)) if fired else (False, "")
 
@@ -445,6 +446,15 @@ def _needed(node: ast.AST, top: bool = False) -> set[str]:
     return set()
 
 
+def _derivable(name: str, facts: SourceFacts) -> bool:
+    """Whether a derived value could be had from this source (what `_DERIVED` needs before anything else)."""
+    if name in ("ub_bytes_requested", "l1_bytes_requested"):
+        return bool(facts.init_buffers)
+    if name == "elem_bytes":
+        return facts.elem_type in TYPE_SIZES
+    return name in _DERIVED
+
+
 def compiled(spec: dict[str, Any]) -> _Compiled:
     """`spec` validated and parsed, once per distinct check (a campaign checks every proposal)."""
     when, message = spec.get("when") if isinstance(spec, dict) else None, None
@@ -470,12 +480,12 @@ def run_checks(entries: Iterable[Entry], source: str, values: Mapping[str, Any] 
         if e.check is None or e.state == "deleted":
             continue
         c = compiled(e.check)
-        if any(n not in values and n not in known and n not in _DERIVED for n in c.needs):
+        if any(n not in values and n not in known and not _derivable(n, facts) for n in c.needs):
             continue
         env = _Env(facts, values, hardware)
         try:
             fired = bool(_eval(c.tree.body, env))
-        except (Undetermined, OverflowError, RecursionError, TypeError):
+        except (Undetermined, OverflowError, RecursionError, TypeError, ValueError):
             continue
         if fired:
             out.append(Violation(entry_id=e.id, message=_format(c.message, env)))
