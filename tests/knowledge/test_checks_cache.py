@@ -44,7 +44,7 @@ def test_cached_and_fast_verdicts_equal_evaluating_every_entry(tmp_path: Path) -
     cases = _sources()
     assert len(cases) > 20
     fired = 0
-    for round_ in range(2):  # a new round's view each time: the second one is served from the cache
+    for _round in range(2):  # a new round's view each time: the second one is served from the cache
         view = ck.for_round()
         for source, values in cases:
             want = _reference(entries, source, values)
