@@ -17,7 +17,7 @@ from typing import Any
 from controller.prompt import KnowledgeSnippet
 from controller.store import Candidate, Evaluation
 from hawk.v1 import result_pb2
-from knowledge.checks import run_checks
+from knowledge.checks import CheckSet
 from knowledge.evidence import effect_evidence
 from knowledge.observation import Observation
 from knowledge.retrieval import Query
@@ -39,6 +39,7 @@ class CampaignKnowledge:
         # a new or changed entry (id, version or state) makes a new entry set version.
         self._verdicts: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
         self._entry_sets: dict[tuple[Any, ...], int] = {}
+        self._check_sets: dict[int, CheckSet] = {}   # entry set version -> its checks, compiled once
         self._verdict_lock = threading.Lock()
         self.check_hits = 0      # verdicts served from the cache (tests and benchmarks read these)
         self.check_runs = 0
@@ -51,7 +52,8 @@ class CampaignKnowledge:
 
     def cached_check(self, version: int, entries: list[Any], hw: Any, source: str,
                      params: dict[str, Any]) -> list[tuple[str, str]]:
-        """`run_checks` over `entries` (entry set `version`), its verdict kept for the same source and values."""
+        """The checks of `entries` (entry set `version`, compiled once) on a candidate; the verdict is kept for
+        the same source and values."""
         try:
             pkey: Any = tuple(sorted(params.items()))
             hash(pkey)
@@ -63,7 +65,11 @@ class CampaignKnowledge:
             if hit is not None:
                 self.check_hits += 1
                 return list(hit)
-        verdict = [(v.entry_id, v.message) for v in run_checks(entries, source, params, hw)]
+        with self._verdict_lock:
+            checks = self._check_sets.get(version)
+            if checks is None or checks.hardware is not hw:
+                checks = self._check_sets[version] = CheckSet(entries, hw)
+        verdict = [(v.entry_id, v.message) for v in checks.run(source, params)]
         with self._verdict_lock:
             self.check_runs += 1
             if len(self._verdicts) >= CHECK_CACHE_SIZE:

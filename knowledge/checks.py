@@ -465,28 +465,71 @@ def compiled(spec: dict[str, Any]) -> _Compiled:
     return _compile(when, message, tuple(sorted(spec)))  # type: ignore[arg-type]
 
 
+def _static(node: ast.AST) -> bool:
+    """Whether a conjunct reads nothing of the candidate (only constants and hw.SECTION.KEY)."""
+    if isinstance(node, (ast.Constant, ast.Attribute)):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in ("true", "True", "false", "False")
+    if isinstance(node, ast.UnaryOp):
+        return _static(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _static(node.left) and _static(node.right)
+    if isinstance(node, ast.BoolOp):
+        return all(_static(v) for v in node.values)
+    if isinstance(node, ast.Compare):
+        return _static(node.left) and all(_static(c) for c in node.comparators)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id not in ("matches", "count", "defined") and all(_static(x) for x in node.args)
+    return False
+
+
+class CheckSet:
+    """Entries' checks ready to run on many candidates: each validated and parsed once, the ones this hardware
+    can never fire dropped (a conjunct of hardware facts alone that is false or undetermined), and the rest
+    skipped per candidate when a name they need is missing (`_needed`). Same verdicts as `evaluate` per entry."""
+
+    def __init__(self, entries: Iterable[Entry], hardware: Any = None) -> None:
+        self.hardware = hardware
+        self.checks: list[tuple[Entry, _Compiled]] = []
+        empty = SourceFacts(source="")
+        for e in entries:
+            if e.check is None or e.state == "deleted":
+                continue
+            c = compiled(e.check)
+            if any(_static(conj) and not _holds(conj, empty, hardware) for conj in _conjuncts(c.tree.body)):
+                continue
+            self.checks.append((e, c))
+
+    def run(self, source: str, values: Mapping[str, Any] | None = None) -> list[Violation]:
+        if not self.checks:
+            return []
+        facts = SourceFacts.parse(source)
+        values = values or {}
+        known = facts.constants
+        out: list[Violation] = []
+        for e, c in self.checks:
+            if any(n not in values and n not in known and not _derivable(n, facts) for n in c.needs):
+                continue
+            env = _Env(facts, values, self.hardware)
+            try:
+                fired = bool(_eval(c.tree.body, env))
+            except (Undetermined, OverflowError, RecursionError, TypeError, ValueError):
+                continue
+            if fired:
+                out.append(Violation(entry_id=e.id, message=_format(c.message, env)))
+        return out
+
+
+def _holds(node: ast.AST, facts: SourceFacts, hardware: Any) -> bool:
+    try:
+        return bool(_eval(node, _Env(facts, {}, hardware)))
+    except (Undetermined, OverflowError, RecursionError, TypeError, ValueError):
+        return False
+
+
 def run_checks(entries: Iterable[Entry], source: str, values: Mapping[str, Any] | None = None,
                hardware: Any = None) -> list[Violation]:
-    """Every violation the entries' checks find in a candidate; undetermined checks are skipped.
-
-    Each check is validated and parsed once (`compiled`), and one whose needed names this candidate cannot
-    provide is skipped unevaluated (it could only come out undetermined or false); the verdicts are those of
-    `evaluate` on every entry."""
-    facts = SourceFacts.parse(source)
-    values = values or {}
-    known = facts.constants
-    out: list[Violation] = []
-    for e in entries:
-        if e.check is None or e.state == "deleted":
-            continue
-        c = compiled(e.check)
-        if any(n not in values and n not in known and not _derivable(n, facts) for n in c.needs):
-            continue
-        env = _Env(facts, values, hardware)
-        try:
-            fired = bool(_eval(c.tree.body, env))
-        except (Undetermined, OverflowError, RecursionError, TypeError, ValueError):
-            continue
-        if fired:
-            out.append(Violation(entry_id=e.id, message=_format(c.message, env)))
-    return out
+    """Every violation the entries' checks find in a candidate; undetermined checks are skipped (`CheckSet`:
+    a campaign keeps one per entry set and runs it on every proposal)."""
+    return CheckSet(entries, hardware).run(source, values)
