@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 from controller.prompt import KnowledgeSnippet
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 
 CHECK_CACHE_SIZE = 4096  # check verdicts kept per campaign (a point pruned in one round is drawn again later)
+CHECK_ENTRIES_TTL_S = 1.0  # the check entries are fetched again after this long, or at once after this
+                           # campaign's observations changed an entry (an actor call per round was most of the
+                           # driver's knowledge cost when rounds are short; another team's new entry waits <= 1 s)
 
 
 class CampaignKnowledge:
@@ -43,6 +47,22 @@ class CampaignKnowledge:
         self._verdict_lock = threading.Lock()
         self.check_hits = 0      # verdicts served from the cache (tests and benchmarks read these)
         self.check_runs = 0
+        self._fetched: tuple[float, list[Any]] | None = None   # (monotonic time, check entries)
+
+    def current_check_entries(self) -> list[Any]:
+        """`check_entries`, fetched again once CHECK_ENTRIES_TTL_S old or after an observation changed entries."""
+        with self._verdict_lock:
+            fetched = self._fetched
+        if fetched is not None and time.monotonic() - fetched[0] < CHECK_ENTRIES_TTL_S:
+            return fetched[1]
+        entries = self.check_entries()
+        with self._verdict_lock:
+            self._fetched = (time.monotonic(), entries)
+        return entries
+
+    def _entries_changed(self) -> None:
+        with self._verdict_lock:
+            self._fetched = None
 
     def entry_set_version(self, entries: list[Any]) -> int:
         """A small number naming this exact set of check entries (ids, versions, states, checks)."""
@@ -145,7 +165,10 @@ class CampaignKnowledge:
                     pobs = parents[parent[0].id] = self._observation(task, parent[0], parent[1].result)
             batch.append((obs, pobs, list(dict.fromkeys(cand.knowledge_used)), cand.proposer))
         if hasattr(self.kb, "observe_many"):
-            return int(self.kb.observe_many(batch))
+            made = int(self.kb.observe_many(batch))
+            if made:
+                self._entries_changed()
+            return made
         changed = 0
         for obs, pobs, used, proposer in batch:
             changed += len(self.kb.observe(obs, pobs))
@@ -153,6 +176,8 @@ class CampaignKnowledge:
                 evidence = effect_evidence(obs, pobs, n_credited=len(used))
                 evidence["proposer"] = proposer
                 self.kb.record_effect(used, obs.outcome_vs(pobs), evidence)
+        if changed:
+            self._entries_changed()
         return changed
 
     def observe(self, task: TaskDef, cand: Candidate, result: result_pb2.Result,
@@ -169,6 +194,8 @@ class CampaignKnowledge:
         if parent is not None and parent[1] is not None:
             pobs = self._observation(task, parent[0], parent[1].result)
         changed = self.kb.observe(obs, pobs)
+        if changed:
+            self._entries_changed()
         used = list(dict.fromkeys(cand.knowledge_used))
         if used:
             evidence = effect_evidence(obs, pobs, n_credited=len(used))
@@ -179,7 +206,8 @@ class CampaignKnowledge:
 
 class RoundKnowledge:
     """A round's view of the knowledge store: every distinct retrieval asked once, the checks run here on the
-    active entries fetched once (the same entries and checks `KnowledgeBase.check` runs)."""
+    active check entries (the same entries and checks `KnowledgeBase.check` runs; fetched at most once a round,
+    and reused across rounds for CHECK_ENTRIES_TTL_S unless this campaign's observations changed entries)."""
 
     def __init__(self, knowledge: CampaignKnowledge) -> None:
         self.knowledge = knowledge
@@ -211,7 +239,7 @@ class RoundKnowledge:
                 from npu_agent.hardware import load_profile
 
                 self._hw = load_profile(self.hardware)
-                self._entries = self.knowledge.check_entries()
+                self._entries = self.knowledge.current_check_entries()
                 self._version = self.knowledge.entry_set_version(self._entries)
             entries, hw, version = self._entries, self._hw, self._version
         if not entries:

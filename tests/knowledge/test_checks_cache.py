@@ -55,7 +55,10 @@ def test_cached_and_fast_verdicts_equal_evaluating_every_entry(tmp_path: Path) -
     assert ck.check_runs == len(cases) and ck.check_hits == len(cases)
 
 
-def test_a_changed_entry_makes_a_new_entry_set_and_a_fresh_verdict(tmp_path: Path) -> None:
+def test_a_changed_entry_makes_a_new_entry_set_and_a_fresh_verdict(tmp_path: Path, monkeypatch) -> None:
+    from controller import knowledge_client
+
+    monkeypatch.setattr(knowledge_client, "CHECK_ENTRIES_TTL_S", 0.0)  # every round fetches the entries again
     kb = KnowledgeBase(tmp_path / "kb.sqlite")
     ck = CampaignKnowledge(kb, "ascend910b2")
     src = kernel(tile=40000)
