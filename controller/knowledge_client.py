@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import threading
+import time
 from typing import Any
 
 from controller.prompt import KnowledgeSnippet
 from controller.store import Candidate, Evaluation
 from hawk.v1 import result_pb2
-from knowledge.checks import run_checks
+from knowledge.checks import CheckSet
 from knowledge.evidence import effect_evidence
 from knowledge.observation import Observation
 from knowledge.retrieval import Query
@@ -26,11 +28,74 @@ from npu_agent.taskspec import TaskDef, dtype_name
 log = logging.getLogger(__name__)
 
 
+CHECK_CACHE_SIZE = 4096  # check verdicts kept per campaign (a point pruned in one round is drawn again later)
+CHECK_ENTRIES_TTL_S = 1.0  # the check entries are fetched again after this long, or at once after this
+                           # campaign's observations changed an entry (an actor call per round was most of the
+                           # driver's knowledge cost when rounds are short; another team's new entry waits <= 1 s)
+
+
 class CampaignKnowledge:
     def __init__(self, kb: Any, hardware: str, metrics: Any = None) -> None:
         self.kb = kb
         self.hardware = hardware
         self.metrics = metrics
+        # Check verdicts per (entry set version, source, values): the same entries give the same verdict, and
+        # a new or changed entry (id, version or state) makes a new entry set version.
+        self._verdicts: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+        self._entry_sets: dict[tuple[Any, ...], int] = {}
+        self._check_sets: dict[int, CheckSet] = {}   # entry set version -> its checks, compiled once
+        self._verdict_lock = threading.Lock()
+        self.check_hits = 0      # verdicts served from the cache (tests and benchmarks read these)
+        self.check_runs = 0
+        self._fetched: tuple[float, list[Any]] | None = None   # (monotonic time, check entries)
+
+    def current_check_entries(self) -> list[Any]:
+        """`check_entries`, fetched again once CHECK_ENTRIES_TTL_S old or after an observation changed entries."""
+        with self._verdict_lock:
+            fetched = self._fetched
+        if fetched is not None and time.monotonic() - fetched[0] < CHECK_ENTRIES_TTL_S:
+            return fetched[1]
+        entries = self.check_entries()
+        with self._verdict_lock:
+            self._fetched = (time.monotonic(), entries)
+        return entries
+
+    def _entries_changed(self) -> None:
+        with self._verdict_lock:
+            self._fetched = None
+
+    def entry_set_version(self, entries: list[Any]) -> int:
+        """A small number naming this exact set of check entries (ids, versions, states, checks)."""
+        sig = tuple((e.id, e.version, e.state, repr(e.check)) for e in entries)
+        with self._verdict_lock:
+            return self._entry_sets.setdefault(sig, len(self._entry_sets))
+
+    def cached_check(self, version: int, entries: list[Any], hw: Any, source: str,
+                     params: dict[str, Any]) -> list[tuple[str, str]]:
+        """The checks of `entries` (entry set `version`, compiled once) on a candidate; the verdict is kept for
+        the same source and values."""
+        try:
+            pkey: Any = tuple(sorted(params.items()))
+            hash(pkey)
+        except TypeError:  # unhashable values (lists): their JSON
+            pkey = json.dumps(params, sort_keys=True, default=str)
+        key = (version, source, pkey)
+        with self._verdict_lock:
+            hit = self._verdicts.get(key)
+            if hit is not None:
+                self.check_hits += 1
+                return list(hit)
+        with self._verdict_lock:
+            checks = self._check_sets.get(version)
+            if checks is None or checks.hardware is not hw:
+                checks = self._check_sets[version] = CheckSet(entries, hw)
+        verdict = [(v.entry_id, v.message) for v in checks.run(source, params)]
+        with self._verdict_lock:
+            self.check_runs += 1
+            if len(self._verdicts) >= CHECK_CACHE_SIZE:
+                self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
+            self._verdicts[key] = verdict
+        return list(verdict)
 
     def _observation(self, task: TaskDef, cand: Candidate, result: result_pb2.Result) -> Observation:
         # The knowledge store is SQLite every team reads: never a secret this process knows (token, TLS key).
@@ -100,7 +165,10 @@ class CampaignKnowledge:
                     pobs = parents[parent[0].id] = self._observation(task, parent[0], parent[1].result)
             batch.append((obs, pobs, list(dict.fromkeys(cand.knowledge_used)), cand.proposer))
         if hasattr(self.kb, "observe_many"):
-            return int(self.kb.observe_many(batch))
+            made = int(self.kb.observe_many(batch))
+            if made:
+                self._entries_changed()
+            return made
         changed = 0
         for obs, pobs, used, proposer in batch:
             changed += len(self.kb.observe(obs, pobs))
@@ -108,6 +176,8 @@ class CampaignKnowledge:
                 evidence = effect_evidence(obs, pobs, n_credited=len(used))
                 evidence["proposer"] = proposer
                 self.kb.record_effect(used, obs.outcome_vs(pobs), evidence)
+        if changed:
+            self._entries_changed()
         return changed
 
     def observe(self, task: TaskDef, cand: Candidate, result: result_pb2.Result,
@@ -124,6 +194,8 @@ class CampaignKnowledge:
         if parent is not None and parent[1] is not None:
             pobs = self._observation(task, parent[0], parent[1].result)
         changed = self.kb.observe(obs, pobs)
+        if changed:
+            self._entries_changed()
         used = list(dict.fromkeys(cand.knowledge_used))
         if used:
             evidence = effect_evidence(obs, pobs, n_credited=len(used))
@@ -134,7 +206,8 @@ class CampaignKnowledge:
 
 class RoundKnowledge:
     """A round's view of the knowledge store: every distinct retrieval asked once, the checks run here on the
-    active entries fetched once (the same entries and checks `KnowledgeBase.check` runs)."""
+    active check entries (the same entries and checks `KnowledgeBase.check` runs; fetched at most once a round,
+    and reused across rounds for CHECK_ENTRIES_TTL_S unless this campaign's observations changed entries)."""
 
     def __init__(self, knowledge: CampaignKnowledge) -> None:
         self.knowledge = knowledge
@@ -143,6 +216,7 @@ class RoundKnowledge:
         self._retrieved: dict[tuple[Any, ...], list[KnowledgeSnippet]] = {}
         self._entries: list[Any] | None = None
         self._hw: Any = None
+        self._version = 0
 
     def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
                  k: int, *, include_pending: bool = False, include_trial: bool = False) -> list[KnowledgeSnippet]:
@@ -165,9 +239,12 @@ class RoundKnowledge:
                 from npu_agent.hardware import load_profile
 
                 self._hw = load_profile(self.hardware)
-                self._entries = self.knowledge.check_entries()
-            entries, hw = self._entries, self._hw
-        return [(v.entry_id, v.message) for v in run_checks(entries, source, params or {}, hw)]
+                self._entries = self.knowledge.current_check_entries()
+                self._version = self.knowledge.entry_set_version(self._entries)
+            entries, hw, version = self._entries, self._hw, self._version
+        if not entries:
+            return []
+        return self.knowledge.cached_check(version, entries, hw, source, params or {})
 
 
 class ObservationQueue:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import concurrent.futures
 import difflib
 import itertools
-import json
 import logging
 import math
 import random
@@ -107,7 +106,16 @@ class OfflineProposer:
     def __init__(self) -> None:
         self._templates: dict[str, KernelTemplate] = {}
         self._kinds: dict[str, str] = {}
-        self._keys: dict[str, str] = {}   # candidate id -> _key of its values
+        self._indexes: dict[str, Any] = {}   # task -> controller.search.HistoryIndex, kept across rounds
+
+    def index(self, ctx: ProposalContext) -> Any:
+        """The task's history index brought up to this round (what is new since the last round is read)."""
+        from controller.search import HistoryIndex
+
+        idx = self._indexes.get(ctx.task.name)
+        if idx is None:
+            idx = self._indexes[ctx.task.name] = HistoryIndex()
+        return idx.update(ctx.history)
 
     def kind(self, task: TaskDef) -> str:
         from controller.search import offline_search_kind
@@ -127,14 +135,9 @@ class OfflineProposer:
 
     @staticmethod
     def _key(values: dict[str, Any]) -> str:
-        return json.dumps(values, sort_keys=True)
+        from controller.search import template_key
 
-    def _tried_key(self, c: Candidate) -> str:
-        """A recorded candidate's key, computed once per candidate (the history grows every round)."""
-        key = self._keys.get(c.id)
-        if key is None:
-            key = self._keys[c.id] = self._key(c.params["values"])
-        return key
+        return template_key(values)
 
     def _random(self, tmpl: KernelTemplate, rng: random.Random) -> dict[str, Any]:
         return {k: rng.choice(v) for k, v in tmpl.params.items()}
@@ -163,7 +166,7 @@ class OfflineProposer:
         from controller.search import TransformSearch
 
         base = ctx.baseline[0].source if ctx.baseline else ctx.task.baseline.read_text(encoding="utf-8")
-        found = TransformSearch(ctx, base).run(n)
+        found = TransformSearch(ctx, base, self.index(ctx)).run(n)
         return ProposeOutcome(
             proposals=[Proposal(source=s.source, proposer=self.name, parent_id=s.parent.id or None,
                                 knowledge_used=[s.entry] if s.entry else [], params=s.params) for s in found.steps],
@@ -171,14 +174,18 @@ class OfflineProposer:
 
     def _propose_template(self, ctx: ProposalContext, n: int) -> ProposeOutcome:
         tmpl = self.template(ctx.task)
-        tried = {self._tried_key(c) for c, _ in ctx.history if "values" in c.params and "transform" not in c.params}
+        # The points of earlier rounds come from the index (updated with what is new); this round's own in
+        # `tried` (disjoint from them), so a point pruned now is considered again next round, as before.
+        index = self.index(ctx)
+        recorded: set[str] = index.points
+        tried: set[str] = set()
         best_values = ctx.best[0].params.get("values") if ctx.best and "transform" not in ctx.best[0].params else None
         parent = ctx.best[0].id if ctx.best else (ctx.baseline[0].id if ctx.baseline else None)
         out = ProposeOutcome(proposals=[])
 
         def consider(values: dict[str, Any], entry: str = "", retrieved: list[str] | None = None) -> None:
             key = self._key(values)
-            if key in tried:
+            if key in recorded or key in tried:
                 return
             tried.add(key)
             source = tmpl.render(values)
@@ -193,9 +200,9 @@ class OfflineProposer:
                                           knowledge_used=[entry] if entry else [], params=params))
 
         if ctx.knowledge is not None and best_values is not None and ctx.best is not None:
-            self._entry_points(ctx, tmpl, best_values, n, consider)
+            self._entry_points(ctx, tmpl, best_values, n, consider, index)
         for _ in range(64 * n):
-            if len(out.proposals) >= n or len(tried) >= tmpl.size():
+            if len(out.proposals) >= n or len(recorded) + len(tried) >= tmpl.size():
                 break
             explore = best_values is None or ctx.rng.random() < 0.25
             consider(self._random(tmpl, ctx.rng) if explore else self._mutate(tmpl, best_values, ctx.rng))
@@ -211,7 +218,7 @@ class OfflineProposer:
         return out
 
     def _entry_points(self, ctx: ProposalContext, tmpl: KernelTemplate, best_values: dict[str, Any], n: int,
-                      consider: Callable[[dict[str, Any], str, list[str]], None]) -> None:
+                      consider: Callable[[dict[str, Any], str, list[str]], None], index: Any = None) -> None:
         """Knowledge on, a template task: the steps the entries retrieved for the best kernel name
         (controller/search.py orders them by fit and effect), applied to that kernel and read back as
         template values (the template point whose rendering is the transformed kernel), for the share of
@@ -222,7 +229,7 @@ class OfflineProposer:
         if not want:
             return
         best = ctx.best[0]  # type: ignore[index]
-        search = TransformSearch(ctx, best.source)
+        search = TransformSearch(ctx, best.source, index)
         retrieved = search.retrieved(best)
         made = 0
         for move in search.entry_moves(best, trial=False):

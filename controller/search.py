@@ -19,10 +19,12 @@ share stays blind for exploration and a small share applies entries still on tri
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -153,21 +155,123 @@ class _Move:
     entry: str = ""
 
 
+def template_key(values: dict[str, Any]) -> str:
+    """A template point's key (the offline proposer's set of points tried)."""
+    return json.dumps(values, sort_keys=True)
+
+
+class HistoryIndex:
+    """What the search reads out of one task's history, kept across rounds and updated per new candidate and per
+    newly arrived evaluation, so a round costs what is new rather than the campaign so far (the history only
+    grows, and an entry changes once: when its evaluation arrives).
+
+    Holds the transformation steps and template points tried, the sources known, the passing kernels in order,
+    the failed steps a repair may retry, and each entry's wins and losses on the task (`TransformSearch`)."""
+
+    def __init__(self) -> None:
+        self.history: Sequence[tuple[Candidate, Evaluation | None]] = []
+        self.seen = 0                                   # history entries read
+        self.last_id = ""                               # the id of the last one (a different history: rebuilt)
+        self.pos: dict[str, int] = {}                   # candidate id -> position
+        self.hashes: set[str] = set()
+        self.tried: set[str] = set()                    # _key(parent, transform, values) of transformation steps
+        self.points: set[str] = set()                   # template_key of template points (not transform steps)
+        self.pending: list[int] = []                    # positions without an evaluation yet
+        self.passing: list[tuple[float, str, int]] = []  # (time_us, id, position), fastest first
+        self.failed_steps: list[int] = []               # positions of steps that failed by the kernel's fault
+        self.waiting: list[int] = []                    # entry steps evaluated before their parent was
+        self.wins: Counter[str] = Counter()
+        self.losses: Counter[str] = Counter()
+        self.keys_computed = 0                          # keys made from history entries (tests bound this)
+
+    def update(self, history: Sequence[tuple[Candidate, Evaluation | None]]) -> HistoryIndex:
+        """Bring the index up to `history` (this round's snapshot of the same, longer, history)."""
+        if self.seen and (len(history) < self.seen or history[self.seen - 1][0].id != self.last_id):
+            self.__init__()  # type: ignore[misc]  # not the history this index was built from
+        self.history = history
+        pending, self.pending = self.pending, []
+        for i in pending:
+            if history[i][1] is None:
+                self.pending.append(i)
+            else:
+                self._evaluated(i)
+        for i in range(self.seen, len(history)):
+            self._candidate(i)
+        self.seen = len(history)
+        self.last_id = history[-1][0].id if history else ""
+        waiting, self.waiting = self.waiting, []
+        for i in waiting:
+            self._credit(i)
+        return self
+
+    def pair(self, candidate_id: str) -> tuple[Candidate, Evaluation | None] | None:
+        i = self.pos.get(candidate_id)
+        return self.history[i] if i is not None else None
+
+    def losing(self) -> dict[str, int]:
+        """Entries whose every step on this task so far made its parent slower or broke it, with how many
+        steps they lost: tried after the others, and set aside after SET_ASIDE_AFTER (the campaign's own
+        counterfactual evidence; the store's effects judge the entries across tasks and campaigns)."""
+        return {k: n for k, n in self.losses.items() if not self.wins[k]}
+
+    def _candidate(self, i: int) -> None:
+        c, e = self.history[i]
+        self.pos[c.id] = i
+        self.hashes.add(c.source_hash)
+        p = c.params or {}
+        if p.get("transform") and c.parent_id:
+            self.tried.add(_key(c.parent_id, p["transform"], p.get("values") or {}))
+            self.keys_computed += 1
+        elif "values" in p and "transform" not in p:
+            self.points.add(template_key(p["values"]))
+            self.keys_computed += 1
+        if e is None:
+            self.pending.append(i)
+        else:
+            self._evaluated(i)
+
+    def _evaluated(self, i: int) -> None:
+        c, e = self.history[i]
+        assert e is not None
+        p = c.params or {}
+        if _passed(e):
+            bisect.insort(self.passing, (e.time_us, c.id, i))  # type: ignore[arg-type]
+        elif e.status not in NOT_THE_KERNELS_FAULT and p.get("transform") and c.parent_id:
+            bisect.insort(self.failed_steps, i)
+        if p.get("entry"):
+            self._credit(i)
+
+    def _credit(self, i: int) -> None:
+        """An entry's step on this task, won or lost against its parent (once the parent's time is known)."""
+        c, e = self.history[i]
+        parent = self.pair(c.parent_id or "")
+        if e is None or parent is None:
+            return
+        if parent[1] is None:
+            self.waiting.append(i)
+            return
+        if not _passed(parent[1]) or e.status in NOT_THE_KERNELS_FAULT:
+            return
+        entry = c.params["entry"]
+        if _passed(e) and e.time_us < parent[1].time_us:  # type: ignore[operator]
+            self.wins[entry] += 1
+        else:
+            self.losses[entry] += 1
+
+
 class TransformSearch:
     """One round's transformation search over a task's history (see the module docstring)."""
 
-    def __init__(self, ctx: ProposalContext, baseline_source: str) -> None:
+    def __init__(self, ctx: ProposalContext, baseline_source: str, index: HistoryIndex | None = None) -> None:
         self.ctx = ctx
         self.rng: random.Random = ctx.rng
+        # What the history says (tried steps, known sources, passing kernels, ...) comes from an index kept
+        # across rounds by the proposer and brought up to date with what is new; this round's own additions
+        # stay in the round's sets, so a step pruned now is considered again next round, as before.
+        self.index = index if index is not None else HistoryIndex()
+        self.index.update(ctx.history)
         self.tried: set[str] = set()
         self.hashes: set[str] = set()
-        self.by_id: dict[str, tuple[Candidate, Evaluation | None]] = {}
-        for c, e in ctx.history:
-            self.by_id[c.id] = (c, e)
-            self.hashes.add(c.source_hash)
-            p = c.params or {}
-            if p.get("transform") and c.parent_id:
-                self.tried.add(_key(c.parent_id, p["transform"], p.get("values") or {}))
         base = ctx.baseline[0] if ctx.baseline else None
         if base is None:  # no baseline candidate (a store without one): start from the task's file
             base = Candidate(id="", campaign_id="", task=ctx.task.name, task_hash=ctx.task.hash, round=-1,
@@ -176,36 +280,26 @@ class TransformSearch:
         self.base = base
         self._applicable: dict[str, list[tuple[Transform, dict[str, Any]]]] = {}
         self._retrieved: dict[str, tuple[list[Any], list[str]]] = {}
-        self.losing = self._losing_entries()
+        self.losing = self.index.losing()
 
-    def _losing_entries(self) -> dict[str, int]:
-        """Entries whose every step on this task so far made its parent slower or broke it, with how many
-        steps they lost: tried after the others, and set aside after SET_ASIDE_AFTER (the campaign's own
-        counterfactual evidence; the store's effects judge the entries across tasks and campaigns)."""
-        wins: Counter[str] = Counter()
-        losses: Counter[str] = Counter()
-        for c, e in self.ctx.history:
-            entry = (c.params or {}).get("entry")
-            parent = self.by_id.get(c.parent_id or "")
-            if not entry or e is None or parent is None or not _passed(parent[1]):
-                continue
-            if e.status in NOT_THE_KERNELS_FAULT:
-                continue
-            if _passed(e) and e.time_us < parent[1].time_us:  # type: ignore[union-attr,operator]
-                wins[entry] += 1
-            else:
-                losses[entry] += 1
-        return {k: n for k, n in losses.items() if not wins[k]}
+    def _evaluation(self, candidate_id: str) -> Evaluation | None:
+        pair = self.index.pair(candidate_id)
+        return pair[1] if pair is not None else None
 
     # ---------------------------------------------------------------------------------- parents
     def parents(self) -> tuple[list[Candidate], list[Candidate]]:
         """The few best passing kernels (best first; the baseline when nothing passed yet), and the other
         passing kernels in order, to step from once the best ones have nothing left to try."""
-        passing = [(e.time_us, c.id, c) for c, e in self.ctx.history if _passed(e)]
-        passing.sort(key=lambda t: (t[0], t[1]))
-        top = [c for t, _, c in passing[:TOP_PARENTS] if t <= passing[0][0] * PARENT_SLACK]
-        rest = [c for _, _, c in passing if c not in top]
-        return (top, rest) if top else ([self.base], [])
+        top, rest = self._parents()
+        return top, list(rest)
+
+    def _parents(self) -> tuple[list[Candidate], Iterator[Candidate]]:
+        """`parents` with the others as a lazy iterator: a round rarely needs any of them."""
+        passing, hist = self.index.passing, self.index.history
+        if not passing:
+            return [self.base], iter(())
+        top = [hist[i][0] for t, _, i in passing[:TOP_PARENTS] if t <= passing[0][0] * PARENT_SLACK]
+        return top, (hist[i][0] for _, _, i in itertools.islice(passing, len(top), None))
 
     def _pick_parent(self, pool: list[Candidate]) -> Candidate:
         weights = [0.5 ** i for i in range(len(pool))]
@@ -214,12 +308,11 @@ class TransformSearch:
     def _repairs(self) -> list[tuple[Candidate, str, dict[str, Any]]]:
         """Recent failed transformation steps whose parent passed: (parent, transform, failed values)."""
         out = []
-        for c, e in reversed(self.ctx.history):
+        hist = self.index.history
+        for i in reversed(self.index.failed_steps):
+            c = hist[i][0]
             p = c.params or {}
-            if e is None or _passed(e) or e.status in NOT_THE_KERNELS_FAULT or not p.get("transform") or \
-                    not c.parent_id:
-                continue
-            parent = self.by_id.get(c.parent_id)
+            parent = self.index.pair(c.parent_id)  # type: ignore[arg-type]
             if parent is not None and _passed(parent[1]):
                 out.append((parent[0], p["transform"], dict(p.get("values") or {})))
             if len(out) >= RECENT_FAILURES:
@@ -232,7 +325,8 @@ class TransformSearch:
         return self._applicable[parent.id]
 
     def _untried(self, parent: Candidate, t: Transform, values: dict[str, Any]) -> bool:
-        return _key(parent.id, t.name, values) not in self.tried
+        key = _key(parent.id, t.name, values)
+        return key not in self.index.tried and key not in self.tried
 
     # ------------------------------------------------------------------------------------ moves
     def blind(self, parent: Candidate) -> _Move | None:
@@ -284,7 +378,7 @@ class TransformSearch:
     def _knowledge(self, parent: Candidate) -> tuple[list[Any], list[str]]:
         """Snippets retrieved for the parent's observation (active and trial entries) and their ids."""
         if parent.id not in self._retrieved:
-            ev = self.by_id.get(parent.id, (parent, None))[1]
+            ev = self._evaluation(parent.id)
             snippets = self.ctx.knowledge.retrieve(  # type: ignore[union-attr]
                 self.ctx.task, parent.source, ev.result if ev is not None else None,
                 RETRIEVE_FACTOR * self.ctx.k, include_trial=True)
@@ -300,7 +394,7 @@ class TransformSearch:
         last, entries on the parent's bottleneck pipe first, then by fit and recorded effect (_expected); `trial` selects the
         entries still on trial instead of the active ones."""
         snippets, _ = self._knowledge(parent)
-        pipe = _bottleneck_pipe(self.by_id.get(parent.id, (parent, None))[1])
+        pipe = _bottleneck_pipe(self._evaluation(parent.id))
         present = {t.name: (t, cur) for t, cur in self.applicable(parent)}
         ranked = []
         for rank, s in enumerate(snippets):
@@ -323,12 +417,12 @@ class TransformSearch:
     # ------------------------------------------------------------------------------------- round
     def run(self, n: int) -> SearchOutcome:
         out = SearchOutcome()
-        pool, reserve = self.parents()
+        pool, reserve = self._parents()
         repairs = self._repairs()
         use_kb = self.ctx.knowledge is not None
         for _ in range(ATTEMPTS_PER_PROPOSAL * max(1, n)):
-            if not pool and reserve:
-                pool = [reserve.pop(0)]
+            if not pool:
+                pool = [p for p in itertools.islice(reserve, 1)]
             if len(out.steps) >= n or not pool:
                 break
             move: _Move | None = None
@@ -358,7 +452,7 @@ class TransformSearch:
         except NotApplicable:
             return
         h = source_hash(source)
-        if h in self.hashes:  # reached before by another path: the store would refuse it
+        if h in self.hashes or h in self.index.hashes:  # reached before by another path: the store would refuse it
             return
         self.hashes.add(h)
         retrieved = self._knowledge(parent)[1] if self.ctx.knowledge is not None else []

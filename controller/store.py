@@ -270,6 +270,11 @@ class ResultsStore:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: COMMIT appends the transaction to the WAL (write() returns once the OS holds it) and
+            # fsyncs only at checkpoints. A crash of this process (or of any process) loses nothing committed, and
+            # every other connection sees the transaction as soon as COMMIT returns, so "recorded before anything
+            # else uses it" holds; only a power or OS failure can roll back the last commits (the database stays
+            # consistent). FULL would add an fsync to every commit (one per round and per batch of results).
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             # A campaign's working set (its indexes) stays cached as it grows: 64 MB at most, used only as needed.

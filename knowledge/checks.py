@@ -194,19 +194,20 @@ class SourceFacts:
         if len(source) > MAX_SOURCE_CHARS:
             raise KnowledgeError(f"candidate source is longer than {MAX_SOURCE_CHARS} characters")
         facts = cls(source=source)
-        for m in _DEFINE.finditer(source):
+        # Each pattern needs its literal: a source without it (a short generated kernel) skips the scan.
+        for m in _DEFINE.finditer(source) if "define" in source else ():
             facts.constants.setdefault(m.group(1), _c_to_expr(m.group(2).split("//")[0]))
-        for m in _CONST.finditer(source):
+        for m in _CONST.finditer(source) if "const" in source else ():
             facts.constants[m.group(1)] = _c_to_expr(m.group(2))
-        for m in _QUE_DECL.finditer(source):
+        for m in _QUE_DECL.finditer(source) if "Position::" in source else ():
             for name in m.group(2).split(","):
                 if name.strip():
                     facts.queue_positions[name.strip()] = m.group(1)
-        for m in _INIT_BUFFER.finditer(source):
+        for m in _INIT_BUFFER.finditer(source) if "InitBuffer" in source else ():
             args = _split_args(source, m.end())
             if args and len(args) in (2, 3):
                 facts.init_buffers.append((args[0].strip(), [_c_to_expr(a) for a in args[1:]]))
-        g = _GLOBAL_T.search(source)
+        g = _GLOBAL_T.search(source) if "GlobalTensor" in source else None
         facts.elem_type = g.group(1).split("::")[-1] if g else ""
         return facts
 
@@ -389,20 +390,146 @@ def evaluate(spec: dict[str, Any], source: str | SourceFacts, values: Mapping[st
         fired = bool(_eval(_parse(spec["when"]).body, env))
     except Undetermined as e:
         return None, str(e)
-    except (OverflowError, RecursionError, TypeError) as e:
+    except (OverflowError, RecursionError, TypeError, ValueError) as e:  # e.g. int() of a string value
         return None, f"cannot evaluate: {e}"
     return (True, _format(spec["message"], env)) if fired else (False, "")
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A validated check, parsed once, with the names it cannot fire without (see `_needed`)."""
+
+    tree: ast.Expression
+    message: str
+    needs: frozenset[str]
+
+
+@lru_cache(maxsize=1024)
+def _compile(when: str, message: str, keys: tuple[str, ...]) -> _Compiled:
+    validate_check({k: None for k in keys} | {"when": when, "message": message})
+    tree = _parse(when)
+    needs: set[str] = set()
+    for conjunct in _conjuncts(tree.body):
+        needs |= _needed(conjunct, top=True)
+    return _Compiled(tree, message, frozenset(needs))
+
+
+def _conjuncts(node: ast.AST) -> list[ast.AST]:
+    """The top-level `and` operands: the check fires only when every one is true."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        return [c for v in node.values for c in _conjuncts(v)]
+    return [node]
+
+
+def _needed(node: ast.AST, top: bool = False) -> set[str]:
+    """Names a conjunct cannot be true without: those evaluated whatever the values (the left operand of a
+    boolean operator, both sides of arithmetic, the first comparison, function arguments), and the name of a
+    top-level `defined(NAME)`. One that no candidate value, source constant or derived value provides makes the
+    evaluation undetermined or false: never a violation, so the check is skipped without evaluating it."""
+    if isinstance(node, ast.Name):
+        return set() if node.id in ("true", "True", "false", "False") else {node.id}
+    if isinstance(node, ast.UnaryOp):
+        return set() if isinstance(node.op, ast.Not) else _needed(node.operand)
+    if isinstance(node, ast.BoolOp):
+        return _needed(node.values[0])
+    if isinstance(node, ast.BinOp):
+        return _needed(node.left) | _needed(node.right)
+    if isinstance(node, ast.Compare):
+        return _needed(node.left) | _needed(node.comparators[0])
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "defined":
+            arg = node.args[0]
+            return {arg.value} if top and isinstance(arg, ast.Constant) and isinstance(arg.value, str) else set()
+        if node.func.id in ("matches", "count"):
+            return set()
+        return set().union(*(_needed(a) for a in node.args))
+    return set()
+
+
+def _derivable(name: str, facts: SourceFacts) -> bool:
+    """Whether a derived value could be had from this source (what `_DERIVED` needs before anything else)."""
+    if name in ("ub_bytes_requested", "l1_bytes_requested"):
+        return bool(facts.init_buffers)
+    if name == "elem_bytes":
+        return facts.elem_type in TYPE_SIZES
+    return name in _DERIVED
+
+
+def compiled(spec: dict[str, Any]) -> _Compiled:
+    """`spec` validated and parsed, once per distinct check (a campaign checks every proposal)."""
+    when, message = spec.get("when") if isinstance(spec, dict) else None, None
+    if isinstance(spec, dict):
+        message = spec.get("message")
+    if not isinstance(when, str) or not isinstance(message, str):
+        validate_check(spec)  # raises, naming the problem
+    return _compile(when, message, tuple(sorted(spec)))  # type: ignore[arg-type]
+
+
+def _static(node: ast.AST) -> bool:
+    """Whether a conjunct reads nothing of the candidate (only constants and hw.SECTION.KEY)."""
+    if isinstance(node, (ast.Constant, ast.Attribute)):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in ("true", "True", "false", "False")
+    if isinstance(node, ast.UnaryOp):
+        return _static(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _static(node.left) and _static(node.right)
+    if isinstance(node, ast.BoolOp):
+        return all(_static(v) for v in node.values)
+    if isinstance(node, ast.Compare):
+        return _static(node.left) and all(_static(c) for c in node.comparators)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id not in ("matches", "count", "defined") and all(_static(x) for x in node.args)
+    return False
+
+
+class CheckSet:
+    """Entries' checks ready to run on many candidates: each validated and parsed once, the ones this hardware
+    can never fire dropped (a conjunct of hardware facts alone that is false or undetermined), and the rest
+    skipped per candidate when a name they need is missing (`_needed`). Same verdicts as `evaluate` per entry."""
+
+    def __init__(self, entries: Iterable[Entry], hardware: Any = None) -> None:
+        self.hardware = hardware
+        self.checks: list[tuple[Entry, _Compiled]] = []
+        empty = SourceFacts(source="")
+        for e in entries:
+            if e.check is None or e.state == "deleted":
+                continue
+            c = compiled(e.check)
+            if any(_static(conj) and not _holds(conj, empty, hardware) for conj in _conjuncts(c.tree.body)):
+                continue
+            self.checks.append((e, c))
+
+    def run(self, source: str, values: Mapping[str, Any] | None = None) -> list[Violation]:
+        if not self.checks:
+            return []
+        facts = SourceFacts.parse(source)
+        values = values or {}
+        known = facts.constants
+        out: list[Violation] = []
+        for e, c in self.checks:
+            if any(n not in values and n not in known and not _derivable(n, facts) for n in c.needs):
+                continue
+            env = _Env(facts, values, self.hardware)
+            try:
+                fired = bool(_eval(c.tree.body, env))
+            except (Undetermined, OverflowError, RecursionError, TypeError, ValueError):
+                continue
+            if fired:
+                out.append(Violation(entry_id=e.id, message=_format(c.message, env)))
+        return out
+
+
+def _holds(node: ast.AST, facts: SourceFacts, hardware: Any) -> bool:
+    try:
+        return bool(_eval(node, _Env(facts, {}, hardware)))
+    except (Undetermined, OverflowError, RecursionError, TypeError, ValueError):
+        return False
+
+
 def run_checks(entries: Iterable[Entry], source: str, values: Mapping[str, Any] | None = None,
                hardware: Any = None) -> list[Violation]:
-    """Every violation the entries' checks find in a candidate; undetermined checks are skipped."""
-    facts = SourceFacts.parse(source)
-    out: list[Violation] = []
-    for e in entries:
-        if e.check is None or e.state == "deleted":
-            continue
-        fired, message = evaluate(e.check, facts, values, hardware)
-        if fired:
-            out.append(Violation(entry_id=e.id, message=message))
-    return out
+    """Every violation the entries' checks find in a candidate; undetermined checks are skipped (`CheckSet`:
+    a campaign keeps one per entry set and runs it on every proposal)."""
+    return CheckSet(entries, hardware).run(source, values)

@@ -475,3 +475,59 @@ def test_knowledge_on_steers_a_template_task_by_the_entries_steps_read_back_as_t
                 assert p.params["values"] == {**best_values, "TEST_DEPTH": 2} and p.parent_id == bid
                 steered += 1
     assert 0.6 * 40 <= steered <= 0.95 * 40, steered
+
+
+class CountingHistory(list):
+    """A campaign history that counts the entries read out of it (the proposer's per-round work)."""
+
+    reads = 0
+
+    def __iter__(self):
+        CountingHistory.reads += len(self)
+        return super().__iter__()
+
+    def __reversed__(self):
+        CountingHistory.reads += len(self)
+        return super().__reversed__()
+
+    def __getitem__(self, i):
+        got = super().__getitem__(i)
+        CountingHistory.reads += len(got) if isinstance(i, slice) else 1
+        return got
+
+
+@pytest.mark.parametrize("with_kb", [False, True])
+def test_a_round_reads_what_is_new_in_the_history_not_all_of_it(tmp_path: Path, kb, with_kb: bool) -> None:
+    """Rounds over a growing history (each round's proposals evaluated, as a campaign does): the proposer reads
+    each candidate and each evaluation about once, and keys each recorded step once, whatever the rounds."""
+    s = Situation(tmp_path)
+    prop = OfflineProposer()
+    knowledge = kb[1] if with_kb else None
+    CountingHistory.reads = 0
+    reads: list[int] = []
+    for round_ in range(12):
+        ctx = s.ctx(round_, knowledge)
+        ctx.history = CountingHistory(ctx.history)
+        seen = len(ctx.history)
+        before = CountingHistory.reads
+        out = prop.propose(ctx, 2)
+        reads.append(CountingHistory.reads - before)
+        for p in out.proposals:
+            assert s.store.add_candidate(s.cid, s.task.name, s.task.hash, round_, p.source, p.hash, p.proposer,
+                                         parent_id=p.parent_id, knowledge_used=p.knowledge_used, params=p.params)
+        for c in s.store.candidates(s.cid):
+            if s.store.evaluation(c.id) is None:
+                run = re.search(r"run_s=([\d.]+)", c.source)
+                if "fail=run" in c.source:
+                    bad = result_pb2.Result(status=result_pb2.RUNTIME_ERROR, hardware_profile="ascend910b2")
+                    s.store.record_evaluation(c.id, bad)
+                else:
+                    s.store.record_evaluation(c.id, _result(float(run.group(1)) * 1e6))  # type: ignore[union-attr]
+    n = len(s.store.candidates(s.cid))
+    assert n >= 20
+    # Rescanning the history every round reads sum(len) ~ n^2/4 entries; what is new is read a bounded number of
+    # times (as a new candidate, once more when its evaluation arrives, as a parent or repair now and then).
+    assert sum(reads) <= 4 * n + 10 * len(reads), reads  # about 8-20 a round here; a rescan: 4 to 92, growing
+    assert max(reads[-3:]) <= 30, reads
+    index = prop._indexes[s.task.name]
+    assert index.seen == seen and index.keys_computed == seen - 1  # every step but the baseline, keyed once
