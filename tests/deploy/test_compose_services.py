@@ -45,10 +45,19 @@ _HOST_PORT = re.compile(r"^([A-Za-z0-9_.-]+):(\d+)$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
 
 
+_ISSUED: set[int] = set()
+
+
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free now and not handed out before in this run: the kernel may give a port it just gave
+    again once its socket closed, and Ray refuses two components on one port (seen in CI)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ISSUED:
+            _ISSUED.add(port)
+            return port
 
 
 def _interpolate(value: str, env: dict[str, str]) -> str:
