@@ -48,6 +48,8 @@ class LocalAgents:
         for i in range(count):
             log_path = work_dir / f"agent-{i}.log"
             port = _free_port()
+            while f"127.0.0.1:{port}" in self.addresses:  # the kernel may hand a just-closed port out again
+                port = _free_port()
             self.addresses.append(f"127.0.0.1:{port}")
             cmd = [sys.executable, "-m", "controller.cli", "agent", "serve", "--port", str(port), "--devices",
                    str(devices), "--backend", backend, "--hardware", hardware, "--register", registry,
