@@ -124,6 +124,12 @@ def test_an_honest_best_is_confirmed(twin_agent: Agent) -> None:
 
 
 def test_a_best_whose_time_does_not_come_back_is_not_taken(twin_agent: Agent) -> None:
-    first, check = asyncio.run(_evaluate_and_check(twin_agent.address, "#define DATA_DEPENDENT 1\n" + COPY))
+    # The work depends on a fresh random input value, so two runs can land within the 2% tolerance by chance
+    # (both values below -1 do no extra work at all: a few percent of runs, seen in CI); three tries make that
+    # chance negligible while a cross-check that never flags a data-dependent time still fails every one.
+    for _ in range(3):
+        first, check = asyncio.run(_evaluate_and_check(twin_agent.address, "#define DATA_DEPENDENT 1\n" + COPY))
+        if check.verdict != "agree":
+            break
     assert first.status == result_pb2.OK, first.message
     assert check.verdict == "doubtful" and "modelled time" in check.reason, check
