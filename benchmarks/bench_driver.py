@@ -27,29 +27,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_farm_null import TASKS  # noqa: E402  (the same null task: 4 template parameters)
 
 VALUES = list(range(20))   # 4 parameters x 20 values: 160,000 kernels, far more than the largest run
-TASKS = """
-[[task]]
-name = "null_driver"
-category = "benchmark"
-kernel_entry = "k"
-baseline = "baseline.cpp"
-verify_sets = 1
-reference = '''
-def reference(x):
-    return x
-'''
-inputs = [{{name = "x", shape = [16], dtype = "float32"}}]
-outputs = [{{name = "y", shape = [16], dtype = "float32"}}]
-[task.extra]
-template = "template.cpp"
-[task.extra.params]
-A = {values}
-B = {values}
-C = {values}
-D = {values}
-"""
 
 
 def _rss() -> int:

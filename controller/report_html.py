@@ -66,17 +66,9 @@ class ErrorClass:
     file: str = ""
 
 
-def _recorded_at(store: ResultsStore, campaign_id: str) -> dict[str, float]:
-    """When each evaluation was recorded: the x axis of "every candidate over time" (the Evaluation record does
-    not carry it, the row does)."""
-    rows = store._conn().execute("SELECT candidate_id, created_at FROM evaluations WHERE campaign_id=?",
-                                 (campaign_id,))
-    return {r[0]: float(r[1]) for r in rows}
-
-
 def gather_tasks(store: ResultsStore, campaign_id: str, started: float) -> dict[str, TaskView]:
     cands = {c.id: c for c in store.candidates(campaign_id)}
-    at = _recorded_at(store, campaign_id)
+    at = store.recorded_at(campaign_id)  # the x axis of "every candidate over time"
     best = store.best(campaign_id)
     views: dict[str, TaskView] = {t: TaskView(t) for t in sorted({c.task for c in cands.values()})}
     for ev in store.evaluations(campaign_id):

@@ -581,6 +581,12 @@ class ResultsStore:
              + " ORDER BY created_at, rowid")
         return [self._evaluation(r) for r in self._conn().execute(q, (campaign_id, task) if task else (campaign_id,))]
 
+    def recorded_at(self, campaign_id: str) -> dict[str, float]:
+        """When each evaluation was recorded, per candidate (the Evaluation record does not carry it)."""
+        rows = self._conn().execute("SELECT candidate_id, created_at FROM evaluations WHERE campaign_id=?",
+                                    (campaign_id,))
+        return {r[0]: float(r[1]) for r in rows}
+
     def best(self, campaign_id: str) -> dict[str, dict[str, Any]]:
         rows = self._conn().execute("SELECT * FROM best WHERE campaign_id=?", (campaign_id,))
         return {r["task"]: dict(r) for r in rows}
