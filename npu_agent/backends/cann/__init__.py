@@ -1,0 +1,1 @@
+"""The CANN backend: the agent on a real Ascend host."""
