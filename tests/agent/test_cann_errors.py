@@ -15,11 +15,7 @@ exception the twin raised."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -27,6 +23,7 @@ from hawk.v1 import result_pb2
 from npu_agent.backends.cann.errors import UNCLASSIFIED, parse_error_report
 from npu_agent.simnpu import Twin
 from npu_agent.taskspec import generate_inputs
+from npu_agent.twin_vs_device import default_twin_root
 from tests.simnpu.helpers import kernel_source, task, tensor
 
 S = result_pb2
@@ -104,13 +101,12 @@ def test_no_device_error_is_none(text: str) -> None:
 # --------------------------------------------------------------------------- parity with the twin's own faults
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
-    shared = os.environ.get("HAWK_SIM_WORK_ROOT")
-    root = Path(shared) if shared else Path(tempfile.mkdtemp(prefix="hawk-cann-errors-"))
+    # The twin build `hawk sim` and `hawk twin-vs-device` share ($HAWK_SIM_WORK_ROOT or a per-user temp dir): one
+    # build for every test that uses it.
+    root = default_twin_root()
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(root.stat().st_mode | 0o711)  # the sandbox uid must traverse it
     yield Twin("ascend910b2", work_root=root)
-    if not shared:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.parametrize("kernel", ["ub_access.cpp", "misaligned.cpp", "gm_oob.cpp", "l1_overflow.cpp",

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from npu_agent.hardware import load_profile
 from npu_agent.simnpu import Twin
 from npu_agent.simnpu.timing import simulate_file, write_msprof
 from npu_agent.taskspec import generate_inputs
+from npu_agent.twin_vs_device import default_twin_root
 from tasks.catalogue import get_task
 from tests.simnpu.helpers import kernel_source, task, tensor
 
@@ -192,14 +191,12 @@ def test_no_output_is_a_parse_error(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ the twin's export round trip
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
-    """On $HAWK_SIM_WORK_ROOT when set (a twin built once is reused), else in a fresh directory."""
-    shared = os.environ.get("HAWK_SIM_WORK_ROOT")
-    root = Path(shared) if shared else Path(tempfile.mkdtemp(prefix="hawk-msprof-test-"))
+    # The twin build `hawk sim` and `hawk twin-vs-device` share ($HAWK_SIM_WORK_ROOT or a per-user temp dir): one
+    # build for every test that uses it.
+    root = default_twin_root()
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(root.stat().st_mode | 0o711)  # the sandbox uid must traverse it
     yield Twin("ascend910b2", work_root=root)
-    if not shared:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _cases():
