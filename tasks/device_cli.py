@@ -5,6 +5,7 @@ user's own) run on two backends through the agent, and where their verdicts and 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,8 @@ def _run(args: argparse.Namespace) -> int:
 
     a, b = _side(args.a, args.hardware), _side(args.b, args.hardware)
     kernels = kernel_set(args)
+    if not getattr(args, "verbose", 0):  # the local agents' start-up notices are not this command's output
+        logging.getLogger("npu_agent").setLevel(logging.ERROR)
 
     def progress(rep: Any) -> None:
         if not args.json:
@@ -95,20 +98,18 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _fraction(text: str) -> float:
-    v = float(text)
-    if not 0 <= v < 1:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= v < 1:  # NaN fails too
         raise argparse.ArgumentTypeError(f"{text}: expected a fraction in [0, 1)")
     return v
 
 
-def _positive(text: str) -> float:
-    v = float(text)
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"{text}: expected a positive number of seconds")
-    return v
-
-
 def add_twin_vs_device_command(sub: argparse._SubParsersAction) -> None:
+    from npu_agent.cli import seconds_arg
+
     p = sub.add_parser("twin-vs-device", help="run a kernel set on two backends and show where verdicts and profiles "
                                               "differ (the twin vs a CANN device)")
     p.add_argument("--a", default="simnpu", metavar="BACKEND[@HW]", help="first backend (default simnpu)")
@@ -122,7 +123,7 @@ def add_twin_vs_device_command(sub: argparse._SubParsersAction) -> None:
                    help="the twin's hardware-exception kernels to add (default all; one per exception class)")
     p.add_argument("--exceptions-dir", metavar="DIR", help=f"where they are (default {EXCEPTION_KERNELS_DIR})")
     p.add_argument("--small", action="store_true", help="run tasks at their test sizes (quick check)")
-    p.add_argument("--timeout", type=_positive, default=300.0, help="seconds per stage (default 300)")
+    p.add_argument("--timeout", type=seconds_arg(0, 86400), default=300.0, help="seconds per stage (default 300)")
     p.add_argument("--time-tolerance", type=_fraction, default=0.10, help="relative time difference shown (0.10)")
     p.add_argument("--ratio-tolerance", type=_fraction, default=0.05, help="pipe ratio difference shown (0.05)")
     p.add_argument("--work-dir", metavar="DIR", help="the agents' work dirs, kept between runs (default "
