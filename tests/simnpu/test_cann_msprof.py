@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from npu_agent.hardware import load_profile
 from npu_agent.simnpu import Twin
 from npu_agent.simnpu.timing import simulate_file, write_msprof
 from npu_agent.taskspec import generate_inputs
-from npu_agent.twin_vs_device import default_twin_root
 from tasks.catalogue import get_task
 from tests.simnpu.helpers import kernel_source, task, tensor
 
@@ -189,16 +187,6 @@ def test_no_output_is_a_parse_error(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ the twin's export round trip
-@pytest.fixture(scope="module")
-def twin() -> Iterator[Twin]:
-    # The twin build `hawk sim` and `hawk twin-vs-device` share ($HAWK_SIM_WORK_ROOT or a per-user temp dir): one
-    # build for every test that uses it.
-    root = default_twin_root()
-    root.mkdir(parents=True, exist_ok=True)
-    root.chmod(root.stat().st_mode | 0o711)  # the sandbox uid must traverse it
-    yield Twin("ascend910b2", work_root=root)
-
-
 def _cases():
     add = get_task("add_fp16_small")
     mm = get_task("matmul_fp16_1024")

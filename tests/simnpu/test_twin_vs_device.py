@@ -46,11 +46,14 @@ def test_compare_reports_only_what_differs_beyond_the_tolerances() -> None:
     assert [(x.what, x.a, x.b) for x in d] == [("exception.line", "14", "15")]
 
 
-def test_simnpu_vs_simnpu_on_another_hardware_profile(tmp_path: Path) -> None:
+def test_simnpu_vs_simnpu_on_another_hardware_profile(tmp_path: Path, twin_root: Path) -> None:
     a, b = Side("simnpu", "ascend910b2"), Side("simnpu", "ascend910b3")
-    kernels = [Kernel("add/baseline", ADD.spec, ADD.baseline.read_text()),
+    spec = type(ADD.spec)()
+    spec.CopyFrom(ADD.spec)
+    spec.verify_sets = 1  # one input set per side is enough to compare verdicts
+    kernels = [Kernel("add/baseline", spec, ADD.baseline.read_text()),
                Kernel("ub_access.cpp", _fault_task(), (EXCEPTION_KERNELS_DIR / "ub_access.cpp").read_text())]
-    reports = run_kernels(kernels, a, b, timeout_s=120, work_root=tmp_path / "agents")
+    reports = run_kernels(kernels, a, b, timeout_s=120, work_root=tmp_path / "agents", twin_root=twin_root)
     add, fault = reports
     # The same verdicts: the kernel is correct on both, the fault is the same class on the same line.
     assert add.a["status"] == add.b["status"] == "OK"
@@ -63,7 +66,9 @@ def test_simnpu_vs_simnpu_on_another_hardware_profile(tmp_path: Path) -> None:
     assert "add/baseline [add_fp16_small]" in format_text(reports, a, b)
 
 
-def test_cli_simnpu_vs_null_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_cli_simnpu_vs_null_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, twin_root: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HAWK_SIM_WORK_ROOT", str(twin_root))  # the session's twin build, as `hawk sim` would use it
     code = main(["twin-vs-device", "--b", "null", "--tasks", "add_fp16_small", "--exceptions", "ub_access",
                  "--small", "--timeout", "120", "--work-dir", str(tmp_path / "agents"), "--json"])
     out = json.loads(capsys.readouterr().out)
