@@ -192,17 +192,20 @@ def _cases():
     mm = get_task("matmul_fp16_1024")
     mm = mm.with_dims(**mm.test_dims)
     mix = task("mix_matmul_post", [tensor("a", [48, 16]), tensor("b", [16, 16])], [tensor("z", [48, 16], "float32")])
-    return {"vector (add_fp16_small)": (add.baseline.read_text(), add.spec),
-            "cube (matmul_fp16_1024 test dims)": (mm.baseline.read_text(), mm.spec),
-            "mixed 1:2 (mix_matmul_post)": (kernel_source("mix_matmul_post.cpp"), mix)}
+    return {"vector (add_fp16_small)": (add.baseline.read_text(), add.spec, "ascend910b2"),
+            "cube (matmul_fp16_1024 test dims)": (mm.baseline.read_text(), mm.spec, "ascend910b2"),
+            "mixed 1:2 (mix_matmul_post)": (kernel_source("mix_matmul_post.cpp"), mix, "ascend910b2"),
+            "310P coupled core (add_fp16_small)": (add.baseline.read_text(), add.spec, "ascend310p")}
 
 
 _NUMBERS = re.compile(r"\d+(\.\d+)?")
 
 
 @pytest.mark.parametrize("case", list(_cases()))
-def test_twin_export_parses_into_the_twins_profile(twin: Twin, tmp_path: Path, case: str) -> None:
-    source, spec = _cases()[case]
+def test_twin_export_parses_into_the_twins_profile(twin: Twin, twin_root: Path, tmp_path: Path, case: str) -> None:
+    source, spec, hardware = _cases()[case]
+    if hardware != twin.hardware.name:
+        twin = Twin(hardware, work_root=twin_root)  # the session's build root: one more arch header at most
     built = twin.compile(source, spec.kernel_entry)
     assert built.status == S.OK, built.message + built.log_tail
     rec = tmp_path / "run.rec"

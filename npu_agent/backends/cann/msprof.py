@@ -231,7 +231,7 @@ def _row_cores(t: _Table, i: int, coupled: bool) -> list[tuple[str, int]]:
             or t.number(i, f"{p}_total_cycles", required=False) is not None]
 
 
-def _blocks(t: _Table, clock: float, coupled: bool) -> list[_Block]:
+def _blocks(t: _Table, clock: float, coupled: bool, one_core: bool) -> list[_Block]:
     pipes_of = COUPLED_PIPES if coupled else CORE_PIPES
     subs = [(r.get("sub_block_id") or "").strip().lower() for r in t.rows]
     vec_index = [int(m.group(1)) if (m := re.fullmatch(r"vector(\d+)", s)) else 0 for s in subs]
@@ -243,7 +243,7 @@ def _blocks(t: _Table, clock: float, coupled: bool) -> list[_Block]:
     for i in range(len(t.rows)):
         bid = t.number(i, "block_id", required=False)
         block_id = int(bid) if bid is not None else i
-        cores = _row_cores(t, i, coupled)
+        cores = _row_cores(t, i, one_core)
         if not cores:
             raise MsprofParseError(f"{t.path.name}: row {i + 1} has no aic_time(us)/aiv_time(us) or "
                                    f"*_total_cycles value")
@@ -320,10 +320,13 @@ def parse_profile(run_dir: Path, task: task_pb2.TaskSpec | None, hardware: Hardw
     coupled = str(hardware.get("soc", "architecture", "separated")) == "coupled"
     pipe_path = _metric_file(directory, "PipeUtilization")
     pipe_table = _read_table(pipe_path) if pipe_path is not None else None
+    # A coupled SoC's msprof has one AI Core (aic_ columns only); aiv_ columns there are the twin's two-core
+    # record of a cube kernel, read like a separated SoC's.
+    one_core = coupled and pipe_table is not None and not any(h.startswith("aiv_") for h in pipe_table.header)
     clock = basic.clock_mhz or _clock_from_rows(pipe_table) or hardware.clock_mhz
     prof = result_pb2.Profile(time_us=basic.duration_us, clock_mhz=clock, block_dim=basic.block_dim,
                               total_cycles=round(basic.duration_us * clock), model=MODEL_NAME)
-    blocks = _blocks(pipe_table, clock, coupled) if pipe_table is not None else []
+    blocks = _blocks(pipe_table, clock, coupled, one_core) if pipe_table is not None else []
     stats = _core_stats(blocks, coupled)
     for c, s in stats.items():
         ct = prof.core_types.add(core_type=c, blocks=s["blocks"], total_cycles=round(s["total"]))
