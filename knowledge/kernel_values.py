@@ -401,11 +401,7 @@ def _run(body: str, scope: _Scope, fields: dict[str, int] | None = None, *,
                 value = _eval_text(expr, scope)
                 if op:
                     value = _apply(op, scope.get(target), value)
-                if isinstance(value, int) and ctype in _INT_TYPES:
-                    bits = _INT_TYPES[ctype]
-                    lo = 0 if ctype.startswith("u") or ctype in ("size_t", "unsigned") else -(1 << (bits - 1))
-                    if not lo <= value < lo + (1 << bits):
-                        raise Unknown(f"{target} overflows {ctype}")
+                _fits(ctype, value, target)
                 scope.vars[target] = value
                 scope.unknown.discard(target)
             except Unknown:
@@ -418,6 +414,15 @@ def _run(body: str, scope: _Scope, fields: dict[str, int] | None = None, *,
     return marks
 
 
+def _fits(ctype: str, value: Any, name: str) -> None:
+    """Unknown when `value` does not fit the integer type it is stored in (C would wrap it; we do not guess)."""
+    if isinstance(value, int) and ctype in _INT_TYPES:
+        bits = _INT_TYPES[ctype]
+        lo = 0 if ctype.startswith("u") or ctype in ("size_t", "unsigned") else -(1 << (bits - 1))
+        if not lo <= value < lo + (1 << bits):
+            raise Unknown(f"{name} overflows {ctype}")
+
+
 def _forget(scope: _Scope, name: str) -> None:
     scope.vars.pop(name, None)
     scope.unknown.add(name)
@@ -428,6 +433,7 @@ _TILING_FUNC = re.compile(r"\bge::graphStatus\s+(\w+)\s*\(\s*gert::TilingContext
 _GET_TILING = re.compile(r"\bGET_TILING_DATA\s*\(\s*(\w+)\s*,\s*\w+\s*\)")
 _INIT_CALL = re.compile(r"\b(\w+)\s*\.\s*Init\s*\(")
 _INIT_BUFFER = re.compile(r"\bInitBuffer\s*\(")
+_FIELD_DEF = re.compile(r"\bTILING_DATA_FIELD_DEF\s*\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_]\w*)\s*\)")
 _USING_T = re.compile(r"\busing\s+(\w+)\s*=\s*([A-Za-z_][\w:]*)\s*;")
 _CONST = re.compile(r"^\s*(?:static\s+)?(?:constexpr|const)\s+(?:static\s+)?(?:unsigned\s+)?[A-Za-z_][\w:]*\s+"
                     r"([A-Za-z_]\w*)\s*=\s*([^;{}]+);", re.M)
@@ -495,6 +501,7 @@ def _init_values(source: str, raw: str, fields: dict[str, int], scope_args: tupl
     # Every InitBuffer of the source runs here, in the straight-line part of this Init.
     if len(_INIT_BUFFER.findall(body[0])) != len(_INIT_BUFFER.findall(raw)) or not _INIT_BUFFER.search(body[0]):
         return {}
+    fields_types = {m.group(2): m.group(1) for m in _FIELD_DEF.finditer(source)}
     scope = _Scope(*scope_args)
     entry = _Scope(*scope_args)
     entry.vars[var] = ("fields", fields)
@@ -502,8 +509,12 @@ def _init_values(source: str, raw: str, fields: dict[str, int], scope_args: tupl
         pname = re.search(r"([A-Za-z_]\w*)\s*(?:=[^,]*)?$", name.strip())
         if pname is None:
             continue
+        ptype = re.search(r"([A-Za-z_]\w*)\s*[&*]?\s*[A-Za-z_]\w*\s*(?:=[^,]*)?$", name.strip())
         try:
             value = entry.value(_Expr(_tokens(arg), entry).primary_value())
+            _fits(ptype.group(1) if ptype else "", value, pname.group(1))
+            if fields_types.get(arg.split(".")[-1].strip()):
+                _fits(fields_types[arg.split(".")[-1].strip()], value, pname.group(1))
         except Unknown:
             scope.unknown.add(pname.group(1))
             continue
