@@ -362,6 +362,10 @@ def entry_state(view: dict[str, Any]) -> dict[str, Any]:
     if about:
         s["pipes"] = about
     hard = bool(units)
+    if not units and _pipe(pipe) in UNIT_PIPES and kind != "LAUNCH_BOUND":
+        # Written for a kernel bound by a pipe only one core type has (the vector unit, the cube): it is about
+        # that core's code, as a transformation that rewrites it is.
+        units, hard = {UNIT_PIPES[_pipe(pipe)]}, True
     if not units:
         units = {UNIT_PIPES[p] for p, w in about.items() if w >= 0.5 and p in UNIT_PIPES}
     if units:
