@@ -158,3 +158,11 @@ def test_no_check_fires_on_a_transformed_baseline_the_twin_passes() -> None:
     # Decided, not skipped, on every one. (At full size some do overflow: layernorm_fp32's, double-buffered with
     # 2 rows of 4096 floats per copy, needs 213056 B; the twin stops it at its last InitBuffer, UB_OUT_OF_BOUNDS.)
     assert determined == len(VECTOR_TASKS)
+
+
+def test_a_tiling_field_set_under_a_branch_is_not_known() -> None:
+    src = _kernel("pipe.InitBuffer(inX, BUFFER_NUM, len);").replace(
+        "    tiling.set_big(", "    if (cols > 1000) { tiling.set_cols(cols / 2); }\n    tiling.set_big(")
+    v = kernel_values(src, [[4, 100000]])
+    assert "cols" not in v and "len" not in v, v
+    assert kernel_values(src.replace("if (cols > 1000) {", "{"), [[4, 100000]]) == {}  # a bare scope: the same
