@@ -39,6 +39,7 @@ from controller.prompt import (
 from controller.store import Candidate, Evaluation
 from controller.templates import KernelTemplate, template_for
 from hawk.v1 import result_pb2
+from knowledge.kernel_values import task_values
 from knowledge.transforms import NotApplicable
 from npu_agent.pipeline import source_hash
 from npu_agent.taskspec import TaskDef
@@ -189,7 +190,8 @@ class OfflineProposer:
                 return
             tried.add(key)
             source = tmpl.render(values)
-            violations = ctx.knowledge.check(ctx.task, source, values) if ctx.knowledge else []
+            violations = ctx.knowledge.check(ctx.task, source, {**task_values(
+                source, ctx.task.spec, getattr(ctx.knowledge, "hardware", None)), **values}) if ctx.knowledge else []
             if violations:
                 out.pruned.append((values, violations))
                 return

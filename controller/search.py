@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from controller.store import Candidate, Evaluation
 from knowledge import transforms
+from knowledge.kernel_values import task_values
 from knowledge.transforms import NotApplicable, Transform
 from npu_agent.pipeline import source_hash
 from npu_agent.taskspec import TaskDef, TaskError
@@ -459,7 +460,8 @@ class TransformSearch:
         step = Step(parent=parent, transform=move.transform.name, values=move.values, frm=move.frm,
                     source=source, entry=move.entry, retrieved=list(retrieved))
         if self.ctx.knowledge is not None:
-            violations = self.ctx.knowledge.check(self.ctx.task, source, {})
+            violations = self.ctx.knowledge.check(self.ctx.task, source, task_values(
+                source, self.ctx.task.spec, getattr(self.ctx.knowledge, "hardware", None)))  # run-time sizes
             if violations:
                 out.pruned.append((step.params, violations))
                 return

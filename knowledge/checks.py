@@ -14,8 +14,10 @@ stored, so a check from an LLM or an imported file cannot run arbitrary Python.
 
 Names resolve, in order, from the tiling values the proposer passes, then from constants parsed out of the
 source (`constexpr int32_t BUFFER_NUM = 2;`, `const uint32_t X = ...;`, `#define X ...`), then from values
-derived from the source: `elem_bytes` (sizeof of the first GlobalTensor<T>), `ub_bytes_requested` and
-`l1_bytes_requested` (the InitBuffer totals, each buffer rounded up to 32 B, by TPosition of the queue).
+derived from the source: `elem_bytes` (sizeof of the first GlobalTensor<T>), `ub_bytes_requested`,
+`l1_bytes_requested` and `l0a/l0b/l0c_bytes_requested` (the InitBuffer totals, each buffer rounded up to 32 B,
+by TPosition of the queue: VECIN/VECOUT/VECCALC/CO2, A1/B1/C1, A2, B2, CO1). Run-time sizes (a row length from
+the tiling) come in as values: knowledge/kernel_values.py computes them from the task's shapes.
 A name that cannot be resolved makes the check *undetermined*: it is skipped, never reported as a
 violation, because a check must only stop candidates it can prove wrong.
 """
@@ -43,6 +45,7 @@ TYPE_SIZES: dict[str, int] = {
 }
 UB_POSITIONS = {"VECIN", "VECOUT", "VECCALC", "CO2"}
 L1_POSITIONS = {"A1", "B1", "C1"}
+L0_POSITIONS = {"l0a_bytes_requested": {"A2"}, "l0b_bytes_requested": {"B2"}, "l0c_bytes_requested": {"CO1"}}
 
 
 class Undetermined(Exception):
@@ -146,6 +149,8 @@ _INT_SUFFIX = re.compile(r"\b(\d+)(?:[uU][lL]{0,2}|[lL]{1,2}[uU]?)\b")
 _GLOBAL_T = re.compile(r"GlobalTensor\s*<\s*([A-Za-z_][\w:]*)\s*>")
 _QUE_DECL = re.compile(r"\bT(?:Que|Buf)\s*<\s*(?:AscendC::)?(?:QuePosition|TPosition)::(\w+)[^>]*>\s*([\w\s,]+);")
 _INIT_BUFFER = re.compile(r"\bInitBuffer\s*\(")
+_TYPE_ALIAS = re.compile(r"\busing\s+([A-Za-z_]\w*)\s*=\s*(?:AscendC::)?([A-Za-z_]\w*)\s*;"
+                         r"|\btypedef\s+(?:AscendC::)?([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*;")
 
 
 def _split_args(text: str, start: int) -> list[str] | None:
@@ -188,6 +193,7 @@ class SourceFacts:
     queue_positions: dict[str, str] = field(default_factory=dict)
     init_buffers: list[tuple[str, list[str]]] = field(default_factory=list)  # (queue name, [num, len] or [len])
     elem_type: str = ""
+    type_sizes: dict[str, int] = field(default_factory=dict)  # `using T = half;` -> {"T": 2}: sizeof(T) folds
 
     @classmethod
     def parse(cls, source: str) -> SourceFacts:
@@ -209,6 +215,14 @@ class SourceFacts:
                 facts.init_buffers.append((args[0].strip(), [_c_to_expr(a) for a in args[1:]]))
         g = _GLOBAL_T.search(source) if "GlobalTensor" in source else None
         facts.elem_type = g.group(1).split("::")[-1] if g else ""
+        if "using" in source or "typedef" in source:
+            aliases: dict[str, set[str]] = {}
+            for m in _TYPE_ALIAS.finditer(source):
+                alias, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+                aliases.setdefault(alias, set()).add(target)
+            # An alias defined twice with different types (two kernels in one file) stays unknown.
+            facts.type_sizes = {a: TYPE_SIZES[next(iter(t))] for a, t in aliases.items()
+                                if len(t) == 1 and next(iter(t)) in TYPE_SIZES}
         return facts
 
 
@@ -234,6 +248,8 @@ class _Env:
         try:
             if name in self.facts.constants:
                 value = _eval_c(self.facts.constants[name], self)
+            elif name.startswith("__sizeof_") and name[9:] in self.facts.type_sizes:
+                value = self.facts.type_sizes[name[9:]]
             elif name in _DERIVED:
                 value = _DERIVED[name](self)
             else:
@@ -272,14 +288,16 @@ def _buffer_total(env: _Env, positions: set[str]) -> int:
 
 def _elem_bytes(env: _Env) -> int:
     t = env.facts.elem_type
-    if t not in TYPE_SIZES:
+    size = TYPE_SIZES.get(t) or env.facts.type_sizes.get(t)
+    if size is None:
         raise Undetermined("element type of GlobalTensor not found")
-    return TYPE_SIZES[t]
+    return size
 
 
 _DERIVED: dict[str, Callable[[_Env], Any]] = {
     "ub_bytes_requested": lambda env: _buffer_total(env, UB_POSITIONS),
     "l1_bytes_requested": lambda env: _buffer_total(env, L1_POSITIONS),
+    **{name: (lambda env, pos=pos: _buffer_total(env, pos)) for name, pos in L0_POSITIONS.items()},
     "elem_bytes": _elem_bytes,
 }
 
@@ -448,10 +466,10 @@ def _needed(node: ast.AST, top: bool = False) -> set[str]:
 
 def _derivable(name: str, facts: SourceFacts) -> bool:
     """Whether a derived value could be had from this source (what `_DERIVED` needs before anything else)."""
-    if name in ("ub_bytes_requested", "l1_bytes_requested"):
+    if name in ("ub_bytes_requested", "l1_bytes_requested", *L0_POSITIONS):
         return bool(facts.init_buffers)
     if name == "elem_bytes":
-        return facts.elem_type in TYPE_SIZES
+        return facts.elem_type in TYPE_SIZES or facts.elem_type in facts.type_sizes
     return name in _DERIVED
 
 
