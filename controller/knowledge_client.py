@@ -87,7 +87,6 @@ class CampaignKnowledge:
             if hit is not None:
                 self.check_hits += 1
                 return list(hit)
-        with self._verdict_lock:
             checks = self._check_sets.get(version)
             if checks is None or checks.hardware is not hw:
                 checks = self._check_sets[version] = CheckSet(entries, hw)
@@ -270,14 +269,15 @@ class RoundKnowledge:
         return list(hit)
 
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
-        with self._lock:
-            if self._entries is None:
-                from npu_agent.hardware import load_profile
+        if self._entries is None:   # the round's first check fetches (set once, read without the lock after)
+            with self._lock:
+                if self._entries is None:
+                    from npu_agent.hardware import load_profile
 
-                self._hw = load_profile(self.hardware)
-                self._entries = self.knowledge.current_check_entries()
-                self._version = self.knowledge.entry_set_version(self._entries)
-            entries, hw, version = self._entries, self._hw, self._version
+                    self._hw = load_profile(self.hardware)
+                    self._version = self.knowledge.entry_set_version(entries := self.knowledge.current_check_entries())
+                    self._entries = entries
+        entries, hw, version = self._entries, self._hw, self._version
         if not entries:
             return []
         return self.knowledge.cached_check(version, entries, hw, source, params or {})

@@ -566,6 +566,9 @@ class CheckSet:
         # (the static ones all hold here, or the check was dropped; dropping a true conjunct from an `and`
         # changes neither its value nor which conjunct raises first); None when nothing is left (it fires).
         self._residual: list[ast.AST | None] = []
+        # Per check, the regexes of the `matches(...)` conjuncts its residual starts with: tried on the source
+        # first, without an evaluation environment (most candidates fail one; none can raise).
+        self._leading: list[tuple[re.Pattern[str], ...]] = []
         empty = SourceFacts(source="")
         for e in entries:
             if e.check is None or e.state == "deleted":
@@ -576,20 +579,33 @@ class CheckSet:
             if any(st and not _holds(conj, empty, hardware) for conj, st in zip(conjuncts, static, strict=True)):
                 continue
             rest = [conj for conj, st in zip(conjuncts, static, strict=True) if not st]
+            leading = []
+            while rest and _is_matches(rest[0]):
+                leading.append(_regex(rest.pop(0).args[0].value))  # type: ignore[attr-defined]
             self.checks.append((e, c))
+            self._leading.append(tuple(leading))
             self._residual.append(None if not rest else rest[0] if len(rest) == 1 else
                                   ast.BoolOp(op=ast.And(), values=rest))
+        self._plan = [(e, c, c.needs, lead, rest) for (e, c), lead, rest in
+                      zip(self.checks, self._leading, self._residual, strict=True)]
 
     def run(self, source: str, values: Mapping[str, Any] | None = None) -> list[Violation]:
         if not self.checks:
             return []
         facts = SourceFacts.parse(source)
         values = values or {}
-        # Every name a check may need that this candidate provides (values, source constants, derivable ones).
-        have = {*values, *facts.constants, *(n for n in _DERIVED if _derivable(n, facts))}
+        # Every name a check may need that this candidate provides (values, source constants, derivable ones:
+        # what `_derivable` says).
+        have = {*values, *facts.constants}
+        if facts.init_buffers:
+            have |= {"ub_bytes_requested", "l1_bytes_requested"}
+        if facts.elem_type in TYPE_SIZES:
+            have.add("elem_bytes")
         out: list[Violation] = []
-        for (e, c), rest in zip(self.checks, self._residual, strict=True):
-            if not c.needs <= have:
+        for e, c, needs, leading, rest in self._plan:
+            if not needs <= have:
+                continue
+            if leading and not all(r.search(source) is not None for r in leading):
                 continue
             env = _Env(facts, values, self.hardware)
             try:
@@ -599,6 +615,11 @@ class CheckSet:
             if fired:
                 out.append(Violation(entry_id=e.id, message=_format(c.message, env)))
         return out
+
+
+def _is_matches(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "matches"
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
 
 
 def _holds(node: ast.AST, facts: SourceFacts, hardware: Any) -> bool:

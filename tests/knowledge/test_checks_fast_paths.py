@@ -1,10 +1,14 @@
-"""SourceFacts.parse's literal-led scans read exactly what the plain regex scans read.
+"""The checks' fast paths decide exactly what the plain paths decide.
+
+SourceFacts.parse's literal-led scans read exactly what the plain regex scans read.
 
 The parse of a long kernel finds its constants, queue positions and InitBuffer calls by first looking for a
 literal each pattern needs (its leading \\b or multi-line ^\\s* makes the regex engine try every position
 otherwise). These tests hold it to the plain scans (the patterns as written, run with finditer) on every
 built-in kernel and on thousands of generated sources made of the awkward cases: declarations after blank lines
 or mid-line, `static const`, words glued to TQue/InitBuffer, multi-line values, CR/LF, tabs and Unicode spaces.
+CheckSet.run (static conjuncts that hold dropped, leading matches() tried first, names tested by set) gives
+what evaluating every entry's check on its own gives, on the same sources with tiling values.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from knowledge import checks
-from knowledge.checks import SHORT_SOURCE_CHARS, SourceFacts
+from knowledge.checks import SHORT_SOURCE_CHARS, CheckSet, SourceFacts, evaluate
+from knowledge.model import Entry
+from knowledge.seed import load_pack
+from npu_agent.hardware import load_profile
 
 KERNELS = Path(__file__).resolve().parents[2] / "tasks" / "kernels"
 
@@ -112,3 +119,41 @@ def test_the_awkward_cases_one_by_one() -> None:
     assert SourceFacts.parse(pad + "static const int A = 1;").constants == {"A": "1"}
     assert SourceFacts.parse(pad + "xTQue<TPosition::VECIN> q; TQue<TPosition::VECOUT> r;").queue_positions == {
         "r": "VECOUT"}
+
+
+# Checks of every shape the fast paths treat apart, besides the seed pack's.
+EXTRA_CHECKS = [
+    {"when": "hw.memory.ub_bytes > 0 and matches('TQue') and matches('InitBuffer') and A > 2",
+     "message": "A={A} with queues"},
+    {"when": "matches('const') and count('const') > 2", "message": "many consts"},
+    {"when": "matches('define') and (defined('D') and D > 8)", "message": "D {D}"},
+    {"when": "hw.memory.ub_bytes > 0 and hw.memory.ub_bytes > 1", "message": "always"},
+    {"when": "hw.memory.ub_bytes < 0 and matches('const')", "message": "never (static conjunct false)"},
+    {"when": "not matches('GlobalTensor') and B >= 0", "message": "no global tensor, B={B}"},
+    {"when": "elem_bytes == 2 and matches('half')", "message": "half {elem_bytes}"},
+    {"when": "ub_bytes_requested > 100 and (matches('VECIN') and BUFFER_NUM >= 2)", "message": "{ub_bytes_requested}"},
+    {"when": "matches('static') and C / 0 > 1", "message": "undetermined: division by zero"},
+]
+
+
+def test_check_set_verdicts_equal_each_check_evaluated_alone() -> None:
+    hw = load_profile("ascend910b2")
+    entries = [e for e in load_pack("ascend910b2") if e.check] + [
+        Entry(id=f"extra-{i}", title=f"extra {i}", rationale="r", check=c) for i, c in enumerate(EXTRA_CHECKS)]
+    fast = CheckSet(entries, hw)
+    rng = random.Random(7)
+    sources = [p.read_text(encoding="utf-8") for p in sorted(KERNELS.rglob("*.cpp"))]
+    sources += [_generated(rng) for _ in range(600)]
+    fired = set()
+    for source in sources:
+        values = {k: rng.choice((0, 1, 3, 16, 4096)) for k in rng.sample(["A", "B", "C", "D", "BUFFER_NUM"], 3)}
+        want = []
+        for e in entries:
+            hit, message = evaluate(e.check, source, values, hw)
+            if hit:
+                want.append((e.id, message))
+        got = [(v.entry_id, v.message) for v in fast.run(source, values)]
+        assert got == want, source
+        fired |= {eid for eid, _ in got}
+    assert {"extra-0", "extra-1", "extra-2", "extra-3", "extra-5", "extra-6"} <= fired
+    assert "extra-4" not in fired and "extra-8" not in fired
