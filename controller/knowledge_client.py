@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from controller.prompt import KnowledgeSnippet
@@ -20,7 +21,7 @@ from controller.store import Candidate, Evaluation
 from hawk.v1 import result_pb2
 from knowledge.checks import CheckSet
 from knowledge.evidence import effect_evidence
-from knowledge.observation import Observation, PackedResult, unpack_observations
+from knowledge.observation import Observation, PackedResult, batch_bytes, unpack_observations
 from knowledge.retrieval import Query
 from npu_agent import secrets
 from npu_agent.taskspec import TaskDef, dtype_name
@@ -41,7 +42,9 @@ class CampaignKnowledge:
         self.metrics = metrics
         # Check verdicts per (entry set version, source, values): the same entries give the same verdict, and
         # a new or changed entry (id, version or state) makes a new entry set version.
-        self._verdicts: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+        # (An OrderedDict: dropping a plain dict's oldest key again and again makes every next lookup of the
+        # oldest one walk over the deleted slots before it.)
+        self._verdicts: OrderedDict[tuple[Any, ...], list[tuple[str, str]]] = OrderedDict()
         self._entry_sets: dict[tuple[Any, ...], int] = {}
         self._check_sets: dict[int, CheckSet] = {}   # entry set version -> its checks, compiled once
         self._verdict_lock = threading.Lock()
@@ -94,7 +97,7 @@ class CampaignKnowledge:
         with self._verdict_lock:
             self.check_runs += 1
             if len(self._verdicts) >= CHECK_CACHE_SIZE:
-                self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
+                self._verdicts.popitem(last=False)  # the oldest
             self._verdicts[key] = verdict
         return list(verdict)
 
@@ -167,15 +170,16 @@ class CampaignKnowledge:
         parents: dict[str, tuple[PackedResult, str]] = {}
         out = []
         for task, cand, result, parent in items:
-            if task.name not in tasks:
-                tasks[task.name] = self._spec_bytes(task)
+            name = task.name
+            if name not in tasks:
+                tasks[name] = self._spec_bytes(task)
             pid = ""
             if parent is not None and parent[1] is not None:
                 pid = parent[0].id
                 if pid not in parents:
-                    parents[pid] = (self._packed(parent[0], parent[1].result), task.name)
-            out.append((self._packed(cand, result), task.name, pid, list(dict.fromkeys(cand.knowledge_used)),
-                        cand.proposer))
+                    parents[pid] = (self._packed(parent[0], parent[1].result), name)
+            used = list(dict.fromkeys(cand.knowledge_used)) if cand.knowledge_used else []
+            out.append((self._packed(cand, result), name, pid, used, cand.proposer))
         return {"tasks": tasks, "parents": parents, "items": out}
 
     def _spec_bytes(self, task: TaskDef) -> bytes:
@@ -194,7 +198,7 @@ class CampaignKnowledge:
             self._send_packed = hasattr(self.kb, "observe_packed") and (
                 handle is None or hasattr(handle, "observe_packed"))
         if self._send_packed:
-            made = int(self.kb.observe_packed(packed))
+            made = int(self.kb.observe_packed(batch_bytes(packed)))
             if made:
                 self._entries_changed()
             return made

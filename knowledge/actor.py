@@ -82,9 +82,9 @@ class KnowledgeActor:
     def observe_many(self, items: list[tuple[Observation, Observation | None, list[str], str]]) -> int:
         return self.kb.observe_many(items)
 
-    def observe_packed(self, batch: dict[str, Any]) -> int:
-        """`observe_many` of a campaign's packed batch (knowledge.observation.unpack_observations): the
-        Observations are built here, off the campaign driver."""
+    def observe_packed(self, batch: dict[str, Any] | bytes) -> int:
+        """`observe_many` of a campaign's packed batch or its bytes (knowledge.observation.unpack_observations):
+        the Observations are built here, off the campaign driver."""
         return self.kb.observe_many(unpack_observations(batch))
 
     def check_entries(self, hardware: str = "ascend910b2") -> list[Entry]:
@@ -202,7 +202,7 @@ class KnowledgeClient:
     def observe_many(self, items: list[tuple[Observation, Observation | None, list[str], str]]) -> int:
         return self._call("observe_many", items)
 
-    def observe_packed(self, batch: dict[str, Any]) -> int:
+    def observe_packed(self, batch: dict[str, Any] | bytes) -> int:
         return self._call("observe_packed", batch)
 
     def check_entries(self, hardware: str = "ascend910b2") -> list[Entry]:

@@ -6,6 +6,7 @@ never depends on which backend (twin or real NPU) produced a result, and tests c
 
 from __future__ import annotations
 
+import pickle
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,10 +228,20 @@ def _profile_features(obs: Observation, prof: Any) -> None:
 PackedResult = tuple[bytes, str, str, str, dict[str, Any] | None, dict[str, Any] | None]
 
 
-def unpack_observations(batch: dict[str, Any]) -> list[tuple[Observation, Observation | None, list[str], str]]:
-    """A packed batch as `KnowledgeBase.observe_many` takes it: (observation, its parent's, entries to credit,
-    proposer) per evaluation, in order; a parent shared by many children is viewed once."""
+def batch_bytes(batch: dict[str, Any]) -> bytes:
+    """A packed batch as one pickle: Ray would otherwise serialize each of its tuples on its own (a Python-level
+    call per tuple in the driver). Read back by `unpack_observations` in the knowledge actor, which unpickles
+    only what a campaign driver of the same Ray cluster sent (as Ray does with every argument)."""
+    return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_observations(batch: dict[str, Any] | bytes) -> list[tuple[Observation, Observation | None, list[str], str]]:
+    """A packed batch (or its `batch_bytes`) as `KnowledgeBase.observe_many` takes it: (observation, its parent's,
+    entries to credit, proposer) per evaluation, in order; a parent shared by many children is viewed once."""
     from hawk.v1 import result_pb2, task_pb2
+
+    if isinstance(batch, bytes):
+        batch = pickle.loads(batch)  # noqa: S301 (see batch_bytes)
 
     specs = {name: task_pb2.TaskSpec.FromString(raw) for name, raw in batch.get("tasks", {}).items()}
 
