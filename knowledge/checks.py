@@ -588,24 +588,42 @@ class CheckSet:
                                   ast.BoolOp(op=ast.And(), values=rest))
         self._plan = [(e, c, c.needs, lead, rest) for (e, c), lead, rest in
                       zip(self.checks, self._leading, self._residual, strict=True)]
+        self._literal_needs = _literal_needs(frozenset().union(*(c.needs for _, c in self.checks)))
 
     def run(self, source: str, values: Mapping[str, Any] | None = None) -> list[Violation]:
         if not self.checks:
             return []
-        facts = SourceFacts.parse(source)
+        if len(source) > MAX_SOURCE_CHARS:  # as SourceFacts.parse says it, parsed or not
+            raise KnowledgeError(f"candidate source is longer than {MAX_SOURCE_CHARS} characters")
         values = values or {}
-        # Every name a check may need that this candidate provides (values, source constants, derivable ones:
-        # what `_derivable` says).
-        have = {*values, *facts.constants}
-        if facts.init_buffers:
-            have |= {"ub_bytes_requested", "l1_bytes_requested"}
-        if facts.elem_type in TYPE_SIZES:
-            have.add("elem_bytes")
+        facts: SourceFacts | None = None   # parsed once, when a check gets past the cheap tests
+        have: set[str] = set()
         out: list[Violation] = []
+        # Cheap tests first, each only ever skipping a check the full test skips too: a needed name that is no
+        # tiling value and whose literal is nowhere in the source (`maybe` holds the others); a leading
+        # matches() that fails.
+        maybe = set(values)
+        for n, lits in self._literal_needs:
+            if n not in maybe:
+                for lit in lits:
+                    if lit in source:
+                        maybe.add(n)
+                        break
         for e, c, needs, leading, rest in self._plan:
-            if not needs <= have:
+            if not needs <= maybe:
                 continue
             if leading and not all(r.search(source) is not None for r in leading):
+                continue
+            if facts is None:
+                facts = SourceFacts.parse(source)
+                # Every name a check may need that this candidate provides (values, source constants,
+                # derivable ones: what `_derivable` says).
+                have = {*values, *facts.constants}
+                if facts.init_buffers:
+                    have |= {"ub_bytes_requested", "l1_bytes_requested"}
+                if facts.elem_type in TYPE_SIZES:
+                    have.add("elem_bytes")
+            if not needs <= have:
                 continue
             env = _Env(facts, values, self.hardware)
             try:
@@ -615,6 +633,18 @@ class CheckSet:
             if fired:
                 out.append(Violation(entry_id=e.id, message=_format(c.message, env)))
         return out
+
+
+# The literal a derived value cannot be had without (SourceFacts.parse reads it only where it is there).
+_DERIVED_LITERAL = {"ub_bytes_requested": "InitBuffer", "l1_bytes_requested": "InitBuffer",
+                    "elem_bytes": "GlobalTensor"}
+
+
+def _literal_needs(needs: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per needed name, literals one of which the source must hold for it to provide the name: a constant's
+    own name (a #define or const declaration spells it), or for a derived value also the literal its facts
+    come from."""
+    return tuple((n, (n, _DERIVED_LITERAL[n]) if n in _DERIVED_LITERAL else (n,)) for n in sorted(needs))
 
 
 def _is_matches(node: ast.AST) -> bool:
