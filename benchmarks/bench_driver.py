@@ -8,7 +8,7 @@ per-candidate figures across sizes (flat means no quadratic term) and knowledge 
 own seed, so no run is served from the agents' result cache of another.
 
 Usage: .venv/bin/python benchmarks/bench_driver.py [--sizes 500,2000,10000] [--agents 2] [--devices 32]
-       [--run-s 0.01] [--per-round 128]
+       [--run-s 0.01] [--per-round 128] [--profile PREFIX [--profile-threads]]
 (The farm-wide view with every process, throughput against ideal, is benchmarks/bench_farm_null.py.)
 """
 

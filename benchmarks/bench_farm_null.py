@@ -29,7 +29,7 @@ process: its own Ray, agents and store, so RSS growth is the campaign's own). be
 driver helper's) measures the driver alone without Ray; this one measures it inside the whole farm.
 
 Usage: .venv/bin/python benchmarks/bench_farm_null.py [--quick] [--slots 8,64,256] [--eval-ms 20,100,1000]
-       [--knowledge off,on] [--run-s 10] [--json FILE]
+       [--knowledge off,on] [--run-s 10] [--json FILE] [--profile PREFIX]
        .venv/bin/python benchmarks/bench_farm_null.py --scaling 500,2000,10000 [--scaling-slots 64]
        [--scaling-eval-ms 20] [--scaling-knowledge off]
 """
