@@ -8,7 +8,7 @@ per-candidate figures across sizes (flat means no quadratic term) and knowledge 
 own seed, so no run is served from the agents' result cache of another.
 
 Usage: .venv/bin/python benchmarks/bench_driver.py [--sizes 500,2000,10000] [--agents 2] [--devices 32]
-       [--run-s 0.01] [--per-round 128]
+       [--run-s 0.01] [--per-round 128] [--profile PREFIX [--profile-threads]]
 (The farm-wide view with every process, throughput against ideal, is benchmarks/bench_farm_null.py.)
 """
 
@@ -92,7 +92,15 @@ backend = "null"
     sched0 = ray.get(actor.process_info.remote())["cpu_s"]
     kb0 = ray.get(kactor.process_info.remote())["cpu_s"] if kactor is not None else 0.0
     rss0, cpu0, t0, main0 = _rss(), _cpu(), time.monotonic(), time.thread_time()
-    if args.profile:  # where the driver's CPU goes (cProfile adds its own overhead: compare shares, not times)
+    if args.profile and args.profile_threads:  # every thread's CPU (proposer, observation sender): yappi
+        import yappi
+
+        yappi.set_clock_type("cpu")
+        yappi.start(builtins=False, profile_threads=True)
+        state = asyncio.run(runner.run(cid))
+        yappi.stop()
+        yappi.get_func_stats().save(f"{args.profile}-{args.n}-{'on' if args.knowledge else 'off'}.prof", "pstat")
+    elif args.profile:  # where the driver's CPU goes (cProfile adds its own overhead: compare shares, not times)
         import cProfile
 
         prof = cProfile.Profile(time.thread_time)  # the event loop thread's CPU, not waiting
@@ -118,6 +126,9 @@ def main() -> None:
     ap.add_argument("--run-s", type=float, default=0.01, help="null backend wait per kernel run")
     ap.add_argument("--per-round", type=int, default=128)
     ap.add_argument("--profile", default="", help="write each driver run's cProfile stats to PREFIX-<n>-<arm>.prof")
+    ap.add_argument("--profile-threads", action="store_true",
+                    help="with --profile: every thread of the driver (yappi, CPU clock; needs `pip install yappi`), "
+                    "not only the event loop's")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--knowledge", action="store_true", help=argparse.SUPPRESS)
@@ -167,6 +178,7 @@ def main() -> None:
                        str(args.per_round), "--ray-address", ctx.address_info["address"], "--registry", registry]
                 if args.profile:
                     cmd += ["--profile", str(Path(args.profile).resolve())]
+                    cmd += ["--profile-threads"] if args.profile_threads else []
                 out = subprocess.run(cmd + (["--knowledge"] if on else []), capture_output=True, text=True,
                                      cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
                 line = next((ln for ln in reversed(out.stdout.splitlines()) if ln.startswith("{")), None)

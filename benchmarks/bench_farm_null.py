@@ -29,7 +29,7 @@ process: its own Ray, agents and store, so RSS growth is the campaign's own). be
 driver helper's) measures the driver alone without Ray; this one measures it inside the whole farm.
 
 Usage: .venv/bin/python benchmarks/bench_farm_null.py [--quick] [--slots 8,64,256] [--eval-ms 20,100,1000]
-       [--knowledge off,on] [--run-s 10] [--json FILE]
+       [--knowledge off,on] [--run-s 10] [--json FILE] [--profile PREFIX]
        .venv/bin/python benchmarks/bench_farm_null.py --scaling 500,2000,10000 [--scaling-slots 64]
        [--scaling-eval-ms 20] [--scaling-knowledge off]
 """
@@ -322,9 +322,11 @@ def _result_times(store_path: Path) -> list[float]:
             "WHERE c.proposer != 'baseline'")]
 
 
-async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interval: float = 0.2) -> list[CellResult]:
+async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interval: float = 0.2,
+                    profile: str = "") -> list[CellResult]:
     """Run the cells in one Ray session (grouped by slot count, agents started once per group); the /proc
-    sampler reads every `interval` seconds."""
+    sampler reads every `interval` seconds. `profile`: each cell's driver profile (every thread, CPU clock;
+    yappi) to PROFILE-<slots>-<ms>-<kb>.prof (pstats format; the profiler slows the driver, compare shares)."""
     import ray
 
     from controller.farm import LocalAgents, run_campaign
@@ -364,12 +366,22 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
                     t0 = time.monotonic()
                     snaps: list[tuple[float, int, int, int]] = []
                     watcher = asyncio.create_task(_watch(actor, set(local.addresses), snaps))
+                    if profile:
+                        import yappi
+
+                        yappi.clear_stats()
+                        yappi.set_clock_type("cpu")
+                        yappi.start(builtins=False, profile_threads=True)
                     try:
                         await run_campaign(spec, store, work_dir=run_dir / "agents")
                     except Exception as e:  # a cell that fails is reported, the matrix goes on
                         res.error = f"{type(e).__name__}: {e}"
                     finally:
                         watcher.cancel()
+                        if profile:
+                            yappi.stop()
+                            yappi.get_func_stats().save(f"{profile}-{slots}-{int(cell.eval_s * 1000)}-"
+                                                        f"{'on' if cell.knowledge else 'off'}.prof", "pstat")
                     res.loadavg = os.getloadavg()[0]
                     done.append((res, _result_times(run_dir / "results.sqlite"), snaps))
                     if progress:
@@ -512,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--knowledge", default="off,on")
     ap.add_argument("--run-s", type=float, default=10.0, help="wall-time budget of each cell's campaign")
     ap.add_argument("--json", default="", help="also write the results as JSON to this file")
+    ap.add_argument("--profile", default="", help="profile the driver of each cell (every thread; needs "
+                    "`pip install yappi`) to PROFILE-<slots>-<ms>-<off|on>.prof")
     ap.add_argument("--scaling", default="", help="campaign sizes for the driver-scaling mode, e.g. 500,2000,10000")
     ap.add_argument("--scaling-slots", type=int, default=64)
     ap.add_argument("--scaling-eval-ms", type=int, default=20)
@@ -546,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     cells = [Cell(knowledge=kb, slots=s, eval_s=e, wall_s=args.run_s) for s in slots for e in evals for kb in kbs]
     t0 = time.monotonic()
     print(f"{len(cells)} cells, {args.run_s:g} s each; work dir {work}", file=sys.stderr, flush=True)
-    results = asyncio.run(run_cells(cells, work))
+    results = asyncio.run(run_cells(cells, work, profile=str(Path(args.profile).resolve()) if args.profile else ""))
     print_matrix(results)
     print(f"\n(one run, {time.monotonic() - t0:.0f} s; shared 2-core machine: absolute figures are noisy and low, "
           f"compare ratios within this run)")

@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from controller.prompt import KnowledgeSnippet
@@ -20,7 +21,7 @@ from controller.store import Candidate, Evaluation
 from hawk.v1 import result_pb2
 from knowledge.checks import CheckSet
 from knowledge.evidence import effect_evidence
-from knowledge.observation import Observation
+from knowledge.observation import Observation, PackedResult, batch_bytes, unpack_observations
 from knowledge.retrieval import Query
 from npu_agent import secrets
 from npu_agent.taskspec import TaskDef, dtype_name
@@ -41,13 +42,17 @@ class CampaignKnowledge:
         self.metrics = metrics
         # Check verdicts per (entry set version, source, values): the same entries give the same verdict, and
         # a new or changed entry (id, version or state) makes a new entry set version.
-        self._verdicts: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+        # (An OrderedDict: dropping a plain dict's oldest key again and again makes every next lookup of the
+        # oldest one walk over the deleted slots before it.)
+        self._verdicts: OrderedDict[tuple[Any, ...], list[tuple[str, str]]] = OrderedDict()
         self._entry_sets: dict[tuple[Any, ...], int] = {}
         self._check_sets: dict[int, CheckSet] = {}   # entry set version -> its checks, compiled once
         self._verdict_lock = threading.Lock()
         self.check_hits = 0      # verdicts served from the cache (tests and benchmarks read these)
         self.check_runs = 0
         self._fetched: tuple[float, list[Any]] | None = None   # (monotonic time, check entries)
+        self._specs: dict[str, tuple[Any, bytes]] = {}   # task name -> (its TaskSpec, serialized)
+        self._send_packed: bool | None = None   # whether the store takes packed batches (asked once)
 
     def current_check_entries(self) -> list[Any]:
         """`check_entries`, fetched again once CHECK_ENTRIES_TTL_S old or after an observation changed entries."""
@@ -85,7 +90,6 @@ class CampaignKnowledge:
             if hit is not None:
                 self.check_hits += 1
                 return list(hit)
-        with self._verdict_lock:
             checks = self._check_sets.get(version)
             if checks is None or checks.hardware is not hw:
                 checks = self._check_sets[version] = CheckSet(entries, hw)
@@ -93,7 +97,7 @@ class CampaignKnowledge:
         with self._verdict_lock:
             self.check_runs += 1
             if len(self._verdicts) >= CHECK_CACHE_SIZE:
-                self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
+                self._verdicts.popitem(last=False)  # the oldest
             self._verdicts[key] = verdict
         return list(verdict)
 
@@ -151,19 +155,54 @@ class CampaignKnowledge:
             pobs = self._observation(task, parent[0], parent[1].result)
         return obs, pobs, list(dict.fromkeys(cand.knowledge_used)), cand.proposer
 
+    def _packed(self, cand: Candidate, result: result_pb2.Result) -> PackedResult:
+        """One evaluation as the knowledge store's packed batches carry it (knowledge/observation.py): the
+        result serialized without any secret this process knows (the store is SQLite every team reads)."""
+        made_by = cand.params if isinstance(cand.params.get("transform"), str) else None
+        return (secrets.scrub_serialized(result), cand.source, cand.id, cand.parent_id or "",
+                cand.params.get("values"), made_by)
+
+    def pack_observations(self, items: list[tuple[TaskDef, Candidate, result_pb2.Result,
+                                                  tuple[Candidate, Evaluation | None] | None]]) -> dict[str, Any]:
+        """What `observe_many` sends: plain values, the Observations are built by the knowledge store. A batch's
+        children mostly share a parent (the best so far): it is packed once."""
+        tasks: dict[str, bytes] = {}
+        parents: dict[str, tuple[PackedResult, str]] = {}
+        out = []
+        for task, cand, result, parent in items:
+            name = task.name
+            if name not in tasks:
+                tasks[name] = self._spec_bytes(task)
+            pid = ""
+            if parent is not None and parent[1] is not None:
+                pid = parent[0].id
+                if pid not in parents:
+                    parents[pid] = (self._packed(parent[0], parent[1].result), name)
+            used = list(dict.fromkeys(cand.knowledge_used)) if cand.knowledge_used else []
+            out.append((self._packed(cand, result), name, pid, used, cand.proposer))
+        return {"tasks": tasks, "parents": parents, "items": out}
+
+    def _spec_bytes(self, task: TaskDef) -> bytes:
+        cached = self._specs.get(task.name)
+        if cached is None or cached[0] is not task.spec:
+            cached = self._specs[task.name] = (task.spec, task.spec.SerializeToString(deterministic=True))
+        return cached[1]
+
     def observe_many(self, items: list[tuple[TaskDef, Candidate, result_pb2.Result,
                                              tuple[Candidate, Evaluation | None] | None]]) -> int:
-        """`observe` for many evaluations in one knowledge call (in order); returns the entries changed."""
-        parents: dict[str, Observation] = {}   # a batch's children mostly share a parent (the best so far)
-        batch = []
-        for task, cand, result, parent in items:
-            obs = self._observation(task, cand, result)
-            pobs = None
-            if parent is not None and parent[1] is not None:
-                pobs = parents.get(parent[0].id)
-                if pobs is None:
-                    pobs = parents[parent[0].id] = self._observation(task, parent[0], parent[1].result)
-            batch.append((obs, pobs, list(dict.fromkeys(cand.knowledge_used)), cand.proposer))
+        """`observe` for many evaluations in one knowledge call (in order); returns the entries changed. The
+        actor builds the Observations itself (`observe_packed`): only plain values leave the driver."""
+        packed = self.pack_observations(items)
+        if self._send_packed is None:  # an actor started by an older version, still running, has no such method
+            handle = getattr(self.kb, "handle", None)
+            self._send_packed = hasattr(self.kb, "observe_packed") and (
+                handle is None or hasattr(handle, "observe_packed"))
+        if self._send_packed:
+            made = int(self.kb.observe_packed(batch_bytes(packed)))
+            if made:
+                self._entries_changed()
+            return made
+        batch = unpack_observations(packed)
         if hasattr(self.kb, "observe_many"):
             made = int(self.kb.observe_many(batch))
             if made:
@@ -234,14 +273,15 @@ class RoundKnowledge:
         return list(hit)
 
     def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
-        with self._lock:
-            if self._entries is None:
-                from npu_agent.hardware import load_profile
+        if self._entries is None:   # the round's first check fetches (set once, read without the lock after)
+            with self._lock:
+                if self._entries is None:
+                    from npu_agent.hardware import load_profile
 
-                self._hw = load_profile(self.hardware)
-                self._entries = self.knowledge.current_check_entries()
-                self._version = self.knowledge.entry_set_version(self._entries)
-            entries, hw, version = self._entries, self._hw, self._version
+                    self._hw = load_profile(self.hardware)
+                    self._version = self.knowledge.entry_set_version(entries := self.knowledge.current_check_entries())
+                    self._entries = entries
+        entries, hw, version = self._entries, self._hw, self._version
         if not entries:
             return []
         return self.knowledge.cached_check(version, entries, hw, source, params or {})

@@ -25,7 +25,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.distill import DistillPolicy, DistillReport
 from knowledge.llm import LLMConfig
 from knowledge.model import Decision, Entry, Hit, KnowledgeError, Outcome, Violation
-from knowledge.observation import Observation
+from knowledge.observation import Observation, unpack_observations
 from knowledge.retrieval import Query
 from knowledge.store import default_path
 
@@ -81,6 +81,11 @@ class KnowledgeActor:
 
     def observe_many(self, items: list[tuple[Observation, Observation | None, list[str], str]]) -> int:
         return self.kb.observe_many(items)
+
+    def observe_packed(self, batch: dict[str, Any] | bytes) -> int:
+        """`observe_many` of a campaign's packed batch or its bytes (knowledge.observation.unpack_observations):
+        the Observations are built here, off the campaign driver."""
+        return self.kb.observe_many(unpack_observations(batch))
 
     def check_entries(self, hardware: str = "ascend910b2") -> list[Entry]:
         return self.kb.check_entries(hardware)
@@ -196,6 +201,9 @@ class KnowledgeClient:
 
     def observe_many(self, items: list[tuple[Observation, Observation | None, list[str], str]]) -> int:
         return self._call("observe_many", items)
+
+    def observe_packed(self, batch: dict[str, Any] | bytes) -> int:
+        return self._call("observe_packed", batch)
 
     def check_entries(self, hardware: str = "ascend910b2") -> list[Entry]:
         return self._call("check_entries", hardware)

@@ -37,6 +37,7 @@ from knowledge.model import Entry, KnowledgeError, Violation
 MAX_EXPR_CHARS = 1000
 MAX_REGEX_CHARS = 300
 MAX_SOURCE_CHARS = 2_000_000
+SHORT_SOURCE_CHARS = 512   # SourceFacts.parse scans a longer source literal-first (same facts, fewer regex steps)
 
 TYPE_SIZES: dict[str, int] = {
     "half": 2, "float16_t": 2, "bfloat16_t": 2, "bfloat16": 2, "float": 4, "float32_t": 4, "double": 8,
@@ -151,6 +152,59 @@ _QUE_DECL = re.compile(r"\bT(?:Que|Buf)\s*<\s*(?:AscendC::)?(?:QuePosition|TPosi
 _INIT_BUFFER = re.compile(r"\bInitBuffer\s*\(")
 _TYPE_ALIAS = re.compile(r"\busing\s+([A-Za-z_]\w*)\s*=\s*(?:AscendC::)?([A-Za-z_]\w*)\s*;"
                          r"|\btypedef\s+(?:AscendC::)?([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*;")
+# The same two patterns without their leading \b (a pattern that starts with \b has no literal prefix, so the
+# regex engine tries it at every position: most of a 4 KB kernel's parse); `_finditer_word` adds the \b back.
+_QUE_DECL_BODY = re.compile(_QUE_DECL.pattern[2:])
+_INIT_BUFFER_BODY = re.compile(_INIT_BUFFER.pattern[2:])
+# _DEFINE and _CONST without their leading ^\s* (a multi-line ^ is tried at every position too);
+# `_finditer_line` adds it back.
+_DEFINE_BODY = re.compile(_DEFINE.pattern[4:], re.M)
+_CONST_BODY = re.compile(_CONST.pattern[4:], re.M)
+_WORD_CHAR = re.compile(r"\w")
+_SPACES = re.compile(r"\s*")
+_INT_SUFFIX_HINT = re.compile(r"\d[uUlL]")
+
+
+def _finditer_line(body: re.Pattern[str], first: tuple[str, ...], source: str) -> Iterable[re.Match[str]]:
+    r"""The groups and ends of `re.compile(r"^\s*" + body.pattern, re.M).finditer(source)`, match for match, for a
+    body whose matches begin with one of the literals `first`: such a match is a match of the body at one of
+    them whose line, up to it, is blank (the ^\s* may start on a blank line above; its groups and end are the
+    same), on a line that starts at or after where the scan stands. The literals are found with str.find."""
+    pos = 0
+    ahead = {w: source.find(w) for w in first}   # each literal's next occurrence at or after pos
+    while True:
+        for w, j in ahead.items():
+            if 0 <= j < pos:
+                ahead[w] = source.find(w, pos)
+        found = [j for j in ahead.values() if j >= 0]
+        if not found:
+            return
+        i = min(found)
+        line = source.rfind("\n", 0, i) + 1
+        if line >= pos and _SPACES.fullmatch(source, line, i):
+            m = body.match(source, i)
+            if m is not None:
+                yield m
+                pos = m.end()
+                continue
+        pos = i + 1
+
+
+def _finditer_word(body: re.Pattern[str], source: str) -> Iterable[re.Match[str]]:
+    r"""`re.compile(r"\b" + body.pattern).finditer(source)`, match for match, for a body that starts with a word
+    character: a match of the body is one of \b+body when the character before it is not a word character;
+    otherwise the scan goes on from the next position, as finditer's would."""
+    pos, n = 0, len(source)
+    while pos < n:
+        m = body.search(source, pos)
+        if m is None:
+            return
+        start = m.start()
+        if start and _WORD_CHAR.match(source, start - 1):
+            pos = start + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 def _split_args(text: str, start: int) -> list[str] | None:
@@ -172,16 +226,26 @@ def _split_args(text: str, start: int) -> list[str] | None:
     return None
 
 
-def _c_to_expr(text: str) -> str:
-    """A C arithmetic expression as our expression language: sizeof folded, casts and suffixes dropped."""
-    def size(m: re.Match[str]) -> str:
-        t = m.group(1).split("::")[-1]
-        return str(TYPE_SIZES[t]) if t in TYPE_SIZES else f"__sizeof_{t}"
+def _sizeof(m: re.Match[str]) -> str:
+    t = m.group(1).split("::")[-1]
+    return str(TYPE_SIZES[t]) if t in TYPE_SIZES else f"__sizeof_{t}"
 
-    text = _SIZEOF.sub(size, text)
-    text = _CAST.sub("", text)
-    text = _INT_SUFFIX.sub(r"\1", text)
+
+@lru_cache(maxsize=4096)
+def _c_to_expr(text: str) -> str:
+    """A C arithmetic expression as our expression language: sizeof folded, casts and suffixes dropped.
+    (Each substitution only where its literal is there: most constants are plain numbers.)"""
+    if "sizeof" in text:
+        text = _SIZEOF.sub(_sizeof, text)
+    if "(" in text or "_cast" in text:
+        text = _CAST.sub("", text)
+    if _INT_SUFFIX_HINT.search(text):
+        text = _INT_SUFFIX.sub(_first_group, text)
     return text.replace("this->", "").strip()
+
+
+def _first_group(m: re.Match[str]) -> str:
+    return m.group(1)
 
 
 @dataclass
@@ -201,15 +265,21 @@ class SourceFacts:
             raise KnowledgeError(f"candidate source is longer than {MAX_SOURCE_CHARS} characters")
         facts = cls(source=source)
         # Each pattern needs its literal: a source without it (a short generated kernel) skips the scan.
-        for m in _DEFINE.finditer(source) if "define" in source else ():
+        # (A short source is quicker with the plain patterns; a long one with the literal-led scans.)
+        long = len(source) > SHORT_SOURCE_CHARS
+        defines = (_finditer_line(_DEFINE_BODY, ("#",), source) if long else _DEFINE.finditer(source)) \
+            if "define" in source else ()
+        for m in defines:
             facts.constants.setdefault(m.group(1), _c_to_expr(m.group(2).split("//")[0]))
-        for m in _CONST.finditer(source) if "const" in source else ():
+        consts = (_finditer_line(_CONST_BODY, ("static", "const"), source) if long else _CONST.finditer(source)) \
+            if "const" in source else ()
+        for m in consts:
             facts.constants[m.group(1)] = _c_to_expr(m.group(2))
-        for m in _QUE_DECL.finditer(source) if "Position::" in source else ():
+        for m in _finditer_word(_QUE_DECL_BODY, source) if "Position::" in source else ():
             for name in m.group(2).split(","):
                 if name.strip():
                     facts.queue_positions[name.strip()] = m.group(1)
-        for m in _INIT_BUFFER.finditer(source) if "InitBuffer" in source else ():
+        for m in _finditer_word(_INIT_BUFFER_BODY, source) if "InitBuffer" in source else ():
             args = _split_args(source, m.end())
             if args and len(args) in (2, 3):
                 facts.init_buffers.append((args[0].strip(), [_c_to_expr(a) for a in args[1:]]))
@@ -510,33 +580,94 @@ class CheckSet:
     def __init__(self, entries: Iterable[Entry], hardware: Any = None) -> None:
         self.hardware = hardware
         self.checks: list[tuple[Entry, _Compiled]] = []
+        # Per check, what is left to evaluate per candidate: its conjuncts that read the candidate, in order
+        # (the static ones all hold here, or the check was dropped; dropping a true conjunct from an `and`
+        # changes neither its value nor which conjunct raises first); None when nothing is left (it fires).
+        self._residual: list[ast.AST | None] = []
+        # Per check, the regexes of the `matches(...)` conjuncts its residual starts with: tried on the source
+        # first, without an evaluation environment (most candidates fail one; none can raise).
+        self._leading: list[tuple[re.Pattern[str], ...]] = []
         empty = SourceFacts(source="")
         for e in entries:
             if e.check is None or e.state == "deleted":
                 continue
             c = compiled(e.check)
-            if any(_static(conj) and not _holds(conj, empty, hardware) for conj in _conjuncts(c.tree.body)):
+            conjuncts = _conjuncts(c.tree.body)
+            static = [_static(conj) for conj in conjuncts]
+            if any(st and not _holds(conj, empty, hardware) for conj, st in zip(conjuncts, static, strict=True)):
                 continue
+            rest = [conj for conj, st in zip(conjuncts, static, strict=True) if not st]
+            leading = []
+            while rest and _is_matches(rest[0]):
+                leading.append(_regex(rest.pop(0).args[0].value))  # type: ignore[attr-defined]
             self.checks.append((e, c))
+            self._leading.append(tuple(leading))
+            self._residual.append(None if not rest else rest[0] if len(rest) == 1 else
+                                  ast.BoolOp(op=ast.And(), values=rest))
+        self._plan = [(e, c, c.needs, lead, rest) for (e, c), lead, rest in
+                      zip(self.checks, self._leading, self._residual, strict=True)]
+        self._literal_needs = _literal_needs(frozenset().union(*(c.needs for _, c in self.checks)))
 
     def run(self, source: str, values: Mapping[str, Any] | None = None) -> list[Violation]:
         if not self.checks:
             return []
-        facts = SourceFacts.parse(source)
+        if len(source) > MAX_SOURCE_CHARS:  # as SourceFacts.parse says it, parsed or not
+            raise KnowledgeError(f"candidate source is longer than {MAX_SOURCE_CHARS} characters")
         values = values or {}
-        known = facts.constants
+        facts: SourceFacts | None = None   # parsed once, when a check gets past the cheap tests
+        have: set[str] = set()
         out: list[Violation] = []
-        for e, c in self.checks:
-            if any(n not in values and n not in known and not _derivable(n, facts) for n in c.needs):
+        # Cheap tests first, each only ever skipping a check the full test skips too: a needed name that is no
+        # tiling value and whose literal is nowhere in the source (`maybe` holds the others); a leading
+        # matches() that fails.
+        maybe = set(values)
+        for n, lits in self._literal_needs:
+            if n not in maybe:
+                for lit in lits:
+                    if lit in source:
+                        maybe.add(n)
+                        break
+        for e, c, needs, leading, rest in self._plan:
+            if not needs <= maybe:
+                continue
+            if leading and not all(r.search(source) is not None for r in leading):
+                continue
+            if facts is None:
+                facts = SourceFacts.parse(source)
+                # Every name a check may need that this candidate provides (values, source constants,
+                # derivable ones: what `_derivable` says).
+                have = {*values, *facts.constants}
+                if facts.init_buffers:
+                    have |= {"ub_bytes_requested", "l1_bytes_requested"}
+                if facts.elem_type in TYPE_SIZES:
+                    have.add("elem_bytes")
+            if not needs <= have:
                 continue
             env = _Env(facts, values, self.hardware)
             try:
-                fired = bool(_eval(c.tree.body, env))
+                fired = True if rest is None else bool(_eval(rest, env))
             except (Undetermined, OverflowError, RecursionError, TypeError, ValueError):
                 continue
             if fired:
                 out.append(Violation(entry_id=e.id, message=_format(c.message, env)))
         return out
+
+
+# The literal a derived value cannot be had without (SourceFacts.parse reads it only where it is there).
+_DERIVED_LITERAL = {"ub_bytes_requested": "InitBuffer", "l1_bytes_requested": "InitBuffer",
+                    "elem_bytes": "GlobalTensor"}
+
+
+def _literal_needs(needs: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per needed name, literals one of which the source must hold for it to provide the name: a constant's
+    own name (a #define or const declaration spells it), or for a derived value also the literal its facts
+    come from."""
+    return tuple((n, (n, _DERIVED_LITERAL[n]) if n in _DERIVED_LITERAL else (n,)) for n in sorted(needs))
+
+
+def _is_matches(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "matches"
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
 
 
 def _holds(node: ast.AST, facts: SourceFacts, hardware: Any) -> bool:

@@ -6,6 +6,7 @@ never depends on which backend (twin or real NPU) produced a result, and tests c
 
 from __future__ import annotations
 
+import pickle
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -213,3 +214,43 @@ def _profile_features(obs: Observation, prof: Any) -> None:
             obs.core_use = min(1.0, prof.block_dim / (hw.aic_cores if cube else hw.aiv_cores))
         except (ValueError, KeyError):
             obs.core_use = None
+
+
+# ------------------------------------------------------------------------------------------- packed batches
+# A batch of evaluations as the campaign driver sends them to the knowledge store: plain values, each result
+# serialized (already scrubbed of secrets), so that viewing them as Observations (profile features, error
+# classes) is the knowledge store's CPU rather than the driver's, and pickling a batch is cheap.
+#   {"tasks": {task name: serialized hawk.v1.TaskSpec},
+#    "parents": {parent candidate id: (PackedResult, task name)},
+#    "items": [(PackedResult, task name, parent candidate id or "", entry ids to credit, proposer)]}
+# PackedResult = (serialized hawk.v1.Result, source, candidate id, parent id, tiling values or None,
+#                 the params of the transformation that made it or None)
+PackedResult = tuple[bytes, str, str, str, dict[str, Any] | None, dict[str, Any] | None]
+
+
+def batch_bytes(batch: dict[str, Any]) -> bytes:
+    """A packed batch as one pickle: Ray would otherwise serialize each of its tuples on its own (a Python-level
+    call per tuple in the driver). Read back by `unpack_observations` in the knowledge actor, which unpickles
+    only what a campaign driver of the same Ray cluster sent (as Ray does with every argument)."""
+    return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_observations(batch: dict[str, Any] | bytes) -> list[tuple[Observation, Observation | None, list[str], str]]:
+    """A packed batch (or its `batch_bytes`) as `KnowledgeBase.observe_many` takes it: (observation, its parent's,
+    entries to credit, proposer) per evaluation, in order; a parent shared by many children is viewed once."""
+    from hawk.v1 import result_pb2, task_pb2
+
+    if isinstance(batch, bytes):
+        batch = pickle.loads(batch)  # noqa: S301 (see batch_bytes)
+
+    specs = {name: task_pb2.TaskSpec.FromString(raw) for name, raw in batch.get("tasks", {}).items()}
+
+    def view(packed: PackedResult, task: str) -> Observation:
+        raw, source, candidate_id, parent_id, values, transform = packed
+        return Observation.from_result(result_pb2.Result.FromString(raw), source, specs.get(task),
+                                       evaluation_id=candidate_id, candidate_id=candidate_id,
+                                       parent_id=parent_id, params=values, transform=transform)
+
+    parents = {pid: view(packed, task) for pid, (packed, task) in batch.get("parents", {}).items()}
+    return [(view(packed, task), parents.get(parent) if parent else None, list(used), proposer)
+            for packed, task, parent, used, proposer in batch.get("items", [])]

@@ -116,6 +116,18 @@ def scrub_message(msg: Message) -> Message:
     return _scrub_fields(msg)
 
 
+def scrub_serialized(msg: Message) -> bytes:
+    """`msg` serialized with every registered secret scrubbed, leaving `msg` itself as it is: one serialization
+    and one search when no secret is in it (the usual case), a scrubbed copy otherwise."""
+    data = msg.SerializeToString()
+    pattern = _bytes_pattern
+    if pattern is None or pattern.search(data) is None:
+        return data
+    clean = type(msg)()
+    clean.CopyFrom(msg)
+    return _scrub_fields(clean).SerializeToString()
+
+
 def _scrub_fields(msg: Message) -> Message:
     for field, value in msg.ListFields():
         if field.type == FieldDescriptor.TYPE_MESSAGE:

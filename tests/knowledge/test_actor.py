@@ -165,3 +165,25 @@ def test_observe_many_is_observe_then_credit_in_one_call_and_the_actor_reports_i
     info = kb.process_info()
     assert info["pid"] != os.getpid() and info["cpu_s"] > 0 and info["rss_bytes"] > 0
     ray.kill(ray.get_actor(name, namespace=NAMESPACE), no_restart=True)
+
+
+def test_a_campaigns_packed_observations_are_viewed_by_the_actor_as_the_driver_would(
+        cluster: None, tmp_path: Path) -> None:
+    """CampaignKnowledge over the actor sends packed batches (observe_packed: the Observations are built in the
+    actor's process); the store ends up as observing the same views directly does."""
+    from controller.knowledge_client import CampaignKnowledge
+    from knowledge.observation import unpack_observations
+    from tests.knowledge.test_observation_packing import _items
+
+    name = "kb-test-packed"
+    client = KnowledgeClient(get_or_create(tmp_path / "packed.sqlite", name=name, **QUIET))
+    one = KnowledgeBase(tmp_path / "one.sqlite", policy=DistillPolicy(every_effects=0))
+    ck = CampaignKnowledge(client, "ascend910b2")
+    items = _items()
+    changed = ck.observe_many(items)
+    assert ck._send_packed is True
+    assert changed == one.observe_many(unpack_observations(ck.pack_observations(items))) >= 1
+    entry = "seed-ascend910b2-ub-capacity"
+    assert [e["evidence"] for e in client.effects(entry)] == [e["evidence"] for e in one.effects(entry)] != []
+    assert sorted(e.title for e in client.entries(None)) == sorted(e.title for e in one.entries(None))
+    ray.kill(ray.get_actor(name, namespace=NAMESPACE), no_restart=True)
