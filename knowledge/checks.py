@@ -636,11 +636,7 @@ class CheckSet:
                 facts = SourceFacts.parse(source)
                 # Every name a check may need that this candidate provides (values, source constants,
                 # derivable ones: what `_derivable` says).
-                have = {*values, *facts.constants}
-                if facts.init_buffers:
-                    have |= {"ub_bytes_requested", "l1_bytes_requested"}
-                if facts.elem_type in TYPE_SIZES:
-                    have.add("elem_bytes")
+                have = {*values, *facts.constants, *(n for n in _DERIVED if _derivable(n, facts))}
             if not needs <= have:
                 continue
             env = _Env(facts, values, self.hardware)
@@ -655,7 +651,7 @@ class CheckSet:
 
 # The literal a derived value cannot be had without (SourceFacts.parse reads it only where it is there).
 _DERIVED_LITERAL = {"ub_bytes_requested": "InitBuffer", "l1_bytes_requested": "InitBuffer",
-                    "elem_bytes": "GlobalTensor"}
+                    **dict.fromkeys(L0_POSITIONS, "InitBuffer"), "elem_bytes": "GlobalTensor"}
 
 
 def _literal_needs(needs: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -55,6 +55,12 @@ def _parse_plain(source: str) -> SourceFacts:
             facts.init_buffers.append((args[0].strip(), [_c_to_expr_plain(a) for a in args[1:]]))
     g = checks._GLOBAL_T.search(source) if "GlobalTensor" in source else None
     facts.elem_type = g.group(1).split("::")[-1] if g else ""
+    aliases: dict[str, set[str]] = {}
+    for m in checks._TYPE_ALIAS.finditer(source):
+        alias, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        aliases.setdefault(alias, set()).add(target)
+    facts.type_sizes = {a: checks.TYPE_SIZES[next(iter(t))] for a, t in aliases.items()
+                        if len(t) == 1 and next(iter(t)) in checks.TYPE_SIZES}
     return facts
 
 
