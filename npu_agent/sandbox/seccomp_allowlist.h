@@ -47,7 +47,9 @@
 #error "hawk sandbox: unsupported architecture for seccomp"
 #endif
 
-enum hawk_profile { HAWK_PROFILE_RUN = 1, HAWK_PROFILE_COMPILE = 2, HAWK_PROFILE_REFERENCE = 3 };
+/* DEVICE: the cann backend's launcher on a real NPU (and msprof around it): the compile profile's calls, processes
+ * and exec (msprof op starts the launcher), plus any ioctl (the driver's interface on /dev/davinci*). */
+enum hawk_profile { HAWK_PROFILE_RUN = 1, HAWK_PROFILE_COMPILE = 2, HAWK_PROFILE_REFERENCE = 3, HAWK_PROFILE_DEVICE = 4 };
 
 /* Harmless in every profile: memory, signals to itself, time, futexes, reads and writes on open descriptors, opens
  * (the mount namespace decides what exists and what is writable), stat, process information of itself. */
@@ -168,7 +170,7 @@ static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_p
 #endif
     if (profile == HAWK_PROFILE_RUN) hawk_guard_gm_window(b);
     hawk_allow_list(b, hawk_base_calls, sizeof hawk_base_calls / sizeof hawk_base_calls[0]);
-    if (profile == HAWK_PROFILE_COMPILE)
+    if (profile == HAWK_PROFILE_COMPILE || profile == HAWK_PROFILE_DEVICE)
         hawk_allow_list(b, hawk_compile_calls, sizeof hawk_compile_calls / sizeof hawk_compile_calls[0]);
     if (profile == HAWK_PROFILE_REFERENCE)
         hawk_allow_list(b, hawk_reference_calls, sizeof hawk_reference_calls / sizeof hawk_reference_calls[0]);
@@ -177,6 +179,10 @@ static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_p
         HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
     }
     /* ioctl: terminal queries only (isatty); anything else is "not a terminal", never TIOCSTI and friends. */
+    if (profile == HAWK_PROFILE_DEVICE) {
+        HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1);
+        HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    }
     HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 5);
     HAWK_LD_ARG_LO(1);
     HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCGETS, 2, 0);
@@ -188,12 +194,12 @@ static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_p
     HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 5);
     HAWK_LD_ARG_LO(0);
     HAWK_JUMP(BPF_JMP | BPF_JSET | BPF_K, HAWK_NS_FLAGS, 2, 0);
-    if (profile == HAWK_PROFILE_COMPILE) HAWK_STMT(BPF_JMP | BPF_JA, 0);  /* any process or thread */
+    if (profile == HAWK_PROFILE_COMPILE || profile == HAWK_PROFILE_DEVICE) HAWK_STMT(BPF_JMP | BPF_JA, 0);  /* any process or thread */
     else HAWK_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1);
     HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
     HAWK_LD_NR();
-    if (profile != HAWK_PROFILE_COMPILE) {
+    if (profile != HAWK_PROFILE_COMPILE && profile != HAWK_PROFILE_DEVICE) {
         /* execve: only the launcher's own (see the comment at the top). */
         uint64_t p = (uint64_t)(uintptr_t)exec_path;
         HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execve, 0, 6);
@@ -220,5 +226,6 @@ static int hawk_profile_named(const char *name) {
     if (strcmp(name, "run") == 0) return HAWK_PROFILE_RUN;
     if (strcmp(name, "compile") == 0) return HAWK_PROFILE_COMPILE;
     if (strcmp(name, "reference") == 0) return HAWK_PROFILE_REFERENCE;
+    if (strcmp(name, "device") == 0) return HAWK_PROFILE_DEVICE;
     return 0;
 }

@@ -33,12 +33,21 @@ from npu_agent.candidate import Candidate
 from npu_agent.hardware import HardwareProfile
 from npu_agent.sandbox import Limits, Sandbox
 from npu_agent.simnpu.cpptext import match_paren, strip_comments
-from npu_agent.simnpu.shapes import DTYPES, Constants, blank_chevrons, classify, global_functions, has_main, snake_case
+from npu_agent.simnpu.shapes import (
+    DTYPES,
+    Constants,
+    blank_chevrons,
+    classify,
+    global_functions,
+    has_main,
+    snake_case,
+)
 
 LAUNCHER = "hawk_launcher"
 OPP_DIR = "opp"                  # where the op package installs (under the build's work dir)
 PKG_DIR = "op_project"           # the msopgen project
 VENDOR = "customize"             # msopgen's default vendor name: <opp>/vendors/customize
+WORKDIR = "{workdir}"            # in a step's argv: the build's work dir (an installer wants an absolute path)
 
 # hawk.v1.DType -> msopgen's JSON type names (the op-project generator's input format).
 MSOPGEN_TYPES = {task_pb2.FLOAT16: "fp16", task_pb2.BFLOAT16: "bf16", task_pb2.FLOAT32: "fp32", task_pb2.INT8: "int8",
@@ -69,6 +78,8 @@ class BuildPlan:
     env: dict[str, str] = field(default_factory=dict)
     kernel_files: list[str] = field(default_factory=list)  # the candidate's files as placed (for diagnostics)
     run_env: dict[str, str] = field(default_factory=dict)  # extra environment of the launcher's run
+    entry_file: str = ""          # the placed file that defines the kernel (device error reports point into it)
+    single: bool = False          # a one-file candidate: its diagnostics name no file
 
 
 def soc_version(hardware: HardwareProfile) -> str:
@@ -306,7 +317,8 @@ def plan_build(cand: Candidate, task: task_pb2.TaskSpec, *, install: CannInstall
     steps = _cmake_steps(install, soc, jobs)
     steps[0].files = files
     return BuildPlan(kind="kernel_launch", entry=entry.name, soc_version=soc, block_dim=int(block_dim), steps=steps,
-                     env=install.env(), kernel_files=list(placed))
+                     env=install.env(), kernel_files=list(placed), entry_file=f"kernel/{entry.path}",
+                     single=cand.single)
 
 
 def _plan_op_package(cand: Candidate, task: task_pb2.TaskSpec, *, install: CannInstall, hardware: HardwareProfile,
@@ -348,13 +360,15 @@ def _plan_op_package(cand: Candidate, task: task_pb2.TaskSpec, *, install: CannI
                               "-out", pkg], files={"op.json": msopgen_json(op_type, task, attrs)}),
         BuildStep("build.sh", ["bash", "build.sh"], cwd=pkg, files={f"{pkg}/{p}": t for p, t in sources.items()}),
         BuildStep("install", ["bash", "-c", 'set -e; run=$(ls build_out/custom_opp_*.run | head -n 1); '
-                              f'bash "$run" --quiet --install-path="$1"', "install", f"../{OPP_DIR}"], cwd=pkg),
+                              'bash "$run" --quiet --install-path="$1"', "install", f"{WORKDIR}/{OPP_DIR}"],
+                  cwd=pkg),
         *_cmake_steps(install, soc, jobs),
     ]
     steps[3].files = run_files
     return BuildPlan(kind="op_package", entry=snake, soc_version=soc, op_type=op_type, steps=steps,
                      env={**install.env(), "ASCEND_COMPUTE_UNIT": soc.lower()},
-                     kernel_files=[f"{pkg}/{p}" for p in sources],
+                     kernel_files=[f"{pkg}/{p}" for p in sources], single=cand.single,
+                     entry_file=next(f"{pkg}/{p}" for p in sources if p.startswith("op_kernel/")),
                      run_env={"ASCEND_CUSTOM_OPP_PATH": f"{OPP_DIR}/vendors/{VENDOR}"})
 
 
@@ -373,9 +387,7 @@ def diagnostics(log: str, plan: BuildPlan) -> list[result_pb2.CompilerDiagnostic
         hit = next((k for k in plan.kernel_files if path.endswith(k)), None)
         if hit is None:
             continue
-        name = hit.split("/", 1)[1] if "/" in hit else hit
-        if plan.kind == "op_package" and hit.startswith(PKG_DIR + "/"):
-            name = hit[len(PKG_DIR) + 1:]
+        name = "" if plan.single else hit.split("/", 1)[1]  # kernel/<path> or op_project/<path>
         out.append(result_pb2.CompilerDiagnostic(
             severity="error" if "error" in m.group("sev") else "warning", file=name, line=int(m.group("line")),
             column=int(m.group("col") or 0), message=m.group("msg").strip()))
@@ -409,11 +421,12 @@ def execute(plan: BuildPlan, workdir: Path, *, sandbox: Sandbox, install: CannIn
         if left <= 0:
             return BuildResult(result_pb2.TIMEOUT, f"build exceeded its {timeout_s:g} s deadline", workdir,
                                seconds=time.monotonic() - start, log_tail=log[-8000:])
-        r = sandbox.run(step.argv, cwd=workdir / step.cwd if step.cwd != "." else workdir,
+        argv = [a.replace(WORKDIR, str(workdir)) for a in step.argv]
+        r = sandbox.run(argv, cwd=workdir / step.cwd if step.cwd != "." else workdir,
                         limits=Limits(cpu_seconds=int(max(60, timeout_s * 4)), address_space_bytes=0,
                                       processes=256, memory_bytes=8 << 30, open_files=4096),
                         timeout_s=left, env=plan.env, cancel=cancel, profile="compile", readonly_paths=readonly)
-        log += f"\n== {step.name}: {' '.join(step.argv)}\n" + r.log_tail(16000)
+        log += f"\n== {step.name}: {' '.join(argv)}\n" + r.log_tail(16000)
         seconds = time.monotonic() - start
         if r.setup_failed:
             return BuildResult(result_pb2.INTERNAL, f"sandbox set-up failed for the {step.name} step: {r.setup_failed}",
@@ -442,6 +455,7 @@ def execute(plan: BuildPlan, workdir: Path, *, sandbox: Sandbox, install: CannIn
                            seconds=time.monotonic() - start, log_tail=log[-8000:])
     (workdir / "plan.json").write_text(json.dumps({"kind": plan.kind, "entry": plan.entry, "op_type": plan.op_type,
                                                    "block_dim": plan.block_dim, "soc_version": plan.soc_version,
-                                                   "launcher": plan.launcher, "run_env": plan.run_env}))
+                                                   "launcher": plan.launcher, "run_env": plan.run_env,
+                                                   "entry_file": plan.entry_file, "single": plan.single}))
     return BuildResult(result_pb2.OK, "", workdir, diagnostics=diagnostics(log, plan),
                        seconds=time.monotonic() - start, log_tail=log[-8000:])
