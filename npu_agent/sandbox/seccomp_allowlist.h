@@ -47,8 +47,9 @@
 #error "hawk sandbox: unsupported architecture for seccomp"
 #endif
 
-/* DEVICE: the cann backend's launcher on a real NPU (and msprof around it): the compile profile's calls, processes
- * and exec (msprof op starts the launcher), plus any ioctl (the driver's interface on /dev/davinci*). */
+/* DEVICE: the cann backend's builds (cmake, make, msopgen, build.sh) and its launcher on a real NPU (and msprof
+ * around it): the compile profile's calls, processes and exec, the id calls make uses, plus any ioctl (the driver's
+ * interface on the /dev/davinci* nodes a run binds in with --dev; the sandbox's descriptors are pipes, not ttys). */
 enum hawk_profile { HAWK_PROFILE_RUN = 1, HAWK_PROFILE_COMPILE = 2, HAWK_PROFILE_REFERENCE = 3, HAWK_PROFILE_DEVICE = 4 };
 
 /* Harmless in every profile: memory, signals to itself, time, futexes, reads and writes on open descriptors, opens
@@ -96,6 +97,12 @@ static const int hawk_compile_calls[] = {
     __NR_fork, __NR_vfork, __NR_unlink, __NR_rename, __NR_mkdir, __NR_rmdir, __NR_chmod, __NR_symlink,
     __NR_link, __NR_creat, __NR_utimes,
 #endif
+};
+
+/* CANN's build tools (GNU make switches between its real and effective ids) on top of the compile set, DEVICE
+ * only. After the launcher's uid drop and with no_new_privs these can only swap among the ids it already has. */
+static const int hawk_device_calls[] = {
+    __NR_setresuid, __NR_setresgid, __NR_setreuid, __NR_setregid, __NR_setuid, __NR_setgid,
 };
 
 /* Answered ENOSYS so glibc falls back (or gives up quietly) instead of the process dying. */
@@ -172,6 +179,8 @@ static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_p
     hawk_allow_list(b, hawk_base_calls, sizeof hawk_base_calls / sizeof hawk_base_calls[0]);
     if (profile == HAWK_PROFILE_COMPILE || profile == HAWK_PROFILE_DEVICE)
         hawk_allow_list(b, hawk_compile_calls, sizeof hawk_compile_calls / sizeof hawk_compile_calls[0]);
+    if (profile == HAWK_PROFILE_DEVICE)
+        hawk_allow_list(b, hawk_device_calls, sizeof hawk_device_calls / sizeof hawk_device_calls[0]);
     if (profile == HAWK_PROFILE_REFERENCE)
         hawk_allow_list(b, hawk_reference_calls, sizeof hawk_reference_calls / sizeof hawk_reference_calls[0]);
     for (size_t i = 0; i < sizeof hawk_enosys_calls / sizeof hawk_enosys_calls[0]; i++) {

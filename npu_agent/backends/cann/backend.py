@@ -1,7 +1,7 @@
 """The `cann` backend: candidates compile with the CANN toolchain and run on a real Ascend NPU, in the sandbox.
 
 compile() builds a plan (build.py: the kernel-invocation samples' `ascendc_library` route, or an msopgen op
-package) in a fresh work dir under the compile profile of the agent's sandbox; the work dir is the artifact.
+package) in a fresh work dir under the device profile of the agent's sandbox; the work dir is the artifact.
 run() writes the inputs and the poisoned output buffers as files, runs our launcher (launch.py) on the leased
 device under the sandbox's `device` profile with only that device's /dev nodes bound in, and reads the outputs
 back for the agent's own verification. With profile=True the launcher runs under `msprof op` and the profile is
@@ -180,7 +180,8 @@ class CannBackend(Backend):
                                                              address_space_bytes=0, processes=512,
                                                              memory_bytes=16 << 30, open_files=4096),
                              timeout_s=timeout_s, env=env, cancel=cancel, profile="device",
-                             readonly_paths=[artifact, self.install.home, self.install.driver],
+                             readonly_paths=[p for p in (artifact, self.install.home, self.install.driver)
+                                             if p.exists()],
                              devices=self.install.device_nodes(npu))
         seconds = time.monotonic() - start
         text = r.log_tail(16000)

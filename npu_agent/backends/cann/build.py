@@ -14,13 +14,14 @@ Two routes, both the ones Huawei's public samples take (docs/agent.md "The cann 
   launcher calls the op's generated aclnn API (`aclnn<Op>GetWorkspaceSize`, `aclnn<Op>`).
 
 `plan_build` is pure (tests check its commands for every shape and SoC); `execute` runs the plan's steps in the
-agent's sandbox (compile profile). Nothing of the candidate's code is edited, only placed.
+agent's sandbox (the `device` profile: CANN's cmake, make, msopgen and build.sh need more than g++ does). Nothing of the candidate's code is edited, only placed.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def host_regions(text: str) -> list[tuple[int, int]]:
     code = strip_comments(text)
     spans = []
     for m in _HOST_BLOCK.finditer(code):
-        end = match_paren(code, m.end() - 1)
+        end = match_paren(code, m.end() - 1, "{", "}")
         if end > 0:
             spans.append((m.start(), end))
     for m in _HOST_STMT.finditer(code):
@@ -134,7 +135,7 @@ def split_one_file(text: str) -> tuple[str, str]:
     spans = host_regions(text)
     code = strip_comments(text)
     includes = [(m.start(), m.end()) for m in re.finditer(r'^[ \t]*#[ \t]*include[ \t]*[<"]([^>"]+)[>"][^\n]*', code, re.M)
-                if m.group(1) != "kernel_operator.h"]
+                if text[m.start(1):m.end(1)].strip() != "kernel_operator.h"]  # (strip_comments blanks strings)
     return _blank(text, spans, keep=False), _blank(text, sorted(spans + includes), keep=True)
 
 
@@ -150,21 +151,25 @@ def _attr_kind(value: str) -> str:
     return "String"
 
 
-def opdef_attrs(texts: list[str]) -> list[tuple[str, str]]:
-    """(name, Int|Float|Bool|String|ListInt|...) of each `Attr("name")...` of an op project's OpDef, in order."""
+def opdef_attrs(texts: list[str]) -> list[tuple[str, str, str | None]]:
+    """(name, Int|Float|Bool|String|ListInt|..., declared default or None) of each `Attr("name")...` of an op
+    project's OpDef, in order (the order of the aclnn API's attribute parameters)."""
     out = []
     for text in texts:
-        code = strip_comments(text)
-        for m in re.finditer(r'\bAttr\s*\(\s*"(\w+)"\s*\)', code):
-            stmt = code[m.end():code.find(";", m.end())]
-            kind = re.search(r"\.(ListInt|ListFloat|ListBool|Int|Float|Bool|String)\s*\(", stmt)
-            out.append((m.group(1), kind.group(1) if kind else "String"))
+        code = strip_comments(text)  # (blanks string literals too: names are read from the text at code positions)
+        for m in re.finditer(r'\bAttr\s*\(\s*"(\w+)"\s*\)', text):
+            if not code.startswith("Attr", m.start()):
+                continue  # in a comment or a string
+            stmt = text[m.end():code.find(";", m.end())]
+            kind = re.search(r"\.(ListInt|ListFloat|ListBool|Int|Float|Bool|String)\s*\(([^()]*)\)", stmt)
+            default = kind.group(2).strip() or None if kind else None
+            out.append((m.group(1), kind.group(1) if kind else "String", default))
     return out
 
 
-def task_attrs(task: task_pb2.TaskSpec) -> list[tuple[str, str]]:
-    """(name, kind) of the task's attributes, sorted by name (the order the twin indexes them in)."""
-    return [(k, _attr_kind(v)) for k, v in sorted(task.attributes.items())]
+def task_attrs(task: task_pb2.TaskSpec) -> list[tuple[str, str, str | None]]:
+    """(name, kind, value) of the task's attributes, sorted by name (the order the twin indexes them in)."""
+    return [(k, _attr_kind(v), v) for k, v in sorted(task.attributes.items())]
 
 
 def generated_opdef(op_type: str, task: task_pb2.TaskSpec, op_config: str) -> str:
@@ -188,7 +193,7 @@ def generated_opdef(op_type: str, task: task_pb2.TaskSpec, op_config: str) -> st
     return "\n".join(lines)
 
 
-def msopgen_json(op_type: str, task: task_pb2.TaskSpec, attrs: list[tuple[str, str]]) -> str:
+def msopgen_json(op_type: str, task: task_pb2.TaskSpec, attrs: list[tuple[str, str, str | None]]) -> str:
     """The op description msopgen generates the project skeleton from."""
     def desc(t: task_pb2.TensorSpec) -> dict:
         return {"name": t.name, "param_type": "required", "format": ["ND"], "type": [MSOPGEN_TYPES[t.dtype]]}
@@ -197,7 +202,7 @@ def msopgen_json(op_type: str, task: task_pb2.TaskSpec, attrs: list[tuple[str, s
              "ListFloat": "list_float", "ListBool": "list_bool"}
     op = {"op": op_type, "input_desc": [desc(t) for t in task.inputs], "output_desc": [desc(t) for t in task.outputs]}
     if attrs:
-        op["attr"] = [{"name": n, "param_type": "optional", "type": kinds.get(k, "string")} for n, k in attrs]
+        op["attr"] = [{"name": n, "param_type": "optional", "type": kinds.get(k, "string")} for n, k, _ in attrs]
     return json.dumps([op], indent=2) + "\n"
 
 
@@ -347,7 +352,7 @@ def _plan_op_package(cand: Candidate, task: task_pb2.TaskSpec, *, install: CannI
         snake = snake_case(op_type)
         sources = dict(texts)
         attrs = opdef_attrs([t for p, t in texts.items() if p.startswith("op_host/")])
-    names = {a for a, _ in attrs}
+    names = {a[0] for a in attrs}
     unknown = sorted(set(task.attributes) - names)
     if unknown:
         raise UnsupportedShape(f"task attribute(s) {', '.join(unknown)} are not attributes of the op {op_type}")
@@ -406,12 +411,12 @@ class BuildResult:
 
 def execute(plan: BuildPlan, workdir: Path, *, sandbox: Sandbox, install: CannInstall, timeout_s: float,
             cancel: threading.Event | None = None) -> BuildResult:
-    """Run the plan's steps in `workdir` under the sandbox's compile profile, stopping at the first failure.
+    """Run the plan's steps in `workdir` under the sandbox's device profile, stopping at the first failure.
     A step that fails on the candidate's files is COMPILE_ERROR; a tool that cannot start, a sandbox that cannot
     be set up, or a package that does not install is INTERNAL (our infrastructure, never the candidate's fault)."""
     start = time.monotonic()
     log = ""
-    readonly = [install.home, install.driver, install.cmake_dir]
+    readonly = [p for p in (install.home, install.driver, install.cmake_dir) if p.exists()]
     for step in plan.steps:
         for rel, text in step.files.items():
             p = workdir / rel
@@ -422,10 +427,16 @@ def execute(plan: BuildPlan, workdir: Path, *, sandbox: Sandbox, install: CannIn
             return BuildResult(result_pb2.TIMEOUT, f"build exceeded its {timeout_s:g} s deadline", workdir,
                                seconds=time.monotonic() - start, log_tail=log[-8000:])
         argv = [a.replace(WORKDIR, str(workdir)) for a in step.argv]
+        if not Path(argv[0]).is_absolute():  # the sandbox execs a path, it does not search PATH
+            found = shutil.which(argv[0], path=plan.env.get("PATH")) or shutil.which(argv[0])
+            if found is None:
+                return BuildResult(result_pb2.INTERNAL, f"{argv[0]} is not installed on this host (the {step.name} "
+                                   "step needs it)", workdir, seconds=time.monotonic() - start)
+            argv[0] = found
         r = sandbox.run(argv, cwd=workdir / step.cwd if step.cwd != "." else workdir,
                         limits=Limits(cpu_seconds=int(max(60, timeout_s * 4)), address_space_bytes=0,
                                       processes=256, memory_bytes=8 << 30, open_files=4096),
-                        timeout_s=left, env=plan.env, cancel=cancel, profile="compile", readonly_paths=readonly)
+                        timeout_s=left, env=plan.env, cancel=cancel, profile="device", readonly_paths=readonly)
         log += f"\n== {step.name}: {' '.join(argv)}\n" + r.log_tail(16000)
         seconds = time.monotonic() - start
         if r.setup_failed:

@@ -279,7 +279,7 @@ def kernel_launch_source(entry: str, params: list[Param], task: task_pb2.TaskSpe
     return head + _SETUP + body + _TEARDOWN
 
 
-def aclnn_launch_source(op_type: str, task: task_pb2.TaskSpec, attrs: list[tuple[str, str]]) -> str:
+def aclnn_launch_source(op_type: str, task: task_pb2.TaskSpec, attrs: list[tuple[str, str, str | None]]) -> str:
     """The launcher of the op-package route: aclCreateTensor per tensor, then the op's generated two-phase aclnn
     API (inputs, attributes in OpDef order, outputs; workspace size; executor), as the aclnn invocation samples."""
     from npu_agent.simnpu.shapes import snake_case
@@ -287,18 +287,20 @@ def aclnn_launch_source(op_type: str, task: task_pb2.TaskSpec, attrs: list[tuple
     snake = snake_case(op_type)
     n_in = len(task.inputs)
     attr_lines, attr_args = [], []
-    for i, (name, kind) in enumerate(attrs):
+    for i, (name, kind, default) in enumerate(attrs):
         ctype = _C_TYPES.get(kind)
         if ctype is None:
             raise ValueError(f"attribute {name} of kind {kind} is not passed by the cann backend yet")
-        value = task.attributes.get(name)
+        value = task.attributes.get(name, default)  # an attribute the task does not set: the OpDef's default
         if value is None:
-            continue  # an optional attribute the task does not set: the aclnn API still takes it
+            continue
+        if kind == "String" and default is not None and name not in task.attributes:
+            value = json.loads(default)  # the OpDef's default is already a C string literal
         literal = json.dumps(value) if kind == "String" else value.strip().lower() if kind == "Bool" else value.strip()
         attr_lines.append(f"    {ctype} hawk_attr{i} = {literal};")
         attr_args.append(f"hawk_attr{i}")
     if len(attr_args) != len(attrs):
-        missing = [n for n, _ in attrs if n not in task.attributes]
+        missing = [n for n, _, d in attrs if n not in task.attributes and d is None]
         raise ValueError(f"the op {op_type}'s attribute(s) {', '.join(missing)} must be set by the task for its aclnn "
                          "call")
     tensors = ", ".join(f"hawk_t[{i}]" for i in range(n_in))
