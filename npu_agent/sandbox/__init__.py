@@ -451,7 +451,9 @@ class Sandbox:
                 for p in self._visible(argv, readonly_paths):
                     cmd += ["--ro", p]
                 for node in devices:
-                    cmd += ["--dev", str(node)]
+                    if not os.path.abspath(node).startswith("/dev/"):
+                        raise ValueError(f"{node} is not a device node under /dev")
+                    cmd += ["--dev", os.path.abspath(node)]
             r_fd, w_fd = os.pipe()
             rep_r, rep_w = os.pipe()
             cmd += ["--report-fd", str(rep_w), "--", *argv]
