@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -115,6 +116,7 @@ class CannBackend(Backend):
             self.sandbox.remove_workdir(workdir)
             return out
         out.artifact = workdir
+        _readable(workdir)  # runs happen under other uids (one per run work dir), read-only
         if use_cache:
             with self._lock:
                 self._cache[key] = workdir
@@ -199,6 +201,9 @@ class CannBackend(Backend):
     def _outcome(self, r, report: dict, text: str, rundir: Path, prof_dir: Path, task: task_pb2.TaskSpec, plan: dict,
                  errors_mod, profile: bool, seconds: float) -> RunOutcome:
         stage = str(report.get("stage", ""))
+        if not stage:  # no report: the last stage the launcher announced before it died
+            stages = re.findall(r"^hawk-cann-stage: (\w+)$", text, re.M)
+            stage = stages[-1] if stages else ""
         exc = None
         if errors_mod is not None:
             try:
@@ -237,6 +242,17 @@ class CannBackend(Backend):
             for d in self._cache.values():
                 shutil.rmtree(d, ignore_errors=True)
             self._cache.clear()
+
+
+def _readable(root: Path) -> None:
+    """Let every sandbox uid read and traverse a finished build (it holds only the candidate's own code and what
+    the toolchain made of it; only runs that are handed this path ever see it)."""
+    for d, _dirs, files in os.walk(root):
+        os.chmod(d, os.stat(d).st_mode | 0o755)
+        for f in files:
+            p = os.path.join(d, f)
+            if not os.path.islink(p):
+                os.chmod(p, os.stat(p).st_mode | 0o444 | (0o111 if os.stat(p).st_mode & 0o100 else 0))
 
 
 def classify_failure(stage: str, returncode: int | None, signal: int | None) -> int:

@@ -110,6 +110,14 @@ struct HawkIo {
 
 const char* hawk_stage = "start";
 
+void hawk_enter(const char* stage) {
+    // Each stage is also announced on stderr, so a launcher that dies without a report (a crash in the
+    // candidate's tiling function) still tells the agent where it was.
+    hawk_stage = stage;
+    std::fprintf(stderr, "hawk-cann-stage: %s\n", stage);
+    std::fflush(stderr);
+}
+
 void hawk_report(const char* stage, long code, const char* message) {
     // One JSON object on the sandbox's result pipe (HAWK_RESULT_FD); the agent reads nothing else as a verdict.
     const char* fd_text = std::getenv("HAWK_RESULT_FD");
@@ -215,12 +223,12 @@ int main(int argc, char** argv) {
     if (argc != 2) { std::fprintf(stderr, "usage: %s IO_FILE\n", argv[0]); return 2; }
     HawkIo io = hawk_read_io(argv[1]);
     if (io.tensors.size() != HAWK_TENSORS) hawk_fail_io("io", "io.txt does not list this build's tensors");
-    hawk_stage = "init";
+    hawk_enter("init");
     hawk_check(aclInit(nullptr), "aclInit");
     hawk_check(aclrtSetDevice(io.device), "aclrtSetDevice");
     aclrtStream stream = nullptr;
     hawk_check(aclrtCreateStream(&stream), "aclrtCreateStream");
-    hawk_stage = "copy_in";
+    hawk_enter("copy_in");
     for (HawkTensor& t : io.tensors) {
         hawk_load(t);  // inputs, and the output buffers as the agent poisoned them
         hawk_check(aclrtMalloc(&t.dev, t.bytes ? t.bytes : 32, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
@@ -230,7 +238,7 @@ int main(int argc, char** argv) {
 '''
 
 _TEARDOWN = r'''
-    hawk_stage = "copy_out";
+    hawk_enter("copy_out");
     for (HawkTensor& t : io.tensors) {
         if (t.role == "out" && t.bytes) {
             hawk_check(aclrtMemcpy(t.host.data(), t.bytes, t.dev, t.bytes, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy");
@@ -238,7 +246,7 @@ _TEARDOWN = r'''
         }
         hawk_check(aclrtFree(t.dev), "aclrtFree");
     }
-    hawk_stage = "finalize";
+    hawk_enter("finalize");
     hawk_check(aclrtDestroyStream(stream), "aclrtDestroyStream");
     hawk_check(aclrtResetDevice(io.device), "aclrtResetDevice");
     hawk_check(aclFinalize(), "aclFinalize");
@@ -272,10 +280,10 @@ def kernel_launch_source(entry: str, params: list[Param], task: task_pb2.TaskSpe
                            io.workspace_bytes ? io.workspace_bytes : 32), "aclrtMemset");
     hawk_check(aclrtMalloc(&tiling, 64 * 1024, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
     hawk_check(aclrtMemset(tiling, 64 * 1024, 0, 64 * 1024), "aclrtMemset");
-    hawk_stage = "launch";
+    hawk_enter("launch");
     hawk_check(static_cast<aclError>(ACLRT_LAUNCH_KERNEL({entry})(io.block_dim, stream{''.join(', ' + a for a in args)})),
                "ACLRT_LAUNCH_KERNEL({entry})");
-    hawk_stage = "synchronize";
+    hawk_enter("synchronize");
     hawk_check(aclrtSynchronizeStream(stream), "aclrtSynchronizeStream");
     hawk_check(aclrtFree(workspace), "aclrtFree");
     hawk_check(aclrtFree(tiling), "aclrtFree");
@@ -313,7 +321,7 @@ def aclnn_launch_source(op_type: str, task: task_pb2.TaskSpec, attrs: list[tuple
     outs = ", ".join(f"hawk_t[{i}]" for i in range(n_in, n_in + len(task.outputs)))
     call = ", ".join(x for x in (tensors, ", ".join(attr_args), outs) if x)
     body = f'''
-    hawk_stage = "tensors";
+    hawk_enter("tensors");
     std::vector<aclTensor*> hawk_t;
     for (HawkTensor& t : io.tensors) {{
         std::vector<int64_t> strides(t.dims.size(), 1);
@@ -326,15 +334,15 @@ def aclnn_launch_source(op_type: str, task: task_pb2.TaskSpec, attrs: list[tuple
 {chr(10).join(attr_lines)}
     uint64_t workspace_size = 0;
     aclOpExecutor* executor = nullptr;
-    hawk_stage = "tiling";
+    hawk_enter("tiling");
     hawk_check(static_cast<aclError>(aclnn{op_type}GetWorkspaceSize({call}, &workspace_size, &executor)),
                "aclnn{op_type}GetWorkspaceSize");
     void* workspace = nullptr;
     if (workspace_size > 0)
         hawk_check(aclrtMalloc(&workspace, workspace_size, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
-    hawk_stage = "launch";
+    hawk_enter("launch");
     hawk_check(static_cast<aclError>(aclnn{op_type}(workspace, workspace_size, executor, stream)), "aclnn{op_type}");
-    hawk_stage = "synchronize";
+    hawk_enter("synchronize");
     hawk_check(aclrtSynchronizeStream(stream), "aclrtSynchronizeStream");
     if (workspace != nullptr) hawk_check(aclrtFree(workspace), "aclrtFree");
     for (aclTensor* a : hawk_t) aclDestroyTensor(a);

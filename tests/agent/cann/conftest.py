@@ -4,11 +4,15 @@ command construction on a machine without CANN), and the `cann_device` marker fo
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from npu_agent.backends.cann.environment import CannInstall, CannNotFound, find_cann
+from npu_agent.sandbox import Sandbox
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -52,3 +56,12 @@ def device_install() -> CannInstall:
         return find_cann()
     except CannNotFound as e:
         pytest.skip(f"device test: HAWK_CANN_TESTS=1 but {e}")
+
+
+@pytest.fixture(scope="session")
+def cann_sandbox() -> Iterator[Sandbox]:
+    """One real sandbox for these tests (building its launcher costs a compile)."""
+    root = Path(tempfile.mkdtemp(prefix="hawk-cann-sbx-"))
+    root.chmod(0o711)
+    yield Sandbox(root / "sandbox")
+    shutil.rmtree(root, ignore_errors=True)

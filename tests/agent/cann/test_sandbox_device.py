@@ -6,23 +6,17 @@ a real character device that exists on every Linux host (the NPU's /dev/davinci<
 from __future__ import annotations
 
 import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from npu_agent.sandbox import Limits, Sandbox
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    root = Path(tempfile.mkdtemp(prefix="hawk-cann-sbx-"))
-    root.chmod(0o711)
-    sb = Sandbox(root / "sandbox")
-    if not sb.capabilities.mount_namespace:
+@pytest.fixture
+def sandbox(cann_sandbox):
+    if not cann_sandbox.capabilities.mount_namespace:
         pytest.skip("this host gives the sandbox no mount namespace: /dev is the host's and --dev has no effect")
-    yield sb
-    shutil.rmtree(root, ignore_errors=True)
+    return cann_sandbox
 
 
 def sh(sandbox: Sandbox, script: str, **kw):
