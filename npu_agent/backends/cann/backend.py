@@ -172,8 +172,9 @@ class CannBackend(Backend):
             prof_dir.mkdir()
             self.sandbox.share_with_sandbox(prof_dir)
             try:
+                # An op package's kernel is named by its build (op type and a key), and the launcher runs only it.
                 argv = msprof.op_command(self.install.home, argv, prof_dir, soc_version=plan["soc_version"],
-                                         kernel_name=plan["entry"])
+                                         kernel_name=plan["entry"] if plan.get("kind") == "kernel_launch" else None)
             except Exception as e:  # cannprof's own error for a tool it cannot find
                 return RunOutcome(status=result_pb2.INTERNAL, message=f"msprof op cannot be started: {e}")
         env = {**self.install.env(), **{k: str(artifact / v) if k == "ASCEND_CUSTOM_OPP_PATH" else v
