@@ -103,6 +103,15 @@ def parse_npu_smi_chip(text: str) -> str:
     return f"Ascend{m.group(1)}" if m else ""
 
 
+_TABLE_ROW = re.compile(r"^\|\s*(\d+)\s+([0-9][0-9A-Za-z]*)\s*\|\s*([A-Za-z]+)\s*\|", re.M)
+
+
+def parse_npu_smi_table(text: str) -> dict[int, tuple[str, str]]:
+    """NPU id -> (chip name, health) from the `npu-smi info` table ("| 0     910B2   | OK   | ..."): the chip name
+    is what CANN's SOC_VERSION is made of ("Ascend" + Name, as the samples' READMEs say)."""
+    return {int(m.group(1)): (m.group(2), m.group(3)) for m in _TABLE_ROW.finditer(text)}
+
+
 def _npu_smi(npu_smi: Path | None, *args: str) -> str:
     if npu_smi is None:
         return ""
@@ -148,7 +157,9 @@ def find_cann(env: Mapping[str, str] = os.environ, *, dev_root: Path = Path("/de
     if not devices:
         raise CannNotFound("the cann backend found CANN " + version + " but no NPU: npu-smi lists none and there is "
                            f"no {dev_root}/davinci<N> (is the Ascend driver installed and loaded?)")
-    soc = parse_npu_smi_chip(_npu_smi(npu_smi, "info", "-t", "board", "-i", str(devices[0])))
+    table = parse_npu_smi_table(_npu_smi(npu_smi, "info"))
+    soc = f"Ascend{table[devices[0]][0]}" if devices[0] in table else \
+        parse_npu_smi_chip(_npu_smi(npu_smi, "info", "-t", "board", "-i", str(devices[0])))
     return CannInstall(
         home=home, version=version, set_env=set_env, cmake_dir=cmake_dir,
         bisheng=_first(home / "compiler" / "ccec_compiler" / "bin" / "bisheng"),
@@ -165,6 +176,7 @@ def device_health(install: CannInstall, device_id: int) -> str:
         return f"{node} does not exist"
     text = _npu_smi(install.npu_smi, "info", "-t", "health", "-i", str(device_id))
     m = re.search(r"Health(?: Status)?\s*:\s*(\w+)", text)
-    if m and m.group(1).upper() not in ("OK", "HEALTHY"):
-        return f"npu-smi reports device {device_id} health {m.group(1)}"
+    health = m.group(1) if m else parse_npu_smi_table(_npu_smi(install.npu_smi, "info")).get(device_id, ("", ""))[1]
+    if health and health.upper() not in ("OK", "HEALTHY"):
+        return f"npu-smi reports device {device_id} health {health}"
     return ""

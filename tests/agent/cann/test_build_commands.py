@@ -19,6 +19,7 @@ from npu_agent.backends.cann.environment import (
     find_cann,
     parse_npu_smi_chip,
     parse_npu_smi_list,
+    parse_npu_smi_table,
     parse_version,
 )
 from npu_agent.candidate import Candidate
@@ -223,6 +224,13 @@ def test_version_and_npu_smi_texts() -> None:
     listing = "Total Count : 2\n\nNPU ID : 0\nProduct Name : x\n\nNPU ID : 5\n"
     assert parse_npu_smi_list(listing) == [0, 5]
     assert parse_npu_smi_chip("Chip Type : Ascend\nChip Name : 910B2\n") == "Ascend910B2"
+    table = ("| NPU   Name                | Health        | Power(W)    Temp(C)           Hugepages-Usage(page)|\n"
+             "| Chip                      | Bus-Id        | AICore(%)   Memory-Usage(MB)  HBM-Usage(MB)        |\n"
+             "+===========================+===============+====================================================+\n"
+             "| 0     910B2               | OK            | 93.6        36                0    / 0             |\n"
+             "| 0                         | 0000:C1:00.0  | 0           0    / 0          3161 / 65536         |\n"
+             "| 1     910B2               | Alarm         | 90.1        35                0    / 0             |\n")
+    assert parse_npu_smi_table(table) == {0: ("910B2", "OK"), 1: ("910B2", "Alarm")}
 
 
 def test_a_profile_for_another_chip_is_refused(toolkit) -> None:
