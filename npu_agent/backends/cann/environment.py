@@ -2,8 +2,9 @@
 
 CANN is found the way its own scripts find it: `set_env.sh` of the toolkit exports ASCEND_HOME_PATH (older
 toolkits: ASCEND_TOOLKIT_HOME), and every tool lives at a fixed place under it. Devices come from the runtime's
-own view: `npu-smi info -l` (the driver's tool) and the /dev/davinci<N> nodes the driver creates. Nothing here
-starts a device; the backend checks a device's health before each run.
+own view: `npu-smi info -l` (the driver's tool), else the ACL runtime's aclrtGetDeviceCount (in a child process),
+else the /dev/davinci<N> nodes the driver creates. The agent's own process never initialises ACL; the backend
+checks a device's health before each run.
 """
 
 from __future__ import annotations
@@ -121,6 +122,43 @@ def _npu_smi(npu_smi: Path | None, *args: str) -> str:
         return ""
 
 
+# Run in a child process (never in the agent: aclInit claims runtime resources for the process's lifetime):
+# the device count and SoC name as the ACL runtime itself reports them (aclrtGetDeviceCount, aclrtGetSocName).
+_ACL_QUERY = """
+import ctypes, json, sys
+lib = ctypes.CDLL("libascendcl.so")
+count = ctypes.c_uint32(0)
+out = {"init": lib.aclInit(None)}
+out["count_rc"] = lib.aclrtGetDeviceCount(ctypes.byref(count))
+out["count"] = count.value
+lib.aclrtGetSocName.restype = ctypes.c_char_p
+name = lib.aclrtGetSocName()
+out["soc"] = name.decode() if name else ""
+lib.aclFinalize()
+json.dump(out, sys.stdout)
+"""
+
+
+def acl_query(home: Path, env: Mapping[str, str]) -> tuple[list[int], str]:
+    """(device ids, SoC name) from the ACL runtime in a child Python, or ([], "") when it cannot answer."""
+    import json
+    import sys
+
+    if not any((home / d / "libascendcl.so").exists() for d in ("lib64", "runtime/lib64")):
+        return [], ""
+    libs = f"{home}/lib64:{home}/runtime/lib64:/usr/local/Ascend/driver/lib64:/usr/local/Ascend/driver/lib64/driver"
+    child_env = {"PATH": env.get("PATH", "/usr/bin:/bin"), "LD_LIBRARY_PATH": libs, "ASCEND_HOME_PATH": str(home)}
+    try:
+        r = subprocess.run([sys.executable, "-I", "-c", _ACL_QUERY], capture_output=True, text=True, timeout=60,
+                           env=child_env)
+        out = json.loads(r.stdout) if r.returncode == 0 else {}
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return [], ""
+    if out.get("init") not in (0, 100002) or out.get("count_rc") != 0:  # 100002: already initialised
+        return [], ""
+    return list(range(int(out.get("count", 0)))), str(out.get("soc", ""))
+
+
 def find_cann(env: Mapping[str, str] = os.environ, *, dev_root: Path = Path("/dev")) -> CannInstall:
     """The CANN install and devices of this host, or CannNotFound naming the first missing piece."""
     raw = env.get("ASCEND_HOME_PATH") or env.get("ASCEND_TOOLKIT_HOME") or ""
@@ -151,14 +189,17 @@ def find_cann(env: Mapping[str, str] = os.environ, *, dev_root: Path = Path("/de
         ("/usr/local/sbin/npu-smi" if Path("/usr/local/sbin/npu-smi").exists() else None)
     npu_smi = Path(npu_smi_path) if npu_smi_path else None
     devices = parse_npu_smi_list(_npu_smi(npu_smi, "info", "-l"))
-    if not devices:  # the driver's nodes, when npu-smi is absent or says nothing
+    acl_soc = ""
+    if not devices:  # the ACL runtime's own count, when npu-smi is absent or says nothing
+        devices, acl_soc = acl_query(home, env)
+    if not devices:  # the driver's nodes
         devices = sorted(int(p.name[len("davinci"):]) for p in dev_root.glob("davinci*")
                          if p.name[len("davinci"):].isdigit())
     if not devices:
         raise CannNotFound("the cann backend found CANN " + version + " but no NPU: npu-smi lists none and there is "
                            f"no {dev_root}/davinci<N> (is the Ascend driver installed and loaded?)")
     table = parse_npu_smi_table(_npu_smi(npu_smi, "info"))
-    soc = f"Ascend{table[devices[0]][0]}" if devices[0] in table else \
+    soc = f"Ascend{table[devices[0]][0]}" if devices[0] in table else acl_soc or \
         parse_npu_smi_chip(_npu_smi(npu_smi, "info", "-t", "board", "-i", str(devices[0])))
     return CannInstall(
         home=home, version=version, set_env=set_env, cmake_dir=cmake_dir,
