@@ -201,6 +201,12 @@ class CannBackend(Backend):
 
     def _outcome(self, r, report: dict, text: str, rundir: Path, prof_dir: Path, task: task_pb2.TaskSpec, plan: dict,
                  errors_mod, profile: bool, seconds: float) -> RunOutcome:
+        if not report:  # under msprof op the result pipe may not reach the launcher: its stderr copy of the report
+            lines = re.findall(r"^hawk-cann: (\{.*\})$", text, re.M)
+            try:
+                report = json.loads(lines[-1]) if lines else {}
+            except ValueError:
+                report = {}
         stage = str(report.get("stage", ""))
         if not stage:  # no report: the last stage the launcher announced before it died
             stages = re.findall(r"^hawk-cann-stage: (\w+)$", text, re.M)
