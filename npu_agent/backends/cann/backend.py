@@ -183,8 +183,7 @@ class CannBackend(Backend):
                                                              address_space_bytes=0, processes=512,
                                                              memory_bytes=16 << 30, open_files=4096),
                              timeout_s=timeout_s, env=env, cancel=cancel, profile="device",
-                             readonly_paths=[p for p in (artifact, self.install.home, self.install.driver)
-                                             if p.exists()],
+                             readonly_paths=[artifact, *self.install.readonly_paths()],
                              devices=self.install.device_nodes(npu))
         seconds = time.monotonic() - start
         text = r.log_tail(16000)

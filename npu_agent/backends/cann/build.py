@@ -427,7 +427,7 @@ def execute(plan: BuildPlan, workdir: Path, *, sandbox: Sandbox, install: CannIn
     be set up, or a package that does not install is INTERNAL (our infrastructure, never the candidate's fault)."""
     start = time.monotonic()
     log = ""
-    readonly = [p for p in (install.home, install.driver, install.cmake_dir) if p.exists()]
+    readonly = install.readonly_paths()
     for step in plan.steps:
         for rel, text in step.files.items():
             p = workdir / rel

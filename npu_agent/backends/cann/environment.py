@@ -48,6 +48,15 @@ class CannInstall:
         """The /dev nodes a run on `device_id` needs inside the sandbox."""
         return [f"/dev/davinci{device_id}", *(p for p in SHARED_DEVICE_NODES if Path(p).exists())]
 
+    def readonly_paths(self) -> list[Path]:
+        """What a sandboxed build or run sees of CANN: the toolkit and the driver, also under their real paths
+        (`latest` is a symlink to the versioned directory, whose own links are absolute)."""
+        out: list[Path] = []
+        for p in (self.home, self.home.resolve(), self.driver, self.driver.resolve(), self.cmake_dir.resolve()):
+            if p.exists() and p not in out:
+                out.append(p)
+        return out
+
     def env(self) -> dict[str, str]:
         """What set_env.sh exports that the build and the launcher need (the sandbox scrubs everything else)."""
         home = str(self.home)
