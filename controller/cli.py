@@ -35,9 +35,10 @@ def _groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     from npu_agent.cli import add_agent_commands
     from npu_agent.simnpu.cli import add_sim_commands
     from tasks.cli import add_tasks_commands
+    from tasks.device_cli import add_twin_vs_device_command
 
     return [add_demo_command, add_agent_commands, add_campaign_commands, add_kb_commands, add_sim_commands,
-            add_tasks_commands, add_bench_commands, add_farm_commands]
+            add_tasks_commands, add_bench_commands, add_farm_commands, add_twin_vs_device_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

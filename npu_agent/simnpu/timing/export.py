@@ -37,10 +37,12 @@ def write_msprof(sim: Simulation, out_dir: str | Path, *, op_name: str = "kernel
     with pipe_csv.open("w", newline="") as f:
         w = csv.writer(f)
         head = ["block_id", "sub_block_id"]
+        pipes_of = sim.core_pipes  # a coupled core (310P) has every pipe, under msprof's aic_ prefix
+        one_core = pipes_of is not CORE_PIPES and len(cores) == 1
         for c in cores:
-            n = CORE_NAMES[c]
+            n = "aic" if one_core else CORE_NAMES[c]
             head += [f"{n}_time(us)", f"{n}_total_cycles"]
-            for p in CORE_PIPES[c]:
+            for p in pipes_of[c]:
                 head += [f"{n}_{PIPE_NAMES[p]}_time(us)", f"{n}_{PIPE_NAMES[p]}_ratio"]
             head.append(f"{n}_icache_miss_rate")
         w.writerow(head)
@@ -48,10 +50,10 @@ def write_msprof(sim: Simulation, out_dir: str | Path, *, op_name: str = "kernel
             row: list[object] = [prog.block, 0]
             for c in cores:
                 if c != prog.core:
-                    row += ["N/A"] * (3 + 2 * len(CORE_PIPES[c]))
+                    row += ["N/A"] * (3 + 2 * len(pipes_of[c]))
                     continue
                 row += [f"{tot[i] / clock:.3f}", round(tot[i])]
-                for p in CORE_PIPES[c]:
+                for p in pipes_of[c]:
                     b = sim.busy[i, p]
                     row += [f"{b / clock:.3f}", f"{(b / tot[i]) if tot[i] else 0.0:.3f}"]
                 row.append("N/A")  # the twin models no instruction cache

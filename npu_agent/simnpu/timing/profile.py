@@ -27,6 +27,36 @@ _MEMS = {int(m): m.name for m in Mem}
 TOP_HOTSPOTS = 12
 
 
+def classify_bottleneck(stats: dict[int, dict[str, Any]], *, launch_cycles: float, core_cycles: float,
+                        clock_mhz: float, pipe_bound_ratio: float) -> result_pb2.Bottleneck:
+    """The bottleneck from per-core-type stats (Simulation.core_type_stats' shape): shared with the msprof parser
+    of the cann backend, so a device profile and a twin profile are classified by the same rule and text."""
+    if not stats:
+        return result_pb2.Bottleneck(kind=result_pb2.Bottleneck.LATENCY_BOUND, explanation="nothing ran")
+    c = max(stats, key=lambda k: stats[k]["total"])
+    ratios = stats[c]["ratio"]
+    p = max(ratios, key=lambda k: (ratios[k], -k))
+    r = ratios[p]
+    name = f"{CORE_NAMES[c]}_{PIPE_NAMES[p]}"
+    launch_us = launch_cycles / clock_mhz
+    core_us = core_cycles / clock_mhz
+    order = ", ".join(f"{PIPE_NAMES[k]} {ratios[k]:.0%}" for k in sorted(ratios, key=lambda k: -ratios[k]))
+    b = result_pb2.Bottleneck(pipe=p, ratio=r)
+    if launch_cycles >= core_cycles:
+        b.kind = result_pb2.Bottleneck.LAUNCH_BOUND
+        b.explanation = (f"launch overhead {launch_us:.2f} us is at least the cores' run time {core_us:.2f} us: "
+                         f"too little work per launch ({order})")
+    elif r >= pipe_bound_ratio:
+        b.kind = result_pb2.Bottleneck.PIPE_BOUND
+        b.explanation = (f"{name} busy {r:.0%} of the {CORE_NAMES[c].upper()} time: the kernel is "
+                         f"{PIPE_NAMES[p]}-bound ({order})")
+    else:
+        b.kind = result_pb2.Bottleneck.LATENCY_BOUND
+        b.explanation = (f"no pipe is near full (busiest {name} {r:.0%}): pipes wait on each other instead "
+                         f"of overlapping - double-buffer, fuse or enlarge tiles ({order})")
+    return b
+
+
 @dataclass
 class Simulation:
     """A record, its costs and its schedule, with everything the profile and the exports need."""
@@ -72,31 +102,9 @@ class Simulation:
         return out
 
     def bottleneck(self) -> result_pb2.Bottleneck:
-        stats = self.core_type_stats()
-        if not stats:
-            return result_pb2.Bottleneck(kind=result_pb2.Bottleneck.LATENCY_BOUND, explanation="nothing ran")
-        c = max(stats, key=lambda k: stats[k]["total"])
-        ratios = stats[c]["ratio"]
-        p = max(ratios, key=lambda k: (ratios[k], -k))
-        r = ratios[p]
-        name = f"{CORE_NAMES[c]}_{PIPE_NAMES[p]}"
-        launch_us = self.launch_cycles / self.costs.clock_mhz
-        core_us = self.sched.cycles / self.costs.clock_mhz
-        order = ", ".join(f"{PIPE_NAMES[k]} {ratios[k]:.0%}" for k in sorted(ratios, key=lambda k: -ratios[k]))
-        b = result_pb2.Bottleneck(pipe=p, ratio=r)
-        if self.launch_cycles >= self.sched.cycles:
-            b.kind = result_pb2.Bottleneck.LAUNCH_BOUND
-            b.explanation = (f"launch overhead {launch_us:.2f} us is at least the cores' run time {core_us:.2f} us: "
-                             f"too little work per launch ({order})")
-        elif r >= self.costs.pipe_bound_ratio:
-            b.kind = result_pb2.Bottleneck.PIPE_BOUND
-            b.explanation = (f"{name} busy {r:.0%} of the {CORE_NAMES[c].upper()} time: the kernel is "
-                             f"{PIPE_NAMES[p]}-bound ({order})")
-        else:
-            b.kind = result_pb2.Bottleneck.LATENCY_BOUND
-            b.explanation = (f"no pipe is near full (busiest {name} {r:.0%}): pipes wait on each other instead "
-                             f"of overlapping - double-buffer, fuse or enlarge tiles ({order})")
-        return b
+        return classify_bottleneck(self.core_type_stats(), launch_cycles=self.launch_cycles,
+                                   core_cycles=self.sched.cycles, clock_mhz=self.costs.clock_mhz,
+                                   pipe_bound_ratio=self.costs.pipe_bound_ratio)
 
     def hotspots(self, top: int = TOP_HOTSPOTS) -> list[result_pb2.Hotspot]:
         """Cycles per (source line, pipe), busiest first; scalar issue counts on the scalar pipe."""
