@@ -179,7 +179,9 @@ def add_agent_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--port", type=port_arg, required=True, help="gRPC port (0: any free port, logged at start)")
     s.add_argument("--host", type=host_arg, help="bind address (default 0.0.0.0 when secured, else 127.0.0.1)")
     s.add_argument("--devices", type=int_range(1, 1024), default=1, help="device slots; each runs one candidate at a time")
-    s.add_argument("--backend", choices=("simnpu", "null"), default="simnpu")
+    s.add_argument("--backend", choices=("simnpu", "null", "cann"), default="simnpu",
+                   help="simnpu: the Ascend C twin (default); null: waits only (load tests); cann: a real Ascend NPU "
+                   "with CANN (needs ASCEND_HOME_PATH, docs/agent.md)")
     s.add_argument("--hardware", default="ascend910b2", help="hardware profile (SoC) name")
     s.add_argument("--metrics-port", type=port_arg, help="serve Prometheus metrics on this port")
     s.add_argument("--metrics-host", type=host_arg, default="127.0.0.1",

@@ -44,7 +44,7 @@ from npu_agent.taskspec import TaskLimits
 from npu_agent.wire_guard import MalformedRequestInterceptor
 
 log = logging.getLogger("npu_agent")
-BACKENDS = ("simnpu", "null")
+BACKENDS = ("simnpu", "null", "cann")
 _SPARE_THREADS = 16  # handler threads beyond the admission limit, for GetInfo/Cancel/health/rejections
 MAX_BATCH = 4096  # bound of --max-batch: one request's items are validated on one handler thread
 
@@ -100,6 +100,13 @@ def make_backend(cfg: AgentConfig, work_dir: Path, metrics: AgentMetrics) -> Bac
                              cache_max_entry_bytes=cfg.compile_cache_entry_mb * mb if cfg.compile_cache_entry_mb
                              else None,
                              cache_max_bytes=cfg.compile_cache_mb * mb if cfg.compile_cache_mb else None)
+    if cfg.backend == "cann":  # a real Ascend host (docs/agent.md): refuses at once, in one line, without CANN
+        from npu_agent.backends.cann import CannBackend, find_cann
+
+        install = find_cann()  # CannNotFound (a RuntimeError) names what is missing
+        sandbox = Sandbox(work_dir / "sandbox", observer=metrics.observe_sandbox, uid_base=cfg.sandbox_uid_base)
+        return CannBackend(hardware, work_root=work_dir / "cann", sandbox=sandbox, install=install,
+                           devices=cfg.devices)
     raise ValueError(f"unknown backend {cfg.backend!r}; expected one of {', '.join(BACKENDS)}")
 
 

@@ -51,7 +51,7 @@ RESULT_FD_ENV = "HAWK_RESULT_FD"
 NOBODY = 65534
 UID_BASE = 200_000    # default first sandbox uid (--sandbox-uid-base); a range no login user has
 UID_COUNT = 4096      # uids in the range: the most sandboxes that can run at once
-PROFILES = ("run", "compile", "reference")
+PROFILES = ("run", "compile", "reference", "device")  # device: the cann backend on a real NPU
 SETUP_FAILED = 125    # the launcher's exit status when it could not set the sandbox up
 TMPFS_BYTES = 64 << 20  # each of the private /tmp and /dev/shm
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -389,6 +389,7 @@ class Sandbox:
         profile: str = "run",
         readonly_paths: Iterable[Path | str] = (),
         slot: int | None = None,
+        devices: Iterable[str] = (),
     ) -> SandboxResult:
         """Run argv under isolation until it exits, the deadline passes, or `cancel` is set.
 
@@ -396,7 +397,8 @@ class Sandbox:
         "reference": a Python process running a task's numpy reference). `readonly_paths` are host paths made
         visible read-only (besides the system dirs, the paths given to expose_readonly and argv[0]); `cwd`, the
         work dir, is the only writable host path. `slot` is accepted for the callers' bookkeeping: the uid comes
-        with the work dir."""
+        with the work dir. `devices`: /dev nodes bound usable into the new root (the NPU's, for the cann
+        backend); every other bind is nodev."""
         del slot
         if profile not in PROFILES:
             raise ValueError(f"unknown sandbox profile {profile!r}; expected one of {', '.join(PROFILES)}")
@@ -448,6 +450,10 @@ class Sandbox:
                         "--rw", str(Path(os.path.abspath(cwd)))]
                 for p in self._visible(argv, readonly_paths):
                     cmd += ["--ro", p]
+                for node in devices:
+                    if not os.path.abspath(node).startswith("/dev/"):
+                        raise ValueError(f"{node} is not a device node under /dev")
+                    cmd += ["--dev", os.path.abspath(node)]
             r_fd, w_fd = os.pipe()
             rep_r, rep_w = os.pipe()
             cmd += ["--report-fd", str(rep_w), "--", *argv]

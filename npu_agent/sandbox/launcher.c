@@ -13,9 +13,11 @@
  * The launcher waits (through init) for the target and exits the way it did (same code, or the same signal).
  *
  * Usage: hawk-sandbox-exec [--cpu S] [--as BYTES] [--fsize BYTES] [--nproc N] [--nofile N] [--netns] [--pidns]
- *                          [--uid U --gid G] [--cwd DIR] [--seccomp run|compile|reference] [--cgroup DIR]...
+ *                          [--uid U --gid G] [--cwd DIR] [--seccomp run|compile|reference|device] [--cgroup DIR]...
  *                          [--report-fd FD]
- *                          [--mountns --newroot DIR [--ro PATH]... [--rw PATH]... [--tmpfs-size BYTES] [--proc]]
+ *                          [--mountns --newroot DIR [--ro PATH]... [--rw PATH]... [--dev NODE]... [--tmpfs-size BYTES]
+ *                           [--proc]]     (--dev: a device node under /dev bound usable, e.g. /dev/davinci0 for the
+ *                                          cann backend; every other bind is nodev)
  *                          -- PROGRAM ARGS...
  *        hawk-sandbox-exec --probe        prints what this host allows, as JSON
  * Exit status 125 with a line on --report-fd (and "hawk-sandbox: ..." on stderr): the sandbox could not be set up.
@@ -106,11 +108,12 @@ struct hawk_mount_attr { unsigned long long attr_set, attr_clr, propagation, use
 /* Adds attributes to a mount and every mount below it (mount_setattr), falling back to a remount of the top. */
 /* Read-only binds keep exec (the program, the compiler, Python); writable ones are noexec: nothing the sandbox
  * writes can be run as a program. */
-static int restrict_mount(const char *path, int readonly) {
-    struct hawk_mount_attr a = {MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (readonly ? MOUNT_ATTR_RDONLY : MOUNT_ATTR_NOEXEC),
+static int restrict_mount(const char *path, int readonly, int device) {
+    struct hawk_mount_attr a = {MOUNT_ATTR_NOSUID | (device ? 0 : MOUNT_ATTR_NODEV) |
+                                (readonly ? MOUNT_ATTR_RDONLY : MOUNT_ATTR_NOEXEC),
                                 0, 0, 0};
     if (syscall(__NR_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &a, sizeof a) == 0) return 0;
-    return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : MS_NOEXEC),
+    return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | (device ? 0 : MS_NODEV) | (readonly ? MS_RDONLY : MS_NOEXEC),
                  NULL);
 }
 
@@ -136,7 +139,7 @@ static int join(char *out, size_t size, const char *root, const char *path) {
 
 /* Makes host `path` visible at the same place under `root`, read-only or writable. A symlink (a merged-/usr
  * /bin -> usr/bin) is recreated as the same symlink; a missing optional path is skipped. */
-static int bind_path(const char *root, const char *path, int readonly, int optional) {
+static int bind_path(const char *root, const char *path, int readonly, int optional, int device) {
     char dst[PATH_MAX], parent[PATH_MAX];
     struct stat st;
     if (lstat(path, &st) != 0) return optional ? 0 : fail_path("cannot expose", path);
@@ -161,7 +164,7 @@ static int bind_path(const char *root, const char *path, int readonly, int optio
         if (fd >= 0) close(fd);
     }
     if (mount(path, dst, NULL, MS_BIND | MS_REC, NULL) != 0) return fail_path("bind", path);
-    if (restrict_mount(dst, readonly) != 0) return fail_path("remount", dst);
+    if (restrict_mount(dst, readonly, device) != 0) return fail_path("remount", dst);
     return 0;
 }
 
@@ -192,12 +195,12 @@ static int build_root(const char *root, char **entries, int n, unsigned long lon
     if (join(p, sizeof p, root, "/dev") || (rc = mount_tmpfs(p, "0755", 65536))) return SETUP_FAILED;
     if (join(p, sizeof p, root, "/dev/shm") || (rc = mount_tmpfs(p, "1777", tmp_size))) return SETUP_FAILED;
     for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
-        if ((rc = bind_path(root, devices[i], 0, 0)) != 0) return rc;
+        if ((rc = bind_path(root, devices[i], 0, 0, 0)) != 0) return rc;
     for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++)
-        if ((rc = bind_path(root, system_dirs[i], 1, 1)) != 0) return rc;
+        if ((rc = bind_path(root, system_dirs[i], 1, 1, 0)) != 0) return rc;
     qsort(entries, (size_t)n, sizeof entries[0], by_length);
     for (int i = 0; i < n; i++)
-        if ((rc = bind_path(root, entries[i] + 1, entries[i][0] == 'r', 0)) != 0) return rc;
+        if ((rc = bind_path(root, entries[i] + 1, entries[i][0] == 'r', 0, entries[i][0] == 'd')) != 0) return rc;
     if (with_proc) {
         if (join(p, sizeof p, root, "/proc") || make_dirs(p) != 0) return fail("mkdir /proc");
         if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return fail("mount /proc");
@@ -309,7 +312,7 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--cgroup") == 0) {
             if (ncgroups == 8) { fprintf(stderr, "hawk-sandbox: too many --cgroup\n"); return SETUP_FAILED; }
             cgroups[ncgroups++] = v;
-        } else if (strcmp(a, "--ro") == 0 || strcmp(a, "--rw") == 0) {
+        } else if (strcmp(a, "--ro") == 0 || strcmp(a, "--rw") == 0 || strcmp(a, "--dev") == 0) {
             size_t len = strlen(v);
             if (nentries == MAX_PATHS || v[0] != '/' || len >= PATH_MAX) {
                 fprintf(stderr, "hawk-sandbox: bad or too many paths at %s\n", v);
@@ -317,7 +320,11 @@ int main(int argc, char **argv) {
             }
             char *e = malloc(len + 2);
             if (!e) return fail("malloc");
-            e[0] = a[3] == 'o' ? 'r' : 'w';
+            if (a[2] == 'd' && strncmp(v, "/dev/", 5) != 0) {  /* only device nodes get a usable bind */
+                fprintf(stderr, "hawk-sandbox: --dev %s is not under /dev\n", v);
+                return SETUP_FAILED;
+            }
+            e[0] = a[2] == 'd' ? 'd' : a[3] == 'o' ? 'r' : 'w';
             memcpy(e + 1, v, len + 1);
             while (len > 1 && e[len] == '/') e[len--] = '\0';  /* no trailing slash */
             entries[nentries++] = e;

@@ -47,7 +47,10 @@
 #error "hawk sandbox: unsupported architecture for seccomp"
 #endif
 
-enum hawk_profile { HAWK_PROFILE_RUN = 1, HAWK_PROFILE_COMPILE = 2, HAWK_PROFILE_REFERENCE = 3 };
+/* DEVICE: the cann backend's builds (cmake, make, msopgen, build.sh) and its launcher on a real NPU (and msprof
+ * around it): the compile profile's calls, processes and exec, the id calls make uses, plus any ioctl (the driver's
+ * interface on the /dev/davinci* nodes a run binds in with --dev; the sandbox's descriptors are pipes, not ttys). */
+enum hawk_profile { HAWK_PROFILE_RUN = 1, HAWK_PROFILE_COMPILE = 2, HAWK_PROFILE_REFERENCE = 3, HAWK_PROFILE_DEVICE = 4 };
 
 /* Harmless in every profile: memory, signals to itself, time, futexes, reads and writes on open descriptors, opens
  * (the mount namespace decides what exists and what is writable), stat, process information of itself. */
@@ -94,6 +97,12 @@ static const int hawk_compile_calls[] = {
     __NR_fork, __NR_vfork, __NR_unlink, __NR_rename, __NR_mkdir, __NR_rmdir, __NR_chmod, __NR_symlink,
     __NR_link, __NR_creat, __NR_utimes,
 #endif
+};
+
+/* CANN's build tools (GNU make switches between its real and effective ids) on top of the compile set, DEVICE
+ * only. After the launcher's uid drop and with no_new_privs these can only swap among the ids it already has. */
+static const int hawk_device_calls[] = {
+    __NR_setresuid, __NR_setresgid, __NR_setreuid, __NR_setregid, __NR_setuid, __NR_setgid,
 };
 
 /* Answered ENOSYS so glibc falls back (or gives up quietly) instead of the process dying. */
@@ -168,8 +177,10 @@ static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_p
 #endif
     if (profile == HAWK_PROFILE_RUN) hawk_guard_gm_window(b);
     hawk_allow_list(b, hawk_base_calls, sizeof hawk_base_calls / sizeof hawk_base_calls[0]);
-    if (profile == HAWK_PROFILE_COMPILE)
+    if (profile == HAWK_PROFILE_COMPILE || profile == HAWK_PROFILE_DEVICE)
         hawk_allow_list(b, hawk_compile_calls, sizeof hawk_compile_calls / sizeof hawk_compile_calls[0]);
+    if (profile == HAWK_PROFILE_DEVICE)
+        hawk_allow_list(b, hawk_device_calls, sizeof hawk_device_calls / sizeof hawk_device_calls[0]);
     if (profile == HAWK_PROFILE_REFERENCE)
         hawk_allow_list(b, hawk_reference_calls, sizeof hawk_reference_calls / sizeof hawk_reference_calls[0]);
     for (size_t i = 0; i < sizeof hawk_enosys_calls / sizeof hawk_enosys_calls[0]; i++) {
@@ -177,6 +188,10 @@ static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_p
         HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
     }
     /* ioctl: terminal queries only (isatty); anything else is "not a terminal", never TIOCSTI and friends. */
+    if (profile == HAWK_PROFILE_DEVICE) {
+        HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1);
+        HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    }
     HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 5);
     HAWK_LD_ARG_LO(1);
     HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCGETS, 2, 0);
@@ -188,12 +203,12 @@ static int hawk_build_filter(struct hawk_bpf *b, int profile, const char *exec_p
     HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 5);
     HAWK_LD_ARG_LO(0);
     HAWK_JUMP(BPF_JMP | BPF_JSET | BPF_K, HAWK_NS_FLAGS, 2, 0);
-    if (profile == HAWK_PROFILE_COMPILE) HAWK_STMT(BPF_JMP | BPF_JA, 0);  /* any process or thread */
+    if (profile == HAWK_PROFILE_COMPILE || profile == HAWK_PROFILE_DEVICE) HAWK_STMT(BPF_JMP | BPF_JA, 0);  /* any process or thread */
     else HAWK_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1);
     HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     HAWK_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
     HAWK_LD_NR();
-    if (profile != HAWK_PROFILE_COMPILE) {
+    if (profile != HAWK_PROFILE_COMPILE && profile != HAWK_PROFILE_DEVICE) {
         /* execve: only the launcher's own (see the comment at the top). */
         uint64_t p = (uint64_t)(uintptr_t)exec_path;
         HAWK_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execve, 0, 6);
@@ -220,5 +235,6 @@ static int hawk_profile_named(const char *name) {
     if (strcmp(name, "run") == 0) return HAWK_PROFILE_RUN;
     if (strcmp(name, "compile") == 0) return HAWK_PROFILE_COMPILE;
     if (strcmp(name, "reference") == 0) return HAWK_PROFILE_REFERENCE;
+    if (strcmp(name, "device") == 0) return HAWK_PROFILE_DEVICE;
     return 0;
 }
