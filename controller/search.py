@@ -50,6 +50,8 @@ EFFECT_WEIGHT = 1.0    # knowledge on: how much an entry's recorded mean effect 
 EFFECT_FULL_USES = 3   # ... at full weight from this many uses (fewer uses: proportionally less)
 MIN_APPLY_SCORE = 0.25  # knowledge on: an entry retrieved below this fused score does not fit the parent's
                         # profile (retrieval scores an entry against the kernel's state at 0.2x): not applied
+COMPOSE_MAX = 4        # knowledge on: entries applied together in one composed step (one per transformation)
+COMPOSE = "compose"    # the `transform` name of a composed step's params (several entries' steps at once)
 NOT_THE_KERNELS_FAULT = ("INTERNAL", "CANCELLED", "REJECTED")  # failures no repair should react to
 ATTEMPTS_PER_PROPOSAL = 40  # draws per wanted proposal before the search gives up for this round
 
@@ -107,12 +109,23 @@ class Step:
     source: str
     entry: str = ""                                   # the entry whose transform made it, "" for blind steps
     retrieved: list[str] = field(default_factory=list)
+    parts: list[dict[str, Any]] = field(default_factory=list)  # a composed step's steps, in the order applied
+
+    @property
+    def entries(self) -> list[str]:
+        """The entries this step applied (credited with its effect; shared when there are several)."""
+        if self.parts:
+            return [p["entry"] for p in self.parts]
+        return [self.entry] if self.entry else []
 
     @property
     def params(self) -> dict[str, Any]:
         p: dict[str, Any] = {"transform": self.transform, "values": self.values, "from": self.frm}
         if self.entry:
             p["entry"] = self.entry
+        if self.parts:
+            p["entries"] = self.entries
+            p["steps"] = self.parts
         if self.retrieved:
             p["retrieved"] = self.retrieved
         return p
@@ -153,6 +166,24 @@ class _Move:
     values: dict[str, Any]
     frm: dict[str, Any]
     entry: str = ""
+    wanted: dict[str, Any] = field(default_factory=dict)  # the entry's values ("up", "double", ...)
+    promising: bool = False                                # the entry's record says it pays (see `_promising`)
+
+
+@dataclass
+class _Composed:
+    """Several entries' steps applied together: what an expert does with a handful of known-good changes."""
+
+    parts: list[_Move]
+    source: str
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {f"{m.transform.name}.{k}": v for m in self.parts for k, v in m.values.items()}
+
+    @property
+    def frm(self) -> dict[str, Any]:
+        return {f"{m.transform.name}.{k}": v for m in self.parts for k, v in m.frm.items()}
 
 
 def template_key(values: dict[str, Any]) -> str:
@@ -252,8 +283,15 @@ class HistoryIndex:
             return
         if not _passed(parent[1]) or e.status in NOT_THE_KERNELS_FAULT:
             return
+        won = _passed(e) and e.time_us < parent[1].time_us  # type: ignore[operator]
+        if c.params.get("entries"):
+            # A composed step's outcome is shared: a win counts for each of its entries, a loss for none (which
+            # part lost is not known; the single steps around the composed kernel tell).
+            for entry in c.params["entries"] if won else ():
+                self.wins[entry] += 1
+            return
         entry = c.params["entry"]
-        if _passed(e) and e.time_us < parent[1].time_us:  # type: ignore[operator]
+        if won:
             self.wins[entry] += 1
         else:
             self.losses[entry] += 1
@@ -410,9 +448,42 @@ class TransformSearch:
             if move is None or not self._untried(parent, t, move[0]):
                 continue
             order = (s.entry_id in self.losing, not _on_pipe(pipe, t), -_expected(s), rank)
-            ranked.append((order, _Move(t, move[0], move[1], s.entry_id)))
+            ranked.append((order, _Move(t, move[0], move[1], s.entry_id, dict(spec.get("values") or {}),
+                                        _promising(s) and s.entry_id not in self.losing)))
         ranked.sort(key=lambda r: r[0])
         return [m for _, m in ranked]
+
+    def compose(self, parent: Candidate) -> _Composed | None:
+        """The promising entries' steps for this parent applied together, in the order `entry_moves` ranks
+        them, one per transformation, each resolved on the kernel the earlier ones made and kept only when the
+        checks pass on the result (a part that would break a known constraint is left out, not the whole
+        step). None when fewer than two parts apply, or this combination was tried from this parent."""
+        parts: list[_Move] = []
+        source = parent.source
+        for m in self.entry_moves(parent, trial=False):
+            if not m.promising or any(p.transform.name == m.transform.name for p in parts):
+                continue
+            cur = m.transform.current(source)
+            move = resolve_values(m.transform, cur, m.wanted) if cur is not None else None
+            if move is None:
+                continue
+            try:
+                new = m.transform.apply(source, move[0])
+            except NotApplicable:
+                continue
+            if self.ctx.knowledge is not None and self.ctx.knowledge.check(self.ctx.task, new, {}):
+                continue
+            parts.append(_Move(m.transform, move[0], move[1], m.entry, m.wanted, True))
+            source = new
+            if len(parts) >= COMPOSE_MAX:
+                break
+        if len(parts) < 2:
+            return None
+        composed = _Composed(parts, source)
+        if _key(parent.id, COMPOSE, composed.values) in self.index.tried or \
+                _key(parent.id, COMPOSE, composed.values) in self.tried:
+            return None
+        return composed
 
     # ------------------------------------------------------------------------------------- round
     def run(self, n: int) -> SearchOutcome:
@@ -435,6 +506,11 @@ class TransformSearch:
                 parent = self._pick_parent(pool)
                 if use_kb and self.rng.random() >= EXPLORE_SHARE:
                     trial = self.entry_moves(parent, trial=True) if self.rng.random() < TRIAL_SHARE else []
+                    if not trial:
+                        composed = self.compose(parent)
+                        if composed is not None:
+                            self._take_composed(parent, composed, out)
+                            continue
                     moves = trial or self.entry_moves(parent, trial=False)
                     move = moves[0] if moves else None
                 if move is None:
@@ -464,6 +540,26 @@ class TransformSearch:
                 out.pruned.append((step.params, violations))
                 return
         out.steps.append(step)
+
+
+    def _take_composed(self, parent: Candidate, c: _Composed, out: SearchOutcome) -> None:
+        self.tried.add(_key(parent.id, COMPOSE, c.values))
+        h = source_hash(c.source)
+        if h in self.hashes or h in self.index.hashes:
+            return
+        self.hashes.add(h)
+        retrieved = self._knowledge(parent)[1]
+        parts = [{"name": m.transform.name, "values": m.values, "from": m.frm, "entry": m.entry} for m in c.parts]
+        step = Step(parent=parent, transform=COMPOSE, values=c.values, frm=c.frm, source=c.source,
+                    entry=c.parts[0].entry, retrieved=list(retrieved), parts=parts)
+        out.steps.append(step)  # every part passed the checks on the kernel it made, the last one on this source
+
+
+def _promising(s: Any) -> bool:
+    """Whether an entry's record says it pays: a documented or learnt step with no uses yet, or a positive mean
+    effect over its uses (weighed as `_expected` weighs it); what composition takes."""
+    uses = getattr(s, "uses", 0) or 0
+    return uses == 0 or float(getattr(s, "mean_effect", 0.0)) > 0.0
 
 
 def _expected(s: Any) -> float:

@@ -268,21 +268,30 @@ def test_knowledge_on_steps_follow_the_entry_for_the_parents_bottleneck(tmp_path
     base, ck = kb
     s = Situation(tmp_path, pipe)
     used: Counter[str] = Counter()
+    composed = 0
     for seed in range(120):
         out = OfflineProposer().propose(s.ctx(seed, knowledge=ck), 1)
         (p,) = out.proposals
         assert entry in p.params["retrieved"]
         if p.knowledge_used:
-            assert p.knowledge_used == [p.params["entry"]], "only the entry that made the step is credited"
+            # The entry on the parent's bottleneck pipe leads: alone, or first of the entries applied together.
+            steps = p.params.get("steps") or [{"name": p.params["transform"], "values": p.params["values"],
+                                               "from": p.params["from"], "entry": p.params["entry"]}]
+            assert p.knowledge_used == [st["entry"] for st in steps], "exactly the entries that made the step"
+            assert p.params["entry"] == steps[0]["entry"]
+            composed += len(steps) > 1
             used[p.knowledge_used[0]] += 1
-            # "up": one step along the domain from the parent's present value.
-            cur = transforms.get(p.params["transform"]).current(BASELINE)[knob]
-            domain = KNOBS[p.params["transform"]][2]
-            assert p.params["values"] == {knob: domain[domain.index(cur) + 1]} and p.params["from"] == {knob: cur}
+            for st in steps:  # "up": one step along the domain from the parent's present value
+                k = KNOBS[st["name"]][1]
+                cur = transforms.get(st["name"]).current(BASELINE)[k]
+                domain = KNOBS[st["name"]][2]
+                assert st["values"] == {k: domain[domain.index(cur) + 1]} and st["from"] == {k: cur}
         else:
             assert "entry" not in p.params
-    # Most steps apply the entry on the parent's bottleneck pipe; a quarter or so stay blind (exploration).
+    # Most steps apply the entry on the parent's bottleneck pipe (both promising entries together, the best
+    # first); a quarter or so stay blind (exploration).
     assert set(used) == {entry}
+    assert composed == used[entry]
     assert 0.6 * 120 <= used[entry] <= 0.9 * 120, used
 
 
