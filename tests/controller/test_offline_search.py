@@ -312,6 +312,46 @@ def test_knowledge_on_fills_a_round_with_entries_first_then_blind_steps_and_prun
     assert len({p.hash for p in out.proposals}) == 8
 
 
+def test_knowledge_on_composes_the_promising_entries_leaving_out_a_part_a_check_refuses(tmp_path: Path, kb) -> None:
+    """An expert applies the known-good changes together: one candidate made of every promising entry's step
+    (one per transformation, in the order they rank), each part kept only if the checks pass on its result."""
+    base, ck = kb
+    base.add(_entry("t-mte2-tile", "test_tile", {"tile": "double"}, "PIPE_BOUND:MTE2", "MTE2"))
+    base.add({"id": "t-tile-limit", "title": "tiles of 4096 at most here", "rationale": "test constraint",
+              "kind": "constraint", "hardware": "ascend910b2", "origin": "manual",
+              "check": {"when": "defined(\"TEST_TILE\") and TEST_TILE > 4096", "message": "tile {TEST_TILE}"}})
+    s = Situation(tmp_path, result_pb2.MTE2)
+    seen = 0
+    for seed in range(40):
+        for p in OfflineProposer().propose(s.ctx(seed, knowledge=ck), 2).proposals:
+            if p.params.get("transform") != "compose":
+                continue
+            seen += 1
+            steps = p.params["steps"]
+            assert p.knowledge_used == p.params["entries"] == [st["entry"] for st in steps]
+            assert set(p.knowledge_used) == {"t-mte2-depth", "t-vec-cores"}, "the tile step breaks the check"
+            assert steps[0]["entry"] == "t-mte2-depth", "the entry on the parent's bottleneck pipe first"
+            src = BASELINE
+            for st in steps:  # the parts applied in order give the candidate
+                src = transforms.apply(src, st["name"], st["values"])
+            assert src == p.source and _knob(src, "TEST_DEPTH") == 2 and _knob(src, "TEST_CORES") == 16
+            assert p.params["values"] == {"test_depth.depth": 2, "test_cores.cores": 16}
+    assert seen >= 20
+
+
+def test_an_entry_whose_record_hurts_is_not_composed(tmp_path: Path, kb) -> None:
+    from knowledge.model import Outcome
+
+    base, ck = kb
+    base.add(_entry("t-mte2-tile", "test_tile", {"tile": "up"}, "PIPE_BOUND:MTE2", "MTE2"))
+    for i in range(3):  # three uses that made their parents slower
+        base.record_effect(["t-vec-cores"], Outcome(f"ev-{i}", True, True, 0.8, f"pev-{i}"))
+    s = Situation(tmp_path, result_pb2.MTE2)
+    composed = [p for seed in range(30) for p in OfflineProposer().propose(s.ctx(seed, knowledge=ck), 1).proposals
+                if p.params.get("transform") == "compose"]
+    assert composed and all(set(p.knowledge_used) == {"t-mte2-depth", "t-mte2-tile"} for p in composed)
+
+
 def test_entries_on_trial_are_proposed_now_and_then(tmp_path: Path, kb) -> None:
     base, ck = kb
     base.add(_entry("t-trial-tile", "test_tile", {"tile": "up"}, "PIPE_BOUND:MTE2", "MTE2", state="trial"))
@@ -484,6 +524,40 @@ def test_knowledge_on_steers_a_template_task_by_the_entries_steps_read_back_as_t
                 assert p.params["values"] == {**best_values, "TEST_DEPTH": 2} and p.parent_id == bid
                 steered += 1
     assert 0.6 * 40 <= steered <= 0.95 * 40, steered
+
+
+def test_knowledge_on_steers_a_template_task_from_the_baselines_template_point_in_round_one(tmp_path: Path,
+                                                                                            kb) -> None:
+    """While the baseline is the best, the entries' steps start from the template point that the
+    transformations read as the baseline (same knobs), so knowledge acts before any template point passed."""
+    _, ck = kb
+    (tmp_path / "tmpl.cpp").write_text("// k(\n#include \"kernel_operator.h\"\n"
+                                       "constexpr uint32_t TEST_DEPTH = {{TEST_DEPTH}};\n"
+                                       "constexpr uint32_t TEST_TILE = {{TEST_TILE}};\n"
+                                       "constexpr uint32_t TEST_CORES = {{TEST_CORES}};\n")
+    text = TASKS.format(name="tmpl", baseline="knobs.cpp") + (
+        '[task.extra]\ntemplate = "tmpl.cpp"\n[task.extra.params]\nTEST_DEPTH = [1, 2, 3]\n'
+        'TEST_TILE = [2048, 4096]\nTEST_CORES = [4, 8, 16]\n')
+    (tmp_path / "knobs.cpp").write_text(BASELINE)
+    (tmp_path / "t.toml").write_text(text)
+    task = load_task_file(tmp_path / "t.toml")[0]
+    store = ResultsStore(tmp_path / "r.sqlite")
+    cid = store.create_campaign("t", "name='t'", "ascend910b2")
+    bid = store.add_candidate(cid, task.name, task.hash, -1, BASELINE, source_hash(BASELINE), "baseline")
+    store.record_evaluation(bid, _result(100.0, result_pb2.MTE2))
+    base = (store.candidate(bid), store.evaluation(bid))
+    steered = 0
+    for seed in range(30):
+        ctx = ProposalContext(task=task, hardware="ascend910b2", round=0, history=[base], best=base, baseline=base,
+                              rng=random.Random(seed), knowledge=ck)
+        for p in OfflineProposer().propose(ctx, 1).proposals:
+            if p.knowledge_used:
+                # Both entries' steps from the baseline's point (depth 1, tile 4096, cores 8), together.
+                assert p.knowledge_used == ["t-mte2-depth", "t-vec-cores"] == p.params["entries"]
+                assert p.params["values"] == {"TEST_DEPTH": 2, "TEST_TILE": 4096, "TEST_CORES": 16}
+                assert p.parent_id == bid
+                steered += 1
+    assert 0.6 * 30 <= steered <= 0.95 * 30, steered
 
 
 class CountingHistory(list):
