@@ -243,7 +243,7 @@ class OfflineProposer:
         (controller/search.py orders them by fit and effect), applied to the template point `start` (the best
         kernel's, or the baseline's twin) and read back as template values, for the share of the round that
         is not exploration: first the promising entries' steps together (a composed point), then one by one."""
-        from controller.search import EXPLORE_SHARE, TransformSearch
+        from controller.search import EXPLORE_SHARE, TransformSearch, _is_composed
 
         want = sum(1 for _ in range(n) if ctx.rng.random() >= EXPLORE_SHARE)
         if not want:
@@ -262,7 +262,7 @@ class OfflineProposer:
                                                                                     values)):
                 continue
             composed, entries = values, [*entries, move.entry]
-        if len(entries) >= 2:
+        if len(entries) >= 2 and not _is_composed(best.params):
             consider(composed, entries, retrieved)
             made += 1
         for move in moves:

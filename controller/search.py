@@ -44,7 +44,8 @@ RETRIEVE_FACTOR = 2    # entries retrieved per parent: this times the campaign's
 REPAIR_SHARE = 0.2     # share of steps that retry a recent failure's parent with another value
 RECENT_FAILURES = 5    # how far back a repair looks
 SET_ASIDE_AFTER = 2    # an entry that lost this many steps on a task and won none is set aside there (1: tried last)
-EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
+EXPLORE_SHARE = 0.1    # knowledge on: share of steps that stay blind (exploration; 0.25 before composition:
+                       # the bench's on-arm blind steps almost never beat the composed best, and wasted most)
 TRIAL_SHARE = 0.15     # knowledge on: share of steps that apply an entry still on trial (re-verifying it)
 EFFECT_WEIGHT = 1.0    # knowledge on: how much an entry's recorded mean effect moves it up or down the order
 EFFECT_FULL_USES = 3   # ... at full weight from this many uses (fewer uses: proportionally less)
@@ -458,6 +459,8 @@ class TransformSearch:
         them, one per transformation, each resolved on the kernel the earlier ones made and kept only when the
         checks pass on the result (a part that would break a known constraint is left out, not the whole
         step). None when fewer than two parts apply, or this combination was tried from this parent."""
+        if _is_composed(parent.params):
+            return None  # once per lineage: around a composed kernel the steps are single (and counterfactual)
         parts: list[_Move] = []
         source = parent.source
         for m in self.entry_moves(parent, trial=False):
@@ -505,14 +508,23 @@ class TransformSearch:
             if move is None:
                 parent = self._pick_parent(pool)
                 if use_kb and self.rng.random() >= EXPLORE_SHARE:
-                    trial = self.entry_moves(parent, trial=True) if self.rng.random() < TRIAL_SHARE else []
-                    if not trial:
-                        composed = self.compose(parent)
-                        if composed is not None:
-                            self._take_composed(parent, composed, out)
-                            continue
-                    moves = trial or self.entry_moves(parent, trial=False)
-                    move = moves[0] if moves else None
+                    # Knowledge steps refine around the best: the best kernel that the entries still have a
+                    # step for (a slower parent's entry steps rarely beat the best; measured in the bench).
+                    trial_draw = self.rng.random() < TRIAL_SHARE
+                    for candidate in pool:
+                        trial = self.entry_moves(candidate, trial=True) if trial_draw else []
+                        if not trial:
+                            composed = self.compose(candidate)
+                            if composed is not None:
+                                parent, move = candidate, composed  # type: ignore[assignment]
+                                break
+                        moves = trial or self.entry_moves(candidate, trial=False)
+                        if moves:
+                            parent, move = candidate, moves[0]
+                            break
+                    if isinstance(move, _Composed):
+                        self._take_composed(parent, move, out)
+                        continue
                 if move is None:
                     move = self.blind(parent)
                 if move is None:  # nothing left to try from this parent
@@ -553,6 +565,11 @@ class TransformSearch:
         step = Step(parent=parent, transform=COMPOSE, values=c.values, frm=c.frm, source=c.source,
                     entry=c.parts[0].entry, retrieved=list(retrieved), parts=parts)
         out.steps.append(step)  # every part passed the checks on the kernel it made, the last one on this source
+
+
+def _is_composed(params: dict[str, Any] | None) -> bool:
+    """Whether a candidate was made by several entries' steps at once (a composed step or template point)."""
+    return bool(params) and (params.get("transform") == COMPOSE or len(params.get("entries") or ()) > 1)
 
 
 def _promising(s: Any) -> bool:
