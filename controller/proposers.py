@@ -184,6 +184,9 @@ class OfflineProposer:
         parent = ctx.best[0].id if ctx.best else (ctx.baseline[0].id if ctx.baseline else None)
         out = ProposeOutcome(proposals=[])
 
+        def check(values: dict[str, Any]) -> list[tuple[str, str]]:
+            return ctx.knowledge.check(ctx.task, tmpl.render(values), values) if ctx.knowledge else []
+
         def consider(values: dict[str, Any], entries: list[str] | None = None,
                      retrieved: list[str] | None = None) -> None:
             key = self._key(values)
@@ -191,7 +194,7 @@ class OfflineProposer:
                 return
             tried.add(key)
             source = tmpl.render(values)
-            violations = ctx.knowledge.check(ctx.task, source, values) if ctx.knowledge else []
+            violations = check(values)
             if violations:
                 out.pruned.append((values, violations))
                 return
@@ -210,7 +213,7 @@ class OfflineProposer:
                 # (the same value of every knob the transformations know), so knowledge acts from round one.
                 start = self._baseline_point(ctx, tmpl)
             if start is not None:
-                self._entry_points(ctx, tmpl, start, src, n, consider, index)
+                self._entry_points(ctx, tmpl, start, src, n, consider, check, index)
         for _ in range(64 * n):
             if len(out.proposals) >= n or len(recorded) + len(tried) >= tmpl.size():
                 break
@@ -238,7 +241,8 @@ class OfflineProposer:
         return self._base_points[name]
 
     def _entry_points(self, ctx: ProposalContext, tmpl: KernelTemplate, start: dict[str, Any], best: Candidate,
-                      n: int, consider: Callable[..., None], index: Any = None) -> None:
+                      n: int, consider: Callable[..., None], check: Callable[[dict[str, Any]], list[Any]],
+                      index: Any = None) -> None:
         """Knowledge on, a template task: the steps the entries retrieved for the best kernel name
         (controller/search.py orders them by fit and effect), applied to the template point `start` (the best
         kernel's, or the baseline's twin) and read back as template values, for the share of the round that
@@ -258,8 +262,7 @@ class OfflineProposer:
             if not move.promising or len(entries) >= COMPOSE_MAX_POINT:
                 continue
             values = _point_after(tmpl, composed, move)
-            if values is None or (ctx.knowledge is not None and ctx.knowledge.check(ctx.task, tmpl.render(values),
-                                                                                    values)):
+            if values is None or check(values):
                 continue
             composed, entries = values, [*entries, move.entry]
         if len(entries) >= 2 and not _is_composed(best.params):

@@ -474,7 +474,7 @@ class TransformSearch:
                 new = m.transform.apply(source, move[0])
             except NotApplicable:
                 continue
-            if self.ctx.knowledge is not None and self.ctx.knowledge.check(self.ctx.task, new, {}):
+            if self._violations(new):
                 continue
             parts.append(_Move(m.transform, move[0], move[1], m.entry, m.wanted, True))
             source = new
@@ -546,12 +546,17 @@ class TransformSearch:
         retrieved = self._knowledge(parent)[1] if self.ctx.knowledge is not None else []
         step = Step(parent=parent, transform=move.transform.name, values=move.values, frm=move.frm,
                     source=source, entry=move.entry, retrieved=list(retrieved))
-        if self.ctx.knowledge is not None:
-            violations = self.ctx.knowledge.check(self.ctx.task, source, {})
-            if violations:
-                out.pruned.append((step.params, violations))
-                return
+        violations = self._violations(source)
+        if violations:
+            out.pruned.append((step.params, violations))
+            return
         out.steps.append(step)
+
+    def _violations(self, source: str) -> list[tuple[str, str]]:
+        """What the knowledge checks say against a kernel before dispatch (nothing with knowledge off)."""
+        if self.ctx.knowledge is None:
+            return []
+        return self.ctx.knowledge.check(self.ctx.task, source, {})
 
 
     def _take_composed(self, parent: Candidate, c: _Composed, out: SearchOutcome) -> None:
