@@ -111,6 +111,7 @@ class Step:
     entry: str = ""                                   # the entry whose transform made it, "" for blind steps
     retrieved: list[str] = field(default_factory=list)
     parts: list[dict[str, Any]] = field(default_factory=list)  # a composed step's steps, in the order applied
+    undo: str = ""                                    # the entry whose part of a composed parent it takes back
 
     @property
     def entries(self) -> list[str]:
@@ -127,6 +128,8 @@ class Step:
         if self.parts:
             p["entries"] = self.entries
             p["steps"] = self.parts
+        if self.undo:
+            p["undo"] = self.undo
         if self.retrieved:
             p["retrieved"] = self.retrieved
         return p
@@ -169,6 +172,7 @@ class _Move:
     entry: str = ""
     wanted: dict[str, Any] = field(default_factory=dict)  # the entry's values ("up", "double", ...)
     promising: bool = False                                # the entry's record says it pays (see `_promising`)
+    undo: str = ""                                         # the entry whose composed part this step takes back
 
 
 @dataclass
@@ -270,7 +274,7 @@ class HistoryIndex:
             bisect.insort(self.passing, (e.time_us, c.id, i))  # type: ignore[arg-type]
         elif e.status not in NOT_THE_KERNELS_FAULT and p.get("transform") and c.parent_id:
             bisect.insort(self.failed_steps, i)
-        if p.get("entry"):
+        if p.get("entry") or p.get("undo"):
             self._credit(i)
 
     def _credit(self, i: int) -> None:
@@ -286,12 +290,15 @@ class HistoryIndex:
             return
         won = _passed(e) and e.time_us < parent[1].time_us  # type: ignore[operator]
         if c.params.get("entries"):
-            # A composed step's outcome is shared: a win counts for each of its entries, a loss for none (which
-            # part lost is not known; the single steps around the composed kernel tell).
-            for entry in c.params["entries"] if won else ():
-                self.wins[entry] += 1
+            # A composed step's outcome is shared by its entries: it is no one entry's win or loss on the task
+            # (the single steps around the composed kernel, its parts taken back, are the counterfactuals).
             return
-        entry = c.params["entry"]
+        if c.params.get("undo"):
+            # The composed parent without one entry's part: faster means that entry lost here, and vice versa.
+            entry = c.params["undo"]
+            won = not won and _passed(e)
+        else:
+            entry = c.params["entry"]
         if won:
             self.wins[entry] += 1
         else:
@@ -454,6 +461,30 @@ class TransformSearch:
         ranked.sort(key=lambda r: r[0])
         return [m for _, m in ranked]
 
+    def undo_moves(self, parent: Candidate) -> list[_Move]:
+        """Around a composed kernel: each part taken back in turn (the kernel without that entry's step; the
+        counterfactual of the entry), the part least expected to pay for the composed kernel's own profile
+        first: off its bottleneck pipe, then by fit and recorded effect (`_expected`) for it."""
+        params = parent.params or {}
+        if params.get("transform") != COMPOSE or not params.get("steps"):
+            return []
+        snippets = {s.entry_id: s for s in self._knowledge(parent)[0]}
+        pipe = _bottleneck_pipe(self._evaluation(parent.id))
+        present = {t.name: (t, cur) for t, cur in self.applicable(parent)}
+        ranked = []
+        for st in params["steps"]:
+            if st.get("name") not in present:
+                continue
+            t, cur = present[st["name"]]
+            back = {k: v for k, v in (st.get("from") or {}).items() if v is not None and cur.get(k) != v}
+            if not back or not self._untried(parent, t, back):
+                continue
+            s = snippets.get(st.get("entry", ""))
+            order = (_on_pipe(pipe, t), _expected(s) if s is not None else -1.0)
+            ranked.append((order, _Move(t, back, {k: cur.get(k) for k in back}, undo=st.get("entry", ""))))
+        ranked.sort(key=lambda r: r[0])
+        return [m for _, m in ranked]
+
     def compose(self, parent: Candidate) -> _Composed | None:
         """The promising entries' steps for this parent applied together, in the order `entry_moves` ranks
         them, one per transformation, each resolved on the kernel the earlier ones made and kept only when the
@@ -518,7 +549,8 @@ class TransformSearch:
                             if composed is not None:
                                 parent, move = candidate, composed  # type: ignore[assignment]
                                 break
-                        moves = trial or self.entry_moves(candidate, trial=False)
+                        moves = trial or _interleave(self.undo_moves(candidate),
+                                                     self.entry_moves(candidate, trial=False))
                         if moves:
                             parent, move = candidate, moves[0]
                             break
@@ -545,7 +577,7 @@ class TransformSearch:
         self.hashes.add(h)
         retrieved = self._knowledge(parent)[1] if self.ctx.knowledge is not None else []
         step = Step(parent=parent, transform=move.transform.name, values=move.values, frm=move.frm,
-                    source=source, entry=move.entry, retrieved=list(retrieved))
+                    source=source, entry=move.entry, retrieved=list(retrieved), undo=move.undo)
         violations = self._violations(source)
         if violations:
             out.pruned.append((step.params, violations))
@@ -570,6 +602,15 @@ class TransformSearch:
         step = Step(parent=parent, transform=COMPOSE, values=c.values, frm=c.frm, source=c.source,
                     entry=c.parts[0].entry, retrieved=list(retrieved), parts=parts)
         out.steps.append(step)  # every part passed the checks on the kernel it made, the last one on this source
+
+
+def _interleave(first: list[_Move], second: list[_Move]) -> list[_Move]:
+    """first[0], second[0], first[1], second[1], ...: around a composed kernel, taking a part back and the
+    entries' next steps alternate."""
+    out: list[_Move] = []
+    for a, b in itertools.zip_longest(first, second):
+        out += [m for m in (a, b) if m is not None]
+    return out
 
 
 def _is_composed(params: dict[str, Any] | None) -> bool:

@@ -352,6 +352,45 @@ def test_an_entry_whose_record_hurts_is_not_composed(tmp_path: Path, kb) -> None
     assert composed and all(set(p.knowledge_used) == {"t-mte2-depth", "t-mte2-tile"} for p in composed)
 
 
+def test_around_a_composed_kernel_its_parts_are_taken_back_one_at_a_time(tmp_path: Path, kb) -> None:
+    """Refining a composed kernel: its parts taken back in turn (the part off the kernel's bottleneck pipe
+    first), alternating with the entries' next steps; a take-back that wins counts as a loss of its entry."""
+    base, ck = kb
+    s = Situation(tmp_path, result_pb2.MTE2)
+    src = transforms.apply(transforms.apply(BASELINE, "test_depth", {"depth": 2}), "test_cores", {"cores": 16})
+    steps = [{"name": "test_depth", "values": {"depth": 2}, "from": {"depth": 1}, "entry": "t-mte2-depth"},
+             {"name": "test_cores", "values": {"cores": 16}, "from": {"cores": 8}, "entry": "t-vec-cores"}]
+    comp = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 0, src, source_hash(src), "offline",
+                                 parent_id=s.baseline[0].id, knowledge_used=["t-mte2-depth", "t-vec-cores"],
+                                 params={"transform": "compose", "values": {"test_depth.depth": 2,
+                                                                            "test_cores.cores": 16},
+                                         "from": {"test_depth.depth": 1, "test_cores.cores": 8},
+                                         "entry": "t-mte2-depth", "entries": ["t-mte2-depth", "t-vec-cores"],
+                                         "steps": steps})
+    s.store.record_evaluation(comp, _result(60.0))  # the best, MTE2-bound
+    firsts: Counter[str] = Counter()
+    for seed in range(40):
+        props = OfflineProposer().propose(s.ctx(seed, knowledge=ck), 2).proposals
+        steered = [p for p in props if p.parent_id == comp and (p.params.get("undo") or p.knowledge_used)]
+        if steered:
+            first = steered[0]
+            firsts["undo " + first.params["undo"] if first.params.get("undo") else "entry"] += 1
+            if first.params.get("undo"):
+                assert first.knowledge_used == [] and first.params["values"] == {"cores": 8}
+                assert first.source == transforms.apply(src, "test_cores", {"cores": 8})
+    # The cores part (VECTOR) is off the MTE2 bottleneck: taken back first; never recomposed from a composite.
+    assert firsts["undo t-vec-cores"] >= 0.7 * sum(firsts.values()), firsts
+    # Taking the cores part back made the kernel faster: the cores entry lost on this task (tried last now).
+    back = transforms.apply(src, "test_cores", {"cores": 8})
+    bid = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 1, back, source_hash(back), "offline",
+                                parent_id=comp, params={"transform": "test_cores", "values": {"cores": 8},
+                                                        "from": {"cores": 16}, "undo": "t-vec-cores"})
+    s.store.record_evaluation(bid, _result(50.0))
+    from controller.search import HistoryIndex
+
+    assert HistoryIndex().update(s.ctx(0).history).losing() == {"t-vec-cores": 1}
+
+
 def test_entries_on_trial_are_proposed_now_and_then(tmp_path: Path, kb) -> None:
     base, ck = kb
     base.add(_entry("t-trial-tile", "test_tile", {"tile": "up"}, "PIPE_BOUND:MTE2", "MTE2", state="trial"))
