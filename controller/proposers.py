@@ -247,7 +247,7 @@ class OfflineProposer:
         (controller/search.py orders them by fit and effect), applied to the template point `start` (the best
         kernel's, or the baseline's twin) and read back as template values, for the share of the round that
         is not exploration: first the promising entries' steps together (a composed point), then one by one."""
-        from controller.search import EXPLORE_SHARE, TransformSearch, _is_composed
+        from controller.search import EXPLORE_SHARE, TransformSearch
 
         want = sum(1 for _ in range(n) if ctx.rng.random() >= EXPLORE_SHARE)
         if not want:
@@ -265,7 +265,7 @@ class OfflineProposer:
             if values is None or check(values):
                 continue
             composed, entries = values, [*entries, move.entry]
-        if len(entries) >= 2 and not _is_composed(best.params):
+        if len(entries) >= 2 and not search.lineage_composed(best):
             consider(composed, entries, retrieved)
             made += 1
         for move in moves:

@@ -485,12 +485,24 @@ class TransformSearch:
         ranked.sort(key=lambda r: r[0])
         return [m for _, m in ranked]
 
+    def lineage_composed(self, parent: Candidate) -> bool:
+        """Whether the parent or one of its ancestors was composed (the history holds the chain)."""
+        seen: set[str] = set()
+        c: Candidate | None = parent
+        while c is not None and c.id not in seen:
+            if _is_composed(c.params):
+                return True
+            seen.add(c.id)
+            pair = self.index.pair(c.parent_id) if c.parent_id else None
+            c = pair[0] if pair is not None else None
+        return False
+
     def compose(self, parent: Candidate) -> _Composed | None:
         """The promising entries' steps for this parent applied together, in the order `entry_moves` ranks
         them, one per transformation, each resolved on the kernel the earlier ones made and kept only when the
         checks pass on the result (a part that would break a known constraint is left out, not the whole
         step). None when fewer than two parts apply, or this combination was tried from this parent."""
-        if _is_composed(parent.params):
+        if self.lineage_composed(parent):
             return None  # once per lineage: around a composed kernel the steps are single (and counterfactual)
         parts: list[_Move] = []
         source = parent.source
