@@ -39,6 +39,7 @@ from controller.prompt import (
 from controller.store import Candidate, Evaluation
 from controller.templates import KernelTemplate, template_for
 from hawk.v1 import result_pb2
+from knowledge.kernel_values import task_values
 from knowledge.transforms import NotApplicable
 from npu_agent.pipeline import source_hash
 from npu_agent.taskspec import TaskDef
@@ -185,7 +186,11 @@ class OfflineProposer:
         out = ProposeOutcome(proposals=[])
 
         def check(values: dict[str, Any]) -> list[tuple[str, str]]:
-            return ctx.knowledge.check(ctx.task, tmpl.render(values), values) if ctx.knowledge else []
+            if not ctx.knowledge:
+                return []
+            source = tmpl.render(values)
+            return ctx.knowledge.check(ctx.task, source, {**task_values(
+                source, ctx.task.spec, getattr(ctx.knowledge, "hardware", None)), **values})  # run-time sizes
 
         def consider(values: dict[str, Any], entries: list[str] | None = None,
                      retrieved: list[str] | None = None) -> None:

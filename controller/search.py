@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from controller.store import Candidate, Evaluation
 from knowledge import transforms
+from knowledge.kernel_values import task_values
 from knowledge.transforms import NotApplicable, Transform
 from npu_agent.pipeline import source_hash
 from npu_agent.taskspec import TaskDef, TaskError
@@ -600,8 +601,8 @@ class TransformSearch:
         """What the knowledge checks say against a kernel before dispatch (nothing with knowledge off)."""
         if self.ctx.knowledge is None:
             return []
-        return self.ctx.knowledge.check(self.ctx.task, source, {})
-
+        return self.ctx.knowledge.check(self.ctx.task, source, task_values(
+            source, self.ctx.task.spec, getattr(self.ctx.knowledge, "hardware", None)))  # run-time sizes
 
     def _take_composed(self, parent: Candidate, c: _Composed, out: SearchOutcome) -> None:
         self.tried.add(_key(parent.id, COMPOSE, c.values))

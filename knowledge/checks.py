@@ -146,6 +146,8 @@ _INT_SUFFIX = re.compile(r"\b(\d+)(?:[uU][lL]{0,2}|[lL]{1,2}[uU]?)\b")
 _GLOBAL_T = re.compile(r"GlobalTensor\s*<\s*([A-Za-z_][\w:]*)\s*>")
 _QUE_DECL = re.compile(r"\bT(?:Que|Buf)\s*<\s*(?:AscendC::)?(?:QuePosition|TPosition)::(\w+)[^>]*>\s*([\w\s,]+);")
 _INIT_BUFFER = re.compile(r"\bInitBuffer\s*\(")
+_TYPE_ALIAS = re.compile(r"\busing\s+([A-Za-z_]\w*)\s*=\s*(?:AscendC::)?([A-Za-z_]\w*)\s*;"
+                         r"|\btypedef\s+(?:AscendC::)?([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*;")
 
 
 def _split_args(text: str, start: int) -> list[str] | None:
@@ -188,6 +190,7 @@ class SourceFacts:
     queue_positions: dict[str, str] = field(default_factory=dict)
     init_buffers: list[tuple[str, list[str]]] = field(default_factory=list)  # (queue name, [num, len] or [len])
     elem_type: str = ""
+    type_sizes: dict[str, int] = field(default_factory=dict)  # `using T = half;` -> {"T": 2}: sizeof(T) folds
 
     @classmethod
     def parse(cls, source: str) -> SourceFacts:
@@ -209,6 +212,14 @@ class SourceFacts:
                 facts.init_buffers.append((args[0].strip(), [_c_to_expr(a) for a in args[1:]]))
         g = _GLOBAL_T.search(source) if "GlobalTensor" in source else None
         facts.elem_type = g.group(1).split("::")[-1] if g else ""
+        if "using" in source or "typedef" in source:
+            aliases: dict[str, set[str]] = {}
+            for m in _TYPE_ALIAS.finditer(source):
+                alias, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+                aliases.setdefault(alias, set()).add(target)
+            # An alias defined twice with different types (two kernels in one file) stays unknown.
+            facts.type_sizes = {a: TYPE_SIZES[next(iter(t))] for a, t in aliases.items()
+                                if len(t) == 1 and next(iter(t)) in TYPE_SIZES}
         return facts
 
 
@@ -234,6 +245,8 @@ class _Env:
         try:
             if name in self.facts.constants:
                 value = _eval_c(self.facts.constants[name], self)
+            elif name.startswith("__sizeof_") and name[9:] in self.facts.type_sizes:
+                value = self.facts.type_sizes[name[9:]]
             elif name in _DERIVED:
                 value = _DERIVED[name](self)
             else:
@@ -272,9 +285,10 @@ def _buffer_total(env: _Env, positions: set[str]) -> int:
 
 def _elem_bytes(env: _Env) -> int:
     t = env.facts.elem_type
-    if t not in TYPE_SIZES:
+    size = TYPE_SIZES.get(t) or env.facts.type_sizes.get(t)
+    if size is None:
         raise Undetermined("element type of GlobalTensor not found")
-    return TYPE_SIZES[t]
+    return size
 
 
 _DERIVED: dict[str, Callable[[_Env], Any]] = {
@@ -451,7 +465,7 @@ def _derivable(name: str, facts: SourceFacts) -> bool:
     if name in ("ub_bytes_requested", "l1_bytes_requested"):
         return bool(facts.init_buffers)
     if name == "elem_bytes":
-        return facts.elem_type in TYPE_SIZES
+        return facts.elem_type in TYPE_SIZES or facts.elem_type in facts.type_sizes
     return name in _DERIVED
 
 

@@ -82,12 +82,39 @@ def similarity(a: Entry, b: Entry) -> float:
     def jaccard(x: set[str], y: set[str]) -> float:
         return len(x & y) / len(x | y) if x | y else 1.0
 
-    if a.transform and a.transform == b.transform:
+    if same_step(a, b):
         return 1.0  # the same executable step (merge candidates share hardware, class and bottleneck already)
     t, r = jaccard(trig(a), trig(b)), jaccard(_token_set(a.rationale), _token_set(b.rationale))
     if (a.template.strip() or a.transform) and (b.template.strip() or b.transform):
         return 0.25 * t + 0.5 * jaccard(changed(a), changed(b)) + 0.25 * r
     return 0.5 * t + 0.5 * r
+
+
+_DIRECTIONS = ("up", "down", "double", "half")
+
+
+def same_step(a: Entry, b: Entry) -> bool:
+    """Whether two entries' transformations are one executable step: equal, or equal but where one names a
+    concrete value (a documented target, e.g. double buffering's depth 2) that every verified step of the other
+    (its "fixed" provenance) reached, as a learnt "depth up" from 1 to 2 does."""
+    ta, tb = a.transform, b.transform
+    if not ta or not tb or ta.get("name") != tb.get("name"):
+        return False
+    va, vb = ta.get("values") or {}, tb.get("values") or {}
+    if set(va) != set(vb):
+        return False
+    for k in va:
+        if va[k] == vb[k]:
+            continue
+        if not any(value not in _DIRECTIONS and _reached(other, k) == {value}
+                   for value, other in ((va[k], b), (vb[k], a))):
+            return False
+    return True
+
+
+def _reached(e: Entry, param: str) -> set[Any]:
+    return {p["transform"].get("values", {}).get(param) for p in e.provenance
+            if p.get("role") == "fixed" and isinstance(p.get("transform"), dict)}
 
 
 def survivor(a: Entry, b: Entry) -> tuple[Entry, Entry]:

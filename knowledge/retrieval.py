@@ -240,9 +240,9 @@ def _needs(kind: str, pipe: str, core_use: float | None,
 
     Launch-bound: the launch costs per block (npu_agent/hardware [launch]), so fewer blocks help. Pipe- and
     latency-bound: the cores' work is the time, so more cores help and fewer hurt (more is blocked when all are
-    busy); latency-bound also gains from overlap (the pipes wait on each other); a copy- or scalar-bound kernel
-    gains from longer tiles (fewer per-tile overheads).
-    """
+    busy); latency-bound also gains from overlap (the pipes wait on each other); a copy-, scalar- or vector-bound
+    kernel gains from longer tiles (fewer per-tile overheads: a copy's start-up, a loop iteration, a vector
+    instruction's fixed cost before its repeats, npu_agent/hardware/costs [vector] head_cycles)."""
     need: dict[str, int] = {}
     if kind == "LAUNCH_BOUND":
         need["cores"] = -1
@@ -250,7 +250,7 @@ def _needs(kind: str, pipe: str, core_use: float | None,
         need["cores"] = 1  # more parallel work; blocked below when every core is already busy
         if kind == "LATENCY_BOUND":
             need["overlap"] = 1
-        elif pipe in ("MTE2", "MTE3", "SCALAR"):
+        elif pipe in ("MTE2", "MTE3", "SCALAR", "VECTOR"):
             need["tile"] = 1
     full: dict[str, str] = {}
     if core_use is not None and core_use >= FULL_CORES:
@@ -362,6 +362,10 @@ def entry_state(view: dict[str, Any]) -> dict[str, Any]:
     if about:
         s["pipes"] = about
     hard = bool(units)
+    if not units and _pipe(pipe) in UNIT_PIPES and kind != "LAUNCH_BOUND":
+        # Written for a kernel bound by a pipe only one core type has (the vector unit, the cube): it is about
+        # that core's code, as a transformation that rewrites it is.
+        units, hard = {UNIT_PIPES[_pipe(pipe)]}, True
     if not units:
         units = {UNIT_PIPES[p] for p, w in about.items() if w >= 0.5 and p in UNIT_PIPES}
     if units:

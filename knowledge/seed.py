@@ -4,8 +4,8 @@ The pack is data (`seed_pack_<soc>.json` beside this module); `{hw.SECTION.KEY}`
 from the hardware profile, so the numbers always come from npu_agent/hardware/<soc>.toml. Seed entries
 have stable ids: seeding again adds only what is missing, and never resurrects an entry distillation
 deleted (a deleted seed keeps its id, so it counts as present). An entry's `transform` (its executable
-template, a named transformation of knowledge/transforms) is added to a live seed entry stored by an older
-build that had none, as a new version.
+template, a named transformation of knowledge/transforms) is given to a live seed entry stored by an older
+build that had none or another one (the pack's guidance was corrected), as a new version.
 """
 
 from __future__ import annotations
@@ -80,8 +80,9 @@ def seed_store(store: Any, hardware: str = "ascend910b2") -> list[str]:
         except KeyError:
             have = None
         if have is not None:
-            if e.transform and have.transform is None and have.state != "deleted" and have.origin == "seed":
-                store.update(e.id, {"transform": e.transform}, reason="seed pack: executable transform added")
+            if e.transform and have.transform != e.transform and have.state != "deleted" and have.origin == "seed":
+                what = "added" if have.transform is None else f"changed from {have.transform.get('values')}"
+                store.update(e.id, {"transform": e.transform}, reason=f"seed pack: executable transform {what}")
             continue
         try:
             store.add(e, reason="seed pack")

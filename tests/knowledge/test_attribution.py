@@ -224,7 +224,7 @@ def test_an_old_database_file_is_migrated_and_stays_readable(tmp_path: Path) -> 
     # Seeding the migrated file gives the old seed entry its executable transform as a new version.
     kb = KnowledgeBase(path)
     e = kb.get(DOUBLE)
-    assert e.transform == {"name": "queue_depth", "values": {"depth": "up"}} and e.version == 2
+    assert e.transform == {"name": "queue_depth", "values": {"depth": 2}} and e.version == 2
     assert e.rationale == "old text" and kb.history(DOUBLE)[-1]["reason"] == "seed pack: executable transform added"
     assert len(kb.effects(DOUBLE)) == 2
 
@@ -263,7 +263,8 @@ def test_a_learnt_step_equal_to_a_documented_one_merges_into_it(kb: KnowledgeBas
     learnt = kb.synthesize(observe(ok("s1", 300.0, floor=0.3), ADD),
                            observe(ok("s2", 150.0), child, transform={"transform": "queue_depth",
                                                                       "values": {"depth": 2}, "from": cur}))
-    assert learnt.transform == kb.get(DOUBLE).transform == {"name": "queue_depth", "values": {"depth": "up"}}
+    assert learnt.transform == {"name": "queue_depth", "values": {"depth": "up"}}  # learnt from 1 -> 2
+    assert kb.get(DOUBLE).transform == {"name": "queue_depth", "values": {"depth": 2}}  # documented: two buffers
     kb.record_effect([learnt.id], Outcome("s3", passed=True, parent_passed=True, speedup=1.5))
     report = kb.distill()
     assert (DOUBLE, learnt.id) in report.merged and kb.get(learnt.id).merged_into == DOUBLE

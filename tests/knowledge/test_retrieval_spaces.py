@@ -97,7 +97,8 @@ EXTRA = [
          {"FIXPIPE": 0.5, "MTE2": 0.4, "CUBE": 0.1}, ["Fixpipe", "Mmad"],
          transform={"name": "mm_pingpong", "values": {"co1": "up"}}),
 ]
-VECTOR_ENTRIES = {"vec-scalar-ops", "vec-fuse-passes", "attn-longer-chunks"}
+VECTOR_ENTRIES = {"vec-scalar-ops", "vec-fuse-passes", "attn-longer-chunks",
+                  "seed-ascend910b2-vector-long-instructions"}  # the seed pack's one entry about the vector pipe
 
 
 @pytest.fixture
@@ -287,3 +288,18 @@ def test_the_recorded_profiles_are_what_the_twin_reports() -> None:
         backend.close()
         if not shared:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def test_an_entry_written_for_a_vector_bound_kernel_is_not_for_cube_code(kb: KnowledgeBase) -> None:
+    vec = kb.get(SEED + "vector-long-instructions")
+    es = entry_state(entry_view(vec, SEMANTIC_ENTRY_FIELDS))
+    assert es["units"] == ({"vector"}, True)
+    on_vector = query_state({"bottleneck": "PIPE_BOUND:VECTOR", "pipes": {"VECTOR": 0.9, "MTE2": 0.3}})
+    on_cube = query_state({"bottleneck": "PIPE_BOUND:MTE2", "pipes": {"MTE2": 0.4, "FIXPIPE": 0.3, "CUBE": 0.1}})
+    s_vec, _ = semantic_similarity(on_vector, es)
+    s_cube, why = semantic_similarity(on_cube, es)
+    assert s_vec > 0.6 and s_cube <= 0.05, (s_vec, s_cube)  # 0.25 (an optimisation for a passing kernel) x 0.2
+    assert any("written for vector kernels, this one runs on cube" in r for r in why)
+    # A vector-bound kernel needs longer tiles as a copy-bound one does (fewer fixed costs per instruction).
+    tiles = entry_state(entry_view(kb.get(SEED + "larger-tiles"), SEMANTIC_ENTRY_FIELDS))
+    assert any("tile moves tile" in r for r in semantic_similarity(on_vector, tiles)[1])

@@ -38,3 +38,24 @@ def test_seeding_is_idempotent_and_respects_deletions(tmp_path: Path) -> None:
     assert seed_store(kb.store) == []
     again = KnowledgeBase(tmp_path / "k.sqlite")
     assert len(again.entries()) == n - 1 and again.get("seed-ascend910b2-double-buffer").state == "deleted"
+
+
+def test_double_buffering_is_two_buffers_and_a_corrected_transform_reaches_a_stored_entry(tmp_path: Path) -> None:
+    double = "seed-ascend910b2-double-buffer"
+    pack = {e.id: e for e in load_pack("ascend910b2")}
+    # Two buffers per queue, not "one more": depth 3 or 4 only costs UB (and overflowed it on transpose).
+    assert pack[double].transform == {"name": "queue_depth", "values": {"depth": 2}}
+    assert "two tiles of every streaming queue" in pack[double].rationale and "196608 bytes" in pack[double].rationale
+    kb = KnowledgeBase(tmp_path / "k.sqlite")
+    kb.update(double, {"transform": {"name": "queue_depth", "values": {"depth": "up"}}}, reason="an older pack")
+    assert seed_store(kb.store) == []
+    assert kb.get(double).transform == pack[double].transform
+    assert kb.history(double)[-1]["reason"] == "seed pack: executable transform changed from {'depth': 'up'}"
+    assert seed_store(kb.store) == [] and len(kb.history(double)) == 3  # nothing more to correct
+
+
+def test_a_vector_bound_kernel_has_a_seed_entry_about_the_vector_pipe() -> None:
+    e = {x.id: x for x in load_pack("ascend910b2")}["seed-ascend910b2-vector-long-instructions"]
+    assert e.trigger.bottleneck == "PIPE_BOUND:VECTOR" and e.kind == "optimization"
+    assert "256 bytes per operand at 256 bytes per cycle" in e.rationale  # hw.limits / hw.compute
+    assert "cce_costmodel_vector_compute" in e.provenance[0]["source"]

@@ -274,3 +274,33 @@ def test_row_tiles_with_a_tail_and_unaligned_rows_pass_on_the_twin(twin, name: s
     source = transforms.apply(source, "core_count", {"cores": 8})
     check = Compiled(twin, source, task.spec).check([41], profile=False)
     assert check.ok, f"{name} with row_tile=4, core_count=8 at 37x100: {check.status}: {check.message}"
+
+
+# --- the UB-capacity check against the twin (knowledge/kernel_values.py; here to share this module's twin) -----
+
+# (task, dims where the double-buffered baseline just fits the 192 KB UB, dims where it just overflows it)
+UB_TIGHT = [("transpose_fp16", {"M": 8, "N": 2880}, {"M": 8, "N": 2896}),
+            ("row_sum_fp32", {"M": 8, "N": 16000}, {"M": 8, "N": 16384})]
+
+
+@pytest.mark.parametrize(("name", "fits", "overflows"), UB_TIGHT)
+def test_the_ub_check_agrees_with_the_twin_on_both_sides_of_the_limit(twin, name: str, fits: dict,
+                                                                       overflows: dict) -> None:
+    from knowledge.checks import CheckSet
+    from knowledge.kernel_values import task_values
+    from knowledge.seed import load_pack
+    from npu_agent.hardware import load_profile
+    from tasks.evaluate import Compiled
+
+    hw = load_profile("ascend910b2")
+    src = transforms.apply(_baseline(name), "queue_depth", {"depth": 2})
+    checks = CheckSet(load_pack(), hw)
+    compiled = Compiled(twin, src, catalogue.get_task(name).with_dims(**fits).spec)
+    for dims, should_fit in ((fits, True), (overflows, False)):
+        spec = catalogue.get_task(name).with_dims(**dims).spec
+        ran = compiled.check([3], spec=spec, profile=False)
+        assert ran.ok is should_fit, f"{name} {dims}: the twin says {ran.status}: {ran.message}"
+        if not should_fit:
+            assert "UB_OUT_OF_BOUNDS" in ran.message, ran.message
+        fired = [v.entry_id for v in checks.run(src, task_values(src, spec, hw))]
+        assert ("seed-ascend910b2-ub-capacity" in fired) is (not should_fit), f"{name} {dims}: {fired}"
