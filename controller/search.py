@@ -15,6 +15,9 @@ uniformly among what applies. With knowledge on most steps are the transformatio
 retrieved for the parent's observation, values taken from the entry ("up"/"down" one step along the
 parameter's domain), preferring entries whose transformation works on the parent's bottleneck pipe; a
 share stays blind for exploration and a small share applies entries still on trial, so they get re-verified.
+As an expert would, the on arm first applies every promising entry's step together in one candidate (a
+composed step, checked part by part), then refines around the best with single steps: the composed parts
+taken back one at a time (each entry's counterfactual) and the entries' next steps.
 """
 
 from __future__ import annotations
