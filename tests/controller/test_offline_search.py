@@ -339,6 +339,20 @@ def test_knowledge_on_composes_the_promising_entries_leaving_out_a_part_a_check_
     assert seen >= 20
 
 
+def test_a_composed_steps_effect_is_credited_to_each_entry_it_applied_as_shared(tmp_path: Path, kb) -> None:
+    base, ck = kb
+    s = Situation(tmp_path, result_pb2.MTE2)
+    (p,) = [p for p in OfflineProposer().propose(s.ctx(0, knowledge=ck), 1).proposals]
+    assert p.params["transform"] == "compose" and len(p.knowledge_used) == 2
+    s.record([p])
+    cand = next(c for c in s.store.candidates(s.cid) if c.source_hash == p.hash)
+    ck.observe(s.task, cand, _result(50.0), s.baseline)
+    for eid in p.knowledge_used:
+        (use,) = base.effects(eid)
+        assert use["evaluation_id"] == cand.id and use["effect"] == pytest.approx(1.0)  # 100 -> 50 us
+        assert use["evidence"]["counterfactual"] is False and "shared by the 2 entries" in use["evidence"]["credit"]
+
+
 def test_an_entry_whose_record_hurts_is_not_composed(tmp_path: Path, kb) -> None:
     from knowledge.model import Outcome
 
