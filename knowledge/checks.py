@@ -14,8 +14,10 @@ stored, so a check from an LLM or an imported file cannot run arbitrary Python.
 
 Names resolve, in order, from the tiling values the proposer passes, then from constants parsed out of the
 source (`constexpr int32_t BUFFER_NUM = 2;`, `const uint32_t X = ...;`, `#define X ...`), then from values
-derived from the source: `elem_bytes` (sizeof of the first GlobalTensor<T>), `ub_bytes_requested` and
-`l1_bytes_requested` (the InitBuffer totals, each buffer rounded up to 32 B, by TPosition of the queue).
+derived from the source: `elem_bytes` (sizeof of the first GlobalTensor<T>), `ub_bytes_requested`,
+`l1_bytes_requested` and `l0a/l0b/l0c_bytes_requested` (the InitBuffer totals, each buffer rounded up to 32 B,
+by TPosition of the queue: VECIN/VECOUT/VECCALC/CO2, A1/B1/C1, A2, B2, CO1). Run-time sizes (a row length from
+the tiling) come in as values: knowledge/kernel_values.py computes them from the task's shapes.
 A name that cannot be resolved makes the check *undetermined*: it is skipped, never reported as a
 violation, because a check must only stop candidates it can prove wrong.
 """
@@ -43,6 +45,7 @@ TYPE_SIZES: dict[str, int] = {
 }
 UB_POSITIONS = {"VECIN", "VECOUT", "VECCALC", "CO2"}
 L1_POSITIONS = {"A1", "B1", "C1"}
+L0_POSITIONS = {"l0a_bytes_requested": {"A2"}, "l0b_bytes_requested": {"B2"}, "l0c_bytes_requested": {"CO1"}}
 
 
 class Undetermined(Exception):
@@ -294,6 +297,7 @@ def _elem_bytes(env: _Env) -> int:
 _DERIVED: dict[str, Callable[[_Env], Any]] = {
     "ub_bytes_requested": lambda env: _buffer_total(env, UB_POSITIONS),
     "l1_bytes_requested": lambda env: _buffer_total(env, L1_POSITIONS),
+    **{name: (lambda env, pos=pos: _buffer_total(env, pos)) for name, pos in L0_POSITIONS.items()},
     "elem_bytes": _elem_bytes,
 }
 
@@ -462,7 +466,7 @@ def _needed(node: ast.AST, top: bool = False) -> set[str]:
 
 def _derivable(name: str, facts: SourceFacts) -> bool:
     """Whether a derived value could be had from this source (what `_DERIVED` needs before anything else)."""
-    if name in ("ub_bytes_requested", "l1_bytes_requested"):
+    if name in ("ub_bytes_requested", "l1_bytes_requested", *L0_POSITIONS):
         return bool(facts.init_buffers)
     if name == "elem_bytes":
         return facts.elem_type in TYPE_SIZES or facts.elem_type in facts.type_sizes

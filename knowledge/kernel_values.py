@@ -307,14 +307,55 @@ def _eval_text(text: str, scope: _Scope) -> Any:
 def _body(source: str, open_brace: int) -> tuple[str, int] | None:
     """The text between the brace at `open_brace` and its match, and the index after the match."""
     depth = 0
-    for j in range(open_brace, len(source)):
-        if source[j] == "{":
-            depth += 1
-        elif source[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return source[open_brace + 1:j], j + 1
+    for m in _BRACE.finditer(source, open_brace):
+        depth += 1 if m.group() == "{" else -1
+        if depth == 0:
+            return source[open_brace + 1:m.start()], m.end()
     return None
+
+
+_BRACE = re.compile(r"[{}]")
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def _relevant(text: str, constants: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The constants `text` can reach (by name, through other constants): what a run of it depends on."""
+    seen: dict[str, str] = {}
+    todo = set(_IDENT.findall(text))
+    while todo:
+        name = todo.pop()
+        if name in constants and name not in seen:
+            seen[name] = constants[name]
+            todo |= set(_IDENT.findall(constants[name]))
+    return tuple(sorted(seen.items()))
+
+
+@lru_cache(maxsize=512)
+def _run_once(body: str, consts: tuple[tuple[str, str], ...], shapes: tuple[tuple[int, ...], ...],
+              cores: tuple[tuple[str, int], ...], types: tuple[tuple[str, str], ...],
+              known: tuple[tuple[str, int], ...], unknown: frozenset[str], tiling: bool
+              ) -> tuple[tuple[tuple[tuple[str, Any], ...], ...], tuple[tuple[str, int], ...]] | None:
+    """`_run` of one function body, kept: candidates of one campaign mostly differ in constants the tiling
+    function and the Init do not read, so their runs are the same (None: it raised Unknown)."""
+    scope = _Scope(dict(consts), shapes, dict(cores), dict(types))
+    scope.vars.update(known)
+    scope.unknown |= unknown
+    fields: dict[str, int] = {}
+    try:
+        marks = _run(body, scope, fields if tiling else None, stop=None if tiling else _INIT_BUFFER)
+    except Unknown:
+        return None
+    return tuple(tuple(sorted(m.items())) for m in marks), tuple(sorted(fields.items()))
+
+
+def _run_cached(body: str, scope_args: tuple[Any, ...], known: dict[str, int], unknown: set[str],
+                tiling: bool) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    constants, shapes, cores, types = scope_args
+    got = _run_once(body, _relevant(body, constants), tuple(shapes), tuple(sorted(cores.items())),
+                    tuple(sorted(types.items())), tuple(sorted(known.items())), frozenset(unknown), tiling)
+    if got is None:
+        raise Unknown("an InitBuffer runs under a branch or loop")
+    return [dict(m) for m in got[0]], dict(got[1])
 
 
 def _statements(body: str) -> list[tuple[str, bool]]:
@@ -429,12 +470,14 @@ def _forget(scope: _Scope, name: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------ the kernel
-_TILING_FUNC = re.compile(r"\bge::graphStatus\s+(\w+)\s*\(\s*gert::TilingContext\s*\*\s*\w+\s*\)\s*\{")
-_GET_TILING = re.compile(r"\bGET_TILING_DATA\s*\(\s*(\w+)\s*,\s*\w+\s*\)")
-_INIT_CALL = re.compile(r"\b(\w+)\s*\.\s*Init\s*\(")
-_INIT_BUFFER = re.compile(r"\bInitBuffer\s*\(")
-_FIELD_DEF = re.compile(r"\bTILING_DATA_FIELD_DEF\s*\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_]\w*)\s*\)")
-_USING_T = re.compile(r"\busing\s+(\w+)\s*=\s*([A-Za-z_][\w:]*)\s*;")
+# Each pattern starts with a literal, so the regex engine skips to it (a leading \\b scans every position).
+_TILING_FUNC = re.compile(r"graphStatus\s+(\w+)\s*\(\s*gert::TilingContext\s*\*\s*\w+\s*\)\s*\{")
+_GET_TILING = re.compile(r"GET_TILING_DATA\s*\(\s*(\w+)\s*,\s*\w+\s*\)")
+_INIT_CALL = re.compile(r"\.\s*Init\s*\(")
+_OBJ_BEFORE = re.compile(r"([A-Za-z_]\w*)\s*$")
+_INIT_BUFFER = re.compile(r"InitBuffer\s*\(")
+_FIELD_DEF = re.compile(r"TILING_DATA_FIELD_DEF\s*\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_]\w*)\s*\)")
+_USING_T = re.compile(r"using\s+(\w+)\s*=\s*([A-Za-z_][\w:]*)\s*;")
 _CONST = re.compile(r"^\s*(?:static\s+)?(?:constexpr|const)\s+(?:static\s+)?(?:unsigned\s+)?[A-Za-z_][\w:]*\s+"
                     r"([A-Za-z_]\w*)\s*=\s*([^;{}]+);", re.M)
 _DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\s+([^\n]+)$", re.M)
@@ -457,9 +500,7 @@ def _tiling_fields(source: str, scope_args: tuple[Any, ...]) -> dict[str, int]:
     got = _body(source, m.end() - 1)
     if got is None:
         return {}
-    fields: dict[str, int] = {}
-    _run(got[0], _Scope(*scope_args), fields)
-    return fields
+    return _run_cached(got[0], scope_args, {}, set(), tiling=True)[1]
 
 
 def _init_values(source: str, raw: str, fields: dict[str, int], scope_args: tuple[Any, ...]) -> dict[str, int]:
@@ -472,15 +513,24 @@ def _init_values(source: str, raw: str, fields: dict[str, int], scope_args: tupl
     call = _INIT_CALL.search(source, g.end())
     if call is None:
         return {}
-    obj = call.group(1)
+    before = _OBJ_BEFORE.search(source[max(0, call.start() - 80):call.start()])
+    if before is None:
+        return {}
+    obj = before.group(1)
     close = _paren_args(source, call.end())
     if close is None:
         return {}
     args, _ = close
-    decl = re.search(rf"\b([A-Za-z_]\w*)(?:\s*<[^<>]*>)?\s+{re.escape(obj)}\s*;", source[:call.start()])
+    decl = None
+    for d in re.compile(rf"{re.escape(obj)}\s*;").finditer(source, 0, call.start()):
+        if d.start() and (source[d.start() - 1].isalnum() or source[d.start() - 1] == "_"):
+            continue
+        m = re.search(r"(?<![\w:])([A-Za-z_]\w*)(?:\s*<[^<>]*>)?\s+$", source[max(0, d.start() - 120):d.start()])
+        decl = m or decl
     if decl is None:
         return {}
-    cls = re.search(rf"\b(?:class|struct)\s+{re.escape(decl.group(1))}\b[^;{{]*\{{", source)
+    cls = re.search(rf"class\s+{re.escape(decl.group(1))}\b[^;{{]*\{{", source) or re.search(
+        rf"struct\s+{re.escape(decl.group(1))}\b[^;{{]*\{{", source)
     if cls is None:
         return {}
     cls_body = _body(source, cls.end() - 1)
@@ -520,7 +570,7 @@ def _init_values(source: str, raw: str, fields: dict[str, int], scope_args: tupl
             continue
         if isinstance(value, int):
             scope.vars[pname.group(1)] = value
-    marks = _run(body[0], scope, stop=_INIT_BUFFER)
+    marks, _ = _run_cached(body[0], scope_args, scope.vars, scope.unknown, tiling=False)
     if not marks:
         return {}
     first, last = marks[0], marks[-1]

@@ -226,3 +226,31 @@ def test_overflowing_base_block_is_reported_by_the_twin(twin) -> None:
     check = Compiled(twin, src, task.spec).check([3], profile=False)
     assert not check.ok
     assert "CO1" in check.message or "L0C" in check.message, check.message
+
+
+# --- the cube-buffer capacity check against the twin (knowledge/checks.py l0*_bytes_requested; here to share
+# this module's twin) ----------------------------------------------------------------------------------------
+
+
+def test_the_cube_buffer_check_agrees_with_the_twin_on_both_sides_of_l0c(twin) -> None:
+    """A 128 x 256 fp32 accumulator fills L0C exactly: single-buffered it fits, ping-ponged it does not."""
+    from knowledge.checks import CheckSet
+    from knowledge.kernel_values import task_values
+    from knowledge.seed import load_pack
+    from npu_agent.hardware import load_profile
+    from tasks.evaluate import Compiled
+
+    hw = load_profile("ascend910b2")
+    checks = CheckSet(load_pack(), hw)
+    spec = catalogue.get_task("matmul_fp16_2048").with_dims(M=256, N=512, K=128).spec
+    big = T.apply(baseline("matmul_fp16"), "mm_base_block", {"BASE_M": 128, "BASE_N": 256, "BASE_K": 64})
+    for src, fits in ((big, True), (T.apply(big, "mm_pingpong", {"l1": 1, "l0": 1, "co1": 2}), False)):
+        ran = Compiled(twin, src, spec).check([3], profile=False)
+        assert ran.ok is fits, f"the twin says {ran.status}: {ran.message}"
+        if not fits:
+            assert "L0C_OUT_OF_BOUNDS" in ran.message, ran.message
+        fired = [v for v in checks.run(src, task_values(src, spec, hw))
+                 if v.entry_id == "seed-ascend910b2-cube-buffers-capacity"]
+        assert bool(fired) is not fits, fired
+        if fired:
+            assert "L0C 262144 of 131072" in fired[0].message
