@@ -331,6 +331,7 @@ class TransformSearch:
         self._applicable: dict[str, list[tuple[Transform, dict[str, Any]]]] = {}
         self._retrieved: dict[str, tuple[list[Any], list[str]]] = {}
         self.losing = self.index.losing()
+        self._undo_turn = False  # around a composed kernel: whether a take-back goes before the entries' steps
 
     def _evaluation(self, candidate_id: str) -> Evaluation | None:
         pair = self.index.pair(candidate_id)
@@ -565,14 +566,18 @@ class TransformSearch:
                             if composed is not None:
                                 parent, move = candidate, composed  # type: ignore[assignment]
                                 break
-                        moves = trial or _interleave(self.undo_moves(candidate),
-                                                     self.entry_moves(candidate, trial=False))
+                        undos = [] if trial else self.undo_moves(candidate)
+                        forward = trial or self.entry_moves(candidate, trial=False)
+                        # Around a composed kernel: an entry's next step first, then a part taken back, in turn.
+                        moves = undos + forward if self._undo_turn else forward + undos
                         if moves:
                             parent, move = candidate, moves[0]
                             break
                     if isinstance(move, _Composed):
                         self._take_composed(parent, move, out)
                         continue
+                    if move is not None and self.undo_moves(parent):
+                        self._undo_turn = not move.undo
                 if move is None:
                     move = self.blind(parent)
                 if move is None:  # nothing left to try from this parent
@@ -618,15 +623,6 @@ class TransformSearch:
         step = Step(parent=parent, transform=COMPOSE, values=c.values, frm=c.frm, source=c.source,
                     entry=c.parts[0].entry, retrieved=list(retrieved), parts=parts)
         out.steps.append(step)  # every part passed the checks on the kernel it made, the last one on this source
-
-
-def _interleave(first: list[_Move], second: list[_Move]) -> list[_Move]:
-    """first[0], second[0], first[1], second[1], ...: around a composed kernel, taking a part back and the
-    entries' next steps alternate."""
-    out: list[_Move] = []
-    for a, b in itertools.zip_longest(first, second):
-        out += [m for m in (a, b) if m is not None]
-    return out
 
 
 def _is_composed(params: dict[str, Any] | None) -> bool:
