@@ -403,6 +403,7 @@ _ASSIGNED = re.compile(r"(?:\bthis\s*->\s*)?\b([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)
 _DECL = re.compile(r"^(?:(?:const|constexpr|static|volatile|unsigned|signed|long|short|auto)\s+)*"
                    r"([A-Za-z_][\w:]*(?:\s*<[^<>]*>)?)(?:\s+|\s*[&*]\s*)([A-Za-z_]\w*)\s*=(?!=)\s*(.+)$", re.S)
 _ASSIGN = re.compile(r"^(?:this\s*->\s*)?([A-Za-z_]\w*)\s*((?:[-+*/%]|<<|>>)?)=(?!=)\s*(.+)$", re.S)
+_ANY_SETTER = re.compile(r"(?:\.|->)\s*set_(\w+)\s*\(")
 _SETTER = re.compile(r"^(\w+)\s*(?:\.|->)\s*set_(\w+)\s*\((.*)\)$", re.S)
 _MULTI_DECL = re.compile(r"^(?:(?:const|constexpr|static|unsigned|signed|long|short)\s+)*[A-Za-z_][\w:]*\s+"
                          r"[A-Za-z_]\w*\s*(?:=[^,]+)?,")
@@ -421,6 +422,10 @@ def _run(body: str, scope: _Scope, fields: dict[str, int] | None = None, *,
         if block or _MULTI_DECL.match(text):
             for m in _ASSIGNED.finditer(text):
                 _forget(scope, next(g for g in m.groups() if g))
+            if fields is not None:  # a field set under a branch or loop is not known either
+                for f in _ANY_SETTER.findall(text):
+                    fields.pop(f, None)
+                    scope.unknown.add(f"field:{f}")
             continue
         m = _SETTER.match(text)
         if m and fields is not None:
@@ -450,6 +455,9 @@ def _run(body: str, scope: _Scope, fields: dict[str, int] | None = None, *,
             continue
         for m in _ASSIGNED.finditer(text):  # a call that may write through a reference, an increment
             _forget(scope, next(g for g in m.groups() if g))
+        if fields is not None:
+            for f in _ANY_SETTER.findall(text):
+                fields.pop(f, None)
     if stop is None:
         marks.append(dict(scope.vars))
     return marks

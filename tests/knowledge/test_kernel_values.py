@@ -140,3 +140,29 @@ def test_values_never_override_the_source_constants() -> None:
 
 # The twin's ground truth for these checks (both sides of the UB limit) is in test_transforms_vector.py, which
 # shares its module's twin build.
+
+
+def test_no_check_fires_on_a_transformed_baseline_the_twin_passes() -> None:
+    """test_transforms_vector.py runs each of these (double-buffered, a tile step up, a core step down, L2 bypass)
+    on the twin at the task's reduced dims and requires it to pass: a check must not reject any of them."""
+    from tests.knowledge.test_transforms_vector import VECTOR_TASKS, _transformed
+
+    checks = CheckSet(load_pack(), HW)
+    determined = 0
+    for name in VECTOR_TASKS:
+        source, _ = _transformed(name)
+        spec = catalogue.get_task(name).reduced().spec
+        values = task_values(source, spec, HW)
+        assert not checks.run(source, values), (name, list(spec.inputs[0].shape), values)
+        determined += evaluate(_ub_check(), source, values, HW)[0] is not None
+    # Decided, not skipped, on every one. (At full size some do overflow: layernorm_fp32's, double-buffered with
+    # 2 rows of 4096 floats per copy, needs 213056 B; the twin stops it at its last InitBuffer, UB_OUT_OF_BOUNDS.)
+    assert determined == len(VECTOR_TASKS)
+
+
+def test_a_tiling_field_set_under_a_branch_is_not_known() -> None:
+    src = _kernel("pipe.InitBuffer(inX, BUFFER_NUM, len);").replace(
+        "    tiling.set_big(", "    if (cols > 1000) { tiling.set_cols(cols / 2); }\n    tiling.set_big(")
+    v = kernel_values(src, [[4, 100000]])
+    assert "cols" not in v and "len" not in v, v
+    assert kernel_values(src.replace("if (cols > 1000) {", "{"), [[4, 100000]]) == {}  # a bare scope: the same
