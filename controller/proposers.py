@@ -108,6 +108,7 @@ class OfflineProposer:
         self._templates: dict[str, KernelTemplate] = {}
         self._kinds: dict[str, str] = {}
         self._indexes: dict[str, Any] = {}   # task -> controller.search.HistoryIndex, kept across rounds
+        self._base_points: dict[str, dict[str, Any] | None] = {}  # task -> the baseline's template point
 
     def index(self, ctx: ProposalContext) -> Any:
         """The task's history index brought up to this round (what is new since the last round is read)."""
@@ -170,7 +171,7 @@ class OfflineProposer:
         found = TransformSearch(ctx, base, self.index(ctx)).run(n)
         return ProposeOutcome(
             proposals=[Proposal(source=s.source, proposer=self.name, parent_id=s.parent.id or None,
-                                knowledge_used=[s.entry] if s.entry else [], params=s.params) for s in found.steps],
+                                knowledge_used=s.entries, params=s.params) for s in found.steps],
             pruned=found.pruned)
 
     def _propose_template(self, ctx: ProposalContext, n: int) -> ProposeOutcome:
@@ -184,25 +185,40 @@ class OfflineProposer:
         parent = ctx.best[0].id if ctx.best else (ctx.baseline[0].id if ctx.baseline else None)
         out = ProposeOutcome(proposals=[])
 
-        def consider(values: dict[str, Any], entry: str = "", retrieved: list[str] | None = None) -> None:
+        def check(values: dict[str, Any]) -> list[tuple[str, str]]:
+            if not ctx.knowledge:
+                return []
+            source = tmpl.render(values)
+            return ctx.knowledge.check(ctx.task, source, {**task_values(
+                source, ctx.task.spec, getattr(ctx.knowledge, "hardware", None)), **values})  # run-time sizes
+
+        def consider(values: dict[str, Any], entries: list[str] | None = None,
+                     retrieved: list[str] | None = None) -> None:
             key = self._key(values)
             if key in recorded or key in tried:
                 return
             tried.add(key)
             source = tmpl.render(values)
-            violations = ctx.knowledge.check(ctx.task, source, {**task_values(
-                source, ctx.task.spec, getattr(ctx.knowledge, "hardware", None)), **values}) if ctx.knowledge else []
+            violations = check(values)
             if violations:
                 out.pruned.append((values, violations))
                 return
             params: dict[str, Any] = {"values": values}
-            if entry:
-                params.update(entry=entry, retrieved=retrieved or [])
+            if entries:
+                params.update(entry=entries[0], retrieved=retrieved or [])
+                if len(entries) > 1:
+                    params["entries"] = list(entries)
             out.proposals.append(Proposal(source=source, proposer=self.name, parent_id=parent,
-                                          knowledge_used=[entry] if entry else [], params=params))
+                                          knowledge_used=list(entries or []), params=params))
 
-        if ctx.knowledge is not None and best_values is not None and ctx.best is not None:
-            self._entry_points(ctx, tmpl, best_values, n, consider, index)
+        if ctx.knowledge is not None and ctx.best is not None:
+            start, src = best_values, ctx.best[0]
+            if start is None:
+                # The best is still the baseline: steer from the template point that reads as the baseline
+                # (the same value of every knob the transformations know), so knowledge acts from round one.
+                start = self._baseline_point(ctx, tmpl)
+            if start is not None:
+                self._entry_points(ctx, tmpl, start, src, n, consider, check, index)
         for _ in range(64 * n):
             if len(out.proposals) >= n or len(recorded) + len(tried) >= tmpl.size():
                 break
@@ -219,32 +235,91 @@ class OfflineProposer:
                 consider(values)
         return out
 
-    def _entry_points(self, ctx: ProposalContext, tmpl: KernelTemplate, best_values: dict[str, Any], n: int,
-                      consider: Callable[[dict[str, Any], str, list[str]], None], index: Any = None) -> None:
+    def _baseline_point(self, ctx: ProposalContext, tmpl: KernelTemplate) -> dict[str, Any] | None:
+        """The template point whose knobs (as the transformations read them) equal the baseline's, if one does."""
+        name = ctx.task.name
+        if name not in self._base_points:
+            self._base_points[name] = None
+            base = ctx.baseline[0].source if ctx.baseline else None
+            if base is not None and tmpl.size() <= 4096:
+                self._base_points[name] = _matching_point(tmpl, base)
+        return self._base_points[name]
+
+    def _entry_points(self, ctx: ProposalContext, tmpl: KernelTemplate, start: dict[str, Any], best: Candidate,
+                      n: int, consider: Callable[..., None], check: Callable[[dict[str, Any]], list[Any]],
+                      index: Any = None) -> None:
         """Knowledge on, a template task: the steps the entries retrieved for the best kernel name
-        (controller/search.py orders them by fit and effect), applied to that kernel and read back as
-        template values (the template point whose rendering is the transformed kernel), for the share of
-        the round that is not exploration."""
+        (controller/search.py orders them by fit and effect), applied to the template point `start` (the best
+        kernel's, or the baseline's twin) and read back as template values, for the share of the round that
+        is not exploration: first the promising entries' steps together (a composed point), then one by one."""
         from controller.search import EXPLORE_SHARE, TransformSearch
 
         want = sum(1 for _ in range(n) if ctx.rng.random() >= EXPLORE_SHARE)
         if not want:
             return
-        best = ctx.best[0]  # type: ignore[index]
         search = TransformSearch(ctx, best.source, index)
         retrieved = search.retrieved(best)
+        point = tmpl.render(start)
         made = 0
-        for move in search.entry_moves(best, trial=False):
+        moves = search.entry_moves(best, trial=False)
+        composed, entries = dict(start), []
+        for move in moves:
+            if not move.promising or len(entries) >= COMPOSE_MAX_POINT:
+                continue
+            values = _point_after(tmpl, composed, move)
+            if values is None or check(values):
+                continue
+            composed, entries = values, [*entries, move.entry]
+        if len(entries) >= 2 and not search.lineage_composed(best):
+            consider(composed, entries, retrieved)
+            made += 1
+        for move in moves:
             if made >= want:
                 break
             try:
-                target = move.transform.apply(best.source, move.values)
+                target = move.transform.apply(point, move.values)
             except NotApplicable:
                 continue
-            values = _template_point(tmpl, best_values, target)
+            values = _template_point(tmpl, start, target)
             if values is not None:
-                consider(values, move.entry, retrieved)
+                consider(values, [move.entry], retrieved)
                 made += 1
+
+
+COMPOSE_MAX_POINT = 4  # entries composed into one template point (as controller/search.py COMPOSE_MAX)
+
+
+def _point_after(tmpl: KernelTemplate, values: dict[str, Any], move: Any) -> dict[str, Any] | None:
+    """The template point one parameter away from `values` that the entry's step (its wanted values resolved on
+    the point's rendering) makes, or None when the template has no such point."""
+    from controller.search import resolve_values
+
+    source = tmpl.render(values)
+    cur = move.transform.current(source)
+    resolved = resolve_values(move.transform, cur, move.wanted) if cur is not None else None
+    if resolved is None:
+        return None
+    try:
+        target = move.transform.apply(source, resolved[0])
+    except NotApplicable:
+        return None
+    return _template_point(tmpl, values, target)
+
+
+def _matching_point(tmpl: KernelTemplate, source: str) -> dict[str, Any] | None:
+    """The first template point whose rendering every transformation reads as it reads `source` (the same set
+    of transformations applies, with the same present values); None when no point does."""
+    from knowledge import transforms
+
+    want = {t.name: cur for t, cur in transforms.applicable(source)}
+    if not want:
+        return None
+    names = list(tmpl.params)
+    for combo in itertools.product(*tmpl.params.values()):
+        values = dict(zip(names, combo, strict=True))
+        if {t.name: cur for t, cur in transforms.applicable(tmpl.render(values))} == want:
+            return values
+    return None
 
 
 def _template_point(tmpl: KernelTemplate, base: dict[str, Any], target: str) -> dict[str, Any] | None:

@@ -15,6 +15,9 @@ uniformly among what applies. With knowledge on most steps are the transformatio
 retrieved for the parent's observation, values taken from the entry ("up"/"down" one step along the
 parameter's domain), preferring entries whose transformation works on the parent's bottleneck pipe; a
 share stays blind for exploration and a small share applies entries still on trial, so they get re-verified.
+As an expert would, the on arm first applies every promising entry's step together in one candidate (a
+composed step, checked part by part), then refines around the best with single steps: the composed parts
+taken back one at a time (each entry's counterfactual) and the entries' next steps.
 """
 
 from __future__ import annotations
@@ -45,12 +48,15 @@ RETRIEVE_FACTOR = 2    # entries retrieved per parent: this times the campaign's
 REPAIR_SHARE = 0.2     # share of steps that retry a recent failure's parent with another value
 RECENT_FAILURES = 5    # how far back a repair looks
 SET_ASIDE_AFTER = 2    # an entry that lost this many steps on a task and won none is set aside there (1: tried last)
-EXPLORE_SHARE = 0.25   # knowledge on: share of steps that stay blind (exploration)
+EXPLORE_SHARE = 0.1    # knowledge on: share of steps that stay blind (exploration; 0.25 before composition:
+                       # the bench's on-arm blind steps almost never beat the composed best, and wasted most)
 TRIAL_SHARE = 0.15     # knowledge on: share of steps that apply an entry still on trial (re-verifying it)
 EFFECT_WEIGHT = 1.0    # knowledge on: how much an entry's recorded mean effect moves it up or down the order
 EFFECT_FULL_USES = 3   # ... at full weight from this many uses (fewer uses: proportionally less)
 MIN_APPLY_SCORE = 0.25  # knowledge on: an entry retrieved below this fused score does not fit the parent's
                         # profile (retrieval scores an entry against the kernel's state at 0.2x): not applied
+COMPOSE_MAX = 4        # knowledge on: entries applied together in one composed step (one per transformation)
+COMPOSE = "compose"    # the `transform` name of a composed step's params (several entries' steps at once)
 NOT_THE_KERNELS_FAULT = ("INTERNAL", "CANCELLED", "REJECTED")  # failures no repair should react to
 ATTEMPTS_PER_PROPOSAL = 40  # draws per wanted proposal before the search gives up for this round
 
@@ -108,12 +114,26 @@ class Step:
     source: str
     entry: str = ""                                   # the entry whose transform made it, "" for blind steps
     retrieved: list[str] = field(default_factory=list)
+    parts: list[dict[str, Any]] = field(default_factory=list)  # a composed step's steps, in the order applied
+    undo: str = ""                                    # the entry whose part of a composed parent it takes back
+
+    @property
+    def entries(self) -> list[str]:
+        """The entries this step applied (credited with its effect; shared when there are several)."""
+        if self.parts:
+            return [p["entry"] for p in self.parts]
+        return [self.entry] if self.entry else []
 
     @property
     def params(self) -> dict[str, Any]:
         p: dict[str, Any] = {"transform": self.transform, "values": self.values, "from": self.frm}
         if self.entry:
             p["entry"] = self.entry
+        if self.parts:
+            p["entries"] = self.entries
+            p["steps"] = self.parts
+        if self.undo:
+            p["undo"] = self.undo
         if self.retrieved:
             p["retrieved"] = self.retrieved
         return p
@@ -154,6 +174,25 @@ class _Move:
     values: dict[str, Any]
     frm: dict[str, Any]
     entry: str = ""
+    wanted: dict[str, Any] = field(default_factory=dict)  # the entry's values ("up", "double", ...)
+    promising: bool = False                                # the entry's record says it pays (see `_promising`)
+    undo: str = ""                                         # the entry whose composed part this step takes back
+
+
+@dataclass
+class _Composed:
+    """Several entries' steps applied together: what an expert does with a handful of known-good changes."""
+
+    parts: list[_Move]
+    source: str
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {f"{m.transform.name}.{k}": v for m in self.parts for k, v in m.values.items()}
+
+    @property
+    def frm(self) -> dict[str, Any]:
+        return {f"{m.transform.name}.{k}": v for m in self.parts for k, v in m.frm.items()}
 
 
 def template_key(values: dict[str, Any]) -> str:
@@ -239,7 +278,7 @@ class HistoryIndex:
             bisect.insort(self.passing, (e.time_us, c.id, i))  # type: ignore[arg-type]
         elif e.status not in NOT_THE_KERNELS_FAULT and p.get("transform") and c.parent_id:
             bisect.insort(self.failed_steps, i)
-        if p.get("entry"):
+        if p.get("entry") or p.get("undo"):
             self._credit(i)
 
     def _credit(self, i: int) -> None:
@@ -253,8 +292,18 @@ class HistoryIndex:
             return
         if not _passed(parent[1]) or e.status in NOT_THE_KERNELS_FAULT:
             return
-        entry = c.params["entry"]
-        if _passed(e) and e.time_us < parent[1].time_us:  # type: ignore[operator]
+        won = _passed(e) and e.time_us < parent[1].time_us  # type: ignore[operator]
+        if c.params.get("entries"):
+            # A composed step's outcome is shared by its entries: it is no one entry's win or loss on the task
+            # (the single steps around the composed kernel, its parts taken back, are the counterfactuals).
+            return
+        if c.params.get("undo"):
+            # The composed parent without one entry's part: faster means that entry lost here, and vice versa.
+            entry = c.params["undo"]
+            won = not won and _passed(e)
+        else:
+            entry = c.params["entry"]
+        if won:
             self.wins[entry] += 1
         else:
             self.losses[entry] += 1
@@ -282,6 +331,7 @@ class TransformSearch:
         self._applicable: dict[str, list[tuple[Transform, dict[str, Any]]]] = {}
         self._retrieved: dict[str, tuple[list[Any], list[str]]] = {}
         self.losing = self.index.losing()
+        self._undo_turn = False  # around a composed kernel: whether a take-back goes before the entries' steps
 
     def _evaluation(self, candidate_id: str) -> Evaluation | None:
         pair = self.index.pair(candidate_id)
@@ -411,9 +461,80 @@ class TransformSearch:
             if move is None or not self._untried(parent, t, move[0]):
                 continue
             order = (s.entry_id in self.losing, not _on_pipe(pipe, t), -_expected(s), rank)
-            ranked.append((order, _Move(t, move[0], move[1], s.entry_id)))
+            ranked.append((order, _Move(t, move[0], move[1], s.entry_id, dict(spec.get("values") or {}),
+                                        _promising(s) and s.entry_id not in self.losing)))
         ranked.sort(key=lambda r: r[0])
         return [m for _, m in ranked]
+
+    def undo_moves(self, parent: Candidate) -> list[_Move]:
+        """Around a composed kernel: each part taken back in turn (the kernel without that entry's step; the
+        counterfactual of the entry), the part least expected to pay for the composed kernel's own profile
+        first: off its bottleneck pipe, then by fit and recorded effect (`_expected`) for it."""
+        params = parent.params or {}
+        if params.get("transform") != COMPOSE or not params.get("steps"):
+            return []
+        snippets = {s.entry_id: s for s in self._knowledge(parent)[0]}
+        pipe = _bottleneck_pipe(self._evaluation(parent.id))
+        present = {t.name: (t, cur) for t, cur in self.applicable(parent)}
+        ranked = []
+        for st in params["steps"]:
+            if st.get("name") not in present:
+                continue
+            t, cur = present[st["name"]]
+            back = {k: v for k, v in (st.get("from") or {}).items() if v is not None and cur.get(k) != v}
+            if not back or not self._untried(parent, t, back):
+                continue
+            s = snippets.get(st.get("entry", ""))
+            order = (_on_pipe(pipe, t), _expected(s) if s is not None else -1.0)
+            ranked.append((order, _Move(t, back, {k: cur.get(k) for k in back}, undo=st.get("entry", ""))))
+        ranked.sort(key=lambda r: r[0])
+        return [m for _, m in ranked]
+
+    def lineage_composed(self, parent: Candidate) -> bool:
+        """Whether the parent or one of its ancestors was composed (the history holds the chain)."""
+        seen: set[str] = set()
+        c: Candidate | None = parent
+        while c is not None and c.id not in seen:
+            if _is_composed(c.params):
+                return True
+            seen.add(c.id)
+            pair = self.index.pair(c.parent_id) if c.parent_id else None
+            c = pair[0] if pair is not None else None
+        return False
+
+    def compose(self, parent: Candidate) -> _Composed | None:
+        """The promising entries' steps for this parent applied together, in the order `entry_moves` ranks
+        them, one per transformation, each resolved on the kernel the earlier ones made and kept only when the
+        checks pass on the result (a part that would break a known constraint is left out, not the whole
+        step). None when fewer than two parts apply, or this combination was tried from this parent."""
+        if self.lineage_composed(parent):
+            return None  # once per lineage: around a composed kernel the steps are single (and counterfactual)
+        parts: list[_Move] = []
+        source = parent.source
+        for m in self.entry_moves(parent, trial=False):
+            if not m.promising or any(p.transform.name == m.transform.name for p in parts):
+                continue
+            cur = m.transform.current(source)
+            move = resolve_values(m.transform, cur, m.wanted) if cur is not None else None
+            if move is None:
+                continue
+            try:
+                new = m.transform.apply(source, move[0])
+            except NotApplicable:
+                continue
+            if self._violations(new):
+                continue
+            parts.append(_Move(m.transform, move[0], move[1], m.entry, m.wanted, True))
+            source = new
+            if len(parts) >= COMPOSE_MAX:
+                break
+        if len(parts) < 2:
+            return None
+        composed = _Composed(parts, source)
+        if _key(parent.id, COMPOSE, composed.values) in self.index.tried or \
+                _key(parent.id, COMPOSE, composed.values) in self.tried:
+            return None
+        return composed
 
     # ------------------------------------------------------------------------------------- round
     def run(self, n: int) -> SearchOutcome:
@@ -435,9 +556,28 @@ class TransformSearch:
             if move is None:
                 parent = self._pick_parent(pool)
                 if use_kb and self.rng.random() >= EXPLORE_SHARE:
-                    trial = self.entry_moves(parent, trial=True) if self.rng.random() < TRIAL_SHARE else []
-                    moves = trial or self.entry_moves(parent, trial=False)
-                    move = moves[0] if moves else None
+                    # Knowledge steps refine around the best: the best kernel that the entries still have a
+                    # step for (a slower parent's entry steps rarely beat the best; measured in the bench).
+                    trial_draw = self.rng.random() < TRIAL_SHARE
+                    for candidate in pool:
+                        trial = self.entry_moves(candidate, trial=True) if trial_draw else []
+                        if not trial:
+                            composed = self.compose(candidate)
+                            if composed is not None:
+                                parent, move = candidate, composed  # type: ignore[assignment]
+                                break
+                        undos = [] if trial else self.undo_moves(candidate)
+                        forward = trial or self.entry_moves(candidate, trial=False)
+                        # Around a composed kernel: an entry's next step first, then a part taken back, in turn.
+                        moves = undos + forward if self._undo_turn else forward + undos
+                        if moves:
+                            parent, move = candidate, moves[0]
+                            break
+                    if isinstance(move, _Composed):
+                        self._take_composed(parent, move, out)
+                        continue
+                    if move is not None and self.undo_moves(parent):
+                        self._undo_turn = not move.undo
                 if move is None:
                     move = self.blind(parent)
                 if move is None:  # nothing left to try from this parent
@@ -458,14 +598,43 @@ class TransformSearch:
         self.hashes.add(h)
         retrieved = self._knowledge(parent)[1] if self.ctx.knowledge is not None else []
         step = Step(parent=parent, transform=move.transform.name, values=move.values, frm=move.frm,
-                    source=source, entry=move.entry, retrieved=list(retrieved))
-        if self.ctx.knowledge is not None:
-            violations = self.ctx.knowledge.check(self.ctx.task, source, task_values(
-                source, self.ctx.task.spec, getattr(self.ctx.knowledge, "hardware", None)))  # run-time sizes
-            if violations:
-                out.pruned.append((step.params, violations))
-                return
+                    source=source, entry=move.entry, retrieved=list(retrieved), undo=move.undo)
+        violations = self._violations(source)
+        if violations:
+            out.pruned.append((step.params, violations))
+            return
         out.steps.append(step)
+
+    def _violations(self, source: str) -> list[tuple[str, str]]:
+        """What the knowledge checks say against a kernel before dispatch (nothing with knowledge off)."""
+        if self.ctx.knowledge is None:
+            return []
+        return self.ctx.knowledge.check(self.ctx.task, source, task_values(
+            source, self.ctx.task.spec, getattr(self.ctx.knowledge, "hardware", None)))  # run-time sizes
+
+    def _take_composed(self, parent: Candidate, c: _Composed, out: SearchOutcome) -> None:
+        self.tried.add(_key(parent.id, COMPOSE, c.values))
+        h = source_hash(c.source)
+        if h in self.hashes or h in self.index.hashes:
+            return
+        self.hashes.add(h)
+        retrieved = self._knowledge(parent)[1]
+        parts = [{"name": m.transform.name, "values": m.values, "from": m.frm, "entry": m.entry} for m in c.parts]
+        step = Step(parent=parent, transform=COMPOSE, values=c.values, frm=c.frm, source=c.source,
+                    entry=c.parts[0].entry, retrieved=list(retrieved), parts=parts)
+        out.steps.append(step)  # every part passed the checks on the kernel it made, the last one on this source
+
+
+def _is_composed(params: dict[str, Any] | None) -> bool:
+    """Whether a candidate was made by several entries' steps at once (a composed step or template point)."""
+    return bool(params) and (params.get("transform") == COMPOSE or len(params.get("entries") or ()) > 1)
+
+
+def _promising(s: Any) -> bool:
+    """Whether an entry's record says it pays: a documented or learnt step with no uses yet, or a positive mean
+    effect over its uses (weighed as `_expected` weighs it); what composition takes."""
+    uses = getattr(s, "uses", 0) or 0
+    return uses == 0 or float(getattr(s, "mean_effect", 0.0)) > 0.0
 
 
 def _expected(s: Any) -> float:

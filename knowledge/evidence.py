@@ -71,7 +71,11 @@ def effect_evidence(child: Observation, parent: Observation | None, n_credited: 
     step = step or transform_step(child.transform)
     if step is not None:
         ev["transform"] = step
-        if parent is not None:
+        if parent is not None and n_credited > 1:  # several entries' steps at once (a composed step)
+            ev["counterfactual"] = False
+            ev["credit"] = (f"child = parent + {n_credited} entries' steps at once ({describe_step(step)}): the "
+                            f"effect is shared by the {n_credited} entries it applied")
+        elif parent is not None:
             ev["counterfactual"] = True
             ev["credit"] = (f"child = parent + one transformation ({describe_step(step)}): the effect is that "
                             "step's alone")

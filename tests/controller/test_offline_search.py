@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from controller.proposers import OfflineProposer, ProposalContext, ProposerError
-from controller.search import offline_search_kind
+from controller.search import EXPLORE_SHARE, offline_search_kind
 from controller.store import ResultsStore
 from hawk.v1 import result_pb2
 from knowledge import transforms
@@ -268,22 +268,31 @@ def test_knowledge_on_steps_follow_the_entry_for_the_parents_bottleneck(tmp_path
     base, ck = kb
     s = Situation(tmp_path, pipe)
     used: Counter[str] = Counter()
+    composed = 0
     for seed in range(120):
         out = OfflineProposer().propose(s.ctx(seed, knowledge=ck), 1)
         (p,) = out.proposals
         assert entry in p.params["retrieved"]
         if p.knowledge_used:
-            assert p.knowledge_used == [p.params["entry"]], "only the entry that made the step is credited"
+            # The entry on the parent's bottleneck pipe leads: alone, or first of the entries applied together.
+            steps = p.params.get("steps") or [{"name": p.params["transform"], "values": p.params["values"],
+                                               "from": p.params["from"], "entry": p.params["entry"]}]
+            assert p.knowledge_used == [st["entry"] for st in steps], "exactly the entries that made the step"
+            assert p.params["entry"] == steps[0]["entry"]
+            composed += len(steps) > 1
             used[p.knowledge_used[0]] += 1
-            # "up": one step along the domain from the parent's present value.
-            cur = transforms.get(p.params["transform"]).current(BASELINE)[knob]
-            domain = KNOBS[p.params["transform"]][2]
-            assert p.params["values"] == {knob: domain[domain.index(cur) + 1]} and p.params["from"] == {knob: cur}
+            for st in steps:  # "up": one step along the domain from the parent's present value
+                k = KNOBS[st["name"]][1]
+                cur = transforms.get(st["name"]).current(BASELINE)[k]
+                domain = KNOBS[st["name"]][2]
+                assert st["values"] == {k: domain[domain.index(cur) + 1]} and st["from"] == {k: cur}
         else:
             assert "entry" not in p.params
-    # Most steps apply the entry on the parent's bottleneck pipe; a quarter or so stay blind (exploration).
+    # Most steps apply the entry on the parent's bottleneck pipe (both promising entries together, the best
+    # first); about EXPLORE_SHARE of them stay blind (exploration).
     assert set(used) == {entry}
-    assert 0.6 * 120 <= used[entry] <= 0.9 * 120, used
+    assert composed == used[entry]
+    assert (0.85 - EXPLORE_SHARE) * 120 <= used[entry] <= (1 - EXPLORE_SHARE / 3) * 120, used
 
 
 def test_knowledge_on_fills_a_round_with_entries_first_then_blind_steps_and_prunes_by_checks(tmp_path: Path,
@@ -301,6 +310,100 @@ def test_knowledge_on_fills_a_round_with_entries_first_then_blind_steps_and_prun
     assert all(json.dumps(v).count("depth") for v, _ in out.pruned) and \
         all(vs[0][0] == "t-depth-limit" for _, vs in out.pruned)
     assert len({p.hash for p in out.proposals}) == 8
+
+
+def test_knowledge_on_composes_the_promising_entries_leaving_out_a_part_a_check_refuses(tmp_path: Path, kb) -> None:
+    """An expert applies the known-good changes together: one candidate made of every promising entry's step
+    (one per transformation, in the order they rank), each part kept only if the checks pass on its result."""
+    base, ck = kb
+    base.add(_entry("t-mte2-tile", "test_tile", {"tile": "double"}, "PIPE_BOUND:MTE2", "MTE2"))
+    base.add({"id": "t-tile-limit", "title": "tiles of 4096 at most here", "rationale": "test constraint",
+              "kind": "constraint", "hardware": "ascend910b2", "origin": "manual",
+              "check": {"when": "defined(\"TEST_TILE\") and TEST_TILE > 4096", "message": "tile {TEST_TILE}"}})
+    s = Situation(tmp_path, result_pb2.MTE2)
+    seen = 0
+    for seed in range(40):
+        for p in OfflineProposer().propose(s.ctx(seed, knowledge=ck), 2).proposals:
+            if p.params.get("transform") != "compose":
+                continue
+            seen += 1
+            steps = p.params["steps"]
+            assert p.knowledge_used == p.params["entries"] == [st["entry"] for st in steps]
+            assert set(p.knowledge_used) == {"t-mte2-depth", "t-vec-cores"}, "the tile step breaks the check"
+            assert steps[0]["entry"] == "t-mte2-depth", "the entry on the parent's bottleneck pipe first"
+            src = BASELINE
+            for st in steps:  # the parts applied in order give the candidate
+                src = transforms.apply(src, st["name"], st["values"])
+            assert src == p.source and _knob(src, "TEST_DEPTH") == 2 and _knob(src, "TEST_CORES") == 16
+            assert p.params["values"] == {"test_depth.depth": 2, "test_cores.cores": 16}
+    assert seen >= 20
+
+
+def test_a_composed_steps_effect_is_credited_to_each_entry_it_applied_as_shared(tmp_path: Path, kb) -> None:
+    base, ck = kb
+    s = Situation(tmp_path, result_pb2.MTE2)
+    (p,) = [p for p in OfflineProposer().propose(s.ctx(0, knowledge=ck), 1).proposals]
+    assert p.params["transform"] == "compose" and len(p.knowledge_used) == 2
+    s.record([p])
+    cand = next(c for c in s.store.candidates(s.cid) if c.source_hash == p.hash)
+    ck.observe(s.task, cand, _result(50.0), s.baseline)
+    for eid in p.knowledge_used:
+        (use,) = base.effects(eid)
+        assert use["evaluation_id"] == cand.id and use["effect"] == pytest.approx(1.0)  # 100 -> 50 us
+        assert use["evidence"]["counterfactual"] is False and "shared by the 2 entries" in use["evidence"]["credit"]
+
+
+def test_an_entry_whose_record_hurts_is_not_composed(tmp_path: Path, kb) -> None:
+    from knowledge.model import Outcome
+
+    base, ck = kb
+    base.add(_entry("t-mte2-tile", "test_tile", {"tile": "up"}, "PIPE_BOUND:MTE2", "MTE2"))
+    for i in range(3):  # three uses that made their parents slower
+        base.record_effect(["t-vec-cores"], Outcome(f"ev-{i}", True, True, 0.8, f"pev-{i}"))
+    s = Situation(tmp_path, result_pb2.MTE2)
+    composed = [p for seed in range(30) for p in OfflineProposer().propose(s.ctx(seed, knowledge=ck), 1).proposals
+                if p.params.get("transform") == "compose"]
+    assert composed and all(set(p.knowledge_used) == {"t-mte2-depth", "t-mte2-tile"} for p in composed)
+
+
+def test_around_a_composed_kernel_its_parts_are_taken_back_one_at_a_time(tmp_path: Path, kb) -> None:
+    """Refining a composed kernel: the entries' next steps and its parts taken back (the part off the kernel's
+    bottleneck pipe first) in turn; a take-back that wins counts as a loss of its entry."""
+    base, ck = kb
+    s = Situation(tmp_path, result_pb2.MTE2)
+    src = transforms.apply(transforms.apply(BASELINE, "test_depth", {"depth": 2}), "test_cores", {"cores": 16})
+    steps = [{"name": "test_depth", "values": {"depth": 2}, "from": {"depth": 1}, "entry": "t-mte2-depth"},
+             {"name": "test_cores", "values": {"cores": 16}, "from": {"cores": 8}, "entry": "t-vec-cores"}]
+    comp = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 0, src, source_hash(src), "offline",
+                                 parent_id=s.baseline[0].id, knowledge_used=["t-mte2-depth", "t-vec-cores"],
+                                 params={"transform": "compose", "values": {"test_depth.depth": 2,
+                                                                            "test_cores.cores": 16},
+                                         "from": {"test_depth.depth": 1, "test_cores.cores": 8},
+                                         "entry": "t-mte2-depth", "entries": ["t-mte2-depth", "t-vec-cores"],
+                                         "steps": steps})
+    s.store.record_evaluation(comp, _result(60.0))  # the best, MTE2-bound
+    pairs: Counter[tuple[str, str]] = Counter()
+    for seed in range(40):
+        props = OfflineProposer().propose(s.ctx(seed, knowledge=ck), 2).proposals
+        steered = [p for p in props if p.parent_id == comp and (p.params.get("undo") or p.knowledge_used)]
+        if len(steered) == 2:
+            pairs[tuple("undo " + p.params["undo"] if p.params.get("undo") else "entry" for p in steered)] += 1
+        for p in steered:
+            assert p.params.get("transform") != "compose", "nothing composes again around a composed kernel"
+            if p.params.get("undo"):
+                assert p.knowledge_used == [] and p.params["values"] == {"cores": 8}
+                assert p.source == transforms.apply(src, "test_cores", {"cores": 8})
+    # In turn: an entry's next step, then the cores part (VECTOR, off the MTE2 bottleneck) taken back.
+    assert pairs[("entry", "undo t-vec-cores")] >= 0.6 * 40 and set(pairs) <= {("entry", "undo t-vec-cores")}, pairs
+    # Taking the cores part back made the kernel faster: the cores entry lost on this task (tried last now).
+    back = transforms.apply(src, "test_cores", {"cores": 8})
+    bid = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 1, back, source_hash(back), "offline",
+                                parent_id=comp, params={"transform": "test_cores", "values": {"cores": 8},
+                                                        "from": {"cores": 16}, "undo": "t-vec-cores"})
+    s.store.record_evaluation(bid, _result(50.0))
+    from controller.search import HistoryIndex
+
+    assert HistoryIndex().update(s.ctx(0).history).losing() == {"t-vec-cores": 1}
 
 
 def test_entries_on_trial_are_proposed_now_and_then(tmp_path: Path, kb) -> None:
@@ -396,6 +499,16 @@ def test_parents_are_the_few_best_kernels_the_best_most_often(tmp_path: Path) ->
     assert parents[ids[50.0]] > parents[ids[55.0]] > parents[ids[60.0]] > 0, parents
 
 
+def _pending_step(s: Situation, parent: str, parent_src: str, name: str, knob: str, old: int, new: int,
+                  entry: str) -> str:
+    """An entry's step from `parent`, proposed and not evaluated yet (so it is tried: not proposed again)."""
+    src = transforms.apply(parent_src, name, {knob: new})
+    return s.store.add_candidate(s.cid, s.task.name, s.task.hash, 0, src, source_hash(src), "offline",
+                                 parent_id=parent, knowledge_used=[entry],
+                                 params={"transform": name, "values": {knob: new}, "from": {knob: old},
+                                         "entry": entry})
+
+
 def test_an_entry_that_only_lost_on_this_task_is_tried_after_the_others(tmp_path: Path, kb) -> None:
     base, ck = kb
     s = Situation(tmp_path, result_pb2.MTE2)
@@ -405,6 +518,9 @@ def test_an_entry_that_only_lost_on_this_task_is_tried_after_the_others(tmp_path
                                   params={"transform": "test_depth", "values": {"depth": 2}, "from": {"depth": 1},
                                           "entry": "t-mte2-depth"})
     s.store.record_evaluation(child, _result(120.0))  # slower than its parent (100 us), still MTE2-bound
+    # The entries' steps refine the best kernel first: the baseline's other step is taken (not evaluated yet),
+    # so what the entries propose next is from the child.
+    _pending_step(s, s.baseline[0].id, BASELINE, "test_cores", "cores", 8, 16, "t-vec-cores")
     used: Counter[tuple[str, str]] = Counter()
     for seed in range(120):
         for p in OfflineProposer().propose(s.ctx(seed, knowledge=ck), 1).proposals:
@@ -427,7 +543,8 @@ def test_an_entry_that_only_lost_on_this_task_is_tried_after_the_others(tmp_path
     src2 = transforms.apply(BASELINE, "test_tile", {"tile": 8192})
     other = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 0, src2, source_hash(src2), "offline",
                                   parent_id=s.baseline[0].id)
-    s.store.record_evaluation(other, _result(90.0))
+    s.store.record_evaluation(other, _result(110.0))
+    _pending_step(s, other, src2, "test_cores", "cores", 8, 16, "t-vec-cores")  # its other entry step: taken
     src3 = transforms.apply(src2, "test_depth", {"depth": 2})
     lost = s.store.add_candidate(s.cid, s.task.name, s.task.hash, 1, src3, source_hash(src3), "offline",
                                  parent_id=other, knowledge_used=["t-mte2-depth"],
@@ -475,6 +592,40 @@ def test_knowledge_on_steers_a_template_task_by_the_entries_steps_read_back_as_t
                 assert p.params["values"] == {**best_values, "TEST_DEPTH": 2} and p.parent_id == bid
                 steered += 1
     assert 0.6 * 40 <= steered <= 0.95 * 40, steered
+
+
+def test_knowledge_on_steers_a_template_task_from_the_baselines_template_point_in_round_one(tmp_path: Path,
+                                                                                            kb) -> None:
+    """While the baseline is the best, the entries' steps start from the template point that the
+    transformations read as the baseline (same knobs), so knowledge acts before any template point passed."""
+    _, ck = kb
+    (tmp_path / "tmpl.cpp").write_text("// k(\n#include \"kernel_operator.h\"\n"
+                                       "constexpr uint32_t TEST_DEPTH = {{TEST_DEPTH}};\n"
+                                       "constexpr uint32_t TEST_TILE = {{TEST_TILE}};\n"
+                                       "constexpr uint32_t TEST_CORES = {{TEST_CORES}};\n")
+    text = TASKS.format(name="tmpl", baseline="knobs.cpp") + (
+        '[task.extra]\ntemplate = "tmpl.cpp"\n[task.extra.params]\nTEST_DEPTH = [1, 2, 3]\n'
+        'TEST_TILE = [2048, 4096]\nTEST_CORES = [4, 8, 16]\n')
+    (tmp_path / "knobs.cpp").write_text(BASELINE)
+    (tmp_path / "t.toml").write_text(text)
+    task = load_task_file(tmp_path / "t.toml")[0]
+    store = ResultsStore(tmp_path / "r.sqlite")
+    cid = store.create_campaign("t", "name='t'", "ascend910b2")
+    bid = store.add_candidate(cid, task.name, task.hash, -1, BASELINE, source_hash(BASELINE), "baseline")
+    store.record_evaluation(bid, _result(100.0, result_pb2.MTE2))
+    base = (store.candidate(bid), store.evaluation(bid))
+    steered = 0
+    for seed in range(30):
+        ctx = ProposalContext(task=task, hardware="ascend910b2", round=0, history=[base], best=base, baseline=base,
+                              rng=random.Random(seed), knowledge=ck)
+        for p in OfflineProposer().propose(ctx, 1).proposals:
+            if p.knowledge_used:
+                # Both entries' steps from the baseline's point (depth 1, tile 4096, cores 8), together.
+                assert p.knowledge_used == ["t-mte2-depth", "t-vec-cores"] == p.params["entries"]
+                assert p.params["values"] == {"TEST_DEPTH": 2, "TEST_TILE": 4096, "TEST_CORES": 16}
+                assert p.parent_id == bid
+                steered += 1
+    assert (0.8 - EXPLORE_SHARE) * 30 <= steered <= 30, steered
 
 
 class CountingHistory(list):

@@ -1,7 +1,12 @@
 // Template of the offline proposer for row softmax in float32 (controller/templates.py).
 // Search space: BUFFER_NUM (1 = rows strictly one after another, 2 = the next row's copy-in and the previous
-// row's copy-out overlap this row's compute) and BLOCK_DIM (cores used; capped by the cores the platform
-// reports). Per-task constant: ENTRY (kernel name). A row must fit in UB; unaligned rows use DataCopyPad.
+// row's copy-out overlap this row's compute), BLOCK_DIM (cores used; capped by the cores the platform
+// reports) and L2_BYPASS (the input is read once: stream it past L2). Per-task constant: ENTRY (kernel name).
+// A row must fit in UB; unaligned rows use DataCopyPad.
+// With BUFFER_NUM >= 2 the next row's copy-in is issued before this row's compute: the compute waits on the
+// scalar unit twice per row (V_S syncs for the max and the sum), and the scalar issues in order, so a copy
+// issued after the compute would start only once the compute is done and the second buffer would overlap
+// nothing.
 #include "kernel_operator.h"
 #include "register/tilingdata_base.h"
 #include "tiling/platform/platform_ascendc.h"
@@ -11,6 +16,7 @@ using namespace AscendC;
 using T = float;
 constexpr int32_t BUFFER_NUM = {{BUFFER_NUM}};
 constexpr uint32_t BLOCK_DIM = {{BLOCK_DIM}};
+constexpr bool L2_BYPASS = {{L2_BYPASS}};
 
 namespace optiling {
 BEGIN_TILING_DATA_DEF(TilingData)
@@ -81,6 +87,9 @@ public:
         myRows = start < rows ? (rows - start < perCore ? rows - start : perCore) : 0;
         xGm.SetGlobalBuffer((__gm__ T*)x + uint64_t(start) * cols, uint64_t(myRows) * cols);
         yGm.SetGlobalBuffer((__gm__ T*)y + uint64_t(start) * cols, uint64_t(myRows) * cols);
+        if (L2_BYPASS) {
+            xGm.SetL2CacheHint(CacheMode::CACHE_MODE_DISABLE);
+        }
         padded = (cols * sizeof(float) + 31) / 32 * 32 / sizeof(float);
         pipe.InitBuffer(inX, BUFFER_NUM, padded * sizeof(float));
         pipe.InitBuffer(outY, BUFFER_NUM, padded * sizeof(float));
@@ -93,8 +102,19 @@ public:
         if (myRows == 0) {
             return;
         }
+        if (BUFFER_NUM < 2) {
+            for (uint32_t r = 0; r < myRows; ++r) {
+                CopyIn(r);
+                Step();
+                CopyOut(r);
+            }
+            return;
+        }
+        CopyIn(0);
         for (uint32_t r = 0; r < myRows; ++r) {
-            CopyIn(r);
+            if (r + 1 < myRows) {
+                CopyIn(r + 1);  // the next row's copy runs while this row computes (a free buffer is waiting)
+            }
             Step();
             CopyOut(r);
         }
