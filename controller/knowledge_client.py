@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from controller.prompt import KnowledgeSnippet
@@ -25,6 +26,9 @@ from knowledge.observation import Observation, PackedResult, batch_bytes, unpack
 from knowledge.retrieval import Query
 from npu_agent import secrets
 from npu_agent.taskspec import TaskDef, dtype_name
+
+# Run-time values of a kernel (knowledge/kernel_values.py), computed only when a check needs them.
+Runtime = Callable[[], Mapping[str, Any]]
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +80,16 @@ class CampaignKnowledge:
             return self._entry_sets.setdefault(sig, len(self._entry_sets))
 
     def cached_check(self, version: int, entries: list[Any], hw: Any, source: str,
-                     params: dict[str, Any]) -> list[tuple[str, str]]:
+                     params: dict[str, Any], runtime: Runtime | None = None,
+                     task: TaskDef | None = None) -> list[tuple[str, str]]:
         """The checks of `entries` (entry set `version`, compiled once) on a candidate; the verdict is kept for
-        the same source and values."""
+        the same source and values (and task: `runtime`'s values follow from its shapes)."""
         try:
             pkey: Any = tuple(sorted(params.items()))
             hash(pkey)
         except TypeError:  # unhashable values (lists): their JSON
             pkey = json.dumps(params, sort_keys=True, default=str)
-        key = (version, source, pkey)
+        key = (version, source, pkey, task.name if runtime is not None and task is not None else None)
         with self._verdict_lock:
             hit = self._verdicts.get(key)
             if hit is not None:
@@ -93,7 +98,7 @@ class CampaignKnowledge:
             checks = self._check_sets.get(version)
             if checks is None or checks.hardware is not hw:
                 checks = self._check_sets[version] = CheckSet(entries, hw)
-        verdict = [(v.entry_id, v.message) for v in checks.run(source, params)]
+        verdict = [(v.entry_id, v.message) for v in checks.run(source, params, runtime)]
         with self._verdict_lock:
             self.check_runs += 1
             if len(self._verdicts) >= CHECK_CACHE_SIZE:
@@ -131,7 +136,10 @@ class CampaignKnowledge:
                                  transform=h.entry.transform, state=h.entry.state, score=h.score,
                                  uses=h.entry.stats.uses, mean_effect=h.entry.stats.mean_effect) for h in hits]
 
-    def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    def check(self, task: TaskDef, source: str, params: dict[str, Any],
+              runtime: Runtime | None = None) -> list[tuple[str, str]]:
+        if runtime is not None:
+            params = {**runtime(), **params}
         return [(v.entry_id, v.message) for v in self.kb.check(source, params, self.hardware)]
 
     def for_round(self) -> RoundKnowledge:
@@ -272,7 +280,8 @@ class RoundKnowledge:
                 self._retrieved[key] = hit
         return list(hit)
 
-    def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    def check(self, task: TaskDef, source: str, params: dict[str, Any],
+              runtime: Runtime | None = None) -> list[tuple[str, str]]:
         if self._entries is None:   # the round's first check fetches (set once, read without the lock after)
             with self._lock:
                 if self._entries is None:
@@ -284,7 +293,7 @@ class RoundKnowledge:
         entries, hw, version = self._entries, self._hw, self._version
         if not entries:
             return []
-        return self.knowledge.cached_check(version, entries, hw, source, params or {})
+        return self.knowledge.cached_check(version, entries, hw, source, params or {}, runtime, task)
 
 
 class ObservationQueue:

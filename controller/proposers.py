@@ -21,7 +21,7 @@ import math
 import random
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -57,7 +57,8 @@ class KnowledgeAccess(Protocol):
     def retrieve(self, task: TaskDef, source: str | None, result: result_pb2.Result | None,
                  k: int, *, include_pending: bool = False, include_trial: bool = False) -> list[KnowledgeSnippet]: ...
 
-    def check(self, task: TaskDef, source: str, params: dict[str, Any]) -> list[tuple[str, str]]: ...
+    def check(self, task: TaskDef, source: str, params: dict[str, Any],
+              runtime: Callable[[], Mapping[str, Any]] | None = None) -> list[tuple[str, str]]: ...
 
 
 @dataclass
@@ -189,8 +190,13 @@ class OfflineProposer:
             if not ctx.knowledge:
                 return []
             source = tmpl.render(values)
-            return ctx.knowledge.check(ctx.task, source, {**task_values(
-                source, ctx.task.spec, getattr(ctx.knowledge, "hardware", None)), **values})  # run-time sizes
+            return check_source(source, values)
+
+        def check_source(source: str, values: dict[str, Any]) -> list[tuple[str, str]]:
+            if not ctx.knowledge:
+                return []
+            return ctx.knowledge.check(ctx.task, source, values, lambda: task_values(  # run-time sizes
+                source, ctx.task.spec, getattr(ctx.knowledge, "hardware", None)))
 
         def consider(values: dict[str, Any], entries: list[str] | None = None,
                      retrieved: list[str] | None = None) -> None:
@@ -199,7 +205,7 @@ class OfflineProposer:
                 return
             tried.add(key)
             source = tmpl.render(values)
-            violations = check(values)
+            violations = check_source(source, values)
             if violations:
                 out.pruned.append((values, violations))
                 return

@@ -609,8 +609,8 @@ class TransformSearch:
         """What the knowledge checks say against a kernel before dispatch (nothing with knowledge off)."""
         if self.ctx.knowledge is None:
             return []
-        return self.ctx.knowledge.check(self.ctx.task, source, task_values(
-            source, self.ctx.task.spec, getattr(self.ctx.knowledge, "hardware", None)))  # run-time sizes
+        return self.ctx.knowledge.check(self.ctx.task, source, {}, lambda: task_values(  # run-time sizes
+            source, self.ctx.task.spec, getattr(self.ctx.knowledge, "hardware", None)))
 
     def _take_composed(self, parent: Candidate, c: _Composed, out: SearchOutcome) -> None:
         self.tried.add(_key(parent.id, COMPOSE, c.values))

@@ -608,7 +608,12 @@ class CheckSet:
                       zip(self.checks, self._leading, self._residual, strict=True)]
         self._literal_needs = _literal_needs(frozenset().union(*(c.needs for _, c in self.checks)))
 
-    def run(self, source: str, values: Mapping[str, Any] | None = None) -> list[Violation]:
+    def run(self, source: str, values: Mapping[str, Any] | None = None,
+            runtime: Callable[[], Mapping[str, Any]] | None = None) -> list[Violation]:
+        """Violations on `source` with `values`; `runtime` gives the values the kernel computes before its
+        buffers (knowledge/kernel_values.py), asked only when some check gets past the cheap tests (most
+        candidates: never). `values` win over them. Each run-time name is spelled in the source, so the cheap
+        tests decide as they would with the values given up front."""
         if not self.checks:
             return []
         if len(source) > MAX_SOURCE_CHARS:  # as SourceFacts.parse says it, parsed or not
@@ -634,6 +639,8 @@ class CheckSet:
                 continue
             if facts is None:
                 facts = SourceFacts.parse(source)
+                if runtime is not None:
+                    values = {**runtime(), **values}
                 # Every name a check may need that this candidate provides (values, source constants,
                 # derivable ones: what `_derivable` says).
                 have = {*values, *facts.constants, *(n for n in _DERIVED if _derivable(n, facts))}

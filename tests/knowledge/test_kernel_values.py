@@ -166,3 +166,32 @@ def test_a_tiling_field_set_under_a_branch_is_not_known() -> None:
     v = kernel_values(src, [[4, 100000]])
     assert "cols" not in v and "len" not in v, v
     assert kernel_values(src.replace("if (cols > 1000) {", "{"), [[4, 100000]]) == {}  # a bare scope: the same
+
+
+def test_run_time_values_asked_lazily_decide_as_values_given_up_front() -> None:
+    """Proposers hand the checks `task_values` as a callable (most candidates never get past the cheap tests, so
+    the host tiling is not evaluated for them); the verdicts must be those of the values given up front, which
+    holds because every run-time name is spelled in the source the cheap tests look at."""
+    from tests.knowledge.test_transforms_vector import VECTOR_TASKS, _transformed
+
+    checks = CheckSet(load_pack(), HW)
+    cases = [(name, _transformed(name)[0]) for name in VECTOR_TASKS]
+    cases += [(t.name, t.baseline.read_text()) for t in catalogue.all_tasks() if t.baseline]
+    cases.append(("transpose_fp16", transforms.apply(_baseline("transpose_fp16"), "queue_depth", {"depth": 2})))
+    asked, fired = 0, 0
+    for name, source in cases:
+        spec = catalogue.get_task(name).spec
+        values = task_values(source, spec, HW)
+        assert all(k in source for k in values), (name, [k for k in values if k not in source])
+        calls: list[int] = []
+
+        def runtime(source: str = source, spec=spec, calls: list[int] = calls) -> dict:
+            calls.append(1)
+            return task_values(source, spec, HW)
+
+        eager = [(v.entry_id, v.message) for v in checks.run(source, values)]
+        lazy = [(v.entry_id, v.message) for v in checks.run(source, {}, runtime)]
+        assert lazy == eager, name
+        asked += bool(calls)
+        fired += bool(eager)
+    assert asked and fired, "the cases must exercise the run-time values and a violation"
