@@ -22,7 +22,7 @@ _OWN_SHARED_BUILD: Path | None = None
 
 def pytest_configure(config: pytest.Config) -> None:
     global _OWN_SHARED_BUILD
-    if os.environ.get(SHARED_BUILD_ENV):  # set by the caller or by the pytest-xdist controller
+    if SHARED_BUILD_ENV in os.environ:  # the caller's (empty: every work root builds its own) or xdist's
         return
     # Not pytest's tmp_path: it is 0700 under root, and the sandbox uid reads the build's files.
     _OWN_SHARED_BUILD = Path(tempfile.mkdtemp(prefix="hawk-twin-shared-"))
