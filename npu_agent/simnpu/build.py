@@ -29,6 +29,8 @@ CXX = shutil.which(os.environ.get("HAWK_SIM_CXX", "g++")) or os.environ.get("HAW
 CANDIDATE_FLAGS = ("-std=c++17", "-O1", "-fPIE", "-pipe", "-pthread", "-Werror=prio-ctor-dtor")
 RUNTIME_FLAGS = ("-std=c++17", "-O2", "-fPIE", "-pipe", "-Wall")
 LINK_FLAGS = ("-pie",)
+# A work root holding twin builds that other work roots on this host link to instead of building their own.
+SHARED_BUILD_ENV = "HAWK_SIM_SHARED_BUILD"
 
 
 def arch_flags(npu_arch: int, cce_aicore: int) -> tuple[str, ...]:
@@ -174,9 +176,40 @@ def ensure_twin(work_root: Path, hardware: HardwareProfile | None = None) -> Twi
                    tuple(str(m) for m in soc.get("core_macros_aiv", ())))
     build = TwinBuild(root=root, version=f"{base}-{tag}", runtime_object=root / "hawk_runtime.o",
                       pch_dir=root / f"pch-{tag}", npu_arch=npu_arch, cce_aicore=cce_aicore, core_macros=core_macros)
+    shared = os.environ.get(SHARED_BUILD_ENV, "")
+    if shared and Path(shared).resolve() != work_root.resolve() and not (build.pch_dir / ".complete").exists():
+        _link_shared(work_root, build, ensure_twin(Path(shared), hardware))
     _ensure_runtime(work_root, root, base)
     _ensure_pch(work_root, build)
     return build
+
+
+def _link_shared(work_root: Path, build: TwinBuild, shared: TwinBuild) -> None:
+    """Fills work_root's build from the same version's build under $HAWK_SIM_SHARED_BUILD (hard links, else
+    copies): several agents or test twins on one host then pay the ~35 CPU-seconds of g++ once. The files are
+    read-only to candidates either way, and the version hash is the same, so the result is the build itself."""
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another filesystem
+            shutil.copy2(src, dst)
+
+    with open(work_root / ".twin-build.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            for src, dst, skip in ((shared.root, build.root, "pch-*"), (shared.pch_dir, build.pch_dir, "")):
+                if (dst / ".complete").exists():
+                    continue
+                tmp = work_root / f".{dst.name}.link{os.getpid()}"
+                shutil.rmtree(tmp, ignore_errors=True)
+                patterns = (".*", skip) if skip else (".*",)  # .complete comes last; the root skips pch dirs
+                shutil.copytree(src, tmp, copy_function=link, ignore=shutil.ignore_patterns(*patterns))
+                (tmp / ".complete").write_text((src / ".complete").read_text())
+                if dst.exists():
+                    shutil.rmtree(dst)
+                os.replace(tmp, dst)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _ensure_runtime(work_root: Path, root: Path, version: str) -> None:
