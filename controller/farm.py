@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 
 def hawk_home() -> Path:
-    return Path(os.environ.get("HAWK_HOME", Path.home() / ".hawk"))
+    """$HAWK_HOME, else ~/.hawk (an empty HAWK_HOME counts as unset: never the current directory)."""
+    return Path(os.environ.get("HAWK_HOME") or Path.home() / ".hawk")
 
 
 def default_store_path() -> Path:
