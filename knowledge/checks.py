@@ -207,16 +207,19 @@ def _finditer_word(body: re.Pattern[str], source: str) -> Iterable[re.Match[str]
         pos = m.end()
 
 
-def _split_args(text: str, start: int) -> list[str] | None:
-    """The top-level comma-separated arguments of the call whose '(' ends just before text[start]."""
+def call_args(text: str, start: int, limit: int = 4000) -> tuple[list[str], int] | None:
+    """The top-level arguments of the call whose '(' ends just before text[start] (an empty list for `f()`), and
+    the index after its ')'; None when it does not close within `limit` characters."""
     depth, args, cur = 0, [], []
-    for ch in text[start:start + 2000]:
+    for j in range(start, min(len(text), start + limit)):
+        ch = text[j]
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
             if depth == 0:
-                args.append("".join(cur).strip())
-                return args
+                if "".join(cur).strip():
+                    args.append("".join(cur).strip())
+                return args, j + 1
             depth -= 1
         elif ch == "," and depth == 0:
             args.append("".join(cur).strip())
@@ -224,6 +227,11 @@ def _split_args(text: str, start: int) -> list[str] | None:
             continue
         cur.append(ch)
     return None
+
+
+def _split_args(text: str, start: int) -> list[str] | None:
+    r = call_args(text, start, 2000)
+    return None if r is None else r[0]
 
 
 def _sizeof(m: re.Match[str]) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from knowledge.checks import TYPE_SIZES
+from knowledge.checks import TYPE_SIZES, call_args
 
 _INT_TYPES = {"int8_t": 8, "uint8_t": 8, "int16_t": 16, "uint16_t": 16, "int32_t": 32, "uint32_t": 32,
               "int64_t": 64, "uint64_t": 64, "int": 32, "unsigned": 32, "size_t": 64, "long": 64}
@@ -525,7 +525,7 @@ def _init_values(source: str, raw: str, fields: dict[str, int], scope_args: tupl
     if before is None:
         return {}
     obj = before.group(1)
-    close = _paren_args(source, call.end())
+    close = call_args(source, call.end())
     if close is None:
         return {}
     args, _ = close
@@ -547,7 +547,7 @@ def _init_values(source: str, raw: str, fields: dict[str, int], scope_args: tupl
     init = re.search(r"\bInit\s*\(", cls_body[0])
     if init is None:
         return {}
-    params = _paren_args(cls_body[0], init.end())
+    params = call_args(cls_body[0], init.end())
     if params is None:
         return {}
     brace = cls_body[0].find("{", params[1])
@@ -584,27 +584,6 @@ def _init_values(source: str, raw: str, fields: dict[str, int], scope_args: tupl
     first, last = marks[0], marks[-1]
     return {k: v for k, v in last.items() if isinstance(v, int) and first.get(k) == v
             and all(mk.get(k) == v for mk in marks)}
-
-
-def _paren_args(text: str, start: int) -> tuple[list[str], int] | None:
-    """The top-level arguments of the call whose '(' ends just before text[start], and the index after ')'."""
-    depth, args, cur = 0, [], []
-    for j in range(start, min(len(text), start + 4000)):
-        ch = text[j]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                if "".join(cur).strip():
-                    args.append("".join(cur).strip())
-                return args, j + 1
-            depth -= 1
-        elif ch == "," and depth == 0:
-            args.append("".join(cur).strip())
-            cur = []
-            continue
-        cur.append(ch)
-    return None
 
 
 def _primary_value(self: _Expr) -> Any:
