@@ -26,7 +26,7 @@ from hawk.v1 import result_pb2
 from knowledge import transforms
 from knowledge.transforms import NotApplicable, Param, Transform
 from npu_agent.pipeline import source_hash
-from npu_agent.taskspec import TaskError, load_task_file
+from npu_agent.taskspec import TaskDef, TaskError, load_task_file
 
 # --------------------------------------------------------------------------- test transformations
 KNOBS = {  # transformation -> (constant, parameter, domain, pipes)
@@ -554,19 +554,24 @@ def test_an_entry_that_only_lost_on_this_task_is_tried_after_the_others(tmp_path
     assert entries_from_child() == set()
 
 
-def test_knowledge_on_steers_a_template_task_by_the_entries_steps_read_back_as_template_values(tmp_path: Path,
-                                                                                                  kb) -> None:
-    _, ck = kb
+def _template_task(tmp_path: Path, cores: str) -> TaskDef:
+    """A template task over three knobs (depth, tile, cores) whose baseline is BASELINE."""
     (tmp_path / "tmpl.cpp").write_text("// k(\n#include \"kernel_operator.h\"\n"
                                        "constexpr uint32_t TEST_DEPTH = {{TEST_DEPTH}};\n"
                                        "constexpr uint32_t TEST_TILE = {{TEST_TILE}};\n"
                                        "constexpr uint32_t TEST_CORES = {{TEST_CORES}};\n")
     text = TASKS.format(name="tmpl", baseline="knobs.cpp") + (
         '[task.extra]\ntemplate = "tmpl.cpp"\n[task.extra.params]\nTEST_DEPTH = [1, 2, 3]\n'
-        'TEST_TILE = [2048, 4096]\nTEST_CORES = [4, 8]\n')
+        f'TEST_TILE = [2048, 4096]\nTEST_CORES = {cores}\n')
     (tmp_path / "knobs.cpp").write_text(BASELINE)
     (tmp_path / "t.toml").write_text(text)
-    task = load_task_file(tmp_path / "t.toml")[0]
+    return load_task_file(tmp_path / "t.toml")[0]
+
+
+def test_knowledge_on_steers_a_template_task_by_the_entries_steps_read_back_as_template_values(tmp_path: Path,
+                                                                                                  kb) -> None:
+    _, ck = kb
+    task = _template_task(tmp_path, "[4, 8]")
     assert offline_search_kind(task) == "template"
     store = ResultsStore(tmp_path / "r.sqlite")
     cid = store.create_campaign("t", "name='t'", "ascend910b2")
@@ -599,16 +604,7 @@ def test_knowledge_on_steers_a_template_task_from_the_baselines_template_point_i
     """While the baseline is the best, the entries' steps start from the template point that the
     transformations read as the baseline (same knobs), so knowledge acts before any template point passed."""
     _, ck = kb
-    (tmp_path / "tmpl.cpp").write_text("// k(\n#include \"kernel_operator.h\"\n"
-                                       "constexpr uint32_t TEST_DEPTH = {{TEST_DEPTH}};\n"
-                                       "constexpr uint32_t TEST_TILE = {{TEST_TILE}};\n"
-                                       "constexpr uint32_t TEST_CORES = {{TEST_CORES}};\n")
-    text = TASKS.format(name="tmpl", baseline="knobs.cpp") + (
-        '[task.extra]\ntemplate = "tmpl.cpp"\n[task.extra.params]\nTEST_DEPTH = [1, 2, 3]\n'
-        'TEST_TILE = [2048, 4096]\nTEST_CORES = [4, 8, 16]\n')
-    (tmp_path / "knobs.cpp").write_text(BASELINE)
-    (tmp_path / "t.toml").write_text(text)
-    task = load_task_file(tmp_path / "t.toml")[0]
+    task = _template_task(tmp_path, "[4, 8, 16]")
     store = ResultsStore(tmp_path / "r.sqlite")
     cid = store.create_campaign("t", "name='t'", "ascend910b2")
     bid = store.add_candidate(cid, task.name, task.hash, -1, BASELINE, source_hash(BASELINE), "baseline")
