@@ -12,27 +12,31 @@ from __future__ import annotations
 import hashlib
 import re
 
-_TOKENS = re.compile(
-    r'(?P<str>"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\')'
-    r"|(?P<line>//[^\n]*)"
-    r"|(?P<block>/\*.*?(?:\*/|\Z))"
-    r"|(?P<word>\w+)"
-    r"|(?P<punct>\+\+|--|->|::|&&|\|\||<<=?|>>=?|[-+*/%&|^!=<>]=|\S)",
-    re.DOTALL,
-)
+_STR = r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+_CODE = r"\w+|\+\+|--|->|::|&&|\|\||<<=?|>>=?|[-+*/%&|^!=<>]=|\S"
+# Strings and comments, found first; between them the code's tokens (words and punctuators) in one findall.
+# A code token never holds the first character of a string or comment, so cutting the text at those gives the
+# tokens one left-to-right scan over all kinds would.
+_SPECIAL = re.compile(rf"(?P<str>{_STR})|(?P<line>//[^\n]*)|(?P<block>/\*.*?(?:\*/|\Z))", re.DOTALL)
+_TOKENS = re.compile(rf"{_STR}|{_CODE}", re.DOTALL)
 _DIRECTIVE = re.compile(r"//\s*hawk-[\w-]+:")
 
 
 def normalized_source(source: str) -> str:
     """The source's tokens, one space apart: comments dropped (agent directives kept), layout ignored."""
+    if "//" not in source and "/*" not in source:  # no comment: strings are tokens like any other
+        return " ".join(_TOKENS.findall(source))
     out: list[str] = []
-    for m in _TOKENS.finditer(source):
+    at = 0
+    for m in _SPECIAL.finditer(source):
+        out += _TOKENS.findall(source, at, m.start())
+        at = m.end()
         kind = m.lastgroup
-        if kind == "line":
-            if _DIRECTIVE.match(m.group()):
-                out.append(" ".join(m.group().split()))
-        elif kind != "block":
+        if kind == "str":
             out.append(m.group())
+        elif kind == "line" and _DIRECTIVE.match(m.group()):
+            out.append(" ".join(m.group().split()))
+    out += _TOKENS.findall(source, at)
     return " ".join(out)
 
 

@@ -15,7 +15,7 @@ import pytest
 from controller.agent_rpc import AgentConnections
 from controller.campaign import CampaignRunner
 from controller.llm import LLMClient
-from controller.normalize import normalized_hash
+from controller.normalize import normalized_hash, normalized_source
 from controller.prompt import KnowledgeSnippet, ParseError, TruncatedAnswer, parse_answer
 from controller.proposers import DIFFERENT, SHORTEN, LLMProposer, ProposalContext, confirm_applied
 from controller.scheduler import Scheduler
@@ -62,6 +62,24 @@ def test_normalised_duplicates_ignore_comments_and_layout_only() -> None:
     assert normalized_hash('char* s = "a  b";') != normalized_hash('char* s = "a b";')
     # Directives for the agent live in comments and change what runs.
     assert normalized_hash("// hawk-null: run_s=0.1\n") != normalized_hash("// hawk-null: run_s=0.2\n")
+
+
+@pytest.mark.parametrize(("source", "tokens"), [
+    # Stores keep these hashes across resumed campaigns: the exact token text is pinned, with and without a
+    # comment in the source (two paths through the tokenizer).
+    ("x = a--b - -c;", "x = a -- b - - c ;"),
+    ("x = a--b - -c; // c", "x = a -- b - - c ;"),
+    ('s = "// not /* a comment";', 's = "// not /* a comment" ;'),
+    ('s = "a\\\nb"; /* c */ t = \'/\';', 's = "a\\\nb" ; t = \'/\' ;'),
+    ("n = 1'000'000;", "n = 1 '000' 000 ;"),
+    ("a/**/b//c\nd /= e", "a b d /= e"),
+    ("//   hawk-null:   run_s=0.1   \nk();", "// hawk-null: run_s=0.1 k ( ) ;"),
+    ('u = "open\nv;', 'u = " open v ;'),
+    ("p->q::r <<= 2 && s", "p -> q :: r <<= 2 && s"),
+    ("/* never closed", ""),
+])
+def test_normalised_tokens_are_pinned(source: str, tokens: str) -> None:
+    assert normalized_source(source) == tokens
 
 
 def test_store_refuses_a_recommented_kernel(tmp_path: Path) -> None:
