@@ -17,6 +17,11 @@ least-squares slope of result count over time in between (results come in waves)
 to the last result in between and shared by the candidates the window holds at that rate. Each cell runs for a wall-time budget (default
 10 s of proposing; --quick 4 s) so the steady state dominates whatever the farm's speed.
 
+`--repeat N` runs every (slots, evaluation) cell N times, the knowledge-off and -on cells back to back as a pair
+(`--quick`: 3 pairs): the acceptance lines take the medians, the driver's on-vs-off line the median of the
+pairs' own ratios. The box's load moves between minutes by more than knowledge costs the driver; a pair shares
+its minute.
+
 Prints per cell: achieved evaluations/s as a ratio to ideal (slots / evaluation time), CPU ms per candidate per
 process group and the controller-side total (driver + scheduler actor + knowledge actor + Ray daemons), peak RSS
 per group, the scheduler's occupancy (busy slots, queued jobs, unfetched results: its `snapshot()` ten times a
@@ -25,11 +30,12 @@ second, which tells late dispatch from a late driver when no process is at 100 %
 numbers are noisy and low; compare the ratios of one run.
 
 `--scaling 500,2000,10000`: driver CPU and RSS per candidate against campaign size (each size in a fresh
-process: its own Ray, agents and store, so RSS growth is the campaign's own). benchmarks/bench_driver.py (the
+process: its own Ray, agents and store, so RSS growth is the campaign's own), from the baseline's result (the
+first round is proposed after it) to the last result, shared by all the campaign's candidates. benchmarks/bench_driver.py (the
 driver helper's) measures the driver alone without Ray; this one measures it inside the whole farm.
 
 Usage: .venv/bin/python benchmarks/bench_farm_null.py [--quick] [--slots 8,64,256] [--eval-ms 20,100,1000]
-       [--knowledge off,on] [--run-s 10] [--json FILE] [--profile PREFIX]
+       [--knowledge off,on] [--run-s 10] [--repeat 1] [--json FILE] [--profile PREFIX]
        .venv/bin/python benchmarks/bench_farm_null.py --scaling 500,2000,10000 [--scaling-slots 64]
        [--scaling-eval-ms 20] [--scaling-knowledge off]
 """
@@ -108,7 +114,7 @@ class CellResult:
     driver_rss_kb_per_cand: float = 0.0
     driver_rss_mb: float = 0.0
     loadavg: float = 0.0    # the machine's 1-minute load after the cell (other workers' jobs included)
-    whole: bool = False     # measure from the first result to the last (campaign-size runs)
+    whole: bool = False     # measure from the baseline's result to the last result (campaign-size runs)
     # the scheduler's view over the window (its snapshot() ten times a second): mean busy slots, jobs queued,
     # results done but not yet fetched by the driver
     busy: float = 0.0
@@ -223,24 +229,33 @@ def rate(times: list[float]) -> float:
 
 
 def measure(res: CellResult, times: list[float], series: dict[int, procstat.Series], groups: dict[int, str],
-            driver: int, snaps: list[tuple[float, int, int, int]] | None = None) -> None:
-    """Fill the window figures of `res` from the result times and the samples."""
+            driver: int, snaps: list[tuple[float, int, int, int]] | None = None, start: float | None = None) -> None:
+    """Fill the window figures of `res` from the result times and the samples. `start` (campaign-size runs):
+    the baseline's result time, where the campaign's own candidates begin."""
     times = sorted(times)
     n = len(times)
     res.candidates = n
     if n < 3:
         res.error = f"only {n} results"
         return
-    # A campaign-size run (max_evaluations) is measured whole, from its first result to its last: what grows
-    # with the campaign is the point there.
-    skip = 0 if res.whole else max(1, min(res.slots, n // 4))
-    k1, k2 = skip, n - 1 - skip
-    if k2 <= k1:
-        k1, k2 = 0, n - 1
-    t0, t1 = times[k1], times[k2]
-    res.window_s = t1 - t0
-    res.achieved = rate(times[k1:k2 + 1])
-    res.window_n = max(1, round(res.achieved * res.window_s))  # candidates the window's CPU is shared by
+    if res.whole:
+        # A campaign-size run is measured whole: from the baseline's result (the first round is proposed after
+        # it) to the last result, shared by all its candidates. Starting at the first candidate's result would
+        # leave the first round's proposing out, a share that shrinks as the campaign grows (a false growth).
+        t0, t1 = (start if start is not None else times[0]), times[-1]
+        res.window_s = t1 - t0
+        res.achieved = rate(times)
+        res.window_n = n
+    else:
+        # The first wave (start-up, the first dispatches) and the last (the drain) are left out.
+        skip = max(1, min(res.slots, n // 4))
+        k1, k2 = skip, n - 1 - skip
+        if k2 <= k1:
+            k1, k2 = 0, n - 1
+        t0, t1 = times[k1], times[k2]
+        res.window_s = t1 - t0
+        res.achieved = rate(times[k1:k2 + 1])
+        res.window_n = max(1, round(res.achieved * res.window_s))  # candidates the window's CPU is shared by
     res.ideal = res.slots / res.eval_s
     cpu = dict.fromkeys(GROUPS, 0.0)
     peak = dict.fromkeys(GROUPS, 0)
@@ -313,13 +328,15 @@ async def _watch(actor: Any, addresses: set[str], out: list[tuple[float, int, in
         await asyncio.sleep(0.1)
 
 
-def _result_times(store_path: Path) -> list[float]:
+def _result_times(store_path: Path) -> tuple[list[float], float | None]:
+    """The candidates' result times and the baseline's."""
     import sqlite3
 
     with sqlite3.connect(store_path) as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT e.created_at FROM evaluations e JOIN candidates c ON c.id = e.candidate_id "
-            "WHERE c.proposer != 'baseline'")]
+        rows = conn.execute("SELECT e.created_at, c.proposer = 'baseline' FROM evaluations e "
+                            "JOIN candidates c ON c.id = e.candidate_id").fetchall()
+    base = [t for t, b in rows if b]
+    return [t for t, b in rows if not b], (min(base) if base else None)
 
 
 async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interval: float = 0.2,
@@ -347,7 +364,7 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
         from knowledge.actor import get_or_create
 
         kb_pid = actor_pid(get_or_create(str(kb_db)))
-    done: list[tuple[CellResult, list[float], list[tuple[float, int, int, int]]]] = []
+    done: list[tuple[CellResult, tuple[list[float], float | None], list[tuple[float, int, int, int]]]] = []
     agent_pids: set[int] = set()
     try:
         for slots in dict.fromkeys(c.slots for c in cells):
@@ -386,7 +403,7 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
                     done.append((res, _result_times(run_dir / "results.sqlite"), snaps))
                     if progress:
                         print(f"  ran knowledge {'on ' if cell.knowledge else 'off'} {slots:4d} slots "
-                              f"{cell.eval_s * 1000:5.0f} ms: {len(done[-1][1])} results in "
+                              f"{cell.eval_s * 1000:5.0f} ms: {len(done[-1][1][0])} results in "
                               f"{time.monotonic() - t0:.1f} s{' ERROR ' + res.error if res.error else ''}",
                               file=sys.stderr, flush=True)
             finally:
@@ -398,9 +415,9 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
         os.environ.pop("RAY_ADDRESS", None)
     series = procstat.read_samples(samples_path)
     groups = classify(series, os.getpid(), {sched_pid}, {kb_pid} if kb_pid else set(), agent_pids)
-    for res, times, snaps in done:
+    for res, (times, base), snaps in done:
         err = res.error
-        measure(res, times, series, groups, os.getpid(), snaps)
+        measure(res, times, series, groups, os.getpid(), snaps, start=base)
         res.error = err or res.error
     return [r for r, _, _ in done]
 
@@ -515,7 +532,7 @@ def scaling(sizes: list[int], slots: int, eval_s: float, knowledge: bool, work: 
 
 def print_scaling(rows: list[dict[str, Any]], slots: int, eval_s: float, knowledge: bool) -> None:
     print(f"\nDriver cost against campaign size ({slots} slots, {fmt_eval(eval_s)} evaluations, knowledge "
-          f"{'on' if knowledge else 'off'}; each size a fresh process; CPU from the first result to the last, RSS "
+          f"{'on' if knowledge else 'off'}; each size a fresh process; CPU from the baseline's result to the last, RSS "
           "growth over the same span)")
     print(f"{'candidates':>10} {'eval/s':>7} {'ratio':>5} {'driver ms/cand':>14} {'sched ms/cand':>13} "
           f"{'ctrl ms/cand':>12} {'driver RSS KB/cand':>18} {'driver RSS MB':>13}")
@@ -539,7 +556,8 @@ def print_scaling(rows: list[dict[str, Any]], slots: int, eval_s: float, knowled
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="8 and 64 slots, 100 ms, 4 s per cell (~2 min)")
+    ap.add_argument("--quick", action="store_true", help="8 and 64 slots, 100 ms, 4 s per cell, 3 off/on pairs "
+                    "(~2 min)")
     ap.add_argument("--slots", default="8,64,256")
     ap.add_argument("--eval-ms", default="20,100,1000")
     ap.add_argument("--knowledge", default="off,on")
@@ -565,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
     if args.quick:
-        slots, evals, args.run_s = [8, 64], [0.1], 4.0
+        slots, evals, args.run_s, args.repeat = [8, 64], [0.1], 4.0, max(args.repeat, 3)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="hawk-bench-farm-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.scaling_child:

@@ -21,7 +21,7 @@ import math
 import random
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -137,7 +137,7 @@ class OfflineProposer:
         return tmpl
 
     @staticmethod
-    def _key(values: dict[str, Any]) -> str:
+    def _key(values: dict[str, Any]) -> Hashable:
         from controller.search import template_key
 
         return template_key(values)
@@ -180,8 +180,8 @@ class OfflineProposer:
         # The points of earlier rounds come from the index (updated with what is new); this round's own in
         # `tried` (disjoint from them), so a point pruned now is considered again next round, as before.
         index = self.index(ctx)
-        recorded: set[str] = index.points
-        tried: set[str] = set()
+        recorded: set[Hashable] = index.points
+        tried: set[Hashable] = set()
         best_values = ctx.best[0].params.get("values") if ctx.best and "transform" not in ctx.best[0].params else None
         parent = ctx.best[0].id if ctx.best else (ctx.baseline[0].id if ctx.baseline else None)
         out = ProposeOutcome(proposals=[])

@@ -66,3 +66,24 @@ def test_calibration_table_says_in_sample_and_held_out() -> None:
     line4 = next(ln for ln in text.splitlines() if ln.startswith("| 4 | + double buffer"))
     assert "held-out" in line4
     assert "Held-out cases [4]" in text
+
+
+def test_acceptance_takes_medians_and_pairs_each_off_run_with_its_on_run() -> None:
+    farm = _module("bench_farm_null")
+
+    def cell(kb: bool, driver: float, achieved: float) -> object:
+        r = farm.CellResult(knowledge=kb, slots=64, eval_s=0.1, agents=4, devices=16, window_n=1000,
+                            achieved=achieved, ideal=640.0)
+        r.cpu_ms = {"driver": driver, "scheduler": 0.3, "knowledge": 0.05, "ray": 0.05, "agents": 0.5}
+        return r
+
+    # Three pairs on a box whose load moves between them: the pairs' ratios are +10 %, +5 %, +40 %; pooled
+    # over arms the medians (0.50 vs 0.40) would say +25 %.
+    cells = [cell(False, 0.40, 630), cell(True, 0.44, 620), cell(False, 0.30, 600), cell(True, 0.315, 590),
+             cell(False, 0.50, 635), cell(True, 0.70, 500)]
+    lines = farm.acceptance(cells)
+    assert lines[0].startswith("PASS") and "0.922 of ideal" in lines[0]    # on: median of 0.969, 0.922, 0.781
+    assert lines[1].startswith("PASS") and "0.984 of ideal" in lines[1]    # off: median of 0.984, 0.938, 0.992
+    assert lines[2].startswith("PASS") and ": 0.84 ms" in lines[2]
+    assert lines[3].startswith("PASS") and "+10%" in lines[3] and "median of 3 off/on pairs" in lines[3]
+    assert farm.acceptance(cells[:2])[3].endswith("one off/on pair)")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from controller.proposers import OfflineProposer, ProposalContext, ProposerError
-from controller.search import EXPLORE_SHARE, offline_search_kind
+from controller.search import EXPLORE_SHARE, offline_search_kind, template_key
 from controller.store import ResultsStore
 from hawk.v1 import result_pb2
 from knowledge import transforms
@@ -259,6 +259,15 @@ def test_nothing_is_proposed_twice_until_the_neighbourhood_is_exhausted(tmp_path
             break
     assert len(seen) == len(set(seen)) == moves
     assert not OfflineProposer().propose(s.ctx("again"), 3).proposals
+
+
+def test_a_template_point_has_one_key_as_proposed_and_as_read_back_from_the_store() -> None:
+    points = [{"A": 1, "B": "x"}, {"A": 1.0, "B": "x"}, {"A": True, "B": "x"}, {"A": None, "B": "x"},
+              {"A": [1, 2], "B": "x"}, {"B": "x", "A": 1}]
+    for p in points:
+        assert template_key(p) == template_key(json.loads(json.dumps(p)))
+    # 1, 1.0 and True are three points (the template renders them differently); key order does not matter
+    assert len({template_key(p) for p in points}) == len(points) - 1
 
 
 @pytest.mark.parametrize("pipe,entry,knob", [(result_pb2.MTE2, "t-mte2-depth", "depth"),
