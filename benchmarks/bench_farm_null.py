@@ -339,11 +339,28 @@ def _result_times(store_path: Path) -> tuple[list[float], float | None]:
     return [t for t, b in rows if not b], (min(base) if base else None)
 
 
+def _profile_start() -> None:
+    """yappi on every thread of this process, CPU clock (in the driver, and in the scheduler actor's process)."""
+    import yappi
+
+    yappi.clear_stats()
+    yappi.set_clock_type("cpu")
+    yappi.start(builtins=False, profile_threads=True)
+
+
+def _profile_save(path: str) -> None:
+    import yappi
+
+    yappi.stop()
+    yappi.get_func_stats().save(path, "pstat")
+
+
 async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interval: float = 0.2,
                     profile: str = "") -> list[CellResult]:
     """Run the cells in one Ray session (grouped by slot count, agents started once per group); the /proc
     sampler reads every `interval` seconds. `profile`: each cell's driver profile (every thread, CPU clock;
-    yappi) to PROFILE-<slots>-<ms>-<kb>.prof (pstats format; the profiler slows the driver, compare shares)."""
+    yappi) to PROFILE-<slots>-<ms>-<kb>.prof and the scheduler actor's to PROFILE-scheduler-<slots>-<ms>-<kb>.prof
+    (pstats format; the profiler slows both, compare shares)."""
     import ray
 
     from controller.farm import LocalAgents, run_campaign
@@ -384,11 +401,8 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
                     snaps: list[tuple[float, int, int, int]] = []
                     watcher = asyncio.create_task(_watch(actor, set(local.addresses), snaps))
                     if profile:
-                        import yappi
-
-                        yappi.clear_stats()
-                        yappi.set_clock_type("cpu")
-                        yappi.start(builtins=False, profile_threads=True)
+                        _profile_start()
+                        await actor.__ray_call__.remote(lambda self: _profile_start())
                     try:
                         await run_campaign(spec, store, work_dir=run_dir / "agents")
                     except Exception as e:  # a cell that fails is reported, the matrix goes on
@@ -396,9 +410,10 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
                     finally:
                         watcher.cancel()
                         if profile:
-                            yappi.stop()
-                            yappi.get_func_stats().save(f"{profile}-{slots}-{int(cell.eval_s * 1000)}-"
-                                                        f"{'on' if cell.knowledge else 'off'}.prof", "pstat")
+                            name = f"{slots}-{int(cell.eval_s * 1000)}-{'on' if cell.knowledge else 'off'}.prof"
+                            _profile_save(f"{profile}-{name}")
+                            await actor.__ray_call__.remote(lambda self, p=f"{profile}-scheduler-{name}":
+                                                            _profile_save(p))
                     res.loadavg = os.getloadavg()[0]
                     done.append((res, _result_times(run_dir / "results.sqlite"), snaps))
                     if progress:
@@ -565,8 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="run every (slots, eval) cell this many times, the "
                     "knowledge arms back to back; the acceptance lines take the medians")
     ap.add_argument("--json", default="", help="also write the results as JSON to this file")
-    ap.add_argument("--profile", default="", help="profile the driver of each cell (every thread; needs "
-                    "`pip install yappi`) to PROFILE-<slots>-<ms>-<off|on>.prof")
+    ap.add_argument("--profile", default="", help="profile the driver and the scheduler actor of each cell "
+                    "(every thread; needs `pip install yappi`) to PROFILE[-scheduler]-<slots>-<ms>-<off|on>.prof")
     ap.add_argument("--scaling", default="", help="campaign sizes for the driver-scaling mode, e.g. 500,2000,10000")
     ap.add_argument("--scaling-slots", type=int, default=64)
     ap.add_argument("--scaling-eval-ms", type=int, default=20)

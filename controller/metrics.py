@@ -38,8 +38,9 @@ class SchedulerMetrics:
                               buckets=(0.001, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300), registry=r)
         self.done = Counter("hawk_scheduler_evaluations_total", "Evaluations finished", ["status"], registry=r)
         self.quarantines = Counter("hawk_scheduler_quarantines_total", "Agents put in quarantine", registry=r)
-        for s in STATUSES:
-            self.done.labels(status=s)
+        # Per status number, the counter's child: labels() per evaluation was a tenth of the scheduler's CPU.
+        self._done = {v.number: self.done.labels(status=v.name.lower())
+                      for v in result_pb2.Status.DESCRIPTOR.values if v.number}
         for s in ("busy", "free"):
             self.slots.labels(state=s)
         for s in ("healthy", "draining", "quarantined"):
@@ -50,7 +51,10 @@ class SchedulerMetrics:
         self.wait.observe(waited_s)
 
     def completed(self, campaign: str, status: int) -> None:
-        self.done.labels(status=result_pb2.Status.Name(status).lower()).inc()
+        child = self._done.get(status)
+        if child is None:  # a status this build does not know: Name() says so
+            child = self.done.labels(status=result_pb2.Status.Name(status).lower())
+        child.inc()
 
     def quarantined(self, address: str) -> None:
         self.quarantines.inc()
