@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -42,6 +43,23 @@ def _rss() -> int:
 def _cpu() -> float:
     t = os.times()
     return t.user + t.system
+
+
+class GcClock:
+    """Time spent in the cyclic garbage collector (every thread), by generation: a cost that grows with what the
+    process keeps alive, so it belongs beside the per-candidate CPU."""
+
+    def __init__(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self._t0 = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.seconds[info["generation"]] += time.perf_counter() - self._t0
+            self.count[info["generation"]] += 1
 
 
 def run_one(args: argparse.Namespace) -> None:
@@ -91,6 +109,8 @@ backend = "null"
     cid = runner.create()
     sched0 = ray.get(actor.process_info.remote())["cpu_s"]
     kb0 = ray.get(kactor.process_info.remote())["cpu_s"] if kactor is not None else 0.0
+    gc_clock = GcClock()
+    gc.callbacks.append(gc_clock)
     rss0, cpu0, t0, main0 = _rss(), _cpu(), time.monotonic(), time.thread_time()
     if args.profile and args.profile_threads:  # every thread's CPU (proposer, observation sender): yappi
         import yappi
@@ -109,11 +129,13 @@ backend = "null"
     else:
         state = asyncio.run(runner.run(cid))
     cpu1, rss1, wall, main1 = _cpu(), _rss(), time.monotonic() - t0, time.thread_time()
+    gc.callbacks.remove(gc_clock)
     sched1 = ray.get(actor.process_info.remote())["cpu_s"]
     kb1 = ray.get(kactor.process_info.remote())["cpu_s"] if kactor is not None else 0.0
     n = sum(p.evaluated for p in state.tasks.values())
     print(json.dumps({"n": n, "knowledge": args.knowledge, "driver_cpu_s": cpu1 - cpu0, "loop_cpu_s": main1 - main0, "rss_growth": rss1 - rss0,
                       "rss": rss1, "wall_s": wall, "sched_cpu_s": sched1 - sched0, "kb_cpu_s": kb1 - kb0,
+                      "gc_s": gc_clock.seconds, "gc_count": gc_clock.count,
                       "state": store.campaign(cid)["state"], "reason": store.campaign(cid)["reason"]}))
     ray.shutdown()
 
@@ -190,7 +212,9 @@ def main() -> None:
                       f"ms CPU/candidate ({1000 * r['loop_cpu_s'] / r['n']:.3f} in its event loop), RSS +{r['rss_growth'] / r['n'] / 1024:.2f} KB/candidate; scheduler actor "
                       f"{1000 * r['sched_cpu_s'] / r['n']:.3f} ms, knowledge actor {1000 * r['kb_cpu_s'] / r['n']:.3f} "
                       f"ms; controller {1000 * (r['driver_cpu_s'] + r['sched_cpu_s'] + r['kb_cpu_s']) / r['n']:.3f} "
-                      f"ms/candidate; {r['n'] / r['wall_s']:.0f} candidates/s", flush=True)
+                      f"ms/candidate; {r['n'] / r['wall_s']:.0f} candidates/s; garbage collector "
+                      f"{1000 * sum(r['gc_s']) / r['n']:.3f} ms/candidate (gen 2: {r['gc_count'][2]} runs, "
+                      f"{1000 * r['gc_s'][2]:.0f} ms)", flush=True)
     finally:
         if agents is not None:
             agents.close()

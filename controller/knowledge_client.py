@@ -83,7 +83,14 @@ class CampaignKnowledge:
                      params: dict[str, Any], runtime: Runtime | None = None,
                      task: TaskDef | None = None) -> list[tuple[str, str]]:
         """The checks of `entries` (entry set `version`, compiled once) on a candidate; the verdict is kept for
-        the same source and values (and task: `runtime`'s values follow from its shapes)."""
+        the same source and values (and task: `runtime`'s values follow from its shapes) when a check got past
+        the cheap tests (only then is there a parse and an evaluation to save)."""
+        with self._verdict_lock:
+            checks = self._check_sets.get(version)
+            if checks is None or checks.hardware is not hw:
+                checks = self._check_sets[version] = CheckSet(entries, hw)
+        if not checks.may_fire(source, params):
+            return []
         try:
             pkey: Any = tuple(sorted(params.items()))
             hash(pkey)
@@ -95,9 +102,6 @@ class CampaignKnowledge:
             if hit is not None:
                 self.check_hits += 1
                 return list(hit)
-            checks = self._check_sets.get(version)
-            if checks is None or checks.hardware is not hw:
-                checks = self._check_sets[version] = CheckSet(entries, hw)
         verdict = [(v.entry_id, v.message) for v in checks.run(source, params, runtime)]
         with self._verdict_lock:
             self.check_runs += 1

@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -616,6 +616,32 @@ class CheckSet:
                       zip(self.checks, self._leading, self._residual, strict=True)]
         self._literal_needs = _literal_needs(frozenset().union(*(c.needs for _, c in self.checks)))
 
+    def _past_cheap_tests(self, source: str, values: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
+        """The plan rows (checks) that get past the cheap tests, each only ever skipping a check the full test
+        skips too: a needed name that is no tiling value and whose literal is nowhere in the source (`maybe`
+        holds the others); a leading matches() that fails."""
+        maybe = set(values)
+        for n, lits in self._literal_needs:
+            if n not in maybe:
+                for lit in lits:
+                    if lit in source:
+                        maybe.add(n)
+                        break
+        for row in self._plan:
+            if not row[2] <= maybe:
+                continue
+            if row[3] and not all(r.search(source) is not None for r in row[3]):
+                continue
+            yield row
+
+    def may_fire(self, source: str, values: Mapping[str, Any] | None = None) -> bool:
+        """Whether some check gets past the cheap tests (else `run` is [] for any run-time values): most
+        candidates do not, and a verdict cache costs them more than these tests. (A source too long to check
+        may fire: `run` says why it is refused.)"""
+        if not self.checks:
+            return False
+        return len(source) > MAX_SOURCE_CHARS or next(self._past_cheap_tests(source, values or {}), None) is not None
+
     def run(self, source: str, values: Mapping[str, Any] | None = None,
             runtime: Callable[[], Mapping[str, Any]] | None = None) -> list[Violation]:
         """Violations on `source` with `values`; `runtime` gives the values the kernel computes before its
@@ -630,21 +656,7 @@ class CheckSet:
         facts: SourceFacts | None = None   # parsed once, when a check gets past the cheap tests
         have: set[str] = set()
         out: list[Violation] = []
-        # Cheap tests first, each only ever skipping a check the full test skips too: a needed name that is no
-        # tiling value and whose literal is nowhere in the source (`maybe` holds the others); a leading
-        # matches() that fails.
-        maybe = set(values)
-        for n, lits in self._literal_needs:
-            if n not in maybe:
-                for lit in lits:
-                    if lit in source:
-                        maybe.add(n)
-                        break
-        for e, c, needs, leading, rest in self._plan:
-            if not needs <= maybe:
-                continue
-            if leading and not all(r.search(source) is not None for r in leading):
-                continue
+        for e, c, needs, _leading, rest in self._past_cheap_tests(source, values):
             if facts is None:
                 facts = SourceFacts.parse(source)
                 if runtime is not None:
