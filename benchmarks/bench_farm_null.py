@@ -7,7 +7,8 @@ the real knowledge actor with its seed pack (as `hawk campaign run` makes it). O
 matrix, like a long-running farm: the scheduler and knowledge actors are created once and measured per cell.
 
 Measured, for every process (a sampler subprocess reads /proc/<pid>/stat: user+system CPU, RSS, VmHWM; see
-benchmarks/procstat.py): the driver (this process), the scheduler actor that ran the campaigns (its pid asked of
+benchmarks/procstat.py): the driver (this process; its CPU from its own clock every 5 ms, finer than /proc's
+10 ms ticks), the scheduler actor that ran the campaigns (its pid asked of
 the actor itself), the knowledge actor, every agent process, and Ray's daemons (gcs_server, raylet, dashboard
 and its agents, log monitor, autoscaler monitor, idle workers: every other descendant of this process).
 
@@ -29,15 +30,16 @@ second, which tells late dispatch from a late driver when no process is at 100 %
 (64 slots, 100 ms). The machine is shared (2 cores, 8 workers): absolute
 numbers are noisy and low; compare the ratios of one run.
 
-`--scaling 500,2000,10000`: driver CPU and RSS per candidate against campaign size (each size in a fresh
+`--scaling 500,2000,10000`: driver CPU and RSS per candidate against campaign size (each run in a fresh
 process: its own Ray, agents and store, so RSS growth is the campaign's own), from the baseline's result (the
-first round is proposed after it) to the last result, shared by all the campaign's candidates. benchmarks/bench_driver.py (the
+first round is proposed after it) to the last result, shared by all the campaign's candidates; each size three
+times (`--repeat`), the sizes interleaved, medians compared. benchmarks/bench_driver.py (the
 driver helper's) measures the driver alone without Ray; this one measures it inside the whole farm.
 
 Usage: .venv/bin/python benchmarks/bench_farm_null.py [--quick] [--slots 8,64,256] [--eval-ms 20,100,1000]
        [--knowledge off,on] [--run-s 10] [--repeat 1] [--json FILE] [--profile PREFIX]
        .venv/bin/python benchmarks/bench_farm_null.py --scaling 500,2000,10000 [--scaling-slots 64]
-       [--scaling-eval-ms 20] [--scaling-knowledge off]
+       [--scaling-eval-ms 20] [--scaling-knowledge off] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -229,9 +232,11 @@ def rate(times: list[float]) -> float:
 
 
 def measure(res: CellResult, times: list[float], series: dict[int, procstat.Series], groups: dict[int, str],
-            driver: int, snaps: list[tuple[float, int, int, int]] | None = None, start: float | None = None) -> None:
+            driver: int, snaps: list[tuple[float, int, int, int]] | None = None, start: float | None = None,
+            driver_cpu: procstat.Series | None = None) -> None:
     """Fill the window figures of `res` from the result times and the samples. `start` (campaign-size runs):
-    the baseline's result time, where the campaign's own candidates begin."""
+    the baseline's result time, where the campaign's own candidates begin; `driver_cpu`: the driver's own
+    finer clock, used for its CPU instead of /proc's."""
     times = sorted(times)
     n = len(times)
     res.candidates = n
@@ -265,7 +270,8 @@ def measure(res: CellResult, times: list[float], series: dict[int, procstat.Seri
         g = groups.get(pid)
         if g is None or not s.t or s.t[-1] < t0 or s.t[0] > t1:
             continue
-        used = s.at(t1) - s.at(t0)
+        clock = driver_cpu if pid == driver and driver_cpu is not None and driver_cpu.t else s
+        used = clock.at(t1) - clock.at(t0)
         cpu[g] += used
         max_core[g] = max(max_core[g], used / res.window_s)
         peak[g] += s.peak(t1 + 1.0)
@@ -339,6 +345,28 @@ def _result_times(store_path: Path) -> tuple[list[float], float | None]:
     return [t for t, b in rows if not b], (min(base) if base else None)
 
 
+class OwnCpu:
+    """This process's CPU (clock_gettime, nanoseconds) every `interval` seconds, from a thread: /proc's counters
+    tick at 10 ms, which is a tenth of what a 500-candidate campaign costs the driver."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.series = procstat.Series(cmd="driver (own clock)")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), name="own-cpu", daemon=True)
+        self._thread.start()
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.is_set():
+            self.series.t.append(time.time())
+            self.series.cpu.append(time.process_time())
+            self._stop.wait(interval)
+
+    def stop(self) -> procstat.Series:
+        self._stop.set()
+        self._thread.join()
+        return self.series
+
+
 def _profile_start() -> None:
     """yappi on every thread of this process, CPU clock (in the driver, and in the scheduler actor's process)."""
     import yappi
@@ -370,6 +398,7 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
 
     samples_path = work / "samples.jsonl"
     sampler = procstat.Sampler(samples_path, interval=interval)
+    own = OwnCpu()
     start_ray()
     actor = get_scheduler(detached=False)
     registry_port = await actor.start_registry.remote("127.0.0.1:0")
@@ -426,13 +455,14 @@ async def run_cells(cells: list[Cell], work: Path, progress: bool = True, interv
         time.sleep(0.5)  # one more sample after the last window
     finally:
         sampler.stop()
+        own_cpu = own.stop()
         ray.shutdown()
         os.environ.pop("RAY_ADDRESS", None)
     series = procstat.read_samples(samples_path)
     groups = classify(series, os.getpid(), {sched_pid}, {kb_pid} if kb_pid else set(), agent_pids)
     for res, (times, base), snaps in done:
         err = res.error
-        measure(res, times, series, groups, os.getpid(), snaps, start=base)
+        measure(res, times, series, groups, os.getpid(), snaps, start=base, driver_cpu=own_cpu)
         res.error = err or res.error
     return [r for r, _, _ in done]
 
@@ -530,43 +560,57 @@ def acceptance(results: list[CellResult]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ scaling
-def scaling(sizes: list[int], slots: int, eval_s: float, knowledge: bool, work: Path) -> list[dict[str, Any]]:
+def scaling(sizes: list[int], slots: int, eval_s: float, knowledge: bool, work: Path, repeat: int = 3,
+            profile: str = "") -> list[dict[str, Any]]:
+    """Each size `repeat` times, the sizes interleaved (500, 2000, 10000, 500, ...): a minute of heavy load
+    from other jobs then lands on one run of each size rather than on all runs of one."""
     rows = []
-    for n in sizes:
-        cmd = [sys.executable, __file__, "--scaling-child", str(n), "--slots", str(slots), "--eval-ms",
-               str(int(eval_s * 1000)), "--knowledge", "on" if knowledge else "off", "--work", str(work / f"n{n}")]
-        print(f"  scaling: {n} candidates ...", file=sys.stderr, flush=True)
-        out = subprocess.run(cmd, capture_output=True, text=True)
-        line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
-        if line is None:
-            rows.append({"n": n, "error": (out.stderr or out.stdout)[-800:] or f"exit status {out.returncode}"})
-            continue
-        rows.append({"n": n, **json.loads(line[len("RESULT "):])})
+    for rep in range(repeat):
+        for n in sizes:
+            cmd = [sys.executable, __file__, "--scaling-child", str(n), "--slots", str(slots), "--eval-ms",
+                   str(int(eval_s * 1000)), "--knowledge", "on" if knowledge else "off",
+                   "--work", str(work / f"n{n}-{rep}")]
+            cmd += ["--profile", f"{Path(profile).resolve()}-n{n}-{rep}"] if profile else []
+            print(f"  scaling: {n} candidates (run {rep + 1} of {repeat}) ...", file=sys.stderr, flush=True)
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+            if line is None:
+                rows.append({"n": n, "error": (out.stderr or out.stdout)[-800:] or f"exit status {out.returncode}"})
+                continue
+            rows.append({"n": n, **json.loads(line[len("RESULT "):])})
     return rows
 
 
 def print_scaling(rows: list[dict[str, Any]], slots: int, eval_s: float, knowledge: bool) -> None:
     print(f"\nDriver cost against campaign size ({slots} slots, {fmt_eval(eval_s)} evaluations, knowledge "
-          f"{'on' if knowledge else 'off'}; each size a fresh process; CPU from the baseline's result to the last, RSS "
-          "growth over the same span)")
-    print(f"{'candidates':>10} {'eval/s':>7} {'ratio':>5} {'driver ms/cand':>14} {'sched ms/cand':>13} "
-          f"{'ctrl ms/cand':>12} {'driver RSS KB/cand':>18} {'driver RSS MB':>13}")
-    ok = [r for r in rows if not r.get("error")]
+          f"{'on' if knowledge else 'off'}; each run a fresh process; CPU from the baseline's result to the last, "
+          "RSS growth over the same span; medians over the runs of a size, every run's driver figure after)")
+    print(f"{'candidates':>10} {'runs':>4} {'eval/s':>7} {'ratio':>5} {'driver ms/cand':>14} {'sched ms/cand':>13} "
+          f"{'ctrl ms/cand':>12} {'driver RSS KB/cand':>18} {'driver RSS MB':>13}  driver ms/cand per run")
     for r in rows:
         if r.get("error"):
             print(f"{r['n']:10d}  ERROR {r['error']}")
+    med: dict[int, dict[str, float]] = {}
+    for n in dict.fromkeys(r["n"] for r in rows):
+        ok = [r for r in rows if r["n"] == n and not r.get("error")]
+        if not ok:
             continue
-        c = r["cpu_ms"]
-        print(f"{r['n']:10d} {r['achieved']:7.1f} {r['achieved'] / r['ideal']:5.2f} {c['driver']:14.2f} "
-              f"{c['scheduler']:13.2f} {sum(c[g] for g in CONTROLLER):12.2f} {r['driver_rss_kb_per_cand']:18.2f} "
-              f"{r['driver_rss_mb']:13.0f}")
-    if len(ok) >= 2:
-        a, b = ok[0], ok[-1]
-        growth = b["cpu_ms"]["driver"] / a["cpu_ms"]["driver"] if a["cpu_ms"]["driver"] else float("nan")
-        print(f"driver CPU per candidate, {b['n']} vs {a['n']} candidates: x{growth:.2f} "
+        m = med[n] = {
+            "achieved": _median([r["achieved"] for r in ok]), "ideal": ok[0]["ideal"],
+            "driver": _median([r["cpu_ms"]["driver"] for r in ok]),
+            "scheduler": _median([r["cpu_ms"]["scheduler"] for r in ok]),
+            "ctrl": _median([sum(r["cpu_ms"][g] for g in CONTROLLER) for r in ok]),
+            "rss_kb": _median([r["driver_rss_kb_per_cand"] for r in ok]),
+            "rss_mb": _median([r["driver_rss_mb"] for r in ok])}
+        print(f"{n:10d} {len(ok):4d} {m['achieved']:7.1f} {m['achieved'] / m['ideal']:5.2f} {m['driver']:14.2f} "
+              f"{m['scheduler']:13.2f} {m['ctrl']:12.2f} {m['rss_kb']:18.2f} {m['rss_mb']:13.0f}  "
+              + ", ".join(f"{r['cpu_ms']['driver']:.2f}" for r in ok))
+    if len(med) >= 2:
+        (na, a), (nb, b) = next(iter(med.items())), list(med.items())[-1]
+        growth = b["driver"] / a["driver"] if a["driver"] else float("nan")
+        print(f"driver CPU per candidate, {nb} vs {na} candidates (medians): x{growth:.2f} "
               f"({'flat' if growth <= 1.2 else 'GROWS'}: flat means within 20 %)")
-        print(f"driver RSS growth per candidate at {b['n']}: {b['driver_rss_kb_per_cand']:.2f} KB "
-              f"(at {a['n']}: {a['driver_rss_kb_per_cand']:.2f} KB)")
+        print(f"driver RSS growth per candidate at {nb}: {b['rss_kb']:.2f} KB (at {na}: {a['rss_kb']:.2f} KB)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -577,8 +621,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-ms", default="20,100,1000")
     ap.add_argument("--knowledge", default="off,on")
     ap.add_argument("--run-s", type=float, default=10.0, help="wall-time budget of each cell's campaign")
-    ap.add_argument("--repeat", type=int, default=1, help="run every (slots, eval) cell this many times, the "
-                    "knowledge arms back to back; the acceptance lines take the medians")
+    ap.add_argument("--repeat", type=int, default=None, help="run every (slots, eval) cell this many times, the "
+                    "knowledge arms back to back; the acceptance lines take the medians (default 1; --quick 3; "
+                    "--scaling: runs per size, default 3)")
     ap.add_argument("--json", default="", help="also write the results as JSON to this file")
     ap.add_argument("--profile", default="", help="profile the driver and the scheduler actor of each cell "
                     "(every thread; needs `pip install yappi`) to PROFILE[-scheduler]-<slots>-<ms>-<off|on>.prof")
@@ -595,28 +640,30 @@ def main(argv: list[str] | None = None) -> int:
         kbs = [{"off": False, "on": True}[x] for x in args.knowledge.split(",")]
     except (ValueError, KeyError):
         ap.error("--slots and --eval-ms take comma-separated integers, --knowledge 'off', 'on' or 'off,on'")
-    if args.repeat < 1:
+    if args.repeat is not None and args.repeat < 1:
         ap.error("--repeat must be at least 1")
     if args.quick:
-        slots, evals, args.run_s, args.repeat = [8, 64], [0.1], 4.0, max(args.repeat, 3)
+        slots, evals, args.run_s, args.repeat = [8, 64], [0.1], 4.0, args.repeat or 3
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="hawk-bench-farm-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.scaling_child:
         cells = [Cell(knowledge=kbs[0], slots=slots[0], eval_s=evals[0], max_evaluations=args.scaling_child)]
         # A 500-candidate campaign lasts about a second here: sample often enough to resolve it.
-        (res,) = asyncio.run(run_cells(cells, work, progress=False, interval=0.05))
+        (res,) = asyncio.run(run_cells(cells, work, progress=False, interval=0.05,
+                                       profile=str(Path(args.profile).resolve()) if args.profile else ""))
         print("RESULT " + json.dumps(asdict(res)))
         return 0
     if args.scaling:
         sizes = [int(x) for x in args.scaling.split(",")]
         kb_on = args.scaling_knowledge == "on"
-        rows = scaling(sizes, args.scaling_slots, args.scaling_eval_ms / 1000, kb_on, work)
+        rows = scaling(sizes, args.scaling_slots, args.scaling_eval_ms / 1000, kb_on, work,
+                       args.repeat or 3, args.profile)
         print_scaling(rows, args.scaling_slots, args.scaling_eval_ms / 1000, kb_on)
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=1))
         return 0
     cells = [Cell(knowledge=kb, slots=s, eval_s=e, wall_s=args.run_s)
-             for s in slots for e in evals for _ in range(args.repeat) for kb in kbs]
+             for s in slots for e in evals for _ in range(args.repeat or 1) for kb in kbs]
     t0 = time.monotonic()
     print(f"{len(cells)} cells, {args.run_s:g} s each; work dir {work}", file=sys.stderr, flush=True)
     results = asyncio.run(run_cells(cells, work, profile=str(Path(args.profile).resolve()) if args.profile else ""))

@@ -36,7 +36,7 @@ from controller.prompt import (
     knowledge_label,
     parse_answer,
 )
-from controller.store import Candidate, Evaluation
+from controller.store import Candidate, Evaluation, short_id
 from controller.templates import KernelTemplate, template_for
 from hawk.v1 import result_pb2
 from knowledge.kernel_values import task_values
@@ -531,8 +531,8 @@ class LLMProposer:
                 what = f"template values {c.params['values']}"
             status = "not evaluated yet" if e is None else (
                 f"OK {e.time_us:.2f} us" if e.status == "OK" and e.time_us else f"{e.status}: {e.message[:100]}")
-            parent = f" from {c.parent_id[:8]}" if c.parent_id else ""
-            lines.append(f"{c.id[:8]} (round {c.round}, {c.proposer}{parent}): {what or 'change not summarised'}"
+            parent = f" from {short_id(c.parent_id)}" if c.parent_id else ""
+            lines.append(f"{short_id(c.id)} (round {c.round}, {c.proposer}{parent}): {what or 'change not summarised'}"
                          f" -> {status}")
         return lines
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from controller import report_charts as charts
 from controller.report import EntryEffects, collect, knowledge_effects
-from controller.store import Candidate, Evaluation, ResultsStore
+from controller.store import Candidate, Evaluation, ResultsStore, short_id
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ def _bound(bottleneck: str) -> str:
 def _point_label(r: Evaluated) -> str:
     what = f"{r.ev.time_us:,.2f} µs" if r.ev.time_us else (r.ev.message or r.ev.status)[:120]
     used = f", applied {', '.join(r.cand.knowledge_used)}" if r.cand.knowledge_used else ""
-    return (f"{r.cand.id[:12]} round {r.cand.round + 1} by {r.cand.proposer}: {r.ev.status}, {what}"
+    return (f"{short_id(r.cand.id, 12)} round {r.cand.round + 1} by {r.cand.proposer}: {r.ev.status}, {what}"
             f"{f', {_bound(r.ev.bottleneck)}' if r.ev.bottleneck else ''}{used}")
 
 
@@ -317,7 +317,7 @@ def _best_kernels(views: dict[str, TaskView], parents: dict[str, Candidate]) -> 
         speed = f"{base_us / b.ev.time_us:.2f}x" if base_us and b.ev.time_us else "–"
         params = b.cand.params.get("values") or {k: val for k, val in b.cand.params.items()
                                                   if isinstance(val, str | int | float) and k != "requests"}
-        meta = (f"candidate <code>{_e(b.cand.id[:12])}</code>, round {b.cand.round + 1}, proposer "
+        meta = (f"candidate <code>{_e(short_id(b.cand.id, 12))}</code>, round {b.cand.round + 1}, proposer "
                 f"{_e(b.cand.proposer)}, {_fmt(b.ev.time_us, ',.2f')} µs ({speed} the baseline), "
                 f"{_fmt(b.ev.floor_fraction, '.0%')} of the hardware floor, {_e(_bound(b.ev.bottleneck) or 'no bottleneck reported')}")
         if b.cand.knowledge_used:
@@ -376,7 +376,7 @@ def _knowledge_html(kv: KnowledgeView) -> str:
                 ev = u.get("evidence") or {}
                 sp = f"{u['speedup']:.3f}x" if u.get("speedup") else "–"
                 change = ev.get("diff", "")
-                items.append(f"<li><code>{_e(u['evaluation_id'][:12])}</code>: {'passed' if u['passed'] else 'failed'}"
+                items.append(f"<li><code>{_e(short_id(u['evaluation_id'], 12))}</code>: {'passed' if u['passed'] else 'failed'}"
                              f", speedup over its parent {sp}, effect {u['effect']:+.2f}"
                              + (f"; {_e(ev['credit'])}" if ev.get("credit") else "")
                              + (f'<pre class="diff small">{_e(change)}</pre>' if change else "") + "</li>")

@@ -191,9 +191,17 @@ def _now() -> float:
 
 
 def _new_id() -> str:
-    """A candidate id: random, so any short prefix (reports, prompts, logs show 8-12 digits) names one candidate.
-    (Time-ordered ids kept indexes local but made every candidate of one batch share its first 12 digits.)"""
-    return uuid.uuid4().hex
+    """A candidate id (32 hex digits, as uuid4().hex): the time in nanoseconds, then 16 random digits. Time first,
+    so a growing campaign appends to the id indexes (candidates, evaluations) instead of dirtying a random page of
+    each per candidate: with random ids the store's CPU per candidate rose by about a third from 500 to 10,000
+    candidates (each commit writes every page it dirtied), with these it stays flat. A batch's ids share their
+    leading digits: show an id by its random end (`short_id`)."""
+    return f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
+
+
+def short_id(candidate_id: str, n: int = 8) -> str:
+    """An id as reports, prompts and logs show it: its last `n` digits (random for every id, old or new)."""
+    return candidate_id[-n:]
 
 
 def _evaluation_of(candidate_id: str, task: str, result: result_pb2.Result, attempts: int,

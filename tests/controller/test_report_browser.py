@@ -218,7 +218,7 @@ def test_the_report_reads_well_in_chromium(report: tuple[Path, ResultsStore, str
     assert abs(top["y"] + top["h"] / 2 - rate["plotArea"]["y"]) < 3, (top, rate["plotArea"])
     for task in ("nullsearch", LONG):  # every candidate is a point that names itself on hover
         tips = by_title[f"{task}: every candidate over time"]["tips"]
-        ids = {c.id[:12] for c in store.candidates(cid, task) if c.proposer != "baseline"}
+        ids = {c.id[-12:] for c in store.candidates(cid, task) if c.proposer != "baseline"}
         assert {t.split()[0] for t in tips} == ids and len(tips) == len(ids), tips
     legend = " ".join(by_title["nullsearch: every candidate over time"]["legend"]["text"])
     assert "baseline" in legend and re.search(r"OK \(\d+\)", legend) and "COMPILE_ERROR" in legend, legend
