@@ -193,9 +193,10 @@ def _now() -> float:
 def _new_id() -> str:
     """A candidate id (32 hex digits, as uuid4().hex): the time in nanoseconds, then 16 random digits. Time first,
     so a growing campaign appends to the id indexes (candidates, evaluations) instead of dirtying a random page of
-    each per candidate: with random ids the store's CPU per candidate rose by about a third from 500 to 10,000
-    candidates (each commit writes every page it dirtied), with these it stays flat. A batch's ids share their
-    leading digits: show an id by its random end (`short_id`)."""
+    each per candidate: with random ids the store's CPU per candidate rose by a third or more from 500 to 12,800
+    candidates (each commit writes every page it dirtied), with these by a fifth (the content-hash indexes stay
+    random; docs/farm-scale.md). A batch's ids share their leading digits: show an id by its random end
+    (`short_id`)."""
     return f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
 
 
