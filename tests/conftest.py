@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _OWN_SHARED_BUILD is not None:
         os.environ.pop(SHARED_BUILD_ENV, None)
         shutil.rmtree(_OWN_SHARED_BUILD, ignore_errors=True)
+
+
+@pytest.fixture
+def sandbox_root() -> Iterator[Path]:
+    """A directory the unprivileged sandbox uid can traverse (pytest's tmp_path is 0700 under root)."""
+    d = Path(tempfile.mkdtemp(prefix="hawk-sbx-"))
+    d.chmod(0o711)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)

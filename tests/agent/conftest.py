@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -51,12 +48,3 @@ def client(agent: Agent) -> Iterator[AgentClient]:
 @pytest.fixture
 def task_hash(client: AgentClient) -> str:
     return client.put_task(add_task())[0]
-
-
-@pytest.fixture
-def sandbox_root() -> Iterator[Path]:
-    """A sandbox root the unprivileged sandbox uid can reach (pytest's tmp_path is 0700 under root)."""
-    d = Path(tempfile.mkdtemp(prefix="hawk-sbx-"))
-    d.chmod(0o711)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)

@@ -5,10 +5,7 @@ on this for the whole suite)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,28 +20,19 @@ from npu_agent.taskspec import load_task_file
 from tests.simnpu.helpers import EXAMPLE_TASKS, EXAMPLES, build
 
 
-@pytest.fixture
-def root() -> Iterator[Path]:
-    # Not pytest's tmp_path: it is 0700 under root, and the sandbox uid must traverse into the twin's dirs.
-    d = Path(tempfile.mkdtemp(prefix="hawk-shared-build-test-"))
-    d.chmod(0o711)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
-def test_a_fresh_work_root_links_the_shared_build_and_compiles_with_it(twin: Twin, root: Path, tmp_path: Path,
+def test_a_fresh_work_root_links_the_shared_build_and_compiles_with_it(twin: Twin, sandbox_root: Path, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # The session twin's root is built already: linking it into a fresh root compiles nothing.
     monkeypatch.setenv(SHARED_BUILD_ENV, str(twin.work_root))
-    linked = ensure_twin(root, twin.hardware)
-    assert linked.root.parent == root and linked.version == twin.build.version
+    linked = ensure_twin(sandbox_root, twin.hardware)
+    assert linked.root.parent == sandbox_root and linked.version == twin.build.version
     for name in ("hawk_runtime.o", f"{twin.build.pch_dir.name}/kernel_operator.h.gch", "include/kernel_operator.h"):
         mine, shared = os.stat(linked.root / name), os.stat(twin.build.root / name)
         assert (mine.st_ino, mine.st_dev) == (shared.st_ino, shared.st_dev), name
     assert (linked.root / ".complete").exists() and (linked.pch_dir / ".complete").exists()
-    assert not list(root.glob(".*.link*")), "a temporary link dir was left behind"
+    assert not list(sandbox_root.glob(".*.link*")), "a temporary link dir was left behind"
 
-    fresh = Twin(twin.hardware, work_root=root)
+    fresh = Twin(twin.hardware, work_root=sandbox_root)
     binary = build(fresh, (EXAMPLES / "add_custom.cpp").read_text(), "add_custom")
     [spec] = [d.spec for d in load_task_file(EXAMPLE_TASKS) if d.name == "example_add_fp16"]
     inputs = taskspec.generate_inputs(spec, 3)
